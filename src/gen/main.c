@@ -1,0 +1,273 @@
+/*
+ * mmtrace-gen - writes SCALE-Sim v2's SRAM traces for every layer of a topology.
+ *
+ * Usage follows SCALE-Sim's scale.py: -c CFG -t TOPO -p OUTDIR [-i gemm|conv]. Every input is
+ * read and every layer checked before the first file is written, so bad input leaves nothing
+ * behind. Each (layer, operand) trace is an independent job; -j N runs N of them at once.
+ */
+#include <config.h>
+
+#include "cli.h"
+#include "mmtrace.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+typedef struct run {
+    const mmt_config *cfg;
+    mmt_geom *geoms;
+    size_t nlayers;
+    char *rundir;
+    int level;
+    atomic_size_t next_job;
+    atomic_int failed;
+    atomic_llong rows_done;
+    int64_t rows_total;
+    uint64_t *bytes; /* per job */
+    pthread_mutex_t lock;
+    mmt_diag err;
+} run;
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "Usage: mmtrace-gen -c CFG -t TOPOLOGY -p OUTDIR [OPTION]...\n"
+            "Write SCALE-Sim v2's per-cycle SRAM traces (gzip) for every layer of a topology.\n"
+            "\n"
+            "  -c, --config=CFG        SCALE-Sim .cfg file\n"
+            "  -t, --topology=CSV      SCALE-Sim topology CSV\n"
+            "  -p, --path=OUTDIR       output directory; traces go to OUTDIR/<run_name>/layer<i>/\n"
+            "  -i, --input-type=TYPE   topology format: conv (default) or gemm (M,N,K rows)\n"
+            "  -j, --jobs=N            write up to N traces at once (default 1)\n"
+            "      --gzip-level=N      zlib level 0-9 (default 1, fast)\n"
+            "  -h, --help              show this help and exit\n"
+            "  -V, --version           show the version and exit\n"
+            "\n"
+            "Decompressed, each trace is byte-identical to SCALE-Sim v2's SRAM trace of a run\n"
+            "in which nothing stalls. Progress goes to stderr when it is a terminal.\n"
+            "Exit status: 0 ok, 1 error, 2 usage error.\n");
+}
+
+/* Adds finished rows to the shared counter (called from worker threads). */
+static void on_progress(void *ud, int64_t rows)
+{
+    run *R = ud;
+    atomic_fetch_add(&R->rows_done, rows);
+}
+
+/* Records the first failure of any job. */
+static void fail(run *R, size_t layer, const char *what, int err)
+{
+    pthread_mutex_lock(&R->lock);
+    if (!atomic_load(&R->failed)) {
+        snprintf(R->err.file, sizeof R->err.file, "%s/layer%zu/%s.gz", R->rundir, layer, what);
+        R->err.line = 0;
+        snprintf(R->err.message, sizeof R->err.message, "cannot write trace: %s%s%s",
+                 mmt_strerror(err), err == MMT_EIO && errno ? ": " : "",
+                 err == MMT_EIO && errno ? strerror(errno) : "");
+        atomic_store(&R->failed, 1);
+    }
+    pthread_mutex_unlock(&R->lock);
+}
+
+/* Worker: takes (layer, operand) jobs until none are left or one has failed. */
+static void *worker(void *arg)
+{
+    run *R = arg;
+    size_t njobs = R->nlayers * 3;
+    for (;;) {
+        size_t j = atomic_fetch_add(&R->next_job, 1);
+        if (j >= njobs || atomic_load(&R->failed))
+            break;
+        size_t layer = j / 3;
+        mmt_operand op = (mmt_operand)(j % 3);
+        char dir[4200];
+        snprintf(dir, sizeof dir, "%s/layer%zu", R->rundir, layer);
+        errno = 0;
+        int r = mmt_gen_trace(&R->geoms[layer], op, dir, R->level, &R->bytes[j], on_progress, R);
+        if (r)
+            fail(R, layer, mmt_sram_trace_name[op], r);
+    }
+    return NULL;
+}
+
+/* Reads the inputs and checks every layer before anything is written. */
+static int load(const char *cfgp, const char *topop, int gemm, mmt_config *cfg,
+                mmt_topology **topo, mmt_geom **geoms)
+{
+    mmt_diag d = {0};
+    if (mmt_config_read(cfgp, cfg, &d, cli_warn, NULL) != 0 ||
+        mmt_topology_read(topop, gemm, topo, &d, cli_warn, NULL) != 0) {
+        cli_print_diag(&d, NULL);
+        return -1;
+    }
+    size_t n = mmt_topology_count(*topo);
+    *geoms = calloc(n, sizeof **geoms);
+    if (!*geoms) {
+        cli_error("out of memory");
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const mmt_layer *l = mmt_topology_layer(*topo, i);
+        if (mmt_geom_init(&(*geoms)[i], l, cfg, &d) != 0) {
+            snprintf(d.file, sizeof d.file, "%s", topop);
+            cli_print_diag(&d, NULL);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Makes OUTDIR/<run_name>/layer<i>/ and copies the inputs beside the reports. */
+static int prepare_dirs(const char *outdir, const mmt_config *cfg, const char *cfgp,
+                        const char *topop, size_t nlayers, char **rundir)
+{
+    size_t n = strlen(outdir) + strlen(cfg->run_name) + 2;
+    *rundir = malloc(n);
+    if (!*rundir)
+        return -1;
+    snprintf(*rundir, n, "%s/%s", outdir, cfg->run_name);
+    if (cli_mkdirs(*rundir) != 0) {
+        cli_error("%s: cannot create directory: %s", *rundir, strerror(errno));
+        return -1;
+    }
+    char path[4400];
+    for (size_t i = 0; i < nlayers; i++) {
+        snprintf(path, sizeof path, "%s/layer%zu", *rundir, i);
+        if (cli_mkdirs(path) != 0) {
+            cli_error("%s: cannot create directory: %s", path, strerror(errno));
+            return -1;
+        }
+    }
+    const char *src[2] = {cfgp, topop};
+    for (int i = 0; i < 2; i++) {
+        snprintf(path, sizeof path, "%s/%s", *rundir, cli_basename(src[i]));
+        if (cli_copy_file(src[i], path) != 0) {
+            cli_error("%s: cannot copy to %s: %s", src[i], path, strerror(errno));
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Shows rows done on stderr until the workers finish (terminal only). */
+static void show_progress(run *R, pthread_t *th, long jobs)
+{
+    int tty = isatty(STDERR_FILENO);
+    while (tty) {
+        struct timespec ts = {0, 200 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+        long long done = atomic_load(&R->rows_done);
+        fprintf(stderr, "\r%s: %lld / %lld trace rows (%.0f%%)", cli_progname, done,
+                (long long)R->rows_total, R->rows_total ? 100.0 * done / R->rows_total : 100.0);
+        if (done >= R->rows_total || atomic_load(&R->failed))
+            break;
+    }
+    for (long i = 0; i < jobs; i++)
+        pthread_join(th[i], NULL);
+    if (tty)
+        fputc('\n', stderr);
+}
+
+/* Runs all jobs on `jobs` threads and prints one line per layer. */
+static int generate(run *R, long jobs)
+{
+    pthread_t th[256];
+    if ((size_t)jobs > R->nlayers * 3)
+        jobs = (long)(R->nlayers * 3);
+    long started = 0;
+    for (; started < jobs; started++)
+        if (pthread_create(&th[started], NULL, worker, R) != 0)
+            break;
+    if (started == 0) {
+        cli_error("cannot start a worker thread");
+        return -1;
+    }
+    show_progress(R, th, started);
+    if (atomic_load(&R->failed)) {
+        cli_print_diag(&R->err, NULL);
+        return -1;
+    }
+    for (size_t i = 0; i < R->nlayers; i++) {
+        const mmt_geom *g = &R->geoms[i];
+        printf("layer%zu: %s %" PRId64 "x%" PRId64 ", %" PRId64 " folds, %" PRId64
+               " rows, %" PRIu64 " bytes of trace text\n",
+               i, mmt_dataflow_name(g->df), g->R, g->C, g->folds, g->rows,
+               R->bytes[3 * i] + R->bytes[3 * i + 1] + R->bytes[3 * i + 2]);
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"config", required_argument, NULL, 'c'},  {"topology", required_argument, NULL, 't'},
+        {"path", required_argument, NULL, 'p'},    {"input-type", required_argument, NULL, 'i'},
+        {"jobs", required_argument, NULL, 'j'},    {"gzip-level", required_argument, NULL, 'z'},
+        {"help", no_argument, NULL, 'h'},          {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0}};
+    const char *cfgp = NULL, *topop = NULL, *outdir = NULL;
+    int gemm = 0, c;
+    long jobs = 1, level = 1;
+    cli_progname = "mmtrace-gen";
+    while ((c = getopt_long(argc, argv, "c:t:p:i:j:hV", opts, NULL)) != -1) {
+        switch (c) {
+        case 'c': cfgp = optarg; break;
+        case 't': topop = optarg; break;
+        case 'p': outdir = optarg; break;
+        case 'i':
+            if (strcmp(optarg, "gemm") && strcmp(optarg, "conv")) {
+                cli_error("--input-type: expected gemm or conv, got '%s'", optarg);
+                return EXIT_USAGE;
+            }
+            gemm = !strcmp(optarg, "gemm");
+            break;
+        case 'j':
+            if (cli_parse_long("--jobs", optarg, 1, 256, &jobs))
+                return EXIT_USAGE;
+            break;
+        case 'z':
+            if (cli_parse_long("--gzip-level", optarg, 0, 9, &level))
+                return EXIT_USAGE;
+            break;
+        case 'h': usage(stdout); return EXIT_OK;
+        case 'V': printf("mmtrace-gen (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION); return EXIT_OK;
+        default: usage(stderr); return EXIT_USAGE;
+        }
+    }
+    if (optind < argc || !cfgp || !topop || !outdir) {
+        cli_error(optind < argc ? "unexpected argument '%s'" : "-c, -t and -p are required%s",
+                  optind < argc ? argv[optind] : "");
+        fprintf(stderr, "Try 'mmtrace-gen --help' for more information.\n");
+        return EXIT_USAGE;
+    }
+    mmt_config cfg;
+    mmt_topology *topo = NULL;
+    mmt_geom *geoms = NULL;
+    run R = {.cfg = &cfg, .level = (int)level};
+    pthread_mutex_init(&R.lock, NULL);
+    int rc = EXIT_ERR;
+    if (load(cfgp, topop, gemm, &cfg, &topo, &geoms) == 0) {
+        R.geoms = geoms;
+        R.nlayers = mmt_topology_count(topo);
+        for (size_t i = 0; i < R.nlayers; i++)
+            R.rows_total += 3 * geoms[i].rows;
+        R.bytes = calloc(R.nlayers * 3, sizeof *R.bytes);
+        if (R.bytes && prepare_dirs(outdir, &cfg, cfgp, topop, R.nlayers, &R.rundir) == 0 &&
+            generate(&R, jobs) == 0)
+            rc = EXIT_OK;
+    }
+    free(R.bytes);
+    free(R.rundir);
+    free(geoms);
+    mmt_topology_free(topo);
+    return rc;
+}

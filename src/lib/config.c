@@ -1,0 +1,473 @@
+/*
+ * config.c - reads SCALE-Sim v2 .cfg files with Python configparser's rules (spec §2).
+ *
+ * configparser rules reproduced: "key = value" and "key: value" (the first '=' or ':' splits);
+ * keys are case-insensitive, section names case-sensitive; whole-line comments start with '#'
+ * or ';' (no inline comments); values are stripped; a line indented deeper than its option is a
+ * continuation; [DEFAULT] keys are visible in every section; duplicate sections or options are
+ * errors (strict mode); '%' is BasicInterpolation's escape. The parsed file is kept as a flat
+ * list of entries because a .cfg is tiny.
+ */
+#include "internal.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct entry {
+    char *section; /* NULL for [DEFAULT] */
+    char *key;     /* lower-cased */
+    char *value;   /* stripped; continuation lines joined with '\n' */
+    long line;
+} entry;
+
+typedef struct ini {
+    entry *e;
+    size_t n, cap;
+    const char *file;
+} ini;
+
+/* Frees every entry. */
+static void ini_free(ini *p)
+{
+    for (size_t i = 0; i < p->n; i++) {
+        free(p->e[i].section);
+        free(p->e[i].key);
+        free(p->e[i].value);
+    }
+    free(p->e);
+}
+
+/* Python str.isspace for ASCII. */
+static int py_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f' ||
+           c == '\x1c' || c == '\x1d' || c == '\x1e' || c == '\x1f';
+}
+
+/* Strips surrounding whitespace of [*s, *e). */
+static void strip(const char **s, const char **e)
+{
+    while (*s < *e && py_space(**s))
+        (*s)++;
+    while (*e > *s && py_space((*e)[-1]))
+        (*e)--;
+}
+
+static char *dupn(const char *s, size_t n)
+{
+    char *r = malloc(n + 1);
+    if (r) {
+        memcpy(r, s, n);
+        r[n] = '\0';
+    }
+    return r;
+}
+
+/* Finds an entry; section NULL means [DEFAULT]. */
+static entry *find(ini *p, const char *section, const char *key)
+{
+    for (size_t i = 0; i < p->n; i++) {
+        entry *x = &p->e[i];
+        int same = section ? (x->section && strcmp(x->section, section) == 0) : !x->section;
+        if (same && strcmp(x->key, key) == 0)
+            return x;
+    }
+    return NULL;
+}
+
+/* Appends text to the value of x (a continuation line). */
+static int append_value(entry *x, const char *s, size_t n)
+{
+    size_t old = strlen(x->value);
+    char *v = realloc(x->value, old + n + 2);
+    if (!v)
+        return MMT_ENOMEM;
+    v[old] = '\n';
+    memcpy(v + old + 1, s, n);
+    v[old + 1 + n] = '\0';
+    x->value = v;
+    return 0;
+}
+
+/* Adds key=value in section (NULL for DEFAULT); a duplicate is an error. */
+static int add_entry(ini *p, const char *section, const char *ks, size_t kn, const char *vs,
+                     size_t vn, long line, mmt_diag *d)
+{
+    char *key = dupn(ks, kn);
+    if (!key)
+        return MMT_ENOMEM;
+    for (char *c = key; *c; c++)
+        *c = (char)tolower((unsigned char)*c);
+    if (find(p, section, key)) {
+        int r = mmt__diag(d, MMT_EPARSE, p->file, line, "duplicate option '%s' in section [%s]",
+                          key, section ? section : "DEFAULT");
+        free(key);
+        return r;
+    }
+    if (p->n == p->cap) {
+        size_t cap = p->cap ? p->cap * 2 : 32;
+        entry *ne = realloc(p->e, cap * sizeof *ne);
+        if (!ne) {
+            free(key);
+            return MMT_ENOMEM;
+        }
+        p->e = ne;
+        p->cap = cap;
+    }
+    entry *x = &p->e[p->n];
+    x->section = section ? strdup(section) : NULL;
+    x->key = key;
+    x->value = dupn(vs, vn);
+    x->line = line;
+    if ((section && !x->section) || !x->value) {
+        free(x->section);
+        free(x->key);
+        free(x->value);
+        return MMT_ENOMEM;
+    }
+    p->n++;
+    return 0;
+}
+
+/* Remembers which sections were seen, for the duplicate-section check. */
+typedef struct seen {
+    char **names;
+    size_t n;
+} seen;
+
+static int seen_add(seen *s, const char *name, size_t len, char **out)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (strlen(s->names[i]) == len && memcmp(s->names[i], name, len) == 0)
+            return 1;
+    char **nn = realloc(s->names, (s->n + 1) * sizeof *nn);
+    if (!nn)
+        return MMT_ENOMEM;
+    s->names = nn;
+    if (!(nn[s->n] = dupn(name, len)))
+        return MMT_ENOMEM;
+    *out = nn[s->n++];
+    return 0;
+}
+
+static void seen_free(seen *s)
+{
+    for (size_t i = 0; i < s->n; i++)
+        free(s->names[i]);
+    free(s->names);
+}
+
+/* Handles one non-empty, non-comment line: a header, an option, or a continuation. */
+static int parse_line(ini *p, seen *sections, char **cursect, int *in_section, entry **last,
+                      long *indent_level, const char *ls, const char *le, long lineno,
+                      mmt_diag *d)
+{
+    const char *vs = ls, *ve = le;
+    strip(&vs, &ve);
+    long indent = (long)(vs - ls);
+    if (*last && indent > *indent_level)
+        return append_value(*last, vs, (size_t)(ve - vs));
+    *indent_level = indent;
+    if (*vs == '[') {
+        const char *close = ve;
+        while (close > vs + 1 && close[-1] != ']')
+            close--;
+        if (close > vs + 2) { /* "[x]": header is everything up to the last ']' */
+            size_t n = (size_t)(close - 1 - (vs + 1));
+            *last = NULL;
+            *in_section = 1;
+            if (n == 7 && memcmp(vs + 1, "DEFAULT", 7) == 0) {
+                *cursect = NULL;
+                return 0;
+            }
+            int r = seen_add(sections, vs + 1, n, cursect);
+            if (r == 1)
+                return mmt__diag(d, MMT_EPARSE, p->file, lineno, "duplicate section [%.*s]",
+                                 (int)n, vs + 1);
+            return r;
+        }
+    }
+    if (!*in_section)
+        return mmt__diag(d, MMT_EPARSE, p->file, lineno,
+                         "no section header before this line (expected e.g. [general])");
+    const char *delim = vs;
+    while (delim < ve && *delim != '=' && *delim != ':')
+        delim++;
+    const char *ke = delim;
+    while (ke > vs && (ke[-1] == ' ' || ke[-1] == '\t'))
+        ke--;
+    if (delim == ve || ke == vs)
+        return mmt__diag(d, MMT_EPARSE, p->file, lineno,
+                         "expected 'key = value' or 'key: value', got '%.*s'", (int)(ve - vs),
+                         vs);
+    const char *xs = delim + 1, *xe = ve;
+    strip(&xs, &xe);
+    int r = add_entry(p, *cursect, vs, (size_t)(ke - vs), xs, (size_t)(xe - xs), lineno, d);
+    if (r == 0)
+        *last = &p->e[p->n - 1];
+    return r;
+}
+
+/* Whether a line is a whole-line comment (after leading whitespace). */
+static int is_comment(const char *s, const char *e)
+{
+    while (s < e && py_space(*s))
+        s++;
+    return s < e && (*s == '#' || *s == ';');
+}
+
+/* Splits text into lines (universal newlines) and parses each. */
+static int ini_parse(ini *p, const char *text, size_t len, mmt_diag *d)
+{
+    seen sections = {0};
+    char *cursect = NULL;
+    int in_section = 0, r = 0;
+    entry *last = NULL;
+    long indent_level = 0, lineno = 0;
+    const char *s = text, *end = text + len;
+    while (s < end && r == 0) {
+        const char *e = s;
+        while (e < end && *e != '\n' && *e != '\r')
+            e++;
+        lineno++;
+        if (memchr(s, '\0', (size_t)(e - s)))
+            r = mmt__diag(d, MMT_EPARSE, p->file, lineno, "NUL byte in a text file");
+        else if (is_comment(s, e))
+            ; /* configparser: comment lines do not end a multi-line value */
+        else {
+            const char *vs = s, *ve = e;
+            strip(&vs, &ve);
+            if (vs == ve)
+                indent_level = 0x7fffffff; /* blank line: next indented line is not a continuation */
+            else
+                r = parse_line(p, &sections, &cursect, &in_section, &last, &indent_level, s, e,
+                               lineno, d);
+        }
+        s = e;
+        if (s < end && *s == '\r' && ++s < end && *s == '\n')
+            s++;
+        else if (s < end && *s == '\n')
+            s++;
+    }
+    seen_free(&sections);
+    return r;
+}
+
+/* Looks up key in section, then in [DEFAULT]. */
+static entry *get(ini *p, const char *section, const char *key)
+{
+    entry *x = find(p, section, key);
+    return x ? x : find(p, NULL, key);
+}
+
+/* Applies BasicInterpolation to a value: %% -> %, %(name)s -> that option; anything else
+ * after % is an error, as in configparser. Depth-limited like configparser (10). */
+static int interpolate(ini *p, const char *section, const entry *x, int depth, char *out,
+                       size_t cap, mmt_diag *d)
+{
+    size_t n = 0;
+    if (depth > 10)
+        return mmt__diag(d, MMT_EPARSE, p->file, x->line,
+                         "interpolation of '%s' is too deeply nested", x->key);
+    for (const char *s = x->value; *s; s++) {
+        if (*s != '%') {
+            if (n + 1 >= cap)
+                return mmt__diag(d, MMT_EPARSE, p->file, x->line, "value of '%s' is too long",
+                                 x->key);
+            out[n++] = *s;
+            continue;
+        }
+        if (s[1] == '%') {
+            if (n + 1 >= cap)
+                return mmt__diag(d, MMT_EPARSE, p->file, x->line, "value of '%s' is too long",
+                                 x->key);
+            out[n++] = '%';
+            s++;
+            continue;
+        }
+        const char *close = s[1] == '(' ? strstr(s, ")s") : NULL;
+        if (!close)
+            return mmt__diag(d, MMT_EPARSE, p->file, x->line,
+                             "'%%' in the value of '%s' must be written '%%%%' (configparser "
+                             "interpolation)",
+                             x->key);
+        char name[128];
+        size_t nl = (size_t)(close - (s + 2));
+        if (nl >= sizeof name)
+            return mmt__diag(d, MMT_EPARSE, p->file, x->line, "bad interpolation in '%s'",
+                             x->key);
+        for (size_t i = 0; i < nl; i++)
+            name[i] = (char)tolower((unsigned char)s[2 + i]);
+        name[nl] = '\0';
+        entry *ref = get(p, section, name);
+        if (!ref)
+            return mmt__diag(d, MMT_EPARSE, p->file, x->line,
+                             "'%s' refers to missing option '%s'", x->key, name);
+        int r = interpolate(p, section, ref, depth + 1, out + n, cap - n, d);
+        if (r)
+            return r;
+        n += strlen(out + n);
+        s = close + 1;
+    }
+    out[n] = '\0';
+    return 0;
+}
+
+/* Fetches the interpolated value of a required key into buf. */
+static int get_str(ini *p, const char *section, const char *key, char *buf, size_t cap,
+                   long *line, mmt_diag *d)
+{
+    entry *x = get(p, section, key);
+    if (!x)
+        return mmt__diag(d, MMT_EPARSE, p->file, 0, "missing key '%s' in section [%s]", key,
+                         section);
+    *line = x->line;
+    return interpolate(p, section, x, 0, buf, cap, d);
+}
+
+/* Fetches a required integer key; positive requires > 0, else >= 0. */
+static int get_int(ini *p, const char *key, int positive, int64_t *out, mmt_diag *d)
+{
+    char buf[512];
+    long line = 0;
+    int r = get_str(p, "architecture_presets", key, buf, sizeof buf, &line, d);
+    if (r)
+        return r;
+    r = mmt__parse_i64(buf, strlen(buf), out);
+    if (r == MMT_EOVERFLOW)
+        return mmt__diag(d, MMT_EOVERFLOW, p->file, line, "%s = %s overflows 64 bits", key, buf);
+    if (r)
+        return mmt__diag(d, MMT_EPARSE, p->file, line, "%s: expected an integer, got '%s'", key,
+                         buf);
+    if (positive ? *out <= 0 : *out < 0)
+        return mmt__diag(d, MMT_ERANGE, p->file, line, "%s = %s: must be %s", key, buf,
+                         positive ? "positive" : "zero or positive");
+    return 0;
+}
+
+/* Reads the Bandwidth list: int() of each comma-separated item; only the first is used. */
+static int get_bandwidth(ini *p, mmt_config *cfg, mmt_diag *d, mmt_warn_fn warn, void *ud)
+{
+    char buf[512];
+    long line = 0;
+    int r = get_str(p, "architecture_presets", "bandwidth", buf, sizeof buf, &line, d);
+    if (r)
+        return r;
+    int count = 0;
+    for (char *s = buf;; count++) {
+        char *comma = strchr(s, ',');
+        const char *fs = s, *fe = comma ? comma : s + strlen(s);
+        strip(&fs, &fe);
+        int64_t v;
+        r = mmt__parse_i64(fs, (size_t)(fe - fs), &v);
+        if (r)
+            return mmt__diag(d, r == MMT_EOVERFLOW ? MMT_EOVERFLOW : MMT_EPARSE, p->file, line,
+                             "Bandwidth: expected a comma-separated list of integers, got '%s'",
+                             buf);
+        if (count == 0) {
+            if (v <= 0)
+                return mmt__diag(d, MMT_ERANGE, p->file, line,
+                                 "Bandwidth = %" PRId64 ": must be positive", v);
+            cfg->bandwidth = v;
+        }
+        if (!comma)
+            break;
+        s = comma + 1;
+    }
+    if (count > 0)
+        mmt__warn(warn, ud, p->file, line,
+                  "Bandwidth has %d values; SCALE-Sim v2 uses only the first (%" PRId64 ")",
+                  count + 1, cfg->bandwidth);
+    return 0;
+}
+
+/* Checks that KB sizes convert to words without overflow. */
+static int check_kb(ini *p, const char *key, int64_t kb, mmt_diag *d)
+{
+    int64_t words;
+    if (mmt__mul(kb, 1024, &words))
+        return mmt__diag(d, MMT_EOVERFLOW, p->file, get(p, "architecture_presets", key)->line,
+                         "%s = %" PRId64 " KB overflows 64 bits in words", key, kb);
+    return 0;
+}
+
+/* Reads every key SCALE-Sim v2 reads from the parsed file. */
+static int fill_config(ini *p, mmt_config *cfg, mmt_diag *d, mmt_warn_fn warn, void *ud)
+{
+    char buf[512];
+    long line = 0;
+    int r;
+    memset(cfg, 0, sizeof *cfg);
+    if ((r = get_str(p, "general", "run_name", cfg->run_name, sizeof cfg->run_name, &line, d)))
+        return r;
+    if (!cfg->run_name[0] || strchr(cfg->run_name, '/') || strchr(cfg->run_name, '\n') ||
+        !strcmp(cfg->run_name, ".") || !strcmp(cfg->run_name, ".."))
+        return mmt__diag(d, MMT_ERANGE, p->file, line,
+                         "run_name '%s' cannot be used as one directory name", cfg->run_name);
+    if ((r = get_str(p, "run_presets", "interfacebandwidth", buf, sizeof buf, &line, d)))
+        return r;
+    if (strcmp(buf, "USER") && strcmp(buf, "CALC"))
+        return mmt__diag(d, MMT_ERANGE, p->file, line,
+                         "InterfaceBandwidth '%s': expected USER or CALC", buf);
+    cfg->user_bw = !strcmp(buf, "USER");
+    if ((r = get_int(p, "arrayheight", 1, &cfg->array_h, d)) ||
+        (r = get_int(p, "arraywidth", 1, &cfg->array_w, d)) ||
+        (r = get_int(p, "ifmapsramszkb", 1, &cfg->ifmap_kb, d)) ||
+        (r = get_int(p, "filtersramszkb", 1, &cfg->filter_kb, d)) ||
+        (r = get_int(p, "ofmapsramszkb", 1, &cfg->ofmap_kb, d)) ||
+        (r = get_int(p, "ifmapoffset", 0, &cfg->ifmap_offset, d)) ||
+        (r = get_int(p, "filteroffset", 0, &cfg->filter_offset, d)) ||
+        (r = get_int(p, "ofmapoffset", 0, &cfg->ofmap_offset, d)) ||
+        (r = check_kb(p, "ifmapsramszkb", cfg->ifmap_kb, d)) ||
+        (r = check_kb(p, "filtersramszkb", cfg->filter_kb, d)) ||
+        (r = check_kb(p, "ofmapsramszkb", cfg->ofmap_kb, d)))
+        return r;
+    if ((r = get_str(p, "architecture_presets", "dataflow", buf, sizeof buf, &line, d)))
+        return r;
+    if (!strcmp(buf, "os"))
+        cfg->dataflow = MMT_DF_OS;
+    else if (!strcmp(buf, "ws"))
+        cfg->dataflow = MMT_DF_WS;
+    else if (!strcmp(buf, "is"))
+        cfg->dataflow = MMT_DF_IS;
+    else /* SCALE-Sim v2 only warns and runs os; we refuse instead of guessing. */
+        return mmt__diag(d, MMT_ERANGE, p->file, line,
+                         "Dataflow '%s': expected os, ws or is (SCALE-Sim v2 would silently "
+                         "run os)",
+                         buf);
+    if (cfg->user_bw)
+        return get_bandwidth(p, cfg, d, warn, ud);
+    return 0;
+}
+
+int mmt_config_parse(const char *name, const char *text, size_t len, mmt_config *cfg,
+                     mmt_diag *diag, mmt_warn_fn warn, void *ud)
+{
+    ini p = {.file = name};
+    int r = ini_parse(&p, text, len, diag);
+    if (r == MMT_ENOMEM)
+        mmt__diag(diag, r, name, 0, "out of memory");
+    if (r == 0)
+        r = fill_config(&p, cfg, diag, warn, ud);
+    ini_free(&p);
+    return r;
+}
+
+int mmt_config_read(const char *path, mmt_config *cfg, mmt_diag *diag, mmt_warn_fn warn,
+                    void *ud)
+{
+    char *text;
+    size_t len;
+    int r = mmt__slurp(path, &text, &len, diag);
+    if (r)
+        return r;
+    r = mmt_config_parse(path, text, len, cfg, diag, warn, ud);
+    free(text);
+    return r;
+}
+
+const char *mmt_dataflow_name(mmt_dataflow df)
+{
+    return df == MMT_DF_WS ? "ws" : df == MMT_DF_IS ? "is" : "os";
+}

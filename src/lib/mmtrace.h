@@ -1,0 +1,201 @@
+/*
+ * mmtrace.h - the public interface of libmmtrace.
+ *
+ * libmmtrace reproduces the observable behaviour of SCALE-Sim v2 (commit 22f88b1): it reads
+ * SCALE-Sim's .cfg and topology CSVs, derives each layer's operand addresses, streams the
+ * per-cycle SRAM demand rows of a systolic array under the OS, WS or IS dataflow, and writes
+ * them as SCALE-Sim's SRAM traces (gzip-compressed).
+ *
+ * Conventions: every call returns 0 or a negative MMT_E* code; the library never prints and
+ * never exits. Cycles, counts and addresses are 64-bit. Parsers fill an mmt_diag with the file,
+ * line and message of the first error. Opaque handles are made by mmt_x_new and released by
+ * mmt_x_free, which accepts NULL. The caller owns every handle it is given.
+ */
+#ifndef MMTRACE_H
+#define MMTRACE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---------------------------------------------------------------- errors */
+
+/* X-macro list of error codes: name, message. */
+#define MMT_ERRNO_MAP(XX)                                                                 \
+    XX(NOMEM, "out of memory")                                                            \
+    XX(IO, "input/output error")                                                          \
+    XX(PARSE, "malformed input")                                                          \
+    XX(RANGE, "value out of range")                                                       \
+    XX(OVERFLOW, "size overflows 64 bits")                                                \
+    XX(INVAL, "invalid argument")                                                         \
+    XX(ZLIB, "compression error")                                                         \
+    XX(TRACE, "malformed trace")
+
+enum {
+    MMT_OK = 0,
+    MMT__EBASE = -100,
+#define MMT__XX(name, msg) MMT_E##name,
+    MMT_ERRNO_MAP(MMT__XX)
+#undef MMT__XX
+};
+
+/* Returns a static English message for an error code. */
+const char *mmt_strerror(int err);
+
+/* Where and why an input was rejected. line and column are 1-based; 0 means "not known". */
+typedef struct mmt_diag {
+    char file[512];
+    long line;
+    long column;
+    char message[512];
+} mmt_diag;
+
+/* Called for each warning a reader emits; the diag is only valid during the call. */
+typedef void (*mmt_warn_fn)(void *ud, const mmt_diag *d);
+
+/* ---------------------------------------------------------------- config (.cfg) */
+
+typedef enum { MMT_DF_OS = 0, MMT_DF_WS = 1, MMT_DF_IS = 2 } mmt_dataflow;
+
+/* A SCALE-Sim v2 architecture configuration. Sizes in KB (1 word = 1 byte). */
+typedef struct mmt_config {
+    char run_name[256];
+    int64_t array_h;       /* R: rows of PEs (ArrayHeight) */
+    int64_t array_w;       /* C: columns of PEs (ArrayWidth) */
+    int64_t ifmap_kb;      /* IfmapSramSzkB */
+    int64_t filter_kb;     /* FilterSramSzkB */
+    int64_t ofmap_kb;      /* OfmapSramSzkB */
+    int64_t ifmap_offset;  /* IfmapOffset: address base of the ifmap */
+    int64_t filter_offset; /* FilterOffset */
+    int64_t ofmap_offset;  /* OfmapOffset */
+    int user_bw;           /* 1: InterfaceBandwidth USER, 0: CALC */
+    int64_t bandwidth;     /* Bandwidth[0], words/cycle; 0 when absent (CALC) */
+    mmt_dataflow dataflow; /* Dataflow */
+} mmt_config;
+
+/* Reads a .cfg with Python configparser rules (spec §2). Warnings go to warn (may be NULL). */
+int mmt_config_read(const char *path, mmt_config *cfg, mmt_diag *diag, mmt_warn_fn warn,
+                    void *ud);
+
+/* Parses a .cfg held in memory; name is used in diagnostics only. */
+int mmt_config_parse(const char *name, const char *text, size_t len, mmt_config *cfg,
+                     mmt_diag *diag, mmt_warn_fn warn, void *ud);
+
+/* The dataflow's short name: "os", "ws" or "is". */
+const char *mmt_dataflow_name(mmt_dataflow df);
+
+/* ---------------------------------------------------------------- topology CSV */
+
+/* One layer as SCALE-Sim v2 holds it: conv dimensions (GEMM rows are mapped onto them). */
+typedef struct mmt_layer {
+    char *name;               /* owned by the topology; never appears in any output */
+    int64_t ifmap_h, ifmap_w; /* H, W */
+    int64_t filt_h, filt_w;   /* FH, FW */
+    int64_t channels;         /* Cin */
+    int64_t num_filt;         /* N */
+    int64_t stride_h, stride_w;
+    long line; /* 1-based line of the topology row it came from */
+} mmt_layer;
+
+typedef struct mmt_topology mmt_topology;
+
+/* Reads a topology CSV (spec §3): gemm != 0 for the M,N,K format. The result is owned by the
+ * caller (mmt_topology_free). DP rows are expanded per channel. */
+int mmt_topology_read(const char *path, int gemm, mmt_topology **out, mmt_diag *diag,
+                      mmt_warn_fn warn, void *ud);
+int mmt_topology_parse(const char *name, const char *text, size_t len, int gemm,
+                       mmt_topology **out, mmt_diag *diag, mmt_warn_fn warn, void *ud);
+void mmt_topology_free(mmt_topology *t);
+size_t mmt_topology_count(const mmt_topology *t);
+const mmt_layer *mmt_topology_layer(const mmt_topology *t, size_t i);
+
+/* ---------------------------------------------------------------- layer geometry */
+
+/* Largest array side accepted (a trace row is this wide). */
+#define MMT_MAX_ARRAY_DIM 65536
+
+/* Derived per-layer quantities (spec §3.3, §5). All products are overflow-checked. */
+typedef struct mmt_geom {
+    int64_t H, W, FH, FW, Cin, N, SH, SW;
+    int64_t OH, OW;   /* ceil output size */
+    int64_t P;        /* OH*OW: ofmap pixels per filter (GEMM M) */
+    int64_t K;        /* FH*FW*Cin: window size */
+    int64_t macs;     /* P*N*K */
+    int64_t ifoff, filoff, ofoff;
+    mmt_dataflow df;
+    int64_t R, C;     /* array rows and columns */
+    int64_t Sr, Sc, T; /* spatial rows, spatial columns, temporal size */
+    int64_t row_fold, col_fold, folds;
+    int64_t L;        /* demand rows per fold */
+    int64_t rows;     /* folds*L: demand rows of the layer */
+    int64_t sram_ifmap_reads, sram_filter_reads, sram_ofmap_writes; /* as SCALE-Sim reports */
+} mmt_geom;
+
+/* Fills g for layer l under cfg. Returns MMT_ERANGE (zero/negative size, filter larger than
+ * the ifmap) or MMT_EOVERFLOW, with the reason in diag->message. */
+int mmt_geom_init(mmt_geom *g, const mmt_layer *l, const mmt_config *cfg, mmt_diag *diag);
+
+/* Operand addresses (spec §4); -1 means "no element". */
+int64_t mmt_geom_ifmap_addr(const mmt_geom *g, int64_t p, int64_t j);
+int64_t mmt_geom_filter_addr(const mmt_geom *g, int64_t k, int64_t n);
+int64_t mmt_geom_ofmap_addr(const mmt_geom *g, int64_t p, int64_t n);
+
+/* Mapping efficiency and compute utilisation of fold f (fold order: col fold outer). */
+double mmt_geom_fold_mapping_eff(const mmt_geom *g, int64_t f);
+double mmt_geom_fold_compute_util(const mmt_geom *g, int64_t f);
+
+/* ---------------------------------------------------------------- demand streams */
+
+typedef enum { MMT_OP_IFMAP = 0, MMT_OP_FILTER = 1, MMT_OP_OFMAP = 2 } mmt_operand;
+
+/* Produces one operand's demand matrix (spec §5) one row at a time, never holding it whole. */
+typedef struct mmt_stream mmt_stream;
+
+int mmt_stream_new(const mmt_geom *g, mmt_operand op, mmt_stream **out);
+void mmt_stream_free(mmt_stream *s);
+/* Columns of each row: R, C or C (IS: C, R, C). */
+int64_t mmt_stream_width(const mmt_stream *s);
+/* Writes the next row into row[0..width-1]; returns 1, or 0 when all rows have been given. */
+int mmt_stream_next(mmt_stream *s, int64_t *row);
+
+/* ---------------------------------------------------------------- trace text */
+
+/* Formats v as decimal into buf (at least 21 bytes); returns the length. */
+size_t mmt_fmt_i64(char *buf, int64_t v);
+
+/* A gzip trace file written under a temporary name and renamed into place by close. */
+typedef struct mmt_tracew mmt_tracew;
+
+/* level: zlib level 0..9. The file appears at path only after a successful close. */
+int mmt_tracew_open(const char *path, int level, mmt_tracew **out);
+/* Appends "cycle,v0,v1,...\n" with %i formatting (SRAM traces). */
+int mmt_tracew_row(mmt_tracew *w, int64_t cycle, const int64_t *vals, int64_t n);
+/* Appends raw text. */
+int mmt_tracew_write(mmt_tracew *w, const char *text, size_t len);
+/* Flushes, closes and renames into place. Frees w whatever the result. */
+int mmt_tracew_close(mmt_tracew *w);
+/* Discards the temporary file. Frees w. Accepts NULL. */
+void mmt_tracew_abort(mmt_tracew *w);
+/* Uncompressed bytes written so far. */
+uint64_t mmt_tracew_bytes(const mmt_tracew *w);
+
+/* ---------------------------------------------------------------- generation */
+
+/* Names of the SRAM trace files, indexed by mmt_operand. */
+extern const char *const mmt_sram_trace_name[3];
+
+/* Writes the stall-free SRAM trace of one operand of one layer to dir/<name>.csv.gz (reads
+ * served at row+1, writes at row). bytes_out (may be NULL) gets the uncompressed size.
+ * progress (may be NULL) is called every 65536 rows with the rows written since its last call. */
+typedef void (*mmt_progress_fn)(void *ud, int64_t rows_done);
+int mmt_gen_trace(const mmt_geom *g, mmt_operand op, const char *dir, int level,
+                  uint64_t *bytes_out, mmt_progress_fn progress, void *ud);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

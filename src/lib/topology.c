@@ -1,0 +1,264 @@
+/*
+ * topology.c - reads SCALE-Sim v2 topology CSVs (spec §3).
+ *
+ * SCALE-Sim splits each stripped line on ',' with no quoting, so this reader does the same
+ * rather than using a general CSV parser: a quote character is data here, as it is there.
+ * Quirks reproduced: the first line is always skipped as a header; empty lines are skipped;
+ * the last field of every row is dropped (rows need a trailing comma); GEMM columns are M,N,K;
+ * a conv row with one stride uses it for both directions; 'DP' in a name expands the row into
+ * one layer per channel.
+ */
+#include "internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Upper bound on layers after DP expansion, so a typo cannot ask for billions of layers. */
+#define MMT__MAX_LAYERS ((size_t)1 << 20)
+#define MAX_FIELDS 64
+
+struct mmt_topology {
+    mmt_layer *layers;
+    size_t n, cap;
+};
+
+/* Python str.strip() whitespace (ASCII). */
+static int py_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f' ||
+           c == '\x1c' || c == '\x1d' || c == '\x1e' || c == '\x1f';
+}
+
+static void strip(const char **s, const char **e)
+{
+    while (*s < *e && py_space(**s))
+        (*s)++;
+    while (*e > *s && py_space((*e)[-1]))
+        (*e)--;
+}
+
+/* Appends a layer, copying name (with an optional suffix). */
+static int push(mmt_topology *t, const mmt_layer *l, const char *name, size_t nlen,
+                const char *suffix)
+{
+    if (t->n >= MMT__MAX_LAYERS)
+        return MMT_ERANGE;
+    if (t->n == t->cap) {
+        size_t cap = t->cap ? t->cap * 2 : 16;
+        mmt_layer *nl = realloc(t->layers, cap * sizeof *nl);
+        if (!nl)
+            return MMT_ENOMEM;
+        t->layers = nl;
+        t->cap = cap;
+    }
+    size_t slen = suffix ? strlen(suffix) : 0;
+    char *nm = malloc(nlen + slen + 1);
+    if (!nm)
+        return MMT_ENOMEM;
+    memcpy(nm, name, nlen);
+    if (slen)
+        memcpy(nm + nlen, suffix, slen);
+    nm[nlen + slen] = '\0';
+    t->layers[t->n] = *l;
+    t->layers[t->n].name = nm;
+    t->n++;
+    return 0;
+}
+
+typedef struct field {
+    const char *s, *e; /* stripped */
+} field;
+
+/* Parses field i as a positive integer into *v. */
+static int field_int(const char *file, long line, const field *f, int i, const char *what,
+                     int64_t *v, mmt_diag *d)
+{
+    int r = mmt__parse_i64(f[i].s, (size_t)(f[i].e - f[i].s), v);
+    if (r == MMT_EOVERFLOW)
+        return mmt__diag(d, r, file, line, "field %d (%s) '%.*s' overflows 64 bits", i + 1,
+                         what, (int)(f[i].e - f[i].s), f[i].s);
+    if (r)
+        return mmt__diag(d, MMT_EPARSE, file, line, "field %d (%s): expected an integer, got '%.*s'",
+                         i + 1, what, (int)(f[i].e - f[i].s), f[i].s);
+    if (*v <= 0)
+        return mmt__diag(d, MMT_ERANGE, file, line, "field %d (%s) = %" PRId64 ": must be positive",
+                         i + 1, what, *v);
+    return 0;
+}
+
+static const char *const gemm_names[] = {"M", "N", "K"};
+static const char *const conv_names[] = {"IFMAP Height", "IFMAP Width", "Filter Height",
+                                         "Filter Width", "Channels",    "Num Filter",
+                                         "Stride height", "Stride width"};
+
+/* Turns one data row's fields (last one already dropped) into layers. */
+static int parse_row(mmt_topology *t, const char *file, long line, field *f, int nf, int gemm,
+                     mmt_diag *d, mmt_warn_fn warn, void *ud)
+{
+    int need = gemm ? 4 : 8;
+    if (nf < need)
+        return mmt__diag(d, MMT_EPARSE, file, line,
+                         "expected at least %d fields%s, got %d", need,
+                         " before the dropped last field", nf);
+    int used = gemm ? 4 : (nf >= 9 ? 9 : 8);
+    int64_t v[8];
+    for (int i = 1; i < used; i++) {
+        int r = field_int(file, line, f, i, gemm ? gemm_names[i - 1] : conv_names[i - 1],
+                          &v[i - 1], d);
+        if (r)
+            return r;
+    }
+    if (nf > used)
+        mmt__warn(warn, ud, file, line, "%d extra field(s) after field %d ignored, as SCALE-Sim v2 does",
+                  nf - used, used);
+    mmt_layer l = {0};
+    l.line = line;
+    if (gemm) { /* SCALE-Sim v2: an M,N,K row is the conv layer [M, K, 1, K, 1, N, 1, 1]. */
+        l.ifmap_h = v[0];
+        l.ifmap_w = v[2];
+        l.filt_h = 1;
+        l.filt_w = v[2];
+        l.channels = 1;
+        l.num_filt = v[1];
+        l.stride_h = l.stride_w = 1;
+    } else {
+        l.ifmap_h = v[0];
+        l.ifmap_w = v[1];
+        l.filt_h = v[2];
+        l.filt_w = v[3];
+        l.channels = v[4];
+        l.num_filt = v[5];
+        l.stride_h = v[6];
+        l.stride_w = used == 9 ? v[7] : v[6]; /* one stride serves both directions */
+        if (l.filt_h > l.ifmap_h || l.filt_w > l.ifmap_w)
+            return mmt__diag(d, MMT_ERANGE, file, line,
+                             "filter %" PRId64 "x%" PRId64 " is larger than the ifmap %" PRId64
+                             "x%" PRId64,
+                             l.filt_h, l.filt_w, l.ifmap_h, l.ifmap_w);
+    }
+    size_t nlen = (size_t)(f[0].e - f[0].s);
+    int dp = !gemm && memmem(f[0].s, nlen, "DP", 2) != NULL;
+    if (!dp) {
+        int r = push(t, &l, f[0].s, nlen, NULL);
+        return r == MMT_ERANGE ? mmt__diag(d, r, file, line, "more than %zu layers", MMT__MAX_LAYERS) : r;
+    }
+    /* SCALE-Sim v2: 'DP' anywhere in the name makes one 1-channel layer per channel. */
+    if ((uint64_t)l.channels > MMT__MAX_LAYERS - t->n)
+        return mmt__diag(d, MMT_ERANGE, file, line,
+                         "depthwise row expands into %" PRId64 " layers (limit %zu)", l.channels,
+                         MMT__MAX_LAYERS);
+    int64_t ch = l.channels;
+    l.channels = 1;
+    for (int64_t k = 0; k < ch; k++) {
+        char suffix[40];
+        snprintf(suffix, sizeof suffix, "Channel_%" PRId64, k);
+        int r = push(t, &l, f[0].s, nlen, suffix);
+        if (r)
+            return r;
+    }
+    return 0;
+}
+
+/* Splits a stripped line on ',' and drops the last field, warning if it held data. */
+static int split_row(const char *file, long line, const char *s, const char *e, field *f,
+                     int *nf, mmt_diag *d, mmt_warn_fn warn, void *ud)
+{
+    int n = 0;
+    const char *p = s;
+    for (;;) {
+        const char *c = memchr(p, ',', (size_t)(e - p));
+        const char *fe = c ? c : e;
+        if (n == MAX_FIELDS)
+            return mmt__diag(d, MMT_EPARSE, file, line, "more than %d fields", MAX_FIELDS - 1);
+        f[n].s = p;
+        f[n].e = fe;
+        strip(&f[n].s, &f[n].e);
+        n++;
+        if (!c)
+            break;
+        p = c + 1;
+    }
+    n--; /* SCALE-Sim v2: the last field is always dropped */
+    if (f[n].s != f[n].e)
+        mmt__warn(warn, ud, file, line,
+                  "last field '%.*s' dropped, as SCALE-Sim v2 does (end each row with a comma)",
+                  (int)(f[n].e - f[n].s), f[n].s);
+    *nf = n;
+    return 0;
+}
+
+int mmt_topology_parse(const char *name, const char *text, size_t len, int gemm,
+                       mmt_topology **out, mmt_diag *diag, mmt_warn_fn warn, void *ud)
+{
+    mmt_topology *t = calloc(1, sizeof *t);
+    if (!t)
+        return mmt__diag(diag, MMT_ENOMEM, name, 0, "out of memory");
+    const char *s = text, *end = text + len;
+    long line = 0;
+    int r = 0;
+    while (s < end && r == 0) {
+        const char *e = s;
+        while (e < end && *e != '\n' && *e != '\r')
+            e++;
+        line++;
+        const char *ls = s, *le = e;
+        strip(&ls, &le);
+        if (memchr(s, '\0', (size_t)(e - s)))
+            r = mmt__diag(diag, MMT_EPARSE, name, line, "NUL byte in a text file");
+        else if (line > 1 && ls != le) { /* line 1 is always the header */
+            field f[MAX_FIELDS];
+            int nf = 0;
+            r = split_row(name, line, ls, le, f, &nf, diag, warn, ud);
+            if (r == 0)
+                r = parse_row(t, name, line, f, nf, gemm, diag, warn, ud);
+        }
+        s = e;
+        if (s < end && *s == '\r' && ++s < end && *s == '\n')
+            s++;
+        else if (s < end && *s == '\n')
+            s++;
+    }
+    if (r == 0 && t->n == 0)
+        r = mmt__diag(diag, MMT_EPARSE, name, line, "no layers after the header line");
+    if (r == MMT_ENOMEM)
+        mmt__diag(diag, r, name, line, "out of memory");
+    if (r) {
+        mmt_topology_free(t);
+        return r;
+    }
+    *out = t;
+    return 0;
+}
+
+int mmt_topology_read(const char *path, int gemm, mmt_topology **out, mmt_diag *diag,
+                      mmt_warn_fn warn, void *ud)
+{
+    char *text;
+    size_t len;
+    int r = mmt__slurp(path, &text, &len, diag);
+    if (r)
+        return r;
+    r = mmt_topology_parse(path, text, len, gemm, out, diag, warn, ud);
+    free(text);
+    return r;
+}
+
+void mmt_topology_free(mmt_topology *t)
+{
+    if (!t)
+        return;
+    for (size_t i = 0; i < t->n; i++)
+        free(t->layers[i].name);
+    free(t->layers);
+    free(t);
+}
+
+size_t mmt_topology_count(const mmt_topology *t)
+{
+    return t->n;
+}
+
+const mmt_layer *mmt_topology_layer(const mmt_topology *t, size_t i)
+{
+    return i < t->n ? &t->layers[i] : NULL;
+}

@@ -1,0 +1,225 @@
+/*
+ * tracew.c - gzip trace writer: fast decimal formatting into a text buffer that zlib
+ * compresses in large blocks. The file is written under a temporary name in the target
+ * directory and renamed into place only by a successful close, so a killed run never leaves
+ * a truncated trace under its final name.
+ */
+#include "internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#define TEXT_CAP (1u << 20) /* text handed to deflate at a time */
+#define OUT_CAP (1u << 18)
+
+struct mmt_tracew {
+    char *path, *tmp;
+    int fd;
+    z_stream z;
+    char *text;
+    size_t len, cap; /* text buffer; cap leaves room for one maximal row */
+    unsigned char *out;
+    uint64_t bytes;
+};
+
+static const char digits2[] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+                              "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+                              "8081828384858687888990919293949596979899";
+
+size_t mmt_fmt_i64(char *buf, int64_t v)
+{
+    char tmp[24];
+    char *p = tmp + sizeof tmp;
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    while (u >= 100) {
+        unsigned i = (unsigned)(u % 100) * 2;
+        u /= 100;
+        *--p = digits2[i + 1];
+        *--p = digits2[i];
+    }
+    if (u >= 10) {
+        *--p = digits2[u * 2 + 1];
+        *--p = digits2[u * 2];
+    } else {
+        *--p = (char)('0' + u);
+    }
+    if (v < 0)
+        *--p = '-';
+    size_t n = (size_t)(tmp + sizeof tmp - p);
+    memcpy(buf, p, n);
+    return n;
+}
+
+/* Writes all of buf to fd, retrying short writes. */
+static int write_all(int fd, const unsigned char *buf, size_t n)
+{
+    while (n) {
+        ssize_t w = write(fd, buf, n);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return MMT_EIO;
+        }
+        buf += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+/* Compresses the buffered text; flush is Z_NO_FLUSH or Z_FINISH. */
+static int pump(mmt_tracew *w, int flush)
+{
+    w->z.next_in = (unsigned char *)w->text;
+    w->z.avail_in = (uInt)w->len;
+    int zr;
+    do {
+        w->z.next_out = w->out;
+        w->z.avail_out = OUT_CAP;
+        zr = deflate(&w->z, flush);
+        if (zr == Z_STREAM_ERROR)
+            return MMT_EZLIB;
+        int r = write_all(w->fd, w->out, OUT_CAP - w->z.avail_out);
+        if (r)
+            return r;
+    } while (w->z.avail_out == 0 || (flush == Z_FINISH && zr != Z_STREAM_END));
+    w->len = 0;
+    return 0;
+}
+
+int mmt_tracew_open(const char *path, int level, mmt_tracew **out)
+{
+    if (level < 0 || level > 9)
+        return MMT_EINVAL;
+    mmt_tracew *w = calloc(1, sizeof *w);
+    if (!w)
+        return MMT_ENOMEM;
+    w->fd = -1;
+    size_t pl = strlen(path);
+    w->path = strdup(path);
+    w->tmp = malloc(pl + 16);
+    w->text = malloc(TEXT_CAP);
+    w->out = malloc(OUT_CAP);
+    w->cap = TEXT_CAP;
+    if (!w->path || !w->tmp || !w->text || !w->out) {
+        mmt_tracew_abort(w);
+        return MMT_ENOMEM;
+    }
+    memcpy(w->tmp, path, pl);
+    memcpy(w->tmp + pl, ".tmp.XXXXXX", 12);
+    w->fd = mkstemp(w->tmp);
+    if (w->fd < 0) {
+        w->tmp[0] = '\0';
+        mmt_tracew_abort(w);
+        return MMT_EIO;
+    }
+    fchmod(w->fd, 0644);
+    /* windowBits 15 + 16: gzip wrapper; memLevel 8 as gzip uses. */
+    if (deflateInit2(&w->z, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+        w->z.state = NULL;
+        mmt_tracew_abort(w);
+        return MMT_EZLIB;
+    }
+    *out = w;
+    return 0;
+}
+
+/* Makes room for need more bytes of text, compressing what is buffered. */
+static int reserve(mmt_tracew *w, size_t need)
+{
+    if (w->len + need <= w->cap)
+        return 0;
+    int r = pump(w, Z_NO_FLUSH);
+    if (r)
+        return r;
+    if (need > w->cap) {
+        char *t = realloc(w->text, need);
+        if (!t)
+            return MMT_ENOMEM;
+        w->text = t;
+        w->cap = need;
+    }
+    return 0;
+}
+
+int mmt_tracew_row(mmt_tracew *w, int64_t cycle, const int64_t *vals, int64_t n)
+{
+    int r = reserve(w, (size_t)(n + 1) * 21);
+    if (r)
+        return r;
+    char *p = w->text + w->len, *start = p;
+    p += mmt_fmt_i64(p, cycle);
+    for (int64_t i = 0; i < n; i++) {
+        if (vals[i] == -1) {
+            memcpy(p, ",-1", 3);
+            p += 3;
+        } else {
+            *p++ = ',';
+            p += mmt_fmt_i64(p, vals[i]);
+        }
+    }
+    *p++ = '\n';
+    w->len += (size_t)(p - start);
+    w->bytes += (uint64_t)(p - start);
+    return 0;
+}
+
+int mmt_tracew_write(mmt_tracew *w, const char *text, size_t len)
+{
+    while (len) {
+        size_t room = w->cap - w->len;
+        if (room == 0) {
+            int r = pump(w, Z_NO_FLUSH);
+            if (r)
+                return r;
+            continue;
+        }
+        size_t n = len < room ? len : room;
+        memcpy(w->text + w->len, text, n);
+        w->len += n;
+        w->bytes += n;
+        text += n;
+        len -= n;
+    }
+    return 0;
+}
+
+int mmt_tracew_close(mmt_tracew *w)
+{
+    int r = pump(w, Z_FINISH);
+    if (close(w->fd) != 0 && r == 0)
+        r = MMT_EIO;
+    w->fd = -1;
+    if (r == 0 && rename(w->tmp, w->path) != 0)
+        r = MMT_EIO;
+    if (r == 0)
+        w->tmp[0] = '\0';
+    mmt_tracew_abort(w);
+    return r;
+}
+
+void mmt_tracew_abort(mmt_tracew *w)
+{
+    if (!w)
+        return;
+    if (w->fd >= 0)
+        close(w->fd);
+    if (w->tmp && w->tmp[0])
+        unlink(w->tmp);
+    if (w->z.state)
+        deflateEnd(&w->z);
+    free(w->path);
+    free(w->tmp);
+    free(w->text);
+    free(w->out);
+    free(w);
+}
+
+uint64_t mmt_tracew_bytes(const mmt_tracew *w)
+{
+    return w->bytes;
+}
