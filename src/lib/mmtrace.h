@@ -161,6 +161,9 @@ void mmt_stream_free(mmt_stream *s);
 int64_t mmt_stream_width(const mmt_stream *s);
 /* Writes the next row into row[0..width-1]; returns 1, or 0 when all rows have been given. */
 int mmt_stream_next(mmt_stream *s, int64_t *row);
+/* Same, and also reports a column range [*lo, *hi) outside which every entry is -1 (entries
+ * inside may be -1 too), so consumers can skip idle columns. */
+int mmt_stream_next_range(mmt_stream *s, int64_t *row, int64_t *lo, int64_t *hi);
 
 /* ---------------------------------------------------------------- trace text */
 
@@ -182,6 +185,91 @@ int mmt_tracew_close(mmt_tracew *w);
 void mmt_tracew_abort(mmt_tracew *w);
 /* Uncompressed bytes written so far. */
 uint64_t mmt_tracew_bytes(const mmt_tracew *w);
+
+/* ---------------------------------------------------------------- Python emulation */
+
+/* Formats v as Python's repr(float) does (shortest round trip: "1.0", "0.1", "1e-05",
+ * "-66.0", "inf"). buf needs 32 bytes. Returns the length. */
+size_t mmt_fmt_pyfloat(char *buf, double v);
+
+/* Sum of n doubles as CPython >= 3.12 sum() computes it (Neumaier compensation), starting from
+ * the int 0. */
+double mmt_pysum(const double *v, size_t n);
+
+/* Running version of mmt_pysum for values that arrive one at a time. */
+typedef struct mmt_pysum_acc {
+    double f, c;
+    int64_t n;
+} mmt_pysum_acc;
+void mmt_pysum_init(mmt_pysum_acc *a);
+void mmt_pysum_add(mmt_pysum_acc *a, double x);
+double mmt_pysum_result(const mmt_pysum_acc *a);
+
+/* CPython set iteration order for non-negative integer keys below 2^61-1 (spec §7.3): an
+ * emulation of CPython's set table. */
+typedef struct mmt_pyset mmt_pyset;
+int mmt_pyset_new(mmt_pyset **out);
+void mmt_pyset_free(mmt_pyset *s);
+/* Adds key; returns 1 if added, 0 if present, or a negative error. */
+int mmt_pyset_add(mmt_pyset *s, int64_t key);
+size_t mmt_pyset_len(const mmt_pyset *s);
+/* Writes the keys in iteration order to out[0..len-1]. */
+void mmt_pyset_order(const mmt_pyset *s, int64_t *out);
+
+/* ---------------------------------------------------------------- memory model (spec §6-7) */
+
+/* One layer's results: everything the three reports and the console summary print. */
+typedef struct mmt_layer_result {
+    int64_t total_cycles, stall_cycles;
+    double overall_util;      /* Overall Util %: macs*100 / (total*R*C) */
+    double mapping_eff;       /* Mapping Efficiency %: pysum of per-fold values / folds * 100 */
+    double compute_util;      /* Compute Util % */
+    int64_t macs;
+    /* SRAM start/stop: serve cycle of the first/last trace row with any address != -1.
+     * has_sram[op] == 0 means no such row: SCALE-Sim prints int 0, not a float. */
+    int has_sram[3];
+    int64_t sram_start[3], sram_stop[3];
+    int64_t sram_count[3];    /* IFMAP reads, Filter reads, OFMAP writes (spec §5 table) */
+    int64_t dram_start[3], dram_stop[3]; /* first/last DRAM trace row cycle */
+    int64_t dram_count[3];    /* DRAM IFMAP reads, Filter reads, OFMAP writes */
+} mmt_layer_result;
+
+/* How a simulation emits its outputs. Every path may be NULL: that output is not written. */
+typedef struct mmt_sim_opts {
+    const char *dram_trace_path[3]; /* DRAM traces (gzip) by operand */
+    const char *sram_trace_path[3]; /* stall-adjusted SRAM traces (gzip) by operand */
+    int gzip_level;
+    int py311_sum; /* 1: naive left-to-right sum (Python <= 3.11) instead of Neumaier */
+} mmt_sim_opts;
+
+/* One layer's memory system: ifmap and filter read buffers (USER or CALC), the ofmap write
+ * buffer, and stall accounting (spec §7.1). Rows go in with mmt_sim_step in demand order. */
+typedef struct mmt_sim mmt_sim;
+
+int mmt_sim_new(const mmt_config *cfg, const mmt_geom *g, const mmt_sim_opts *o,
+                mmt_sim **out);
+/* Feeds demand row i (the widths of mmt_stream_width). served[op] receives the cycle each
+ * operand's row was served: the first column of the stall-adjusted SRAM trace. */
+int mmt_sim_step(mmt_sim *s, const int64_t *ifmap_row, const int64_t *filter_row,
+                 const int64_t *ofmap_row, int64_t served[3]);
+/* Runs the end-of-layer steps (CALC finish, final drain), closes the traces and fills res. */
+int mmt_sim_finish(mmt_sim *s, mmt_layer_result *res);
+/* Frees s; any trace not yet closed is discarded. Accepts NULL. */
+void mmt_sim_free(mmt_sim *s);
+
+/* Fused path: generates the demand rows in memory and feeds them to a simulation. */
+int mmt_sim_run(const mmt_config *cfg, const mmt_geom *g, const mmt_sim_opts *o,
+                mmt_layer_result *res);
+
+/* ---------------------------------------------------------------- reports (spec §8) */
+
+/* Writes COMPUTE_REPORT.csv, BANDWIDTH_REPORT.csv and DETAILED_ACCESS_REPORT.csv into dir,
+ * each atomically. */
+int mmt_report_write(const char *dir, const mmt_layer_result *res, size_t n, mmt_diag *diag);
+
+/* Formats SCALE-Sim's per-layer console summary (from "Compute cycles:" to the last
+ * "Average OFMAP DRAM BW" line) into buf; returns the length or a negative error. */
+int mmt_report_console(char *buf, size_t cap, const mmt_layer_result *res);
 
 /* ---------------------------------------------------------------- generation */
 

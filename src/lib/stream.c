@@ -38,7 +38,7 @@ static inline int64_t ifmap_at(const mmt_stream *s, int64_t p, int64_t j)
 }
 
 /* OS: ifmap rows stream along array rows, filter along columns; outputs drain at the end. */
-static void row_os(const mmt_stream *s, int64_t *row)
+static void row_os(const mmt_stream *s, int64_t *row, int64_t *lo_out, int64_t *hi_out)
 {
     const mmt_geom *g = &s->g;
     int64_t t = s->t, lo, hi;
@@ -59,11 +59,13 @@ static void row_os(const mmt_stream *s, int64_t *row)
                 row[c] = mmt_geom_ofmap_addr(g, s->r0 + q, s->c0 + c);
         }
     }
+    *lo_out = lo;
+    *hi_out = hi;
 }
 
 /* WS and IS: the stationary operand is loaded in reverse row order in the first R rows, the
  * streamed one enters skewed after it, and outputs leave skewed 2R-1 rows after the start. */
-static void row_ws_is(const mmt_stream *s, int64_t *row)
+static void row_ws_is(const mmt_stream *s, int64_t *row, int64_t *lo_out, int64_t *hi_out)
 {
     const mmt_geom *g = &s->g;
     int64_t t = s->t, lo, hi, R = g->R;
@@ -71,6 +73,7 @@ static void row_ws_is(const mmt_stream *s, int64_t *row)
     int64_t rows_left = g->Sr - s->r0 < R ? g->Sr - s->r0 : R;
     int64_t cols_left = g->Sc - s->c0 < g->C ? g->Sc - s->c0 : g->C;
     int stationary = (s->op == MMT_OP_FILTER) != is;
+    lo = hi = 0;
     if (s->op == MMT_OP_OFMAP) {
         skew_range(t, 2 * R - 1, 2 * R - 1 + g->T, cols_left, &lo, &hi);
         for (int64_t c = lo; c < hi; c++) {
@@ -80,16 +83,19 @@ static void row_ws_is(const mmt_stream *s, int64_t *row)
         }
     } else if (stationary) {
         int64_t k = s->r0 + R - 1 - t; /* loaded in reverse row order */
-        if (t >= R || k >= g->Sr)
-            return;
-        for (int64_t c = 0; c < cols_left; c++)
-            row[c] = is ? ifmap_at(s, s->c0 + c, k) : mmt_geom_filter_addr(g, k, s->c0 + c);
+        if (t < R && k < g->Sr) {
+            hi = cols_left;
+            for (int64_t c = 0; c < cols_left; c++)
+                row[c] = is ? ifmap_at(s, s->c0 + c, k) : mmt_geom_filter_addr(g, k, s->c0 + c);
+        }
     } else {
         skew_range(t, R, R + g->T, rows_left, &lo, &hi);
         for (int64_t r = lo; r < hi; r++)
             row[r] = is ? mmt_geom_filter_addr(g, s->r0 + r, t - r - R)
                         : ifmap_at(s, t - r - R, s->r0 + r);
     }
+    *lo_out = lo;
+    *hi_out = hi > lo ? hi : lo;
 }
 
 int mmt_stream_new(const mmt_geom *g, mmt_operand op, mmt_stream **out)
@@ -116,7 +122,7 @@ int64_t mmt_stream_width(const mmt_stream *s)
     return s->width;
 }
 
-int mmt_stream_next(mmt_stream *s, int64_t *row)
+int mmt_stream_next_range(mmt_stream *s, int64_t *row, int64_t *lo, int64_t *hi)
 {
     if (s->fold >= s->g.folds)
         return 0;
@@ -127,12 +133,20 @@ int mmt_stream_next(mmt_stream *s, int64_t *row)
     for (int64_t i = 0; i < s->width; i++)
         row[i] = -1;
     if (s->g.df == MMT_DF_OS)
-        row_os(s, row);
+        row_os(s, row, lo, hi);
     else
-        row_ws_is(s, row);
+        row_ws_is(s, row, lo, hi);
+    if (*hi < *lo)
+        *hi = *lo;
     if (++s->t == s->g.L) {
         s->t = 0;
         s->fold++;
     }
     return 1;
+}
+
+int mmt_stream_next(mmt_stream *s, int64_t *row)
+{
+    int64_t lo, hi;
+    return mmt_stream_next_range(s, row, &lo, &hi);
 }
