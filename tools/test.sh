@@ -1,0 +1,19 @@
+#!/bin/sh
+# Sets up and runs every test: tools/build.sh, then `make check` and `make distcheck`.
+set -e
+cd "$(dirname "$0")/.."
+tools/build.sh
+cd build
+status=0
+make -j"$(nproc)" check || status=$?
+if [ "$status" != 0 ]; then
+    for f in $(find . -name '*.trs'); do
+        if grep -q -E '^:test-result: (FAIL|ERROR)' "$f"; then
+            echo "==== ${f%.trs}.log"
+            tail -n 40 "${f%.trs}.log"
+        fi
+    done
+    exit "$status"
+fi
+make -j"$(nproc)" distcheck >/dev/null
+echo "tools/test.sh: make check and make distcheck passed"
