@@ -224,7 +224,7 @@ static int ini_parse(ini *p, const char *text, size_t len, mmt_diag *d)
     char *cursect = NULL;
     int in_section = 0, r = 0;
     entry *last = NULL;
-    long indent_level = 0, lineno = 0;
+    long indent_level = 0, lineno = 0, blanks = 0;
     const char *s = text, *end = text + len;
     while (s < end && r == 0) {
         const char *e = s;
@@ -238,11 +238,20 @@ static int ini_parse(ini *p, const char *text, size_t len, mmt_diag *d)
         else {
             const char *vs = s, *ve = e;
             strip(&vs, &ve);
-            if (vs == ve)
-                indent_level = 0x7fffffff; /* blank line: next indented line is not a continuation */
-            else
-                r = parse_line(p, &sections, &cursect, &in_section, &last, &indent_level, s, e,
-                               lineno, d);
+            if (vs == ve) {
+                /* configparser (empty_lines_in_values): a blank line stays part of the value
+                 * if an indented continuation follows; trailing ones are stripped. */
+                if (last)
+                    blanks++;
+            } else {
+                if (blanks && last && (long)(vs - s) > indent_level)
+                    for (; blanks && r == 0; blanks--)
+                        r = append_value(last, "", 0);
+                blanks = 0;
+                if (r == 0)
+                    r = parse_line(p, &sections, &cursect, &in_section, &last, &indent_level, s,
+                                   e, lineno, d);
+            }
         }
         s = e;
         if (s < end && *s == '\r' && ++s < end && *s == '\n')

@@ -32,7 +32,19 @@ static void vdiag(mmt_diag *d, const char *file, long line, const char *fmt, va_
     snprintf(d->file, sizeof d->file, "%s", file ? file : "");
     d->line = line;
     d->column = 0;
-    vsnprintf(d->message, sizeof d->message, fmt, ap);
+    char raw[sizeof d->message];
+    vsnprintf(raw, sizeof raw, fmt, ap);
+    /* A diagnostic is one line: show control characters from the input as escapes. */
+    size_t o = 0;
+    for (const char *s = raw; *s && o + 5 < sizeof d->message; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c >= 0x20 && c != 0x7f)
+            d->message[o++] = (char)c;
+        else
+            o += (size_t)snprintf(d->message + o, sizeof d->message - o,
+                                  c == '\n' ? "\\n" : c == '\r' ? "\\r" : c == '\t' ? "\\t" : "\\x%02x", c);
+    }
+    d->message[o] = '\0';
 }
 
 /* Records an error and returns its code. */
