@@ -8,6 +8,7 @@
 #include <config.h>
 
 #include "cli.h"
+#include "llm_cli.h"
 #include "mmtrace.h"
 
 #include <errno.h>
@@ -54,6 +55,7 @@ static void usage(FILE *f)
             "Decompressed, each trace is byte-identical to SCALE-Sim v2's SRAM trace of a run\n"
             "in which nothing stalls. Progress goes to stderr when it is a terminal.\n"
             "Exit status: 0 ok, 1 error, 2 usage error.\n");
+    llm_cli_usage(f);
 }
 
 /* Adds finished rows to the shared counter (called from worker threads). */
@@ -218,6 +220,8 @@ int main(int argc, char **argv)
     int gemm = 0, c;
     long jobs = 1, level = 1;
     cli_progname = "mmtrace-gen";
+    if (llm_cli_wanted(argc, argv)) /* --model/--hf-config: the LLM front end (llm_cli.c) */
+        return llm_cli_main(argc, argv);
     while ((c = getopt_long(argc, argv, "c:t:p:i:j:hV", opts, NULL)) != -1) {
         switch (c) {
         case 'c': cfgp = optarg; break;
@@ -240,7 +244,9 @@ int main(int argc, char **argv)
             break;
         case 'h': usage(stdout); return EXIT_OK;
         case 'V': printf("mmtrace-gen (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION); return EXIT_OK;
-        default: usage(stderr); return EXIT_USAGE;
+        default:
+            fprintf(stderr, "Try 'mmtrace-gen --help' for more information.\n");
+            return EXIT_USAGE;
         }
     }
     if (optind < argc || !cfgp || !topop || !outdir) {

@@ -13,6 +13,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 typedef struct entry {
     char *section; /* NULL for [DEFAULT] */
@@ -25,6 +26,8 @@ typedef struct ini {
     entry *e;
     size_t n, cap;
     const char *file;
+    char **sect; /* names of the sections seen (not DEFAULT) */
+    size_t nsect;
 } ini;
 
 /* Frees every entry. */
@@ -36,6 +39,9 @@ static void ini_free(ini *p)
         free(p->e[i].value);
     }
     free(p->e);
+    for (size_t i = 0; i < p->nsect; i++)
+        free(p->sect[i]);
+    free(p->sect);
 }
 
 /* Python str.isspace for ASCII. */
@@ -151,13 +157,6 @@ static int seen_add(seen *s, const char *name, size_t len, char **out)
     return 0;
 }
 
-static void seen_free(seen *s)
-{
-    for (size_t i = 0; i < s->n; i++)
-        free(s->names[i]);
-    free(s->names);
-}
-
 /* Handles one non-empty, non-comment line: a header, an option, or a continuation. */
 static int parse_line(ini *p, seen *sections, char **cursect, int *in_section, entry **last,
                       long *indent_level, const char *ls, const char *le, long lineno,
@@ -259,7 +258,8 @@ static int ini_parse(ini *p, const char *text, size_t len, mmt_diag *d)
         else if (s < end && *s == '\n')
             s++;
     }
-    seen_free(&sections);
+    p->sect = sections.names; /* kept for the missing-section check; ini_free frees them */
+    p->nsect = sections.n;
     return r;
 }
 
@@ -323,14 +323,32 @@ static int interpolate(ini *p, const char *section, const entry *x, int depth, c
     return 0;
 }
 
+/* The spelling SCALE-Sim's own configs use for a (lower-cased) key, for messages. */
+static const char *pretty(const char *key)
+{
+    static const char *const names[] = {"ArrayHeight",  "ArrayWidth",     "IfmapSramSzkB",
+                                        "FilterSramSzkB", "OfmapSramSzkB", "IfmapOffset",
+                                        "FilterOffset", "OfmapOffset",    "Bandwidth",
+                                        "Dataflow",     "InterfaceBandwidth", "run_name"};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+        if (!strcasecmp(names[i], key))
+            return names[i];
+    return key;
+}
+
 /* Fetches the interpolated value of a required key into buf. */
 static int get_str(ini *p, const char *section, const char *key, char *buf, size_t cap,
                    long *line, mmt_diag *d)
 {
+    size_t i = 0;
+    while (i < p->nsect && strcmp(p->sect[i], section))
+        i++;
+    if (i == p->nsect) /* configparser: NoSectionError, even if [DEFAULT] has the key */
+        return mmt__diag(d, MMT_EPARSE, p->file, 0, "missing section [%s]", section);
     entry *x = get(p, section, key);
     if (!x)
-        return mmt__diag(d, MMT_EPARSE, p->file, 0, "missing key '%s' in section [%s]", key,
-                         section);
+        return mmt__diag(d, MMT_EPARSE, p->file, 0, "missing key '%s' in section [%s]",
+                         pretty(key), section);
     *line = x->line;
     return interpolate(p, section, x, 0, buf, cap, d);
 }
@@ -345,12 +363,12 @@ static int get_int(ini *p, const char *key, int positive, int64_t *out, mmt_diag
         return r;
     r = mmt__parse_i64(buf, strlen(buf), out);
     if (r == MMT_EOVERFLOW)
-        return mmt__diag(d, MMT_EOVERFLOW, p->file, line, "%s = %s overflows 64 bits", key, buf);
+        return mmt__diag(d, MMT_EOVERFLOW, p->file, line, "%s = %s overflows 64 bits", pretty(key), buf);
     if (r)
-        return mmt__diag(d, MMT_EPARSE, p->file, line, "%s: expected an integer, got '%s'", key,
-                         buf);
+        return mmt__diag(d, MMT_EPARSE, p->file, line, "%s: expected an integer, got '%s'",
+                         pretty(key), buf);
     if (positive ? *out <= 0 : *out < 0)
-        return mmt__diag(d, MMT_ERANGE, p->file, line, "%s = %s: must be %s", key, buf,
+        return mmt__diag(d, MMT_ERANGE, p->file, line, "%s = %s: must be %s", pretty(key), buf,
                          positive ? "positive" : "zero or positive");
     return 0;
 }
@@ -397,7 +415,17 @@ static int check_kb(ini *p, const char *key, int64_t kb, mmt_diag *d)
     int64_t words;
     if (mmt__mul(kb, 1024, &words))
         return mmt__diag(d, MMT_EOVERFLOW, p->file, get(p, "architecture_presets", key)->line,
-                         "%s = %" PRId64 " KB overflows 64 bits in words", key, kb);
+                         "%s = %" PRId64 " KB overflows 64 bits in words", pretty(key), kb);
+    return 0;
+}
+
+/* Checks an array side against the documented cap (a trace row is that wide). */
+static int check_side(ini *p, const char *key, int64_t v, mmt_diag *d)
+{
+    if (v > MMT_MAX_ARRAY_DIM)
+        return mmt__diag(d, MMT_ERANGE, p->file, get(p, "architecture_presets", key)->line,
+                         "%s = %" PRId64 ": at most %d PEs per side", pretty(key), v,
+                         MMT_MAX_ARRAY_DIM);
     return 0;
 }
 
@@ -422,6 +450,8 @@ static int fill_config(ini *p, mmt_config *cfg, mmt_diag *d, mmt_warn_fn warn, v
     cfg->user_bw = !strcmp(buf, "USER");
     if ((r = get_int(p, "arrayheight", 1, &cfg->array_h, d)) ||
         (r = get_int(p, "arraywidth", 1, &cfg->array_w, d)) ||
+        (r = check_side(p, "arrayheight", cfg->array_h, d)) ||
+        (r = check_side(p, "arraywidth", cfg->array_w, d)) ||
         (r = get_int(p, "ifmapsramszkb", 1, &cfg->ifmap_kb, d)) ||
         (r = get_int(p, "filtersramszkb", 1, &cfg->filter_kb, d)) ||
         (r = get_int(p, "ofmapsramszkb", 1, &cfg->ofmap_kb, d)) ||

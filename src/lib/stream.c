@@ -136,6 +136,12 @@ int mmt_stream_next_range(mmt_stream *s, int64_t *row, int64_t *lo, int64_t *hi)
         row_os(s, row, lo, hi);
     else
         row_ws_is(s, row, lo, hi);
+    /* Rows past the skew leave lo beyond the last column; keep 0 <= lo <= hi <= width so a
+     * consumer may index row[lo] or fill [0, lo) without running off the row. */
+    if (*lo > s->width)
+        *lo = s->width;
+    if (*hi > s->width)
+        *hi = s->width;
     if (*hi < *lo)
         *hi = *lo;
     if (++s->t == s->g.L) {
