@@ -19,17 +19,16 @@ int mmt_gen_trace(const mmt_geom *g, mmt_operand op, const char *dir, int level,
         return MMT_EINVAL;
     mmt_stream *s = NULL;
     mmt_tracew *w = NULL;
-    int64_t *row = NULL;
+    const int64_t *row = NULL;
+    int64_t lo, hi;
     int r = mmt_stream_new(g, op, &s);
     if (r == 0)
         r = mmt_tracew_open(path, level, &w);
-    if (r == 0 && !(row = malloc((size_t)mmt_stream_width(s) * sizeof *row)))
-        r = MMT_ENOMEM;
     int64_t width = s ? mmt_stream_width(s) : 0;
     int64_t serve = op == MMT_OP_OFMAP ? 0 : 1; /* SCALE-Sim v2: reads served at row + 1 */
     int64_t i = 0;
-    for (; r == 0 && mmt_stream_next(s, row); i++) {
-        r = mmt_tracew_row(w, i + serve, row, width);
+    for (; r == 0 && (r = mmt_stream_next_view(s, &row, &lo, &hi)) == 1; i++) {
+        r = mmt_tracew_row_range(w, i + serve, row, width, lo, hi);
         if (progress && (i & 0xffff) == 0xffff)
             progress(ud, 0x10000);
     }
@@ -41,7 +40,6 @@ int mmt_gen_trace(const mmt_geom *g, mmt_operand op, const char *dir, int level,
         r = mmt_tracew_close(w);
     else
         mmt_tracew_abort(w);
-    free(row);
     mmt_stream_free(s);
     return r;
 }

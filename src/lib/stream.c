@@ -18,6 +18,8 @@ struct mmt_stream {
     int64_t fold, t; /* current fold and row inside it */
     int64_t r0, c0;  /* first spatial row and column of the fold */
     int gemm_ifmap;  /* ifmap is a plain M x K matrix: I[m][k] = m*K + k + off */
+    int64_t *view;   /* row buffer of mmt_stream_next_view; -1 outside [vlo, vhi) */
+    int64_t vlo, vhi;
 };
 
 /* Column range [lo, hi) where u = t - x lies in [ulo, uhi) and x < lim. */
@@ -114,6 +116,8 @@ int mmt_stream_new(const mmt_geom *g, mmt_operand op, mmt_stream **out)
 
 void mmt_stream_free(mmt_stream *s)
 {
+    if (s)
+        free(s->view);
     free(s);
 }
 
@@ -122,7 +126,8 @@ int64_t mmt_stream_width(const mmt_stream *s)
     return s->width;
 }
 
-int mmt_stream_next_range(mmt_stream *s, int64_t *row, int64_t *lo, int64_t *hi)
+/* Computes the next row into row, which must hold -1 everywhere; 0 when all rows are done. */
+static int fill(mmt_stream *s, int64_t *row, int64_t *lo, int64_t *hi)
 {
     if (s->fold >= s->g.folds)
         return 0;
@@ -130,8 +135,6 @@ int mmt_stream_next_range(mmt_stream *s, int64_t *row, int64_t *lo, int64_t *hi)
         s->r0 = (s->fold % s->g.row_fold) * s->g.R;
         s->c0 = (s->fold / s->g.row_fold) * s->g.C;
     }
-    for (int64_t i = 0; i < s->width; i++)
-        row[i] = -1;
     if (s->g.df == MMT_DF_OS)
         row_os(s, row, lo, hi);
     else
@@ -149,6 +152,36 @@ int mmt_stream_next_range(mmt_stream *s, int64_t *row, int64_t *lo, int64_t *hi)
         s->fold++;
     }
     return 1;
+}
+
+int mmt_stream_next_range(mmt_stream *s, int64_t *row, int64_t *lo, int64_t *hi)
+{
+    if (s->fold >= s->g.folds)
+        return 0;
+    for (int64_t i = 0; i < s->width; i++)
+        row[i] = -1;
+    return fill(s, row, lo, hi);
+}
+
+int mmt_stream_next_view(mmt_stream *s, const int64_t **row, int64_t *lo, int64_t *hi)
+{
+    if (!s->view) {
+        if (!(s->view = malloc((size_t)s->width * sizeof *s->view)))
+            return MMT_ENOMEM;
+        for (int64_t i = 0; i < s->width; i++)
+            s->view[i] = -1;
+    }
+    /* Only the columns the previous row used can hold addresses: reset just those. */
+    for (int64_t i = s->vlo; i < s->vhi; i++)
+        s->view[i] = -1;
+    s->vlo = s->vhi = 0;
+    int r = fill(s, s->view, lo, hi);
+    if (r == 1) {
+        s->vlo = *lo;
+        s->vhi = *hi;
+        *row = s->view;
+    }
+    return r;
 }
 
 int mmt_stream_next(mmt_stream *s, int64_t *row)

@@ -146,14 +146,27 @@ static int reserve(mmt_tracew *w, size_t need)
     return 0;
 }
 
-int mmt_tracew_row(mmt_tracew *w, int64_t cycle, const int64_t *vals, int64_t n)
+/* Appends k copies of ",-1" (idle slots) to p. */
+static char *idle_run(char *p, int64_t k)
 {
-    int r = reserve(w, (size_t)(n + 1) * 21);
+    static const char idle[] = ",-1,-1,-1,-1,-1,-1,-1,-1,-1,-1,-1,-1,-1,-1,-1,-1"
+                               ",-1,-1,-1,-1,-1,-1,-1,-1,-1,-1,-1,-1,-1,-1,-1,-1";
+    for (; k >= 32; k -= 32, p += 96)
+        memcpy(p, idle, 96);
+    memcpy(p, idle, (size_t)k * 3);
+    return p + k * 3;
+}
+
+int mmt_tracew_row_range(mmt_tracew *w, int64_t cycle, const int64_t *vals, int64_t n,
+                         int64_t lo, int64_t hi)
+{
+    int r = reserve(w, (size_t)(n + 1) * 21 + 96);
     if (r)
         return r;
     char *p = w->text + w->len, *start = p;
     p += mmt_fmt_i64(p, cycle);
-    for (int64_t i = 0; i < n; i++) {
+    p = idle_run(p, lo);
+    for (int64_t i = lo; i < hi; i++) {
         if (vals[i] == -1) {
             memcpy(p, ",-1", 3);
             p += 3;
@@ -162,10 +175,16 @@ int mmt_tracew_row(mmt_tracew *w, int64_t cycle, const int64_t *vals, int64_t n)
             p += mmt_fmt_i64(p, vals[i]);
         }
     }
+    p = idle_run(p, n - hi);
     *p++ = '\n';
     w->len += (size_t)(p - start);
     w->bytes += (uint64_t)(p - start);
     return 0;
+}
+
+int mmt_tracew_row(mmt_tracew *w, int64_t cycle, const int64_t *vals, int64_t n)
+{
+    return mmt_tracew_row_range(w, cycle, vals, n, 0, n);
 }
 
 int mmt_tracew_write(mmt_tracew *w, const char *text, size_t len)
