@@ -164,6 +164,9 @@ int mmt_stream_next(mmt_stream *s, int64_t *row);
 /* Same, and also reports a column range [*lo, *hi) outside which every entry is -1 (entries
  * inside may be -1 too), so consumers can skip idle columns. */
 int mmt_stream_next_range(mmt_stream *s, int64_t *row, int64_t *lo, int64_t *hi);
+/* Fastest form: points *row at a buffer the stream owns (valid until the next call or free)
+ * and resets only the columns the previous row used. Returns 1, 0 at the end, or MMT_ENOMEM. */
+int mmt_stream_next_view(mmt_stream *s, const int64_t **row, int64_t *lo, int64_t *hi);
 
 /* ---------------------------------------------------------------- trace text */
 
@@ -177,6 +180,9 @@ typedef struct mmt_tracew mmt_tracew;
 int mmt_tracew_open(const char *path, int level, mmt_tracew **out);
 /* Appends "cycle,v0,v1,...\n" with %i formatting (SRAM traces). */
 int mmt_tracew_row(mmt_tracew *w, int64_t cycle, const int64_t *vals, int64_t n);
+/* Same, for a row known to be -1 outside columns [lo, hi) (0 <= lo <= hi <= n). */
+int mmt_tracew_row_range(mmt_tracew *w, int64_t cycle, const int64_t *vals, int64_t n,
+                         int64_t lo, int64_t hi);
 /* Appends raw text. */
 int mmt_tracew_write(mmt_tracew *w, const char *text, size_t len);
 /* Flushes, closes and renames into place. Frees w whatever the result. */
@@ -271,6 +277,43 @@ int mmt_report_write(const char *dir, const mmt_layer_result *res, size_t n, mmt
  * "Average OFMAP DRAM BW" line) into buf; returns the length or a negative error. */
 int mmt_report_console(char *buf, size_t cap, const mmt_layer_result *res);
 
+/* ---------------------------------------------------------------- trace reading */
+
+/* Reads a trace file one line at a time: gzip or plain text, told apart by its first bytes
+ * (zlib reads plain files transparently). Every line must end with '\n' ("\r\n" is accepted).
+ * SRAM trace rows ("cycle,a0,...,a(w-1)", %i integers) are parsed by a hand-written parser.
+ * The reader is owned by the caller and released by mmt_tracer_close. Errors fill the diag
+ * with the file, the 1-based line and (for a bad field) the column. */
+typedef struct mmt_tracer mmt_tracer;
+
+/* Opens path for reading. MMT_EIO (missing or unreadable file) with the reason in diag. */
+int mmt_tracer_open(const char *path, mmt_tracer **out, mmt_diag *diag);
+
+/* From now on mmt_tracer_next accepts in its address columns only -1 and values in [lo, hi);
+ * what (e.g. "ifmap", kept by pointer) names the operand in messages. */
+void mmt_tracer_set_range(mmt_tracer *t, int64_t lo, int64_t hi, const char *what);
+
+/* Parses the next row, which must have exactly 1 + width integer fields, into *cycle and
+ * vals[0..width-1]. Returns 1, 0 at the end of the file, or a negative error: MMT_ETRACE (wrong
+ * field count, non-integer field, address out of range), MMT_EZLIB (corrupt or truncated gzip
+ * stream), MMT_EIO, MMT_ENOMEM. */
+int mmt_tracer_next(mmt_tracer *t, int64_t width, int64_t *cycle, int64_t *vals,
+                    mmt_diag *diag);
+
+/* Gives the next line without its line end; *text stays valid until the next call. Returns 1,
+ * 0 at the end of the file, or a negative error as mmt_tracer_next. */
+int mmt_tracer_line(mmt_tracer *t, const char **text, size_t *len, mmt_diag *diag);
+
+/* Number of lines returned so far (the line number of the last one). */
+int64_t mmt_tracer_lineno(const mmt_tracer *t);
+
+/* 1 if the file is gzip-compressed, 0 if plain text (known once a line has been read). */
+int mmt_tracer_is_gzip(const mmt_tracer *t);
+
+/* Closes and frees t (NULL is accepted). Returns MMT_EZLIB if the gzip stream turned out to
+ * be truncated, else 0. */
+int mmt_tracer_close(mmt_tracer *t, mmt_diag *diag);
+
 /* ---------------------------------------------------------------- generation */
 
 /* Names of the SRAM trace files, indexed by mmt_operand. */
@@ -282,6 +325,154 @@ extern const char *const mmt_sram_trace_name[3];
 typedef void (*mmt_progress_fn)(void *ud, int64_t rows_done);
 int mmt_gen_trace(const mmt_geom *g, mmt_operand op, const char *dir, int level,
                   uint64_t *bytes_out, mmt_progress_fn progress, void *ud);
+
+
+/* ---------------------------------------------------------------- LLM lowering */
+
+/* One decoder block of a transformer lowered to GEMM layers (study.md). Presets and
+ * HuggingFace config.json files (GPT-2, OPT and LLaMA families) describe the model. */
+
+typedef enum { MMT_LLM_DECODE = 0, MMT_LLM_PREFILL = 1 } mmt_llm_phase;
+typedef enum { MMT_LLM_FFN_PLAIN = 0, MMT_LLM_FFN_GATED = 1 } mmt_llm_ffn;
+/* Which part of the block a layer belongs to: weight-to-activation projections become
+ * MatMul-free under 1-bit weights; activation-to-activation attention heads stay MatMul. */
+typedef enum { MMT_PART_MMFREE = 0, MMT_PART_MATMUL = 1 } mmt_llm_part;
+
+/* A model's block dimensions. head_dim need not be d/heads (LLaMA's optional head_dim). */
+typedef struct mmt_llm_model {
+    char name[128];
+    char family[16];    /* "gpt2", "opt" or "llama" */
+    int64_t d;          /* hidden size */
+    int64_t heads;      /* query heads */
+    int64_t kv_heads;   /* key/value heads (GQA); == heads without GQA */
+    int64_t head_dim;   /* dh */
+    int64_t ff;         /* feed-forward size */
+    int64_t layers;     /* decoder blocks */
+    int64_t max_ctx;    /* trained context length, tokens */
+    mmt_llm_ffn ffn;    /* default FFN: plain for the study presets, gated for LLaMA configs */
+} mmt_llm_model;
+
+/* How one block is lowered. */
+typedef struct mmt_llm_opts {
+    mmt_llm_phase phase;
+    int64_t seq;      /* l: KV cache length (decode) or prompt length (prefill) */
+    int64_t batch;    /* b >= 1 sequences */
+    mmt_llm_ffn ffn;
+    int expand_heads; /* 1: one row per head instead of one row counted h times */
+} mmt_llm_opts;
+
+/* One GEMM row: SCALE-Sim's M, N, K (ifmap M x K times filter K x N), counted `count` times
+ * per block. */
+typedef struct mmt_llm_layer {
+    char name[32];
+    mmt_llm_part part;
+    int64_t count;
+    int64_t M, N, K;
+} mmt_llm_layer;
+
+/* A lowered block; the caller owns it (mmt_llm_block_free). */
+typedef struct mmt_llm_block {
+    mmt_llm_layer *layers;
+    size_t n;
+} mmt_llm_block;
+
+/* The built-in presets (study.md's 13 models, in its order). */
+size_t mmt_llm_preset_count(void);
+const mmt_llm_model *mmt_llm_preset_at(size_t i);
+/* Copies the preset called name into *m; MMT_EINVAL if there is none. */
+int mmt_llm_preset(const char *name, mmt_llm_model *m);
+
+/* Reads a HuggingFace config.json (needs jansson). Diagnostics are "FILE: message". */
+int mmt_llm_config_read(const char *path, mmt_llm_model *m, mmt_diag *diag);
+int mmt_llm_config_parse(const char *name, const char *text, size_t len, mmt_llm_model *m,
+                         mmt_diag *diag);
+
+/* Lowers one decoder block. A sequence longer than m->max_ctx is a warning, not an error.
+ * Batch: projections get M*b; attention heads keep their per-sequence shape and count h*b. */
+int mmt_llm_lower(const mmt_llm_model *m, const mmt_llm_opts *o, mmt_llm_block **out,
+                  mmt_diag *diag, mmt_warn_fn warn, void *ud);
+void mmt_llm_block_free(mmt_llm_block *b);
+
+/* Short name of a part: "matmul-free" or "matmul". */
+const char *mmt_llm_part_name(mmt_llm_part p);
+
+/* Fills a SCALE-Sim layer (GEMM mapping of spec §3.2) for row l; name points into l. */
+void mmt_llm_layer_to_mmt(const mmt_llm_layer *l, mmt_layer *out);
+
+/* Writes the SCALE-Sim GEMM topology CSV ("Layer, M, N, K," then "name, M, N, K,") and the
+ * manifest ("layer,name,part,count,M,N,K": layer = 0-based SCALE-Sim layer id), atomically. */
+int mmt_llm_write_topology(const char *path, const mmt_llm_block *b, mmt_diag *diag);
+int mmt_llm_write_manifest(const char *path, const mmt_llm_block *b, mmt_diag *diag);
+/* Reads a manifest back (rows in layer order, 0..n-1). */
+int mmt_llm_manifest_read(const char *path, mmt_llm_block **out, mmt_diag *diag);
+
+/* ---------------------------------------------------------------- study */
+
+/* Built-in hardware presets "cloud" (256x256) and "edge" (64x64): OS, CALC, offsets
+ * 0/10000000/20000000. MMT_EINVAL for other names. */
+int mmt_study_hw(const char *name, mmt_config *cfg);
+
+/* Per-part sums over a block (count-weighted), indexed by mmt_llm_part, and the fractions
+ * that fall in the MatMul-free part. A fraction whose total is 0 is NaN. */
+typedef struct mmt_study_fractions {
+    int64_t cycles[2], stalls[2], sram[2], dram[2];
+    double f_compute, f_memory, f_dram;
+} mmt_study_fractions;
+
+/* res[i] is the result of b->layers[i]. SRAM = IFMAP reads + Filter reads + OFMAP writes;
+ * DRAM likewise. MMT_EOVERFLOW if a sum leaves int64. */
+int mmt_study_fractions_compute(const mmt_llm_block *b, const mmt_layer_result *res,
+                                mmt_study_fractions *out);
+
+/* Amdahl's law: 1 / ((1 - f) + f / s). */
+double mmt_study_amdahl(double f, double s);
+
+/* Least-squares fit of f(l) = 1 / (1 + alpha + beta*l): constant projection cost P, attention
+ * cost a + b*l, so alpha = a/P, beta = b/P. Standard errors from the covariance scaled by the
+ * residual variance (0 when n == 2). */
+typedef struct mmt_study_fit {
+    double alpha, beta;
+    double se_alpha, se_beta;
+    double r2;
+    double rss;
+    size_t n;
+} mmt_study_fit;
+
+/* Fits n >= 2 points (GSL trust-region, started from the linearised 1/f - 1 regression).
+ * MMT_EINVAL for too few or unusable points (f outside (0, 1]), MMT_ERANGE if it fails. */
+int mmt_study_fit_run(const double *l, const double *f, size_t n, mmt_study_fit *out);
+double mmt_study_fit_eval(const mmt_study_fit *fit, double l);
+
+/* ---------------------------------------------------------------- figures (SVG) */
+
+/* A heat map: rows x cols values in [0, 1] (row-major; NaN drawn grey), labelled. */
+typedef struct mmt_svg_heatmap {
+    const char *title, *xlabel, *ylabel, *value_label;
+    size_t rows, cols;
+    const char *const *row_labels, *const *col_labels;
+    const double *values;
+} mmt_svg_heatmap;
+int mmt_svg_heatmap_write(const char *path, const mmt_svg_heatmap *h, mmt_diag *diag);
+
+/* One curve of a line plot; dashed != 0 draws it dashed. */
+typedef struct mmt_svg_series {
+    const char *label;
+    const double *x, *y;
+    size_t n;
+    int dashed;
+    int color;   /* index into a fixed palette */
+    int markers; /* 1: a dot at every point */
+} mmt_svg_series;
+/* A line plot (y linear; x linear or, with logx, base 2), legend on the right. */
+typedef struct mmt_svg_plot {
+    const char *title, *xlabel, *ylabel;
+    double xmin, xmax, ymin, ymax;
+    const mmt_svg_series *series;
+    size_t nseries;
+    const char *note; /* optional text under the title */
+    int logx;         /* 1: log2 x axis (xmin > 0) */
+} mmt_svg_plot;
+int mmt_svg_plot_write(const char *path, const mmt_svg_plot *p, mmt_diag *diag);
 
 #ifdef __cplusplus
 }
