@@ -1,0 +1,189 @@
+/*
+ * report.c - SCALE-Sim v2's three report CSVs (spec §8) and its per-layer console summary
+ * (spec §1). Numbers are printed as Python prints them: ints as digits, floats in repr.
+ */
+#include "sim_internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A growable text buffer; err latches the first allocation failure. */
+typedef struct text {
+    char *s;
+    size_t len, cap;
+    int err;
+} text;
+
+/* Appends n bytes. */
+static void put(text *t, const char *s, size_t n)
+{
+    if (t->err)
+        return;
+    if (t->len + n + 1 > t->cap) {
+        size_t cap = t->cap ? t->cap : 4096;
+        while (cap < t->len + n + 1)
+            cap *= 2;
+        char *p = realloc(t->s, cap);
+        if (!p) {
+            t->err = MMT_ENOMEM;
+            return;
+        }
+        t->s = p, t->cap = cap;
+    }
+    memcpy(t->s + t->len, s, n);
+    t->len += n;
+    t->s[t->len] = '\0';
+}
+
+/* Appends a C string. */
+static void puts_(text *t, const char *s)
+{
+    put(t, s, strlen(s));
+}
+
+/* Appends ", " and an int. */
+static void put_int(text *t, int64_t v)
+{
+    char b[32];
+    put(t, ", ", 2);
+    put(t, b, mmt_fmt_i64(b, v));
+}
+
+/* Appends ", " and a float in Python repr. */
+static void put_float(text *t, double v)
+{
+    char b[40];
+    put(t, ", ", 2);
+    put(t, b, mmt_fmt_pyfloat(b, v));
+}
+
+/* Python's a / b for ints: the correctly rounded quotient (inf/nan on b == 0, where SCALE-Sim
+ * itself raises ZeroDivisionError). */
+static double pydiv(int64_t a, int64_t b)
+{
+    if (b == 0)
+        return a == 0 ? NAN : (a > 0 ? INFINITY : -INFINITY);
+    int neg = (a < 0) != (b < 0);
+    mmt__u128 ua = (mmt__u128)(a < 0 ? 0 - (uint64_t)a : (uint64_t)a);
+    mmt__u128 ub = (mmt__u128)(b < 0 ? 0 - (uint64_t)b : (uint64_t)b);
+    double q = mmt__true_div(ua, ub);
+    return neg ? -q : q;
+}
+
+/* DRAM bandwidth of operand op: accesses over the span of its DRAM trace. */
+static double dram_bw(const mmt_layer_result *r, int op)
+{
+    return pydiv(r->dram_count[op], r->dram_stop[op] - r->dram_start[op] + 1);
+}
+
+/* COMPUTE_REPORT.csv rows. */
+static void compute_rows(text *t, const mmt_layer_result *res, size_t n)
+{
+    puts_(t, "LayerID, Total Cycles, Stall Cycles, Overall Util %, Mapping Efficiency %, "
+             "Compute Util %,\n");
+    for (size_t i = 0; i < n; i++) {
+        char b[32];
+        put(t, b, mmt_fmt_i64(b, (int64_t)i));
+        put_int(t, res[i].total_cycles);
+        put_int(t, res[i].stall_cycles);
+        put_float(t, res[i].overall_util);
+        put_float(t, res[i].mapping_eff);
+        put_float(t, res[i].compute_util);
+        puts_(t, ",\n");
+    }
+}
+
+/* BANDWIDTH_REPORT.csv rows. */
+static void bandwidth_rows(text *t, const mmt_layer_result *res, size_t n)
+{
+    puts_(t, "LayerID, Avg IFMAP SRAM BW, Avg FILTER SRAM BW, Avg OFMAP SRAM BW, "
+             "Avg IFMAP DRAM BW, Avg FILTER DRAM BW, Avg OFMAP DRAM BW,\n");
+    for (size_t i = 0; i < n; i++) {
+        char b[32];
+        put(t, b, mmt_fmt_i64(b, (int64_t)i));
+        for (int op = 0; op < 3; op++)
+            put_float(t, pydiv(res[i].sram_count[op], res[i].total_cycles));
+        for (int op = 0; op < 3; op++)
+            put_float(t, dram_bw(&res[i], op));
+        puts_(t, ",\n");
+    }
+}
+
+/* DETAILED_ACCESS_REPORT.csv rows. */
+static void detailed_rows(text *t, const mmt_layer_result *res, size_t n)
+{
+    static const char *const who[6] = {"SRAM IFMAP", "SRAM Filter", "SRAM OFMAP",
+                                       "DRAM IFMAP", "DRAM Filter", "DRAM OFMAP"};
+    puts_(t, "LayerID");
+    for (int k = 0; k < 6; k++) {
+        const char *what = k % 3 == 2 ? "Writes" : "Reads";
+        char h[96];
+        snprintf(h, sizeof h, ", %s Start Cycle, %s Stop Cycle, %s %s", who[k], who[k], who[k],
+                 what);
+        puts_(t, h);
+    }
+    puts_(t, ",\n");
+    for (size_t i = 0; i < n; i++) {
+        const mmt_layer_result *r = &res[i];
+        char b[32];
+        put(t, b, mmt_fmt_i64(b, (int64_t)i));
+        for (int op = 0; op < 3; op++) {
+            /* SCALE-Sim v2: with no valid SRAM row the start/stop stay the int 0. */
+            if (r->has_sram[op]) {
+                put_float(t, (double)r->sram_start[op]);
+                put_float(t, (double)r->sram_stop[op]);
+            } else {
+                put_int(t, 0);
+                put_int(t, 0);
+            }
+            put_int(t, r->sram_count[op]);
+        }
+        for (int op = 0; op < 3; op++) {
+            put_float(t, (double)r->dram_start[op]);
+            put_float(t, (double)r->dram_stop[op]);
+            put_int(t, r->dram_count[op]);
+        }
+        puts_(t, ",\n");
+    }
+}
+
+int mmt_report_write(const char *dir, const mmt_layer_result *res, size_t n, mmt_diag *diag)
+{
+    static const char *const names[3] = {"COMPUTE_REPORT.csv", "BANDWIDTH_REPORT.csv",
+                                         "DETAILED_ACCESS_REPORT.csv"};
+    void (*const gen[3])(text *, const mmt_layer_result *, size_t) = {
+        compute_rows, bandwidth_rows, detailed_rows};
+    for (int k = 0; k < 3; k++) {
+        char path[4096];
+        if (snprintf(path, sizeof path, "%s/%s", dir, names[k]) >= (int)sizeof path)
+            return mmt__diag(diag, MMT_EINVAL, dir, 0, "path too long");
+        text t = {0};
+        gen[k](&t, res, n);
+        int r = t.err ? mmt__diag(diag, t.err, path, 0, "out of memory")
+                      : mmt__write_file_atomic(path, t.s, t.len, diag);
+        free(t.s);
+        if (r)
+            return r;
+    }
+    return 0;
+}
+
+int mmt_report_console(char *buf, size_t cap, const mmt_layer_result *res)
+{
+    int n = snprintf(buf, cap,
+                     "Compute cycles: %" PRId64 "\n"
+                     "Stall cycles: %" PRId64 "\n"
+                     "Overall utilization: %.2f%%\n"
+                     "Mapping efficiency: %.2f%%\n"
+                     "Average IFMAP DRAM BW: %.3f words/cycle\n"
+                     "Average Filter DRAM BW: %.3f words/cycle\n"
+                     "Average OFMAP DRAM BW: %.3f words/cycle\n",
+                     res->total_cycles, res->stall_cycles, res->overall_util, res->mapping_eff,
+                     dram_bw(res, 0), dram_bw(res, 1), dram_bw(res, 2));
+    if (n < 0)
+        return MMT_EIO;
+    if ((size_t)n >= cap)
+        return MMT_ERANGE;
+    return n;
+}

@@ -1,0 +1,351 @@
+/*
+ * sim.c - one layer's memory system and stall accounting (spec §7.1): the ifmap and filter
+ * read buffers (USER or CALC), the ofmap write buffer, the stall-adjusted SRAM traces and the
+ * DRAM traces. The fused mmt_sim_run drives it straight from the demand-row generators.
+ *
+ * CALC-mode DRAM traces are padded on the right to the widest prefetch block, which is known
+ * only at the end of the layer. Their blocks are therefore spilled to an anonymous temporary
+ * file in compact binary form (addresses only, no padding) and formatted at finish, so memory
+ * stays flat whatever the layer size.
+ */
+#include "sim_internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A CALC DRAM trace being collected: binary blocks in a temporary file. */
+typedef struct spill {
+    FILE *f;
+    int64_t maxbw;
+} spill;
+
+struct mmt_sim {
+    mmt_geom g;
+    int user, py311;
+    mmt__rcalc *rc[2];
+    mmt__ruser *ru[2];
+    mmt__wbuf *wb;
+    mmt_tracew *sw[3], *dw[3]; /* SRAM and DRAM trace writers (NULL: not written) */
+    spill sp[2];
+    int64_t width[3];
+    int64_t stall, last_co, steps;
+    int has_sram[3];
+    int64_t sram_start[3], sram_stop[3];
+};
+
+/* Row sink writing straight to a DRAM trace. */
+static int row_to_trace(void *ud, int64_t cycle, const int64_t *vals, int64_t n)
+{
+    return mmt__dram_row(ud, cycle, vals, n, 0);
+}
+
+/* Block sink appending a CALC prefetch block to the spill file. */
+static int block_to_spill(void *ud, int64_t first, int64_t ncyc, int64_t bw,
+                          const int64_t *addrs, int64_t naddrs)
+{
+    spill *sp = ud;
+    int64_t hdr[4] = {first, ncyc, bw, naddrs};
+    if (fwrite(hdr, sizeof hdr, 1, sp->f) != 1 ||
+        fwrite(addrs, sizeof *addrs, (size_t)naddrs, sp->f) != (size_t)naddrs)
+        return MMT_EIO;
+    if (bw > sp->maxbw)
+        sp->maxbw = bw;
+    return 0;
+}
+
+/* Opens the trace writers the options ask for. */
+static int open_traces(mmt_sim *s, const mmt_sim_opts *o)
+{
+    for (int op = 0; op < 3; op++) {
+        int r = 0;
+        if (o->sram_trace_path[op])
+            r = mmt_tracew_open(o->sram_trace_path[op], o->gzip_level, &s->sw[op]);
+        if (r == 0 && o->dram_trace_path[op])
+            r = mmt_tracew_open(o->dram_trace_path[op], o->gzip_level, &s->dw[op]);
+        if (r == 0 && s->dw[op] && op < 2 && !s->user && !(s->sp[op].f = tmpfile()))
+            r = MMT_EIO;
+        if (r)
+            return r;
+    }
+    return 0;
+}
+
+/* Makes the two read buffers for the configured bandwidth mode. */
+static int make_read_buffers(mmt_sim *s, const mmt_config *cfg)
+{
+    int64_t kb[2] = {cfg->ifmap_kb, cfg->filter_kb};
+    for (int op = 0; op < 2; op++) {
+        int64_t words;
+        if (mmt__mul(kb[op], 1024, &words))
+            return MMT_EOVERFLOW;
+        int r;
+        if (s->user) {
+            mmt__plist pl;
+            r = mmt__plist_init(&pl, &s->g, (mmt_operand)op);
+            if (r == 0)
+                r = mmt__ruser_new(&pl, words, cfg->bandwidth, s->dw[op] ? row_to_trace : NULL,
+                                   s->dw[op], &s->ru[op]);
+        } else {
+            /* SCALE-Sim v2: CALC read buffers start from a base bandwidth of 10. */
+            const mmt_geom *g = &s->g;
+            int64_t base = op ? g->filoff : g->ifoff;
+            int64_t span = op ? g->K * g->N : g->H * g->W * g->Cin;
+            r = mmt__rcalc_new(words, 10, base, span, s->sp[op].f ? block_to_spill : NULL,
+                               &s->sp[op], &s->rc[op]);
+        }
+        if (r)
+            return r;
+    }
+    return 0;
+}
+
+int mmt_sim_new(const mmt_config *cfg, const mmt_geom *g, const mmt_sim_opts *o, mmt_sim **out)
+{
+    static const mmt_sim_opts none;
+    if (!o)
+        o = &none;
+    if (cfg->user_bw && cfg->bandwidth <= 0)
+        return MMT_EINVAL;
+    mmt_sim *s = calloc(1, sizeof *s);
+    if (!s)
+        return MMT_ENOMEM;
+    s->g = *g;
+    s->user = cfg->user_bw;
+    s->py311 = o->py311_sum;
+    int is = g->df == MMT_DF_IS;
+    s->width[0] = is ? g->C : g->R;
+    s->width[1] = is ? g->R : g->C;
+    s->width[2] = g->C;
+    int64_t owords;
+    int r = mmt__mul(cfg->ofmap_kb, 1024, &owords) ? MMT_EOVERFLOW : open_traces(s, o);
+    if (r == 0)
+        r = make_read_buffers(s, cfg);
+    /* SCALE-Sim v2: in CALC mode the ofmap DRAM bandwidth is the array width C. */
+    if (r == 0)
+        r = mmt__wbuf_new(owords, s->user ? cfg->bandwidth : g->C,
+                          s->dw[2] ? row_to_trace : NULL, s->dw[2], &s->wb);
+    if (r) {
+        mmt_sim_free(s);
+        return r;
+    }
+    *out = s;
+    return 0;
+}
+
+void mmt_sim_free(mmt_sim *s)
+{
+    if (!s)
+        return;
+    for (int op = 0; op < 3; op++) {
+        mmt_tracew_abort(s->sw[op]);
+        mmt_tracew_abort(s->dw[op]);
+    }
+    for (int op = 0; op < 2; op++) {
+        mmt__rcalc_free(s->rc[op]);
+        mmt__ruser_free(s->ru[op]);
+        if (s->sp[op].f)
+            fclose(s->sp[op].f);
+    }
+    mmt__wbuf_free(s->wb);
+    free(s);
+}
+
+/* Notes the serve cycle of a row for the SRAM start/stop cycles if it has any address. */
+static void note_sram(mmt_sim *s, int op, const int64_t *row, int64_t lo, int64_t hi,
+                      int64_t served)
+{
+    for (int64_t i = lo; i < hi; i++)
+        if (row[i] != -1) {
+            if (!s->has_sram[op])
+                s->has_sram[op] = 1, s->sram_start[op] = served;
+            s->sram_stop[op] = served;
+            return;
+        }
+}
+
+/* One demand row through the three buffers; entries outside [lo[op], hi[op]) are -1. */
+static int step_range(mmt_sim *s, const int64_t *const rows[3], const int64_t lo[3],
+                      const int64_t hi[3], int64_t served[3])
+{
+    int64_t c = s->steps + s->stall, r = 0;
+    for (int op = 0; op < 2 && r == 0; op++) {
+        if (s->user)
+            r = mmt__ruser_read(s->ru[op], rows[op], lo[op], hi[op], c, &served[op]);
+        else
+            r = mmt__rcalc_read(s->rc[op], rows[op], lo[op], hi[op], c), served[op] = c + 1;
+    }
+    if (r == 0)
+        r = mmt__wbuf_write(s->wb, rows[2], lo[2], hi[2], c, &served[2]);
+    if (r)
+        return (int)r;
+    int64_t st = served[0] - c - 1;
+    if (served[1] - c - 1 > st)
+        st = served[1] - c - 1;
+    if (served[2] - c > st)
+        st = served[2] - c;
+    s->stall += st;
+    s->steps++;
+    s->last_co = served[2];
+    for (int op = 0; op < 3; op++) {
+        note_sram(s, op, rows[op], lo[op], hi[op], served[op]);
+        if (s->sw[op] && (r = mmt_tracew_row(s->sw[op], served[op], rows[op], s->width[op])))
+            return (int)r;
+    }
+    return 0;
+}
+
+int mmt_sim_step(mmt_sim *s, const int64_t *ifmap_row, const int64_t *filter_row,
+                 const int64_t *ofmap_row, int64_t served[3])
+{
+    const int64_t *rows[3] = {ifmap_row, filter_row, ofmap_row};
+    int64_t lo[3] = {0, 0, 0};
+    return step_range(s, rows, lo, s->width, served);
+}
+
+/* Formats a spilled CALC DRAM trace: every row padded with 1.0 to the widest block. */
+static int write_spill(spill *sp, mmt_tracew *w)
+{
+    int64_t *buf = malloc((size_t)(sp->maxbw > 0 ? sp->maxbw : 1) * sizeof *buf);
+    if (!buf)
+        return MMT_ENOMEM;
+    int r = fflush(sp->f) == 0 && fseek(sp->f, 0, SEEK_SET) == 0 ? 0 : MMT_EIO;
+    int64_t hdr[4];
+    while (r == 0 && fread(hdr, sizeof hdr, 1, sp->f) == 1) {
+        int64_t ncyc = hdr[1], bw = hdr[2], left = hdr[3];
+        for (int64_t i = 0; r == 0 && i < ncyc; i++) {
+            int64_t n = left < bw ? left : bw;
+            if (fread(buf, sizeof *buf, (size_t)n, sp->f) != (size_t)n)
+                r = MMT_EIO;
+            for (int64_t k = n; k < bw; k++)
+                buf[k] = -1;
+            left -= n;
+            /* SCALE-Sim v2: narrower blocks are padded with 1.0, not -1.0. */
+            if (r == 0)
+                r = mmt__dram_row(w, hdr[0] + i, buf, bw, sp->maxbw - bw);
+        }
+    }
+    free(buf);
+    return r;
+}
+
+/* Closes every trace writer (writing the spilled CALC DRAM traces first). */
+static int close_traces(mmt_sim *s)
+{
+    int r = 0;
+    for (int op = 0; op < 3; op++) {
+        if (r == 0 && op < 2 && s->sp[op].f && s->dw[op])
+            r = write_spill(&s->sp[op], s->dw[op]);
+        mmt_tracew *w[2] = {s->sw[op], s->dw[op]};
+        s->sw[op] = s->dw[op] = NULL;
+        for (int k = 0; k < 2; k++) {
+            if (!w[k])
+                continue;
+            if (r == 0)
+                r = mmt_tracew_close(w[k]);
+            else
+                mmt_tracew_abort(w[k]);
+        }
+    }
+    return r;
+}
+
+/* Mean of the per-fold values of kind (0 mapping eff, 1 compute util) times 100, summed in
+ * fold order like Python's sum(list) / len(list) * 100. Folds fall into at most four classes
+ * (full or partial row fold, full or partial col fold), so each value is computed once. */
+static double fold_mean(const mmt_geom *g, int kind, int py311)
+{
+    double v[2][2];
+    for (int pr = 0; pr < 2; pr++)
+        for (int pc = 0; pc < 2; pc++) {
+            int64_t f = (pc ? g->col_fold - 1 : 0) * g->row_fold + (pr ? g->row_fold - 1 : 0);
+            v[pr][pc] = kind ? mmt_geom_fold_compute_util(g, f) : mmt_geom_fold_mapping_eff(g, f);
+        }
+    mmt_pysum_acc a;
+    mmt_pysum_init(&a);
+    double naive = 0.0;
+    for (int64_t fc = 0; fc < g->col_fold; fc++)
+        for (int64_t fr = 0; fr < g->row_fold; fr++) {
+            double x = v[fr == g->row_fold - 1][fc == g->col_fold - 1];
+            if (py311)
+                naive = naive + x;
+            else
+                mmt_pysum_add(&a, x);
+        }
+    double sum = py311 ? naive : mmt_pysum_result(&a);
+    return sum / (double)g->folds * 100;
+}
+
+/* Fills res from the finished buffers. */
+static void fill_result(const mmt_sim *s, mmt_layer_result *res)
+{
+    const mmt_geom *g = &s->g;
+    memset(res, 0, sizeof *res);
+    res->total_cycles = s->last_co;
+    res->stall_cycles = s->stall;
+    res->macs = g->macs;
+    mmt__u128 den = (mmt__u128)(uint64_t)s->last_co * (uint64_t)g->R * (uint64_t)g->C;
+    /* SCALE-Sim v2 divides by zero when Total Cycles is 0; report inf instead. */
+    res->overall_util = s->last_co > 0 ? mmt__true_div((mmt__u128)g->macs * 100, den) : INFINITY;
+    res->mapping_eff = fold_mean(g, 0, s->py311);
+    res->compute_util = fold_mean(g, 1, s->py311);
+    int64_t counts[3] = {g->sram_ifmap_reads, g->sram_filter_reads, g->sram_ofmap_writes};
+    for (int op = 0; op < 3; op++) {
+        res->has_sram[op] = s->has_sram[op];
+        res->sram_start[op] = s->has_sram[op] ? s->sram_start[op] : 0;
+        res->sram_stop[op] = s->has_sram[op] ? s->sram_stop[op] : 0;
+        res->sram_count[op] = counts[op];
+        const mmt__dram_stat *d = op == 2   ? mmt__wbuf_stat(s->wb)
+                                  : s->user ? mmt__ruser_stat(s->ru[op])
+                                            : mmt__rcalc_stat(s->rc[op]);
+        res->dram_start[op] = d->start;
+        res->dram_stop[op] = d->stop;
+        res->dram_count[op] = d->accesses;
+    }
+}
+
+int mmt_sim_finish(mmt_sim *s, mmt_layer_result *res)
+{
+    int r = 0;
+    if (s->steps == 0)
+        return MMT_EINVAL;
+    for (int op = 0; op < 2 && r == 0 && !s->user; op++)
+        r = mmt__rcalc_finish(s->rc[op]);
+    if (r == 0)
+        r = mmt__wbuf_drain_all(s->wb, s->last_co);
+    if (r == 0)
+        r = close_traces(s);
+    if (r == 0)
+        fill_result(s, res);
+    return r;
+}
+
+int mmt_sim_run(const mmt_config *cfg, const mmt_geom *g, const mmt_sim_opts *o,
+                mmt_layer_result *res)
+{
+    mmt_sim *s = NULL;
+    mmt_stream *st[3] = {NULL, NULL, NULL};
+    int r = mmt_sim_new(cfg, g, o, &s);
+    for (int op = 0; op < 3 && r == 0; op++)
+        r = mmt_stream_new(g, (mmt_operand)op, &st[op]);
+    int64_t lo[3], hi[3], served[3];
+    const int64_t *rows[3];
+    while (r == 0) {
+        int n = 0;
+        for (int op = 0; op < 3; op++) {
+            int k = mmt_stream_next_view(st[op], &rows[op], &lo[op], &hi[op]);
+            if (k < 0)
+                r = k;
+            n += k == 1;
+        }
+        if (r || n == 0)
+            break;
+        r = step_range(s, rows, lo, hi, served);
+    }
+    if (r == 0)
+        r = mmt_sim_finish(s, res);
+    mmt_sim_free(s);
+    for (int op = 0; op < 3; op++)
+        mmt_stream_free(st[op]);
+    return r;
+}

@@ -1,0 +1,115 @@
+/*
+ * sim_internal.h - internals of the memory model (spec §6-7) shared by pyfmt.c, pyset.c,
+ * rbuf_calc.c, rbuf_user.c, wbuf.c, sim.c and report.c, and used directly by the unit tests.
+ * Not installed. Buffers never write files themselves: they hand DRAM trace rows to a sink.
+ */
+#ifndef MMT_SIM_INTERNAL_H
+#define MMT_SIM_INTERNAL_H
+
+#include "internal.h"
+
+#include <stdio.h>
+
+/* ---------------------------------------------------------------- Python emulation */
+
+/* repr(float(v)) for an integer v (fast path for trace cycles and addresses); buf >= 32. */
+size_t mmt__fmt_pyfloat_i64(char *buf, int64_t v);
+
+/* Appends one DRAM trace row "cycle,v0,...,v{n-1}" in float repr (-1 as "-1.0"), followed by
+ * `ones` extra "1.0" columns (SCALE-Sim's CALC width padding), and a newline. */
+int mmt__dram_row(mmt_tracew *w, int64_t cycle, const int64_t *vals, int64_t n, int64_t ones);
+
+/* Python <= 3.11 sum(): naive left-to-right float addition from the int 0. */
+double mmt__sum311(const double *v, size_t n);
+
+/* Empties a set so it can be reused. */
+void mmt__pyset_clear(mmt_pyset *s);
+
+/* ---------------------------------------------------------------- DRAM side */
+
+/* Receives one DRAM trace row: its cycle and n slot values (-1 = empty slot). */
+typedef int (*mmt__row_fn)(void *ud, int64_t cycle, const int64_t *vals, int64_t n);
+
+/* Receives one CALC prefetch block: ncyc rows of bw slots at cycles first..first+ncyc-1,
+ * filled row-major with addrs[0..naddrs) and then -1. */
+typedef int (*mmt__block_fn)(void *ud, int64_t first, int64_t ncyc, int64_t bw,
+                             const int64_t *addrs, int64_t naddrs);
+
+/* What the DETAILED report needs from one DRAM interface. rows == 0: no trace row yet. */
+typedef struct mmt__dram_stat {
+    int64_t start, stop; /* cycle of the first and the last trace row */
+    int64_t accesses;    /* DRAM reads or writes as SCALE-Sim counts them */
+    int64_t rows;        /* trace rows emitted */
+} mmt__dram_stat;
+
+/* ---------------------------------------------------------------- CALC read buffer (§7.3) */
+
+typedef struct mmt__rcalc mmt__rcalc;
+
+/* words: SRAM size; bw0: base bandwidth (10). fn (may be NULL) receives the DRAM blocks in
+ * SCALE-Sim's order; without it no set order is computed at all. */
+/* Operands with at most this many addresses use a direct array instead of a hash map. */
+#define MMT__RCALC_DIRECT_MAX ((int64_t)1 << 27)
+
+/* Addresses, if span > 0, lie in [base, base+span) (else MMT_ERANGE): then a direct array
+ * replaces the hash map when span <= MMT__RCALC_DIRECT_MAX. span 0: any address, hash map. */
+int mmt__rcalc_new(int64_t words, int64_t bw0, int64_t base, int64_t span, mmt__block_fn fn,
+                   void *ud, mmt__rcalc **out);
+void mmt__rcalc_free(mmt__rcalc *b);
+/* Reads row[lo..hi) (entries outside are -1) at issue cycle c; the row is served at c+1. */
+int mmt__rcalc_read(mmt__rcalc *b, const int64_t *row, int64_t lo, int64_t hi, int64_t c);
+/* The end-of-layer prefetch. */
+int mmt__rcalc_finish(mmt__rcalc *b);
+const mmt__dram_stat *mmt__rcalc_stat(const mmt__rcalc *b);
+
+/* ---------------------------------------------------------------- USER read buffer (§6, §7.2) */
+
+/* The prefetch list of §6, computed on demand. A list given as an explicit array (tests) sets
+ * arr; otherwise the entries come from the operand address formulas. */
+typedef struct mmt__plist {
+    mmt_geom g;
+    int is_ifmap;      /* values from the ifmap (else the filter) address formula */
+    int idx_is_row;    /* value = M[idx][q] (else M[q][idx]) for block row q, column idx */
+    int diag;          /* anti-diagonal flattening (else row-major) */
+    int64_t h, w, lim; /* block rows, block columns, spatial limit (idx >= lim gives -1) */
+    int64_t a, b;      /* stacked matrix: a = blocks*h rows, b = w columns */
+    int64_t len;
+    int64_t base, span; /* address range [base, base+span) of the operand */
+    const int64_t *arr;
+} mmt__plist;
+
+/* The prefetch list of operand op (ifmap or filter) for geometry g. */
+int mmt__plist_init(mmt__plist *pl, const mmt_geom *g, mmt_operand op);
+/* A list given explicitly (tests); addresses must lie in [base, base+span). */
+void mmt__plist_array(mmt__plist *pl, const int64_t *arr, int64_t len, int64_t base,
+                      int64_t span);
+
+/* Entry e of the list (-1 past its end). */
+int64_t mmt__plist_at(const mmt__plist *pl, int64_t e);
+
+typedef struct mmt__ruser mmt__ruser;
+
+/* words: SRAM size; bw: Bandwidth[0]. pl is copied. fn (may be NULL) receives DRAM rows. */
+int mmt__ruser_new(const mmt__plist *pl, int64_t words, int64_t bw, mmt__row_fn fn, void *ud,
+                   mmt__ruser **out);
+void mmt__ruser_free(mmt__ruser *b);
+/* Reads row[lo..hi) at issue cycle c; *served gets c + 1 + read stall. */
+int mmt__ruser_read(mmt__ruser *b, const int64_t *row, int64_t lo, int64_t hi, int64_t c,
+                    int64_t *served);
+const mmt__dram_stat *mmt__ruser_stat(const mmt__ruser *b);
+
+/* ---------------------------------------------------------------- write buffer (§7.4) */
+
+typedef struct mmt__wbuf mmt__wbuf;
+
+/* words: SRAM size; bw: C in CALC mode, Bandwidth[0] in USER mode. */
+int mmt__wbuf_new(int64_t words, int64_t bw, mmt__row_fn fn, void *ud, mmt__wbuf **out);
+void mmt__wbuf_free(mmt__wbuf *b);
+/* Writes row[lo..hi) at issue cycle c; *served gets c + write stall. */
+int mmt__wbuf_write(mmt__wbuf *b, const int64_t *row, int64_t lo, int64_t hi, int64_t c,
+                    int64_t *served);
+/* Drains everything left, starting at cycle c. */
+int mmt__wbuf_drain_all(mmt__wbuf *b, int64_t c);
+const mmt__dram_stat *mmt__wbuf_stat(const mmt__wbuf *b);
+
+#endif
