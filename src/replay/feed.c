@@ -1,0 +1,232 @@
+/*
+ * feed.c - one input trace read ahead by a thread into a ring of NSLOT batches. The reader
+ * fills a slot, marks it FULL (or LAST after the final row and the end-of-file check, or BAD
+ * after a bad row: the rows before it in the slot stay valid), and moves on; the consumer
+ * empties slots in the same order. All slot state is under one mutex, touched once a batch.
+ */
+#include <config.h>
+
+#include "feed.h"
+
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NSLOT 4
+#define SLOT_VALUES (1 << 14) /* int64 values per batch: 128 KB */
+
+enum { EMPTY = 0, FULL, LAST, BAD };
+
+struct feed {
+    feed_spec s;
+    mmt_tracer *t;
+    int64_t batch; /* rows per slot */
+    int64_t *buf;  /* NSLOT * batch * width */
+    int64_t count[NSLOT];
+    int state[NSLOT];
+    int quit;  /* the consumer has gone: the reader stops */
+    int rslot; /* consumer position */
+    int64_t rpos;
+    mmt_diag err; /* the reader's error, read once a BAD slot is reached */
+    int errcode;
+    pthread_mutex_t m;
+    pthread_cond_t c;
+    pthread_t th;
+    int started;
+};
+
+/* Fills d with "file:line: message"; returns MMT_ETRACE. */
+static int feed_err(mmt_diag *d, const char *file, int64_t line, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static int feed_err(mmt_diag *d, const char *file, int64_t line, const char *fmt, ...)
+{
+    va_list ap;
+    snprintf(d->file, sizeof d->file, "%s", file);
+    d->line = (long)line;
+    d->column = 0;
+    va_start(ap, fmt);
+    vsnprintf(d->message, sizeof d->message, fmt, ap);
+    va_end(ap);
+    return MMT_ETRACE;
+}
+
+/* Reads and checks row i into row: served cycles only grow, and a row is served no earlier
+ * than SCALE-Sim could serve it (row + 1 for reads, row for writes). */
+static int read_row(feed *f, int64_t i, int64_t *row, int64_t *prev)
+{
+    int64_t cyc;
+    const feed_spec *s = &f->s;
+    int r = mmt_tracer_next(f->t, s->width, &cyc, row, &f->err);
+    if (r < 0)
+        return r;
+    if (r == 0)
+        return feed_err(&f->err, s->path, i + 1,
+                        "expected %" PRId64 " rows, the file ends after %" PRId64, s->rows, i);
+    if (cyc < i + s->base)
+        return feed_err(&f->err, s->path, i + 1,
+                        "cycle %" PRId64 " is earlier than row %" PRId64 " can be served (%" PRId64
+                        ")",
+                        cyc, i + 1, i + s->base);
+    if (i > 0 && cyc <= *prev)
+        return feed_err(&f->err, s->path, i + 1,
+                        "cycle %" PRId64 " does not follow the previous row's %" PRId64, cyc,
+                        *prev);
+    *prev = cyc;
+    return 0;
+}
+
+/* After the last row: the file must end, and its gzip stream must be intact. */
+static int check_end(feed *f, int64_t *scratch)
+{
+    int64_t cyc;
+    int r = mmt_tracer_next(f->t, f->s.width, &cyc, scratch, &f->err);
+    if (r > 0)
+        return feed_err(&f->err, f->s.path, f->s.rows + 1,
+                        "expected %" PRId64 " rows, the file has more", f->s.rows);
+    if (r == 0)
+        r = mmt_tracer_close(f->t, &f->err);
+    else
+        mmt_tracer_close(f->t, NULL);
+    f->t = NULL;
+    return r;
+}
+
+/* Waits until slot k is empty; returns 0, or -1 if the consumer has quit. */
+static int wait_empty(feed *f, int k)
+{
+    pthread_mutex_lock(&f->m);
+    while (f->state[k] != EMPTY && !f->quit)
+        pthread_cond_wait(&f->c, &f->m);
+    int q = f->quit;
+    pthread_mutex_unlock(&f->m);
+    return q ? -1 : 0;
+}
+
+/* Reader thread: fills slots until the last row, an error, or quit. */
+static void *reader(void *arg)
+{
+    feed *f = arg;
+    int64_t i = 0, prev = 0, w = f->s.width;
+    for (int k = 0;; k = (k + 1) % NSLOT) {
+        if (wait_empty(f, k) != 0)
+            return NULL;
+        int64_t *base = f->buf + (size_t)k * (size_t)(f->batch * w), n = 0;
+        int r = 0;
+        while (r == 0 && n < f->batch && i < f->s.rows)
+            if ((r = read_row(f, i, base + n * w, &prev)) == 0)
+                n++, i++;
+        if (r == 0 && i == f->s.rows)
+            r = check_end(f, base);
+        pthread_mutex_lock(&f->m);
+        f->count[k] = n;
+        f->errcode = r;
+        f->state[k] = r ? BAD : i == f->s.rows ? LAST : FULL;
+        pthread_cond_broadcast(&f->c);
+        pthread_mutex_unlock(&f->m);
+        if (r || i == f->s.rows)
+            return NULL;
+    }
+}
+
+int feed_start(const feed_spec *s, feed **out, mmt_diag *d)
+{
+    *out = NULL;
+    feed *f = calloc(1, sizeof *f);
+    if (!f)
+        return MMT_ENOMEM;
+    f->s = *s;
+    int64_t w = s->width > 0 ? s->width : 1;
+    f->batch = SLOT_VALUES / w > 0 ? SLOT_VALUES / w : 1;
+    f->buf = malloc((size_t)NSLOT * (size_t)(f->batch * w) * sizeof *f->buf);
+    pthread_mutex_init(&f->m, NULL);
+    pthread_cond_init(&f->c, NULL);
+    int r = f->buf ? mmt_tracer_open(s->path, &f->t, d) : MMT_ENOMEM;
+    if (r == 0) {
+        mmt_tracer_set_range(f->t, s->lo, s->hi, s->what);
+        if (pthread_create(&f->th, NULL, reader, f) != 0)
+            r = MMT_ENOMEM;
+        f->started = r == 0;
+    }
+    if (r) {
+        feed_free(f);
+        return r;
+    }
+    *out = f;
+    return 0;
+}
+
+/* Waits until the consumer's slot is filled; returns its state. */
+static int wait_filled(feed *f)
+{
+    pthread_mutex_lock(&f->m);
+    while (f->state[f->rslot] == EMPTY)
+        pthread_cond_wait(&f->c, &f->m);
+    int st = f->state[f->rslot];
+    pthread_mutex_unlock(&f->m);
+    return st;
+}
+
+int feed_next(feed *f, const int64_t **row, mmt_diag *d)
+{
+    for (;;) {
+        int st = wait_filled(f);
+        if (f->rpos < f->count[f->rslot]) {
+            *row =
+                f->buf + (size_t)f->rslot * (size_t)(f->batch * f->s.width) + f->rpos * f->s.width;
+            f->rpos++;
+            return 0;
+        }
+        if (st != FULL) { /* BAD, or LAST when asked for more rows than the layer has */
+            *d = f->err;
+            return st == BAD ? f->errcode : MMT_EINVAL;
+        }
+        pthread_mutex_lock(&f->m);
+        f->state[f->rslot] = EMPTY;
+        pthread_cond_broadcast(&f->c);
+        pthread_mutex_unlock(&f->m);
+        f->rslot = (f->rslot + 1) % NSLOT;
+        f->rpos = 0;
+    }
+}
+
+int feed_end(feed *f, mmt_diag *d)
+{
+    for (;;) {
+        int st = wait_filled(f);
+        if (st == LAST && f->rpos == f->count[f->rslot])
+            return 0;
+        if (st == BAD && f->rpos == f->count[f->rslot]) {
+            *d = f->err;
+            return f->errcode;
+        }
+        if (st != FULL || f->rpos != f->count[f->rslot])
+            return MMT_EINVAL; /* rows left unread: a caller bug */
+        pthread_mutex_lock(&f->m);
+        f->state[f->rslot] = EMPTY;
+        pthread_cond_broadcast(&f->c);
+        pthread_mutex_unlock(&f->m);
+        f->rslot = (f->rslot + 1) % NSLOT;
+        f->rpos = 0;
+    }
+}
+
+void feed_free(feed *f)
+{
+    if (!f)
+        return;
+    if (f->started) {
+        pthread_mutex_lock(&f->m);
+        f->quit = 1;
+        pthread_cond_broadcast(&f->c);
+        pthread_mutex_unlock(&f->m);
+        pthread_join(f->th, NULL);
+    }
+    mmt_tracer_close(f->t, NULL);
+    pthread_cond_destroy(&f->c);
+    pthread_mutex_destroy(&f->m);
+    free(f->buf);
+    free(f);
+}

@@ -1,0 +1,166 @@
+/*
+ * mmtrace-replay - replays SRAM traces through SCALE-Sim v2's memory model and writes its
+ * reports, DRAM traces and stall-adjusted SRAM traces; or runs the fused model without
+ * traces; and compares an output directory with SCALE-Sim's.
+ */
+#include <config.h>
+
+#include "cli.h"
+#include "replay.h"
+#include "study_cli.h"
+
+#include <getopt.h>
+#include <gsl/gsl_errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "Usage: mmtrace-replay -c CFG -t TOPOLOGY -p OUTDIR [OPTION]...\n"
+            "       mmtrace-replay -p DIR [-c CFG] --compare=REFDIR\n"
+            "Replay SCALE-Sim v2 SRAM traces through its memory model and write its reports.\n"
+            "\n"
+            "  -c, --config=CFG        SCALE-Sim .cfg file\n"
+            "  -t, --topology=CSV      SCALE-Sim topology CSV\n"
+            "  -p, --path=OUTDIR       run directory parent: OUTDIR/<run_name>/\n"
+            "  -i, --input-type=TYPE   topology format: conv (default) or gemm (M,N,K rows)\n"
+            "  -j, --jobs=N            replay up to N layers at once (default 1)\n"
+            "      --gzip-level=N      zlib level 0-9 of the traces written (default 1)\n"
+            "      --no-traces         fused model: read and write no trace, reports only\n"
+            "      --compare=REFDIR    compare the output with SCALE-Sim's output in REFDIR\n"
+            "  -h, --help              show this help and exit\n"
+            "  -V, --version           show the version and exit\n"
+            "\n"
+            "Replay reads OUTDIR/<run_name>/layer<i>/X_SRAM_TRACE.csv.gz (as mmtrace-gen\n"
+            "writes it) or, when there is no .csv.gz, SCALE-Sim's plain X_SRAM_TRACE.csv,\n"
+            "which is kept. It writes COMPUTE_REPORT.csv, BANDWIDTH_REPORT.csv and\n"
+            "DETAILED_ACCESS_REPORT.csv into OUTDIR/<run_name>/, and into each layer<i>/ the\n"
+            "three X_DRAM_TRACE.csv.gz and the SRAM traces with stall-adjusted cycles (the\n"
+            ".csv.gz input is replaced). Nothing is written unless every trace is valid.\n"
+            "SCALE-Sim's console output goes to stdout; progress to stderr if a terminal.\n"
+            "\n"
+            "--compare: REFDIR is a SCALE-Sim run directory or its parent holding\n"
+            "<run_name>/. With -t, the replay runs first and its output is compared (reports\n"
+            "only with --no-traces). Without -t, nothing is replayed: DIR/<run_name> (with -c)\n"
+            "or DIR is compared. Reports are compared field by field (floats to a relative\n"
+            "1e-12), traces line by line after decompression; a table of the differences,\n"
+            "with the first differing line of each trace, goes to stdout.\n"
+            "\n"
+            "Exit status: 0 ok (and identical), 1 error or differences found, 2 usage error.\n");
+    study_cli_usage(f);
+}
+
+/* Parsed command line. */
+typedef struct args {
+    replay_opts o;
+    const char *compare;
+} args;
+
+/* Parses argv; returns -1 to continue, or an exit status. */
+static int parse_args(int argc, char **argv, args *a)
+{
+    enum { OPT_LEVEL = 256, OPT_NO_TRACES, OPT_COMPARE };
+    static const struct option opts[] = {
+        {"config", required_argument, NULL, 'c'},
+        {"topology", required_argument, NULL, 't'},
+        {"path", required_argument, NULL, 'p'},
+        {"input-type", required_argument, NULL, 'i'},
+        {"jobs", required_argument, NULL, 'j'},
+        {"gzip-level", required_argument, NULL, OPT_LEVEL},
+        {"no-traces", no_argument, NULL, OPT_NO_TRACES},
+        {"compare", required_argument, NULL, OPT_COMPARE},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0}};
+    long level = 1;
+    int c;
+    while ((c = getopt_long(argc, argv, "c:t:p:i:j:hV", opts, NULL)) != -1) {
+        switch (c) {
+        case 'c': a->o.cfg_path = optarg; break;
+        case 't': a->o.topo_path = optarg; break;
+        case 'p': a->o.outdir = optarg; break;
+        case 'i':
+            if (strcmp(optarg, "gemm") && strcmp(optarg, "conv")) {
+                cli_error("--input-type: expected gemm or conv, got '%s'", optarg);
+                return EXIT_USAGE;
+            }
+            a->o.gemm = !strcmp(optarg, "gemm");
+            break;
+        case 'j':
+            if (cli_parse_long("--jobs", optarg, 1, 256, &a->o.jobs))
+                return EXIT_USAGE;
+            break;
+        case OPT_LEVEL:
+            if (cli_parse_long("--gzip-level", optarg, 0, 9, &level))
+                return EXIT_USAGE;
+            break;
+        case OPT_NO_TRACES: a->o.traces = 0; break;
+        case OPT_COMPARE: a->compare = optarg; break;
+        case 'h': usage(stdout); return EXIT_OK;
+        case 'V':
+            printf("mmtrace-replay (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
+            return EXIT_OK;
+        default: usage(stderr); return EXIT_USAGE;
+        }
+    }
+    a->o.level = (int)level;
+    const char *bad = NULL;
+    if (optind < argc)
+        cli_error("unexpected argument '%s'", argv[optind]), bad = "";
+    else if (a->o.topo_path && (!a->o.cfg_path || !a->o.outdir))
+        bad = "-c, -t and -p are required";
+    else if (!a->o.topo_path && !(a->compare && a->o.outdir))
+        bad = a->compare ? "--compare without -t needs -p" : "-c, -t and -p are required";
+    if (bad) {
+        if (*bad)
+            cli_error("%s", bad);
+        fprintf(stderr, "Try 'mmtrace-replay --help' for more information.\n");
+        return EXIT_USAGE;
+    }
+    return -1;
+}
+
+/* Compare alone: DIR/<run_name> with -c, else DIR. */
+static int compare_only(const args *a)
+{
+    if (!a->o.cfg_path)
+        return compare_run(a->o.outdir, a->compare, cli_basename(a->o.outdir), 1);
+    mmt_config cfg;
+    mmt_diag d = {0};
+    if (mmt_config_read(a->o.cfg_path, &cfg, &d, cli_warn, NULL) != 0) {
+        cli_print_diag(&d, NULL);
+        return EXIT_ERR;
+    }
+    size_t n = strlen(a->o.outdir) + strlen(cfg.run_name) + 2;
+    char *dir = malloc(n);
+    if (!dir) {
+        cli_error("out of memory");
+        return EXIT_ERR;
+    }
+    snprintf(dir, n, "%s/%s", a->o.outdir, cfg.run_name);
+    int rc = compare_run(dir, a->compare, cfg.run_name, 1);
+    free(dir);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    cli_progname = "mmtrace-replay";
+    gsl_set_error_handler_off();
+    if (study_cli_wanted(argc, argv)) /* --study/--fractions: the LLM study (study_cli.c) */
+        return study_cli_main(argc, argv);
+    args a = {.o = {.jobs = 1, .level = 1, .traces = 1}};
+    int rc = parse_args(argc, argv, &a);
+    if (rc >= 0)
+        return rc;
+    if (!a.o.topo_path)
+        return compare_only(&a);
+    char *rundir = NULL;
+    rc = replay_run(&a.o, &rundir);
+    if (rc == EXIT_OK && a.compare)
+        rc = compare_run(rundir, a.compare, cli_basename(rundir), a.o.traces);
+    free(rundir);
+    return rc;
+}

@@ -1,0 +1,529 @@
+/*
+ * replay.c - replays the SRAM traces of every layer through the memory model, or runs the
+ * fused model (--no-traces), and writes SCALE-Sim's reports, DRAM traces and stall-adjusted
+ * SRAM traces.
+ *
+ * Nothing appears under a final name until every layer has been read, checked and simulated:
+ * each layer's six output traces are written under staged names (<final>.replay-<pid>) and
+ * renamed into place only when all layers have succeeded, and the reports are written last. A
+ * bad trace, found however late (a short file is only noticed at its end), therefore leaves
+ * the output directory as it was. The stall-adjusted SRAM trace replaces the input .csv.gz
+ * only after the input has been read to its end.
+ *
+ * Threads: -j N workers take whole layers. Within a layer, three reader threads (feed.c) parse
+ * and check the input traces ahead and three writer threads (sink.c) compress the
+ * stall-adjusted SRAM traces, while the worker runs the model (which writes the DRAM traces
+ * itself). Results are printed in layer order whatever order layers finish in.
+ *
+ * Input traces: X_SRAM_TRACE.csv.gz (mmtrace-gen, or an earlier replay) is preferred over a
+ * plain X_SRAM_TRACE.csv (SCALE-Sim's own) when both exist; the plain file is never removed,
+ * and a warning is printed when it is newer than the .csv.gz beside it.
+ */
+#include <config.h>
+
+#include "cli.h"
+#include "feed.h"
+#include "replay.h"
+#include "sink.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *const dram_name[3] = {"IFMAP_DRAM_TRACE.csv", "FILTER_DRAM_TRACE.csv",
+                                         "OFMAP_DRAM_TRACE.csv"};
+static const char *const op_name[3] = {"ifmap", "filter", "ofmap"};
+
+enum { PENDING = 0, DONE = 1, FAILED = 2, CANCELLED = 3 };
+
+#define PATH_CAP 4400 /* room for rundir (checked < 4096) plus a file name */
+
+/* One layer: which inputs are plain text, its result and its state. */
+typedef struct job {
+    unsigned char plain[3]; /* input SRAM trace is X.csv, not X.csv.gz */
+    mmt_layer_result res;
+    int state; /* PENDING .. CANCELLED, under run.lock */
+    mmt_diag err;
+} job;
+
+typedef struct run {
+    const replay_opts *o;
+    mmt_config cfg;
+    mmt_topology *topo;
+    mmt_geom *geoms;
+    size_t n;
+    char *rundir;
+    long pid;
+    job *jobs;
+    atomic_size_t next;
+    atomic_int stop;
+    atomic_llong rows_done;
+    int64_t rows_total;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+} run;
+
+/* Reads the cfg and topology and checks every layer's geometry. */
+static int load(run *R)
+{
+    mmt_diag d = {0};
+    const replay_opts *o = R->o;
+    if (mmt_config_read(o->cfg_path, &R->cfg, &d, cli_warn, NULL) != 0 ||
+        mmt_topology_read(o->topo_path, o->gemm, &R->topo, &d, cli_warn, NULL) != 0) {
+        cli_print_diag(&d, NULL);
+        return -1;
+    }
+    R->n = mmt_topology_count(R->topo);
+    R->geoms = calloc(R->n ? R->n : 1, sizeof *R->geoms);
+    R->jobs = calloc(R->n ? R->n : 1, sizeof *R->jobs);
+    size_t len = strlen(o->outdir) + strlen(R->cfg.run_name) + 2;
+    R->rundir = malloc(len);
+    if (!R->geoms || !R->jobs || !R->rundir) {
+        cli_error("out of memory");
+        return -1;
+    }
+    snprintf(R->rundir, len, "%s/%s", o->outdir, R->cfg.run_name);
+    if (len > 4000) {
+        cli_error("%s: path too long", R->rundir);
+        return -1;
+    }
+    for (size_t i = 0; i < R->n; i++) {
+        if (mmt_geom_init(&R->geoms[i], mmt_topology_layer(R->topo, i), &R->cfg, &d) != 0) {
+            snprintf(d.file, sizeof d.file, "%s", o->topo_path);
+            cli_print_diag(&d, NULL);
+            return -1;
+        }
+        R->rows_total += R->geoms[i].rows;
+    }
+    return 0;
+}
+
+/* Modification time of path, or -1 if it does not exist. */
+static double mtime_of(const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return -1;
+    return (double)st.st_mtim.tv_sec + st.st_mtim.tv_nsec * 1e-9;
+}
+
+/* Path of output k of layer li (0..2: SRAM traces, 3..5: DRAM traces); staged adds the
+ * suffix the file has until the whole run has succeeded. */
+static void out_path(const run *R, size_t li, int k, int staged, char *buf)
+{
+    const char *name = k < 3 ? mmt_sram_trace_name[k] : dram_name[k - 3];
+    if (staged)
+        snprintf(buf, PATH_CAP, "%s/layer%zu/%s.gz.replay-%ld", R->rundir, li, name, R->pid);
+    else
+        snprintf(buf, PATH_CAP, "%s/layer%zu/%s.gz", R->rundir, li, name);
+}
+
+/* Path of the input SRAM trace of operand op of layer li. */
+static void in_path(const run *R, size_t li, int op, char *buf)
+{
+    snprintf(buf, PATH_CAP, "%s/layer%zu/%s%s", R->rundir, li, mmt_sram_trace_name[op],
+             R->jobs[li].plain[op] ? "" : ".gz");
+}
+
+/* Finds each layer's input traces: .csv.gz preferred, plain .csv otherwise. */
+static int find_traces(run *R)
+{
+    R->pid = (long)getpid();
+    for (size_t i = 0; R->o->traces && i < R->n; i++) {
+        for (int op = 0; op < 3; op++) {
+            char gz[PATH_CAP + 8], plain[PATH_CAP];
+            snprintf(plain, sizeof plain, "%s/layer%zu/%s", R->rundir, i, mmt_sram_trace_name[op]);
+            snprintf(gz, sizeof gz, "%s.gz", plain);
+            double tgz = mtime_of(gz), tplain = mtime_of(plain);
+            if (tgz < 0 && tplain < 0) {
+                cli_error("%s: no such trace (nor %s); run mmtrace-gen first", gz,
+                          cli_basename(plain));
+                return -1;
+            }
+            if (tgz >= 0 && tplain > tgz)
+                cli_error("warning: %s is newer than %s; reading the .csv.gz", plain, gz);
+            R->jobs[i].plain[op] = tgz < 0;
+        }
+    }
+    return 0;
+}
+
+/* a + b and a * b saturating at INT64_MAX (operand sizes are positive). */
+static int64_t sat_add(int64_t a, int64_t b)
+{
+    int64_t r;
+    return __builtin_add_overflow(a, b, &r) ? INT64_MAX : r;
+}
+static int64_t sat_mul(int64_t a, int64_t b)
+{
+    int64_t r;
+    return __builtin_mul_overflow(a, b, &r) ? INT64_MAX : r;
+}
+
+/* The address range [lo, hi) of an operand (spec §4). */
+static void operand_range(const mmt_geom *g, int op, int64_t *lo, int64_t *hi)
+{
+    int64_t base = op == 0 ? g->ifoff : op == 1 ? g->filoff : g->ofoff;
+    int64_t size = op == 0   ? sat_mul(sat_mul(g->H, g->W), g->Cin)
+                   : op == 1 ? sat_mul(g->N, g->K)
+                             : sat_mul(g->P, g->N);
+    *lo = base;
+    *hi = sat_add(base, size);
+}
+
+/* Row widths of the three demand streams (R, C, C; IS: C, R, C). */
+static int stream_widths(const mmt_geom *g, int64_t width[3])
+{
+    for (int op = 0; op < 3; op++) {
+        mmt_stream *s = NULL;
+        int r = mmt_stream_new(g, (mmt_operand)op, &s);
+        if (r)
+            return r;
+        width[op] = mmt_stream_width(s);
+        mmt_stream_free(s);
+    }
+    return 0;
+}
+
+/* Fills d for a failure of the memory model itself. */
+static int sim_err(mmt_diag *d, const run *R, size_t li, int64_t row, int err)
+{
+    snprintf(d->file, sizeof d->file, "%s/layer%zu", R->rundir, li);
+    d->line = 0;
+    if (row >= 0)
+        snprintf(d->message, sizeof d->message, "demand row %" PRId64 ": cannot simulate: %s",
+                 row + 1, mmt_strerror(err));
+    else
+        snprintf(d->message, sizeof d->message, "cannot simulate or write traces: %s%s%s",
+                 mmt_strerror(err), err == MMT_EIO && errno ? ": " : "",
+                 err == MMT_EIO && errno ? strerror(errno) : "");
+    return err;
+}
+
+/* Starts the three input feeds of layer li. */
+static int start_feeds(const run *R, size_t li, char in[3][PATH_CAP], feed *f[3], mmt_diag *d)
+{
+    const mmt_geom *g = &R->geoms[li];
+    int64_t width[3];
+    int r = stream_widths(g, width);
+    for (int op = 0; r == 0 && op < 3; op++) {
+        feed_spec s = {.path = in[op],
+                       .what = op_name[op],
+                       .rows = g->rows,
+                       .width = width[op],
+                       .base = op == MMT_OP_OFMAP ? 0 : 1};
+        operand_range(g, op, &s.lo, &s.hi);
+        r = feed_start(&s, &f[op], d);
+    }
+    if (r && !d->message[0])
+        snprintf(d->message, sizeof d->message, "cannot read the traces: %s", mmt_strerror(r));
+    return r;
+}
+
+/* Fills d for a trace that cannot be written. */
+static int write_err(mmt_diag *d, const char *path, int err)
+{
+    snprintf(d->file, sizeof d->file, "%s", path);
+    d->line = 0;
+    snprintf(d->message, sizeof d->message, "cannot write trace: %s%s%s", mmt_strerror(err),
+             err == MMT_EIO && errno ? ": " : "", err == MMT_EIO && errno ? strerror(errno) : "");
+    return err;
+}
+
+/* Feeds every demand row to the model. Rows come from reader threads (feed.c) and go, with
+ * their served cycles, to writer threads (sink.c): the stall-adjusted SRAM traces. */
+static int step_rows(run *R, size_t li, mmt_sim *sim, feed *f[3], sink *o[3], char out[6][PATH_CAP],
+                     mmt_diag *d)
+{
+    const int64_t *row[3];
+    int64_t served[3], i = 0, rows = R->geoms[li].rows;
+    int r = 0;
+    for (; r == 0 && i < rows; i++) {
+        for (int op = 0; r == 0 && op < 3; op++)
+            r = feed_next(f[op], &row[op], d);
+        if (r == 0 && (r = mmt_sim_step(sim, row[0], row[1], row[2], served)) != 0)
+            sim_err(d, R, li, i, r);
+        for (int op = 0; r == 0 && op < 3; op++)
+            if ((r = sink_put(o[op], served[op], row[op])) != 0)
+                write_err(d, out[op], r);
+        if ((i & 0xfff) == 0xfff) {
+            atomic_fetch_add(&R->rows_done, 0x1000);
+            if (atomic_load(&R->stop))
+                r = MMT_EINVAL, d->message[0] = '\0';
+        }
+    }
+    atomic_fetch_add(&R->rows_done, i & 0xfff);
+    for (int op = 0; r == 0 && op < 3; op++)
+        r = feed_end(f[op], d);
+    return r;
+}
+
+/* Replays one layer's three SRAM traces through mmt_sim_step. The model writes the DRAM
+ * traces; the stall-adjusted SRAM traces are written here, each by its own thread. */
+static int layer_traces(run *R, size_t li, job *J)
+{
+    feed *f[3] = {NULL, NULL, NULL};
+    sink *o[3] = {NULL, NULL, NULL};
+    mmt_sim *sim = NULL;
+    mmt_diag *d = &J->err;
+    char in[3][PATH_CAP], out[6][PATH_CAP];
+    int64_t width[3];
+    mmt_sim_opts so = {.gzip_level = R->o->level};
+    for (int op = 0; op < 3; op++) {
+        in_path(R, li, op, in[op]);
+        out_path(R, li, op, 1, out[op]);
+        out_path(R, li, 3 + op, 1, out[3 + op]);
+        so.dram_trace_path[op] = out[3 + op];
+    }
+    int r = start_feeds(R, li, in, f, d);
+    if (r == 0)
+        r = stream_widths(&R->geoms[li], width);
+    for (int op = 0; r == 0 && op < 3; op++)
+        if ((r = sink_start(out[op], R->o->level, width[op], &o[op])) != 0)
+            write_err(d, out[op], r);
+    if (r == 0 && (r = mmt_sim_new(&R->cfg, &R->geoms[li], &so, &sim)) != 0)
+        sim_err(d, R, li, -1, r);
+    if (r == 0)
+        r = step_rows(R, li, sim, f, o, out, d);
+    for (int op = 0; op < 3; op++)
+        feed_free(f[op]);
+    if (r == 0 && (r = mmt_sim_finish(sim, &J->res)) != 0)
+        sim_err(d, R, li, -1, r);
+    mmt_sim_free(sim);
+    for (int op = 0; op < 3; op++) {
+        if (r == 0 && (r = sink_close(o[op])) != 0)
+            write_err(d, out[op], r);
+        else if (r)
+            sink_free(o[op]);
+        o[op] = NULL;
+    }
+    return r;
+}
+
+/* Runs one layer with the fused model: no trace is read or written. */
+static int layer_fused(run *R, size_t li, job *J)
+{
+    mmt_sim_opts so = {.gzip_level = R->o->level};
+    int r = mmt_sim_run(&R->cfg, &R->geoms[li], &so, &J->res);
+    if (r)
+        sim_err(&J->err, R, li, -1, r);
+    atomic_fetch_add(&R->rows_done, R->geoms[li].rows);
+    return r;
+}
+
+/* Worker thread: takes layers in order until none are left or the run has failed. */
+static void *worker(void *arg)
+{
+    run *R = arg;
+    for (;;) {
+        size_t li = atomic_fetch_add(&R->next, 1);
+        if (li >= R->n)
+            break;
+        job *J = &R->jobs[li];
+        int r = atomic_load(&R->stop) ? MMT_EINVAL
+                : R->o->traces        ? layer_traces(R, li, J)
+                                      : layer_fused(R, li, J);
+        int cancelled = r != 0 && atomic_load(&R->stop) && !J->err.message[0];
+        if (r && !cancelled)
+            atomic_store(&R->stop, 1);
+        pthread_mutex_lock(&R->lock);
+        J->state = r == 0 ? DONE : cancelled ? CANCELLED : FAILED;
+        pthread_cond_broadcast(&R->cond);
+        pthread_mutex_unlock(&R->lock);
+    }
+    return NULL;
+}
+
+/* Prints SCALE-Sim's console header (spec §1). */
+static void print_header(const run *R)
+{
+    static const char *const df[3] = {"Output Stationary", "Weight Stationary", "Input Stationary"};
+    const mmt_config *c = &R->cfg;
+    const char *bar = "====================================================";
+    printf("%s\n******************* SCALE SIM **********************\n%s\n", bar, bar);
+    printf("Array Size: \t%" PRId64 "x%" PRId64 "\n", c->array_h, c->array_w);
+    printf("SRAM IFMAP (kB): \t%" PRId64 "\nSRAM Filter (kB): \t%" PRId64
+           "\nSRAM OFMAP (kB): \t%" PRId64 "\n",
+           c->ifmap_kb, c->filter_kb, c->ofmap_kb);
+    printf("Dataflow: \t%s\n", df[c->dataflow]);
+    printf("CSV file path: \t%s\n", R->o->topo_path);
+    if (c->user_bw)
+        printf("Bandwidth: \t%" PRId64 "\nWorking in USE USER BANDWIDTH mode.\n", c->bandwidth);
+    else
+        printf("Working in ESTIMATE BANDWIDTH mode.\n");
+    printf("%s\n", bar);
+    fflush(stdout);
+}
+
+/* Prints one layer's console block. */
+static int print_layer(const run *R, size_t li)
+{
+    char buf[4096];
+    int n = mmt_report_console(buf, sizeof buf, &R->jobs[li].res);
+    if (n < 0) {
+        cli_error("layer %zu: cannot format the console summary: %s", li, mmt_strerror(n));
+        return -1;
+    }
+    printf("\nRunning Layer %zu\n%.*s", li, n, buf);
+    if (n > 0 && buf[n - 1] != '\n')
+        putchar('\n');
+    if (R->o->traces)
+        printf("Saving traces: Done!\n");
+    fflush(stdout);
+    return 0;
+}
+
+/* Shows rows done on stderr (terminal only). Called with the lock held. */
+static void show_progress(run *R, int tty)
+{
+    if (!tty)
+        return;
+    long long done = atomic_load(&R->rows_done);
+    fprintf(stderr, "\r%s: %lld / %lld demand rows (%.0f%%)", cli_progname, done,
+            (long long)R->rows_total, R->rows_total ? 100.0 * done / R->rows_total : 100.0);
+}
+
+/* Waits for each layer in order and prints it; returns 0 if all succeeded. */
+static int collect(run *R)
+{
+    int tty = isatty(STDERR_FILENO), bad = 0;
+    for (size_t li = 0; li < R->n && !bad; li++) {
+        pthread_mutex_lock(&R->lock);
+        while (R->jobs[li].state == PENDING) {
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_nsec += 200 * 1000 * 1000;
+            ts.tv_sec += ts.tv_nsec / 1000000000;
+            ts.tv_nsec %= 1000000000;
+            pthread_cond_timedwait(&R->cond, &R->lock, &ts);
+            show_progress(R, tty);
+        }
+        int state = R->jobs[li].state;
+        pthread_mutex_unlock(&R->lock);
+        if (tty)
+            fprintf(stderr, "\r\033[K");
+        bad = state != DONE || print_layer(R, li) != 0;
+    }
+    if (bad)
+        atomic_store(&R->stop, 1);
+    return bad ? -1 : 0;
+}
+
+/* Prints the error of the first failed layer (after all workers have stopped). */
+static void print_failure(const run *R)
+{
+    for (size_t li = 0; li < R->n; li++)
+        if (R->jobs[li].state == FAILED) {
+            cli_print_diag(&R->jobs[li].err, NULL);
+            return;
+        }
+}
+
+/* Removes every staged output. */
+static void discard_staged(const run *R)
+{
+    char path[PATH_CAP];
+    for (size_t li = 0; R->o->traces && li < R->n; li++)
+        for (int k = 0; k < 6; k++) {
+            out_path(R, li, k, 1, path);
+            unlink(path);
+        }
+}
+
+/* Moves the staged traces to their final names, then writes the reports. */
+static int publish(run *R)
+{
+    for (size_t li = 0; R->o->traces && li < R->n; li++)
+        for (int k = 0; k < 6; k++) {
+            char staged[PATH_CAP], final[PATH_CAP];
+            out_path(R, li, k, 1, staged);
+            out_path(R, li, k, 0, final);
+            if (rename(staged, final) != 0) {
+                cli_error("%s: cannot rename to %s: %s", staged, final, strerror(errno));
+                return -1;
+            }
+        }
+    mmt_layer_result *res = malloc((R->n ? R->n : 1) * sizeof *res);
+    if (!res) {
+        cli_error("out of memory");
+        return -1;
+    }
+    for (size_t li = 0; li < R->n; li++)
+        res[li] = R->jobs[li].res;
+    mmt_diag d = {0};
+    int r = mmt_report_write(R->rundir, res, R->n, &d);
+    free(res);
+    if (r) {
+        if (!d.message[0])
+            snprintf(d.message, sizeof d.message, "cannot write the reports: %s", mmt_strerror(r));
+        if (!d.file[0])
+            snprintf(d.file, sizeof d.file, "%s", R->rundir);
+        cli_print_diag(&d, NULL);
+        return -1;
+    }
+    return 0;
+}
+
+/* Starts the workers, prints layers as they finish, and joins. */
+static int execute(run *R)
+{
+    pthread_t th[256];
+    long jobs = R->o->jobs;
+    if ((size_t)jobs > R->n)
+        jobs = (long)R->n;
+    long started = 0;
+    for (; started < jobs; started++)
+        if (pthread_create(&th[started], NULL, worker, R) != 0)
+            break;
+    if (started == 0 && R->n > 0) {
+        cli_error("cannot start a worker thread");
+        return -1;
+    }
+    int r = collect(R);
+    for (long i = 0; i < started; i++)
+        pthread_join(th[i], NULL);
+    if (r)
+        print_failure(R);
+    return r;
+}
+
+int replay_run(const replay_opts *o, char **rundir)
+{
+    run R = {.o = o};
+    pthread_mutex_init(&R.lock, NULL);
+    pthread_cond_init(&R.cond, NULL);
+    int rc = EXIT_ERR;
+    if (load(&R) != 0 || find_traces(&R) != 0)
+        goto out;
+    if (!o->traces && cli_mkdirs(R.rundir) != 0) {
+        cli_error("%s: cannot create directory: %s", R.rundir, strerror(errno));
+        goto out;
+    }
+    print_header(&R);
+    if (execute(&R) != 0 || publish(&R) != 0) {
+        discard_staged(&R);
+        goto out;
+    }
+    printf("************ SCALE SIM Run Complete ****************\n");
+    fflush(stdout);
+    rc = EXIT_OK;
+    if (rundir) {
+        *rundir = R.rundir;
+        R.rundir = NULL;
+    }
+out:
+    free(R.rundir);
+    free(R.jobs);
+    free(R.geoms);
+    mmt_topology_free(R.topo);
+    pthread_cond_destroy(&R.cond);
+    pthread_mutex_destroy(&R.lock);
+    return rc;
+}

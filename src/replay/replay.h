@@ -1,0 +1,29 @@
+/*
+ * replay.h - the two halves of mmtrace-replay: replaying SRAM traces (or running the fused
+ * model) into reports and traces, and comparing an output directory with SCALE-Sim's.
+ * Both return a process exit status (cli.h: EXIT_OK, EXIT_ERR) and print their own messages.
+ */
+#ifndef MMT_REPLAY_H
+#define MMT_REPLAY_H
+
+#include "mmtrace.h"
+
+/* What to replay; strings are borrowed from argv. */
+typedef struct replay_opts {
+    const char *cfg_path, *topo_path, *outdir;
+    int gemm;   /* topology in M,N,K format */
+    long jobs;  /* layers run at once */
+    int level;  /* zlib level of the traces written */
+    int traces; /* 0: --no-traces, the fused model without any trace file */
+} replay_opts;
+
+/* Replays every layer and writes the reports (and traces) into OUTDIR/<run_name>/. On success
+ * *rundir (may be NULL) receives that directory, which the caller frees. */
+int replay_run(const replay_opts *o, char **rundir);
+
+/* Compares the run directory ours with SCALE-Sim's output in ref (the run directory itself or
+ * its parent holding run_name/). traces = 0 compares the reports only. Prints a per-layer
+ * table of differences on stdout; returns EXIT_OK when identical, EXIT_ERR otherwise. */
+int compare_run(const char *ours, const char *ref, const char *run_name, int traces);
+
+#endif

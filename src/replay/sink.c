@@ -1,0 +1,146 @@
+/*
+ * sink.c - one output SRAM trace written by its own thread from a ring of NSLOT batches of
+ * rows stored as [cycle, v0..v(w-1)]. The producer fills a slot and marks it FULL; the writer
+ * formats and compresses it (mmt_tracew_row) and marks it EMPTY again.
+ */
+#include <config.h>
+
+#include "sink.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NSLOT 4
+#define SLOT_VALUES (1 << 14) /* int64 values per batch: 128 KB */
+
+enum { EMPTY = 0, FULL };
+
+struct sink {
+    mmt_tracew *w;
+    int64_t width, stride, batch; /* stride = width + 1 */
+    int64_t *buf;
+    int64_t count[NSLOT];
+    int state[NSLOT];
+    int done, quit; /* no more rows will come; the writer must stop now */
+    atomic_int err; /* the writer's first error */
+    int pslot;      /* producer position */
+    int64_t ppos;
+    pthread_mutex_t m;
+    pthread_cond_t c;
+    pthread_t th;
+    int started;
+};
+
+/* Writer thread: writes FULL slots in order until the producer is done. */
+static void *writer(void *arg)
+{
+    sink *s = arg;
+    for (int k = 0;; k = (k + 1) % NSLOT) {
+        pthread_mutex_lock(&s->m);
+        while (s->state[k] == EMPTY && !s->done && !s->quit)
+            pthread_cond_wait(&s->c, &s->m);
+        int stop = s->state[k] == EMPTY || s->quit;
+        pthread_mutex_unlock(&s->m);
+        if (stop)
+            return NULL;
+        const int64_t *r = s->buf + (size_t)k * (size_t)(s->batch * s->stride);
+        for (int64_t i = 0; i < s->count[k] && !atomic_load(&s->err); i++, r += s->stride) {
+            int e = mmt_tracew_row(s->w, r[0], r + 1, s->width);
+            if (e)
+                atomic_store(&s->err, e);
+        }
+        pthread_mutex_lock(&s->m);
+        s->state[k] = EMPTY;
+        pthread_cond_broadcast(&s->c);
+        pthread_mutex_unlock(&s->m);
+    }
+}
+
+int sink_start(const char *path, int level, int64_t width, sink **out)
+{
+    *out = NULL;
+    sink *s = calloc(1, sizeof *s);
+    if (!s)
+        return MMT_ENOMEM;
+    s->width = width;
+    s->stride = width + 1;
+    s->batch = SLOT_VALUES / s->stride > 0 ? SLOT_VALUES / s->stride : 1;
+    s->buf = malloc((size_t)NSLOT * (size_t)(s->batch * s->stride) * sizeof *s->buf);
+    pthread_mutex_init(&s->m, NULL);
+    pthread_cond_init(&s->c, NULL);
+    int r = s->buf ? mmt_tracew_open(path, level, &s->w) : MMT_ENOMEM;
+    if (r == 0 && pthread_create(&s->th, NULL, writer, s) != 0)
+        r = MMT_ENOMEM;
+    s->started = r == 0;
+    if (r) {
+        sink_free(s);
+        return r;
+    }
+    *out = s;
+    return 0;
+}
+
+/* Hands the producer's slot to the writer and waits for the next one to be free. */
+static void publish(sink *s)
+{
+    pthread_mutex_lock(&s->m);
+    s->count[s->pslot] = s->ppos;
+    s->state[s->pslot] = FULL;
+    pthread_cond_broadcast(&s->c);
+    s->pslot = (s->pslot + 1) % NSLOT;
+    s->ppos = 0;
+    while (s->state[s->pslot] != EMPTY)
+        pthread_cond_wait(&s->c, &s->m);
+    pthread_mutex_unlock(&s->m);
+}
+
+int sink_put(sink *s, int64_t cycle, const int64_t *row)
+{
+    if (s->ppos == s->batch)
+        publish(s);
+    int64_t *d = s->buf + (size_t)s->pslot * (size_t)(s->batch * s->stride) + s->ppos * s->stride;
+    d[0] = cycle;
+    memcpy(d + 1, row, (size_t)s->width * sizeof *row);
+    s->ppos++;
+    return atomic_load(&s->err);
+}
+
+int sink_close(sink *s)
+{
+    if (s->ppos > 0)
+        publish(s);
+    pthread_mutex_lock(&s->m);
+    s->done = 1;
+    pthread_cond_broadcast(&s->c);
+    pthread_mutex_unlock(&s->m);
+    pthread_join(s->th, NULL);
+    s->started = 0;
+    int r = atomic_load(&s->err);
+    if (r == 0)
+        r = mmt_tracew_close(s->w);
+    else
+        mmt_tracew_abort(s->w);
+    s->w = NULL;
+    sink_free(s);
+    return r;
+}
+
+void sink_free(sink *s)
+{
+    if (!s)
+        return;
+    if (s->started) {
+        pthread_mutex_lock(&s->m);
+        s->quit = 1;
+        pthread_cond_broadcast(&s->c);
+        pthread_mutex_unlock(&s->m);
+        pthread_join(s->th, NULL);
+    }
+    mmt_tracew_abort(s->w);
+    pthread_cond_destroy(&s->c);
+    pthread_mutex_destroy(&s->m);
+    free(s->buf);
+    free(s);
+}

@@ -1,0 +1,91 @@
+#!/bin/sh
+# replay_errors.sh - mmtrace-replay on bad SRAM traces. Each directory under tests/bad/replay/
+# holds files laid over a fresh mmtrace-gen output (config.cfg and topology.csv there: two GEMM
+# layers on 8x8 os, USER bw 2), an optional `remove` list of files to delete first, and
+# `expected`: the one line replay must print on stderr (RUN stands for OUTDIR/<run_name>).
+# Replay must exit 1, print exactly that line, write no report and no DRAM trace, leave the
+# SRAM traces as they were and leave no temporary file behind. Also checks usage errors (2).
+# Needs MMT_SRCDIR and MMT_BUILDDIR (set by `make check`).
+set -u
+
+: "${MMT_SRCDIR:?MMT_SRCDIR is not set (run through make check)}"
+: "${MMT_BUILDDIR:?MMT_BUILDDIR is not set (run through make check)}"
+GEN="$MMT_BUILDDIR/mmtrace-gen"
+REPLAY="$MMT_BUILDDIR/mmtrace-replay"
+BAD="$MMT_SRCDIR/tests/bad/replay"
+
+for p in "$GEN" "$REPLAY"; do
+    [ -x "$p" ] || { echo "replay_errors: $p is not built" >&2; exit 1; }
+done
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/mmt-replay-err.XXXXXX") || exit 1
+trap 'rm -rf "$TMP"' EXIT HUP INT TERM
+
+failures=0
+cases=0
+fail() {
+    echo "FAIL: $*" >&2
+    failures=$((failures + 1))
+}
+
+# A listing of every file under a directory with its checksum, to prove nothing changed.
+snapshot() { (cd "$1" && find . -type f | LC_ALL=C sort | xargs cksum); }
+
+for dir in "$BAD"/*/; do
+    c=$(basename "$dir")
+    [ -f "$dir/expected" ] || continue
+    cases=$((cases + 1))
+    out="$TMP/$c"
+    mkdir "$out"
+    if ! "$GEN" -c "$BAD/config.cfg" -t "$BAD/topology.csv" -p "$out" -i gemm >/dev/null 2>&1; then
+        fail "$c: mmtrace-gen failed"
+        continue
+    fi
+    run="$out/bad_replay"
+    if [ -f "$dir/remove" ]; then
+        while read -r f; do rm -f "$run/$f"; done <"$dir/remove"
+    fi
+    (cd "$dir" && find . -path ./expected -o -path ./remove -o -type f -print) |
+        while read -r f; do cp "$dir/$f" "$run/$f"; done
+    before=$(snapshot "$run")
+    "$REPLAY" -c "$BAD/config.cfg" -t "$BAD/topology.csv" -p "$out" -i gemm -j 2 \
+        >"$TMP/stdout" 2>"$TMP/stderr"
+    rc=$?
+    [ "$rc" -eq 1 ] || fail "$c: exit status $rc, expected 1"
+    want=$(sed "s|RUN|$run|" "$dir/expected")
+    got=$(cat "$TMP/stderr")
+    [ "$got" = "$want" ] || fail "$c: stderr
+  got:      $got
+  expected: $want"
+    [ "$(snapshot "$run")" = "$before" ] ||
+        fail "$c: the output directory changed (reports, traces or temporary files left)"
+done
+
+# Usage errors exit 2; --help and --version exit 0 on stdout.
+usage() { # expected-status args...
+    u_want=$1
+    shift
+    "$REPLAY" "$@" >"$TMP/stdout" 2>"$TMP/stderr"
+    u_rc=$?
+    [ "$u_rc" -eq "$u_want" ] || fail "mmtrace-replay $*: exit status $u_rc, expected $u_want"
+}
+usage 2
+usage 2 -c "$BAD/config.cfg" -t "$BAD/topology.csv"
+usage 2 -c "$BAD/config.cfg" -t "$BAD/topology.csv" -p "$TMP" -j 0
+usage 2 -c "$BAD/config.cfg" -t "$BAD/topology.csv" -p "$TMP" --gzip-level 10
+usage 2 -c "$BAD/config.cfg" -t "$BAD/topology.csv" -p "$TMP" -i mnk
+usage 2 -c "$BAD/config.cfg" -t "$BAD/topology.csv" -p "$TMP" extra
+usage 2 --compare "$TMP"
+usage 2 --bogus
+usage 0 --help
+grep -q -- '--no-traces' "$TMP/stdout" || fail "--help does not list --no-traces"
+usage 0 --version
+grep -q '^mmtrace-replay ' "$TMP/stdout" || fail "--version prints '$(cat "$TMP/stdout")'"
+usage 1 -c "$BAD/config.cfg" -t "$TMP/no-such.csv" -p "$TMP"
+
+if [ "$cases" -lt 10 ]; then
+    echo "FAIL: only $cases bad-trace cases found under $BAD" >&2
+    exit 1
+fi
+echo "replay_errors: $cases bad-trace cases, $failures failures"
+[ "$failures" -eq 0 ]

@@ -1,0 +1,365 @@
+/*
+ * test_tracer.c - the trace reader on hand-made plain and gzip files: parsing, row widths,
+ * non-numeric fields, address ranges, line ends, and truncated or corrupt gzip streams.
+ */
+#include <config.h>
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "mmtrace.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+static char dir[256];
+
+/* Path of a scratch file in the test's temporary directory. */
+static const char *tmp_path(const char *name)
+{
+    static char p[512];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    return p;
+}
+
+/* Writes text to a plain file. */
+static const char *write_plain(const char *name, const char *text, size_t len)
+{
+    const char *p = tmp_path(name);
+    FILE *f = fopen(p, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(text, 1, len, f), len);
+    assert_int_equal(fclose(f), 0);
+    return p;
+}
+
+/* Writes text gzip-compressed. */
+static const char *write_gz(const char *name, const char *text, size_t len)
+{
+    const char *p = tmp_path(name);
+    gzFile g = gzopen(p, "wb6");
+    assert_non_null(g);
+    assert_int_equal(gzwrite(g, text, (unsigned)len), (int)len);
+    assert_int_equal(gzclose(g), Z_OK);
+    return p;
+}
+
+/* Size of a file. */
+static long file_size(const char *p)
+{
+    struct stat st;
+    assert_int_equal(stat(p, &st), 0);
+    return (long)st.st_size;
+}
+
+/* A trace text of n rows of width 4: "i+1,i,-1,10000000+i,-1". */
+static char *make_rows(int n, size_t *len)
+{
+    char *t = malloc((size_t)n * 40 + 1);
+    assert_non_null(t);
+    size_t o = 0;
+    for (int i = 0; i < n; i++)
+        o += (size_t)sprintf(t + o, "%d,%d,-1,%d,-1\n", i + 1, i, 10000000 + i);
+    *len = o;
+    return t;
+}
+
+/* Reads every row of path; with check, expects make_rows() content. Returns the first error
+ * (of reading or closing), or 0. */
+static int read_all(const char *path, int check, int *rows, mmt_diag *d)
+{
+    mmt_tracer *t = NULL;
+    assert_int_equal(mmt_tracer_open(path, &t, d), 0);
+    int64_t cyc, v[4];
+    int r;
+    *rows = 0;
+    while ((r = mmt_tracer_next(t, 4, &cyc, v, d)) == 1) {
+        if (!check) {
+            (*rows)++;
+            continue;
+        }
+        assert_int_equal(cyc, *rows + 1);
+        assert_int_equal(v[0], *rows);
+        assert_int_equal(v[1], -1);
+        assert_int_equal(v[2], 10000000 + *rows);
+        assert_int_equal(v[3], -1);
+        (*rows)++;
+    }
+    int rc = mmt_tracer_close(t, r == 0 ? d : NULL);
+    return r ? r : rc;
+}
+
+static void test_plain_and_gzip(void **state)
+{
+    (void)state;
+    size_t len;
+    char *text = make_rows(5000, &len);
+    const char *paths[2] = {NULL, NULL};
+    paths[0] = write_plain("rows.csv", text, len);
+    char plain[512];
+    snprintf(plain, sizeof plain, "%s", paths[0]);
+    paths[1] = write_gz("rows.csv.gz", text, len);
+    const char *all[2] = {plain, paths[1]};
+    for (int k = 0; k < 2; k++) {
+        mmt_diag d = {0};
+        int rows;
+        assert_int_equal(read_all(all[k], 1, &rows, &d), 0);
+        assert_int_equal(rows, 5000);
+        mmt_tracer *t = NULL;
+        assert_int_equal(mmt_tracer_open(all[k], &t, &d), 0);
+        int64_t cyc, v[4];
+        assert_int_equal(mmt_tracer_next(t, 4, &cyc, v, &d), 1);
+        assert_int_equal(mmt_tracer_is_gzip(t), k);
+        assert_int_equal(mmt_tracer_lineno(t), 1);
+        assert_int_equal(mmt_tracer_close(t, &d), 0);
+    }
+    free(text);
+}
+
+static void test_empty_file(void **state)
+{
+    (void)state;
+    const char *p = write_plain("empty.csv", "", 0);
+    mmt_tracer *t = NULL;
+    mmt_diag d = {0};
+    int64_t cyc, v[1];
+    assert_int_equal(mmt_tracer_open(p, &t, &d), 0);
+    assert_int_equal(mmt_tracer_next(t, 1, &cyc, v, &d), 0);
+    assert_int_equal(mmt_tracer_close(t, &d), 0);
+}
+
+static void test_missing_file(void **state)
+{
+    (void)state;
+    mmt_tracer *t = NULL;
+    mmt_diag d = {0};
+    assert_int_equal(mmt_tracer_open(tmp_path("nope.csv.gz"), &t, &d), MMT_EIO);
+    assert_null(t);
+    assert_non_null(strstr(d.file, "nope.csv.gz"));
+    assert_non_null(strstr(d.message, "cannot open"));
+}
+
+/* Parses one line with the given width; returns the result and fills d. */
+static int parse_one(const char *text, int64_t width, int64_t *vals, mmt_diag *d)
+{
+    const char *p = write_gz("one.csv.gz", text, strlen(text));
+    mmt_tracer *t = NULL;
+    assert_int_equal(mmt_tracer_open(p, &t, d), 0);
+    mmt_tracer_set_range(t, 100, 200, "filter");
+    int64_t cyc;
+    int r = mmt_tracer_next(t, width, &cyc, vals, d);
+    mmt_tracer_close(t, NULL);
+    return r;
+}
+
+static void test_non_numeric(void **state)
+{
+    (void)state;
+    int64_t v[4];
+    mmt_diag d = {0};
+    assert_int_equal(parse_one("1,100,x1,101\n", 3, v, &d), MMT_ETRACE);
+    assert_int_equal(d.line, 1);
+    assert_int_equal(d.column, 7);
+    assert_non_null(strstr(d.message, "field 3: expected an integer, got 'x1'"));
+    assert_int_equal(parse_one("1,100,1.5,101\n", 3, v, &d), MMT_ETRACE);
+    assert_non_null(strstr(d.message, "got '1.5'"));
+    assert_int_equal(parse_one("a,100\n", 1, v, &d), MMT_ETRACE);
+    assert_non_null(strstr(d.message, "field 1"));
+    assert_int_equal(parse_one("1,,101\n", 2, v, &d), MMT_ETRACE);
+    assert_non_null(strstr(d.message, "field 2: expected an integer, got ''"));
+    assert_int_equal(parse_one("1,99999999999999999999\n", 1, v, &d), MMT_ETRACE);
+    assert_int_equal(parse_one("1, 100\n", 1, v, &d), MMT_ETRACE);
+    assert_int_equal(parse_one("1,-\n", 1, v, &d), MMT_ETRACE);
+}
+
+static void test_width(void **state)
+{
+    (void)state;
+    int64_t v[8];
+    mmt_diag d = {0};
+    assert_int_equal(parse_one("1,100,101\n", 3, v, &d), MMT_ETRACE);
+    assert_non_null(strstr(d.message, "expected 4 fields (cycle and 3 addresses), got 3"));
+    assert_int_equal(parse_one("1,100,101,102,103\n", 3, v, &d), MMT_ETRACE);
+    assert_non_null(strstr(d.message, "expected 4 fields (cycle and 3 addresses), got 5"));
+    assert_int_equal(parse_one("1,100,101,102,\n", 3, v, &d), MMT_ETRACE);
+    assert_int_equal(parse_one("1\n", 1, v, &d), MMT_ETRACE);
+    assert_int_equal(parse_one("7\n", 0, v, &d), 1);
+    assert_int_equal(parse_one("1,100,-1,199\r\n", 3, v, &d), 1);
+    assert_int_equal(v[0], 100);
+    assert_int_equal(v[1], -1);
+    assert_int_equal(v[2], 199);
+}
+
+static void test_range(void **state)
+{
+    (void)state;
+    int64_t v[4];
+    mmt_diag d = {0};
+    assert_int_equal(parse_one("1,100,200\n", 2, v, &d), MMT_ETRACE);
+    assert_non_null(
+        strstr(d.message, "field 3: address 200 is outside the filter range [100, 200)"));
+    assert_int_equal(d.column, 7);
+    assert_int_equal(parse_one("1,99,-1\n", 2, v, &d), MMT_ETRACE);
+    assert_int_equal(parse_one("1,-2,-1\n", 2, v, &d), MMT_ETRACE);
+    assert_int_equal(parse_one("1,-12,-1\n", 2, v, &d), MMT_ETRACE);
+    assert_int_equal(parse_one("-5,-1,-1\n", 2, v, &d), 1); /* the cycle is not range-checked */
+}
+
+static void test_no_final_newline(void **state)
+{
+    (void)state;
+    const char *p = write_plain("nonl.csv", "1,2\n2,3", 7);
+    mmt_tracer *t = NULL;
+    mmt_diag d = {0};
+    int64_t cyc, v[1];
+    assert_int_equal(mmt_tracer_open(p, &t, &d), 0);
+    assert_int_equal(mmt_tracer_next(t, 1, &cyc, v, &d), 1);
+    assert_int_equal(mmt_tracer_next(t, 1, &cyc, v, &d), MMT_ETRACE);
+    assert_int_equal(d.line, 2);
+    assert_non_null(strstr(d.message, "no line end"));
+    mmt_tracer_close(t, NULL);
+}
+
+static void test_raw_lines_and_long_line(void **state)
+{
+    (void)state;
+    size_t n = 1000000, len = 0; /* a 3 MB line: the buffer must grow */
+    char *text = malloc(n * 3 + 16);
+    assert_non_null(text);
+    len += (size_t)sprintf(text, "42");
+    for (size_t i = 0; i < n; i++) {
+        memcpy(text + len, ",-1", 3);
+        len += 3;
+    }
+    memcpy(text + len, "\nlast\n", 6);
+    len += 6;
+    const char *p = write_gz("long.csv.gz", text, len);
+    mmt_tracer *t = NULL;
+    mmt_diag d = {0};
+    int64_t *v = malloc(n * sizeof *v), cyc;
+    assert_non_null(v);
+    assert_int_equal(mmt_tracer_open(p, &t, &d), 0);
+    assert_int_equal(mmt_tracer_next(t, (int64_t)n, &cyc, v, &d), 1);
+    assert_int_equal(cyc, 42);
+    assert_int_equal(v[n - 1], -1);
+    const char *s;
+    size_t sl;
+    assert_int_equal(mmt_tracer_line(t, &s, &sl, &d), 1);
+    assert_int_equal(sl, 4);
+    assert_memory_equal(s, "last", 4);
+    assert_int_equal(mmt_tracer_lineno(t), 2);
+    assert_int_equal(mmt_tracer_line(t, &s, &sl, &d), 0);
+    assert_int_equal(mmt_tracer_close(t, &d), 0);
+    free(v);
+    free(text);
+}
+
+/* Copies the first keep bytes of src to dst, flipping byte flip (if >= 0). */
+static void damage(const char *src, const char *dst, long keep, long flip)
+{
+    FILE *in = fopen(src, "rb"), *out = fopen(dst, "wb");
+    assert_non_null(in);
+    assert_non_null(out);
+    for (long i = 0; i < keep; i++) {
+        int c = fgetc(in);
+        assert_true(c != EOF);
+        fputc(i == flip ? c ^ 0x55 : c, out);
+    }
+    fclose(in);
+    assert_int_equal(fclose(out), 0);
+}
+
+static void test_truncated_gzip(void **state)
+{
+    (void)state;
+    size_t len;
+    char *text = make_rows(20000, &len);
+    char good[512];
+    snprintf(good, sizeof good, "%s", write_gz("good.csv.gz", text, len));
+    free(text);
+    long size = file_size(good);
+    const long cut[3] = {size / 2, size - 4, 12}; /* mid-stream, in the trailer, in the header */
+    for (int k = 0; k < 3; k++) {
+        char bad[512];
+        snprintf(bad, sizeof bad, "%s", tmp_path("trunc.csv.gz"));
+        damage(good, bad, cut[k], -1);
+        mmt_diag d = {0};
+        int rows;
+        int r = read_all(bad, 0, &rows, &d);
+        assert_true(r == MMT_EZLIB || r == MMT_ETRACE);
+        assert_true(rows < 20000 || r == MMT_EZLIB);
+        assert_non_null(strstr(d.file, "trunc.csv.gz"));
+    }
+    /* Cut at a line boundary inside the deflate data: only zlib can tell. */
+    char bad[512];
+    snprintf(bad, sizeof bad, "%s", tmp_path("trunc2.csv.gz"));
+    damage(good, bad, size - 8, -1);
+    mmt_diag d = {0};
+    int rows;
+    assert_int_equal(read_all(bad, 0, &rows, &d), MMT_EZLIB);
+    assert_non_null(strstr(d.message, "truncated"));
+}
+
+static void test_corrupt_gzip(void **state)
+{
+    (void)state;
+    size_t len;
+    char *text = make_rows(20000, &len);
+    char good[512];
+    snprintf(good, sizeof good, "%s", write_gz("good2.csv.gz", text, len));
+    free(text);
+    long size = file_size(good);
+    const long flips[3] = {size / 3, size / 2, size - 6}; /* deflate data twice, then the CRC */
+    for (int k = 0; k < 3; k++) {
+        char bad[512];
+        snprintf(bad, sizeof bad, "%s", tmp_path("corrupt.csv.gz"));
+        damage(good, bad, size, flips[k]);
+        mmt_diag d = {0};
+        int rows;
+        int r = read_all(bad, 0, &rows, &d);
+        assert_true(r == MMT_EZLIB || r == MMT_ETRACE);
+        if (k == 2) {
+            assert_int_equal(r, MMT_EZLIB);
+            assert_non_null(strstr(d.message, "corrupt gzip stream"));
+        }
+    }
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(dir, sizeof dir, "%s/mmt-tracer.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+    return mkdtemp(dir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_plain_and_gzip),
+        cmocka_unit_test(test_empty_file),
+        cmocka_unit_test(test_missing_file),
+        cmocka_unit_test(test_non_numeric),
+        cmocka_unit_test(test_width),
+        cmocka_unit_test(test_range),
+        cmocka_unit_test(test_no_final_newline),
+        cmocka_unit_test(test_raw_lines_and_long_line),
+        cmocka_unit_test(test_truncated_gzip),
+        cmocka_unit_test(test_corrupt_gzip),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
