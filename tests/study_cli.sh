@@ -1,0 +1,63 @@
+#!/bin/sh
+# study_cli.sh - the LLM study end to end through both programs:
+#  * mmtrace-gen --model writes a topology and manifest that mmtrace-replay runs as a GEMM
+#    topology; --fractions over that run equals the fractions of --study for the same point;
+#  * --study --traces writes reports identical to mmtrace-replay --no-traces on the topology;
+#  * the committed topologies/study/ files are what mmtrace-gen --model all writes.
+# Needs MMT_SRCDIR and MMT_BUILDDIR (set by `make check`).
+set -u
+
+: "${MMT_SRCDIR:?MMT_SRCDIR is not set (run through make check)}"
+: "${MMT_BUILDDIR:?MMT_BUILDDIR is not set (run through make check)}"
+GEN="$MMT_BUILDDIR/mmtrace-gen"
+REPLAY="$MMT_BUILDDIR/mmtrace-replay"
+[ -x "$GEN" ] && [ -x "$REPLAY" ] || { echo "study_cli: programs not built" >&2; exit 1; }
+
+W=$(mktemp -d "${TMPDIR:-/tmp}/mmt-study.XXXXXX") || exit 1
+trap 'rm -rf "$W"' EXIT HUP INT TERM
+failures=0
+fail() {
+    echo "FAIL: $*" >&2
+    failures=$((failures + 1))
+}
+
+# 1. gen -> replay --no-traces -> --fractions, against --study.
+"$GEN" --model=opt-350m --seq=1024 --hw=edge -p "$W/t" >/dev/null || fail "gen --model"
+"$REPLAY" -c "$W/t/edge.cfg" -t "$W/t/opt-350m_decode_l1024.csv" -i gemm -p "$W/run" \
+    --no-traces >/dev/null || fail "replay of the generated topology"
+"$REPLAY" --fractions="$W/t/opt-350m_decode_l1024.parts.csv" "$W/run/edge" >"$W/fr" ||
+    fail "--fractions"
+"$REPLAY" --study="$W/s" --model=opt-350m --hw=edge --seq=1024 --traces=opt-350m >/dev/null ||
+    fail "--study"
+want=$(sed -n 6p "$W/fr" | cut -d, -f1-3)
+got=$(sed -n 2p "$W/s/fractions.csv" | cut -d, -f4-6)
+[ -n "$want" ] && [ "$want" = "$got" ] || fail "--fractions gives '$want', --study '$got'"
+cmp -s "$W/t/opt-350m_decode_l1024.parts.csv" "$W/s/topologies/opt-350m_decode_l1024.parts.csv" ||
+    fail "gen and study write different manifests"
+
+# 2. kept traces: reports equal to the fused replay's; six traces per layer.
+for r in COMPUTE_REPORT.csv DETAILED_ACCESS_REPORT.csv BANDWIDTH_REPORT.csv; do
+    cmp -s "$W/run/edge/$r" "$W/s/traces/edge/opt-350m_decode_l1024/$r" ||
+        fail "--traces $r differs from mmtrace-replay --no-traces"
+done
+n=$(ls "$W/s/traces/edge/opt-350m_decode_l1024/layer7" 2>/dev/null | grep -c 'TRACE.csv.gz$')
+[ "$n" = 6 ] || fail "layer7 has $n traces, expected 6"
+for f in fractions.csv amdahl.csv fits.csv fit_predictions.csv figures/heatmap_f_compute_edge.svg \
+    figures/amdahl_edge_opt-350m.svg hw/edge.cfg; do
+    [ -s "$W/s/$f" ] || fail "--study wrote no $f"
+done
+
+# 3. committed study topologies are reproducible.
+"$GEN" --model=all -p "$W/all" >/dev/null 2>&1 || fail "gen --model=all"
+diff -r -q -x '*.cfg' -x 'README*' "$MMT_SRCDIR/topologies/study" "$W/all" >/dev/null ||
+    fail "topologies/study differs from mmtrace-gen --model=all"
+
+# 4. errors: bad manifest, bad study options.
+printf 'layer,name,part,count,M,N,K\n0,Q,other,1,1,1,1\n' >"$W/bad.parts.csv"
+"$REPLAY" --fractions="$W/bad.parts.csv" "$W/run/edge" >/dev/null 2>"$W/err"
+[ $? = 1 ] && grep -q "bad.parts.csv:2: part must be" "$W/err" || fail "bad manifest: $(cat "$W/err")"
+"$REPLAY" --study="$W/x" --hw=tpu >/dev/null 2>&1
+[ $? = 2 ] || fail "--hw=tpu is not a usage error"
+
+[ $failures = 0 ] && echo "study_cli: all checks passed"
+exit $((failures != 0))

@@ -1,0 +1,68 @@
+#!/bin/sh
+# study.sh - runs the whole 1-bit LLM study (study.md) with the fused model: cloud and edge,
+# the 13 models, sequence lengths 128..4096, into one folder.
+#
+# Usage: tools/study.sh [--traces MODELS] [-j N] [OUTDIR]
+#   OUTDIR            default: ./study-out
+#   --traces MODELS   also keep full SCALE-Sim-layout traces for these models (comma list)
+#   -j N              simulation threads (default 2)
+# Environment: MMTRACE_REPLAY (path of mmtrace-replay; default: ./mmtrace-replay if present,
+# else the one on PATH), STUDY_MODELS, STUDY_HW, STUDY_SEQS (comma lists, default: all).
+#
+# Writes OUTDIR/fractions.csv, amdahl.csv, fits.csv, fit_predictions.csv, figures/*.svg
+# (and .png when rsvg-convert is installed), topologies/ and hw/, and prints where. When run
+# from a source tree holding topologies/study/, it also checks that the topologies written
+# are identical to the committed ones.
+set -eu
+
+traces=
+jobs=2
+while [ $# -gt 0 ]; do
+    case $1 in
+    --traces) traces=$2; shift 2 ;;
+    --traces=*) traces=${1#--traces=}; shift ;;
+    -j) jobs=$2; shift 2 ;;
+    -j*) jobs=${1#-j}; shift ;;
+    -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -*) echo "study.sh: unknown option $1" >&2; exit 2 ;;
+    *) break ;;
+    esac
+done
+out=${1:-study-out}
+
+replay=${MMTRACE_REPLAY:-}
+if [ -z "$replay" ]; then
+    if [ -x ./mmtrace-replay ]; then replay=./mmtrace-replay
+    else replay=$(command -v mmtrace-replay || true); fi
+fi
+if [ -z "$replay" ] || [ ! -x "$replay" ]; then
+    echo "study.sh: mmtrace-replay not found (build it, run from the build directory, or set MMTRACE_REPLAY)" >&2
+    exit 1
+fi
+
+set -- --study="$out" -j "$jobs" \
+    --model="${STUDY_MODELS:-all}" --hw="${STUDY_HW:-cloud,edge}" \
+    --seq="${STUDY_SEQS:-128,256,512,1024,2048,4096}"
+[ -n "$traces" ] && set -- "$@" --traces="$traces"
+
+start=$(date +%s.%N)
+"$replay" "$@"
+end=$(date +%s.%N)
+
+if command -v rsvg-convert >/dev/null 2>&1; then
+    for f in "$out"/figures/*.svg; do
+        rsvg-convert -o "${f%.svg}.png" "$f"
+    done
+fi
+
+srcdir=$(cd "$(dirname "$0")/.." && pwd)
+if [ -d "$srcdir/topologies/study" ] && [ -z "${STUDY_MODELS:-}${STUDY_SEQS:-}" ]; then
+    if diff -q -r -x '*.cfg' -x 'README*' "$srcdir/topologies/study" "$out/topologies" >/dev/null; then
+        echo "topologies: identical to $srcdir/topologies/study"
+    else
+        echo "study.sh: warning: $out/topologies differs from $srcdir/topologies/study" >&2
+    fi
+fi
+
+awk -v s="$start" -v e="$end" 'BEGIN { printf "study.sh: done in %.1f s\n", e - s }'
+echo "study.sh: results in $out/"
