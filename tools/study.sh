@@ -1,13 +1,14 @@
 #!/bin/sh
-# study.sh - runs the whole 1-bit LLM study (study.md) with the fused model: cloud and edge,
-# the 13 models, sequence lengths 128..4096, into one folder.
+# study.sh - sets up the build (tools/build.sh: Debian dependencies when root, configure, make)
+# and runs the whole 1-bit LLM study (study.md) with the fused model: cloud and edge, the 13
+# models, sequence lengths 128..4096, into one folder.
 #
 # Usage: tools/study.sh [--traces MODELS] [-j N] [OUTDIR]
-#   OUTDIR            default: ./study-out
+#   OUTDIR            default: out/study
 #   --traces MODELS   also keep full SCALE-Sim-layout traces for these models (comma list)
 #   -j N              simulation threads (default 2)
-# Environment: MMTRACE_REPLAY (path of mmtrace-replay; default: ./mmtrace-replay if present,
-# else the one on PATH), STUDY_MODELS, STUDY_HW, STUDY_SEQS (comma lists, default: all).
+# Environment: MMTRACE_REPLAY (path of an mmtrace-replay to use instead of building one),
+# STUDY_MODELS, STUDY_HW, STUDY_SEQS (comma lists, default: all).
 #
 # Writes OUTDIR/fractions.csv, amdahl.csv, fits.csv, fit_predictions.csv, figures/*.svg
 # (and .png when rsvg-convert is installed), topologies/ and hw/, and prints where. When run
@@ -28,17 +29,19 @@ while [ $# -gt 0 ]; do
     *) break ;;
     esac
 done
-out=${1:-study-out}
+out=${1:-out/study}
+srcdir=$(cd "$(dirname "$0")/.." && pwd)
 
 replay=${MMTRACE_REPLAY:-}
 if [ -z "$replay" ]; then
-    if [ -x ./mmtrace-replay ]; then replay=./mmtrace-replay
-    else replay=$(command -v mmtrace-replay || true); fi
+    "$srcdir/tools/build.sh"
+    replay=$srcdir/build/mmtrace-replay
 fi
-if [ -z "$replay" ] || [ ! -x "$replay" ]; then
-    echo "study.sh: mmtrace-replay not found (build it, run from the build directory, or set MMTRACE_REPLAY)" >&2
+if [ ! -x "$replay" ]; then
+    echo "study.sh: $replay is not an executable mmtrace-replay" >&2
     exit 1
 fi
+mkdir -p "$out"
 
 set -- --study="$out" -j "$jobs" \
     --model="${STUDY_MODELS:-all}" --hw="${STUDY_HW:-cloud,edge}" \
@@ -55,7 +58,6 @@ if command -v rsvg-convert >/dev/null 2>&1; then
     done
 fi
 
-srcdir=$(cd "$(dirname "$0")/.." && pwd)
 if [ -d "$srcdir/topologies/study" ] && [ -z "${STUDY_MODELS:-}${STUDY_SEQS:-}" ]; then
     if diff -q -r -x '*.cfg' -x 'README*' "$srcdir/topologies/study" "$out/topologies" >/dev/null; then
         echo "topologies: identical to $srcdir/topologies/study"

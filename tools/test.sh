@@ -15,5 +15,12 @@ if [ "$status" != 0 ]; then
     done
     exit "$status"
 fi
-make -j"$(nproc)" distcheck >/dev/null
+if ! make -j"$(nproc)" distcheck >distcheck.log 2>&1; then
+    tail -n 60 distcheck.log
+    echo "tools/test.sh: make distcheck failed (build/distcheck.log)"
+    exit 1
+fi
+pass=$(sed -n 's/^# PASS: *//p' test-suite.log)
+fail=$(sed -n 's/^# FAIL: *//p' test-suite.log)
 echo "tools/test.sh: make check and make distcheck passed"
+echo "${pass:-0} passed, ${fail:-0} failed"
