@@ -4,12 +4,14 @@
  * emits a DRAM prefetch block whose bandwidth covers the cycles since the last event.
  *
  * Membership: a window shift happens exactly when cid == re+1, so "in a closed set of the
- * window or in cur" is the same as "the newest set id recorded for the address is >= rs". An
- * open-addressing map addr -> newest set id answers that in O(1); entries older than rs are
- * dead and are dropped whenever the table is rebuilt. When the operand's address range is
- * known and modest, a direct array of set ids (4 bytes per address, zero pages untouched until
- * used) replaces the map: faster, and smaller than a map holding a 50-set window. Set members (for the CPython set order of
- * the trace) are kept only when a block sink is attached, and only for the open window.
+ * window or in cur" is the same as "the newest set id recorded for the address is >= rs".
+ * When the operand's address range is known (always, from mmtrace's own callers) the ids live
+ * in a paged direct map: address -> page of 4096 ids, pages made on first use and recycled
+ * once every id in them is older than the window, so memory follows the window, not the
+ * operand, and a lookup is two loads with the locality of the address stream. Otherwise an
+ * open-addressing map addr -> newest set id answers the same question; dead entries are
+ * dropped whenever it is rebuilt. Set members (for the CPython set order of the trace) are
+ * kept only when a block sink is attached, and only for the open window.
  */
 #include "sim_internal.h"
 
@@ -19,14 +21,32 @@
 #define NSETS 50 /* SCALE-Sim v2: 50 active and 50 prefetch sets */
 #define NOKEY INT64_MIN
 
+#define PAGE_BITS 12
+#define PAGE_SIZE ((int64_t)1 << PAGE_BITS)
+
+/* Newest set ids of PAGE_SIZE consecutive addresses: 1 + id, 0 for none. max is the largest. */
+typedef struct page {
+    int32_t max;
+    struct page *next_free;
+    int32_t ids[PAGE_SIZE];
+} page;
+
+/* Key and value side by side, so a probe costs one cache line. */
+typedef struct slot {
+    int64_t key, id;
+} slot;
+
 struct mmt__rcalc {
     int64_t ips, bw0;
-    int64_t *keys, *ids; /* map addr -> newest set id */
+    slot *tab;           /* map addr -> newest set id, open addressing, linear probing */
     size_t cap, used;    /* cap is a power of two; used counts dead entries too */
+    slot *spare;         /* the previous table, kept to be reused by the next rebuild */
+    size_t scap;
     int shift;           /* 64 - log2(cap) */
     int64_t nwin;        /* members added since the last prefetch */
-    int32_t *direct;     /* direct mode: 1 + newest set id of address base+i, 0 if none */
-    int64_t base, span;
+    page **dir;          /* paged mode: page of address base + (i << PAGE_BITS) + j */
+    page *free_pages;    /* recycled pages (linked through ids[0]'s storage) */
+    int64_t base, span, npages;
     int64_t cid, ncur, rs, re, ps, pe, lps, lpe, first_cycle;
     int has_first, active_done;
     mmt__block_fn fn;
@@ -44,33 +64,37 @@ static inline size_t slot_of(int64_t a, int shift)
     return (size_t)(((uint64_t)a * 0x9E3779B97F4A7C15ull) >> shift);
 }
 
-/* Rebuilds the map with only the live entries (id >= rs), resizing to suit them. */
+/* Rebuilds the map with only the live entries (id >= rs), resizing to suit them. The two
+ * tables are swapped and reused, so steady-state rebuilds allocate (and fault in) nothing. */
 static int rehash(mmt__rcalc *b)
 {
     size_t live = 0;
     for (size_t i = 0; i < b->cap; i++)
-        live += b->keys[i] != NOKEY && b->ids[i] >= b->rs;
+        live += b->tab[i].key != NOKEY && b->tab[i].id >= b->rs;
     size_t cap = 1024;
     int shift = 54;
-    while (cap < live * 2)
+    while (cap < live * 4) /* load <= 1/4 after a rebuild: rebuilds stay rare */
         cap <<= 1, shift--;
-    int64_t *k = malloc(cap * sizeof *k), *v = malloc(cap * sizeof *v);
-    if (!k || !v) {
-        free(k), free(v);
-        return MMT_ENOMEM;
+    if (b->scap != cap) {
+        free(b->spare);
+        b->spare = malloc(cap * sizeof *b->spare);
+        b->scap = b->spare ? cap : 0;
+        if (!b->spare)
+            return MMT_ENOMEM;
     }
+    slot *t = b->spare;
     for (size_t i = 0; i < cap; i++)
-        k[i] = NOKEY;
+        t[i].key = NOKEY;
     for (size_t i = 0; i < b->cap; i++) {
-        if (b->keys[i] == NOKEY || b->ids[i] < b->rs)
+        if (b->tab[i].key == NOKEY || b->tab[i].id < b->rs)
             continue;
-        size_t j = slot_of(b->keys[i], shift);
-        while (k[j] != NOKEY)
+        size_t j = slot_of(b->tab[i].key, shift);
+        while (t[j].key != NOKEY)
             j = (j + 1) & (cap - 1);
-        k[j] = b->keys[i], v[j] = b->ids[i];
+        t[j] = b->tab[i];
     }
-    free(b->keys), free(b->ids);
-    b->keys = k, b->ids = v, b->cap = cap, b->used = live, b->shift = shift;
+    b->spare = b->tab, b->scap = b->cap;
+    b->tab = t, b->cap = cap, b->used = live, b->shift = shift;
     return 0;
 }
 
@@ -84,7 +108,11 @@ int mmt__rcalc_new(int64_t words, int64_t bw0, int64_t base, int64_t span, mmt__
         return MMT_ENOMEM;
     if (span > 0 && span <= MMT__RCALC_DIRECT_MAX) {
         b->base = base, b->span = span;
-        b->direct = calloc((size_t)span, sizeof *b->direct);
+        b->npages = (span + PAGE_SIZE - 1) >> PAGE_BITS;
+        if (!(b->dir = calloc((size_t)b->npages, sizeof *b->dir))) {
+            free(b);
+            return MMT_ENOMEM;
+        }
     }
     b->ips = words / 100;
     b->bw0 = bw0;
@@ -92,11 +120,11 @@ int mmt__rcalc_new(int64_t words, int64_t bw0, int64_t base, int64_t span, mmt__
     b->ps = b->pe = -1;
     b->lps = -2, b->lpe = -1;
     b->fn = fn, b->ud = ud;
-    b->keys = malloc(sizeof *b->keys), b->ids = malloc(sizeof *b->ids);
+    b->tab = malloc(sizeof *b->tab);
     b->cap = 1;
-    int r = b->keys && b->ids ? 0 : MMT_ENOMEM;
+    int r = b->tab ? 0 : MMT_ENOMEM;
     if (r == 0)
-        b->keys[0] = NOKEY, r = rehash(b);
+        b->tab[0].key = NOKEY, r = rehash(b);
     if (r == 0 && fn) {
         b->elcap = 1024;
         b->elems = malloc((size_t)b->elcap * sizeof *b->elems);
@@ -115,7 +143,12 @@ void mmt__rcalc_free(mmt__rcalc *b)
 {
     if (!b)
         return;
-    free(b->keys), free(b->ids), free(b->elems), free(b->order), free(b->direct);
+    free(b->tab), free(b->spare), free(b->elems), free(b->order);
+    for (int64_t i = 0; i < b->npages; i++)
+        free(b->dir[i]);
+    for (page *p = b->free_pages, *n; p; p = n)
+        n = p->next_free, free(p);
+    free(b->dir);
     mmt_pyset_free(b->set);
     free(b);
 }
@@ -205,8 +238,37 @@ static int add_member(mmt__rcalc *b, int64_t addr, int64_t cyc)
     return window_event(b, cyc);
 }
 
-/* Direct-mode read: the set id of each address sits at direct[addr - base]. */
-static int read_direct(mmt__rcalc *b, const int64_t *row, int64_t lo, int64_t hi, int64_t c)
+/* Moves every page whose ids are all older than the window to the free list. */
+static void sweep_pages(mmt__rcalc *b)
+{
+    for (int64_t i = 0; i < b->npages; i++) {
+        page *p = b->dir[i];
+        if (p && p->max <= b->rs) {
+            p->next_free = b->free_pages;
+            b->free_pages = p;
+            b->dir[i] = NULL;
+        }
+    }
+}
+
+/* The page holding address offset off, made (or recycled, cleared) if absent. */
+static page *page_for(mmt__rcalc *b, uint64_t off)
+{
+    page **dslot = &b->dir[off >> PAGE_BITS];
+    if (*dslot)
+        return *dslot;
+    page *p = b->free_pages;
+    if (p)
+        b->free_pages = p->next_free;
+    else if (!(p = malloc(sizeof *p)))
+        return NULL;
+    memset(p->ids, 0, sizeof p->ids);
+    p->max = 0;
+    return *dslot = p;
+}
+
+/* Paged-mode read: the set id of each address sits in its page. */
+static int read_paged(mmt__rcalc *b, const int64_t *row, int64_t lo, int64_t hi, int64_t c)
 {
     for (int64_t i = lo; i < hi; i++) {
         int64_t a = row[i];
@@ -217,20 +279,32 @@ static int read_direct(mmt__rcalc *b, const int64_t *row, int64_t lo, int64_t hi
         uint64_t off = (uint64_t)(a - b->base);
         if (off >= (uint64_t)b->span)
             return MMT_ERANGE;
-        if (b->direct[off] > b->rs)
+        page *p = page_for(b, off);
+        if (!p)
+            return MMT_ENOMEM;
+        int32_t *id = &p->ids[off & (PAGE_SIZE - 1)];
+        if (*id > b->rs)
             continue; /* hit in the read window or in cur */
-        b->direct[off] = (int32_t)(b->cid + 1);
+        *id = p->max = (int32_t)(b->cid + 1);
+        int64_t rs = b->rs;
         int r = add_member(b, a, c);
         if (r)
             return r;
+        if (b->rs != rs)
+            sweep_pages(b); /* the window moved: pages older than it are free again */
     }
     return 0;
 }
 
 int mmt__rcalc_read(mmt__rcalc *b, const int64_t *row, int64_t lo, int64_t hi, int64_t c)
 {
-    if (b->direct)
-        return read_direct(b, row, lo, hi, c);
+    if (b->dir)
+        return read_paged(b, row, lo, hi, c);
+    /* The table is far bigger than the caches: start loading every slot of the row first, so
+     * the misses overlap instead of being paid one after another. */
+    for (int64_t i = lo; i < hi; i++)
+        if (row[i] != -1)
+            __builtin_prefetch(&b->tab[slot_of(row[i], b->shift)]);
     for (int64_t i = lo; i < hi; i++) {
         int64_t a = row[i];
         if (a == -1)
@@ -243,14 +317,14 @@ int mmt__rcalc_read(mmt__rcalc *b, const int64_t *row, int64_t lo, int64_t hi, i
                 return r;
         }
         size_t j = slot_of(a, b->shift);
-        while (b->keys[j] != NOKEY && b->keys[j] != a)
+        while (b->tab[j].key != NOKEY && b->tab[j].key != a)
             j = (j + 1) & (b->cap - 1);
-        if (b->keys[j] == a && b->ids[j] >= b->rs)
+        if (b->tab[j].key == a && b->tab[j].id >= b->rs)
             continue; /* hit in the read window or in cur */
-        if (b->keys[j] == NOKEY)
+        if (b->tab[j].key == NOKEY)
             b->used++;
-        b->keys[j] = a;
-        b->ids[j] = b->cid;
+        b->tab[j].key = a;
+        b->tab[j].id = b->cid;
         int r = add_member(b, a, c);
         if (r)
             return r;

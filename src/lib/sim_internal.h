@@ -48,10 +48,11 @@ typedef struct mmt__rcalc mmt__rcalc;
 
 /* words: SRAM size; bw0: base bandwidth (10). fn (may be NULL) receives the DRAM blocks in
  * SCALE-Sim's order; without it no set order is computed at all. */
-/* Operands with at most this many addresses use a direct array instead of a hash map. */
-#define MMT__RCALC_DIRECT_MAX ((int64_t)1 << 27)
+/* Operands with at most this many addresses use the paged direct map (its page directory
+ * takes 8 bytes per 4096 addresses) instead of the hash map. */
+#define MMT__RCALC_DIRECT_MAX ((int64_t)1 << 40)
 
-/* Addresses, if span > 0, lie in [base, base+span) (else MMT_ERANGE): then a direct array
+/* Addresses, if span > 0, lie in [base, base+span) (else MMT_ERANGE): then a paged direct map
  * replaces the hash map when span <= MMT__RCALC_DIRECT_MAX. span 0: any address, hash map. */
 int mmt__rcalc_new(int64_t words, int64_t bw0, int64_t base, int64_t span, mmt__block_fn fn,
                    void *ud, mmt__rcalc **out);

@@ -164,6 +164,54 @@ static void test_rcalc_nosink(void **state)
     mmt__rcalc_free(b);
 }
 
+/* Block sink that folds every DRAM block into a checksum, for comparing two runs. */
+static int sum_block(void *ud, int64_t cycle, int64_t ncyc, int64_t bw, const int64_t *addrs,
+                     int64_t n)
+{
+    uint64_t *h = ud;
+    *h = *h * 31 + (uint64_t)cycle * 7 + (uint64_t)ncyc * 3 + (uint64_t)bw;
+    for (int64_t i = 0; i < n; i++)
+        *h = *h * 1000003 + (uint64_t)addrs[i];
+    return 0;
+}
+
+/* Runs a pseudo-random address stream (reuse near and far, over many 4096-address pages and
+ * many window moves) through one CALC buffer; returns its stats and block checksum. */
+static mmt__dram_stat calc_random(int64_t span, uint64_t *hash)
+{
+    mmt__rcalc *b;
+    *hash = 0;
+    assert_int_equal(mmt__rcalc_new(2000, 10, 1000, span, sum_block, hash, &b), 0); /* ips 20 */
+    uint64_t x = 12345;
+    int64_t row[16];
+    for (int64_t t = 0; t < 20000; t++) {
+        for (int k = 0; k < 16; k++) {
+            x = x * 6364136223846793005ull + 1442695040888963407ull;
+            int64_t far = (int64_t)(x >> 33) % 60000, near = t * 3 + (int64_t)(x >> 60);
+            row[k] = (x >> 32) & 1 ? 1000 + far : (x >> 31) & 1 ? 1000 + near % 60000 : -1;
+        }
+        assert_int_equal(mmt__rcalc_read(b, row, 0, 16, t), 0);
+    }
+    assert_int_equal(mmt__rcalc_finish(b), 0);
+    mmt__dram_stat st = *mmt__rcalc_stat(b);
+    mmt__rcalc_free(b);
+    return st;
+}
+
+/* The paged direct map (with page recycling) and the hash map give identical DRAM blocks. */
+static void test_rcalc_modes_agree(void **state)
+{
+    (void)state;
+    uint64_t h_hash, h_paged;
+    mmt__dram_stat a = calc_random(0, &h_hash), p = calc_random(60000, &h_paged);
+    assert_true(a.accesses > 100000); /* the stream really misses a lot */
+    assert_int_equal(a.accesses, p.accesses);
+    assert_int_equal(a.start, p.start);
+    assert_int_equal(a.stop, p.stop);
+    assert_int_equal(a.rows, p.rows);
+    assert_true(h_hash == h_paged);
+}
+
 /* USER: the constant next_line refetches rows 6..10 on every refill; stalls follow the
  * refill cycles; the window wraps around. */
 static void test_ruser_refills(void **state)
@@ -308,6 +356,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_wbuf_lines),    cmocka_unit_test(test_wbuf_stall),
         cmocka_unit_test(test_rcalc),         cmocka_unit_test(test_rcalc_nosink),
+        cmocka_unit_test(test_rcalc_modes_agree),
         cmocka_unit_test(test_ruser_refills), cmocka_unit_test(test_ruser_edits),
         cmocka_unit_test(test_ruser_absent),  cmocka_unit_test(test_plist),
     };
