@@ -25,6 +25,7 @@ struct feed {
     mmt_tracer *t;
     int64_t batch; /* rows per slot */
     int64_t *buf;  /* NSLOT * batch * width */
+    int64_t *cyc;  /* NSLOT * batch: the cycle column of each row */
     int64_t count[NSLOT];
     int state[NSLOT];
     int quit;  /* the consumer has gone: the reader stops */
@@ -55,7 +56,7 @@ static int feed_err(mmt_diag *d, const char *file, int64_t line, const char *fmt
 
 /* Reads and checks row i into row: served cycles only grow, and a row is served no earlier
  * than SCALE-Sim could serve it (row + 1 for reads, row for writes). */
-static int read_row(feed *f, int64_t i, int64_t *row, int64_t *prev)
+static int read_row(feed *f, int64_t i, int64_t *row, int64_t *cycle, int64_t *prev)
 {
     int64_t cyc;
     const feed_spec *s = &f->s;
@@ -74,7 +75,7 @@ static int read_row(feed *f, int64_t i, int64_t *row, int64_t *prev)
         return feed_err(&f->err, s->path, i + 1,
                         "cycle %" PRId64 " does not follow the previous row's %" PRId64, cyc,
                         *prev);
-    *prev = cyc;
+    *prev = *cycle = cyc;
     return 0;
 }
 
@@ -116,7 +117,8 @@ static void *reader(void *arg)
         int64_t *base = f->buf + (size_t)k * (size_t)(f->batch * w), n = 0;
         int r = 0;
         while (r == 0 && n < f->batch && i < f->s.rows)
-            if ((r = read_row(f, i, base + n * w, &prev)) == 0)
+            if ((r = read_row(f, i, base + n * w, f->cyc + (size_t)k * (size_t)f->batch + n,
+                              &prev)) == 0)
                 n++, i++;
         if (r == 0 && i == f->s.rows)
             r = check_end(f, base);
@@ -141,9 +143,10 @@ int feed_start(const feed_spec *s, feed **out, mmt_diag *d)
     int64_t w = s->width > 0 ? s->width : 1;
     f->batch = SLOT_VALUES / w > 0 ? SLOT_VALUES / w : 1;
     f->buf = malloc((size_t)NSLOT * (size_t)(f->batch * w) * sizeof *f->buf);
+    f->cyc = malloc((size_t)NSLOT * (size_t)f->batch * sizeof *f->cyc);
     pthread_mutex_init(&f->m, NULL);
     pthread_cond_init(&f->c, NULL);
-    int r = f->buf ? mmt_tracer_open(s->path, &f->t, d) : MMT_ENOMEM;
+    int r = f->buf && f->cyc ? mmt_tracer_open(s->path, &f->t, d) : MMT_ENOMEM;
     if (r == 0) {
         mmt_tracer_set_range(f->t, s->lo, s->hi, s->what);
         if (pthread_create(&f->th, NULL, reader, f) != 0)
@@ -169,13 +172,14 @@ static int wait_filled(feed *f)
     return st;
 }
 
-int feed_next(feed *f, const int64_t **row, mmt_diag *d)
+int feed_next(feed *f, const int64_t **row, int64_t *cycle, mmt_diag *d)
 {
     for (;;) {
         int st = wait_filled(f);
         if (f->rpos < f->count[f->rslot]) {
             *row =
                 f->buf + (size_t)f->rslot * (size_t)(f->batch * f->s.width) + f->rpos * f->s.width;
+            *cycle = f->cyc[(size_t)f->rslot * (size_t)f->batch + (size_t)f->rpos];
             f->rpos++;
             return 0;
         }
@@ -228,5 +232,6 @@ void feed_free(feed *f)
     pthread_cond_destroy(&f->c);
     pthread_mutex_destroy(&f->m);
     free(f->buf);
+    free(f->cyc);
     free(f);
 }

@@ -21,9 +21,9 @@ typedef struct feed_spec {
 /* Opens the trace and starts its reader thread. The caller owns *out (feed_free). */
 int feed_start(const feed_spec *s, feed **out, mmt_diag *d);
 
-/* Gives the next row (width addresses, valid until the next call). Returns 0, or the error
- * of the first bad row with its diagnostic copied into d. */
-int feed_next(feed *f, const int64_t **row, mmt_diag *d);
+/* Gives the next row (width addresses, valid until the next call) and its cycle column.
+ * Returns 0, or the error of the first bad row with its diagnostic copied into d. */
+int feed_next(feed *f, const int64_t **row, int64_t *cycle, mmt_diag *d);
 
 /* After the last row: checks that the file ends there and that the stream was intact. */
 int feed_end(feed *f, mmt_diag *d);

@@ -48,6 +48,8 @@ enum { PENDING = 0, DONE = 1, FAILED = 2, CANCELLED = 3 };
 /* One layer: which inputs are plain text, its result and its state. */
 typedef struct job {
     unsigned char plain[3]; /* input SRAM trace is X.csv, not X.csv.gz */
+    unsigned char same[3];  /* replay served every row at its input cycle: the input .csv.gz
+                               already is the output, so nothing was staged for it */
     mmt_layer_result res;
     int state; /* PENDING .. CANCELLED, under run.lock */
     mmt_diag err;
@@ -237,22 +239,41 @@ static int write_err(mmt_diag *d, const char *path, int err)
     return err;
 }
 
+/* Starts the writer of operand op's stall-adjusted SRAM trace once row i is the first whose
+ * served cycle differs from its input: the rows before it are copied from the input. */
+static int start_sink(run *R, size_t li, int op, int64_t i, char in[3][PATH_CAP],
+                      char out[6][PATH_CAP], sink *o[3], mmt_diag *d)
+{
+    int64_t width[3];
+    int r = stream_widths(&R->geoms[li], width);
+    if (r == 0)
+        r = sink_start_copy(out[op], R->o->level, width[op], i ? in[op] : NULL, i, &o[op]);
+    return r ? write_err(d, out[op], r) : 0;
+}
+
 /* Feeds every demand row to the model. Rows come from reader threads (feed.c) and go, with
- * their served cycles, to writer threads (sink.c): the stall-adjusted SRAM traces. */
-static int step_rows(run *R, size_t li, mmt_sim *sim, feed *f[3], sink *o[3], char out[6][PATH_CAP],
-                     mmt_diag *d)
+ * their served cycles, to writer threads (sink.c): the stall-adjusted SRAM traces. A gzip
+ * input whose rows are all served at their input cycles (no stall, the common case) is left
+ * as it is: its writer is only started at the first row that differs. */
+static int step_rows(run *R, size_t li, mmt_sim *sim, feed *f[3], sink *o[3],
+                     char in[3][PATH_CAP], char out[6][PATH_CAP], mmt_diag *d)
 {
     const int64_t *row[3];
-    int64_t served[3], i = 0, rows = R->geoms[li].rows;
+    int64_t served[3], cyc[3], i = 0, rows = R->geoms[li].rows;
     int r = 0;
     for (; r == 0 && i < rows; i++) {
         for (int op = 0; r == 0 && op < 3; op++)
-            r = feed_next(f[op], &row[op], d);
+            r = feed_next(f[op], &row[op], &cyc[op], d);
         if (r == 0 && (r = mmt_sim_step(sim, row[0], row[1], row[2], served)) != 0)
             sim_err(d, R, li, i, r);
-        for (int op = 0; r == 0 && op < 3; op++)
+        for (int op = 0; r == 0 && op < 3; op++) {
+            if (!o[op] && served[op] == cyc[op])
+                continue; /* still identical to the input */
+            if (!o[op] && (r = start_sink(R, li, op, i, in, out, o, d)) != 0)
+                break;
             if ((r = sink_put(o[op], served[op], row[op])) != 0)
                 write_err(d, out[op], r);
+        }
         if ((i & 0xfff) == 0xfff) {
             atomic_fetch_add(&R->rows_done, 0x1000);
             if (atomic_load(&R->stop))
@@ -274,7 +295,6 @@ static int layer_traces(run *R, size_t li, job *J)
     mmt_sim *sim = NULL;
     mmt_diag *d = &J->err;
     char in[3][PATH_CAP], out[6][PATH_CAP];
-    int64_t width[3];
     mmt_sim_opts so = {.gzip_level = R->o->level};
     for (int op = 0; op < 3; op++) {
         in_path(R, li, op, in[op]);
@@ -283,22 +303,21 @@ static int layer_traces(run *R, size_t li, job *J)
         so.dram_trace_path[op] = out[3 + op];
     }
     int r = start_feeds(R, li, in, f, d);
-    if (r == 0)
-        r = stream_widths(&R->geoms[li], width);
     for (int op = 0; r == 0 && op < 3; op++)
-        if ((r = sink_start(out[op], R->o->level, width[op], &o[op])) != 0)
-            write_err(d, out[op], r);
+        if (J->plain[op]) /* a plain input always becomes a new .csv.gz */
+            r = start_sink(R, li, op, 0, in, out, o, d);
     if (r == 0 && (r = mmt_sim_new(&R->cfg, &R->geoms[li], &so, &sim)) != 0)
         sim_err(d, R, li, -1, r);
     if (r == 0)
-        r = step_rows(R, li, sim, f, o, out, d);
+        r = step_rows(R, li, sim, f, o, in, out, d);
     for (int op = 0; op < 3; op++)
         feed_free(f[op]);
     if (r == 0 && (r = mmt_sim_finish(sim, &J->res)) != 0)
         sim_err(d, R, li, -1, r);
     mmt_sim_free(sim);
     for (int op = 0; op < 3; op++) {
-        if (r == 0 && (r = sink_close(o[op])) != 0)
+        J->same[op] = r == 0 && !o[op];
+        if (r == 0 && o[op] && (r = sink_close(o[op])) != 0)
             write_err(d, out[op], r);
         else if (r)
             sink_free(o[op]);
@@ -443,6 +462,8 @@ static int publish(run *R)
     for (size_t li = 0; R->o->traces && li < R->n; li++)
         for (int k = 0; k < 6; k++) {
             char staged[PATH_CAP], final[PATH_CAP];
+            if (k < 3 && R->jobs[li].same[k])
+                continue; /* the input trace already is the output */
             out_path(R, li, k, 1, staged);
             out_path(R, li, k, 0, final);
             if (rename(staged, final) != 0) {

@@ -31,12 +31,39 @@ struct sink {
     pthread_cond_t c;
     pthread_t th;
     int started;
+    char *copy_from;    /* input trace whose first copy_lines lines open the output */
+    int64_t copy_lines;
 };
+
+/* Copies the first s->copy_lines lines of s->copy_from into the output, unchanged. */
+static int copy_prefix(sink *s)
+{
+    mmt_tracer *t = NULL;
+    int r = mmt_tracer_open(s->copy_from, &t, NULL);
+    for (int64_t i = 0; r == 0 && i < s->copy_lines; i++) {
+        const char *text;
+        size_t len;
+        int k = mmt_tracer_line(t, &text, &len, NULL);
+        if (k <= 0) {
+            r = k < 0 ? k : MMT_ETRACE;
+            break;
+        }
+        if ((r = mmt_tracew_write(s->w, text, len)) == 0)
+            r = mmt_tracew_write(s->w, "\n", 1);
+    }
+    mmt_tracer_close(t, NULL);
+    return r;
+}
 
 /* Writer thread: writes FULL slots in order until the producer is done. */
 static void *writer(void *arg)
 {
     sink *s = arg;
+    if (s->copy_from) {
+        int e = copy_prefix(s);
+        if (e)
+            atomic_store(&s->err, e);
+    }
     for (int k = 0;; k = (k + 1) % NSLOT) {
         pthread_mutex_lock(&s->m);
         while (s->state[k] == EMPTY && !s->done && !s->quit)
@@ -60,10 +87,21 @@ static void *writer(void *arg)
 
 int sink_start(const char *path, int level, int64_t width, sink **out)
 {
+    return sink_start_copy(path, level, width, NULL, 0, out);
+}
+
+int sink_start_copy(const char *path, int level, int64_t width, const char *from,
+                    int64_t lines, sink **out)
+{
     *out = NULL;
     sink *s = calloc(1, sizeof *s);
     if (!s)
         return MMT_ENOMEM;
+    if (from && !(s->copy_from = strdup(from))) {
+        free(s);
+        return MMT_ENOMEM;
+    }
+    s->copy_lines = lines;
     s->width = width;
     s->stride = width + 1;
     s->batch = SLOT_VALUES / s->stride > 0 ? SLOT_VALUES / s->stride : 1;
@@ -142,5 +180,6 @@ void sink_free(sink *s)
     pthread_cond_destroy(&s->c);
     pthread_mutex_destroy(&s->m);
     free(s->buf);
+    free(s->copy_from);
     free(s);
 }

@@ -14,6 +14,11 @@ typedef struct sink sink;
 /* Creates path's temporary file (zlib level) and starts the writer. The caller owns *out. */
 int sink_start(const char *path, int level, int64_t width, sink **out);
 
+/* Same, but the output starts with the first `lines` lines of the trace `from`, copied
+ * unchanged (rows that replay left as they were, found out only later). */
+int sink_start_copy(const char *path, int level, int64_t width, const char *from,
+                    int64_t lines, sink **out);
+
 /* Queues one row: "cycle,row[0],...,row[width-1]". Returns 0 or the writer's first error. */
 int sink_put(sink *s, int64_t cycle, const int64_t *row);
 
