@@ -44,22 +44,6 @@ static void ini_free(ini *p)
     free(p->sect);
 }
 
-/* Python str.isspace for ASCII. */
-static int py_space(char c)
-{
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f' ||
-           c == '\x1c' || c == '\x1d' || c == '\x1e' || c == '\x1f';
-}
-
-/* Strips surrounding whitespace of [*s, *e). */
-static void strip(const char **s, const char **e)
-{
-    while (*s < *e && py_space(**s))
-        (*s)++;
-    while (*e > *s && py_space((*e)[-1]))
-        (*e)--;
-}
-
 static char *dupn(const char *s, size_t n)
 {
     char *r = malloc(n + 1);
@@ -163,7 +147,7 @@ static int parse_line(ini *p, seen *sections, char **cursect, int *in_section, e
                       mmt_diag *d)
 {
     const char *vs = ls, *ve = le;
-    strip(&vs, &ve);
+    mmt__strip(&vs, &ve);
     long indent = (long)(vs - ls);
     if (*last && indent > *indent_level)
         return append_value(*last, vs, (size_t)(ve - vs));
@@ -201,7 +185,7 @@ static int parse_line(ini *p, seen *sections, char **cursect, int *in_section, e
                          "expected 'key = value' or 'key: value', got '%.*s'", (int)(ve - vs),
                          vs);
     const char *xs = delim + 1, *xe = ve;
-    strip(&xs, &xe);
+    mmt__strip(&xs, &xe);
     int r = add_entry(p, *cursect, vs, (size_t)(ke - vs), xs, (size_t)(xe - xs), lineno, d);
     if (r == 0)
         *last = &p->e[p->n - 1];
@@ -211,7 +195,7 @@ static int parse_line(ini *p, seen *sections, char **cursect, int *in_section, e
 /* Whether a line is a whole-line comment (after leading whitespace). */
 static int is_comment(const char *s, const char *e)
 {
-    while (s < e && py_space(*s))
+    while (s < e && mmt__py_space(*s))
         s++;
     return s < e && (*s == '#' || *s == ';');
 }
@@ -236,7 +220,7 @@ static int ini_parse(ini *p, const char *text, size_t len, mmt_diag *d)
             ; /* configparser: comment lines do not end a multi-line value */
         else {
             const char *vs = s, *ve = e;
-            strip(&vs, &ve);
+            mmt__strip(&vs, &ve);
             if (vs == ve) {
                 /* configparser (empty_lines_in_values): a blank line stays part of the value
                  * if an indented continuation follows; trailing ones are stripped. */
@@ -385,7 +369,7 @@ static int get_bandwidth(ini *p, mmt_config *cfg, mmt_diag *d, mmt_warn_fn warn,
     for (char *s = buf;; count++) {
         char *comma = strchr(s, ',');
         const char *fs = s, *fe = comma ? comma : s + strlen(s);
-        strip(&fs, &fe);
+        mmt__strip(&fs, &fe);
         int64_t v;
         r = mmt__parse_i64(fs, (size_t)(fe - fs), &v);
         if (r)

@@ -46,6 +46,22 @@ static inline int64_t mmt__ceil_div(int64_t a, int64_t b)
 
 typedef unsigned __int128 mmt__u128;
 
+/* Python str.isspace() for ASCII: what str.strip() removes. */
+static inline int mmt__py_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f' ||
+           c == '\x1c' || c == '\x1d' || c == '\x1e' || c == '\x1f';
+}
+
+/* Narrows [*s, *e) as Python's str.strip() would. */
+static inline void mmt__strip(const char **s, const char **e)
+{
+    while (*s < *e && mmt__py_space(**s))
+        (*s)++;
+    while (*e > *s && mmt__py_space((*e)[-1]))
+        (*e)--;
+}
+
 /* Python's int / int: the correctly rounded quotient of a / b; b > 0, both below 2^126. */
 double mmt__true_div(mmt__u128 a, mmt__u128 b);
 

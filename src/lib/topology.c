@@ -22,21 +22,6 @@ struct mmt_topology {
     size_t n, cap;
 };
 
-/* Python str.strip() whitespace (ASCII). */
-static int py_space(char c)
-{
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f' ||
-           c == '\x1c' || c == '\x1d' || c == '\x1e' || c == '\x1f';
-}
-
-static void strip(const char **s, const char **e)
-{
-    while (*s < *e && py_space(**s))
-        (*s)++;
-    while (*e > *s && py_space((*e)[-1]))
-        (*e)--;
-}
-
 /* Appends a layer, copying name (with an optional suffix). */
 static int push(mmt_topology *t, const mmt_layer *l, const char *name, size_t nlen,
                 const char *suffix)
@@ -172,7 +157,7 @@ static int split_row(const char *file, long line, const char *s, const char *e, 
             return mmt__diag(d, MMT_EPARSE, file, line, "more than %d fields", MAX_FIELDS - 1);
         f[n].s = p;
         f[n].e = fe;
-        strip(&f[n].s, &f[n].e);
+        mmt__strip(&f[n].s, &f[n].e);
         n++;
         if (!c)
             break;
@@ -202,7 +187,7 @@ int mmt_topology_parse(const char *name, const char *text, size_t len, int gemm,
             e++;
         line++;
         const char *ls = s, *le = e;
-        strip(&ls, &le);
+        mmt__strip(&ls, &le);
         if (memchr(s, '\0', (size_t)(e - s)))
             r = mmt__diag(diag, MMT_EPARSE, name, line, "NUL byte in a text file");
         else if (line > 1 && ls != le) { /* line 1 is always the header */
