@@ -26,4 +26,20 @@ int cli_copy_file(const char *src, const char *dst);
 /* Last path component of path. */
 const char *cli_basename(const char *path);
 
+/* Takes an exclusive, non-blocking flock on dir/.mmtrace.lock, held until the process exits,
+ * so two runs never write into one run directory at once. Prints a message and returns -1 if
+ * another run holds it or it cannot be taken. */
+int cli_lock_dir(const char *dir);
+/* Removes, in dir and its layer<i>/ subdirectories, the temporary files a killed run of ours
+ * leaves behind (NAME.tmp.XXXXXX, NAME.tmp.<pid>, NAME.replay-<pid>). Call with the lock held. */
+void cli_clean_stale(const char *dir);
+/* Low estimate of the uncompressed text of one trace: 3 bytes per field (",-1" or ",N").
+ * Returns -1 if it overflows 64 bits. */
+int64_t cli_trace_text_estimate(int64_t rows, int64_t width);
+/* The disk check before a run (README, "Limits"): traces of about text bytes of text take at
+ * least text / CLI_BEST_RATIO bytes compressed. If that is more than the free space of the
+ * filesystem holding dir, prints the estimate; returns -1 unless force (then it only warns). */
+#define CLI_BEST_RATIO 100
+int cli_check_space(const char *dir, uint64_t text, int force);
+
 #endif

@@ -28,6 +28,7 @@ typedef struct run {
     size_t nlayers;
     char *rundir;
     int level;
+    int force; /* --force: go on when the traces may not fit on the disk */
     atomic_size_t next_job;
     atomic_int failed;
     atomic_llong rows_done;
@@ -48,7 +49,8 @@ static void usage(FILE *f)
             "  -p, --path=OUTDIR       output directory; traces go to OUTDIR/<run_name>/layer<i>/\n"
             "  -i, --input-type=TYPE   topology format: conv (default) or gemm (M,N,K rows)\n"
             "  -j, --jobs=N            write up to N traces at once (default 1)\n"
-            "      --gzip-level=N      zlib level 0-9 (default 1, fast)\n"
+"      --gzip-level=N      zlib level 0-9 (default 1, fast)\n"
+            "      --force             write the traces even if they may not fit on the disk\n"
             "  -h, --help              show this help and exit\n"
             "  -V, --version           show the version and exit\n"
             "\n"
@@ -141,6 +143,9 @@ static int prepare_dirs(const char *outdir, const mmt_config *cfg, const char *c
         cli_error("%s: cannot create directory: %s", *rundir, strerror(errno));
         return -1;
     }
+    if (cli_lock_dir(*rundir) != 0)
+        return -1;
+    cli_clean_stale(*rundir); /* temporaries of a killed run; ours are not made yet */
     char path[4400];
     for (size_t i = 0; i < nlayers; i++) {
         snprintf(path, sizeof path, "%s/layer%zu", *rundir, i);
@@ -158,6 +163,30 @@ static int prepare_dirs(const char *outdir, const mmt_config *cfg, const char *c
         }
     }
     return 0;
+}
+
+/* Refuses a run whose traces overflow 64 bits, or may not fit on the disk (unless --force):
+ * the check of README "Limits", before anything is written. */
+static int check_size(const run *R, const mmt_topology *topo, const char *topop,
+                      const char *outdir)
+{
+    uint64_t text = 0;
+    for (size_t i = 0; i < R->nlayers; i++) {
+        const mmt_geom *g = &R->geoms[i];
+        int64_t est[3] = {cli_trace_text_estimate(g->rows, g->df == MMT_DF_IS ? g->C : g->R),
+                          cli_trace_text_estimate(g->rows, g->df == MMT_DF_IS ? g->R : g->C),
+                          cli_trace_text_estimate(g->rows, g->C)};
+        for (int op = 0; op < 3; op++) {
+            if (est[op] < 0 || __builtin_add_overflow(text, (uint64_t)est[op], &text) ||
+                text > INT64_MAX) {
+                cli_error("%s:%ld: the trace text (%" PRId64 " rows x 3 bytes per field) "
+                          "overflows 64 bits",
+                          topop, mmt_topology_layer(topo, i)->line, g->rows);
+                return -1;
+            }
+        }
+    }
+    return cli_check_space(outdir, text, R->force);
 }
 
 /* Shows rows done on stderr until the workers finish (terminal only). */
@@ -215,9 +244,9 @@ int main(int argc, char **argv)
         {"path", required_argument, NULL, 'p'},    {"input-type", required_argument, NULL, 'i'},
         {"jobs", required_argument, NULL, 'j'},    {"gzip-level", required_argument, NULL, 'z'},
         {"help", no_argument, NULL, 'h'},          {"version", no_argument, NULL, 'V'},
-        {NULL, 0, NULL, 0}};
+        {"force", no_argument, NULL, 'f'},         {NULL, 0, NULL, 0}};
     const char *cfgp = NULL, *topop = NULL, *outdir = NULL;
-    int gemm = 0, c;
+    int gemm = 0, force = 0, c;
     long jobs = 1, level = 1;
     cli_progname = "mmtrace-gen";
     if (llm_cli_wanted(argc, argv)) /* --model/--hf-config: the LLM front end (llm_cli.c) */
@@ -242,6 +271,7 @@ int main(int argc, char **argv)
             if (cli_parse_long("--gzip-level", optarg, 0, 9, &level))
                 return EXIT_USAGE;
             break;
+        case 'f': force = 1; break;
         case 'h': usage(stdout); return EXIT_OK;
         case 'V': printf("mmtrace-gen (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION); return EXIT_OK;
         default:
@@ -258,16 +288,19 @@ int main(int argc, char **argv)
     mmt_config cfg;
     mmt_topology *topo = NULL;
     mmt_geom *geoms = NULL;
-    run R = {.cfg = &cfg, .level = (int)level};
+    run R = {.cfg = &cfg, .level = (int)level, .force = force};
     pthread_mutex_init(&R.lock, NULL);
     int rc = EXIT_ERR;
     if (load(cfgp, topop, gemm, &cfg, &topo, &geoms) == 0) {
         R.geoms = geoms;
         R.nlayers = mmt_topology_count(topo);
-        for (size_t i = 0; i < R.nlayers; i++)
-            R.rows_total += 3 * geoms[i].rows;
         R.bytes = calloc(R.nlayers * 3, sizeof *R.bytes);
-        if (R.bytes && prepare_dirs(outdir, &cfg, cfgp, topop, R.nlayers, &R.rundir) == 0 &&
+        int ok = R.bytes && check_size(&R, topo, topop, outdir) == 0;
+        if (!R.bytes)
+            cli_error("out of memory");
+        for (size_t i = 0; ok && i < R.nlayers; i++) /* below the text size: no overflow */
+            R.rows_total += 3 * geoms[i].rows;
+        if (ok && prepare_dirs(outdir, &cfg, cfgp, topop, R.nlayers, &R.rundir) == 0 &&
             generate(&R, jobs) == 0)
             rc = EXIT_OK;
     }

@@ -93,13 +93,13 @@ int mmt__slurp(const char *path, char **text, size_t *len, mmt_diag *d)
         buf = nb;
         cap *= 2;
     }
-    int bad = ferror(f);
+    int bad = ferror(f), e = errno;
     fclose(f);
     if (!buf)
         return mmt__diag(d, MMT_ENOMEM, path, 0, "out of memory reading the file");
     if (bad) {
         free(buf);
-        return mmt__diag(d, MMT_EIO, path, 0, "read error");
+        return mmt__diag(d, MMT_EIO, path, 0, "read error: %s", strerror(e));
     }
     buf[n] = '\0';
     *text = buf;

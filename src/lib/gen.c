@@ -5,6 +5,7 @@
  */
 #include "internal.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -40,6 +41,8 @@ int mmt_gen_trace(const mmt_geom *g, mmt_operand op, const char *dir, int level,
         r = mmt_tracew_close(w);
     else
         mmt_tracew_abort(w);
+    int e = errno; /* the reason of an MMT_EIO (mmtrace.h) */
     mmt_stream_free(s);
+    errno = e;
     return r;
 }

@@ -294,6 +294,12 @@ int mmt_llm_lower(const mmt_llm_model *m, const mmt_llm_opts *o, mmt_llm_block *
         mmt__mul(m->heads, m->head_dim, &t) || mmt__mul(Mp, m->ff, &t) ||
         mmt__mul(Ma, o->seq, &t) || mmt__mul(t, m->head_dim, &t))
         return mmt__diag(diag, MMT_EOVERFLOW, m->name, 0, "block sizes overflow 64 bits");
+    /* Fuzzing found that a config with billions of heads made --expand-heads allocate two
+     * rows per head (hundreds of GB): cap the rows it may make. */
+    if (o->expand_heads && m->heads > MMT_LLM_MAX_EXPAND_HEADS)
+        return mmt__diag(diag, MMT_ERANGE, m->name, 0,
+                         "cannot expand %" PRId64 " attention heads into rows: at most %d",
+                         m->heads, MMT_LLM_MAX_EXPAND_HEADS);
     size_t cap = 7 + (o->expand_heads ? 2 * (size_t)m->heads : 2);
     mmt_llm_block *b = calloc(1, sizeof *b);
     if (!b || !(b->layers = calloc(cap, sizeof *b->layers))) {

@@ -173,7 +173,9 @@ int mmt_stream_next_view(mmt_stream *s, const int64_t **row, int64_t *lo, int64_
 /* Formats v as decimal into buf (at least 21 bytes); returns the length. */
 size_t mmt_fmt_i64(char *buf, int64_t v);
 
-/* A gzip trace file written under a temporary name and renamed into place by close. */
+/* A gzip trace file written under a temporary name (path.tmp.XXXXXX, mkstemp) and renamed
+ * into place by close. When a call returns MMT_EIO, errno holds the system's reason (ENOSPC,
+ * EACCES, ...) in the calling thread; close and abort leave it unchanged for the caller. */
 typedef struct mmt_tracew mmt_tracew;
 
 /* level: zlib level 0..9. The file appears at path only after a successful close. */
@@ -321,7 +323,8 @@ extern const char *const mmt_sram_trace_name[3];
 
 /* Writes the stall-free SRAM trace of one operand of one layer to dir/<name>.csv.gz (reads
  * served at row+1, writes at row). bytes_out (may be NULL) gets the uncompressed size.
- * progress (may be NULL) is called every 65536 rows with the rows written since its last call. */
+ * progress (may be NULL) is called every 65536 rows with the rows written since its last call.
+ * On MMT_EIO errno holds the reason. */
 typedef void (*mmt_progress_fn)(void *ud, int64_t rows_done);
 int mmt_gen_trace(const mmt_geom *g, mmt_operand op, const char *dir, int level,
                   uint64_t *bytes_out, mmt_progress_fn progress, void *ud);
@@ -387,8 +390,13 @@ int mmt_llm_config_read(const char *path, mmt_llm_model *m, mmt_diag *diag);
 int mmt_llm_config_parse(const char *name, const char *text, size_t len, mmt_llm_model *m,
                          mmt_diag *diag);
 
+/* Most query heads mmt_llm_lower expands into rows of their own (expand_heads: two rows per
+ * head); real models have at most a few hundred. */
+#define MMT_LLM_MAX_EXPAND_HEADS 65536
+
 /* Lowers one decoder block. A sequence longer than m->max_ctx is a warning, not an error.
- * Batch: projections get M*b; attention heads keep their per-sequence shape and count h*b. */
+ * Batch: projections get M*b; attention heads keep their per-sequence shape and count h*b.
+ * MMT_ERANGE if expand_heads is set and m->heads exceeds MMT_LLM_MAX_EXPAND_HEADS. */
 int mmt_llm_lower(const mmt_llm_model *m, const mmt_llm_opts *o, mmt_llm_block **out,
                   mmt_diag *diag, mmt_warn_fn warn, void *ud);
 void mmt_llm_block_free(mmt_llm_block *b);

@@ -30,6 +30,7 @@ static void usage(FILE *f)
             "      --gzip-level=N      zlib level 0-9 of the traces written (default 1)\n"
             "      --no-traces         fused model: read and write no trace, reports only\n"
             "      --compare=REFDIR    compare the output with SCALE-Sim's output in REFDIR\n"
+            "      --force             replay even if the traces may not fit on the disk\n"
             "  -h, --help              show this help and exit\n"
             "  -V, --version           show the version and exit\n"
             "\n"
@@ -61,7 +62,7 @@ typedef struct args {
 /* Parses argv; returns -1 to continue, or an exit status. */
 static int parse_args(int argc, char **argv, args *a)
 {
-    enum { OPT_LEVEL = 256, OPT_NO_TRACES, OPT_COMPARE };
+    enum { OPT_LEVEL = 256, OPT_NO_TRACES, OPT_COMPARE, OPT_FORCE };
     static const struct option opts[] = {
         {"config", required_argument, NULL, 'c'},
         {"topology", required_argument, NULL, 't'},
@@ -71,6 +72,7 @@ static int parse_args(int argc, char **argv, args *a)
         {"gzip-level", required_argument, NULL, OPT_LEVEL},
         {"no-traces", no_argument, NULL, OPT_NO_TRACES},
         {"compare", required_argument, NULL, OPT_COMPARE},
+        {"force", no_argument, NULL, OPT_FORCE},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0}};
@@ -98,6 +100,7 @@ static int parse_args(int argc, char **argv, args *a)
             break;
         case OPT_NO_TRACES: a->o.traces = 0; break;
         case OPT_COMPARE: a->compare = optarg; break;
+        case OPT_FORCE: a->o.force = 1; break;
         case 'h': usage(stdout); return EXIT_OK;
         case 'V':
             printf("mmtrace-replay (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);

@@ -102,7 +102,8 @@ static int load(run *R)
             cli_print_diag(&d, NULL);
             return -1;
         }
-        R->rows_total += R->geoms[i].rows;
+        if (__builtin_add_overflow(R->rows_total, R->geoms[i].rows, &R->rows_total))
+            R->rows_total = INT64_MAX; /* progress display only */
     }
     return 0;
 }
@@ -197,15 +198,15 @@ static int stream_widths(const mmt_geom *g, int64_t width[3])
 /* Fills d for a failure of the memory model itself. */
 static int sim_err(mmt_diag *d, const run *R, size_t li, int64_t row, int err)
 {
+    int e = err == MMT_EIO ? errno : 0; /* a DRAM trace write failed: errno says why */
     snprintf(d->file, sizeof d->file, "%s/layer%zu", R->rundir, li);
     d->line = 0;
     if (row >= 0)
-        snprintf(d->message, sizeof d->message, "demand row %" PRId64 ": cannot simulate: %s",
-                 row + 1, mmt_strerror(err));
+        snprintf(d->message, sizeof d->message, "demand row %" PRId64 ": cannot simulate: %s%s%s",
+                 row + 1, mmt_strerror(err), e ? ": " : "", e ? strerror(e) : "");
     else
         snprintf(d->message, sizeof d->message, "cannot simulate or write traces: %s%s%s",
-                 mmt_strerror(err), err == MMT_EIO && errno ? ": " : "",
-                 err == MMT_EIO && errno ? strerror(errno) : "");
+                 mmt_strerror(err), e ? ": " : "", e ? strerror(e) : "");
     return err;
 }
 
@@ -515,18 +516,56 @@ static int execute(run *R)
     return r;
 }
 
+/* Locks the run directory against other runs and removes what a killed run left. A missing
+ * directory is left to find_traces to report. */
+static int lock_rundir(const run *R)
+{
+    struct stat st;
+    if (stat(R->rundir, &st) != 0 && errno == ENOENT)
+        return 0;
+    if (cli_lock_dir(R->rundir) != 0)
+        return -1;
+    cli_clean_stale(R->rundir);
+    return 0;
+}
+
+/* Refuses a replay whose traces may not fit on the disk, unless --force (README "Limits"):
+ * the stall-adjusted SRAM traces and the DRAM traces are estimated like mmtrace-gen's. */
+static int check_size(const run *R)
+{
+    uint64_t text = 0;
+    for (size_t i = 0; R->o->traces && i < R->n; i++) {
+        int64_t width[3];
+        if (stream_widths(&R->geoms[i], width) != 0)
+            return 0; /* out of memory: the replay itself will say so */
+        for (int op = 0; op < 3; op++) {
+            int64_t e = cli_trace_text_estimate(R->geoms[i].rows, width[op]);
+            if (e < 0 || __builtin_add_overflow(text, (uint64_t)e, &text) || text > INT64_MAX) {
+                cli_error("%s:%ld: the trace text (%" PRId64 " rows x 3 bytes per field) "
+                          "overflows 64 bits",
+                          R->o->topo_path, mmt_topology_layer(R->topo, i)->line,
+                          R->geoms[i].rows);
+                return -1;
+            }
+        }
+    }
+    return text ? cli_check_space(R->o->outdir, text, R->o->force) : 0;
+}
+
 int replay_run(const replay_opts *o, char **rundir)
 {
     run R = {.o = o};
     pthread_mutex_init(&R.lock, NULL);
     pthread_cond_init(&R.cond, NULL);
     int rc = EXIT_ERR;
-    if (load(&R) != 0 || find_traces(&R) != 0)
+    if (load(&R) != 0 || check_size(&R) != 0)
         goto out;
     if (!o->traces && cli_mkdirs(R.rundir) != 0) {
         cli_error("%s: cannot create directory: %s", R.rundir, strerror(errno));
         goto out;
     }
+    if (lock_rundir(&R) != 0 || find_traces(&R) != 0)
+        goto out;
     print_header(&R);
     if (execute(&R) != 0 || publish(&R) != 0) {
         discard_staged(&R);

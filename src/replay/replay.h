@@ -15,6 +15,7 @@ typedef struct replay_opts {
     long jobs;  /* layers run at once */
     int level;  /* zlib level of the traces written */
     int traces; /* 0: --no-traces, the fused model without any trace file */
+    int force;  /* --force: go on when the traces may not fit on the disk */
 } replay_opts;
 
 /* Replays every layer and writes the reports (and traces) into OUTDIR/<run_name>/. On success

@@ -7,6 +7,7 @@
 
 #include "sink.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -25,6 +26,7 @@ struct sink {
     int state[NSLOT];
     int done, quit; /* no more rows will come; the writer must stop now */
     atomic_int err; /* the writer's first error */
+    int errnum;     /* errno of that error (the writer thread's), set before err */
     int pslot;      /* producer position */
     int64_t ppos;
     pthread_mutex_t m;
@@ -55,6 +57,14 @@ static int copy_prefix(sink *s)
     return r;
 }
 
+/* Records the writer's error with its errno (errno is per thread: the producer gets it back
+ * from sink_put and sink_close). */
+static void set_err(sink *s, int e)
+{
+    s->errnum = errno;
+    atomic_store(&s->err, e);
+}
+
 /* Writer thread: writes FULL slots in order until the producer is done. */
 static void *writer(void *arg)
 {
@@ -62,7 +72,7 @@ static void *writer(void *arg)
     if (s->copy_from) {
         int e = copy_prefix(s);
         if (e)
-            atomic_store(&s->err, e);
+            set_err(s, e);
     }
     for (int k = 0;; k = (k + 1) % NSLOT) {
         pthread_mutex_lock(&s->m);
@@ -76,7 +86,7 @@ static void *writer(void *arg)
         for (int64_t i = 0; i < s->count[k] && !atomic_load(&s->err); i++, r += s->stride) {
             int e = mmt_tracew_row(s->w, r[0], r + 1, s->width);
             if (e)
-                atomic_store(&s->err, e);
+                set_err(s, e);
         }
         pthread_mutex_lock(&s->m);
         s->state[k] = EMPTY;
@@ -142,7 +152,10 @@ int sink_put(sink *s, int64_t cycle, const int64_t *row)
     d[0] = cycle;
     memcpy(d + 1, row, (size_t)s->width * sizeof *row);
     s->ppos++;
-    return atomic_load(&s->err);
+    int r = atomic_load(&s->err);
+    if (r)
+        errno = s->errnum;
+    return r;
 }
 
 int sink_close(sink *s)
@@ -155,13 +168,16 @@ int sink_close(sink *s)
     pthread_mutex_unlock(&s->m);
     pthread_join(s->th, NULL);
     s->started = 0;
-    int r = atomic_load(&s->err);
-    if (r == 0)
+    int r = atomic_load(&s->err), e = s->errnum;
+    if (r == 0) {
         r = mmt_tracew_close(s->w);
-    else
+        e = errno;
+    } else {
         mmt_tracew_abort(s->w);
+    }
     s->w = NULL;
     sink_free(s);
+    errno = e; /* the reason of an MMT_EIO, for the caller's message */
     return r;
 }
 

@@ -138,6 +138,15 @@ static void test_gated_and_expand(void **state)
     check(b, "QKt_h0", 1, 512, 128, 2, MMT_PART_MATMUL);
     check(b, "SV_h31", 1, 128, 512, 2, MMT_PART_MATMUL);
     mmt_llm_block_free(b);
+    /* Found by fuzzing: billions of heads must not become billions of rows. */
+    m.heads = m.kv_heads = MMT_LLM_MAX_EXPAND_HEADS + 1, m.head_dim = 1;
+    mmt_diag d;
+    assert_int_equal(mmt_llm_lower(&m, &o, &b, &d, NULL, NULL), MMT_ERANGE);
+    assert_null(b);
+    assert_non_null(strstr(d.message, "at most 65536"));
+    o.expand_heads = 0; /* one row counted h times is fine */
+    assert_int_equal(mmt_llm_lower(&m, &o, &b, NULL, NULL, NULL), 0);
+    mmt_llm_block_free(b);
 }
 
 static void test_context_warning(void **state)

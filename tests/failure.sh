@@ -1,0 +1,347 @@
+#!/bin/sh
+# failure.sh - what mmtrace-gen and mmtrace-replay do when the run or the machine goes wrong
+# (README "What bad input gives"):
+#   kill   SIGKILL in the middle of writing traces leaves no incomplete file under a final name
+#          (only recognisable temporaries, or the previous complete version); a rerun succeeds,
+#          removes the temporaries and writes the same output as an undisturbed run.
+#   full   a full disk (a 512 KiB tmpfs; an LD_PRELOAD shim failing write() with ENOSPC where
+#          mount is not allowed) gives one line "PROG: PATH: ...: No space left on device", exit
+#          1, and no trace under a final name.
+#   unwritable output directory, missing or unreadable input: one line, exit 1.
+#   lock   a second run into the same run directory is refused while the first runs.
+#   limits products exactly at INT64_MAX run; one past is refused before anything is written;
+#          a request larger than the free disk is refused with its estimate, --force goes on.
+# Needs MMT_SRCDIR and MMT_BUILDDIR (set by `make check`). Exit 77 only if nothing can be run.
+set -u
+
+: "${MMT_SRCDIR:?MMT_SRCDIR is not set (run through make check)}"
+: "${MMT_BUILDDIR:?MMT_BUILDDIR is not set (run through make check)}"
+GEN="$MMT_BUILDDIR/mmtrace-gen"
+REPLAY="$MMT_BUILDDIR/mmtrace-replay"
+[ -x "$GEN" ] && [ -x "$REPLAY" ] || { echo "failure: programs not built" >&2; exit 1; }
+
+W=$(mktemp -d "${TMPDIR:-/tmp}/mmt-failure.XXXXXX") || exit 1
+MOUNTS=""
+cleanup() {
+    for m in $MOUNTS; do umount "$m" 2>/dev/null; done
+    rm -rf "$W"
+}
+trap cleanup EXIT
+trap 'exit 1' HUP INT TERM
+
+failures=0
+tests=0
+fail() {
+    echo "FAIL: $*" >&2
+    failures=$((failures + 1))
+}
+note() { echo "failure: $*"; }
+
+# Configs: a 256x256 OS array (cloud preset) for a layer that takes a moment, and 8x8 ones.
+CLOUD="$MMT_SRCDIR/topologies/hw/cloud.cfg"
+RUN=cloud
+printf 'Layer, M, N, K,\nbig, 1, 1024, 9216,\n' >"$W/big.csv"
+printf 'Layer, M, N, K,\ng, 4, 4, 4,\n' >"$W/small.csv"
+printf 'Layer, M, N, K,\nmid, 32, 768, 768,\n' >"$W/mid.csv"
+small_cfg() { # file key value [mode]
+    sed -e "s/^$2[ :=].*/$2: $3/" \
+        -e "s/^InterfaceBandwidth.*/InterfaceBandwidth: ${4:-CALC}/" \
+        "$MMT_SRCDIR/topologies/examples/gemm_8x8_os.cfg" >"$1"
+}
+small_cfg "$W/s.cfg" Bandwidth 10
+
+# Prints "name cksum-of-decompressed-content" for every trace and report under a run directory.
+digest() {
+    (cd "$1" && find . -name '*.csv.gz' -o -name '*_REPORT.csv') | LC_ALL=C sort |
+        while read -r f; do
+            case $f in
+            *.gz) echo "$f $(gzip -dc "$1/$f" | cksum)" ;;
+            *) echo "$f $(cksum <"$1/$f")" ;;
+            esac
+        done
+}
+
+# Waits up to 20 s until a file matching find's -name PATTERN exists under DIR.
+wait_for() { # dir pattern
+    i=0
+    while [ -z "$(find "$1" -name "$2" 2>/dev/null | head -n 1)" ]; do
+        i=$((i + 1))
+        [ $i -gt 400 ] && return 1
+        sleep 0.05
+    done
+}
+
+# expect_error NAME GLOB CMD...: exit 1 and exactly one stderr line matching GLOB.
+expect_error() {
+    name=$1 glob=$2
+    shift 2
+    tests=$((tests + 1))
+    "$@" >"$W/stdout" 2>"$W/stderr"
+    st=$?
+    [ "$st" -eq 1 ] || fail "$name: exit status $st, expected 1 (stderr: $(cat "$W/stderr"))"
+    nl=$(wc -l <"$W/stderr")
+    [ "$nl" -eq 1 ] || fail "$name: $nl lines on stderr, expected 1: $(cat "$W/stderr")"
+    # shellcheck disable=SC2254
+    case $(head -n 1 "$W/stderr") in
+    $glob) ;;
+    *) fail "$name: stderr '$(head -n 1 "$W/stderr")' does not match '$glob'" ;;
+    esac
+}
+
+# No trace under a final name unless it is complete (and equal to the reference digest).
+check_finals() { # name rundir refdigest
+    (cd "$2" && find . -name '*_TRACE.csv.gz') | while read -r f; do
+        if ! gzip -t "$2/$f" 2>/dev/null; then
+            echo "FAIL: $1: incomplete trace under its final name: $f" >&2
+            echo x
+        elif [ "$3" != /dev/null ] && ! grep -qxF "$f $(gzip -dc "$2/$f" | cksum)" "$3"; then
+            echo "FAIL: $1: $f under its final name differs from the complete run" >&2
+            echo x
+        fi
+    done >"$W/finals"
+    [ -s "$W/finals" ] && failures=$((failures + $(wc -l <"$W/finals")))
+    tests=$((tests + 1))
+}
+
+# ---------------------------------------------------------------- reference runs
+"$GEN" -c "$CLOUD" -t "$W/big.csv" -i gemm -p "$W/ref" -j 2 >/dev/null 2>"$W/err" ||
+    { echo "failure: reference mmtrace-gen failed: $(cat "$W/err")" >&2; exit 1; }
+digest "$W/ref/$RUN" >"$W/gen.digest"
+cp -r "$W/ref" "$W/ref2"
+"$REPLAY" -c "$CLOUD" -t "$W/big.csv" -i gemm -p "$W/ref2" -j 2 >/dev/null 2>"$W/err" ||
+    { echo "failure: reference mmtrace-replay failed: $(cat "$W/err")" >&2; exit 1; }
+digest "$W/ref2/$RUN" >"$W/replay.digest"
+[ "$(wc -l <"$W/replay.digest")" -ge 6 ] || fail "reference replay wrote too little"
+
+# ---------------------------------------------------------------- kill
+# gen killed in a fresh directory: nothing incomplete under a final name; mkstemp temporaries.
+K="$W/k"
+"$GEN" -c "$CLOUD" -t "$W/big.csv" -i gemm -p "$K" -j 2 >/dev/null 2>&1 &
+pid=$!
+wait_for "$K" '*_TRACE.csv.gz.tmp.??????' || fail "kill-gen: no temporary trace appeared"
+sleep 0.1
+kill -9 $pid 2>/dev/null
+wait $pid
+st=$?
+[ "$st" -eq 137 ] || fail "kill-gen: the run ended (status $st) before SIGKILL; make the layer bigger"
+check_finals kill-gen "$K/$RUN" "$W/gen.digest"
+[ -n "$(find "$K" -name '*_TRACE.csv.gz.tmp.??????')" ] || fail "kill-gen: no temporary left"
+# Rerun: succeeds, same traces as an undisturbed run, no temporaries left.
+tests=$((tests + 1))
+"$GEN" -c "$CLOUD" -t "$W/big.csv" -i gemm -p "$K" -j 2 >/dev/null 2>"$W/err" ||
+    fail "kill-gen rerun: $(cat "$W/err")"
+[ "$(digest "$K/$RUN")" = "$(cat "$W/gen.digest")" ] || fail "kill-gen rerun: traces differ"
+left=$(find "$K" -name '*.tmp.*' | head -n 1)
+[ -z "$left" ] || fail "kill-gen rerun: stale temporary not removed: $left"
+
+# gen killed while overwriting a complete run: the previous version stays under final names.
+"$GEN" -c "$CLOUD" -t "$W/big.csv" -i gemm -p "$K" -j 2 >/dev/null 2>&1 &
+pid=$!
+wait_for "$K" '*_TRACE.csv.gz.tmp.??????' || fail "kill-gen-over: no temporary trace appeared"
+sleep 0.1
+kill -9 $pid 2>/dev/null
+wait $pid
+check_finals kill-gen-over "$K/$RUN" "$W/gen.digest"
+[ "$(find "$K/$RUN" -name '*_TRACE.csv.gz' | wc -l)" -eq 3 ] ||
+    fail "kill-gen-over: the previous complete traces are gone"
+
+# replay killed mid-write: no report, no DRAM trace, the SRAM traces as before; staged
+# .replay-<pid> names. The rerun gives what an undisturbed replay gives.
+"$GEN" -c "$CLOUD" -t "$W/big.csv" -i gemm -p "$K" -j 2 >/dev/null 2>&1 ||
+    fail "kill-replay: setup gen failed"
+"$REPLAY" -c "$CLOUD" -t "$W/big.csv" -i gemm -p "$K" -j 2 >/dev/null 2>&1 &
+pid=$!
+wait_for "$K" '*.replay-*' || fail "kill-replay: no staged trace appeared"
+sleep 0.1
+kill -9 $pid 2>/dev/null
+wait $pid
+st=$?
+[ "$st" -eq 137 ] || fail "kill-replay: the run ended (status $st) before SIGKILL"
+tests=$((tests + 1))
+[ -n "$(find "$K/$RUN" -name '*_REPORT.csv' -o -name '*_DRAM_TRACE.csv.gz')" ] &&
+    fail "kill-replay: a report or DRAM trace appeared under a final name"
+[ "$(digest "$K/$RUN")" = "$(cat "$W/gen.digest")" ] || fail "kill-replay: SRAM traces changed"
+[ -n "$(find "$K" -name '*.csv.gz.replay-[0-9]*')" ] || fail "kill-replay: no staged file left"
+tests=$((tests + 1))
+"$REPLAY" -c "$CLOUD" -t "$W/big.csv" -i gemm -p "$K" -j 2 >/dev/null 2>"$W/err" ||
+    fail "kill-replay rerun: $(cat "$W/err")"
+[ "$(digest "$K/$RUN")" = "$(cat "$W/replay.digest")" ] || fail "kill-replay rerun: output differs"
+left=$(find "$K" -name '*.replay-*' -o -name '*.tmp.*' | head -n 1)
+[ -z "$left" ] || fail "kill-replay rerun: stale temporary not removed: $left"
+
+# ---------------------------------------------------------------- lock
+L="$W/lock"
+"$GEN" -c "$CLOUD" -t "$W/big.csv" -i gemm -p "$L" >/dev/null 2>"$W/err1" &
+pid=$!
+wait_for "$L" '*_TRACE.csv.gz.tmp.??????' || fail "lock: the first run did not start"
+expect_error lock-gen "mmtrace-gen: $L/$RUN: another mmtrace run is writing this directory*" \
+    "$GEN" -c "$CLOUD" -t "$W/big.csv" -i gemm -p "$L"
+expect_error lock-replay "mmtrace-replay: $L/$RUN: another mmtrace run is writing*" \
+    "$REPLAY" -c "$CLOUD" -t "$W/big.csv" -i gemm -p "$L"
+wait $pid || fail "lock: the first run failed: $(cat "$W/err1")"
+[ "$(digest "$L/$RUN")" = "$(cat "$W/gen.digest")" ] || fail "lock: the first run's traces differ"
+
+# ---------------------------------------------------------------- limits
+# Addresses and SRAM sizes exactly at INT64_MAX run (and replay); one more is refused.
+for key in IfmapOffset FilterOffset OfmapOffset; do
+    for mode in CALC USER; do
+        small_cfg "$W/e.cfg" $key 9223372036854775791 $mode # + 4*4 = INT64_MAX
+        tests=$((tests + 1))
+        rm -rf "$W/e"
+        if ! "$GEN" -c "$W/e.cfg" -t "$W/small.csv" -i gemm -p "$W/e" >/dev/null 2>"$W/err" ||
+            ! "$REPLAY" -c "$W/e.cfg" -t "$W/small.csv" -i gemm -p "$W/e" >/dev/null 2>>"$W/err"; then
+            fail "edge $key $mode at INT64_MAX: $(cat "$W/err")"
+        fi
+    done
+    small_cfg "$W/e.cfg" $key 9223372036854775792
+    rm -rf "$W/e"
+    what=$(echo $key | sed 's/Offset//' | tr 'A-Z' 'a-z')
+    expect_error "edge $key past INT64_MAX" \
+        "mmtrace-gen: $W/small.csv:2: $what address range overflows 64 bits" \
+        "$GEN" -c "$W/e.cfg" -t "$W/small.csv" -i gemm -p "$W/e"
+    [ -e "$W/e" ] && fail "edge $key past INT64_MAX: output written"
+done
+for key in IfmapSramSzkB FilterSramSzkB OfmapSramSzkB; do
+    small_cfg "$W/e.cfg" $key 9007199254740991 USER # * 1024 <= INT64_MAX
+    tests=$((tests + 1))
+    rm -rf "$W/e"
+    if ! "$GEN" -c "$W/e.cfg" -t "$W/small.csv" -i gemm -p "$W/e" >/dev/null 2>"$W/err" ||
+        ! "$REPLAY" -c "$W/e.cfg" -t "$W/small.csv" -i gemm -p "$W/e" >/dev/null 2>>"$W/err"; then
+        fail "edge $key at INT64_MAX words: $(cat "$W/err")"
+    fi
+    small_cfg "$W/e.cfg" $key 9007199254740992
+    expect_error "edge $key past INT64_MAX words" \
+        "mmtrace-gen: $W/e.cfg:*: $key = 9007199254740992 KB overflows 64 bits in words" \
+        "$GEN" -c "$W/e.cfg" -t "$W/small.csv" -i gemm -p "$W/e2"
+done
+# Trace text beyond 64 bits (65536-wide rows, 9e16 rows): refused even with --force.
+sed -e 's/^ArrayHeight.*/ArrayHeight: 65536/' -e 's/^ArrayWidth.*/ArrayWidth: 65536/' \
+    -e 's/^Dataflow.*/Dataflow: ws/' "$W/s.cfg" >"$W/wide.cfg"
+printf 'Layer, M, N, K,\nhuge, 90000000000000000, 1, 1,\n' >"$W/huge.csv"
+expect_error text-overflow "mmtrace-gen: $W/huge.csv:2: the trace text (* rows x 3 bytes per field) overflows 64 bits" \
+    "$GEN" -c "$W/wide.cfg" -t "$W/huge.csv" -i gemm -p "$W/o" --force
+expect_error text-overflow-replay "mmtrace-replay: $W/huge.csv:2: the trace text*overflows 64 bits" \
+    "$REPLAY" -c "$W/wide.cfg" -t "$W/huge.csv" -i gemm -p "$W/o" --force
+[ -e "$W/o" ] && fail "text-overflow: output written"
+# More than the free disk (about 27 PB of text): refused with the estimate; --force goes on.
+printf 'Layer, M, N, K,\nabsurd, 400000, 400000, 400000,\n' >"$W/absurd.csv"
+expect_error absurd "mmtrace-gen: $W/a: the traces would take at least * compressed (* of text), more than the * free; use --force to write them anyway" \
+    "$GEN" -c "$W/s.cfg" -t "$W/absurd.csv" -i gemm -p "$W/a"
+[ -e "$W/a" ] && fail "absurd: output written"
+expect_error absurd-replay "mmtrace-replay: $W/a: the traces would take at least *; use --force*" \
+    "$REPLAY" -c "$W/s.cfg" -t "$W/absurd.csv" -i gemm -p "$W/a"
+tests=$((tests + 1))
+"$GEN" -c "$W/s.cfg" -t "$W/absurd.csv" -i gemm -p "$W/a" --force >/dev/null 2>"$W/err" &
+pid=$!
+wait_for "$W/a" '*.tmp.??????' || fail "absurd --force: did not start"
+kill -9 $pid 2>/dev/null
+wait $pid
+grep -q "^mmtrace-gen: warning: $W/a: the traces would take at least .*; going on (--force)$" \
+    "$W/err" || fail "absurd --force: no warning: $(cat "$W/err")"
+[ -n "$(find "$W/a" -name '*_TRACE.csv.gz')" ] && fail "absurd --force: a final trace appeared"
+
+# ---------------------------------------------------------------- unwritable, missing input
+: >"$W/file"
+expect_error unwritable-gen "mmtrace-gen: $W/file/x/gemm_8x8_os: cannot create directory: Not a directory" \
+    "$GEN" -c "$W/s.cfg" -t "$W/small.csv" -i gemm -p "$W/file/x"
+expect_error unwritable-replay-fused "mmtrace-replay: $W/file/x/gemm_8x8_os: cannot create directory: Not a directory" \
+    "$REPLAY" -c "$W/s.cfg" -t "$W/small.csv" -i gemm -p "$W/file/x" --no-traces
+expect_error missing-cfg "mmtrace-gen: $W/none.cfg: cannot open: No such file or directory" \
+    "$GEN" -c "$W/none.cfg" -t "$W/small.csv" -i gemm -p "$W/m"
+expect_error dir-topology "mmtrace-gen: $W: read error: Is a directory" \
+    "$GEN" -c "$W/s.cfg" -t "$W" -i gemm -p "$W/m"
+"$GEN" -c "$W/s.cfg" -t "$W/small.csv" -i gemm -p "$W/m" >/dev/null 2>&1 || fail "setup m"
+T="$W/m/gemm_8x8_os/layer0"
+rm "$T/FILTER_SRAM_TRACE.csv.gz"
+expect_error vanished-trace "mmtrace-replay: $T/FILTER_SRAM_TRACE.csv.gz: no such trace*" \
+    "$REPLAY" -c "$W/s.cfg" -t "$W/small.csv" -i gemm -p "$W/m"
+mkdir "$T/FILTER_SRAM_TRACE.csv.gz"
+expect_error unreadable-trace "mmtrace-replay: $T/FILTER_SRAM_TRACE.csv.gz*" \
+    "$REPLAY" -c "$W/s.cfg" -t "$W/small.csv" -i gemm -p "$W/m"
+if [ "$(id -u)" != 0 ]; then # root reads anything: only an unprivileged run can test EACCES
+    rmdir "$T/FILTER_SRAM_TRACE.csv.gz"
+    cp "$T/IFMAP_SRAM_TRACE.csv.gz" "$T/FILTER_SRAM_TRACE.csv.gz"
+    chmod 000 "$T/IFMAP_SRAM_TRACE.csv.gz"
+    expect_error unreadable-trace-perm "mmtrace-replay: $T/IFMAP_SRAM_TRACE.csv.gz*Permission denied" \
+        "$REPLAY" -c "$W/s.cfg" -t "$W/small.csv" -i gemm -p "$W/m"
+    chmod 555 "$W/m/gemm_8x8_os"
+    expect_error unwritable-dir-gen "mmtrace-gen: $W/m/gemm_8x8_os*Permission denied" \
+        "$GEN" -c "$W/s.cfg" -t "$W/small.csv" -i gemm -p "$W/m"
+    chmod 755 "$W/m/gemm_8x8_os"
+fi
+
+# ---------------------------------------------------------------- full disk
+# mid.csv on 8x8 OS: about 13 MB of text, a few hundred KB over 512 KiB compressed, while the
+# estimate (text / 100) stays under the free space, so the writes themselves hit ENOSPC.
+F="$W/full"
+mkdir "$F"
+if [ -z "${MMT_TEST_NO_MOUNT:-}" ] && mount -t tmpfs -o size=512k tmpfs "$F" 2>/dev/null; then
+    MOUNTS="$F"
+    how=tmpfs
+    PRELOAD=""
+elif cc -shared -fPIC -o "$W/failwrite.so" "$MMT_SRCDIR/tests/shim/failwrite.c" -ldl 2>"$W/err"; then
+    how=shim
+    PRELOAD="$W/failwrite.so"
+else
+    how=none
+    note "full disk: cannot mount a tmpfs nor build the shim; skipped"
+fi
+full_run() { # prog args...: runs with the shim preloaded when there is no tmpfs
+    if [ -n "$PRELOAD" ]; then
+        LD_PRELOAD="$PRELOAD" MMT_FAIL_AFTER=524288 \
+            ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" "$@"
+    else
+        "$@"
+    fi
+}
+if [ "$how" != none ]; then
+    note "full disk: $how"
+    expect_error full-gen "mmtrace-gen: $F/gemm_8x8_os/layer0/*_SRAM_TRACE.csv.gz: cannot write trace: input/output error: No space left on device" \
+        full_run "$GEN" -c "$W/s.cfg" -t "$W/mid.csv" -i gemm -p "$F"
+    check_finals full-gen "$F/gemm_8x8_os" /dev/null
+    left=$(find "$F" -name '*.tmp.*' | head -n 1)
+    [ -z "$left" ] || fail "full-gen: temporary left on the full disk: $left"
+    # Replay on a full filesystem: the traces fit, 16 KiB are left for the outputs (tmpfs:
+    # a filler file takes the rest; the shim fails after 16 KiB). --force: past the estimate.
+    "$GEN" -c "$W/s.cfg" -t "$W/mid.csv" -i gemm -p "$W/rf" >/dev/null 2>&1 || fail "setup rf"
+    R2="$F/gemm_8x8_os"
+    if [ "$how" = tmpfs ]; then
+        umount "$F" && mount -t tmpfs -o size=32m tmpfs "$F" || fail "remount"
+        cp -r "$W/rf/gemm_8x8_os" "$F/"
+        avail=$(df -k "$F" | awk 'NR == 2 {print $4}')
+        dd if=/dev/zero of="$F/filler" bs=1k count=$((avail - 16)) 2>/dev/null
+        "$REPLAY" -c "$W/s.cfg" -t "$W/mid.csv" -i gemm -p "$F" --force >/dev/null 2>"$W/err"
+    else
+        R2="$W/rf/gemm_8x8_os"
+        LD_PRELOAD="$PRELOAD" MMT_FAIL_AFTER=16384 \
+            ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" \
+            "$REPLAY" -c "$W/s.cfg" -t "$W/mid.csv" -i gemm -p "$W/rf" >/dev/null 2>"$W/err"
+    fi
+    st=$?
+    tests=$((tests + 1))
+    [ "$st" -eq 1 ] || fail "full-replay: exit status $st: $(cat "$W/err")"
+    tail -n 1 "$W/err" | grep -q "^mmtrace-replay: $R2/.*: No space left on device$" ||
+        fail "full-replay: message: $(cat "$W/err")"
+    [ -n "$(find "$R2" -name '*_REPORT.csv' -o -name '*_DRAM_TRACE.csv.gz' -o -name '*.replay-*')" ] &&
+        fail "full-replay: outputs or staged files left"
+    if [ "$how" = tmpfs ]; then
+        umount "$F"
+        MOUNTS=""
+    fi
+    # The same disk, with a request over the estimate: refused; --force runs into ENOSPC.
+    if [ "$how" = tmpfs ] && mount -t tmpfs -o size=512k tmpfs "$F"; then
+        MOUNTS="$F"
+        expect_error full-estimate "mmtrace-gen: $F: the traces would take at least * compressed (* of text), more than the * free; use --force to write them anyway" \
+            "$GEN" -c "$CLOUD" -t "$W/big.csv" -i gemm -p "$F"
+        [ -z "$(ls -A "$F")" ] || fail "full-estimate: something was written"
+        "$GEN" -c "$CLOUD" -t "$W/big.csv" -i gemm -p "$F" --force >/dev/null 2>"$W/err"
+        st=$?
+        tests=$((tests + 1))
+        [ "$st" -eq 1 ] || fail "full-estimate --force: exit $st"
+        grep -q "No space left on device" "$W/err" || fail "full-estimate --force: $(cat "$W/err")"
+        check_finals full-estimate-force "$F/$RUN" /dev/null
+    fi
+fi
+
+echo "failure: $tests tests, $failures failures"
+[ "$failures" -eq 0 ]
