@@ -1,6 +1,8 @@
 /*
  * tracew.c - gzip trace writer: fast decimal formatting into a text buffer that zlib
- * compresses in large blocks. The file is written under a temporary name in the target
+ * compresses in large blocks. Once a file outgrows one buffer, a compressor thread takes each
+ * full buffer while the caller formats the next (two buffers, handed over under a mutex), so
+ * formatting and deflate overlap. The file is written under a temporary name in the target
  * directory and renamed into place only by a successful close, so a killed run never leaves
  * a truncated trace under its final name.
  */
@@ -8,6 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -22,9 +25,17 @@ struct mmt_tracew {
     int fd;
     z_stream z;
     char *text;
-    size_t len, cap; /* text buffer; cap leaves room for one maximal row */
+    size_t len, cap; /* text buffer being filled; cap leaves room for one maximal row */
     unsigned char *out;
     uint64_t bytes;
+    /* The compressor thread (started when the first buffer fills) and its buffer. */
+    pthread_t th;
+    int started, busy, quit; /* busy: ztext holds zlen bytes to compress */
+    int err, err_errno;      /* its first failure and errno */
+    char *ztext;
+    size_t zlen, zcap;
+    pthread_mutex_t m;
+    pthread_cond_t c;
 };
 
 static const char digits2[] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
@@ -71,11 +82,12 @@ static int write_all(int fd, const unsigned char *buf, size_t n)
     return 0;
 }
 
-/* Compresses the buffered text; flush is Z_NO_FLUSH or Z_FINISH. */
-static int pump(mmt_tracew *w, int flush)
+/* Compresses n bytes of text; flush is Z_NO_FLUSH or Z_FINISH. Only one thread at a time
+ * touches the z_stream (the hand-over in pump orders them). */
+static int deflate_text(mmt_tracew *w, const char *text, size_t n, int flush)
 {
-    w->z.next_in = (unsigned char *)w->text;
-    w->z.avail_in = (uInt)w->len;
+    w->z.next_in = (unsigned char *)text;
+    w->z.avail_in = (uInt)n;
     int zr;
     do {
         w->z.next_out = w->out;
@@ -87,8 +99,84 @@ static int pump(mmt_tracew *w, int flush)
         if (r)
             return r;
     } while (w->z.avail_out == 0 || (flush == Z_FINISH && zr != Z_STREAM_END));
-    w->len = 0;
     return 0;
+}
+
+/* Compressor thread: compresses each buffer handed over until told to quit. */
+static void *compressor(void *arg)
+{
+    mmt_tracew *w = arg;
+    pthread_mutex_lock(&w->m);
+    for (;;) {
+        while (!w->busy && !w->quit)
+            pthread_cond_wait(&w->c, &w->m);
+        if (!w->busy)
+            break;
+        pthread_mutex_unlock(&w->m);
+        int r = w->err ? 0 : deflate_text(w, w->ztext, w->zlen, Z_NO_FLUSH);
+        int e = errno;
+        pthread_mutex_lock(&w->m);
+        if (r && !w->err)
+            w->err = r, w->err_errno = e;
+        w->busy = 0;
+        pthread_cond_broadcast(&w->c);
+    }
+    pthread_mutex_unlock(&w->m);
+    return NULL;
+}
+
+/* Waits until the compressor is idle; returns its first error (errno set to its reason). */
+static int wait_idle(mmt_tracew *w)
+{
+    pthread_mutex_lock(&w->m);
+    while (w->busy)
+        pthread_cond_wait(&w->c, &w->m);
+    int r = w->err;
+    if (r)
+        errno = w->err_errno;
+    pthread_mutex_unlock(&w->m);
+    return r;
+}
+
+/* Hands the filled text buffer to the compressor (started on first use) and continues in
+ * the other buffer. */
+static int pump(mmt_tracew *w)
+{
+    if (!w->started) {
+        if (!w->ztext && !(w->ztext = malloc(w->cap)))
+            return MMT_ENOMEM;
+        w->zcap = w->cap;
+        if (pthread_create(&w->th, NULL, compressor, w) != 0)
+            return MMT_ENOMEM;
+        w->started = 1;
+    }
+    int r = wait_idle(w);
+    if (r)
+        return r;
+    pthread_mutex_lock(&w->m);
+    char *t = w->ztext;
+    size_t tcap = w->zcap;
+    w->ztext = w->text, w->zcap = w->cap, w->zlen = w->len;
+    w->text = t, w->cap = tcap, w->len = 0;
+    w->busy = 1;
+    pthread_cond_broadcast(&w->c);
+    pthread_mutex_unlock(&w->m);
+    return 0;
+}
+
+/* Stops the compressor thread after its last buffer; returns its first error. */
+static int stop_compressor(mmt_tracew *w)
+{
+    if (!w->started)
+        return 0;
+    int r = wait_idle(w);
+    pthread_mutex_lock(&w->m);
+    w->quit = 1;
+    pthread_cond_broadcast(&w->c);
+    pthread_mutex_unlock(&w->m);
+    pthread_join(w->th, NULL);
+    w->started = 0;
+    return r;
 }
 
 int mmt_tracew_open(const char *path, int level, mmt_tracew **out)
@@ -99,6 +187,8 @@ int mmt_tracew_open(const char *path, int level, mmt_tracew **out)
     if (!w)
         return MMT_ENOMEM;
     w->fd = -1;
+    pthread_mutex_init(&w->m, NULL);
+    pthread_cond_init(&w->c, NULL);
     size_t pl = strlen(path);
     w->path = strdup(path);
     w->tmp = malloc(pl + 16);
@@ -133,7 +223,7 @@ static int reserve(mmt_tracew *w, size_t need)
 {
     if (w->len + need <= w->cap)
         return 0;
-    int r = pump(w, Z_NO_FLUSH);
+    int r = pump(w);
     if (r)
         return r;
     if (need > w->cap) {
@@ -192,7 +282,7 @@ int mmt_tracew_write(mmt_tracew *w, const char *text, size_t len)
     while (len) {
         size_t room = w->cap - w->len;
         if (room == 0) {
-            int r = pump(w, Z_NO_FLUSH);
+            int r = pump(w);
             if (r)
                 return r;
             continue;
@@ -209,7 +299,9 @@ int mmt_tracew_write(mmt_tracew *w, const char *text, size_t len)
 
 int mmt_tracew_close(mmt_tracew *w)
 {
-    int r = pump(w, Z_FINISH);
+    int r = stop_compressor(w);
+    if (r == 0)
+        r = deflate_text(w, w->text, w->len, Z_FINISH);
     if (close(w->fd) != 0 && r == 0)
         r = MMT_EIO;
     w->fd = -1;
@@ -217,14 +309,21 @@ int mmt_tracew_close(mmt_tracew *w)
         r = MMT_EIO;
     if (r == 0)
         w->tmp[0] = '\0';
+    int e = errno; /* the reason of an MMT_EIO, kept across the cleanup */
     mmt_tracew_abort(w);
+    errno = e;
     return r;
 }
 
+/* Leaves errno as it was, so the reason of a failed write survives the cleanup. */
 void mmt_tracew_abort(mmt_tracew *w)
 {
     if (!w)
         return;
+    int e = errno;
+    stop_compressor(w);
+    pthread_mutex_destroy(&w->m);
+    pthread_cond_destroy(&w->c);
     if (w->fd >= 0)
         close(w->fd);
     if (w->tmp && w->tmp[0])
@@ -234,8 +333,10 @@ void mmt_tracew_abort(mmt_tracew *w)
     free(w->path);
     free(w->tmp);
     free(w->text);
+    free(w->ztext);
     free(w->out);
     free(w);
+    errno = e;
 }
 
 uint64_t mmt_tracew_bytes(const mmt_tracew *w)
