@@ -104,7 +104,8 @@ typedef struct mmt_layer {
 typedef struct mmt_topology mmt_topology;
 
 /* Reads a topology CSV (spec §3): gemm != 0 for the M,N,K format. The result is owned by the
- * caller (mmt_topology_free). DP rows are expanded per channel. */
+ * caller (mmt_topology_free). DP rows are expanded per channel. MMT_ERANGE beyond 2^20
+ * layers or 64 MiB of layer names (each expanded layer holds a copy of its row's name). */
 int mmt_topology_read(const char *path, int gemm, mmt_topology **out, mmt_diag *diag,
                       mmt_warn_fn warn, void *ud);
 int mmt_topology_parse(const char *name, const char *text, size_t len, int gemm,

@@ -15,18 +15,23 @@
 
 /* Upper bound on layers after DP expansion, so a typo cannot ask for billions of layers. */
 #define MMT__MAX_LAYERS ((size_t)1 << 20)
+/* Upper bound on the bytes of all layer names: fuzzing found that a 1.6 KB topology whose DP
+ * row has a 1500-byte name and 2^20 channels copied that name 2^20 times (1.6 GB). */
+#define MMT__MAX_NAME_BYTES ((size_t)64 << 20)
 #define MAX_FIELDS 64
 
 struct mmt_topology {
     mmt_layer *layers;
     size_t n, cap;
+    size_t name_bytes; /* bytes of all names with their NULs, at most MMT__MAX_NAME_BYTES */
 };
 
-/* Appends a layer, copying name (with an optional suffix). */
+/* Appends a layer, copying name (with an optional suffix). MMT_ERANGE past either limit. */
 static int push(mmt_topology *t, const mmt_layer *l, const char *name, size_t nlen,
                 const char *suffix)
 {
-    if (t->n >= MMT__MAX_LAYERS)
+    size_t slen = suffix ? strlen(suffix) : 0;
+    if (t->n >= MMT__MAX_LAYERS || nlen + slen + 1 > MMT__MAX_NAME_BYTES - t->name_bytes)
         return MMT_ERANGE;
     if (t->n == t->cap) {
         size_t cap = t->cap ? t->cap * 2 : 16;
@@ -36,10 +41,10 @@ static int push(mmt_topology *t, const mmt_layer *l, const char *name, size_t nl
         t->layers = nl;
         t->cap = cap;
     }
-    size_t slen = suffix ? strlen(suffix) : 0;
     char *nm = malloc(nlen + slen + 1);
     if (!nm)
         return MMT_ENOMEM;
+    t->name_bytes += nlen + slen + 1;
     memcpy(nm, name, nlen);
     if (slen)
         memcpy(nm + nlen, suffix, slen);
@@ -48,6 +53,15 @@ static int push(mmt_topology *t, const mmt_layer *l, const char *name, size_t nl
     t->layers[t->n].name = nm;
     t->n++;
     return 0;
+}
+
+/* Fills d for a push that hit MMT__MAX_LAYERS or MMT__MAX_NAME_BYTES. */
+static int limit_err(const mmt_topology *t, const char *file, long line, mmt_diag *d)
+{
+    if (t->n >= MMT__MAX_LAYERS)
+        return mmt__diag(d, MMT_ERANGE, file, line, "more than %zu layers", MMT__MAX_LAYERS);
+    return mmt__diag(d, MMT_ERANGE, file, line, "layer names take more than %zu MiB",
+                     MMT__MAX_NAME_BYTES >> 20);
 }
 
 typedef struct field {
@@ -125,7 +139,7 @@ static int parse_row(mmt_topology *t, const char *file, long line, field *f, int
     int dp = !gemm && memmem(f[0].s, nlen, "DP", 2) != NULL;
     if (!dp) {
         int r = push(t, &l, f[0].s, nlen, NULL);
-        return r == MMT_ERANGE ? mmt__diag(d, r, file, line, "more than %zu layers", MMT__MAX_LAYERS) : r;
+        return r == MMT_ERANGE ? limit_err(t, file, line, d) : r;
     }
     /* SCALE-Sim v2: 'DP' anywhere in the name makes one 1-channel layer per channel. */
     if ((uint64_t)l.channels > MMT__MAX_LAYERS - t->n)
@@ -139,7 +153,7 @@ static int parse_row(mmt_topology *t, const char *file, long line, field *f, int
         snprintf(suffix, sizeof suffix, "Channel_%" PRId64, k);
         int r = push(t, &l, f[0].s, nlen, suffix);
         if (r)
-            return r;
+            return r == MMT_ERANGE ? limit_err(t, file, line, d) : r;
     }
     return 0;
 }

@@ -219,6 +219,13 @@ static void test_dp_expansion(void **state)
     assert_int_equal(mmt_topology_count(t), 1);
     assert_int_equal(mmt_topology_layer(t, 0)->channels, 2);
     mmt_topology_free(t);
+    /* Found by fuzzing: a long name copied into 2^20 layers would take 1.6 GB; names are capped
+     * at 64 MiB in all. */
+    char big[2048];
+    int n = snprintf(big, sizeof big, "%s", CONV_HDR "DP");
+    memset(big + n, 'x', 1500);
+    snprintf(big + n + 1500, sizeof big - (size_t)n - 1500, ", 4, 4, 1, 1, 1048576, 1, 1,\n");
+    expect_err(big, 0, MMT_ERANGE, 2, "layer names take more than 64 MiB");
 }
 
 static void test_crlf(void **state)

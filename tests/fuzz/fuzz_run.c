@@ -1,0 +1,212 @@
+/*
+ * fuzz_run.c - fuzz target for a whole gen -> replay run on a tiny fuzzed cfg and topology, with
+ * a differential oracle: every layer is simulated twice, fused (mmt_sim_run, demand rows straight
+ * from the generators) and through the traces (mmt_gen_trace writes the three SRAM traces, the
+ * trace reader reads them back and feeds mmt_sim_new/step/finish, as mmt-replay does). Both must
+ * fail alike or give identical mmt_layer_results, and the traces must hold the stall-free cycles.
+ *
+ * Input: CFG 0xff F TOPOLOGY, where bit 0 of the byte F selects the GEMM format (else conv) and
+ * bit 1 Python 3.11 sums. Configs and layers beyond small bounds are skipped, so that every run
+ * is bounded in time and memory.
+ */
+#include "mmtrace.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define MAX_SIDE 16    /* array rows and columns */
+#define MAX_KB 64      /* each SRAM */
+#define MAX_ROWS 20000 /* demand rows of all simulated layers together */
+#define MAX_LAYERS 8   /* layers simulated */
+
+static char tmpdir[64];
+
+/* Removes the per-process temporary directory at exit. */
+static void cleanup(void)
+{
+    if (tmpdir[0])
+        rmdir(tmpdir);
+}
+
+/* Creates the per-process temporary directory once; returns 0 or -1. */
+static int ensure_tmpdir(void)
+{
+    if (tmpdir[0])
+        return 0;
+    const char *base = getenv("TMPDIR");
+    snprintf(tmpdir, sizeof tmpdir, "%s/mmt-fuzz-run-XXXXXX",
+             base && *base && strlen(base) < 32 ? base : "/tmp");
+    if (!mkdtemp(tmpdir)) {
+        tmpdir[0] = '\0';
+        return -1;
+    }
+    atexit(cleanup);
+    return 0;
+}
+
+/* Removes the three SRAM traces of a layer. */
+static void remove_traces(void)
+{
+    char path[128];
+    for (int op = 0; op < 3; op++) {
+        snprintf(path, sizeof path, "%s/%s.gz", tmpdir, mmt_sram_trace_name[op]);
+        unlink(path);
+    }
+}
+
+/* a + b and a * b saturating at INT64_MAX (operand sizes are positive). */
+static int64_t sat_add(int64_t a, int64_t b)
+{
+    int64_t r;
+    return __builtin_add_overflow(a, b, &r) ? INT64_MAX : r;
+}
+static int64_t sat_mul(int64_t a, int64_t b)
+{
+    int64_t r;
+    return __builtin_mul_overflow(a, b, &r) ? INT64_MAX : r;
+}
+
+/* The address range [lo, hi) of an operand (spec §4), as mmtrace-replay checks it. */
+static void operand_range(const mmt_geom *g, int op, int64_t *lo, int64_t *hi)
+{
+    int64_t base = op == 0 ? g->ifoff : op == 1 ? g->filoff : g->ofoff;
+    int64_t size = op == 0   ? sat_mul(sat_mul(g->H, g->W), g->Cin)
+                   : op == 1 ? sat_mul(g->N, g->K)
+                             : sat_mul(g->P, g->N);
+    *lo = base;
+    *hi = sat_add(base, size);
+}
+
+/* Opens the three traces just written, with their address ranges. */
+static int open_traces(const mmt_geom *g, mmt_tracer *t[3])
+{
+    char path[128];
+    mmt_diag d;
+    for (int op = 0; op < 3; op++) {
+        int64_t lo, hi;
+        snprintf(path, sizeof path, "%s/%s.gz", tmpdir, mmt_sram_trace_name[op]);
+        if (mmt_tracer_open(path, &t[op], &d) != 0)
+            return -1;
+        operand_range(g, op, &lo, &hi);
+        mmt_tracer_set_range(t[op], lo, hi, "operand");
+    }
+    return 0;
+}
+
+/* The trace path: writes the three traces, reads them back into mmt_sim_step. Returns the
+ * simulation's result code; a trace that does not read back as written traps. */
+static int run_traces(const mmt_config *cfg, const mmt_geom *g, const mmt_sim_opts *so,
+                      mmt_layer_result *res)
+{
+    int64_t width[3], *row[3] = {NULL, NULL, NULL}, served[3], cycle;
+    mmt_tracer *t[3] = {NULL, NULL, NULL};
+    mmt_sim *sim = NULL;
+    for (int op = 0; op < 3; op++) {
+        mmt_stream *s = NULL;
+        if (mmt_stream_new(g, (mmt_operand)op, &s) != 0)
+            __builtin_trap(); /* mmt_sim_run has just made the same streams */
+        width[op] = mmt_stream_width(s);
+        mmt_stream_free(s);
+        if (mmt_gen_trace(g, (mmt_operand)op, tmpdir, 1, NULL, NULL, NULL) != 0 ||
+            !(row[op] = malloc((size_t)width[op] * sizeof *row[op])))
+            __builtin_trap();
+    }
+    if (open_traces(g, t) != 0)
+        __builtin_trap();
+    int r = mmt_sim_new(cfg, g, so, &sim);
+    for (int64_t i = 0; r == 0 && i < g->rows; i++) {
+        for (int op = 0; op < 3; op++)
+            if (mmt_tracer_next(t[op], width[op], &cycle, row[op], NULL) != 1 ||
+                cycle != i + (op == MMT_OP_OFMAP ? 0 : 1)) /* reads served at row + 1 */
+                __builtin_trap();
+        r = mmt_sim_step(sim, row[0], row[1], row[2], served);
+    }
+    if (r == 0)
+        r = mmt_sim_finish(sim, res);
+    mmt_sim_free(sim);
+    for (int op = 0; op < 3; op++) {
+        const char *text;
+        size_t len;
+        if (r == 0 && mmt_tracer_line(t[op], &text, &len, NULL) != 0)
+            __builtin_trap(); /* more rows than the geometry says */
+        if (mmt_tracer_close(t[op], NULL) != 0)
+            __builtin_trap();
+        free(row[op]);
+    }
+    remove_traces();
+    return r;
+}
+
+/* Compares two results field by field (floats bit for bit; padding is not compared). */
+static int same_result(const mmt_layer_result *a, const mmt_layer_result *b)
+{
+    return a->total_cycles == b->total_cycles && a->stall_cycles == b->stall_cycles &&
+           !memcmp(&a->overall_util, &b->overall_util, sizeof(double)) &&
+           !memcmp(&a->mapping_eff, &b->mapping_eff, sizeof(double)) &&
+           !memcmp(&a->compute_util, &b->compute_util, sizeof(double)) && a->macs == b->macs &&
+           !memcmp(a->has_sram, b->has_sram, sizeof a->has_sram) &&
+           !memcmp(a->sram_start, b->sram_start, sizeof a->sram_start) &&
+           !memcmp(a->sram_stop, b->sram_stop, sizeof a->sram_stop) &&
+           !memcmp(a->sram_count, b->sram_count, sizeof a->sram_count) &&
+           !memcmp(a->dram_start, b->dram_start, sizeof a->dram_start) &&
+           !memcmp(a->dram_stop, b->dram_stop, sizeof a->dram_stop) &&
+           !memcmp(a->dram_count, b->dram_count, sizeof a->dram_count);
+}
+
+/* Whether the cfg is small enough to simulate in a fuzz run. */
+static int small_config(const mmt_config *c)
+{
+    return c->array_h <= MAX_SIDE && c->array_w <= MAX_SIDE && c->ifmap_kb <= MAX_KB &&
+           c->filter_kb <= MAX_KB && c->ofmap_kb <= MAX_KB;
+}
+
+/* Simulates each small layer both ways and compares. */
+static void run_topology(const mmt_config *cfg, const mmt_topology *topo, int py311)
+{
+    mmt_sim_opts so = {.gzip_level = 1, .py311_sum = py311};
+    int64_t budget = MAX_ROWS;
+    size_t n = mmt_topology_count(topo);
+    for (size_t i = 0; i < n && i < MAX_LAYERS; i++) {
+        mmt_geom g;
+        mmt_diag d;
+        if (mmt_geom_init(&g, mmt_topology_layer(topo, i), cfg, &d) != 0)
+            continue;
+        if (g.rows > budget)
+            continue;
+        budget -= g.rows;
+        mmt_layer_result fused, traced;
+        memset(&fused, 0, sizeof fused);
+        memset(&traced, 0, sizeof traced);
+        int rf = mmt_sim_run(cfg, &g, &so, &fused);
+        int rt = run_traces(cfg, &g, &so, &traced);
+        if (rf != rt || (rf == 0 && !same_result(&fused, &traced)))
+            __builtin_trap(); /* the fused and the trace path disagree */
+    }
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    const uint8_t *sep = memchr(data, 0xff, size);
+    if (!sep || sep + 1 >= data + size || ensure_tmpdir() != 0)
+        return 0;
+    size_t cfg_len = (size_t)(sep - data);
+    int flags = sep[1];
+    const char *topo_text = (const char *)sep + 2;
+    size_t topo_len = size - cfg_len - 2;
+    mmt_config cfg;
+    mmt_diag d;
+    if (mmt_config_parse("fuzz.cfg", (const char *)data, cfg_len, &cfg, &d, NULL, NULL) != 0 ||
+        !small_config(&cfg))
+        return 0;
+    mmt_topology *topo = NULL;
+    if (mmt_topology_parse("fuzz.csv", topo_text, topo_len, flags & 1, &topo, &d, NULL, NULL) != 0)
+        return 0;
+    run_topology(&cfg, topo, (flags >> 1) & 1);
+    mmt_topology_free(topo);
+    return 0;
+}
