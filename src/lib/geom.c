@@ -119,6 +119,14 @@ int64_t mmt_geom_ofmap_addr(const mmt_geom *g, int64_t p, int64_t n)
     return p * g->N + n + g->ofoff;
 }
 
+void mmt_geom_operand_range(const mmt_geom *g, mmt_operand op, int64_t *lo, int64_t *hi)
+{
+    *lo = op == MMT_OP_IFMAP ? g->ifoff : op == MMT_OP_FILTER ? g->filoff : g->ofoff;
+    *hi = *lo + (op == MMT_OP_IFMAP    ? g->H * g->W * g->Cin
+                 : op == MMT_OP_FILTER ? g->N * g->K
+                                       : g->P * g->N);
+}
+
 /* Rows and columns used by fold f (col fold outer, row fold inner). */
 static void fold_used(const mmt_geom *g, int64_t f, int64_t *ru, int64_t *cu)
 {

@@ -116,6 +116,9 @@ const mmt_layer *mmt_topology_layer(const mmt_topology *t, size_t i);
 
 /* ---------------------------------------------------------------- layer geometry */
 
+/* The three operands of a layer, in SCALE-Sim's order. */
+typedef enum { MMT_OP_IFMAP = 0, MMT_OP_FILTER = 1, MMT_OP_OFMAP = 2 } mmt_operand;
+
 /* Largest array side accepted (a trace row is this wide). */
 #define MMT_MAX_ARRAY_DIM 65536
 
@@ -145,13 +148,16 @@ int64_t mmt_geom_ifmap_addr(const mmt_geom *g, int64_t p, int64_t j);
 int64_t mmt_geom_filter_addr(const mmt_geom *g, int64_t k, int64_t n);
 int64_t mmt_geom_ofmap_addr(const mmt_geom *g, int64_t p, int64_t n);
 
+/* The address range [*lo, *hi) of an operand (spec §4); addresses in its traces lie there or
+ * are -1. mmt_geom_init has checked that hi does not overflow. */
+void mmt_geom_operand_range(const mmt_geom *g, mmt_operand op, int64_t *lo, int64_t *hi);
+
 /* Mapping efficiency and compute utilisation of fold f (fold order: col fold outer). */
 double mmt_geom_fold_mapping_eff(const mmt_geom *g, int64_t f);
 double mmt_geom_fold_compute_util(const mmt_geom *g, int64_t f);
 
 /* ---------------------------------------------------------------- demand streams */
 
-typedef enum { MMT_OP_IFMAP = 0, MMT_OP_FILTER = 1, MMT_OP_OFMAP = 2 } mmt_operand;
 
 /* Produces one operand's demand matrix (spec §5) one row at a time, never holding it whole. */
 typedef struct mmt_stream mmt_stream;

@@ -89,9 +89,9 @@ static int make_read_buffers(mmt_sim *s, const mmt_config *cfg)
         } else {
             /* SCALE-Sim v2: CALC read buffers start from a base bandwidth of 10. */
             const mmt_geom *g = &s->g;
-            int64_t base = op ? g->filoff : g->ifoff;
-            int64_t span = op ? g->K * g->N : g->H * g->W * g->Cin;
-            r = mmt__rcalc_new(words, 10, base, span, s->sp[op].f ? block_to_spill : NULL,
+            int64_t base, end;
+            mmt_geom_operand_range(g, (mmt_operand)op, &base, &end);
+            r = mmt__rcalc_new(words, 10, base, end - base, s->sp[op].f ? block_to_spill : NULL,
                                &s->sp[op], &s->rc[op]);
         }
         if (r)

@@ -158,28 +158,6 @@ static int find_traces(run *R)
     return 0;
 }
 
-/* a + b and a * b saturating at INT64_MAX (operand sizes are positive). */
-static int64_t sat_add(int64_t a, int64_t b)
-{
-    int64_t r;
-    return __builtin_add_overflow(a, b, &r) ? INT64_MAX : r;
-}
-static int64_t sat_mul(int64_t a, int64_t b)
-{
-    int64_t r;
-    return __builtin_mul_overflow(a, b, &r) ? INT64_MAX : r;
-}
-
-/* The address range [lo, hi) of an operand (spec §4). */
-static void operand_range(const mmt_geom *g, int op, int64_t *lo, int64_t *hi)
-{
-    int64_t base = op == 0 ? g->ifoff : op == 1 ? g->filoff : g->ofoff;
-    int64_t size = op == 0   ? sat_mul(sat_mul(g->H, g->W), g->Cin)
-                   : op == 1 ? sat_mul(g->N, g->K)
-                             : sat_mul(g->P, g->N);
-    *lo = base;
-    *hi = sat_add(base, size);
-}
 
 /* Row widths of the three demand streams (R, C, C; IS: C, R, C). */
 static int stream_widths(const mmt_geom *g, int64_t width[3])
@@ -222,7 +200,7 @@ static int start_feeds(const run *R, size_t li, char in[3][PATH_CAP], feed *f[3]
                        .rows = g->rows,
                        .width = width[op],
                        .base = op == MMT_OP_OFMAP ? 0 : 1};
-        operand_range(g, op, &s.lo, &s.hi);
+        mmt_geom_operand_range(g, (mmt_operand)op, &s.lo, &s.hi);
         r = feed_start(&s, &f[op], d);
     }
     if (r && !d->message[0])

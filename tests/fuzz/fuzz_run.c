@@ -10,6 +10,7 @@
  * is bounded in time and memory.
  */
 #include "mmtrace.h"
+#include "tmpdir.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -24,30 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define MAX_ROWS 20000 /* demand rows of all simulated layers together */
 #define MAX_LAYERS 8   /* layers simulated */
 
-static char tmpdir[64];
-
-/* Removes the per-process temporary directory at exit. */
-static void cleanup(void)
-{
-    if (tmpdir[0])
-        rmdir(tmpdir);
-}
-
-/* Creates the per-process temporary directory once; returns 0 or -1. */
-static int ensure_tmpdir(void)
-{
-    if (tmpdir[0])
-        return 0;
-    const char *base = getenv("TMPDIR");
-    snprintf(tmpdir, sizeof tmpdir, "%s/mmt-fuzz-run-XXXXXX",
-             base && *base && strlen(base) < 32 ? base : "/tmp");
-    if (!mkdtemp(tmpdir)) {
-        tmpdir[0] = '\0';
-        return -1;
-    }
-    atexit(cleanup);
-    return 0;
-}
+static const char *tmpdir; /* set by fuzz_tmpdir on the first input */
 
 /* Removes the three SRAM traces of a layer. */
 static void remove_traces(void)
@@ -59,28 +37,6 @@ static void remove_traces(void)
     }
 }
 
-/* a + b and a * b saturating at INT64_MAX (operand sizes are positive). */
-static int64_t sat_add(int64_t a, int64_t b)
-{
-    int64_t r;
-    return __builtin_add_overflow(a, b, &r) ? INT64_MAX : r;
-}
-static int64_t sat_mul(int64_t a, int64_t b)
-{
-    int64_t r;
-    return __builtin_mul_overflow(a, b, &r) ? INT64_MAX : r;
-}
-
-/* The address range [lo, hi) of an operand (spec §4), as mmtrace-replay checks it. */
-static void operand_range(const mmt_geom *g, int op, int64_t *lo, int64_t *hi)
-{
-    int64_t base = op == 0 ? g->ifoff : op == 1 ? g->filoff : g->ofoff;
-    int64_t size = op == 0   ? sat_mul(sat_mul(g->H, g->W), g->Cin)
-                   : op == 1 ? sat_mul(g->N, g->K)
-                             : sat_mul(g->P, g->N);
-    *lo = base;
-    *hi = sat_add(base, size);
-}
 
 /* Opens the three traces just written, with their address ranges. */
 static int open_traces(const mmt_geom *g, mmt_tracer *t[3])
@@ -92,7 +48,7 @@ static int open_traces(const mmt_geom *g, mmt_tracer *t[3])
         snprintf(path, sizeof path, "%s/%s.gz", tmpdir, mmt_sram_trace_name[op]);
         if (mmt_tracer_open(path, &t[op], &d) != 0)
             return -1;
-        operand_range(g, op, &lo, &hi);
+        mmt_geom_operand_range(g, (mmt_operand)op, &lo, &hi);
         mmt_tracer_set_range(t[op], lo, hi, "operand");
     }
     return 0;
@@ -192,7 +148,7 @@ static void run_topology(const mmt_config *cfg, const mmt_topology *topo, int py
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const uint8_t *sep = memchr(data, 0xff, size);
-    if (!sep || sep + 1 >= data + size || ensure_tmpdir() != 0)
+    if (!sep || sep + 1 >= data + size || !(tmpdir = fuzz_tmpdir("run")))
         return 0;
     size_t cfg_len = (size_t)(sep - data);
     int flags = sep[1];

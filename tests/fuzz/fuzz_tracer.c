@@ -6,6 +6,7 @@
  * identically: a differential check of the gzip path against the plain one.
  */
 #include "mmtrace.h"
+#include "tmpdir.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -19,30 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define MAX_WIDTH 64
 #define MAX_ROWS 100000 /* rows read per pass (errors do not stop a pass) */
 
-static char tmpdir[64];
-
-/* Removes the per-process temporary directory at exit. */
-static void cleanup(void)
-{
-    if (tmpdir[0])
-        rmdir(tmpdir);
-}
-
-/* Creates the per-process temporary directory once; returns 0 or -1. */
-static int ensure_tmpdir(void)
-{
-    if (tmpdir[0])
-        return 0;
-    const char *base = getenv("TMPDIR");
-    snprintf(tmpdir, sizeof tmpdir, "%s/mmt-fuzz-tracer-XXXXXX",
-             base && *base && strlen(base) < 32 ? base : "/tmp");
-    if (!mkdtemp(tmpdir)) {
-        tmpdir[0] = '\0';
-        return -1;
-    }
-    atexit(cleanup);
-    return 0;
-}
+static const char *tmpdir; /* set by fuzz_tmpdir on the first input */
 
 /* FNV-1a over len bytes, folded into *h. */
 static void mix(uint64_t *h, const void *p, size_t len)
@@ -146,7 +124,7 @@ static int64_t guess_width(const uint8_t *data, size_t size)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (size > (1u << 20) || ensure_tmpdir() != 0)
+    if (size > (1u << 20) || !(tmpdir = fuzz_tmpdir("tracer")))
         return 0;
     char path[2][128];
     uint64_t lines[2], rows[2];
