@@ -49,7 +49,7 @@ static void usage(FILE *f)
             "  -p, --path=OUTDIR       output directory; traces go to OUTDIR/<run_name>/layer<i>/\n"
             "  -i, --input-type=TYPE   topology format: conv (default) or gemm (M,N,K rows)\n"
             "  -j, --jobs=N            write up to N traces at once (default 1)\n"
-"      --gzip-level=N      zlib level 0-9 (default 1, fast)\n"
+            "      --gzip-level=N      zlib level 0-9 (default 1, fast)\n"
             "      --force             write the traces even if they may not fit on the disk\n"
             "  -h, --help              show this help and exit\n"
             "  -V, --version           show the version and exit\n"
@@ -173,11 +173,9 @@ static int check_size(const run *R, const mmt_topology *topo, const char *topop,
     uint64_t text = 0;
     for (size_t i = 0; i < R->nlayers; i++) {
         const mmt_geom *g = &R->geoms[i];
-        int64_t est[3] = {cli_trace_text_estimate(g->rows, g->df == MMT_DF_IS ? g->C : g->R),
-                          cli_trace_text_estimate(g->rows, g->df == MMT_DF_IS ? g->R : g->C),
-                          cli_trace_text_estimate(g->rows, g->C)};
         for (int op = 0; op < 3; op++) {
-            if (est[op] < 0 || __builtin_add_overflow(text, (uint64_t)est[op], &text) ||
+            int64_t est = cli_trace_text_estimate(g->rows, mmt_geom_width(g, (mmt_operand)op));
+            if (est < 0 || __builtin_add_overflow(text, (uint64_t)est, &text) ||
                 text > INT64_MAX) {
                 cli_error("%s:%ld: the trace text (%" PRId64 " rows x 3 bytes per field) "
                           "overflows 64 bits",

@@ -127,6 +127,12 @@ void mmt_geom_operand_range(const mmt_geom *g, mmt_operand op, int64_t *lo, int6
                                        : g->P * g->N);
 }
 
+int64_t mmt_geom_width(const mmt_geom *g, mmt_operand op)
+{
+    int swapped = g->df == MMT_DF_IS && op != MMT_OP_OFMAP; /* IS: ifmap C wide, filter R */
+    return (op == MMT_OP_IFMAP) != swapped ? g->R : g->C;
+}
+
 /* Rows and columns used by fold f (col fold outer, row fold inner). */
 static void fold_used(const mmt_geom *g, int64_t f, int64_t *ru, int64_t *cu)
 {

@@ -152,6 +152,10 @@ int64_t mmt_geom_ofmap_addr(const mmt_geom *g, int64_t p, int64_t n);
  * are -1. mmt_geom_init has checked that hi does not overflow. */
 void mmt_geom_operand_range(const mmt_geom *g, mmt_operand op, int64_t *lo, int64_t *hi);
 
+/* Addresses per demand row (and per SRAM trace row, after the cycle) of an operand: R, C, C;
+ * IS swaps the first two (spec §5). */
+int64_t mmt_geom_width(const mmt_geom *g, mmt_operand op);
+
 /* Mapping efficiency and compute utilisation of fold f (fold order: col fold outer). */
 double mmt_geom_fold_mapping_eff(const mmt_geom *g, int64_t f);
 double mmt_geom_fold_compute_util(const mmt_geom *g, int64_t f);

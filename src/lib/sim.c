@@ -113,10 +113,8 @@ int mmt_sim_new(const mmt_config *cfg, const mmt_geom *g, const mmt_sim_opts *o,
     s->g = *g;
     s->user = cfg->user_bw;
     s->py311 = o->py311_sum;
-    int is = g->df == MMT_DF_IS;
-    s->width[0] = is ? g->C : g->R;
-    s->width[1] = is ? g->R : g->C;
-    s->width[2] = g->C;
+    for (int op = 0; op < 3; op++)
+        s->width[op] = mmt_geom_width(g, (mmt_operand)op);
     int64_t owords;
     int r = mmt__mul(cfg->ofmap_kb, 1024, &owords) ? MMT_EOVERFLOW : open_traces(s, o);
     if (r == 0)

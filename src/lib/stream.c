@@ -107,8 +107,7 @@ int mmt_stream_new(const mmt_geom *g, mmt_operand op, mmt_stream **out)
         return MMT_ENOMEM;
     s->g = *g;
     s->op = op;
-    int swapped = g->df == MMT_DF_IS && op != MMT_OP_OFMAP; /* IS: ifmap C wide, filter R */
-    s->width = (op == MMT_OP_IFMAP) != swapped ? g->R : g->C;
+    s->width = mmt_geom_width(g, op);
     s->gemm_ifmap = g->FH == 1 && g->FW == g->W && g->Cin == 1 && g->SH == 1 && g->SW == 1;
     *out = s;
     return 0;

@@ -159,19 +159,6 @@ static int find_traces(run *R)
 }
 
 
-/* Row widths of the three demand streams (R, C, C; IS: C, R, C). */
-static int stream_widths(const mmt_geom *g, int64_t width[3])
-{
-    for (int op = 0; op < 3; op++) {
-        mmt_stream *s = NULL;
-        int r = mmt_stream_new(g, (mmt_operand)op, &s);
-        if (r)
-            return r;
-        width[op] = mmt_stream_width(s);
-        mmt_stream_free(s);
-    }
-    return 0;
-}
 
 /* Fills d for a failure of the memory model itself. */
 static int sim_err(mmt_diag *d, const run *R, size_t li, int64_t row, int err)
@@ -192,13 +179,12 @@ static int sim_err(mmt_diag *d, const run *R, size_t li, int64_t row, int err)
 static int start_feeds(const run *R, size_t li, char in[3][PATH_CAP], feed *f[3], mmt_diag *d)
 {
     const mmt_geom *g = &R->geoms[li];
-    int64_t width[3];
-    int r = stream_widths(g, width);
+    int r = 0;
     for (int op = 0; r == 0 && op < 3; op++) {
         feed_spec s = {.path = in[op],
                        .what = op_name[op],
                        .rows = g->rows,
-                       .width = width[op],
+                       .width = mmt_geom_width(g, (mmt_operand)op),
                        .base = op == MMT_OP_OFMAP ? 0 : 1};
         mmt_geom_operand_range(g, (mmt_operand)op, &s.lo, &s.hi);
         r = feed_start(&s, &f[op], d);
@@ -223,10 +209,8 @@ static int write_err(mmt_diag *d, const char *path, int err)
 static int start_sink(run *R, size_t li, int op, int64_t i, char in[3][PATH_CAP],
                       char out[6][PATH_CAP], sink *o[3], mmt_diag *d)
 {
-    int64_t width[3];
-    int r = stream_widths(&R->geoms[li], width);
-    if (r == 0)
-        r = sink_start_copy(out[op], R->o->level, width[op], i ? in[op] : NULL, i, &o[op]);
+    int r = sink_start_copy(out[op], R->o->level, mmt_geom_width(&R->geoms[li], (mmt_operand)op),
+                            i ? in[op] : NULL, i, &o[op]);
     return r ? write_err(d, out[op], r) : 0;
 }
 
@@ -513,11 +497,9 @@ static int check_size(const run *R)
 {
     uint64_t text = 0;
     for (size_t i = 0; R->o->traces && i < R->n; i++) {
-        int64_t width[3];
-        if (stream_widths(&R->geoms[i], width) != 0)
-            return 0; /* out of memory: the replay itself will say so */
         for (int op = 0; op < 3; op++) {
-            int64_t e = cli_trace_text_estimate(R->geoms[i].rows, width[op]);
+            int64_t e = cli_trace_text_estimate(R->geoms[i].rows,
+                                                mmt_geom_width(&R->geoms[i], (mmt_operand)op));
             if (e < 0 || __builtin_add_overflow(text, (uint64_t)e, &text) || text > INT64_MAX) {
                 cli_error("%s:%ld: the trace text (%" PRId64 " rows x 3 bytes per field) "
                           "overflows 64 bits",
