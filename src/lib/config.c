@@ -6,7 +6,9 @@
  * or ';' (no inline comments); values are stripped; a line indented deeper than its option is a
  * continuation; [DEFAULT] keys are visible in every section; duplicate sections or options are
  * errors (strict mode); '%' is BasicInterpolation's escape. The parsed file is kept as a flat
- * list of entries because a .cfg is tiny.
+ * list of entries with hash indexes over options and sections, and continuation lines append
+ * to a growable value, so parsing is linear in the file even for hostile inputs (one value
+ * continued over megabytes, tens of thousands of keys or sections).
  */
 #include "internal.h"
 
@@ -16,25 +18,39 @@
 #include <strings.h>
 
 typedef struct entry {
-    char *section; /* NULL for [DEFAULT] */
-    char *key;     /* lower-cased */
-    char *value;   /* stripped; continuation lines joined with '\n' */
+    const char *section; /* NULL for [DEFAULT]; points at the ini's own copy of the name */
+    char *key;           /* lower-cased */
+    char *value;         /* stripped; continuation lines joined with '\n' */
+    size_t vlen, vcap;   /* value length and allocation: continuations append in O(1) */
     long line;
 } entry;
+
+/* An open-addressing hash index: slot holds 1 + an array index, 0 for an empty slot. Keeps
+ * option and section lookups O(1), so a file with many keys parses in linear time. */
+typedef struct hindex {
+    size_t *slot;
+    size_t cap; /* a power of two, or 0 */
+} hindex;
 
 typedef struct ini {
     entry *e;
     size_t n, cap;
     const char *file;
     char **sect; /* names of the sections seen (not DEFAULT) */
-    size_t nsect;
+    size_t nsect, sectcap;
+    hindex ekeys, skeys; /* indexes of e (by section and key) and of sect (by name) */
+    long refs_left;      /* interpolation references one lookup may still expand */
 } ini;
+
+/* Most %(name)s references one value may expand, counting nested ones: each costs a lookup
+ * and a scan, so this bounds the work of chains like a = %(b)s%(b)s..., b = %(c)s%(c)s...
+ * (which configparser would expand for hours). Real configs use a handful. */
+#define MAX_INTERPOLATIONS 65536
 
 /* Frees every entry. */
 static void ini_free(ini *p)
 {
     for (size_t i = 0; i < p->n; i++) {
-        free(p->e[i].section);
         free(p->e[i].key);
         free(p->e[i].value);
     }
@@ -42,6 +58,8 @@ static void ini_free(ini *p)
     for (size_t i = 0; i < p->nsect; i++)
         free(p->sect[i]);
     free(p->sect);
+    free(p->ekeys.slot);
+    free(p->skeys.slot);
 }
 
 static char *dupn(const char *s, size_t n)
@@ -54,33 +72,114 @@ static char *dupn(const char *s, size_t n)
     return r;
 }
 
-/* Finds an entry; section NULL means [DEFAULT]. */
-static entry *find(ini *p, const char *section, const char *key)
+/* FNV-1a of n bytes, continuing from h. */
+static size_t hash_bytes(size_t h, const char *s, size_t n)
 {
-    for (size_t i = 0; i < p->n; i++) {
-        entry *x = &p->e[i];
-        int same = section ? (x->section && strcmp(x->section, section) == 0) : !x->section;
-        if (same && strcmp(x->key, key) == 0)
-            return x;
-    }
-    return NULL;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * (size_t)1099511628211u;
+    return h;
 }
 
-/* Appends text to the value of x (a continuation line). */
-static int append_value(entry *x, const char *s, size_t n)
+/* Hash of an option: its section's address (sections are interned) and its key. */
+static size_t entry_hash(const char *section, const char *key, size_t kn)
 {
-    size_t old = strlen(x->value);
-    char *v = realloc(x->value, old + n + 2);
-    if (!v)
+    return hash_bytes((size_t)14695981039346656037u ^ (size_t)(uintptr_t)section, key, kn);
+}
+
+/* Makes room for one more of n items in ix, rehashing them with hash(i). */
+static int hindex_reserve(hindex *ix, size_t n, size_t (*hash)(const ini *, size_t),
+                          const ini *p)
+{
+    if ((n + 1) * 2 <= ix->cap)
+        return 0;
+    size_t cap = ix->cap ? ix->cap * 2 : 64;
+    size_t *slot = calloc(cap, sizeof *slot);
+    if (!slot)
         return MMT_ENOMEM;
-    v[old] = '\n';
-    memcpy(v + old + 1, s, n);
-    v[old + 1 + n] = '\0';
-    x->value = v;
+    for (size_t i = 0; i < n; i++) {
+        size_t j = hash(p, i) & (cap - 1);
+        while (slot[j])
+            j = (j + 1) & (cap - 1);
+        slot[j] = i + 1;
+    }
+    free(ix->slot);
+    ix->slot = slot;
+    ix->cap = cap;
     return 0;
 }
 
-/* Adds key=value in section (NULL for DEFAULT); a duplicate is an error. */
+static size_t ehash_at(const ini *p, size_t i)
+{
+    return entry_hash(p->e[i].section, p->e[i].key, strlen(p->e[i].key));
+}
+
+static size_t shash_at(const ini *p, size_t i)
+{
+    return hash_bytes((size_t)14695981039346656037u, p->sect[i], strlen(p->sect[i]));
+}
+
+/* The slot of ix where option (section, key[0..kn)) is, or the empty slot where it would go. */
+static size_t entry_slot(const ini *p, const char *section, const char *key, size_t kn)
+{
+    size_t mask = p->ekeys.cap - 1, j = entry_hash(section, key, kn) & mask;
+    for (size_t i; (i = p->ekeys.slot[j]) != 0; j = (j + 1) & mask) {
+        const entry *x = &p->e[i - 1];
+        if (x->section == section && !strncmp(x->key, key, kn) && !x->key[kn])
+            return j;
+    }
+    return j;
+}
+
+/* The slot where section [s, s+n) is, or the empty slot where it would go. */
+static size_t sect_slot(const ini *p, const char *s, size_t n)
+{
+    size_t mask = p->skeys.cap - 1;
+    size_t j = hash_bytes((size_t)14695981039346656037u, s, n) & mask;
+    for (size_t i; (i = p->skeys.slot[j]) != 0; j = (j + 1) & mask)
+        if (!strncmp(p->sect[i - 1], s, n) && !p->sect[i - 1][n])
+            return j;
+    return j;
+}
+
+/* Finds an entry; section NULL means [DEFAULT], else one of p->sect (interned). */
+static entry *find(ini *p, const char *section, const char *key)
+{
+    if (!p->ekeys.cap)
+        return NULL;
+    size_t i = p->ekeys.slot[entry_slot(p, section, key, strlen(key))];
+    return i ? &p->e[i - 1] : NULL;
+}
+
+/* The interned name of section [s, s+n), or NULL if it has not been seen. */
+static char *find_section(ini *p, const char *s, size_t n)
+{
+    if (!p->skeys.cap)
+        return NULL;
+    size_t i = p->skeys.slot[sect_slot(p, s, n)];
+    return i ? p->sect[i - 1] : NULL;
+}
+
+/* Appends text to the value of x (a continuation line), growing it geometrically. */
+static int append_value(entry *x, const char *s, size_t n)
+{
+    if (x->vlen + n + 2 > x->vcap) {
+        size_t cap = x->vcap * 2;
+        if (cap < x->vlen + n + 2)
+            cap = x->vlen + n + 2;
+        char *v = realloc(x->value, cap);
+        if (!v)
+            return MMT_ENOMEM;
+        x->value = v;
+        x->vcap = cap;
+    }
+    x->value[x->vlen] = '\n';
+    memcpy(x->value + x->vlen + 1, s, n);
+    x->vlen += n + 1;
+    x->value[x->vlen] = '\0';
+    return 0;
+}
+
+/* Adds key=value in section (NULL for DEFAULT, else interned); a duplicate is an error. */
 static int add_entry(ini *p, const char *section, const char *ks, size_t kn, const char *vs,
                      size_t vn, long line, mmt_diag *d)
 {
@@ -105,44 +204,49 @@ static int add_entry(ini *p, const char *section, const char *ks, size_t kn, con
         p->e = ne;
         p->cap = cap;
     }
-    entry *x = &p->e[p->n];
-    x->section = section ? strdup(section) : NULL;
-    x->key = key;
-    x->value = dupn(vs, vn);
-    x->line = line;
-    if ((section && !x->section) || !x->value) {
-        free(x->section);
-        free(x->key);
-        free(x->value);
+    if (hindex_reserve(&p->ekeys, p->n, ehash_at, p)) {
+        free(key);
         return MMT_ENOMEM;
     }
-    p->n++;
+    entry *x = &p->e[p->n];
+    x->section = section;
+    x->key = key;
+    x->value = dupn(vs, vn);
+    x->vlen = vn;
+    x->vcap = vn + 1;
+    x->line = line;
+    if (!x->value) {
+        free(x->key);
+        return MMT_ENOMEM;
+    }
+    p->ekeys.slot[entry_slot(p, section, key, kn)] = ++p->n;
     return 0;
 }
 
-/* Remembers which sections were seen, for the duplicate-section check. */
-typedef struct seen {
-    char **names;
-    size_t n;
-} seen;
-
-static int seen_add(seen *s, const char *name, size_t len, char **out)
+/* Records section [name, name+len) and points *out at its interned name; 1 if it was seen. */
+static int seen_add(ini *p, const char *name, size_t len, char **out)
 {
-    for (size_t i = 0; i < s->n; i++)
-        if (strlen(s->names[i]) == len && memcmp(s->names[i], name, len) == 0)
-            return 1;
-    char **nn = realloc(s->names, (s->n + 1) * sizeof *nn);
-    if (!nn)
+    if (find_section(p, name, len))
+        return 1;
+    if (p->nsect == p->sectcap) {
+        size_t cap = p->sectcap ? p->sectcap * 2 : 8;
+        char **nn = realloc(p->sect, cap * sizeof *nn);
+        if (!nn)
+            return MMT_ENOMEM;
+        p->sect = nn;
+        p->sectcap = cap;
+    }
+    if (hindex_reserve(&p->skeys, p->nsect, shash_at, p))
         return MMT_ENOMEM;
-    s->names = nn;
-    if (!(nn[s->n] = dupn(name, len)))
+    if (!(p->sect[p->nsect] = dupn(name, len)))
         return MMT_ENOMEM;
-    *out = nn[s->n++];
+    *out = p->sect[p->nsect];
+    p->skeys.slot[sect_slot(p, name, len)] = ++p->nsect;
     return 0;
 }
 
 /* Handles one non-empty, non-comment line: a header, an option, or a continuation. */
-static int parse_line(ini *p, seen *sections, char **cursect, int *in_section, entry **last,
+static int parse_line(ini *p, char **cursect, int *in_section, entry **last,
                       long *indent_level, const char *ls, const char *le, long lineno,
                       mmt_diag *d)
 {
@@ -164,7 +268,7 @@ static int parse_line(ini *p, seen *sections, char **cursect, int *in_section, e
                 *cursect = NULL;
                 return 0;
             }
-            int r = seen_add(sections, vs + 1, n, cursect);
+            int r = seen_add(p, vs + 1, n, cursect);
             if (r == 1)
                 return mmt__diag(d, MMT_EPARSE, p->file, lineno, "duplicate section [%.*s]",
                                  (int)n, vs + 1);
@@ -203,7 +307,6 @@ static int is_comment(const char *s, const char *e)
 /* Splits text into lines (universal newlines) and parses each. */
 static int ini_parse(ini *p, const char *text, size_t len, mmt_diag *d)
 {
-    seen sections = {0};
     char *cursect = NULL;
     int in_section = 0, r = 0;
     entry *last = NULL;
@@ -232,7 +335,7 @@ static int ini_parse(ini *p, const char *text, size_t len, mmt_diag *d)
                         r = append_value(last, "", 0);
                 blanks = 0;
                 if (r == 0)
-                    r = parse_line(p, &sections, &cursect, &in_section, &last, &indent_level, s,
+                    r = parse_line(p, &cursect, &in_section, &last, &indent_level, s,
                                    e, lineno, d);
             }
         }
@@ -242,15 +345,14 @@ static int ini_parse(ini *p, const char *text, size_t len, mmt_diag *d)
         else if (s < end && *s == '\n')
             s++;
     }
-    p->sect = sections.names; /* kept for the missing-section check; ini_free frees them */
-    p->nsect = sections.n;
     return r;
 }
 
 /* Looks up key in section, then in [DEFAULT]. */
 static entry *get(ini *p, const char *section, const char *key)
 {
-    entry *x = find(p, section, key);
+    const char *s = find_section(p, section, strlen(section));
+    entry *x = s ? find(p, s, key) : NULL;
     return x ? x : find(p, NULL, key);
 }
 
@@ -293,6 +395,10 @@ static int interpolate(ini *p, const char *section, const entry *x, int depth, c
         for (size_t i = 0; i < nl; i++)
             name[i] = (char)tolower((unsigned char)s[2 + i]);
         name[nl] = '\0';
+        if (--p->refs_left < 0)
+            return mmt__diag(d, MMT_ERANGE, p->file, x->line,
+                             "value of '%s' expands more than %d interpolation references",
+                             x->key, MAX_INTERPOLATIONS);
         entry *ref = get(p, section, name);
         if (!ref)
             return mmt__diag(d, MMT_EPARSE, p->file, x->line,
@@ -324,16 +430,15 @@ static const char *pretty(const char *key)
 static int get_str(ini *p, const char *section, const char *key, char *buf, size_t cap,
                    long *line, mmt_diag *d)
 {
-    size_t i = 0;
-    while (i < p->nsect && strcmp(p->sect[i], section))
-        i++;
-    if (i == p->nsect) /* configparser: NoSectionError, even if [DEFAULT] has the key */
+    if (!find_section(p, section, strlen(section))) /* configparser: NoSectionError, even
+                                                      * if [DEFAULT] has the key */
         return mmt__diag(d, MMT_EPARSE, p->file, 0, "missing section [%s]", section);
     entry *x = get(p, section, key);
     if (!x)
         return mmt__diag(d, MMT_EPARSE, p->file, 0, "missing key '%s' in section [%s]",
                          pretty(key), section);
     *line = x->line;
+    p->refs_left = MAX_INTERPOLATIONS;
     return interpolate(p, section, x, 0, buf, cap, d);
 }
 
