@@ -485,6 +485,11 @@ static int get_bandwidth(ini *p, mmt_config *cfg, mmt_diag *d, mmt_warn_fn warn,
             if (v <= 0)
                 return mmt__diag(d, MMT_ERANGE, p->file, line,
                                  "Bandwidth = %" PRId64 ": must be positive", v);
+            if (v > MMT_MAX_BANDWIDTH) /* the buffers hold rows of Bandwidth words */
+                return mmt__diag(d, MMT_ERANGE, p->file, line,
+                                 "Bandwidth = %" PRId64 ": at most %" PRId64
+                                 " words per cycle (a DRAM trace row is that wide)",
+                                 v, MMT_MAX_BANDWIDTH);
             cfg->bandwidth = v;
         }
         if (!comma)

@@ -11,6 +11,7 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 /* Fills d with file/line and a printf-style message; returns err so callers can
  * `return mmt__diag(...)`. d may be NULL. */
@@ -36,6 +37,16 @@ static inline int mmt__mul(int64_t a, int64_t b, int64_t *r)
 static inline int mmt__add(int64_t a, int64_t b, int64_t *r)
 {
     return __builtin_add_overflow(a, b, r) ? MMT_EOVERFLOW : 0;
+}
+
+/* malloc of n items of size bytes; NULL (never a short block) if n is negative or n * size
+ * does not fit in size_t. Every allocation sized from user input goes through this. */
+static inline void *mmt__mallocn(int64_t n, size_t size)
+{
+    size_t bytes;
+    if (n < 0 || __builtin_mul_overflow((uint64_t)n, size, &bytes))
+        return NULL;
+    return malloc(bytes ? bytes : 1);
 }
 
 /* ceil(a/b) for a >= 0, b > 0. */

@@ -77,6 +77,11 @@ typedef struct mmt_config {
     mmt_dataflow dataflow; /* Dataflow */
 } mmt_config;
 
+/* Largest USER-mode Bandwidth accepted, in words per cycle: the read and write buffers hold
+ * rows this wide and every DRAM trace row has this many fields (SCALE-Sim v2 builds its fetch
+ * matrix this wide). */
+#define MMT_MAX_BANDWIDTH ((int64_t)1 << 20)
+
 /* Reads a .cfg with Python configparser rules (spec §2). Warnings go to warn (may be NULL). */
 int mmt_config_read(const char *path, mmt_config *cfg, mmt_diag *diag, mmt_warn_fn warn,
                     void *ud);

@@ -53,7 +53,9 @@ struct mmt__rcalc {
     void *ud;
     int64_t *elems; /* members of sets rs..cid in insertion order (only with fn) */
     int64_t nelems, elcap;
-    int64_t *order; /* scratch for one set in CPython order */
+    int64_t *order; /* scratch for one set in CPython order: grown to the largest set seen, not
+                     * ips (floor(S/100), which a huge SRAM makes far larger than any layer) */
+    int64_t ordercap;
     mmt_pyset *set;
     mmt__dram_stat st;
 };
@@ -128,8 +130,7 @@ int mmt__rcalc_new(int64_t words, int64_t bw0, int64_t base, int64_t span, mmt__
     if (r == 0 && fn) {
         b->elcap = 1024;
         b->elems = malloc((size_t)b->elcap * sizeof *b->elems);
-        b->order = malloc((size_t)b->ips * sizeof *b->order);
-        r = b->elems && b->order ? mmt_pyset_new(&b->set) : MMT_ENOMEM;
+        r = b->elems ? mmt_pyset_new(&b->set) : MMT_ENOMEM;
     }
     if (r) {
         mmt__rcalc_free(b);
@@ -158,6 +159,13 @@ static int order_sets(mmt__rcalc *b)
 {
     for (int64_t s = 0; s < b->nelems; s += b->ips) {
         int64_t n = b->nelems - s < b->ips ? b->nelems - s : b->ips;
+        if (n > b->ordercap) {
+            int64_t *o = mmt__mallocn(n, sizeof *o);
+            if (!o)
+                return MMT_ENOMEM;
+            free(b->order);
+            b->order = o, b->ordercap = n;
+        }
         mmt__pyset_clear(b->set);
         for (int64_t i = 0; i < n; i++) {
             int r = mmt_pyset_add(b->set, b->elems[s + i]);
@@ -221,7 +229,9 @@ static int add_member(mmt__rcalc *b, int64_t addr, int64_t cyc)
     b->nwin++;
     if (b->fn) {
         if (b->nelems == b->elcap) {
-            int64_t *e = realloc(b->elems, (size_t)b->elcap * 2 * sizeof *e);
+            int64_t *e = b->elcap < INT64_MAX / 16
+                             ? realloc(b->elems, (size_t)b->elcap * 2 * sizeof *e)
+                             : NULL;
             if (!e)
                 return MMT_ENOMEM;
             b->elems = e, b->elcap *= 2;

@@ -174,7 +174,7 @@ static int build_csr(mmt__ruser *b)
 {
     const mmt__plist *pl = &b->pl;
     size_t span = (size_t)pl->span;
-    b->offs = calloc(span + 1, sizeof *b->offs);
+    b->offs = pl->span < INT64_MAX ? calloc(span + 1, sizeof *b->offs) : NULL;
     if (!b->offs)
         return MMT_ENOMEM;
     pos p;
@@ -188,7 +188,7 @@ static int build_csr(mmt__ruser *b)
         return MMT_ERANGE;
     for (size_t i = 0; i < span; i++)
         b->offs[i + 1] += b->offs[i];
-    b->occ = malloc((size_t)(total ? total : 1) * sizeof *b->occ);
+    b->occ = mmt__mallocn(total, sizeof *b->occ);
     uint32_t *fill = calloc(span ? span : 1, sizeof *fill);
     if (!b->occ || !fill) {
         free(fill);
@@ -211,7 +211,7 @@ static int build_index(mmt__ruser *b)
 {
     const mmt__plist *pl = &b->pl;
     size_t span = (size_t)pl->span;
-    b->line = malloc((span ? span : 1) * sizeof *b->line);
+    b->line = mmt__mallocn((int64_t)span, sizeof *b->line);
     if (!b->line)
         return MMT_ENOMEM;
     memset(b->line, 0xff, span * sizeof *b->line);
@@ -242,8 +242,10 @@ static int build_index(mmt__ruser *b)
 int mmt__ruser_new(const mmt__plist *pl, int64_t words, int64_t bw, mmt__row_fn fn, void *ud,
                    mmt__ruser **out)
 {
-    if (words <= 0 || bw <= 0 || pl->len <= 0)
+    if (words <= 0 || bw <= 0 || pl->len <= 0 || pl->span < 0)
         return MMT_EINVAL;
+    if (bw > MMT_MAX_BANDWIDTH) /* scratch and override rows are bw wide */
+        return MMT_ERANGE;
     mmt__ruser *b = calloc(1, sizeof *b);
     if (!b)
         return MMT_ENOMEM;
@@ -256,7 +258,7 @@ int mmt__ruser_new(const mmt__plist *pl, int64_t words, int64_t bw, mmt__row_fn 
     b->rows_f = mmt__ceil_div(pl->len, bw);
     b->fn = fn, b->ud = ud;
     int r = build_index(b);
-    if (r == 0 && !(b->scratch = malloc((size_t)bw * sizeof *b->scratch)))
+    if (r == 0 && !(b->scratch = mmt__mallocn(bw, sizeof *b->scratch)))
         r = MMT_ENOMEM;
     if (r) {
         mmt__ruser_free(b);
@@ -314,7 +316,7 @@ static int edit_row(mmt__ruser *b, int64_t j, int64_t from, int64_t to)
         if (!ov)
             return MMT_ENOMEM;
         b->ov = ov;
-        if (!(o = malloc((size_t)b->B * sizeof *o)))
+        if (!(o = mmt__mallocn(b->B, sizeof *o)))
             return MMT_ENOMEM;
         get_row(b, j, o);
         b->ov[b->nov].row = j, b->ov[b->nov].vals = o;

@@ -107,6 +107,8 @@ int mmt_sim_new(const mmt_config *cfg, const mmt_geom *g, const mmt_sim_opts *o,
         o = &none;
     if (cfg->user_bw && cfg->bandwidth <= 0)
         return MMT_EINVAL;
+    if (cfg->user_bw && cfg->bandwidth > MMT_MAX_BANDWIDTH)
+        return MMT_ERANGE; /* mmt_config_read refuses it with the cfg line */
     mmt_sim *s = calloc(1, sizeof *s);
     if (!s)
         return MMT_ENOMEM;
@@ -204,7 +206,7 @@ int mmt_sim_step(mmt_sim *s, const int64_t *ifmap_row, const int64_t *filter_row
 /* Formats a spilled CALC DRAM trace: every row padded with 1.0 to the widest block. */
 static int write_spill(spill *sp, mmt_tracew *w)
 {
-    int64_t *buf = malloc((size_t)(sp->maxbw > 0 ? sp->maxbw : 1) * sizeof *buf);
+    int64_t *buf = mmt__mallocn(sp->maxbw, sizeof *buf);
     if (!buf)
         return MMT_ENOMEM;
     int r = fflush(sp->f) == 0 && fseek(sp->f, 0, SEEK_SET) == 0 ? 0 : MMT_EIO;

@@ -26,6 +26,8 @@ int mmt__wbuf_new(int64_t words, int64_t bw, mmt__row_fn fn, void *ud, mmt__wbuf
 {
     if (words <= 0 || bw <= 0)
         return MMT_EINVAL;
+    if (bw > MMT_MAX_BANDWIDTH)
+        return MMT_ERANGE;
     mmt__wbuf *b = calloc(1, sizeof *b);
     if (!b)
         return MMT_ENOMEM;
@@ -36,9 +38,9 @@ int mmt__wbuf_new(int64_t words, int64_t bw, mmt__row_fn fn, void *ud, mmt__wbuf
     b->free = words;
     b->fn = fn;
     b->ud = ud;
-    b->qcap = 16;
-    b->open = malloc((size_t)bw * sizeof *b->open);
-    b->q = malloc((size_t)(b->qcap * bw) * sizeof *b->q);
+    b->qcap = bw <= 4096 ? 16 : 2; /* the FIFO grows on demand; wide lines start small */
+    b->open = mmt__mallocn(bw, sizeof *b->open);
+    b->q = mmt__mallocn(b->qcap * bw, sizeof *b->q);
     if (!b->open || !b->q) {
         mmt__wbuf_free(b);
         return MMT_ENOMEM;
@@ -59,8 +61,10 @@ void mmt__wbuf_free(mmt__wbuf *b)
 /* Doubles the FIFO, unrolling the ring. */
 static int grow(mmt__wbuf *b)
 {
-    int64_t cap = b->qcap * 2, B = b->B;
-    int64_t *q = malloc((size_t)(cap * B) * sizeof *q);
+    int64_t cap = b->qcap * 2, B = b->B, slots;
+    if (mmt__mul(cap, B, &slots))
+        return MMT_ENOMEM;
+    int64_t *q = mmt__mallocn(slots, sizeof *q);
     if (!q)
         return MMT_ENOMEM;
     for (int64_t i = 0; i < b->qlen; i++)

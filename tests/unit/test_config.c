@@ -435,6 +435,23 @@ static void test_interface_bandwidth(void **state)
     free(t);
 }
 
+/* Bandwidth is bounded before the buffers are sized from it (2^61 crashed the memory model). */
+static void test_bandwidth_cap(void **state)
+{
+    (void)state;
+    char *t = edit(18, "InterfaceBandwidth: USER", 13, "Bandwidth : 2305843009213693952", 0);
+    mmt_config c;
+    mmt_diag d;
+    assert_int_equal(parse(t, &c, &d, NULL), MMT_ERANGE);
+    assert_int_equal(d.line, 13);
+    assert_non_null(strstr(d.message, "at most 1048576"));
+    free(t);
+    t = edit(18, "InterfaceBandwidth: USER", 13, "Bandwidth : 1048576", 0);
+    assert_int_equal(parse(t, &c, &d, NULL), 0);
+    assert_int_equal(c.bandwidth, 1048576);
+    free(t);
+}
+
 static void test_run_name(void **state)
 {
     expect_err_at(2, "run_name = a/b", MMT_ERANGE, 2, NULL);
@@ -577,6 +594,7 @@ int main(void)
         cmocka_unit_test(test_ranges),
         cmocka_unit_test(test_dataflow),
         cmocka_unit_test(test_interface_bandwidth),
+        cmocka_unit_test(test_bandwidth_cap),
         cmocka_unit_test(test_run_name),
         cmocka_unit_test(test_read_file),
         cmocka_unit_test(test_linear_continuation),

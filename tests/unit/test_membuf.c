@@ -290,6 +290,59 @@ static void test_ruser_absent(void **state)
     mmt__ruser_free(b);
 }
 
+/* Block sink that keeps the last block's first cycle, rows, bandwidth and address count. */
+static int count_block(void *ud, int64_t first, int64_t ncyc, int64_t bw, const int64_t *addrs,
+                       int64_t naddrs)
+{
+    int64_t *k = ud;
+    (void)addrs;
+    k[0] = first, k[1] = ncyc, k[2] = bw, k[3] = naddrs;
+    return 0;
+}
+
+/* Sizes that come from the cfg are bounded before anything is allocated: a Bandwidth near
+ * 2^61 made bw * 8 bytes wrap to a tiny block that the buffers then overran. */
+static void test_size_bounds(void **state)
+{
+    (void)state;
+    int64_t huge = (int64_t)1 << 61;
+    assert_null(mmt__mallocn(huge, sizeof(int64_t)));
+    assert_null(mmt__mallocn(-1, 1));
+    mmt__wbuf *w = NULL;
+    assert_int_equal(mmt__wbuf_new(1024, huge, NULL, NULL, &w), MMT_ERANGE);
+    assert_int_equal(mmt__wbuf_new(1024, MMT_MAX_BANDWIDTH + 1, NULL, NULL, &w), MMT_ERANGE);
+    int64_t list[200];
+    for (int i = 0; i < 200; i++)
+        list[i] = i;
+    mmt__plist pl;
+    mmt__plist_array(&pl, list, 200, 0, 200);
+    mmt__ruser *u = NULL;
+    assert_int_equal(mmt__ruser_new(&pl, 1024, huge, NULL, NULL, &u), MMT_ERANGE);
+    /* The widest accepted bandwidth works: one fetch row of 2^20 slots, 200 of them used. */
+    rec *r = calloc(1, sizeof *r);
+    assert_int_equal(mmt__wbuf_new(1024, MMT_MAX_BANDWIDTH, NULL, NULL, &w), 0);
+    assert_int_equal(mmt__ruser_new(&pl, 1024, MMT_MAX_BANDWIDTH, NULL, NULL, &u), 0);
+    int64_t a = 150, served;
+    assert_int_equal(mmt__ruser_read(u, &a, 0, 1, 0, &served), 0);
+    assert_int_equal(mmt__wbuf_write(w, &a, 0, 1, 0, &served), 0);
+    assert_int_equal(mmt__wbuf_drain_all(w, 1), 0);
+    mmt__ruser_free(u);
+    mmt__wbuf_free(w);
+    free(r);
+    /* A huge CALC SRAM (2^50 words: sets of 2^50/100 addresses) with a block sink allocates
+     * for the addresses it sees, not for the set size. */
+    mmt__rcalc *c = NULL;
+    int64_t blk[4] = {0, 0, 0, 0};
+    assert_int_equal(mmt__rcalc_new((int64_t)1 << 50, 10, 0, 300, count_block, blk, &c), 0);
+    int64_t row[3] = {5, 6, 7};
+    assert_int_equal(mmt__rcalc_read(c, row, 0, 3, 0), 0);
+    assert_int_equal(mmt__rcalc_finish(c), 0);
+    assert_int_equal(mmt__rcalc_stat(c)->accesses, 3);
+    assert_int_equal(blk[3], 3); /* one block, its 3 addresses in set order */
+    assert_int_equal(blk[2], 10);
+    mmt__rcalc_free(c);
+}
+
 /* Brute-force prefetch list of spec §6 for (df, op) on geometry g. */
 static int64_t *brute_plist(const mmt_geom *g, int op, int64_t *len)
 {
@@ -359,6 +412,7 @@ int main(void)
         cmocka_unit_test(test_rcalc_modes_agree),
         cmocka_unit_test(test_ruser_refills), cmocka_unit_test(test_ruser_edits),
         cmocka_unit_test(test_ruser_absent),  cmocka_unit_test(test_plist),
+        cmocka_unit_test(test_size_bounds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

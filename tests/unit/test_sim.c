@@ -158,6 +158,10 @@ static void test_errors(void **state)
     mmt_sim *s = NULL;
     setup_layer(&cfg, &g, 1, 0);
     assert_int_equal(mmt_sim_new(&cfg, &g, NULL, &s), MMT_EINVAL); /* USER without bandwidth */
+    /* A bandwidth past MMT_MAX_BANDWIDTH is refused, not allocated (it used to wrap to a tiny
+     * block and crash the fused run); mmt_config_read refuses it with the cfg line. */
+    setup_layer(&cfg, &g, 1, (int64_t)1 << 61);
+    assert_int_equal(mmt_sim_run(&cfg, &g, NULL, &(mmt_layer_result){0}), MMT_ERANGE);
     setup_layer(&cfg, &g, 0, 0);
     assert_int_equal(mmt_sim_new(&cfg, &g, NULL, &s), 0);
     mmt_layer_result r;
