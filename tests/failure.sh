@@ -248,7 +248,7 @@ expect_error unwritable-replay-fused "mmtrace-replay: $W/file/x/gemm_8x8_os: can
     "$REPLAY" -c "$W/s.cfg" -t "$W/small.csv" -i gemm -p "$W/file/x" --no-traces
 expect_error missing-cfg "mmtrace-gen: $W/none.cfg: cannot open: No such file or directory" \
     "$GEN" -c "$W/none.cfg" -t "$W/small.csv" -i gemm -p "$W/m"
-expect_error dir-topology "mmtrace-gen: $W: read error: Is a directory" \
+expect_error dir-topology "mmtrace-gen: $W: not a regular file (a directory)*" \
     "$GEN" -c "$W/s.cfg" -t "$W" -i gemm -p "$W/m"
 "$GEN" -c "$W/s.cfg" -t "$W/small.csv" -i gemm -p "$W/m" >/dev/null 2>&1 || fail "setup m"
 T="$W/m/gemm_8x8_os/layer0"

@@ -317,8 +317,8 @@ static int ini_parse(ini *p, const char *text, size_t len, mmt_diag *d)
         while (e < end && *e != '\n' && *e != '\r')
             e++;
         lineno++;
-        if (memchr(s, '\0', (size_t)(e - s)))
-            r = mmt__diag(d, MMT_EPARSE, p->file, lineno, "NUL byte in a text file");
+        if ((r = mmt__check_nul(d, p->file, lineno, s, e)) != 0)
+            ;
         else if (is_comment(s, e))
             ; /* configparser: comment lines do not end a multi-line value */
         else {
@@ -578,7 +578,15 @@ int mmt_config_parse(const char *name, const char *text, size_t len, mmt_config 
                      mmt_diag *diag, mmt_warn_fn warn, void *ud)
 {
     ini p = {.file = name};
-    int r = ini_parse(&p, text, len, diag);
+    size_t bom = mmt__bom_len(text, len);
+    /* Decision (README "Bad input"): a UTF-8 byte-order mark is skipped with a warning.
+     * SCALE-Sim v2 reads the file as UTF-8 without -sig, so configparser sees '\ufeff[general]'
+     * and fails with "File contains no section headers"; the mark is invisible in editors. */
+    if (bom)
+        mmt__warn(warn, ud, name, 1,
+                  "UTF-8 byte-order mark skipped (SCALE-Sim v2 rejects this file: its "
+                  "configparser finds no section header)");
+    int r = ini_parse(&p, text + bom, len - bom, diag);
     if (r == MMT_ENOMEM)
         mmt__diag(diag, r, name, 0, "out of memory");
     if (r == 0)

@@ -4,10 +4,12 @@
 #include "internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* Returns the message of one MMT_E* code. */
@@ -72,18 +74,74 @@ void mmt__warn(mmt_warn_fn warn, void *ud, const char *file, long line, const ch
     warn(ud, &d);
 }
 
-/* Reads a whole file; the buffer gets a terminating NUL not counted in len. */
+int mmt__check_nul(mmt_diag *d, const char *file, long line, const char *s, const char *e)
+{
+    const char *z = memchr(s, '\0', (size_t)(e - s));
+    if (!z)
+        return 0;
+    int r = mmt__diag(d, MMT_EPARSE, file, line,
+                      "NUL byte (\\0) in column %ld: not a text file", (long)(z - s) + 1);
+    if (d)
+        d->column = (long)(z - s) + 1;
+    return r;
+}
+
+int mmt__open_regular(const char *path, mmt_diag *d)
+{
+    /* O_NONBLOCK: opening a FIFO nobody writes to must not hang; no effect on regular files. */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+        return mmt__diag(d, MMT_EIO, path, 0, "cannot open: %s", strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        int e = errno;
+        close(fd);
+        return mmt__diag(d, MMT_EIO, path, 0, "cannot read: %s", strerror(e));
+    }
+    if (!S_ISREG(st.st_mode)) {
+        close(fd);
+        return mmt__diag(d, MMT_EIO, path, 0,
+                         "not a regular file (%s); inputs must be regular files",
+                         S_ISDIR(st.st_mode)    ? "a directory"
+                         : S_ISFIFO(st.st_mode) ? "a FIFO or pipe"
+                         : S_ISCHR(st.st_mode)  ? "a character device"
+                         : S_ISBLK(st.st_mode)  ? "a block device"
+                         : S_ISSOCK(st.st_mode) ? "a socket"
+                                                : "of an unknown kind");
+    }
+    return fd;
+}
+
+/* Reads a whole regular file of at most MMT_MAX_INPUT_BYTES; the buffer gets a terminating
+ * NUL not counted in len. */
 int mmt__slurp(const char *path, char **text, size_t *len, mmt_diag *d)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return mmt__diag(d, MMT_EIO, path, 0, "cannot open: %s", strerror(errno));
+    int fd = mmt__open_regular(path, d);
+    if (fd < 0)
+        return fd;
+    struct stat st;
+    if (fstat(fd, &st) == 0 && (uint64_t)st.st_size > MMT_MAX_INPUT_BYTES) {
+        close(fd); /* refused before reading; the loop below catches a file that grows */
+        return mmt__diag(d, MMT_ERANGE, path, 0,
+                         "larger than %d MiB, the limit for a cfg, topology or config.json",
+                         (int)(MMT_MAX_INPUT_BYTES >> 20));
+    }
     size_t cap = 4096, n = 0;
     char *buf = malloc(cap);
+    int e = 0;
     while (buf) {
-        n += fread(buf + n, 1, cap - n - 1, f);
-        if (n < cap - 1)
+        ssize_t k = read(fd, buf + n, cap - n - 1);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0) {
+            e = k < 0 ? errno : 0;
             break;
+        }
+        n += (size_t)k;
+        if (n > MMT_MAX_INPUT_BYTES)
+            break;
+        if (n < cap - 1)
+            continue;
         char *nb = realloc(buf, cap * 2);
         if (!nb) {
             free(buf);
@@ -93,13 +151,16 @@ int mmt__slurp(const char *path, char **text, size_t *len, mmt_diag *d)
         buf = nb;
         cap *= 2;
     }
-    int bad = ferror(f), e = errno;
-    fclose(f);
+    close(fd);
     if (!buf)
         return mmt__diag(d, MMT_ENOMEM, path, 0, "out of memory reading the file");
-    if (bad) {
+    if (e || n > MMT_MAX_INPUT_BYTES) {
         free(buf);
-        return mmt__diag(d, MMT_EIO, path, 0, "read error: %s", strerror(e));
+        if (e)
+            return mmt__diag(d, MMT_EIO, path, 0, "read error: %s", strerror(e));
+        return mmt__diag(d, MMT_ERANGE, path, 0,
+                         "larger than %d MiB, the limit for a cfg, topology or config.json",
+                         (int)(MMT_MAX_INPUT_BYTES >> 20));
     }
     buf[n] = '\0';
     *text = buf;

@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* Fills d with file/line and a printf-style message; returns err so callers can
  * `return mmt__diag(...)`. d may be NULL. */
@@ -22,8 +23,24 @@ int mmt__diag(mmt_diag *d, int err, const char *file, long line, const char *fmt
 void mmt__warn(mmt_warn_fn warn, void *ud, const char *file, long line, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 
-/* Reads a whole file into a NUL-terminated buffer the caller frees. */
+/* Reads a whole file into a NUL-terminated buffer the caller frees. Refuses anything but a
+ * regular file (a FIFO would block, /dev/zero never ends) and files over
+ * MMT_MAX_INPUT_BYTES, with the reason in d. */
 int mmt__slurp(const char *path, char **text, size_t *len, mmt_diag *d);
+
+/* If [s, e) holds a NUL byte, fills d with its line and column ("NUL byte (\0) in column N")
+ * and returns MMT_EPARSE; else returns 0. Text readers call it on each line. */
+int mmt__check_nul(mmt_diag *d, const char *file, long line, const char *s, const char *e);
+
+/* Length of a UTF-8 byte-order mark at the start of [text, text+len): 3 or 0. */
+static inline size_t mmt__bom_len(const char *text, size_t len)
+{
+    return len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3) ? 3 : 0;
+}
+
+/* Opens path read-only without blocking on a FIFO; returns the descriptor, or a negative
+ * MMT_E* code with the reason in d if it cannot be opened or is not a regular file. */
+int mmt__open_regular(const char *path, mmt_diag *d);
 
 /* Parses a Python int() literal (already stripped): sign, digits, single underscores between
  * digits. Returns 0, MMT_EPARSE (not an integer) or MMT_EOVERFLOW (outside int64). */

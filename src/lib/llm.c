@@ -188,6 +188,19 @@ int mmt_llm_config_parse(const char *name, const char *text, size_t len, mmt_llm
                          mmt_diag *diag)
 {
     json_error_t je;
+    /* A UTF-8 byte-order mark is skipped (RFC 8259 lets parsers ignore it); a NUL byte is
+     * reported where it is, not as jansson's "end of file". */
+    size_t bom = mmt__bom_len(text, len);
+    text += bom, len -= bom;
+    const char *z = memchr(text, '\0', len);
+    if (z) {
+        long line = 1;
+        const char *ls = text;
+        for (const char *c = text; c < z; c++)
+            if (*c == '\n')
+                line++, ls = c + 1;
+        return mmt__check_nul(diag, name, line, ls, z + 1);
+    }
     json_t *root = json_loadb(text, len, 0, &je);
     if (!root) {
         int r = mmt__diag(diag, MMT_EPARSE, name, je.line > 0 ? je.line : 0, "%s", je.text);

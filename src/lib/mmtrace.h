@@ -77,6 +77,9 @@ typedef struct mmt_config {
     mmt_dataflow dataflow; /* Dataflow */
 } mmt_config;
 
+/* Largest cfg, topology CSV or config.json read, in bytes (inputs are read whole). */
+#define MMT_MAX_INPUT_BYTES ((size_t)256 << 20)
+
 /* Largest USER-mode Bandwidth accepted, in words per cycle: the read and write buffers hold
  * rows this wide and every DRAM trace row has this many fields (SCALE-Sim v2 builds its fetch
  * matrix this wide). */
@@ -310,6 +313,11 @@ int mmt_tracer_open(const char *path, mmt_tracer **out, mmt_diag *diag);
 /* From now on mmt_tracer_next accepts in its address columns only -1 and values in [lo, hi);
  * what (e.g. "ifmap", kept by pointer) names the operand in messages. */
 void mmt_tracer_set_range(mmt_tracer *t, int64_t lo, int64_t hi, const char *what);
+
+/* Refuses (MMT_ETRACE) a line longer than bytes, without reading all of it; 0: no limit (the
+ * default). mmt_tracer_next sets the limit to the widest row of its width, so a 2 GiB line
+ * is refused after reading about that much, not held in memory. */
+void mmt_tracer_set_max_line(mmt_tracer *t, size_t bytes);
 
 /* Parses the next row, which must have exactly 1 + width integer fields, into *cycle and
  * vals[0..width-1]. Returns 1, 0 at the end of the file, or a negative error: MMT_ETRACE (wrong

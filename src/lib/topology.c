@@ -202,8 +202,8 @@ int mmt_topology_parse(const char *name, const char *text, size_t len, int gemm,
         line++;
         const char *ls = s, *le = e;
         mmt__strip(&ls, &le);
-        if (memchr(s, '\0', (size_t)(e - s)))
-            r = mmt__diag(diag, MMT_EPARSE, name, line, "NUL byte in a text file");
+        if ((r = mmt__check_nul(diag, name, line, s, e)) != 0)
+            ;
         else if (line > 1 && ls != le) { /* line 1 is always the header */
             field f[MAX_FIELDS];
             int nf = 0;

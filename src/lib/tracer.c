@@ -9,6 +9,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #define READ_BLOCK (1u << 17) /* bytes asked of gzread at a time */
@@ -22,6 +23,7 @@ struct mmt_tracer {
     int gzip;             /* -1 until known */
     int64_t lineno;
     int64_t lo, hi; /* accepted address range, [INT64_MIN, INT64_MAX) by default */
+    size_t maxline; /* longest line accepted, without its '\n'; 0: no limit */
     const char *what;
 };
 
@@ -37,10 +39,16 @@ int mmt_tracer_open(const char *path, mmt_tracer **out, mmt_diag *diag)
     t->gzip = -1;
     t->lo = INT64_MIN;
     t->hi = INT64_MAX;
+    int fd = mmt__open_regular(path, diag); /* a FIFO would block, /dev/zero never end */
+    if (fd < 0) {
+        mmt_tracer_close(t, NULL);
+        return fd;
+    }
     errno = 0;
-    t->gz = gzopen(path, "rb");
+    t->gz = gzdopen(fd, "rb");
     if (!t->gz) {
         int e = errno;
+        close(fd);
         mmt_tracer_close(t, NULL);
         return mmt__diag(diag, MMT_EIO, path, 0, "cannot open: %s",
                          e ? strerror(e) : "out of memory");
@@ -48,6 +56,11 @@ int mmt_tracer_open(const char *path, mmt_tracer **out, mmt_diag *diag)
     gzbuffer(t->gz, 64u << 10);
     *out = t;
     return 0;
+}
+
+void mmt_tracer_set_max_line(mmt_tracer *t, size_t bytes)
+{
+    t->maxline = bytes;
 }
 
 void mmt_tracer_set_range(mmt_tracer *t, int64_t lo, int64_t hi, const char *what)
@@ -71,9 +84,9 @@ static int stream_error(mmt_tracer *t, mmt_diag *diag)
     if (zerr == Z_BUF_ERROR)
         return mmt__diag(diag, MMT_EZLIB, t->path, t->lineno + 1,
                          "gzip stream is truncated (unexpected end of file)");
-    size_t pl = strlen(t->path); /* gzerror says "path: message" */
-    if (strncmp(msg, t->path, pl) == 0 && strncmp(msg + pl, ": ", 2) == 0)
-        msg += pl + 2;
+    const char *colon = strstr(msg, ">: "); /* gzerror says "<fd:N>: message" */
+    if (strncmp(msg, "<fd:", 4) == 0 && colon)
+        msg = colon + 3;
     return mmt__diag(diag, MMT_EZLIB, t->path, t->lineno + 1, "corrupt gzip stream: %s", msg);
 }
 
@@ -110,6 +123,14 @@ static int fill(mmt_tracer *t, mmt_diag *diag)
     return 1;
 }
 
+/* Refuses the next line for being longer than t->maxline. */
+static int too_long(const mmt_tracer *t, mmt_diag *diag)
+{
+    return mmt__diag(diag, MMT_ETRACE, t->path, t->lineno + 1,
+                     "line is longer than %zu bytes, the widest a row of this trace can be",
+                     t->maxline);
+}
+
 int mmt_tracer_line(mmt_tracer *t, const char **text, size_t *len, mmt_diag *diag)
 {
     size_t scanned = t->pos;
@@ -119,11 +140,15 @@ int mmt_tracer_line(mmt_tracer *t, const char **text, size_t *len, mmt_diag *dia
             size_t n = (size_t)(nl - (t->buf + t->pos));
             *text = t->buf + t->pos;
             *len = n > 0 && nl[-1] == '\r' ? n - 1 : n;
+            if (t->maxline && *len > t->maxline)
+                return too_long(t, diag);
             t->pos += n + 1;
             t->lineno++;
             return 1;
         }
         size_t seen = t->end - t->pos;
+        if (t->maxline && seen > t->maxline + 1) /* + 1: a '\r' before the '\n' */
+            return too_long(t, diag);
         int r = fill(t, diag);
         if (r < 0)
             return r;
@@ -191,6 +216,8 @@ int mmt_tracer_next(mmt_tracer *t, int64_t width, int64_t *cycle, int64_t *vals,
 {
     const char *s;
     size_t n;
+    /* 1 + width fields of at most 20 characters ("-9223372036854775808") and their commas. */
+    t->maxline = width >= 0 && (uint64_t)width < SIZE_MAX / 32 ? (size_t)(width + 1) * 21 : 0;
     int r = mmt_tracer_line(t, &s, &n, diag);
     if (r <= 0)
         return r;

@@ -452,6 +452,32 @@ static void test_bandwidth_cap(void **state)
     free(t);
 }
 
+/* A UTF-8 byte-order mark is skipped with a warning at line 1; a NUL byte is reported with
+ * its line and column (it used to read "no section header" on a line showing [general]). */
+static void test_bom_and_nul(void **state)
+{
+    (void)state;
+    size_t n = sizeof BASE - 1;
+    char *t = malloc(n + 4);
+    assert_non_null(t);
+    memcpy(t, "\xef\xbb\xbf", 3);
+    memcpy(t + 3, BASE, n + 1);
+    mmt_config c;
+    mmt_diag d;
+    warns w;
+    assert_int_equal(parse(t, &c, &d, &w), 0);
+    assert_int_equal(c.array_w, 8);
+    assert_int_equal(w.n, 1);
+    assert_int_equal(w.last.line, 1);
+    assert_non_null(strstr(w.last.message, "byte-order mark"));
+    memcpy(t, BASE, n + 1);
+    t[20] = '\0'; /* line 2 is "run_name = test_run": column 11 */
+    assert_int_equal(mmt_config_parse("t.cfg", t, n, &c, &d, NULL, NULL), MMT_EPARSE);
+    assert_int_equal(d.line, 2);
+    assert_string_equal(d.message, "NUL byte (\\0) in column 11: not a text file");
+    free(t);
+}
+
 static void test_run_name(void **state)
 {
     expect_err_at(2, "run_name = a/b", MMT_ERANGE, 2, NULL);
@@ -595,6 +621,7 @@ int main(void)
         cmocka_unit_test(test_dataflow),
         cmocka_unit_test(test_interface_bandwidth),
         cmocka_unit_test(test_bandwidth_cap),
+        cmocka_unit_test(test_bom_and_nul),
         cmocka_unit_test(test_run_name),
         cmocka_unit_test(test_read_file),
         cmocka_unit_test(test_linear_continuation),

@@ -261,6 +261,59 @@ static void test_raw_lines_and_long_line(void **state)
     free(text);
 }
 
+/* A line longer than the widest row of its width is refused once that many bytes are read,
+ * instead of growing the buffer for the whole line (a 2 GiB line in a 2 MB gzip). */
+static void test_line_cap(void **state)
+{
+    (void)state;
+    size_t n = 1 << 20;
+    char *text = malloc(n + 1);
+    assert_non_null(text);
+    memset(text, '7', n);
+    text[n] = '\n';
+    const char *p = write_gz("wide.csv.gz", text, n + 1);
+    mmt_tracer *t = NULL;
+    mmt_diag d = {0};
+    int64_t v[4], cyc;
+    assert_int_equal(mmt_tracer_open(p, &t, &d), 0);
+    assert_int_equal(mmt_tracer_next(t, 4, &cyc, v, &d), MMT_ETRACE);
+    assert_int_equal(d.line, 1);
+    assert_non_null(strstr(d.message, "longer than 105 bytes"));
+    mmt_tracer_close(t, NULL);
+    /* The widest row of width 4 (five times -2^63, then "\r\n") still parses. */
+    const char row[] = "-9223372036854775808,-9223372036854775808,-9223372036854775808,"
+                       "-9223372036854775808,-9223372036854775808\r\n";
+    p = write_plain("widest.csv", row, sizeof row - 1);
+    assert_int_equal(mmt_tracer_open(p, &t, &d), 0);
+    assert_int_equal(mmt_tracer_next(t, 4, &cyc, v, &d), 1);
+    assert_int_equal(v[3], INT64_MIN);
+    mmt_tracer_close(t, NULL);
+    /* mmt_tracer_set_max_line applies to raw lines too. */
+    p = write_plain("raw.csv", "abcdefgh\n", 9);
+    assert_int_equal(mmt_tracer_open(p, &t, &d), 0);
+    mmt_tracer_set_max_line(t, 4);
+    const char *s;
+    size_t sl;
+    assert_int_equal(mmt_tracer_line(t, &s, &sl, &d), MMT_ETRACE);
+    mmt_tracer_close(t, NULL);
+    free(text);
+}
+
+/* A FIFO or a device is refused at open, without blocking or reading forever. */
+static void test_not_regular(void **state)
+{
+    (void)state;
+    const char *p = tmp_path("fifo");
+    assert_int_equal(mkfifo(p, 0600), 0);
+    mmt_tracer *t = NULL;
+    mmt_diag d = {0};
+    assert_int_equal(mmt_tracer_open(p, &t, &d), MMT_EIO);
+    assert_null(t);
+    assert_non_null(strstr(d.message, "not a regular file (a FIFO or pipe)"));
+    assert_int_equal(mmt_tracer_open("/dev/zero", &t, &d), MMT_EIO);
+    assert_non_null(strstr(d.message, "a character device"));
+}
+
 /* Copies the first keep bytes of src to dst, flipping byte flip (if >= 0). */
 static void damage(const char *src, const char *dst, long keep, long flip)
 {
@@ -358,6 +411,8 @@ int main(void)
         cmocka_unit_test(test_range),
         cmocka_unit_test(test_no_final_newline),
         cmocka_unit_test(test_raw_lines_and_long_line),
+        cmocka_unit_test(test_line_cap),
+        cmocka_unit_test(test_not_regular),
         cmocka_unit_test(test_truncated_gzip),
         cmocka_unit_test(test_corrupt_gzip),
     };

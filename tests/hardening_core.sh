@@ -1,0 +1,162 @@
+#!/bin/sh
+# hardening_core.sh - hostile inputs to the readers and the memory model (issue 8, items 1, 5,
+# 6, 8, 11): cfg sizes that cannot be held, inputs that are not regular files or never end,
+# trace lines longer than any row, cfg files that were slow to parse, a UTF-8 BOM and NUL
+# bytes in a cfg, and CALC-mode spill files (kept next to the outputs, not in /tmp).
+# Every command runs under `timeout`, so a regression (a FIFO blocking, /dev/zero read
+# forever) fails the test instead of hanging the suite. Needs MMT_SRCDIR and MMT_BUILDDIR.
+set -u
+
+: "${MMT_SRCDIR:?MMT_SRCDIR is not set (run through make check)}"
+: "${MMT_BUILDDIR:?MMT_BUILDDIR is not set (run through make check)}"
+GEN="$MMT_BUILDDIR/mmtrace-gen"
+REPLAY="$MMT_BUILDDIR/mmtrace-replay"
+BAD="$MMT_SRCDIR/tests/bad"
+for p in "$GEN" "$REPLAY"; do
+    [ -x "$p" ] || { echo "hardening_core: $p is not built" >&2; exit 1; }
+done
+
+W=$(mktemp -d "${TMPDIR:-/tmp}/mmt-hard.XXXXXX") || exit 1
+trap 'rm -rf "$W"' EXIT HUP INT TERM
+cd "$W" || exit 1
+
+failures=0
+tests=0
+fail() {
+    echo "FAIL: $*" >&2
+    failures=$((failures + 1))
+}
+
+# run PROG ARGS...: runs with a 60 s limit; $status, stdout in out.txt, stderr in err.txt.
+run() {
+    timeout 60 "$@" >out.txt 2>err.txt
+    status=$?
+}
+
+# expect NAME STATUS STDERR_GLOB PROG ARGS...: the exit status, exactly one stderr line
+# matching the glob, nothing on stdout.
+expect() {
+    name=$1 want=$2 glob=$3
+    shift 3
+    tests=$((tests + 1))
+    run "$@"
+    [ "$status" -eq "$want" ] || fail "$name: exit status $status, expected $want"
+    [ "$(wc -l <err.txt)" -eq 1 ] || fail "$name: $(wc -l <err.txt) stderr lines, expected 1"
+    # shellcheck disable=SC2254
+    case $(head -n 1 err.txt) in
+    $glob) ;;
+    *) fail "$name: stderr '$(head -n 1 err.txt)' does not match '$glob'" ;;
+    esac
+    # (replay with traces prints its console header before reading them: harden-cli's item)
+    [ -z "${ALLOW_STDOUT:-}" ] && [ -s out.txt ] && fail "$name: unexpected stdout: $(head -n 1 out.txt)"
+}
+
+cp "$BAD/good.cfg" good.cfg
+cp "$BAD/good_conv.csv" topo.csv
+P="mmtrace-gen:"
+R="mmtrace-replay:"
+
+# ---------------------------------------------------------------- item 1: sizes from the cfg
+# A USER Bandwidth near 2^61 wrapped the read buffer's size and crashed replay (segfault).
+sed -e 's/^Bandwidth : 10/Bandwidth : 2305843009213693952/' \
+    -e 's/InterfaceBandwidth: CALC/InterfaceBandwidth: USER/' good.cfg >bw.cfg
+expect bandwidth-2^61-fused 1 "$R bw.cfg:13: Bandwidth = 2305843009213693952: at most*" \
+    "$REPLAY" -c bw.cfg -t topo.csv -p out --no-traces
+expect bandwidth-2^61-gen 1 "$P bw.cfg:13: Bandwidth = 2305843009213693952: at most*" \
+    "$GEN" -c bw.cfg -t topo.csv -p out
+[ -e out ] && fail "bandwidth: output written"
+# The widest accepted bandwidth runs, fused and through the traces.
+sed -e 's/^Bandwidth : 10/Bandwidth : 1048576/' \
+    -e 's/InterfaceBandwidth: CALC/InterfaceBandwidth: USER/' good.cfg >bwmax.cfg
+tests=$((tests + 1))
+run "$REPLAY" -c bwmax.cfg -t topo.csv -p out --no-traces
+[ "$status" -eq 0 ] || fail "bandwidth-max: exit $status: $(cat err.txt)"
+# A huge CALC SRAM (2^40 KB) allocated floor(S/100) words of scratch up front and failed.
+sed -e 's/^IfmapSramSzkB:.*/IfmapSramSzkB: 1099511627776/' good.cfg >bigsram.cfg
+tests=$((tests + 1))
+run "$GEN" -c bigsram.cfg -t topo.csv -p big
+[ "$status" -eq 0 ] || fail "big-sram gen: exit $status: $(cat err.txt)"
+run "$REPLAY" -c bigsram.cfg -t topo.csv -p big --no-traces
+[ "$status" -eq 0 ] || fail "big-sram fused: exit $status: $(cat err.txt)"
+rm -rf out big
+
+# ---------------------------------------------------------------- item 5: unbounded input
+mkfifo fifo.cfg fifo.csv
+ln -s /dev/zero zero.cfg
+ln -s /dev/zero zero.csv
+expect fifo-cfg 1 "$P fifo.cfg: not a regular file (a FIFO or pipe)*" \
+    "$GEN" -c fifo.cfg -t topo.csv -p out
+expect fifo-topology 1 "$P fifo.csv: not a regular file (a FIFO or pipe)*" \
+    "$GEN" -c good.cfg -t fifo.csv -p out
+expect zero-cfg 1 "$P zero.cfg: not a regular file (a character device)*" \
+    "$GEN" -c zero.cfg -t topo.csv -p out
+expect zero-topology 1 "$R zero.csv: not a regular file (a character device)*" \
+    "$REPLAY" -c good.cfg -t zero.csv -p out --no-traces
+expect directory-cfg 1 "$P .: not a regular file (a directory)*" \
+    "$GEN" -c . -t topo.csv -p out
+# Over the size cap: a sparse file, refused from its size before anything is read.
+cp good.cfg huge.cfg
+truncate -s 300M huge.cfg
+expect huge-cfg 1 "$P huge.cfg: larger than 256 MiB*" "$GEN" -c huge.cfg -t topo.csv -p out
+[ -e out ] && fail "unbounded input: output written"
+rm -f huge.cfg
+
+# Traces: a FIFO, /dev/zero and a line longer than any row, in place of a gen trace.
+"$GEN" -c good.cfg -t topo.csv -p out >/dev/null 2>&1 || fail "gen for the trace cases"
+T=out/bad_run/layer0
+for what in fifo zero longline; do
+    rm -f "$T/FILTER_SRAM_TRACE.csv.gz"
+    case $what in
+    fifo) mkfifo "$T/FILTER_SRAM_TRACE.csv.gz" ;;
+    zero) ln -s /dev/zero "$T/FILTER_SRAM_TRACE.csv.gz" ;;
+    longline) # one 64 MiB line (64 KiB gzip): held whole before, refused after 105 bytes now
+        head -c 67108864 /dev/zero | tr '\0' '1' | gzip -1 >"$T/FILTER_SRAM_TRACE.csv.gz" ;;
+    esac
+    case $what in
+    fifo) glob="*FILTER_SRAM_TRACE.csv.gz: not a regular file (a FIFO or pipe)*" ;;
+    zero) glob="*FILTER_SRAM_TRACE.csv.gz: not a regular file (a character device)*" ;;
+    longline) glob="*FILTER_SRAM_TRACE.csv.gz:1: line is longer than 105 bytes*" ;;
+    esac
+    ALLOW_STDOUT=1 expect "trace-$what" 1 "$R $glob" "$REPLAY" -c good.cfg -t topo.csv -p out
+    [ -e out/bad_run/COMPUTE_REPORT.csv ] && fail "trace-$what: report written"
+done
+unset ALLOW_STDOUT
+rm -rf out
+
+# ---------------------------------------------------------------- item 6: linear cfg parsing
+# One option continued over 8 MB of indented lines, and 40,000 keys: 54 s and 7 s of CPU when
+# parsing was quadratic; well under the limit now even on a loaded machine.
+{
+    cat good.cfg
+    printf '[notes]\ntext = start\n'
+    awk 'BEGIN { for (i = 0; i < 1048576; i++) printf "  %05d\n", i % 100000 }'
+} >long.cfg
+{
+    cat good.cfg
+    printf '[more]\n'
+    awk 'BEGIN { for (i = 0; i < 40000; i++) printf "key%d = %d\n", i, i }'
+} >keys.cfg
+for c in long.cfg keys.cfg; do
+    tests=$((tests + 1))
+    timeout 20 "$GEN" -c "$c" -t topo.csv -p "out-$c" >out.txt 2>err.txt
+    status=$?
+    [ "$status" -eq 0 ] || fail "$c: exit status $status (124: too slow): $(cat err.txt)"
+done
+rm -rf out-* long.cfg keys.cfg
+
+# ---------------------------------------------------------------- item 11: BOM and NUL bytes
+printf '\357\273\277' >bom.cfg
+cat good.cfg >>bom.cfg
+tests=$((tests + 1))
+run "$GEN" -c bom.cfg -t topo.csv -p out
+[ "$status" -eq 0 ] || fail "bom: exit status $status: $(cat err.txt)"
+case $(cat err.txt) in
+"$P bom.cfg:1: warning: "*"byte-order mark"*) ;;
+*) fail "bom: stderr '$(cat err.txt)', expected one warning at line 1" ;;
+esac
+rm -rf out
+printf '[general]\nrun_name = a\000b\n' >nul.cfg
+expect nul-cfg 1 "$P nul.cfg:2: NUL byte (\\\\0) in column 13*" "$GEN" -c nul.cfg -t topo.csv -p out
+
+echo "hardening_core: $tests tests, $failures failures"
+[ "$failures" -eq 0 ]
