@@ -158,5 +158,27 @@ rm -rf out
 printf '[general]\nrun_name = a\000b\n' >nul.cfg
 expect nul-cfg 1 "$P nul.cfg:2: NUL byte (\\\\0) in column 13*" "$GEN" -c nul.cfg -t topo.csv -p out
 
+# ---------------------------------------------------------------- item 8: spill files
+# CALC replay spilled its DRAM blocks to tmpfile() in /tmp: with a small /tmp it failed with
+# "cannot simulate" although the output disk had room. The spill now lives beside the DRAM
+# trace. Checked in a mount namespace whose /tmp is a 4 KiB tmpfs (the run uses relative
+# paths: its directory stays reachable through the working directory).
+printf 'Layer, M, N, K,\ng0, 64, 64, 64,\n' >spill.csv # filter: 4096 addresses, 32 KiB of spill
+"$GEN" -c good.cfg -t spill.csv -i gemm -p sp >/dev/null 2>&1 || fail "spill: gen failed"
+if command -v unshare >/dev/null 2>&1 && [ -z "${MMT_TEST_NO_MOUNT:-}" ] &&
+    unshare -m sh -c 'mount -t tmpfs -o size=4k tmpfs /tmp' 2>/dev/null; then
+    tests=$((tests + 1))
+    timeout 60 unshare -m sh -c 'mount -t tmpfs -o size=4k tmpfs /tmp && exec "$@"' sh \
+        "$REPLAY" -c good.cfg -t spill.csv -i gemm -p sp >out.txt 2>err.txt
+    status=$?
+    [ "$status" -eq 0 ] || fail "spill with a 4 KiB /tmp: exit $status: $(cat err.txt)"
+    [ -s sp/bad_run/layer0/FILTER_DRAM_TRACE.csv.gz ] || fail "spill: no FILTER DRAM trace"
+    left=$(find sp -name '*.spill.*' | head -n 1)
+    [ -z "$left" ] || fail "spill: spill file left behind: $left"
+else
+    echo "hardening_core: no mount namespace (unshare/tmpfs); small-/tmp spill case skipped" >&2
+fi
+rm -rf sp
+
 echo "hardening_core: $tests tests, $failures failures"
 [ "$failures" -eq 0 ]

@@ -267,6 +267,10 @@ typedef struct mmt_sim_opts {
     const char *sram_trace_path[3]; /* stall-adjusted SRAM traces (gzip) by operand */
     int gzip_level;
     int py311_sum; /* 1: naive left-to-right sum (Python <= 3.11) instead of Neumaier */
+    /* Optional: when a CALC DRAM trace's temporary spill file (NAME.spill.XXXXXX beside the
+     * trace, unlinked at once) cannot be created, written or read, its name and the reason
+     * go here and the call returns MMT_EIO. */
+    mmt_diag *diag;
 } mmt_sim_opts;
 
 /* One layer's memory system: ifmap and filter read buffers (USER or CALC), the ofmap write

@@ -4,21 +4,60 @@
  * DRAM traces. The fused mmt_sim_run drives it straight from the demand-row generators.
  *
  * CALC-mode DRAM traces are padded on the right to the widest prefetch block, which is known
- * only at the end of the layer. Their blocks are therefore spilled to an anonymous temporary
- * file in compact binary form (addresses only, no padding) and formatted at finish, so memory
- * stays flat whatever the layer size.
+ * only at the end of the layer. Their blocks are therefore spilled to a temporary file in
+ * compact binary form (addresses only, no padding) and formatted at finish, so memory stays
+ * flat whatever the layer size. The spill file lives beside its DRAM trace
+ * (NAME.spill.XXXXXX, unlinked as soon as it is open, so nothing is left even after a kill):
+ * on the output filesystem, whose free space was checked, not in a small /tmp.
  */
 #include "sim_internal.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* A CALC DRAM trace being collected: binary blocks in a temporary file. */
 typedef struct spill {
     FILE *f;
     int64_t maxbw;
+    char *name; /* the (unlinked) file's name, for messages */
+    mmt_diag *diag; /* the caller's mmt_sim_opts.diag (may be NULL) */
 } spill;
+
+/* Reports a failed spill-file operation (errno says why) in sp->diag; returns MMT_EIO. */
+static int spill_err(const spill *sp, const char *what)
+{
+    int e = errno;
+    mmt__diag(sp->diag, MMT_EIO, sp->name, 0,
+              "cannot %s the temporary spill file of the CALC DRAM trace: %s", what,
+              strerror(e));
+    errno = e;
+    return MMT_EIO;
+}
+
+/* Creates the spill file of the DRAM trace at path, beside it, and unlinks it at once. */
+static int spill_open(spill *sp, const char *path, mmt_diag *diag)
+{
+    size_t n = strlen(path);
+    sp->diag = diag;
+    if (!(sp->name = malloc(n + 16)))
+        return MMT_ENOMEM;
+    memcpy(sp->name, path, n);
+    memcpy(sp->name + n, ".spill.XXXXXX", 14);
+    int fd = mkstemp(sp->name);
+    if (fd < 0)
+        return spill_err(sp, "create");
+    unlink(sp->name);
+    if (!(sp->f = fdopen(fd, "w+b"))) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return spill_err(sp, "open");
+    }
+    return 0;
+}
 
 struct mmt_sim {
     mmt_geom g;
@@ -48,7 +87,7 @@ static int block_to_spill(void *ud, int64_t first, int64_t ncyc, int64_t bw,
     int64_t hdr[4] = {first, ncyc, bw, naddrs};
     if (fwrite(hdr, sizeof hdr, 1, sp->f) != 1 ||
         fwrite(addrs, sizeof *addrs, (size_t)naddrs, sp->f) != (size_t)naddrs)
-        return MMT_EIO;
+        return spill_err(sp, "write");
     if (bw > sp->maxbw)
         sp->maxbw = bw;
     return 0;
@@ -63,8 +102,8 @@ static int open_traces(mmt_sim *s, const mmt_sim_opts *o)
             r = mmt_tracew_open(o->sram_trace_path[op], o->gzip_level, &s->sw[op]);
         if (r == 0 && o->dram_trace_path[op])
             r = mmt_tracew_open(o->dram_trace_path[op], o->gzip_level, &s->dw[op]);
-        if (r == 0 && s->dw[op] && op < 2 && !s->user && !(s->sp[op].f = tmpfile()))
-            r = MMT_EIO;
+        if (r == 0 && s->dw[op] && op < 2 && !s->user)
+            r = spill_open(&s->sp[op], o->dram_trace_path[op], o->diag);
         if (r)
             return r;
     }
@@ -146,6 +185,7 @@ void mmt_sim_free(mmt_sim *s)
         mmt__ruser_free(s->ru[op]);
         if (s->sp[op].f)
             fclose(s->sp[op].f);
+        free(s->sp[op].name);
     }
     mmt__wbuf_free(s->wb);
     free(s);
@@ -209,14 +249,14 @@ static int write_spill(spill *sp, mmt_tracew *w)
     int64_t *buf = mmt__mallocn(sp->maxbw, sizeof *buf);
     if (!buf)
         return MMT_ENOMEM;
-    int r = fflush(sp->f) == 0 && fseek(sp->f, 0, SEEK_SET) == 0 ? 0 : MMT_EIO;
+    int r = fflush(sp->f) == 0 && fseek(sp->f, 0, SEEK_SET) == 0 ? 0 : spill_err(sp, "write");
     int64_t hdr[4];
     while (r == 0 && fread(hdr, sizeof hdr, 1, sp->f) == 1) {
         int64_t ncyc = hdr[1], bw = hdr[2], left = hdr[3];
         for (int64_t i = 0; r == 0 && i < ncyc; i++) {
             int64_t n = left < bw ? left : bw;
             if (fread(buf, sizeof *buf, (size_t)n, sp->f) != (size_t)n)
-                r = MMT_EIO;
+                r = spill_err(sp, "read");
             for (int64_t k = n; k < bw; k++)
                 buf[k] = -1;
             left -= n;
@@ -225,6 +265,8 @@ static int write_spill(spill *sp, mmt_tracew *w)
                 r = mmt__dram_row(w, hdr[0] + i, buf, bw, sp->maxbw - bw);
         }
     }
+    if (r == 0 && ferror(sp->f))
+        r = spill_err(sp, "read");
     free(buf);
     return r;
 }

@@ -258,7 +258,8 @@ static int layer_traces(run *R, size_t li, job *J)
     mmt_sim *sim = NULL;
     mmt_diag *d = &J->err;
     char in[3][PATH_CAP], out[6][PATH_CAP];
-    mmt_sim_opts so = {.gzip_level = R->o->level};
+    mmt_diag spill_diag = {0}; /* names the CALC spill file if it fails (mmtrace.h) */
+    mmt_sim_opts so = {.gzip_level = R->o->level, .diag = &spill_diag};
     for (int op = 0; op < 3; op++) {
         in_path(R, li, op, in[op]);
         out_path(R, li, op, 1, out[op]);
@@ -277,6 +278,8 @@ static int layer_traces(run *R, size_t li, job *J)
         feed_free(f[op]);
     if (r == 0 && (r = mmt_sim_finish(sim, &J->res)) != 0)
         sim_err(d, R, li, -1, r);
+    if (r == MMT_EIO && spill_diag.message[0])
+        *d = spill_diag;
     mmt_sim_free(sim);
     for (int op = 0; op < 3; op++) {
         J->same[op] = r == 0 && !o[op];
@@ -495,8 +498,15 @@ static int lock_rundir(const run *R)
  * the stall-adjusted SRAM traces and the DRAM traces are estimated like mmtrace-gen's. */
 static int check_size(const run *R)
 {
-    uint64_t text = 0;
+    uint64_t text = 0, spill = 0;
     for (size_t i = 0; R->o->traces && i < R->n; i++) {
+        /* A CALC layer's spill files (sim.c, beside the DRAM traces while the layer runs)
+         * hold every filter element at least once, 8 bytes each, uncompressed. */
+        uint64_t kn;
+        if (!R->cfg.user_bw &&
+            !__builtin_mul_overflow((uint64_t)R->geoms[i].K, (uint64_t)R->geoms[i].N, &kn) &&
+            kn < UINT64_MAX / (8 * CLI_BEST_RATIO) && kn * 8 > spill)
+            spill = kn * 8;
         for (int op = 0; op < 3; op++) {
             int64_t e = cli_trace_text_estimate(R->geoms[i].rows,
                                                 mmt_geom_width(&R->geoms[i], (mmt_operand)op));
@@ -509,6 +519,9 @@ static int check_size(const run *R)
             }
         }
     }
+    /* The spill is uncompressed: count it as text the estimate divides by CLI_BEST_RATIO. */
+    if (__builtin_add_overflow(text, spill * CLI_BEST_RATIO, &text))
+        text = UINT64_MAX;
     return text ? cli_check_space(R->o->outdir, text, R->o->force) : 0;
 }
 
