@@ -934,6 +934,10 @@ int study_cli_main(int argc, char **argv)
             return EXIT_USAGE;
         }
     }
+    if (cli_check_path_arg("--study", S.outdir) || cli_check_path_arg("--fractions", manifest)) {
+        fprintf(stderr, "Try 'mmtrace-replay --help' for more information.\n");
+        return EXIT_USAGE;
+    }
     if (manifest) {
         if (S.outdir || optind != argc - 1) {
             cli_error("--fractions takes MANIFEST and one RUNDIR (and no --study)");
