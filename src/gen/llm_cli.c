@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define MAX_MODELS 64
 #define MAX_SEQS 64
@@ -186,7 +187,8 @@ static int take_opt(req *q, int c)
 static int write_cfg(const char *path, const mmt_config *c)
 {
     char tmp[4300];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    if (mmt_temp_path(path, (long)getpid(), tmp, sizeof tmp) != 0) /* not a user's x.cfg.tmp */
+        return -1;
     FILE *f = fopen(tmp, "w");
     if (!f)
         return -1;

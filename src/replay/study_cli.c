@@ -115,11 +115,11 @@ typedef struct outf {
     char path[4400], tmp[4500];
 } outf;
 
-/* Opens path.tmp.<pid> for writing. */
+/* Opens path's temporary (mmt_temp_path) for writing. */
 static int out_open(outf *o, const char *path)
 {
     snprintf(o->path, sizeof o->path, "%s", path);
-    snprintf(o->tmp, sizeof o->tmp, "%s.tmp.%ld", path, (long)getpid());
+    mmt_temp_path(path, (long)getpid(), o->tmp, sizeof o->tmp); /* .mmtrace-tmp.<pid>.NAME */
     o->f = fopen(o->tmp, "w");
     if (!o->f)
         cli_error("%s: cannot write: %s", o->tmp, strerror(errno));
