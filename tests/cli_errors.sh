@@ -135,6 +135,44 @@ if ! cat "$W/unreadable.cfg" >/dev/null 2>&1; then
     expect_error unreadable-config "$P $W/unreadable.cfg: " "*cannot open*Permission denied*" \
         -c "$W/unreadable.cfg" -t good_conv.csv -p "$OUT"
 fi
+# Inputs whose copy in the run directory would be wrong: a pipe (read once by the parser, the
+# copy would be empty), a cfg and a topology with one file name, a name the run itself uses.
+tests=$((tests + 1))
+rm -rf "$W/out" && mkdir "$W/out"
+(cd "$BAD" && cat good_conv.csv | "$GEN" -c good.cfg -t /dev/stdin -p "$OUT") \
+    >"$W/stdout" 2>"$W/stderr"
+status=$?
+[ "$status" -eq 1 ] || fail "stdin-topology: exit status $status, expected 1"
+[ "$(cat "$W/stderr")" = "$P /dev/stdin: not a regular file: mmtrace-gen keeps a copy of its inputs in the run directory and cannot read a pipe or device twice" ] ||
+    fail "stdin-topology: stderr '$(cat "$W/stderr")'"
+[ -s "$W/stdout" ] && fail "stdin-topology: output on stdout"
+check_nothing_written stdin-topology
+mkdir -p "$W/a" "$W/b"
+cp "$BAD/good.cfg" "$W/a/same"
+cp "$BAD/good_conv.csv" "$W/b/same"
+expect_error same-basename "$P $W/b/same: " \
+    "the cfg and the topology have the same file name 'same'*overwrite each other; rename one" \
+    -c "$W/a/same" -t "$W/b/same" -p "$OUT"
+cp "$BAD/good_conv.csv" "$W/b/COMPUTE_REPORT.csv"
+expect_error reserved-basename "$P $W/b/COMPUTE_REPORT.csv: " \
+    "the run directory uses the name 'COMPUTE_REPORT.csv' itself; rename the file" \
+    -c good.cfg -t "$W/b/COMPUTE_REPORT.csv" -p "$OUT"
+cp "$BAD/good_conv.csv" "$W/b/layer3"
+expect_error reserved-layer-name "$P $W/b/layer3: " "the run directory uses the name 'layer3'*" \
+    -c good.cfg -t "$W/b/layer3" -p "$OUT"
+# LLM lowering with a missing -c: the message names the cfg, not the destination.
+expect_error llm-missing-cfg "$P no_such.cfg: " "cannot open: No such file or directory" \
+    --model=gpt2 --seq=128 -c no_such.cfg -p "$OUT"
+# stdout that cannot be written (a full disk): exit 1 with a message, not a silent 0.
+if [ -w /dev/full ]; then
+    tests=$((tests + 1))
+    (cd "$BAD" && "$GEN" -c good.cfg -t good_conv.csv -p "$OUT") >/dev/full 2>"$W/stderr"
+    status=$?
+    [ "$status" -eq 1 ] || fail "stdout-full: exit status $status, expected 1"
+    [ "$(cat "$W/stderr")" = "$P standard output: write error: No space left on device" ] ||
+        fail "stdout-full: stderr '$(cat "$W/stderr")'"
+fi
+
 # The output path is a regular file: the run directory cannot be made.
 tests=$((tests + 1))
 : >"$W/afile"
@@ -157,8 +195,30 @@ expect_usage bad-jobs "$P --jobs:*'0'" -c good.cfg -t good_conv.csv -p "$OUT" -j
 expect_usage bad-jobs-text "$P --jobs:*'two'" -c good.cfg -t good_conv.csv -p "$OUT" -j two
 expect_usage bad-gzip-level "$P --gzip-level:*'10'" \
     -c good.cfg -t good_conv.csv -p "$OUT" --gzip-level 10
-expect_usage unknown-option "*unrecognized option*--bogus*" \
+# An unknown option or a missing argument: one line naming it (with the program's name, not
+# argv[0]), then the --help hint, nothing else.
+usage_lines() { # name line1
+    [ "$(wc -l <"$W/stderr")" -eq 2 ] || fail "$1: expected 2 stderr lines: $(cat "$W/stderr")"
+    [ "$(head -n 1 "$W/stderr")" = "$2" ] || fail "$1: first line '$(head -n 1 "$W/stderr")'"
+    [ "$(sed -n 2p "$W/stderr")" = "Try 'mmtrace-gen --help' for more information." ] ||
+        fail "$1: no --help hint: $(cat "$W/stderr")"
+}
+expect_usage unknown-option "$P unrecognized option '--bogus'" \
     -c good.cfg -t good_conv.csv -p "$OUT" --bogus
+usage_lines unknown-option "$P unrecognized option '--bogus'"
+expect_usage unknown-short-option "$P invalid option -- 'x'" -c good.cfg -t good_conv.csv -x
+usage_lines unknown-short-option "$P invalid option -- 'x'"
+expect_usage missing-argument "$P option requires an argument -- 'p'" -c good.cfg -t good_conv.csv -p
+usage_lines missing-argument "$P option requires an argument -- 'p'"
+expect_usage missing-long-argument "$P option '--path' requires an argument" \
+    -c good.cfg -t good_conv.csv --path
+# An empty path is a usage error (-p '' used to write /<run_name> at the filesystem root).
+expect_usage empty-p "$P --path: the path is empty" -c good.cfg -t good_conv.csv -p ''
+expect_usage empty-path-long "$P --path: the path is empty" -c good.cfg -t good_conv.csv --path=
+expect_usage empty-c "$P --config: the path is empty" -c '' -t good_conv.csv -p "$OUT"
+expect_usage empty-t "$P --topology: the path is empty" -c good.cfg -t '' -p "$OUT"
+expect_usage empty-llm-p "$P --path: the path is empty" --model=gpt2 --seq=128 -p ''
+expect_usage empty-llm-c "$P --config: the path is empty" --model=gpt2 --seq=128 -c '' -p "$OUT"
 expect_usage extra-argument "$P unexpected argument 'extra'" \
     -c good.cfg -t good_conv.csv -p "$OUT" extra
 
@@ -227,7 +287,7 @@ for l in layer0 layer1; do
             fail "good-run: $l/${op}_SRAM_TRACE.csv.gz missing or not gzip"
     done
 done
-leftover=$(find "$OUT" -name '*.tmp*' | head -n 1)
+leftover=$(find "$OUT" -name '*.tmp*' -o -name '.mmtrace-*' | head -n 1)
 [ -z "$leftover" ] || fail "good-run: temporary file left behind: $leftover"
 
 echo "cli_errors: $tests tests, $failures failures"

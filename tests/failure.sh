@@ -52,7 +52,7 @@ small_cfg "$W/s.cfg" Bandwidth 10
 
 # Prints "name cksum-of-decompressed-content" for every trace and report under a run directory.
 digest() {
-    (cd "$1" && find . -name '*.csv.gz' -o -name '*_REPORT.csv') | LC_ALL=C sort |
+    (cd "$1" && find . \( -name '*.csv.gz' -o -name '*_REPORT.csv' \) ! -name '.mmtrace-*') | LC_ALL=C sort |
         while read -r f; do
             case $f in
             *.gz) echo "$f $(gzip -dc "$1/$f" | cksum)" ;;
@@ -90,7 +90,7 @@ expect_error() {
 
 # No trace under a final name unless it is complete (and equal to the reference digest).
 check_finals() { # name rundir refdigest
-    (cd "$2" && find . -name '*_TRACE.csv.gz') | while read -r f; do
+    (cd "$2" && find . -name '*_TRACE.csv.gz' ! -name '.mmtrace-*') | while read -r f; do
         if ! gzip -t "$2/$f" 2>/dev/null; then
             echo "FAIL: $1: incomplete trace under its final name: $f" >&2
             echo x
@@ -118,62 +118,130 @@ digest "$W/ref2/$RUN" >"$W/replay.digest"
 K="$W/k"
 "$GEN" -c "$CLOUD" -t "$W/big.csv" -i gemm -p "$K" -j 2 >/dev/null 2>&1 &
 pid=$!
-wait_for "$K" '*_TRACE.csv.gz.tmp.??????' || fail "kill-gen: no temporary trace appeared"
+wait_for "$K" '.mmtrace-tmp.*_TRACE.csv.gz' || fail "kill-gen: no temporary trace appeared"
 sleep 0.1
 kill -9 $pid 2>/dev/null
 wait $pid
 st=$?
 [ "$st" -eq 137 ] || fail "kill-gen: the run ended (status $st) before SIGKILL; make the layer bigger"
 check_finals kill-gen "$K/$RUN" "$W/gen.digest"
-[ -n "$(find "$K" -name '*_TRACE.csv.gz.tmp.??????')" ] || fail "kill-gen: no temporary left"
+[ -n "$(find "$K" -name '.mmtrace-tmp.*_TRACE.csv.gz')" ] || fail "kill-gen: no temporary left"
+# The killed run marked the directory incomplete; replay and --compare refuse it.
+tests=$((tests + 1))
+[ -f "$K/$RUN/.mmtrace-incomplete" ] || fail "kill-gen: no incomplete marker"
+expect_error kill-gen-replay "mmtrace-replay: $K/$RUN: incomplete: an interrupted mmtrace-gen run left old and new files mixed here (.mmtrace-incomplete); rerun mmtrace-gen" \
+    "$REPLAY" -c "$CLOUD" -t "$W/big.csv" -i gemm -p "$K"
+expect_error kill-gen-compare "mmtrace-replay: $K/$RUN: incomplete: *; rerun mmtrace-gen" \
+    "$REPLAY" -p "$K/$RUN" --compare "$W/ref/$RUN"
+[ -s "$W/stdout" ] && fail "kill-gen-compare: output on stdout"
 # Rerun: succeeds, same traces as an undisturbed run, no temporaries left.
 tests=$((tests + 1))
 "$GEN" -c "$CLOUD" -t "$W/big.csv" -i gemm -p "$K" -j 2 >/dev/null 2>"$W/err" ||
     fail "kill-gen rerun: $(cat "$W/err")"
 [ "$(digest "$K/$RUN")" = "$(cat "$W/gen.digest")" ] || fail "kill-gen rerun: traces differ"
-left=$(find "$K" -name '*.tmp.*' | head -n 1)
+left=$(find "$K" -name '.mmtrace-*' | head -n 1)
 [ -z "$left" ] || fail "kill-gen rerun: stale temporary not removed: $left"
 
 # gen killed while overwriting a complete run: the previous version stays under final names.
 "$GEN" -c "$CLOUD" -t "$W/big.csv" -i gemm -p "$K" -j 2 >/dev/null 2>&1 &
 pid=$!
-wait_for "$K" '*_TRACE.csv.gz.tmp.??????' || fail "kill-gen-over: no temporary trace appeared"
+wait_for "$K" '.mmtrace-tmp.*_TRACE.csv.gz' || fail "kill-gen-over: no temporary trace appeared"
 sleep 0.1
 kill -9 $pid 2>/dev/null
 wait $pid
 check_finals kill-gen-over "$K/$RUN" "$W/gen.digest"
-[ "$(find "$K/$RUN" -name '*_TRACE.csv.gz' | wc -l)" -eq 3 ] ||
+[ "$(find "$K/$RUN" -name '*_TRACE.csv.gz' ! -name '.mmtrace-*' | wc -l)" -eq 3 ] ||
     fail "kill-gen-over: the previous complete traces are gone"
 
 # replay killed mid-write: no report, no DRAM trace, the SRAM traces as before; staged
-# .replay-<pid> names. The rerun gives what an undisturbed replay gives.
+# .mmtrace-tmp.<pid>.* names. The rerun gives what an undisturbed replay gives.
 "$GEN" -c "$CLOUD" -t "$W/big.csv" -i gemm -p "$K" -j 2 >/dev/null 2>&1 ||
     fail "kill-replay: setup gen failed"
 "$REPLAY" -c "$CLOUD" -t "$W/big.csv" -i gemm -p "$K" -j 2 >/dev/null 2>&1 &
 pid=$!
-wait_for "$K" '*.replay-*' || fail "kill-replay: no staged trace appeared"
+wait_for "$K" '.mmtrace-tmp.*_DRAM_TRACE.csv.gz' || fail "kill-replay: no staged trace appeared"
 sleep 0.1
 kill -9 $pid 2>/dev/null
 wait $pid
 st=$?
 [ "$st" -eq 137 ] || fail "kill-replay: the run ended (status $st) before SIGKILL"
 tests=$((tests + 1))
-[ -n "$(find "$K/$RUN" -name '*_REPORT.csv' -o -name '*_DRAM_TRACE.csv.gz')" ] &&
+[ -n "$(find "$K/$RUN" \( -name '*_REPORT.csv' -o -name '*_DRAM_TRACE.csv.gz' \) ! -name '.mmtrace-*')" ] &&
     fail "kill-replay: a report or DRAM trace appeared under a final name"
 [ "$(digest "$K/$RUN")" = "$(cat "$W/gen.digest")" ] || fail "kill-replay: SRAM traces changed"
-[ -n "$(find "$K" -name '*.csv.gz.replay-[0-9]*')" ] || fail "kill-replay: no staged file left"
+[ -n "$(find "$K" -name '.mmtrace-tmp.*.csv.gz')" ] || fail "kill-replay: no staged file left"
 tests=$((tests + 1))
 "$REPLAY" -c "$CLOUD" -t "$W/big.csv" -i gemm -p "$K" -j 2 >/dev/null 2>"$W/err" ||
     fail "kill-replay rerun: $(cat "$W/err")"
 [ "$(digest "$K/$RUN")" = "$(cat "$W/replay.digest")" ] || fail "kill-replay rerun: output differs"
-left=$(find "$K" -name '*.replay-*' -o -name '*.tmp.*' | head -n 1)
+left=$(find "$K" -name '.mmtrace-*' | head -n 1)
 [ -z "$left" ] || fail "kill-replay rerun: stale temporary not removed: $left"
+
+# replay killed between its final renames (the test hook kills it after the 2nd rename):
+# old and new outputs are mixed, and the marker says so. --compare and the fused path refuse
+# the directory; a replay rerun completes it and removes the marker.
+"$GEN" -c "$CLOUD" -t "$W/big.csv" -i gemm -p "$K" -j 2 >/dev/null 2>&1 || fail "kill-renames: gen"
+MMTRACE_TEST_KILL_AFTER=2 "$REPLAY" -c "$CLOUD" -t "$W/big.csv" -i gemm -p "$K" -j 2 \
+    >"$W/stdout" 2>"$W/err"
+st=$?
+tests=$((tests + 1))
+[ "$st" -eq 137 ] || fail "kill-renames: status $st, expected 137 (SIGKILL): $(cat "$W/err")"
+[ -s "$W/stdout" ] && fail "kill-renames: console output of an unfinished run"
+[ "$(cat "$K/$RUN/.mmtrace-incomplete" 2>/dev/null)" = replay ] || fail "kill-renames: no marker"
+[ "$(find "$K/$RUN" -name '*_TRACE.csv.gz' ! -name '.mmtrace-*' -cnewer "$K/$RUN/.mmtrace-incomplete" | wc -l)" -eq 2 ] ||
+    fail "kill-renames: not killed after exactly 2 renames"
+expect_error kill-renames-compare "mmtrace-replay: $K/$RUN: incomplete: an interrupted mmtrace-replay run left old and new files mixed here (.mmtrace-incomplete); rerun mmtrace-replay" \
+    "$REPLAY" -p "$K/$RUN" --compare "$W/ref2/$RUN"
+[ -s "$W/stdout" ] && fail "kill-renames-compare: output on stdout"
+expect_error kill-renames-fused "mmtrace-replay: $K/$RUN: incomplete: *; rerun mmtrace-replay" \
+    "$REPLAY" -c "$CLOUD" -t "$W/big.csv" -i gemm -p "$K" --no-traces
+tests=$((tests + 1))
+"$REPLAY" -c "$CLOUD" -t "$W/big.csv" -i gemm -p "$K" -j 2 >/dev/null 2>"$W/err" ||
+    fail "kill-renames rerun: $(cat "$W/err")"
+[ "$(digest "$K/$RUN")" = "$(cat "$W/replay.digest")" ] || fail "kill-renames rerun: output differs"
+left=$(find "$K" -name '.mmtrace-*' | head -n 1)
+[ -z "$left" ] || fail "kill-renames rerun: temporary or marker left: $left"
+"$REPLAY" -p "$K/$RUN" --compare "$W/ref2/$RUN" >/dev/null 2>"$W/err" ||
+    fail "kill-renames: --compare after the rerun: $(cat "$W/err")"
+
+# ---------------------------------------------------------------- stale temporaries
+# The sweep after taking the lock removes only regular files named .mmtrace-tmp.<pid>.NAME
+# of a dead pid, in the run directory and its layer<N>/ folders: never a user's file that
+# merely looks temporary, nor a live process's, nor anything in other folders.
+S="$W/sweep"
+SR="$S/gemm_8x8_os"
+"$GEN" -c "$W/s.cfg" -t "$W/small.csv" -i gemm -p "$S" >/dev/null 2>&1 || fail "sweep: setup"
+dead=$(sh -c 'echo $$')
+sleep 60 &
+live=$!
+KEEP="notes.tmp.123 thesis.tmp.draft1 layers_notes/a.tmp.12345 layer0/a.tmp.AbC123
+    layer0/b.csv.gz.replay-4242 layers_notes/.mmtrace-tmp.$dead.x layer0/.mmtrace-tmp.$live.y
+    layer0/.mmtrace-tmp.0$dead.z layer0/.mmtrace-tmp.$dead. .mmtrace-tmp.x.y"
+STALE=".mmtrace-tmp.$dead.COMPUTE_REPORT.csv layer0/.mmtrace-tmp.$dead.IFMAP_SRAM_TRACE.csv.gz"
+mkdir "$SR/layers_notes" "$SR/layer0/.mmtrace-tmp.$dead.dir"
+for f in $KEEP; do echo keep >"$SR/$f"; done
+for f in $STALE; do echo stale >"$SR/$f"; done
+for prog in "$GEN" "$REPLAY"; do
+    tests=$((tests + 1))
+    "$prog" -c "$W/s.cfg" -t "$W/small.csv" -i gemm -p "$S" >/dev/null 2>"$W/err" ||
+        fail "sweep $prog: $(cat "$W/err")"
+    for f in $KEEP; do
+        [ "$(cat "$SR/$f" 2>/dev/null)" = keep ] || fail "sweep $prog: deleted the user's $f"
+    done
+    [ -d "$SR/layer0/.mmtrace-tmp.$dead.dir" ] || fail "sweep $prog: removed a directory"
+    for f in $STALE; do
+        [ -e "$SR/$f" ] && fail "sweep $prog: left the dead run's $f"
+        echo stale >"$SR/$f"
+    done
+done
+kill $live 2>/dev/null
+wait $live 2>/dev/null
 
 # ---------------------------------------------------------------- lock
 L="$W/lock"
 "$GEN" -c "$CLOUD" -t "$W/big.csv" -i gemm -p "$L" >/dev/null 2>"$W/err1" &
 pid=$!
-wait_for "$L" '*_TRACE.csv.gz.tmp.??????' || fail "lock: the first run did not start"
+wait_for "$L" '.mmtrace-tmp.*_TRACE.csv.gz' || fail "lock: the first run did not start"
 expect_error lock-gen "mmtrace-gen: $L/$RUN: another mmtrace run is writing this directory*" \
     "$GEN" -c "$CLOUD" -t "$W/big.csv" -i gemm -p "$L"
 expect_error lock-replay "mmtrace-replay: $L/$RUN: another mmtrace run is writing*" \
@@ -233,12 +301,31 @@ expect_error absurd-replay "mmtrace-replay: $W/a: the traces would take at least
 tests=$((tests + 1))
 "$GEN" -c "$W/s.cfg" -t "$W/absurd.csv" -i gemm -p "$W/a" --force >/dev/null 2>"$W/err" &
 pid=$!
-wait_for "$W/a" '*.tmp.??????' || fail "absurd --force: did not start"
+wait_for "$W/a" '.mmtrace-tmp.*' || fail "absurd --force: did not start"
 kill -9 $pid 2>/dev/null
 wait $pid
 grep -q "^mmtrace-gen: warning: $W/a: the traces would take at least .*; going on (--force)$" \
     "$W/err" || fail "absurd --force: no warning: $(cat "$W/err")"
-[ -n "$(find "$W/a" -name '*_TRACE.csv.gz')" ] && fail "absurd --force: a final trace appeared"
+[ -n "$(find "$W/a" -name '*_TRACE.csv.gz' ! -name '.mmtrace-*')" ] && fail "absurd --force: a final trace appeared"
+
+# ---------------------------------------------------------------- inodes
+# A filesystem with too few free inodes for the run's files is refused before anything is
+# written (a tmpfs with 40 inodes; 10 new layers need 45).
+I="$W/ino"
+mkdir "$I"
+if [ -z "${MMT_TEST_NO_MOUNT:-}" ] && mount -t tmpfs -o size=4m,nr_inodes=40 tmpfs "$I" 2>/dev/null; then
+    { echo 'Layer, M, N, K,'; for i in 0 1 2 3 4 5 6 7 8 9; do echo "l$i, 4, 4, 4,"; done; } >"$W/ten.csv"
+    free=$(df -i "$I" | awk 'NR == 2 {print $4}')
+    expect_error inodes "mmtrace-gen: $I: the run needs 45 files and directories, more than the $free free inodes of its filesystem; use --force to try anyway" \
+        "$GEN" -c "$W/s.cfg" -t "$W/ten.csv" -i gemm -p "$I"
+    [ -z "$(ls -A "$I")" ] || fail "inodes: something was written"
+    tests=$((tests + 1))
+    "$GEN" -c "$W/s.cfg" -t "$W/small.csv" -i gemm -p "$I" >/dev/null 2>"$W/err" ||
+        fail "inodes: a run that fits was refused: $(cat "$W/err")"
+    umount "$I"
+else
+    note "inodes: cannot mount a tmpfs; skipped"
+fi
 
 # ---------------------------------------------------------------- unwritable, missing input
 : >"$W/file"
@@ -299,7 +386,7 @@ if [ "$how" != none ]; then
     expect_error full-gen "mmtrace-gen: $F/gemm_8x8_os/layer0/*_SRAM_TRACE.csv.gz: cannot write trace: input/output error: No space left on device" \
         full_run "$GEN" -c "$W/s.cfg" -t "$W/mid.csv" -i gemm -p "$F"
     check_finals full-gen "$F/gemm_8x8_os" /dev/null
-    left=$(find "$F" -name '*.tmp.*' | head -n 1)
+    left=$(find "$F" -name '.mmtrace-tmp.*' | head -n 1)
     [ -z "$left" ] || fail "full-gen: temporary left on the full disk: $left"
     # Replay on a full filesystem: the traces fit, 16 KiB are left for the outputs (tmpfs:
     # a filler file takes the rest; the shim fails after 16 KiB). --force: past the estimate.
@@ -322,7 +409,7 @@ if [ "$how" != none ]; then
     [ "$st" -eq 1 ] || fail "full-replay: exit status $st: $(cat "$W/err")"
     tail -n 1 "$W/err" | grep -q "^mmtrace-replay: $R2/.*: No space left on device$" ||
         fail "full-replay: message: $(cat "$W/err")"
-    [ -n "$(find "$R2" -name '*_REPORT.csv' -o -name '*_DRAM_TRACE.csv.gz' -o -name '*.replay-*')" ] &&
+    [ -n "$(find "$R2" -name '*_REPORT.csv' -o -name '*_DRAM_TRACE.csv.gz' -o -name '.mmtrace-tmp.*')" ] &&
         fail "full-replay: outputs or staged files left"
     if [ "$how" = tmpfs ]; then
         umount "$F"

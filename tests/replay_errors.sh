@@ -57,6 +57,7 @@ for dir in "$BAD"/*/; do
     [ "$got" = "$want" ] || fail "$c: stderr
   got:      $got
   expected: $want"
+    [ -s "$TMP/stdout" ] && fail "$c: output on stdout although the run failed: $(head -n 1 "$TMP/stdout")"
     [ "$(snapshot "$run")" = "$before" ] ||
         fail "$c: the output directory changed (reports, traces or temporary files left)"
 done
@@ -77,11 +78,75 @@ usage 2 -c "$BAD/config.cfg" -t "$BAD/topology.csv" -p "$TMP" -i mnk
 usage 2 -c "$BAD/config.cfg" -t "$BAD/topology.csv" -p "$TMP" extra
 usage 2 --compare "$TMP"
 usage 2 --bogus
+[ "$(cat "$TMP/stderr")" = "mmtrace-replay: unrecognized option '--bogus'
+Try 'mmtrace-replay --help' for more information." ] || fail "--bogus: stderr '$(cat "$TMP/stderr")'"
+# An empty path is a usage error, with a message naming the option.
+usage_msg() { # option-name args...
+    u_opt=$1
+    shift
+    usage 2 "$@"
+    [ "$(head -n 1 "$TMP/stderr")" = "mmtrace-replay: $u_opt: the path is empty" ] ||
+        fail "empty $u_opt: stderr '$(cat "$TMP/stderr")'"
+    [ -s "$TMP/stdout" ] && fail "empty $u_opt: output on stdout"
+}
+usage_msg --path -c "$BAD/config.cfg" -t "$BAD/topology.csv" -p '' --no-traces
+usage_msg --config -c '' -t "$BAD/topology.csv" -p "$TMP"
+usage_msg --topology -c "$BAD/config.cfg" -t '' -p "$TMP"
+usage_msg --compare -p "$TMP" --compare=
+usage_msg --study --study=
+usage_msg --fractions --fractions= "$TMP"
+[ -e /bad_replay ] && fail "an empty path wrote at the filesystem root"
 usage 0 --help
 grep -q -- '--no-traces' "$TMP/stdout" || fail "--help does not list --no-traces"
 usage 0 --version
 grep -q '^mmtrace-replay ' "$TMP/stdout" || fail "--version prints '$(cat "$TMP/stdout")'"
 usage 1 -c "$BAD/config.cfg" -t "$TMP/no-such.csv" -p "$TMP"
+
+# Nothing on stdout when a run fails after every layer has been simulated: the reports cannot
+# be renamed into place (a directory holds the name). Traces and the fused path alike.
+out="$TMP/late"
+"$GEN" -c "$BAD/config.cfg" -t "$BAD/topology.csv" -p "$out" -i gemm >/dev/null 2>&1 ||
+    fail "late: mmtrace-gen failed"
+mkdir -p "$out/bad_replay/BANDWIDTH_REPORT.csv"
+for mode in fused traces; do # fused first: a failed publish of traces leaves the marker
+    flag=""
+    [ $mode = fused ] && flag=--no-traces
+    "$REPLAY" -c "$BAD/config.cfg" -t "$BAD/topology.csv" -p "$out" -i gemm $flag \
+        >"$TMP/stdout" 2>"$TMP/stderr"
+    rc=$?
+    [ "$rc" -eq 1 ] || fail "late $mode: exit status $rc, expected 1"
+    [ "$(wc -l <"$TMP/stderr")" -eq 1 ] || fail "late $mode: stderr: $(cat "$TMP/stderr")"
+    [ -s "$TMP/stdout" ] && fail "late $mode: output on stdout although the run failed: $(head -n 1 "$TMP/stdout")"
+done
+# --compare with a REFDIR that is not a directory: refused before the replay prints anything.
+"$REPLAY" -c "$BAD/config.cfg" -t "$BAD/topology.csv" -p "$TMP/cmp" -i gemm --no-traces \
+    --compare "$TMP/no-such-ref" >"$TMP/stdout" 2>"$TMP/stderr"
+rc=$?
+[ "$rc" -eq 1 ] || fail "compare-bad-ref: exit status $rc"
+[ "$(cat "$TMP/stderr")" = "mmtrace-replay: $TMP/no-such-ref: not a directory" ] ||
+    fail "compare-bad-ref: stderr '$(cat "$TMP/stderr")'"
+[ -s "$TMP/stdout" ] && fail "compare-bad-ref: output on stdout: $(head -n 1 "$TMP/stdout")"
+# stdout that cannot be written: exit 1 and a message.
+if [ -w /dev/full ]; then
+    "$REPLAY" -c "$BAD/config.cfg" -t "$BAD/topology.csv" -p "$TMP/full" -i gemm --no-traces \
+        >/dev/full 2>"$TMP/stderr"
+    rc=$?
+    [ "$rc" -eq 1 ] || fail "stdout-full: exit status $rc, expected 1"
+    [ "$(cat "$TMP/stderr")" = "mmtrace-replay: standard output: write error: No space left on device" ] ||
+        fail "stdout-full: stderr '$(cat "$TMP/stderr")'"
+fi
+# --compare shows what it read from REFDIR escaped: a terminal escape sequence in a report
+# field, or a control character in a trace line, comes out as \xNN text.
+"$REPLAY" -c "$BAD/config.cfg" -t "$BAD/topology.csv" -p "$TMP/esc" -i gemm --no-traces \
+    >/dev/null 2>&1 || fail "esc: replay failed"
+cp -r "$TMP/esc/bad_replay" "$TMP/escref"
+sed '2s/^0,/0\x1b[2J\x1b]0;owned\x07,/' "$TMP/esc/bad_replay/COMPUTE_REPORT.csv" >"$TMP/escref/COMPUTE_REPORT.csv"
+"$REPLAY" -p "$TMP/esc/bad_replay" --compare "$TMP/escref" >"$TMP/stdout" 2>"$TMP/stderr"
+rc=$?
+[ "$rc" -eq 1 ] || fail "esc: exit status $rc, expected 1 (a difference)"
+grep -q "$(printf '\033')" "$TMP/stdout" && fail "esc: a raw escape byte reached stdout"
+grep -qF "'0\x1b[2J\x1b]0;owned\x07' in REFDIR" "$TMP/stdout" ||
+    fail "esc: the field is not shown escaped: $(cat "$TMP/stdout")"
 
 if [ "$cases" -lt 10 ]; then
     echo "FAIL: only $cases bad-trace cases found under $BAD" >&2

@@ -8,7 +8,9 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -90,27 +92,47 @@ int cli_mkdirs(const char *path)
 
 int cli_copy_file(const char *src, const char *dst)
 {
+    return cli_copy_input(src, dst, 0);
+}
+
+int cli_copy_input(const char *src, const char *dst, int verbose)
+{
     FILE *in = fopen(src, "rb");
-    if (!in)
+    if (!in) {
+        if (verbose)
+            cli_error("%s: cannot open: %s", src, strerror(errno));
         return -1;
+    }
     char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", dst, (long)getpid());
-    FILE *out = fopen(tmp, "wb");
+    FILE *out = NULL;
+    if (mmt_temp_path(dst, (long)getpid(), tmp, sizeof tmp) != 0)
+        errno = ENAMETOOLONG;
+    else
+        out = fopen(tmp, "wb");
     if (!out) {
+        int e = errno;
         fclose(in);
+        if (verbose)
+            cli_error("%s: cannot create: %s", dst, strerror(e));
+        errno = e;
         return -1;
     }
     char buf[65536];
     size_t n;
-    int bad = 0;
+    int bad = 0, rbad;
     while ((n = fread(buf, 1, sizeof buf, in)) > 0)
         bad |= fwrite(buf, 1, n, out) != n;
-    bad |= ferror(in);
+    rbad = ferror(in);
+    int e = errno;
     fclose(in);
+    bad |= fflush(out) != 0 || fsync(fileno(out)) != 0;
     bad |= fclose(out) != 0;
-    if (bad || rename(tmp, dst) != 0) {
-        int e = errno;
+    if (rbad || bad || rename(tmp, dst) != 0) {
+        e = rbad ? e : errno;
         unlink(tmp);
+        if (verbose)
+            cli_error("%s: cannot %s: %s", rbad ? src : dst, rbad ? "read" : "write",
+                      strerror(e ? e : EIO));
         errno = e ? e : EIO;
         return -1;
     }
@@ -146,20 +168,21 @@ int cli_lock_dir(const char *dir)
     return 0; /* fd stays open: the lock lasts until exit */
 }
 
-/* Whether name ends in one of our temporary suffixes (cli.h). */
-static int is_stale_name(const char *name)
+/* Whether process pid is gone (or is this one, which has made no temporary yet). */
+static int pid_dead(long pid)
 {
-    const char *t = strstr(name, ".tmp."), *r = strstr(name, ".replay-");
-    const char *s = t ? t + 5 : r ? r + 8 : NULL;
-    if (!s || !*s || (t ? t : r) == name)
-        return 0;
-    size_t n = strlen(s), alnum = strspn(s, "0123456789abcdefghijklmnopqrstuvwxyz"
-                                              "ABCDEFGHIJKLMNOPQRSTUVWXYZ");
-    size_t dig = strspn(s, "0123456789");
-    return dig == n || (t && n == 6 && alnum == 6);
+    if (pid == (long)getpid())
+        return 1;
+    return kill((pid_t)pid, 0) != 0 && errno == ESRCH;
 }
 
-/* Removes our stale temporaries directly in dir; recurses once into layer<i>/. */
+/* Whether name is "layer" followed by digits only: a layer folder of the run. */
+static int is_layer_dir(const char *name)
+{
+    return !strncmp(name, "layer", 5) && name[5] && strspn(name + 5, "0123456789") == strlen(name + 5);
+}
+
+/* Removes our temporaries of dead processes directly in dir; recurses once into layer<N>/. */
 static void clean_dir(const char *dir, int depth)
 {
     DIR *dp = opendir(dir);
@@ -168,13 +191,16 @@ static void clean_dir(const char *dir, int depth)
     struct dirent *e;
     char path[4400];
     while ((e = readdir(dp)) != NULL) {
+        long pid = mmt_temp_pid(e->d_name);
+        if (!pid && !(depth == 0 && is_layer_dir(e->d_name)))
+            continue;
         snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
         struct stat st;
         if (lstat(path, &st) != 0)
             continue;
-        if (S_ISREG(st.st_mode) && is_stale_name(e->d_name))
+        if (pid && S_ISREG(st.st_mode) && pid_dead(pid))
             unlink(path);
-        else if (S_ISDIR(st.st_mode) && depth == 0 && !strncmp(e->d_name, "layer", 5))
+        else if (!pid && S_ISDIR(st.st_mode))
             clean_dir(path, 1);
     }
     closedir(dp);
@@ -183,6 +209,121 @@ static void clean_dir(const char *dir, int depth)
 void cli_clean_stale(const char *dir)
 {
     clean_dir(dir, 0);
+}
+
+int cli_check_path_arg(const char *opt, const char *arg)
+{
+    if (arg && !arg[0]) {
+        cli_error("%s: the path is empty", opt);
+        return -1;
+    }
+    return 0;
+}
+
+void cli_bad_option(char **argv, int c)
+{
+    const char *arg = optind > 0 ? argv[optind - 1] : "";
+    int is_long = !strncmp(arg, "--", 2); /* glibc sets optopt for long options too */
+    if (c == ':' && !is_long)
+        cli_error("option requires an argument -- '%c'", optopt);
+    else if (c == ':')
+        cli_error("option '%s' requires an argument", arg);
+    else if (!is_long && optopt)
+        cli_error("invalid option -- '%c'", optopt);
+    else
+        cli_error("unrecognized option '%s'", arg);
+    fprintf(stderr, "Try '%s --help' for more information.\n", cli_progname);
+}
+
+int cli_flush_stdout(void)
+{
+    if (fflush(stdout) == 0 && !ferror(stdout))
+        return 0;
+    cli_error("standard output: write error: %s", strerror(errno ? errno : EIO));
+    return -1;
+}
+
+int cli_fsync_dir(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    int r = fsync(fd);
+    int e = errno;
+    close(fd);
+    errno = e;
+    return r;
+}
+
+/* The marker file's name and the word each kind of run writes into it. */
+static const char *const marker_name = ".mmtrace-incomplete";
+static const char *const kind_word[3] = {"fused", "replay", "gen"};
+static const char *const kind_prog[3] = {"mmtrace-replay --no-traces", "mmtrace-replay",
+                                         "mmtrace-gen"};
+
+int cli_check_complete(const char *rundir, int kind)
+{
+    char path[4200], word[16] = "";
+    snprintf(path, sizeof path, "%s/%s", rundir, marker_name);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return errno == ENOENT ? 0 : (cli_error("%s: cannot open: %s", path, strerror(errno)), -1);
+    size_t n = fread(word, 1, sizeof word - 1, f);
+    fclose(f);
+    word[n] = '\0';
+    word[strcspn(word, "\n")] = '\0';
+    int had = 2; /* an unknown word: as if mmtrace-gen wrote it */
+    for (int k = 0; k < 3; k++)
+        if (!strcmp(word, kind_word[k]))
+            had = k;
+    if (kind >= 0 && kind >= had)
+        return 0; /* this run rewrites all that the interrupted one was writing */
+    cli_error("%s: incomplete: an interrupted %s run left old and new files mixed here (%s); "
+              "rerun %s",
+              rundir, kind_prog[had], marker_name, kind_prog[had]);
+    return -1;
+}
+
+int cli_mark_incomplete(const char *rundir, int kind)
+{
+    char path[4200], tmp[4300];
+    snprintf(path, sizeof path, "%s/%s", rundir, marker_name);
+    FILE *f = NULL;
+    if (mmt_temp_path(path, (long)getpid(), tmp, sizeof tmp) == 0)
+        f = fopen(tmp, "wb");
+    int bad = !f;
+    if (f) {
+        bad |= fprintf(f, "%s\n", kind_word[kind]) < 0;
+        bad |= fflush(f) != 0 || fsync(fileno(f)) != 0;
+        bad |= fclose(f) != 0;
+    }
+    if (bad || rename(tmp, path) != 0 || cli_fsync_dir(rundir) != 0) {
+        int e = errno;
+        unlink(tmp);
+        cli_error("%s: cannot write: %s", path, strerror(e ? e : EIO));
+        return -1;
+    }
+    return 0;
+}
+
+int cli_mark_complete(const char *rundir)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s", rundir, marker_name);
+    if (cli_fsync_dir(rundir) != 0 || (unlink(path) != 0 && errno != ENOENT) ||
+        cli_fsync_dir(rundir) != 0) {
+        cli_error("%s: cannot remove: %s", path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+void cli_test_kill_point(void)
+{
+    static long count;
+    const char *s = getenv("MMTRACE_TEST_KILL_AFTER");
+    if (s && *s && ++count == atol(s))
+        raise(SIGKILL);
 }
 
 int64_t cli_trace_text_estimate(int64_t rows, int64_t width)
@@ -204,15 +345,16 @@ static void human(char *buf, size_t n, double bytes)
     snprintf(buf, n, u ? "%.1f %s" : "%.0f %s", bytes, unit[u]);
 }
 
-int cli_check_space(const char *dir, uint64_t text, int force)
+/* statvfs of dir or, when it does not exist yet, of its nearest existing ancestor. Returns
+ * -1 when unknown (the writes themselves will then report a full disk). */
+static int statvfs_near(const char *dir, struct statvfs *sv)
 {
-    struct statvfs sv;
     char at[4096];
     snprintf(at, sizeof at, "%s", dir);
-    while (statvfs(at, &sv) != 0) { /* dir may not exist yet: ask its nearest ancestor */
+    while (statvfs(at, sv) != 0) {
         char *slash = strrchr(at, '/');
         if (errno != ENOENT || !at[0] || !strcmp(at, "."))
-            return 0; /* unknown: the writes themselves will report a full disk */
+            return -1;
         if (slash == at)
             slash[1] = '\0';
         else if (slash)
@@ -220,6 +362,14 @@ int cli_check_space(const char *dir, uint64_t text, int force)
         else
             strcpy(at, ".");
     }
+    return 0;
+}
+
+int cli_check_space(const char *dir, uint64_t text, int force)
+{
+    struct statvfs sv;
+    if (statvfs_near(dir, &sv) != 0)
+        return 0;
     double avail = (double)sv.f_bavail * (double)sv.f_frsize;
     double need = (double)text / CLI_BEST_RATIO;
     if (need <= avail)
@@ -232,5 +382,19 @@ int cli_check_space(const char *dir, uint64_t text, int force)
               "%s free%s",
               force ? "warning: " : "", dir, a, b, c,
               force ? "; going on (--force)" : "; use --force to write them anyway");
+    return force ? 0 : -1;
+}
+
+int cli_check_inodes(const char *dir, uint64_t files, int force)
+{
+    struct statvfs sv;
+    if (statvfs_near(dir, &sv) != 0 || sv.f_files == 0) /* 0: no fixed inode table (btrfs) */
+        return 0;
+    if (files <= (uint64_t)sv.f_favail)
+        return 0;
+    cli_error("%s%s: the run needs %" PRIu64 " files and directories, more than the %" PRIu64
+              " free inodes of its filesystem%s",
+              force ? "warning: " : "", dir, files, (uint64_t)sv.f_favail,
+              force ? "; going on (--force)" : "; use --force to try anyway");
     return force ? 0 : -1;
 }

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define MAX_MODELS 64
 #define MAX_SEQS 64
@@ -186,7 +187,8 @@ static int take_opt(req *q, int c)
 static int write_cfg(const char *path, const mmt_config *c)
 {
     char tmp[4300];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    if (mmt_temp_path(path, (long)getpid(), tmp, sizeof tmp) != 0) /* not a user's x.cfg.tmp */
+        return -1;
     FILE *f = fopen(tmp, "w");
     if (!f)
         return -1;
@@ -214,8 +216,7 @@ static int write_hw(const req *q)
     char path[4200];
     if (q->cfgp) {
         snprintf(path, sizeof path, "%s/%s", q->outdir, cli_basename(q->cfgp));
-        if (cli_copy_file(q->cfgp, path) == 0)
-            return 0;
+        return cli_copy_input(q->cfgp, path, 1) == 0 ? 0 : -1; /* names the file at fault */
     } else {
         mmt_config cfg;
         mmt_study_hw(q->hw ? q->hw : "cloud", &cfg);
@@ -268,6 +269,10 @@ int llm_cli_main(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "c:p:h", long_opts, NULL)) != -1)
         if ((r = take_opt(&q, c)) != 0)
             return r;
+    if (cli_check_path_arg("--path", q.outdir) || cli_check_path_arg("--config", q.cfgp)) {
+        fprintf(stderr, "Try 'mmtrace-gen --help' for more information.\n");
+        return EXIT_USAGE;
+    }
     if (optind < argc || !q.outdir || (q.hw && q.cfgp)) {
         cli_error(optind < argc ? "unexpected argument '%s'"
                   : q.outdir    ? "--hw and -c exclude each other%s"
@@ -280,6 +285,13 @@ int llm_cli_main(int argc, char **argv)
         memcpy(q.seqs, def_seqs, sizeof def_seqs);
         q.nseqs = sizeof def_seqs / sizeof def_seqs[0];
     }
+    FILE *cf = q.cfgp ? fopen(q.cfgp, "rb") : NULL; /* a missing -c: its name, nothing made */
+    if (q.cfgp && !cf) {
+        cli_error("%s: cannot open: %s", q.cfgp, strerror(errno));
+        return EXIT_ERR;
+    }
+    if (cf)
+        fclose(cf);
     if (cli_mkdirs(q.outdir) != 0) {
         cli_error("%s: cannot create directory: %s", q.outdir, strerror(errno));
         return EXIT_ERR;

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -130,7 +131,42 @@ static int load(const char *cfgp, const char *topop, int gemm, mmt_config *cfg,
     return 0;
 }
 
-/* Makes OUTDIR/<run_name>/layer<i>/ and copies the inputs beside the reports. */
+/* Refuses inputs whose copies in the run directory would be wrong: a pipe or device (read
+ * once by the parser, its copy would be empty), two inputs with one name (one copy would
+ * overwrite the other), or a name the run itself uses. Before anything is written. */
+static int check_inputs(const char *cfgp, const char *topop)
+{
+    const char *src[2] = {cfgp, topop};
+    for (int i = 0; i < 2; i++) {
+        struct stat st;
+        const char *b = cli_basename(src[i]);
+        if (stat(src[i], &st) == 0 && !S_ISREG(st.st_mode)) {
+            cli_error("%s: not a regular file: mmtrace-gen keeps a copy of its inputs in the run "
+                      "directory and cannot read a pipe or device twice",
+                      src[i]);
+            return -1;
+        }
+        size_t n = strlen(b);
+        if (!strcmp(b, ".mmtrace.lock") || !strncmp(b, ".mmtrace-", 9) || !strcmp(b, ".") ||
+            !strcmp(b, "..") || !n ||
+            (!strncmp(b, "layer", 5) && n > 5 && strspn(b + 5, "0123456789") == n - 5) ||
+            !strcmp(b, "COMPUTE_REPORT.csv") || !strcmp(b, "BANDWIDTH_REPORT.csv") ||
+            !strcmp(b, "DETAILED_ACCESS_REPORT.csv")) {
+            cli_error("%s: the run directory uses the name '%s' itself; rename the file", src[i], b);
+            return -1;
+        }
+    }
+    if (!strcmp(cli_basename(cfgp), cli_basename(topop))) {
+        cli_error("%s: the cfg and the topology have the same file name '%s', and their copies "
+                  "in the run directory would overwrite each other; rename one",
+                  topop, cli_basename(topop));
+        return -1;
+    }
+    return 0;
+}
+
+/* Makes OUTDIR/<run_name>/layer<i>/ and copies the inputs beside the reports. The run
+ * directory is marked incomplete (cli.h) before anything in it changes. */
 static int prepare_dirs(const char *outdir, const mmt_config *cfg, const char *cfgp,
                         const char *topop, size_t nlayers, char **rundir)
 {
@@ -146,6 +182,8 @@ static int prepare_dirs(const char *outdir, const mmt_config *cfg, const char *c
     if (cli_lock_dir(*rundir) != 0)
         return -1;
     cli_clean_stale(*rundir); /* temporaries of a killed run; ours are not made yet */
+    if (cli_mark_incomplete(*rundir, CLI_RUN_GEN) != 0)
+        return -1;
     char path[4400];
     for (size_t i = 0; i < nlayers; i++) {
         snprintf(path, sizeof path, "%s/layer%zu", *rundir, i);
@@ -157,10 +195,8 @@ static int prepare_dirs(const char *outdir, const mmt_config *cfg, const char *c
     const char *src[2] = {cfgp, topop};
     for (int i = 0; i < 2; i++) {
         snprintf(path, sizeof path, "%s/%s", *rundir, cli_basename(src[i]));
-        if (cli_copy_file(src[i], path) != 0) {
-            cli_error("%s: cannot copy to %s: %s", src[i], path, strerror(errno));
+        if (cli_copy_input(src[i], path, 1) != 0)
             return -1;
-        }
     }
     return 0;
 }
@@ -184,7 +220,24 @@ static int check_size(const run *R, const mmt_topology *topo, const char *topop,
             }
         }
     }
-    return cli_check_space(outdir, text, R->force);
+    if (cli_check_space(outdir, text, R->force) != 0)
+        return -1;
+    /* Inodes: per new layer its folder and three traces; the run folder, the two copies, the
+     * lock and the marker. A layer folder that exists already needs none. */
+    char *rd = malloc(strlen(outdir) + strlen(R->cfg->run_name) + 16);
+    if (!rd)
+        return cli_error("out of memory"), -1;
+    sprintf(rd, "%s/%s", outdir, R->cfg->run_name);
+    struct stat st;
+    int exists = stat(rd, &st) == 0;
+    uint64_t files = exists ? 4 : 5;
+    for (size_t i = 0; i < R->nlayers; i++) {
+        char path[4200];
+        snprintf(path, sizeof path, "%s/layer%zu", rd, i);
+        files += exists && stat(path, &st) == 0 ? 0 : 4;
+    }
+    free(rd);
+    return cli_check_inodes(outdir, files, R->force);
 }
 
 /* Shows rows done on stderr until the workers finish (terminal only). */
@@ -206,7 +259,22 @@ static void show_progress(run *R, pthread_t *th, long jobs)
         fputc('\n', stderr);
 }
 
-/* Runs all jobs on `jobs` threads and prints one line per layer. */
+/* Flushes every layer folder and removes the run's incomplete marker. */
+static int finish(const run *R)
+{
+    char path[4200];
+    for (size_t i = 0; i < R->nlayers; i++) {
+        snprintf(path, sizeof path, "%s/layer%zu", R->rundir, i);
+        if (cli_fsync_dir(path) != 0) {
+            cli_error("%s: cannot flush to the disk: %s", path, strerror(errno));
+            return -1;
+        }
+    }
+    return cli_mark_complete(R->rundir);
+}
+
+/* Runs all jobs on `jobs` threads; when all have succeeded and the run is complete on the
+ * disk, prints one line per layer (nothing on stdout otherwise). */
 static int generate(run *R, long jobs)
 {
     pthread_t th[256];
@@ -225,6 +293,8 @@ static int generate(run *R, long jobs)
         cli_print_diag(&R->err, NULL);
         return -1;
     }
+    if (finish(R) != 0)
+        return -1;
     for (size_t i = 0; i < R->nlayers; i++) {
         const mmt_geom *g = &R->geoms[i];
         printf("layer%zu: %s %" PRId64 "x%" PRId64 ", %" PRId64 " folds, %" PRId64
@@ -232,7 +302,7 @@ static int generate(run *R, long jobs)
                i, mmt_dataflow_name(g->df), g->R, g->C, g->folds, g->rows,
                R->bytes[3 * i] + R->bytes[3 * i + 1] + R->bytes[3 * i + 2]);
     }
-    return 0;
+    return cli_flush_stdout();
 }
 
 int main(int argc, char **argv)
@@ -249,7 +319,8 @@ int main(int argc, char **argv)
     cli_progname = "mmtrace-gen";
     if (llm_cli_wanted(argc, argv)) /* --model/--hf-config: the LLM front end (llm_cli.c) */
         return llm_cli_main(argc, argv);
-    while ((c = getopt_long(argc, argv, "c:t:p:i:j:hV", opts, NULL)) != -1) {
+    opterr = 0; /* cli_bad_option prints one line and the hint */
+    while ((c = getopt_long(argc, argv, ":c:t:p:i:j:hV", opts, NULL)) != -1) {
         switch (c) {
         case 'c': cfgp = optarg; break;
         case 't': topop = optarg; break;
@@ -272,10 +343,13 @@ int main(int argc, char **argv)
         case 'f': force = 1; break;
         case 'h': usage(stdout); return EXIT_OK;
         case 'V': printf("mmtrace-gen (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION); return EXIT_OK;
-        default:
-            fprintf(stderr, "Try 'mmtrace-gen --help' for more information.\n");
-            return EXIT_USAGE;
+        default: cli_bad_option(argv, c); return EXIT_USAGE;
         }
+    }
+    if (cli_check_path_arg("--config", cfgp) || cli_check_path_arg("--topology", topop) ||
+        cli_check_path_arg("--path", outdir)) {
+        fprintf(stderr, "Try 'mmtrace-gen --help' for more information.\n");
+        return EXIT_USAGE;
     }
     if (optind < argc || !cfgp || !topop || !outdir) {
         cli_error(optind < argc ? "unexpected argument '%s'" : "-c, -t and -p are required%s",
@@ -289,7 +363,7 @@ int main(int argc, char **argv)
     run R = {.cfg = &cfg, .level = (int)level, .force = force};
     pthread_mutex_init(&R.lock, NULL);
     int rc = EXIT_ERR;
-    if (load(cfgp, topop, gemm, &cfg, &topo, &geoms) == 0) {
+    if (load(cfgp, topop, gemm, &cfg, &topo, &geoms) == 0 && check_inputs(cfgp, topop) == 0) {
         R.geoms = geoms;
         R.nlayers = mmt_topology_count(topo);
         R.bytes = calloc(R.nlayers * 3, sizeof *R.bytes);

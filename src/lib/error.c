@@ -236,17 +236,44 @@ double mmt__true_div(mmt__u128 a, mmt__u128 b)
     return ldexp((double)mant, extra - e);
 }
 
-/* Writes text to a temporary file beside path, then renames it over path. */
+/* Temporary names (README "Limits and failures"): DIR/.mmtrace-tmp.<pid>.BASE. The prefix and
+ * the creating pid let a later run remove exactly the temporaries of dead runs of ours and
+ * nothing a user named. */
+#define TMP_PREFIX ".mmtrace-tmp."
+
+int mmt_temp_path(const char *path, long pid, char *buf, size_t cap)
+{
+    const char *slash = strrchr(path, '/');
+    int dl = slash ? (int)(slash - path + 1) : 0;
+    int n = snprintf(buf, cap, "%.*s" TMP_PREFIX "%ld.%s", dl, path, pid, path + dl);
+    return n < 0 || (size_t)n >= cap || pid <= 0 ? MMT_EINVAL : 0;
+}
+
+long mmt_temp_pid(const char *name)
+{
+    size_t pl = sizeof TMP_PREFIX - 1;
+    if (strncmp(name, TMP_PREFIX, pl) != 0)
+        return 0;
+    const char *s = name + pl;
+    size_t nd = strspn(s, "0123456789");
+    if (nd == 0 || nd > 9 || *s == '0' || s[nd] != '.' || !s[nd + 1])
+        return 0;
+    return strtol(s, NULL, 10);
+}
+
+/* Writes text to a temporary file beside path, flushes it to the disk, then renames it over
+ * path, so a crash leaves the old or the new file under path, never a partial one. */
 int mmt__write_file_atomic(const char *path, const char *text, size_t len, mmt_diag *d)
 {
     char tmp[4096];
-    if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof tmp)
+    if (mmt_temp_path(path, (long)getpid(), tmp, sizeof tmp) != 0)
         return mmt__diag(d, MMT_EINVAL, path, 0, "path too long");
     FILE *f = fopen(tmp, "wb");
     if (!f)
         return mmt__diag(d, MMT_EIO, path, 0, "cannot create: %s", strerror(errno));
     int bad = fwrite(text, 1, len, f) != len;
     bad |= fflush(f) != 0;
+    bad |= fsync(fileno(f)) != 0;
     bad |= fclose(f) != 0;
     if (bad || rename(tmp, path) != 0) {
         int e = errno;

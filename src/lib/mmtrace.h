@@ -192,7 +192,15 @@ int mmt_stream_next_view(mmt_stream *s, const int64_t **row, int64_t *lo, int64_
 /* Formats v as decimal into buf (at least 21 bytes); returns the length. */
 size_t mmt_fmt_i64(char *buf, int64_t v);
 
-/* A gzip trace file written under a temporary name (path.tmp.XXXXXX, mkstemp) and renamed
+/* Temporary file names: DIR/.mmtrace-tmp.<pid>.BASE for the final path DIR/BASE, written by
+ * process pid. Every file mmtrace writes goes under such a name first, is flushed to the disk
+ * (fsync) and renamed into place. mmt_temp_path fills buf (cap bytes); MMT_EINVAL if too long.
+ * mmt_temp_pid returns the pid in a file name (no directory) of that form, or 0 if it is not
+ * one: how a later run tells our dead temporaries from a user's files. */
+int mmt_temp_path(const char *path, long pid, char *buf, size_t cap);
+long mmt_temp_pid(const char *name);
+
+/* A gzip trace file written under a temporary name (mmt_temp_path), flushed and renamed
  * into place by close. When a call returns MMT_EIO, errno holds the system's reason (ENOSPC,
  * EACCES, ...) in the calling thread; close and abort leave it unchanged for the caller. */
 typedef struct mmt_tracew mmt_tracew;

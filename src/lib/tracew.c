@@ -191,7 +191,7 @@ int mmt_tracew_open(const char *path, int level, mmt_tracew **out)
     pthread_cond_init(&w->c, NULL);
     size_t pl = strlen(path);
     w->path = strdup(path);
-    w->tmp = malloc(pl + 16);
+    w->tmp = malloc(pl + 48);
     w->text = malloc(TEXT_CAP);
     w->out = malloc(OUT_CAP);
     w->cap = TEXT_CAP;
@@ -199,15 +199,18 @@ int mmt_tracew_open(const char *path, int level, mmt_tracew **out)
         mmt_tracew_abort(w);
         return MMT_ENOMEM;
     }
-    memcpy(w->tmp, path, pl);
-    memcpy(w->tmp + pl, ".tmp.XXXXXX", 12);
-    w->fd = mkstemp(w->tmp);
+    /* Our pid in the name (mmt_temp_path): only one writer per path and process. */
+    if (mmt_temp_path(path, (long)getpid(), w->tmp, pl + 48) != 0) {
+        w->tmp[0] = '\0';
+        mmt_tracew_abort(w);
+        return MMT_EINVAL;
+    }
+    w->fd = open(w->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
     if (w->fd < 0) {
         w->tmp[0] = '\0';
         mmt_tracew_abort(w);
         return MMT_EIO;
     }
-    fchmod(w->fd, 0644);
     /* windowBits 15 + 16: gzip wrapper; memLevel 8 as gzip uses. */
     if (deflateInit2(&w->z, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
         w->z.state = NULL;
@@ -302,6 +305,8 @@ int mmt_tracew_close(mmt_tracew *w)
     int r = stop_compressor(w);
     if (r == 0)
         r = deflate_text(w, w->text, w->len, Z_FINISH);
+    if (r == 0 && fsync(w->fd) != 0) /* on the disk before the rename makes it final */
+        r = MMT_EIO;
     if (close(w->fd) != 0 && r == 0)
         r = MMT_EIO;
     w->fd = -1;

@@ -94,6 +94,42 @@ static void add_diff(cmp *C, size_t layer, char *what, char *text)
     C->n++;
 }
 
+/* A copy of s (n bytes) fit for one line of a terminal: bytes below 0x20, DEL and bytes
+ * that are not UTF-8 are shown as \xNN (\n, \r, \t, \\ as such), so a file in REFDIR cannot
+ * send escape sequences to the terminal or break the table's lines. NULL when out of memory. */
+static char *esc(const char *s, size_t n)
+{
+    char *o = malloc(4 * n + 1), *p = o;
+    if (!o)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        size_t u = 0; /* length of a valid UTF-8 sequence starting here */
+        if (c >= 0xc2 && c <= 0xf4) {
+            size_t want = c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
+            u = want;
+            for (size_t k = 1; k < want; k++)
+                if (i + k >= n || ((unsigned char)s[i + k] & 0xc0) != 0x80)
+                    u = 0;
+        }
+        if (c >= 0x20 && c < 0x7f && c != '\\') {
+            *p++ = (char)c;
+        } else if (u) {
+            memcpy(p, s + i, u);
+            p += u;
+            i += u - 1;
+        } else {
+            const char *e = c == '\n' ? "\\n" : c == '\r' ? "\\r" : c == '\t' ? "\\t" : c == '\\' ? "\\\\" : NULL;
+            if (e)
+                p += sprintf(p, "%s", e);
+            else
+                p += sprintf(p, "\\x%02x", c);
+        }
+    }
+    *p = '\0';
+    return o;
+}
+
 /* Records a note (not a difference). */
 static void add_note(cmp *C, char *text)
 {
@@ -242,8 +278,16 @@ static void compare_report(cmp *C, const char *name)
             if (field_equal(x->f[j], y->f[j]))
                 continue;
             const char *col = A.r[0].n > j ? A.r[0].f[j] : "?";
-            add_diff(C, layer, fmt("%s: %s", name, i ? col : "header"),
-                     fmt("'%s' here, '%s' in REFDIR", x->f[j], y->f[j]));
+            char *ec = esc(col, strlen(col)), *ex = esc(x->f[j], strlen(x->f[j]));
+            char *ey = esc(y->f[j], strlen(y->f[j]));
+            if (ec && ex && ey)
+                add_diff(C, layer, fmt("%s: %s", name, i ? ec : "header"),
+                         fmt("'%s' here, '%s' in REFDIR", ex, ey));
+            else
+                C->oom = 1;
+            free(ec);
+            free(ex);
+            free(ey);
         }
     }
 out:
@@ -267,7 +311,10 @@ static char *show(int r, const char *s, size_t n)
 {
     if (r <= 0)
         return fmt("%s", r == 0 ? "<end of file>" : "<unreadable>");
-    return fmt("%.*s%s", (int)(n > SHOW_MAX ? SHOW_MAX : n), s, n > SHOW_MAX ? "..." : "");
+    char *e = esc(s, n > SHOW_MAX ? SHOW_MAX : n); /* the line may come from REFDIR */
+    char *r2 = e ? fmt("%s%s", e, n > SHOW_MAX ? "..." : "") : NULL;
+    free(e);
+    return r2;
 }
 
 /* Compares two traces line by line; records the first differing line. */
@@ -390,6 +437,10 @@ int compare_run(const char *ours, const char *ref, const char *run_name, int tra
     char *refdir = ref_rundir(ref, run_name);
     if (!refdir || stat(refdir, &st) != 0 || !S_ISDIR(st.st_mode)) {
         cli_error("%s: not a directory", ref);
+        free(refdir);
+        return EXIT_ERR;
+    }
+    if (cli_check_complete(ours, -1) != 0 || cli_check_complete(refdir, -1) != 0) {
         free(refdir);
         return EXIT_ERR;
     }

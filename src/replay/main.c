@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static void usage(FILE *f)
 {
@@ -78,7 +79,8 @@ static int parse_args(int argc, char **argv, args *a)
         {NULL, 0, NULL, 0}};
     long level = 1;
     int c;
-    while ((c = getopt_long(argc, argv, "c:t:p:i:j:hV", opts, NULL)) != -1) {
+    opterr = 0; /* cli_bad_option prints one line and the hint */
+    while ((c = getopt_long(argc, argv, ":c:t:p:i:j:hV", opts, NULL)) != -1) {
         switch (c) {
         case 'c': a->o.cfg_path = optarg; break;
         case 't': a->o.topo_path = optarg; break;
@@ -105,13 +107,17 @@ static int parse_args(int argc, char **argv, args *a)
         case 'V':
             printf("mmtrace-replay (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
             return EXIT_OK;
-        default: usage(stderr); return EXIT_USAGE;
+        default: cli_bad_option(argv, c); return EXIT_USAGE;
         }
     }
     a->o.level = (int)level;
     const char *bad = NULL;
     if (optind < argc)
         cli_error("unexpected argument '%s'", argv[optind]), bad = "";
+    else if (cli_check_path_arg("--config", a->o.cfg_path) ||
+             cli_check_path_arg("--topology", a->o.topo_path) ||
+             cli_check_path_arg("--path", a->o.outdir) || cli_check_path_arg("--compare", a->compare))
+        bad = "";
     else if (a->o.topo_path && (!a->o.cfg_path || !a->o.outdir))
         bad = "-c, -t and -p are required";
     else if (!a->o.topo_path && !(a->compare && a->o.outdir))
@@ -160,6 +166,11 @@ int main(int argc, char **argv)
         return rc;
     if (!a.o.topo_path)
         return compare_only(&a);
+    struct stat st;
+    if (a.compare && (stat(a.compare, &st) != 0 || !S_ISDIR(st.st_mode))) {
+        cli_error("%s: not a directory", a.compare); /* before the replay prints anything */
+        return EXIT_ERR;
+    }
     char *rundir = NULL;
     rc = replay_run(&a.o, &rundir);
     if (rc == EXIT_OK && a.compare)

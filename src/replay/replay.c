@@ -4,11 +4,16 @@
  * SRAM traces.
  *
  * Nothing appears under a final name until every layer has been read, checked and simulated:
- * each layer's six output traces are written under staged names (<final>.replay-<pid>) and
- * renamed into place only when all layers have succeeded, and the reports are written last. A
- * bad trace, found however late (a short file is only noticed at its end), therefore leaves
- * the output directory as it was. The stall-adjusted SRAM trace replaces the input .csv.gz
- * only after the input has been read to its end.
+ * each layer's six output traces are written under staged names (mmt_temp_path: .mmtrace-tmp.
+ * <pid>.<final>) and renamed into place only when all layers have succeeded, and the reports
+ * are written last. A bad trace, found however late (a short file is only noticed at its end),
+ * therefore leaves the output directory as it was. The stall-adjusted SRAM trace replaces the
+ * input .csv.gz only after the input has been read to its end. While the renames run, the run
+ * directory holds the incomplete marker (cli.h), removed once everything is on the disk.
+ *
+ * Console: SCALE-Sim's console text (header, one block per layer, "Run Complete") is printed
+ * only after the whole run has succeeded and its files are in place, from the per-layer
+ * results the reports need anyway; a failed run prints nothing on stdout.
  *
  * Threads: -j N workers take whole layers. Within a layer, three reader threads (feed.c) parse
  * and check the input traces ahead and three writer threads (sink.c) compress the
@@ -122,10 +127,12 @@ static double mtime_of(const char *path)
 static void out_path(const run *R, size_t li, int k, int staged, char *buf)
 {
     const char *name = k < 3 ? mmt_sram_trace_name[k] : dram_name[k - 3];
-    if (staged)
-        snprintf(buf, PATH_CAP, "%s/layer%zu/%s.gz.replay-%ld", R->rundir, li, name, R->pid);
-    else
-        snprintf(buf, PATH_CAP, "%s/layer%zu/%s.gz", R->rundir, li, name);
+    snprintf(buf, PATH_CAP, "%s/layer%zu/%s.gz", R->rundir, li, name);
+    if (staged) {
+        char final[PATH_CAP];
+        memcpy(final, buf, PATH_CAP);
+        mmt_temp_path(final, R->pid, buf, PATH_CAP); /* fits: rundir is under 4000 bytes */
+    }
 }
 
 /* Path of the input SRAM trace of operand op of layer li. */
@@ -344,7 +351,6 @@ static void print_header(const run *R)
     else
         printf("Working in ESTIMATE BANDWIDTH mode.\n");
     printf("%s\n", bar);
-    fflush(stdout);
 }
 
 /* Prints one layer's console block. */
@@ -361,8 +367,18 @@ static int print_layer(const run *R, size_t li)
         putchar('\n');
     if (R->o->traces)
         printf("Saving traces: Done!\n");
-    fflush(stdout);
     return 0;
+}
+
+/* Prints SCALE-Sim's whole console text, once the run has succeeded. */
+static int print_console(const run *R)
+{
+    print_header(R);
+    for (size_t li = 0; li < R->n; li++)
+        if (print_layer(R, li) != 0)
+            return -1;
+    printf("************ SCALE SIM Run Complete ****************\n");
+    return cli_flush_stdout();
 }
 
 /* Shows rows done on stderr (terminal only). Called with the lock held. */
@@ -375,7 +391,7 @@ static void show_progress(run *R, int tty)
             (long long)R->rows_total, R->rows_total ? 100.0 * done / R->rows_total : 100.0);
 }
 
-/* Waits for each layer in order and prints it; returns 0 if all succeeded. */
+/* Waits for each layer in order; returns 0 if all succeeded. */
 static int collect(run *R)
 {
     int tty = isatty(STDERR_FILENO), bad = 0;
@@ -392,10 +408,10 @@ static int collect(run *R)
         }
         int state = R->jobs[li].state;
         pthread_mutex_unlock(&R->lock);
-        if (tty)
-            fprintf(stderr, "\r\033[K");
-        bad = state != DONE || print_layer(R, li) != 0;
+        bad = state != DONE;
     }
+    if (tty)
+        fprintf(stderr, "\r\033[K");
     if (bad)
         atomic_store(&R->stop, 1);
     return bad ? -1 : 0;
@@ -422,9 +438,26 @@ static void discard_staged(const run *R)
         }
 }
 
-/* Moves the staged traces to their final names, then writes the reports. */
+/* Flushes every layer folder, so the renames into it survive a power loss. */
+static int sync_layers(const run *R)
+{
+    char path[PATH_CAP];
+    for (size_t li = 0; R->o->traces && li < R->n; li++) {
+        snprintf(path, sizeof path, "%s/layer%zu", R->rundir, li);
+        if (cli_fsync_dir(path) != 0) {
+            cli_error("%s: cannot flush to the disk: %s", path, strerror(errno));
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Moves the staged traces to their final names, then writes the reports; the run directory
+ * is marked incomplete from the first rename until all is on the disk. */
 static int publish(run *R)
 {
+    if (cli_mark_incomplete(R->rundir, R->o->traces ? CLI_RUN_REPLAY : CLI_RUN_FUSED) != 0)
+        return -1;
     for (size_t li = 0; R->o->traces && li < R->n; li++)
         for (int k = 0; k < 6; k++) {
             char staged[PATH_CAP], final[PATH_CAP];
@@ -436,7 +469,10 @@ static int publish(run *R)
                 cli_error("%s: cannot rename to %s: %s", staged, final, strerror(errno));
                 return -1;
             }
+            cli_test_kill_point();
         }
+    if (sync_layers(R) != 0)
+        return -1;
     mmt_layer_result *res = malloc((R->n ? R->n : 1) * sizeof *res);
     if (!res) {
         cli_error("out of memory");
@@ -455,7 +491,7 @@ static int publish(run *R)
         cli_print_diag(&d, NULL);
         return -1;
     }
-    return 0;
+    return cli_mark_complete(R->rundir);
 }
 
 /* Starts the workers, prints layers as they finish, and joins. */
@@ -481,7 +517,8 @@ static int execute(run *R)
     return r;
 }
 
-/* Locks the run directory against other runs and removes what a killed run left. A missing
+/* Locks the run directory against other runs, removes what a killed run left, and refuses a
+ * directory an interrupted run left incomplete unless this run rewrites all of it. A missing
  * directory is left to find_traces to report. */
 static int lock_rundir(const run *R)
 {
@@ -491,7 +528,7 @@ static int lock_rundir(const run *R)
     if (cli_lock_dir(R->rundir) != 0)
         return -1;
     cli_clean_stale(R->rundir);
-    return 0;
+    return cli_check_complete(R->rundir, R->o->traces ? CLI_RUN_REPLAY : CLI_RUN_FUSED);
 }
 
 /* Refuses a replay whose traces may not fit on the disk, unless --force (README "Limits"):
@@ -539,13 +576,12 @@ int replay_run(const replay_opts *o, char **rundir)
     }
     if (lock_rundir(&R) != 0 || find_traces(&R) != 0)
         goto out;
-    print_header(&R);
     if (execute(&R) != 0 || publish(&R) != 0) {
         discard_staged(&R);
         goto out;
     }
-    printf("************ SCALE SIM Run Complete ****************\n");
-    fflush(stdout);
+    if (print_console(&R) != 0)
+        goto out;
     rc = EXIT_OK;
     if (rundir) {
         *rundir = R.rundir;

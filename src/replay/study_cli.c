@@ -115,11 +115,11 @@ typedef struct outf {
     char path[4400], tmp[4500];
 } outf;
 
-/* Opens path.tmp.<pid> for writing. */
+/* Opens path's temporary (mmt_temp_path) for writing. */
 static int out_open(outf *o, const char *path)
 {
     snprintf(o->path, sizeof o->path, "%s", path);
-    snprintf(o->tmp, sizeof o->tmp, "%s.tmp.%ld", path, (long)getpid());
+    mmt_temp_path(path, (long)getpid(), o->tmp, sizeof o->tmp); /* .mmtrace-tmp.<pid>.NAME */
     o->f = fopen(o->tmp, "w");
     if (!o->f)
         cli_error("%s: cannot write: %s", o->tmp, strerror(errno));
@@ -933,6 +933,10 @@ int study_cli_main(int argc, char **argv)
             fprintf(stderr, "Try 'mmtrace-replay --help' for more information.\n");
             return EXIT_USAGE;
         }
+    }
+    if (cli_check_path_arg("--study", S.outdir) || cli_check_path_arg("--fractions", manifest)) {
+        fprintf(stderr, "Try 'mmtrace-replay --help' for more information.\n");
+        return EXIT_USAGE;
     }
     if (manifest) {
         if (S.outdir || optind != argc - 1) {
