@@ -22,6 +22,23 @@
 extern "C" {
 #endif
 
+/* ---------------------------------------------------------------- version */
+
+/* The version of this header; configure.ac's AC_INIT must say the same (test_version checks).
+ * mmt_version() gives the library's, which may be newer than the header a program was built
+ * with. */
+#define MMT_VERSION_MAJOR 0
+#define MMT_VERSION_MINOR 1
+#define MMT_VERSION_PATCH 0
+#define MMT_VERSION_STRING "0.1.0"
+#define MMT_VERSION_HEX ((MMT_VERSION_MAJOR << 16) | (MMT_VERSION_MINOR << 8) | MMT_VERSION_PATCH)
+
+/* Returns the library's version, "MAJOR.MINOR.PATCH", in static storage. */
+const char *mmt_version(void);
+
+/* Returns the library's version as MMT_VERSION_HEX encodes it, for numeric comparison. */
+unsigned mmt_version_hex(void);
+
 /* ---------------------------------------------------------------- errors */
 
 /* X-macro list of error codes: name, message. */

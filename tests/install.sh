@@ -1,0 +1,99 @@
+#!/bin/sh
+# install.sh - the package as a user gets it. Installs twice, with `make install DESTDIR=`
+# (a staged install of configure's prefix) and with `make install prefix=` (another prefix),
+# and checks each: the files (library, header, man pages, docs), mmtrace.pc naming the
+# directories of that installation, only mmt_[a-z]* names exported, and an outside program
+# (tests/install/outside.c) built with nothing but `pkg-config mmtrace` whose cycle counts
+# on golden cases must be SCALE-Sim's (COMPUTE_REPORT.py312sum.csv).
+. "$MMT_SRCDIR/tests/testlib.sh"
+: "${MMT_MAKE:=make}" "${MMT_CC:=cc}" "${MMT_CFLAGS:=}" "${MMT_PREFIX:?MMT_PREFIX is not set}"
+command -v pkg-config >/dev/null 2>&1 || { echo "install.sh: pkg-config not found" >&2; exit 1; }
+
+# make install with the arguments given; the sub-make must not join `make check`'s job server.
+install_with() {
+    if ! env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL $MMT_MAKE -C "$MMT_BUILDDIR" install "$@" \
+        >"$TMP/install.log" 2>&1; then
+        cat "$TMP/install.log" >&2
+        echo "FAIL: make install $*" >&2
+        exit 1
+    fi
+}
+
+# check_install ROOT SYSROOT PREFIX: the installation under ROOT (SYSROOT is the DESTDIR, or
+# empty) must be complete, its mmtrace.pc must say PREFIX, and the outside program must work.
+check_install() {
+    root=$1 sysroot=$2 want_prefix=$3 tag=$(basename "$1")
+    # The .pc lies in its own libdir/pkgconfig and its header is in its includedir.
+    pc=$(find "$root" -name mmtrace.pc | head -n 1)
+    [ -n "$pc" ] || { fail "$tag: mmtrace.pc not installed"; return; }
+    libdir=$(pkg-config --variable=libdir "$pc")
+    incdir=$(pkg-config --variable=includedir "$pc")
+    [ "$(pkg-config --variable=prefix "$pc")" = "$want_prefix" ] ||
+        fail "$tag: mmtrace.pc: prefix is not $want_prefix"
+    [ "$pc" = "$sysroot$libdir/pkgconfig/mmtrace.pc" ] ||
+        fail "$tag: mmtrace.pc: libdir $libdir, but installed as $pc"
+    [ -f "$sysroot$incdir/mmtrace.h" ] || fail "$tag: mmtrace.pc: no mmtrace.h in $incdir"
+    grep -q '@' "$pc" && fail "$tag: mmtrace.pc: unsubstituted @...@"
+    grep -qi 'csv' "$pc" && fail "$tag: mmtrace.pc: libcsv is not the library's dependency"
+    [ "$(pkg-config --modversion "$pc")" = "$(sed -n 's/^#define MMT_VERSION_STRING "\(.*\)"$/\1/p' \
+        "$MMT_SRCDIR/src/lib/mmtrace.h")" ] || fail "$tag: mmtrace.pc: version is not mmtrace.h's"
+
+    for f in man/man1/mmtrace-gen.1 man/man1/mmtrace-replay.1 man/man3/mmtrace.3 \
+        doc/mmtrace/README.md doc/mmtrace/LICENSE doc/mmtrace/doc/scalesim-v2.md \
+        doc/mmtrace/doc/study.md doc/mmtrace/doc/README.md; do
+        [ -s "$sysroot$want_prefix/share/$f" ] || fail "$tag: not installed: share/$f"
+    done
+
+    # Exported names: only mmt_ followed by a letter (no mmt__ internals, nothing else). A
+    # --disable-shared build (tools/test-sanitized.sh) installs libmmtrace.a only: it exports
+    # nothing, and programs link it with `pkg-config --static`.
+    so="$sysroot$libdir/libmmtrace.so" static=
+    if [ -f "$so" ]; then
+        nm -D --defined-only "$so" | awk '$2 ~ /^[TDBR]$/ { print $3 }' >"$TMP/exports"
+        bad=$(grep -v '^mmt_[a-z]' "$TMP/exports" | head -n 5)
+        [ -z "$bad" ] || fail "$tag: libmmtrace.so exports non-public names: $bad"
+        grep -qx mmt_version "$TMP/exports" || fail "$tag: libmmtrace.so does not export mmt_version"
+    elif [ -f "$sysroot$libdir/libmmtrace.a" ]; then
+        static=--static
+        echo "install.sh: $tag: static library only; export check skipped"
+    else
+        fail "$tag: neither libmmtrace.so nor libmmtrace.a in $libdir"
+        return
+    fi
+
+    # Build the outside program through pkg-config alone (the sysroot prefixes the DESTDIR).
+    cflags=$(PKG_CONFIG_PATH="$sysroot$libdir/pkgconfig" PKG_CONFIG_SYSROOT_DIR="$sysroot" \
+        pkg-config --cflags mmtrace) &&
+        libs=$(PKG_CONFIG_PATH="$sysroot$libdir/pkgconfig" PKG_CONFIG_SYSROOT_DIR="$sysroot" \
+            pkg-config $static --libs mmtrace) || { fail "$tag: pkg-config mmtrace"; return; }
+    # shellcheck disable=SC2086
+    if ! $MMT_CC $MMT_CFLAGS $cflags -o "$TMP/outside" "$MMT_SRCDIR/tests/install/outside.c" \
+        $libs 2>"$TMP/cc.log"; then
+        cat "$TMP/cc.log" >&2
+        fail "$tag: cannot build tests/install/outside.c against the installed library"
+        return
+    fi
+
+    # A conv case, and a GEMM case with read and write stalls (USER mode).
+    for c in c_conv_8x8_os_calc64 a_gemm_8x8_ws_user1k_bw2; do
+        cases=$((cases + 1))
+        type=conv
+        case $c in *gemm*) type=gemm ;; esac
+        if ! LD_LIBRARY_PATH="$sysroot$libdir" "$TMP/outside" "$GOLDEN/$c/config.cfg" \
+            "$GOLDEN/$c/topology.csv" "$type" >"$TMP/$c.out" 2>"$TMP/$c.err"; then
+            fail "$tag: $c: outside: $(cat "$TMP/$c.err")"
+            continue
+        fi
+        sed 1d "$GOLDEN/$c/COMPUTE_REPORT.py312sum.csv" | cut -d, -f1-3 >"$TMP/$c.want"
+        cmp -s "$TMP/$c.want" "$TMP/$c.out" ||
+            fail "$tag: $c: cycles differ: $(diff "$TMP/$c.want" "$TMP/$c.out" | head -n 4)"
+    done
+}
+
+install_with DESTDIR="$TMP/destdir"
+check_install "$TMP/destdir" "$TMP/destdir" "$MMT_PREFIX"
+install_with prefix="$TMP/prefix"
+check_install "$TMP/prefix" "" "$TMP/prefix"
+
+[ "$failures" = 0 ] || exit 1
+echo "install.sh: both installs complete; pkg-config build and $cases golden runs ok"
