@@ -76,7 +76,8 @@ void llm_cli_usage(FILE *f)
             "      --hf-config=FILE    a HuggingFace config.json; its model_type must be one of:\n"
             "                         ");
     for (size_t i = 0; mmt_llm_family_at(i); i++)
-        fprintf(f, " %s", mmt_llm_family_at(i)->model_type);
+        fprintf(f, "%s %s", i && i % 8 == 0 ? "\n                         " : "",
+                mmt_llm_family_at(i)->model_type);
     fprintf(f,
             "\n"
             "      --seq=LIST          sequence lengths, e.g. 128,256,512 (default 128..4096)\n"
