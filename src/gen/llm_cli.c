@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +23,17 @@
 #define MAX_MODELS 64
 #define MAX_SEQS 64
 
-enum { OPT_MODEL = 1000, OPT_HF, OPT_SEQ, OPT_PHASE, OPT_BATCH, OPT_FFN, OPT_HW, OPT_EXPAND };
+enum {
+    OPT_MODEL = 1000,
+    OPT_HF,
+    OPT_SEQ,
+    OPT_PHASE,
+    OPT_BATCH,
+    OPT_FFN,
+    OPT_HW,
+    OPT_EXPAND,
+    OPT_ATTN
+};
 
 static const struct option long_opts[] = {{"model", required_argument, NULL, OPT_MODEL},
                                           {"hf-config", required_argument, NULL, OPT_HF},
@@ -32,6 +43,7 @@ static const struct option long_opts[] = {{"model", required_argument, NULL, OPT
                                           {"ffn", required_argument, NULL, OPT_FFN},
                                           {"hw", required_argument, NULL, OPT_HW},
                                           {"expand-heads", no_argument, NULL, OPT_EXPAND},
+                                          {"attention", required_argument, NULL, OPT_ATTN},
                                           {"config", required_argument, NULL, 'c'},
                                           {"path", required_argument, NULL, 'p'},
                                           {"help", no_argument, NULL, 'h'},
@@ -47,6 +59,7 @@ typedef struct req {
     long batch;
     int ffn; /* -1: the model's default */
     int expand;
+    mmt_llm_attn attn;
     const char *hw, *cfgp, *outdir;
 } req;
 
@@ -56,15 +69,25 @@ void llm_cli_usage(FILE *f)
             "\n"
             "LLM study (writes topologies and part manifests instead of traces):\n"
             "  mmtrace-gen (--model=NAME[,NAME...] | --hf-config=FILE)... --seq=LIST -p OUTDIR\n"
-            "      --model=LIST        study presets: gpt2, gpt2-medium, gpt2-large, gpt2-xl,\n"
-            "                          opt-350m, opt-1.3b, opt-2.7b, opt-6.7b, opt-13b, opt-30b,\n"
-            "                          opt-66b, llama-7b, llama-13b, or 'all'\n"
-            "      --hf-config=FILE    a HuggingFace config.json (GPT-2, OPT or LLaMA family)\n"
+            "      --model=LIST        presets: the paper's gpt2, gpt2-medium, gpt2-large,\n"
+            "                          gpt2-xl, opt-350m, opt-1.3b, opt-2.7b, opt-6.7b, opt-13b,\n"
+            "                          opt-30b, opt-66b, llama-7b, llama-13b ('all': these 13);\n"
+            "                          today's llama-3.1-8b, mistral-7b, qwen2.5-7b,\n"
+            "                          mixtral-8x7b, bitnet-b1.58-2b\n"
+            "      --hf-config=FILE    a HuggingFace config.json; its model_type must be one of:\n"
+            "                         ");
+    for (size_t i = 0; mmt_llm_family_at(i); i++)
+        fprintf(f, "%s %s", i && i % 8 == 0 ? "\n                         " : "",
+                mmt_llm_family_at(i)->model_type);
+    fprintf(f,
+            "\n"
             "      --seq=LIST          sequence lengths, e.g. 128,256,512 (default 128..4096)\n"
             "      --phase=PHASE       decode (M=1, KV cache of length l; default) or prefill\n"
             "      --batch=N           sequences per batch (default 1)\n"
             "      --ffn=KIND          plain (two matrices) or gated (gate, up, down); default:\n"
-            "                          plain for presets, gated for LLaMA-family configs\n"
+            "                          the model's (plain for the paper's presets)\n"
+            "      --attention=MAP     grouped (default: one GEMM per KV head, M = h/h_kv\n"
+            "                          query rows) or per-head (one GEMM per query head)\n"
             "      --hw=NAME           hardware preset written beside: cloud or edge (default\n"
             "                          cloud); or -c CFG to copy a .cfg\n"
             "      --expand-heads      one row per attention head instead of a counted row\n");
@@ -81,52 +104,82 @@ int llm_cli_wanted(int argc, char **argv)
     return 0;
 }
 
-/* Adds the presets named in a comma list ("all" adds the 13). */
+/* Splits a comma list into a fresh copy whose items are NUL-separated; *n gets the item
+ * count. An empty list or an empty item ("a,,b", "a,") is a usage error. Free the result. */
+static char *split_list(const char *opt, const char *list, size_t *n)
+{
+    char *buf = strdup(list);
+    if (!buf) {
+        cli_error("%s: out of memory", opt);
+        return NULL;
+    }
+    *n = 1;
+    for (char *p = buf;; p++) {
+        char *c = strchr(p, ',');
+        if ((c ? c : p + strlen(p)) == p) {
+            cli_error("%s: empty item in '%s'", opt, list);
+            free(buf);
+            return NULL;
+        }
+        if (!c)
+            break;
+        *c = '\0';
+        p = c;
+        ++*n;
+    }
+    return buf;
+}
+
+/* Adds the presets named in a comma list ("all" adds the paper's 13). */
 static int add_models(req *q, const char *list)
 {
-    char buf[1024];
-    snprintf(buf, sizeof buf, "%s", list);
-    for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-        size_t n = !strcmp(t, "all") ? mmt_llm_preset_count() : 1;
-        for (size_t i = 0; i < n; i++) {
+    size_t n;
+    char *buf = split_list("--model", list, &n), *t = buf;
+    if (!buf)
+        return -1;
+    for (size_t k = 0; k < n; k++, t += strlen(t) + 1) {
+        size_t cnt = !strcmp(t, "all") ? mmt_llm_preset_count() : 1;
+        for (size_t i = 0; i < cnt; i++) {
             if (q->nmodels == MAX_MODELS) {
                 cli_error("--model: at most %d models", MAX_MODELS);
+                free(buf);
                 return -1;
             }
             mmt_llm_model *m = &q->models[q->nmodels];
-            if (n > 1)
+            if (cnt > 1)
                 *m = *mmt_llm_preset_at(i);
             else if (mmt_llm_preset(t, m) != 0) {
                 cli_error("--model: unknown model '%s' (see --help)", t);
+                free(buf);
                 return -1;
             }
             q->nmodels++;
         }
     }
+    free(buf);
     return 0;
 }
 
 /* Parses a comma list of positive integers into out (at most max). */
 static int parse_list(const char *opt, const char *list, int64_t *out, size_t max, size_t *n)
 {
-    char buf[1024];
-    snprintf(buf, sizeof buf, "%s", list);
+    size_t items;
+    char *buf = split_list(opt, list, &items), *t = buf;
+    int r = buf ? 0 : -1;
     *n = 0;
-    for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+    for (size_t k = 0; r == 0 && k < items; k++, t += strlen(t) + 1) {
         long v;
         if (*n == max) {
             cli_error("%s: at most %zu values", opt, max);
-            return -1;
+            r = -1;
+        } else if (cli_parse_long(opt, t, 1, 1L << 40, &v)) {
+            r = -1;
+        } else {
+            out[(*n)++] = v;
         }
-        if (cli_parse_long(opt, t, 1, 1L << 40, &v))
-            return -1;
-        out[(*n)++] = v;
     }
-    if (*n == 0) {
-        cli_error("%s: expected a comma-separated list of integers", opt);
-        return -1;
-    }
-    return 0;
+    free(buf);
+    return r;
 }
 
 /* Handles one option; returns 0, or an exit status. */
@@ -173,6 +226,13 @@ static int take_opt(req *q, int c)
         return 0;
     }
     case OPT_EXPAND: q->expand = 1; return 0;
+    case OPT_ATTN:
+        if (strcmp(optarg, "grouped") && strcmp(optarg, "per-head")) {
+            cli_error("--attention: expected grouped or per-head, got '%s'", optarg);
+            return EXIT_USAGE;
+        }
+        q->attn = strcmp(optarg, "grouped") ? MMT_LLM_ATTN_PER_HEAD : MMT_LLM_ATTN_GROUPED;
+        return 0;
     case 'c': q->cfgp = optarg; return 0;
     case 'p': q->outdir = optarg; return 0;
     case 'h':
@@ -183,15 +243,34 @@ static int take_opt(req *q, int c)
     }
 }
 
+/* printf into a fresh string (never cut); NULL when out of memory. */
+static char *xfmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *xfmt(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    char *s = n < 0 ? NULL : malloc((size_t)n + 1);
+    if (s) {
+        va_start(ap, fmt);
+        vsnprintf(s, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+    }
+    return s;
+}
+
 /* Formats a configuration as a SCALE-Sim .cfg (the layout of topologies/hw/<name>.cfg). */
 static int write_cfg(const char *path, const mmt_config *c)
 {
-    char tmp[4300];
-    if (mmt_temp_path(path, (long)getpid(), tmp, sizeof tmp) != 0) /* not a user's x.cfg.tmp */
+    size_t cap = strlen(path) + 64;
+    char *tmp = malloc(cap);
+    /* .mmtrace-tmp.<pid>.NAME: never a user's x.cfg.tmp */
+    FILE *f = tmp && mmt_temp_path(path, (long)getpid(), tmp, cap) == 0 ? fopen(tmp, "w") : NULL;
+    if (!f) {
+        free(tmp);
         return -1;
-    FILE *f = fopen(tmp, "w");
-    if (!f)
-        return -1;
+    }
     fprintf(
         f,
         "[general]\nrun_name = %s\n\n[architecture_presets]\n"
@@ -203,59 +282,119 @@ static int write_cfg(const char *path, const mmt_config *c)
         c->run_name, c->array_h, c->array_w, c->ifmap_kb, c->filter_kb, c->ofmap_kb,
         c->ifmap_offset, c->filter_offset, c->ofmap_offset, c->bandwidth,
         mmt_dataflow_name(c->dataflow), c->user_bw ? "USER" : "CALC");
+    int r = 0;
     if (fclose(f) != 0 || rename(tmp, path) != 0) {
+        int e = errno;
         remove(tmp);
-        return -1;
+        errno = e;
+        r = -1;
     }
-    return 0;
+    free(tmp);
+    return r;
 }
 
 /* Writes the hardware .cfg into OUTDIR (preset, or a copy of -c). */
 static int write_hw(const req *q)
 {
-    char path[4200];
+    char *path;
+    int r = -1;
     if (q->cfgp) {
-        snprintf(path, sizeof path, "%s/%s", q->outdir, cli_basename(q->cfgp));
-        return cli_copy_input(q->cfgp, path, 1) == 0 ? 0 : -1; /* names the file at fault */
-    } else {
-        mmt_config cfg;
-        mmt_study_hw(q->hw ? q->hw : "cloud", &cfg);
-        snprintf(path, sizeof path, "%s/%s.cfg", q->outdir, cfg.run_name);
-        if (write_cfg(path, &cfg) == 0)
-            return 0;
+        if (!(path = xfmt("%s/%s", q->outdir, cli_basename(q->cfgp)))) {
+            cli_error("out of memory");
+            return -1;
+        }
+        r = cli_copy_input(q->cfgp, path, 1) == 0 ? 0 : -1; /* names the file at fault */
+        free(path);
+        return r;
     }
-    cli_error("%s: cannot write: %s", path, strerror(errno));
-    return -1;
+    mmt_config cfg;
+    mmt_study_hw(q->hw ? q->hw : "cloud", &cfg);
+    if ((path = xfmt("%s/%s.cfg", q->outdir, cfg.run_name)))
+        r = write_cfg(path, &cfg);
+    if (r != 0)
+        cli_error("%s: cannot write: %s", path ? path : q->outdir, strerror(errno));
+    free(path);
+    return r;
 }
 
-/* Lowers one model at one length and writes its topology and manifest. */
-static int write_one(const req *q, const mmt_llm_model *m, int64_t seq)
-{
-    mmt_llm_opts o = {q->phase, seq, q->batch, q->ffn < 0 ? m->ffn : (mmt_llm_ffn)q->ffn,
-                      q->expand};
+/* One model at one length, lowered before anything is written. */
+typedef struct job {
     mmt_llm_block *b;
+    char *base; /* OUTDIR/<model>_<phase>_l<seq>[...] */
+} job;
+
+/* Lowers one model at one length into j (nothing written). */
+static int lower_one(const req *q, const mmt_llm_model *m, int64_t seq, job *j)
+{
+    mmt_llm_opts o = {.phase = q->phase,
+                      .seq = seq,
+                      .batch = q->batch,
+                      .ffn = q->ffn < 0 ? m->ffn : (mmt_llm_ffn)q->ffn,
+                      .expand_heads = q->expand,
+                      .attention = q->attn};
     mmt_diag d = {0};
-    if (mmt_llm_lower(m, &o, &b, &d, cli_warn, NULL) != 0) {
+    if (mmt_llm_lower(m, &o, &j->b, &d, cli_warn, NULL) != 0) {
         cli_print_diag(&d, NULL);
         return -1;
     }
-    char base[4096], topo[4200], man[4200], bsuf[32] = "";
+    char bsuf[32] = "";
     if (q->batch > 1)
         snprintf(bsuf, sizeof bsuf, "_b%ld", q->batch);
-    snprintf(base, sizeof base, "%s/%s_%s_l%" PRId64 "%s%s%s", q->outdir, m->name,
-             q->phase == MMT_LLM_PREFILL ? "prefill" : "decode", seq, bsuf,
-             o.ffn == MMT_LLM_FFN_GATED ? "_gated" : "", q->expand ? "_heads" : "");
-    snprintf(topo, sizeof topo, "%s.csv", base);
-    snprintf(man, sizeof man, "%s.parts.csv", base);
-    int r = mmt_llm_write_topology(topo, b, &d);
+    j->base = xfmt("%s/%s_%s_l%" PRId64 "%s%s%s%s", q->outdir, m->name,
+                   q->phase == MMT_LLM_PREFILL ? "prefill" : "decode", seq, bsuf,
+                   o.ffn == MMT_LLM_FFN_GATED ? "_gated" : "", q->expand ? "_heads" : "",
+                   q->attn == MMT_LLM_ATTN_PER_HEAD ? "_perhead" : "");
+    if (!j->base) {
+        cli_error("out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+/* Writes one lowered block's topology and manifest. */
+static int write_one(const job *j)
+{
+    mmt_diag d = {0};
+    char *topo = xfmt("%s.csv", j->base), *man = xfmt("%s.parts.csv", j->base);
+    int r = topo && man ? 0 : -1;
+    if (r)
+        cli_error("out of memory");
+    else if ((r = mmt_llm_write_topology(topo, j->b, &d)) == 0)
+        r = mmt_llm_write_manifest(man, j->b, &d);
     if (r == 0)
-        r = mmt_llm_write_manifest(man, b, &d);
-    if (r == 0)
-        printf("%s: %zu layers (%s)\n", topo, b->n, cli_basename(man));
-    else
+        printf("%s: %zu layers (%s)\n", topo, j->b->n, cli_basename(man));
+    else if (topo && man)
         cli_print_diag(&d, NULL);
-    mmt_llm_block_free(b);
+    free(topo);
+    free(man);
     return r ? -1 : 0;
+}
+
+/* Lowers every model at every length and checks the names apart; nothing is written. */
+static int plan(const req *q, job *jobs)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < q->nmodels; i++)
+        for (size_t k = 0; k < q->nseqs; k++, n++) {
+            if (lower_one(q, &q->models[i], q->seqs[k], &jobs[n]) != 0)
+                return -1;
+            for (size_t e = 0; e < n; e++)
+                if (!strcmp(jobs[e].base, jobs[n].base)) {
+                    cli_error("%s.csv: two requests write this file (the same model or name "
+                              "twice); nothing written",
+                              jobs[n].base);
+                    return -1;
+                }
+        }
+    if (q->cfgp) { /* a bad -c is found now, not after the topologies are written */
+        mmt_config cfg;
+        mmt_diag d = {0};
+        if (mmt_config_read(q->cfgp, &cfg, &d, NULL, NULL) != 0) {
+            cli_print_diag(&d, NULL);
+            return -1;
+        }
+    }
+    return 0;
 }
 
 int llm_cli_main(int argc, char **argv)
@@ -292,15 +431,26 @@ int llm_cli_main(int argc, char **argv)
     }
     if (cf)
         fclose(cf);
-    if (cli_mkdirs(q.outdir) != 0) {
-        cli_error("%s: cannot create directory: %s", q.outdir, strerror(errno));
+    size_t njobs = q.nmodels * q.nseqs;
+    job *jobs = calloc(njobs ? njobs : 1, sizeof *jobs);
+    if (!jobs) {
+        cli_error("out of memory");
         return EXIT_ERR;
     }
-    if (write_hw(&q) != 0)
-        return EXIT_ERR;
-    for (size_t i = 0; i < q.nmodels; i++)
-        for (size_t j = 0; j < q.nseqs; j++)
-            if (write_one(&q, &q.models[i], q.seqs[j]) != 0)
-                return EXIT_ERR;
-    return EXIT_OK;
+    r = plan(&q, jobs) != 0 ? EXIT_ERR : EXIT_OK;
+    if (r == EXIT_OK && cli_mkdirs(q.outdir) != 0) {
+        cli_error("%s: cannot create directory: %s", q.outdir, strerror(errno));
+        r = EXIT_ERR;
+    }
+    if (r == EXIT_OK && write_hw(&q) != 0)
+        r = EXIT_ERR;
+    for (size_t i = 0; r == EXIT_OK && i < njobs; i++)
+        if (write_one(&jobs[i]) != 0)
+            r = EXIT_ERR;
+    for (size_t i = 0; i < njobs; i++) {
+        mmt_llm_block_free(jobs[i].b);
+        free(jobs[i].base);
+    }
+    free(jobs);
+    return r;
 }

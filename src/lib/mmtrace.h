@@ -386,10 +386,17 @@ int mmt_gen_trace(const mmt_geom *g, mmt_operand op, const char *dir, int level,
 /* ---------------------------------------------------------------- LLM lowering */
 
 /* One decoder block of a transformer lowered to GEMM layers (study.md). Presets and
- * HuggingFace config.json files (GPT-2, OPT and LLaMA families) describe the model. */
+ * HuggingFace config.json files describe the model; a config's model_type picks its family
+ * from one table in llm.c (mmt_llm_family_at), which says which fields it reads and which
+ * GEMMs its block runs. Unknown families are refused, never guessed. */
 
 typedef enum { MMT_LLM_DECODE = 0, MMT_LLM_PREFILL = 1 } mmt_llm_phase;
 typedef enum { MMT_LLM_FFN_PLAIN = 0, MMT_LLM_FFN_GATED = 1 } mmt_llm_ffn;
+/* How attention heads become GEMMs. Grouped (the default): the g = h/h_kv query heads that
+ * share one KV head run as one GEMM with M = g x (query rows), counted h_kv times per
+ * sequence. Per-head: one GEMM per query head, M = query rows, counted h times. With h_kv = h
+ * (every paper preset) both give the same rows. */
+typedef enum { MMT_LLM_ATTN_GROUPED = 0, MMT_LLM_ATTN_PER_HEAD = 1 } mmt_llm_attn;
 /* Which part of the block a layer belongs to: weight-to-activation projections become
  * MatMul-free under 1-bit weights; activation-to-activation attention heads stay MatMul. */
 typedef enum { MMT_PART_MMFREE = 0, MMT_PART_MATMUL = 1 } mmt_llm_part;
@@ -397,7 +404,7 @@ typedef enum { MMT_PART_MMFREE = 0, MMT_PART_MATMUL = 1 } mmt_llm_part;
 /* A model's block dimensions. head_dim need not be d/heads (LLaMA's optional head_dim). */
 typedef struct mmt_llm_model {
     char name[128];
-    char family[16];    /* "gpt2", "opt" or "llama" */
+    char family[16];    /* the config's model_type (a family of mmt_llm_family_at) */
     int64_t d;          /* hidden size */
     int64_t heads;      /* query heads */
     int64_t kv_heads;   /* key/value heads (GQA); == heads without GQA */
@@ -406,6 +413,17 @@ typedef struct mmt_llm_model {
     int64_t layers;     /* decoder blocks */
     int64_t max_ctx;    /* trained context length, tokens */
     mmt_llm_ffn ffn;    /* default FFN: plain for the study presets, gated for LLaMA configs */
+    /* Set by the family table (all zero for the paper's 13 presets: separate Q, K, V, dense
+     * FFN, no window). */
+    int qkv_fused;           /* 1: Q, K, V are one GEMM of width (h + 2 h_kv) dh */
+    int gate_up_fused;       /* 1: a gated FFN's gate and up are one GEMM of width 2 ff */
+    int64_t experts;         /* E routed experts; 0: dense FFN */
+    int64_t experts_per_tok; /* k experts per token */
+    int64_t expert_ff;       /* FFN size of one routed expert */
+    int64_t shared_ff;       /* FFN size of the shared expert(s); 0: none */
+    int shared_expert_gate;  /* 1: a d -> 1 gate scales the shared expert (Qwen2-MoE) */
+    int64_t window;          /* sliding-window span in tokens; 0: none */
+    int64_t window_layers;   /* how many of the layers attend through the window */
 } mmt_llm_model;
 
 /* How one block is lowered. */
@@ -415,6 +433,7 @@ typedef struct mmt_llm_opts {
     int64_t batch;    /* b >= 1 sequences */
     mmt_llm_ffn ffn;
     int expand_heads; /* 1: one row per head instead of one row counted h times */
+    mmt_llm_attn attention; /* zero: grouped */
 } mmt_llm_opts;
 
 /* One GEMM row: SCALE-Sim's M, N, K (ifmap M x K times filter K x N), counted `count` times
@@ -424,6 +443,10 @@ typedef struct mmt_llm_layer {
     mmt_llm_part part;
     int64_t count;
     int64_t M, N, K;
+    /* How many of the model's decoder layers contain this row; 0: every layer (uniform
+     * blocks). Set on every row of a block whose layers differ (Gemma-2's windowed and global
+     * layers at l > window): then weight a row by count x layers. */
+    int64_t layers;
 } mmt_llm_layer;
 
 /* A lowered block; the caller owns it (mmt_llm_block_free). */
@@ -432,13 +455,30 @@ typedef struct mmt_llm_block {
     size_t n;
 } mmt_llm_block;
 
-/* The built-in presets (study.md's 13 models, in its order). */
+/* The built-in presets: study.md's 13 models in its order (mmt_llm_preset_count, what the
+ * study's "all" means), then today's models (mmt_llm_preset_count_all counts both);
+ * mmt_llm_preset_at(i) is NULL past the end of all of them. */
 size_t mmt_llm_preset_count(void);
+size_t mmt_llm_preset_count_all(void);
 const mmt_llm_model *mmt_llm_preset_at(size_t i);
 /* Copies the preset called name into *m; MMT_EINVAL if there is none. */
 int mmt_llm_preset(const char *name, mmt_llm_model *m);
 
-/* Reads a HuggingFace config.json (needs jansson). Diagnostics are "FILE: message". */
+/* The family table: the model_type names mmt_llm_config_parse accepts, with a one-line
+ * description of the fields read and the GEMMs of one block. NULL past the end. */
+typedef struct mmt_llm_family_info {
+    const char *model_type;
+    const char *fields; /* the config.json fields read */
+    const char *gemms;  /* the GEMMs of one decoder block */
+} mmt_llm_family_info;
+const mmt_llm_family_info *mmt_llm_family_at(size_t i);
+
+/* Weight of a row in whole-model sums: count x layers, or count when layers is 0. */
+int64_t mmt_llm_row_weight(const mmt_llm_layer *l);
+
+/* Reads a HuggingFace config.json (needs jansson). Diagnostics are "FILE: message". The
+ * family comes from model_type only; an unknown or missing one is MMT_EPARSE with the list of
+ * known ones, and MLA (deepseek_v2, deepseek_v3) is MMT_EINVAL. */
 int mmt_llm_config_read(const char *path, mmt_llm_model *m, mmt_diag *diag);
 int mmt_llm_config_parse(const char *name, const char *text, size_t len, mmt_llm_model *m,
                          mmt_diag *diag);
@@ -448,7 +488,8 @@ int mmt_llm_config_parse(const char *name, const char *text, size_t len, mmt_llm
 #define MMT_LLM_MAX_EXPAND_HEADS 65536
 
 /* Lowers one decoder block. A sequence longer than m->max_ctx is a warning, not an error.
- * Batch: projections get M*b; attention heads keep their per-sequence shape and count h*b.
+ * Batch: projections get M*b; attention rows keep their per-sequence shape and count
+ * h_kv*b (grouped) or h*b (per-head). README "LLM lowering" gives every row.
  * MMT_ERANGE if expand_heads is set and m->heads exceeds MMT_LLM_MAX_EXPAND_HEADS. */
 int mmt_llm_lower(const mmt_llm_model *m, const mmt_llm_opts *o, mmt_llm_block **out,
                   mmt_diag *diag, mmt_warn_fn warn, void *ud);
@@ -461,7 +502,8 @@ const char *mmt_llm_part_name(mmt_llm_part p);
 void mmt_llm_layer_to_mmt(const mmt_llm_layer *l, mmt_layer *out);
 
 /* Writes the SCALE-Sim GEMM topology CSV ("Layer, M, N, K," then "name, M, N, K,") and the
- * manifest ("layer,name,part,count,M,N,K": layer = 0-based SCALE-Sim layer id), atomically. */
+ * manifest ("layer,name,part,count,M,N,K": layer = 0-based SCALE-Sim layer id, plus a column
+ * "layers" when the block's rows have mmt_llm_layer.layers set), atomically. */
 int mmt_llm_write_topology(const char *path, const mmt_llm_block *b, mmt_diag *diag);
 int mmt_llm_write_manifest(const char *path, const mmt_llm_block *b, mmt_diag *diag);
 /* Reads a manifest back (rows in layer order, 0..n-1). */

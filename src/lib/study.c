@@ -69,9 +69,10 @@ int mmt_study_fractions_compute(const mmt_llm_block *b, const mmt_layer_result *
             if (mmt__add(sram, r->sram_count[op], &sram) ||
                 mmt__add(dram, r->dram_count[op], &dram))
                 return MMT_EOVERFLOW;
-        if (acc_add(&out->cycles[p], l->count, r->total_cycles) ||
-            acc_add(&out->stalls[p], l->count, r->stall_cycles) ||
-            acc_add(&out->sram[p], l->count, sram) || acc_add(&out->dram[p], l->count, dram))
+        const int64_t w = mmt_llm_row_weight(l); /* count, x layers in mixed blocks */
+        if (acc_add(&out->cycles[p], w, r->total_cycles) ||
+            acc_add(&out->stalls[p], w, r->stall_cycles) || acc_add(&out->sram[p], w, sram) ||
+            acc_add(&out->dram[p], w, dram))
             return MMT_EOVERFLOW;
     }
     out->f_compute = share(out->cycles);

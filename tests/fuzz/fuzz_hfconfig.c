@@ -29,9 +29,14 @@ static void check_block(const mmt_llm_model *m, const mmt_llm_opts *o, const mmt
                       .ofmap_kb = 1,
                       .filter_offset = 10000000,
                       .ofmap_offset = 20000000};
-    size_t want =
-        4 + (o->ffn == MMT_LLM_FFN_GATED ? 3 : 2) + (o->expand_heads ? 2 * (size_t)m->heads : 2);
-    if (b->n != want)
+    /* Attention: two rows per unit (one unit, or one per KV head / query head expanded),
+     * twice with windowed and global layers; projections: 3 (QKV, O, FFN) to 15 (MoE). */
+    size_t att = 0, units = 1;
+    if (o->expand_heads)
+        units = (size_t)(o->attention == MMT_LLM_ATTN_PER_HEAD ? m->heads : m->kv_heads);
+    for (size_t i = 0; i < b->n; i++)
+        att += b->layers[i].part == MMT_PART_MATMUL;
+    if ((att != 2 * units && att != 4 * units) || b->n - att < 3 || b->n - att > 15)
         __builtin_trap();
     for (size_t i = 0; i < b->n; i++) {
         const mmt_llm_layer *l = &b->layers[i];

@@ -1,0 +1,86 @@
+#!/bin/sh
+# llm_cli.sh - mmtrace-gen's LLM lowering from the command line (issue 11, issue 8 item 7):
+#  * every input is checked before anything is written: a bad config after good ones, two
+#    requests for one file, a bad -c leave no output directory and nothing on stdout;
+#  * long option lists are read whole (no fixed-size buffer cuts --seq), empty items refused;
+#  * the family table's refusals reach the user as one line, exit 1;
+#  * grouped attention is the default, --attention=per-head the old mapping;
+#  * a model with windowed and global layers writes the manifest's layers column.
+# Needs MMT_SRCDIR and MMT_BUILDDIR (set by `make check`).
+set -u
+
+: "${MMT_SRCDIR:?MMT_SRCDIR is not set (run through make check)}"
+: "${MMT_BUILDDIR:?MMT_BUILDDIR is not set (run through make check)}"
+GEN="$MMT_BUILDDIR/mmtrace-gen"
+LLM="$MMT_SRCDIR/tests/llm"
+[ -x "$GEN" ] || { echo "llm_cli: mmtrace-gen not built" >&2; exit 1; }
+
+W=$(mktemp -d "${TMPDIR:-/tmp}/mmt-llmcli.XXXXXX") || exit 1
+trap 'rm -rf "$W"' EXIT HUP INT TERM
+failures=0
+fail() {
+    echo "FAIL: $*" >&2
+    failures=$((failures + 1))
+}
+
+# expect STATUS OUTDIR NEEDLE ARGS...: runs gen, wants that exit status, nothing on stdout,
+# one stderr line containing NEEDLE, and no OUTDIR afterwards.
+expect() {
+    want=$1 out=$2 needle=$3
+    shift 3
+    "$GEN" "$@" -p "$out" >"$W/stdout" 2>"$W/stderr"
+    got=$?
+    [ "$got" = "$want" ] || fail "$*: exit $got, want $want"
+    [ -s "$W/stdout" ] && fail "$*: wrote to stdout: $(head -1 "$W/stdout")"
+    grep -qF -- "$needle" "$W/stderr" || fail "$*: stderr lacks '$needle': $(cat "$W/stderr")"
+    [ "$(wc -l <"$W/stderr")" -le 2 ] || fail "$*: more than one message: $(cat "$W/stderr")"
+    [ -e "$out" ] && fail "$*: $out was created"
+}
+
+# 1. Nothing written when a later input is bad (the first models were written before).
+expect 1 "$W/o1" "bert.json: unknown model_type \"bert\"" \
+    --model=gpt2 --hf-config="$LLM/llama31.json" --hf-config="$LLM/bert.json" --seq=128
+expect 1 "$W/o2" "multi-head latent attention" --hf-config="$LLM/deepseek_v2.json"
+expect 1 "$W/o3" "two requests write this file" --model=gpt2,gpt2 --seq=128
+expect 1 "$W/o4" "cannot open" --model=gpt2 --seq=128 -c "$W/no-such.cfg"
+expect 1 "$W/o5" "bad_heads.json: hidden size 1000 is not divisible by 12 heads" \
+    --model=gpt2 --seq=128 --hf-config="$LLM/bad_heads.json"
+expect 2 "$W/o6" "--seq: empty item" --model=gpt2 --seq=128,,256
+expect 2 "$W/o7" "--seq: empty item" --model=gpt2 --seq=128,
+expect 2 "$W/o8" "--model: empty item" --model=gpt2, --seq=128
+expect 2 "$W/o9" "--attention: expected grouped or per-head" --model=gpt2 --attention=flat
+
+# 2. A --seq list longer than 1023 characters is read whole: 60 lengths, zero-padded to 19
+#    characters each (1199 characters), give 60 topologies.
+seqs=$(i=1; while [ $i -le 60 ]; do printf '%019d,' $((i * 16)); i=$((i + 1)); done)
+seqs=${seqs%,}
+[ ${#seqs} -gt 1023 ] || fail "the --seq list is only ${#seqs} characters"
+"$GEN" --model=gpt2 --seq="$seqs" -p "$W/long" >/dev/null 2>"$W/stderr" ||
+    fail "long --seq: $(cat "$W/stderr")"
+n=$(ls "$W/long" | grep -c '^gpt2_decode_l[0-9]*\.csv$')
+[ "$n" = 60 ] || fail "long --seq: $n topologies, want 60"
+[ -f "$W/long/gpt2_decode_l960.csv" ] || fail "long --seq: the last length (960) is missing"
+
+# 3. Grouped attention by default (Llama-3.1-8B: 8 KV heads of 4 query heads), per-head on
+#    request; MHA presets give the same rows either way.
+"$GEN" --model=llama-3.1-8b --seq=2048 -p "$W/g" >/dev/null || fail "llama-3.1-8b grouped"
+grep -qx '7,QKt,matmul,8,4,2048,128' "$W/g/llama-3.1-8b_decode_l2048_gated.parts.csv" ||
+    fail "grouped QKt row: $(grep QKt "$W/g/llama-3.1-8b_decode_l2048_gated.parts.csv")"
+"$GEN" --model=llama-3.1-8b --seq=2048 --attention=per-head -p "$W/g" >/dev/null ||
+    fail "llama-3.1-8b per-head"
+grep -qx '7,QKt,matmul,32,1,2048,128' \
+    "$W/g/llama-3.1-8b_decode_l2048_gated_perhead.parts.csv" || fail "per-head QKt row"
+"$GEN" --model=gpt2 --seq=128 -p "$W/a" >/dev/null && "$GEN" --model=gpt2 --seq=128 \
+    --attention=per-head -p "$W/b" >/dev/null || fail "gpt2 both mappings"
+cmp -s "$W/a/gpt2_decode_l128.parts.csv" "$W/b/gpt2_decode_l128_perhead.parts.csv" ||
+    fail "gpt2: grouped and per-head rows differ"
+
+# 4. Gemma-2 past its window: two attention kinds and the layers column.
+"$GEN" --hf-config="$LLM/gemma2.json" --seq=8192 -p "$W/g2" >/dev/null || fail "gemma2"
+m="$W/g2/gemma-2-2b_decode_l8192_gated.parts.csv"
+head -1 "$m" | grep -qx 'layer,name,part,count,M,N,K,layers' || fail "gemma2 header: $(head -1 "$m")"
+grep -qx '9,QKt_local,matmul,4,2,4096,256,13' "$m" || fail "gemma2 windowed row"
+grep -qx '7,QKt,matmul,4,2,8192,256,13' "$m" || fail "gemma2 global row"
+
+[ "$failures" = 0 ] || exit 1
+exit 0
