@@ -462,6 +462,36 @@ static void test_run_at_widths(void **state)
                         "ifmap: the bandwidth moves less than one 32.000-bit element per cycle");
 }
 
+/* The USER-mode presets parse, with the bandwidths of the README's arithmetic, and give 2-bit
+ * weights four times the weights per cycle. */
+static void test_presets(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *file;
+        int64_t side, bw, bw2;
+    } p[2] = {{"cloud-ddr3.cfg", 256, 48, 192}, {"edge-lpddr4.cfg", 64, 25, 100}};
+    const char *src = getenv("MMT_SRCDIR");
+    if (!src)
+        src = "..";
+    for (int i = 0; i < 2; i++) {
+        char path[1024];
+        snprintf(path, sizeof path, "%s/topologies/hw/%s", src, p[i].file);
+        mmt_config c;
+        mmt_diag d;
+        assert_int_equal(mmt_config_read(path, &c, &d, NULL, NULL), 0);
+        assert_int_equal(c.user_bw, 1);
+        assert_int_equal(c.array_h, p[i].side);
+        assert_int_equal(c.array_w, p[i].side);
+        assert_int_equal(c.bandwidth, p[i].bw);
+        assert_int_equal(c.has_precision, 0);
+        c.bits_milli[MMT_OP_FILTER] = 2000;
+        int64_t n;
+        assert_int_equal(mmt_precision_dram_bw(&c, MMT_OP_FILTER, &n), 0);
+        assert_int_equal(n, p[i].bw2);
+    }
+}
+
 /* Reads a whole file into a static buffer. */
 static const char *slurp(const char *path)
 {
@@ -506,7 +536,7 @@ int main(void)
         cmocka_unit_test(test_cfg_errors),      cmocka_unit_test(test_cfg_overflow),
         cmocka_unit_test(test_hand_worked_user), cmocka_unit_test(test_against_model),
         cmocka_unit_test(test_eight_bits_identical), cmocka_unit_test(test_bytes_report),
-        cmocka_unit_test(test_run_at_widths),
+        cmocka_unit_test(test_run_at_widths),  cmocka_unit_test(test_presets),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
