@@ -574,6 +574,79 @@ static int fill_config(ini *p, mmt_config *cfg, mmt_diag *d, mmt_warn_fn warn, v
     return 0;
 }
 
+/* Reads one width key of [precision] (optional: absent keeps the default, 8 bits). */
+static int get_bits(ini *p, const char *key, const char *pretty_key, int32_t *out, mmt_diag *d)
+{
+    char buf[512];
+    long line = 0;
+    if (!get(p, "precision", key))
+        return 0;
+    int r = get_str(p, "precision", key, buf, sizeof buf, &line, d);
+    if (r)
+        return r;
+    r = mmt_precision_parse_bits(buf, strlen(buf), out);
+    if (r == MMT_EPARSE)
+        return mmt__diag(d, r, p->file, line,
+                         "%s: expected a number of bits such as 2 or 1.58 (at most three "
+                         "decimals), got '%s'",
+                         pretty_key, buf);
+    if (r)
+        return mmt__diag(d, r, p->file, line, "%s = %s: must be from 1 to 32 bits", pretty_key,
+                         buf);
+    return 0;
+}
+
+/* Checks that an operand's SRAM size and bandwidth in elements of its width are usable. */
+static int check_width(ini *p, const mmt_config *cfg, mmt_operand op, const char *key,
+                       const char *pretty_key, mmt_diag *d)
+{
+    static const char *const kbkey[3] = {"IfmapSramSzkB", "FilterSramSzkB", "OfmapSramSzkB"};
+    int32_t bits = mmt_precision_bits(cfg, op);
+    long line = get(p, "precision", key) ? get(p, "precision", key)->line : 0;
+    int64_t n;
+    if (mmt_precision_sram_elems(cfg, op, &n))
+        return mmt__diag(d, MMT_EOVERFLOW, p->file, line,
+                         "%s = %g: %s holds more than 2^63-1 elements of that width", pretty_key,
+                         bits / 1000.0, kbkey[op]);
+    if (cfg->user_bw && mmt_precision_dram_bw(cfg, op, &n))
+        return mmt__diag(d, MMT_ERANGE, p->file, line,
+                         "%s = %g: Bandwidth %" PRId64 " bytes/cycle moves less than one element "
+                         "of that width per cycle",
+                         pretty_key, bits / 1000.0, cfg->bandwidth);
+    return 0;
+}
+
+/* Reads the optional [precision] section (operand widths; an mmtrace extension that SCALE-Sim
+ * ignores). An unknown key there is an error, so that a misspelt width is not silently 8. */
+static int get_precision(ini *p, mmt_config *cfg, mmt_diag *d)
+{
+    static const char *const keys[3] = {"ifmapbits", "filterbits", "ofmapbits"};
+    static const char *const pretty_keys[3] = {"IfmapBits", "FilterBits", "OfmapBits"};
+    size_t i = 0;
+    while (i < p->nsect && strcmp(p->sect[i], "precision"))
+        i++;
+    if (i == p->nsect)
+        return 0;
+    for (size_t k = 0; k < p->n; k++) {
+        const entry *x = &p->e[k];
+        if (x->section && !strcmp(x->section, "precision") && strcmp(x->key, keys[0]) &&
+            strcmp(x->key, keys[1]) && strcmp(x->key, keys[2]))
+            return mmt__diag(d, MMT_EPARSE, p->file, x->line,
+                             "unknown key '%s' in section [precision] (expected IfmapBits, "
+                             "FilterBits or OfmapBits)",
+                             x->key);
+    }
+    cfg->has_precision = 1;
+    for (int op = 0; op < 3; op++) {
+        int r = get_bits(p, keys[op], pretty_keys[op], &cfg->bits_milli[op], d);
+        if (r == 0)
+            r = check_width(p, cfg, (mmt_operand)op, keys[op], pretty_keys[op], d);
+        if (r)
+            return r;
+    }
+    return 0;
+}
+
 int mmt_config_parse(const char *name, const char *text, size_t len, mmt_config *cfg,
                      mmt_diag *diag, mmt_warn_fn warn, void *ud)
 {
@@ -591,6 +664,8 @@ int mmt_config_parse(const char *name, const char *text, size_t len, mmt_config 
         mmt__diag(diag, r, name, 0, "out of memory");
     if (r == 0)
         r = fill_config(&p, cfg, diag, warn, ud);
+    if (r == 0)
+        r = get_precision(&p, cfg, diag);
     ini_free(&p);
     return r;
 }

@@ -92,6 +92,11 @@ typedef struct mmt_config {
     int user_bw;           /* 1: InterfaceBandwidth USER, 0: CALC */
     int64_t bandwidth;     /* Bandwidth[0], words/cycle; 0 when absent (CALC) */
     mmt_dataflow dataflow; /* Dataflow */
+    /* [precision] (mmtrace only; SCALE-Sim ignores the section): operand widths in thousandths
+     * of a bit, indexed by mmt_operand; 0 means the default, 8 bits. has_precision: the
+     * section was present (mmtrace-replay then also writes BYTES_REPORT.csv). */
+    int has_precision;
+    int32_t bits_milli[3];
 } mmt_config;
 
 /* Largest cfg, topology CSV or config.json read, in bytes (inputs are read whole). */
@@ -326,6 +331,61 @@ int mmt_report_write(const char *dir, const mmt_layer_result *res, size_t n, mmt
 /* Formats SCALE-Sim's per-layer console summary (from "Compute cycles:" to the last
  * "Average OFMAP DRAM BW" line) into buf; returns the length or a negative error. */
 int mmt_report_console(char *buf, size_t cap, const mmt_layer_result *res);
+
+/* ---------------------------------------------------------------- operand widths */
+
+/* Widths are in thousandths of a bit: 1.58 bits is 1580. A cfg holds them from its optional
+ * [precision] section (IfmapBits, FilterBits, OfmapBits: 1 to 32 with at most three decimals).
+ * Every rule below is exact integer arithmetic rounded once: a fraction is never rounded to
+ * a whole number of bits first. At 8 bits each rule gives SCALE-Sim's own figure. */
+#define MMT_BITS_DEFAULT 8000
+#define MMT_BITS_MIN 1000
+#define MMT_BITS_MAX 32000
+/* SCALE-Sim v2: the CALC-mode read buffers start from a base bandwidth of 10 words (bytes). */
+#define MMT_CALC_BASE_BW 10
+
+/* The width of operand op in cfg (MMT_BITS_DEFAULT when the cfg does not set it). */
+int32_t mmt_precision_bits(const mmt_config *cfg, mmt_operand op);
+
+/* Parses a width ("2", "1.58", "1.667"; already stripped) into thousandths of a bit.
+ * MMT_EPARSE if it is not such a decimal, MMT_ERANGE if it lies outside 1..32. */
+int mmt_precision_parse_bits(const char *s, size_t len, int32_t *out);
+
+/* Elements of `bits` width an SRAM of kb KB holds: floor(kb * 1024 * 8 / bits). */
+int mmt_precision_elems(int64_t kb, int32_t bits, int64_t *out);
+/* Elements of `bits` width bytes_per_cycle bytes move per cycle: floor(B * 8 / bits);
+ * MMT_ERANGE when that is 0 (less than one element per cycle cannot be modelled). */
+int mmt_precision_bw(int64_t bytes_per_cycle, int32_t bits, int64_t *out);
+/* Bytes that count densely packed elements take: ceil(count * bits / 8). */
+int mmt_precision_bytes(int64_t count, int32_t bits, int64_t *out);
+
+/* The SRAM size of operand op in elements, as the memory model uses it. */
+int mmt_precision_sram_elems(const mmt_config *cfg, mmt_operand op, int64_t *out);
+/* The DRAM bandwidth of operand op in elements per cycle, as the memory model uses it: USER,
+ * the Bandwidth bytes; CALC, the base bandwidth (MMT_CALC_BASE_BW bytes) of the read buffers
+ * and, for the ofmap, the array width C in elements (SCALE-Sim's rule, width-independent). */
+int mmt_precision_dram_bw(const mmt_config *cfg, mmt_operand op, int64_t *out);
+
+/* A layer's traffic in bytes, by operand: the SRAM and DRAM counts of mmt_layer_result at the
+ * cfg's widths (DRAM counts keep SCALE-Sim's USER-mode rule that -1 slots are transfers). */
+typedef struct mmt_layer_bytes {
+    int64_t sram[3], dram[3];
+} mmt_layer_bytes;
+int mmt_precision_layer_bytes(const mmt_config *cfg, const mmt_layer_result *res,
+                              mmt_layer_bytes *out);
+
+/* Simulates layer l on the fused path with the widths bits[op] (thousandths of a bit) in place
+ * of cfg's, and gives its stall-inclusive result and, if bytes is not NULL, its bytes per
+ * operand. For studies that give each layer its own widths (1-bit projections beside 8-bit
+ * attention heads). A width the cfg reader would refuse is MMT_ERANGE or MMT_EOVERFLOW; a
+ * layer the model cannot simulate returns its error; diag (file "") says why. */
+int mmt_precision_run(const mmt_config *cfg, const int32_t bits[3], const mmt_layer *l,
+                      mmt_layer_result *res, mmt_layer_bytes *bytes, mmt_diag *diag);
+
+/* Writes BYTES_REPORT.csv into dir atomically: per layer, the bytes of
+ * mmt_precision_layer_bytes ("LayerID, SRAM IFMAP Bytes Read, ..., DRAM OFMAP Bytes Written,"). */
+int mmt_report_bytes_write(const char *dir, const mmt_config *cfg, const mmt_layer_result *res,
+                           size_t n, mmt_diag *diag);
 
 /* ---------------------------------------------------------------- trace reading */
 

@@ -187,3 +187,35 @@ int mmt_report_console(char *buf, size_t cap, const mmt_layer_result *res)
         return MMT_ERANGE;
     return n;
 }
+
+int mmt_report_bytes_write(const char *dir, const mmt_config *cfg, const mmt_layer_result *res,
+                           size_t n, mmt_diag *diag)
+{
+    char path[4096];
+    if (snprintf(path, sizeof path, "%s/BYTES_REPORT.csv", dir) >= (int)sizeof path)
+        return mmt__diag(diag, MMT_EINVAL, dir, 0, "path too long");
+    text t = {0};
+    /* Laid out like SCALE-Sim's reports: ", " between fields and ",\n" at each line's end. */
+    puts_(&t, "LayerID, SRAM IFMAP Bytes Read, SRAM Filter Bytes Read, SRAM OFMAP Bytes Written, "
+              "DRAM IFMAP Bytes Read, DRAM Filter Bytes Read, DRAM OFMAP Bytes Written,\n");
+    int r = 0;
+    for (size_t i = 0; i < n && r == 0; i++) {
+        mmt_layer_bytes b;
+        char s[32];
+        if ((r = mmt_precision_layer_bytes(cfg, &res[i], &b)) != 0) {
+            mmt__diag(diag, r, path, 0, "layer %zu: its byte counts overflow 64 bits", i);
+            break;
+        }
+        put(&t, s, mmt_fmt_i64(s, (int64_t)i));
+        for (int op = 0; op < 3; op++)
+            put_int(&t, b.sram[op]);
+        for (int op = 0; op < 3; op++)
+            put_int(&t, b.dram[op]);
+        puts_(&t, ",\n");
+    }
+    if (r == 0)
+        r = t.err ? mmt__diag(diag, t.err, path, 0, "out of memory")
+                  : mmt__write_file_atomic(path, t.s, t.len, diag);
+    free(t.s);
+    return r;
+}

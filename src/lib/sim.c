@@ -113,24 +113,26 @@ static int open_traces(mmt_sim *s, const mmt_sim_opts *o)
 /* Makes the two read buffers for the configured bandwidth mode. */
 static int make_read_buffers(mmt_sim *s, const mmt_config *cfg)
 {
-    int64_t kb[2] = {cfg->ifmap_kb, cfg->filter_kb};
     for (int op = 0; op < 2; op++) {
-        int64_t words;
-        if (mmt__mul(kb[op], 1024, &words))
-            return MMT_EOVERFLOW;
-        int r;
+        /* Sizes and bandwidths in elements of the operand's width ([precision]; 8 bits:
+         * SCALE-Sim's words, KB * 1024 and Bandwidth or the CALC base bandwidth 10). */
+        int64_t words, bw;
+        int r = mmt_precision_sram_elems(cfg, (mmt_operand)op, &words);
+        if (r == 0)
+            r = mmt_precision_dram_bw(cfg, (mmt_operand)op, &bw);
+        if (r)
+            return r;
         if (s->user) {
             mmt__plist pl;
             r = mmt__plist_init(&pl, &s->g, (mmt_operand)op);
             if (r == 0)
-                r = mmt__ruser_new(&pl, words, cfg->bandwidth, s->dw[op] ? row_to_trace : NULL,
-                                   s->dw[op], &s->ru[op]);
+                r = mmt__ruser_new(&pl, words, bw, s->dw[op] ? row_to_trace : NULL, s->dw[op],
+                                   &s->ru[op]);
         } else {
-            /* SCALE-Sim v2: CALC read buffers start from a base bandwidth of 10. */
             const mmt_geom *g = &s->g;
             int64_t base, end;
             mmt_geom_operand_range(g, (mmt_operand)op, &base, &end);
-            r = mmt__rcalc_new(words, 10, base, end - base, s->sp[op].f ? block_to_spill : NULL,
+            r = mmt__rcalc_new(words, bw, base, end - base, s->sp[op].f ? block_to_spill : NULL,
                                &s->sp[op], &s->rc[op]);
         }
         if (r)
@@ -156,14 +158,18 @@ int mmt_sim_new(const mmt_config *cfg, const mmt_geom *g, const mmt_sim_opts *o,
     s->py311 = o->py311_sum;
     for (int op = 0; op < 3; op++)
         s->width[op] = mmt_geom_width(g, (mmt_operand)op);
-    int64_t owords;
-    int r = mmt__mul(cfg->ofmap_kb, 1024, &owords) ? MMT_EOVERFLOW : open_traces(s, o);
+    int64_t owords, obw;
+    int r = mmt_precision_sram_elems(cfg, MMT_OP_OFMAP, &owords);
+    if (r == 0)
+        r = open_traces(s, o);
     if (r == 0)
         r = make_read_buffers(s, cfg);
     /* SCALE-Sim v2: in CALC mode the ofmap DRAM bandwidth is the array width C. */
+    if (r == 0 && s->user)
+        r = mmt_precision_dram_bw(cfg, MMT_OP_OFMAP, &obw);
     if (r == 0)
-        r = mmt__wbuf_new(owords, s->user ? cfg->bandwidth : g->C,
-                          s->dw[2] ? row_to_trace : NULL, s->dw[2], &s->wb);
+        r = mmt__wbuf_new(owords, s->user ? obw : g->C, s->dw[2] ? row_to_trace : NULL,
+                          s->dw[2], &s->wb);
     if (r) {
         mmt_sim_free(s);
         return r;

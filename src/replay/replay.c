@@ -482,6 +482,10 @@ static int publish(run *R)
         res[li] = R->jobs[li].res;
     mmt_diag d = {0};
     int r = mmt_report_write(R->rundir, res, R->n, &d);
+    /* The bytes report only with a [precision] section, so that a plain SCALE-Sim config gives
+     * exactly SCALE-Sim's run directory. */
+    if (r == 0 && R->cfg.has_precision)
+        r = mmt_report_bytes_write(R->rundir, &R->cfg, res, R->n, &d);
     free(res);
     if (r) {
         if (!d.message[0])

@@ -6,8 +6,10 @@
  * fail alike or give identical mmt_layer_results, and the traces must hold the stall-free cycles.
  *
  * Input: CFG 0xff F TOPOLOGY, where bit 0 of the byte F selects the GEMM format (else conv) and
- * bit 1 Python 3.11 sums. Configs and layers beyond small bounds are skipped, so that every run
- * is bounded in time and memory.
+ * bit 1 Python 3.11 sums; bits 2-3, 4-5 and 6-7 override the ifmap, filter and ofmap widths
+ * (0: the cfg's own, from its [precision] section or 8; else 1, 1.67 or 32 bits), so the two
+ * paths are also compared at every width. Configs and layers beyond small bounds are skipped,
+ * so that every run is bounded in time and memory.
  */
 #include "mmtrace.h"
 #include "tmpdir.h"
@@ -121,6 +123,17 @@ static int small_config(const mmt_config *c)
            c->filter_kb <= MAX_KB && c->ofmap_kb <= MAX_KB;
 }
 
+/* Applies the width overrides of the flag byte (bits 2-7, two per operand). */
+static void override_widths(mmt_config *cfg, int flags)
+{
+    static const int32_t bits[4] = {0, 1000, 1670, 32000};
+    for (int op = 0; op < 3; op++) {
+        int k = (flags >> (2 + 2 * op)) & 3;
+        if (k)
+            cfg->bits_milli[op] = bits[k];
+    }
+}
+
 /* Simulates each small layer both ways and compares. */
 static void run_topology(const mmt_config *cfg, const mmt_topology *topo, int py311)
 {
@@ -159,6 +172,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (mmt_config_parse("fuzz.cfg", (const char *)data, cfg_len, &cfg, &d, NULL, NULL) != 0 ||
         !small_config(&cfg))
         return 0;
+    override_widths(&cfg, flags);
     mmt_topology *topo = NULL;
     if (mmt_topology_parse("fuzz.csv", topo_text, topo_len, flags & 1, &topo, &d, NULL, NULL) != 0)
         return 0;
