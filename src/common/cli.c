@@ -234,3 +234,11 @@ int cli_check_space(const char *dir, uint64_t text, int force)
               force ? "; going on (--force)" : "; use --force to write them anyway");
     return force ? 0 : -1;
 }
+
+int cli_parse_scalesim(const char *arg, mmt_scalesim *out)
+{
+    if (mmt_scalesim_parse(arg, out) == 0)
+        return 0;
+    cli_error("--scalesim: expected v2 or v3, got '%s'", arg);
+    return -1;
+}

@@ -23,6 +23,7 @@ typedef struct spill {
 struct mmt_sim {
     mmt_geom g;
     int user, py311;
+    int v3; /* SCALE-Sim v3.0.0 semantics (doc/scalesim-v3.md) */
     mmt__rcalc *rc[2];
     mmt__ruser *ru[2];
     mmt__wbuf *wb;
@@ -83,9 +84,14 @@ static int make_read_buffers(mmt_sim *s, const mmt_config *cfg)
         if (s->user) {
             mmt__plist pl;
             r = mmt__plist_init(&pl, &s->g, (mmt_operand)op);
+            /* SCALE-Sim v3.0.0: the USER read bandwidths are the [layout] bank bandwidths
+             * (doc/scalesim-v3.md §V3.4); v2 uses Bandwidth for all three. */
+            int64_t bw = s->v3 ? cfg->bank_bw[op] : cfg->bandwidth;
             if (r == 0)
-                r = mmt__ruser_new(&pl, words, cfg->bandwidth, s->dw[op] ? row_to_trace : NULL,
-                                   s->dw[op], &s->ru[op]);
+                r = mmt__ruser_new(&pl, words, bw, s->dw[op] ? row_to_trace : NULL, s->dw[op],
+                                   &s->ru[op]);
+            if (r == 0 && s->v3)
+                mmt__ruser_set_v3(s->ru[op]);
         } else {
             /* SCALE-Sim v2: CALC read buffers start from a base bandwidth of 10. */
             const mmt_geom *g = &s->g;
@@ -105,7 +111,9 @@ int mmt_sim_new(const mmt_config *cfg, const mmt_geom *g, const mmt_sim_opts *o,
     static const mmt_sim_opts none;
     if (!o)
         o = &none;
-    if (cfg->user_bw && cfg->bandwidth <= 0)
+    int v3 = cfg->version == MMT_SCALESIM_V3;
+    if (cfg->user_bw && (cfg->bandwidth <= 0 || (v3 && (cfg->bank_bw[0] <= 0 ||
+                                                        cfg->bank_bw[1] <= 0))))
         return MMT_EINVAL;
     mmt_sim *s = calloc(1, sizeof *s);
     if (!s)
@@ -113,6 +121,7 @@ int mmt_sim_new(const mmt_config *cfg, const mmt_geom *g, const mmt_sim_opts *o,
     s->g = *g;
     s->user = cfg->user_bw;
     s->py311 = o->py311_sum;
+    s->v3 = v3;
     for (int op = 0; op < 3; op++)
         s->width[op] = mmt_geom_width(g, (mmt_operand)op);
     int64_t owords;
@@ -123,6 +132,8 @@ int mmt_sim_new(const mmt_config *cfg, const mmt_geom *g, const mmt_sim_opts *o,
     if (r == 0)
         r = mmt__wbuf_new(owords, s->user ? cfg->bandwidth : g->C,
                           s->dw[2] ? row_to_trace : NULL, s->dw[2], &s->wb);
+    if (r == 0 && v3)
+        mmt__wbuf_set_v3(s->wb);
     if (r) {
         mmt_sim_free(s);
         return r;
@@ -250,7 +261,9 @@ static int close_traces(mmt_sim *s)
 
 /* Mean of the per-fold values of kind (0 mapping eff, 1 compute util) times 100, summed in
  * fold order like Python's sum(list) / len(list) * 100. Folds fall into at most four classes
- * (full or partial row fold, full or partial col fold), so each value is computed once. */
+ * (full or partial row fold, full or partial col fold), so each value is computed once.
+ * SCALE-Sim v3.0.0 counts WS mapping efficiency differently only for a filter address of -1,
+ * which needs a negative FilterOffset: refused in both modes (doc/scalesim-v3.md §V3.8). */
 static double fold_mean(const mmt_geom *g, int kind, int py311)
 {
     double v[2][2];
