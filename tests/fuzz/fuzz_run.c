@@ -5,8 +5,9 @@
  * trace reader reads them back and feeds mmt_sim_new/step/finish, as mmt-replay does). Both must
  * fail alike or give identical mmt_layer_results, and the traces must hold the stall-free cycles.
  *
- * Input: CFG 0xff F TOPOLOGY, where bit 0 of the byte F selects the GEMM format (else conv) and
- * bit 1 Python 3.11 sums. Configs and layers beyond small bounds are skipped, so that every run
+ * Input: CFG 0xff F TOPOLOGY, where bit 0 of the byte F selects the GEMM format (else conv),
+ * bit 1 Python 3.11 sums and bit 2 SCALE-Sim v3.0.0 mode (v3's cfg and rows; the USER read
+ * buffers then serve some rows before their issue cycle, doc/scalesim-v3.md §V3.5). Configs and layers beyond small bounds are skipped, so that every run
  * is bounded in time and memory.
  */
 #include "mmtrace.h"
@@ -24,6 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define MAX_KB 64      /* each SRAM */
 #define MAX_ROWS 20000 /* demand rows of all simulated layers together */
 #define MAX_LAYERS 8   /* layers simulated */
+#define MAX_BW 4096    /* v3 bank bandwidths (a fetch row is that wide) */
 
 static const char *tmpdir; /* set by fuzz_tmpdir on the first input */
 
@@ -118,7 +120,8 @@ static int same_result(const mmt_layer_result *a, const mmt_layer_result *b)
 static int small_config(const mmt_config *c)
 {
     return c->array_h <= MAX_SIDE && c->array_w <= MAX_SIDE && c->ifmap_kb <= MAX_KB &&
-           c->filter_kb <= MAX_KB && c->ofmap_kb <= MAX_KB;
+           c->filter_kb <= MAX_KB && c->ofmap_kb <= MAX_KB && c->bank_bw[0] <= MAX_BW &&
+           c->bank_bw[1] <= MAX_BW;
 }
 
 /* Simulates each small layer both ways and compares. */
@@ -156,11 +159,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t topo_len = size - cfg_len - 2;
     mmt_config cfg;
     mmt_diag d;
-    if (mmt_config_parse("fuzz.cfg", (const char *)data, cfg_len, &cfg, &d, NULL, NULL) != 0 ||
+    mmt_scalesim v = (flags >> 2) & 1 ? MMT_SCALESIM_V3 : MMT_SCALESIM_V2;
+    if (mmt_config_parse_version("fuzz.cfg", (const char *)data, cfg_len, v, &cfg, &d, NULL,
+                                 NULL) != 0 ||
         !small_config(&cfg))
         return 0;
     mmt_topology *topo = NULL;
-    if (mmt_topology_parse("fuzz.csv", topo_text, topo_len, flags & 1, &topo, &d, NULL, NULL) != 0)
+    if (mmt_topology_parse_version("fuzz.csv", topo_text, topo_len, flags & 1, v, &topo, &d, NULL,
+                                   NULL) != 0)
         return 0;
     run_topology(&cfg, topo, (flags >> 1) & 1);
     mmt_topology_free(topo);
