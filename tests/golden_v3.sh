@@ -179,6 +179,63 @@ for dir in "$GOLDEN"/*/; do
     rm -rf "$out" "$fused"
 done
 
+# Where v3 crashes or leaves the dense model, one line FILE:LINE: message, exit 1, no stdout.
+base="$GOLDEN/v3r21_00_gemm_7x15_is_user"
+bad_case() { # name sed-script expected-message-part [topology-row]
+    mkdir -p "$TMP/bad"
+    sed "$2" "$base/config.cfg" >"$TMP/bad/$1.cfg"
+    if [ -n "${4:-}" ]; then
+        printf 'Layer, H, W, FH, FW, C, N, S,\n%s\n' "$4" >"$TMP/bad/$1.csv"
+        set -- "$1" "$2" "$3" conv
+    else
+        cp "$base/topology.csv" "$TMP/bad/$1.csv"
+        set -- "$1" "$2" "$3" gemm
+    fi
+    for prog in "$GEN" "$REPLAY"; do
+        "$prog" --scalesim=v3 -c "$TMP/bad/$1.cfg" -t "$TMP/bad/$1.csv" -i "$4" \
+            -p "$TMP/bad/out" >"$TMP/stdout" 2>"$TMP/stderr"
+        rc=$?
+        [ "$rc" -eq 1 ] || fail "$1: $(basename "$prog") exited $rc, expected 1"
+        [ -s "$TMP/stdout" ] && fail "$1: $(basename "$prog") printed on stdout"
+        [ "$(wc -l <"$TMP/stderr")" -eq 1 ] && grep -q -- "$3" "$TMP/stderr" ||
+            fail "$1: $(basename "$prog"): expected one line matching '$3':$(echo; cat "$TMP/stderr")"
+    done
+    [ -e "$TMP/bad/out" ] && fail "$1: an output directory was made"
+    rm -rf "$TMP/bad"
+}
+bad_case sparsity 's/^SparsitySupport : false/SparsitySupport : True/' \
+    ".cfg:30: SparsitySupport = True switches on sparsity"
+bad_case layout 's/^FilterCustomLayout: False/FilterCustomLayout: on/' \
+    ".cfg:24: FilterCustomLayout = on switches on a custom SRAM layout"
+bad_case ramulator 's/^UseRamulatorTrace: False/UseRamulatorTrace: True/' \
+    ".cfg:38: UseRamulatorTrace = True switches on Ramulator"
+bad_case banks 's/^FilterSRAMBankNum: 1/FilterSRAMBankNum: 3/' \
+    ".cfg:26: FilterSRAMBankNum = 3 does not divide FilterSRAMBankBandwidth = 2"
+bad_case missing '/^IfmapSRAMBankPort/d' \
+    ".cfg: missing key 'IfmapSRAMBankPort' in section \[layout\]"
+bad_case conv9 "s/^x//" "conv9.csv:2: field 9 '1': SCALE-Sim v3 reads the last field" \
+    "c0, 8, 8, 3, 3, 1, 4, 2, 1,"
+"$REPLAY" --scalesim=v4 -c "$base/config.cfg" -t "$base/topology.csv" -p "$TMP/x" \
+    >/dev/null 2>"$TMP/stderr"
+[ $? -eq 2 ] && grep -q "expected v2 or v3, got 'v4'" "$TMP/stderr" || fail "--scalesim=v4 is not a usage error"
+
+# The study in v3 mode: its hw cfg reads back under v3, its kept reports have v3's column,
+# and --fractions reads that column layout as the study does.
+"$REPLAY" --study="$TMP/s" --scalesim=v3 --model=gpt2 --hw=edge --seq=128 --traces=gpt2 \
+    >/dev/null 2>"$TMP/stderr" || { fail "--study --scalesim=v3"; cat "$TMP/stderr" >&2; }
+"$REPLAY" --scalesim=v3 -c "$TMP/s/hw/edge.cfg" -t "$TMP/s/topologies/gpt2_decode_l128.csv" \
+    -i gemm -p "$TMP/srun" --no-traces >/dev/null 2>"$TMP/stderr" ||
+    { fail "the v3 study's hw cfg does not replay under v3"; cat "$TMP/stderr" >&2; }
+cmp -s "$TMP/srun/edge/COMPUTE_REPORT.csv" "$TMP/s/traces/edge/gpt2_decode_l128/COMPUTE_REPORT.csv" ||
+    fail "the v3 study's kept COMPUTE_REPORT differs from mmtrace-replay --scalesim=v3"
+head -n 1 "$TMP/srun/edge/COMPUTE_REPORT.csv" | grep -q "incl. prefetch" ||
+    fail "v3 COMPUTE_REPORT lacks 'Total Cycles (incl. prefetch)'"
+"$REPLAY" --fractions="$TMP/s/topologies/gpt2_decode_l128.parts.csv" "$TMP/srun/edge" >"$TMP/fr" ||
+    fail "--fractions on v3 reports"
+want=$(sed -n 6p "$TMP/fr" | cut -d, -f1-3)
+got=$(sed -n 2p "$TMP/s/fractions.csv" | cut -d, -f4-6)
+[ -n "$want" ] && [ "$want" = "$got" ] || fail "--fractions on v3 reports gives '$want', --study '$got'"
+
 if [ "$cases" -lt 30 ] || [ "$own" -lt 5 ]; then
     echo "FAIL: only $cases cases (expected 30) and $own own-trace replays (expected >= 5)" >&2
     exit 1

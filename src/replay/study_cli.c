@@ -188,15 +188,23 @@ static int read_report(const char *path, const int *cols, int ncols, int64_t *va
 /* Fills one result per manifest row from the two reports in rundir. */
 static int results_from_reports(const char *rundir, size_t n, mmt_layer_result *res)
 {
-    static const int ccols[2] = {1, 2};
+    static const int ccols[2][2] = {{1, 2}, {2, 3}};
     static const int dcols[6] = {3, 6, 9, 12, 15, 18};
     int64_t *cv = calloc(n * 2 + 1, sizeof *cv), *dv = calloc(n * 6 + 1, sizeof *dv);
-    char p1[4400], p2[4400];
+    char p1[4400], p2[4400], head[256] = "";
     snprintf(p1, sizeof p1, "%s/COMPUTE_REPORT.csv", rundir);
     snprintf(p2, sizeof p2, "%s/DETAILED_ACCESS_REPORT.csv", rundir);
+    /* SCALE-Sim v3 puts "Total Cycles (incl. prefetch)" before Total Cycles
+     * (doc/scalesim-v3.md §V3.7). */
+    FILE *hf = fopen(p1, "r");
+    if (hf && !fgets(head, sizeof head, hf))
+        head[0] = '\0';
+    if (hf)
+        fclose(hf);
+    int v3 = strstr(head, "(incl. prefetch)") != NULL;
     int r = !cv || !dv ? -1 : 0;
     if (r == 0)
-        r = read_report(p1, ccols, 2, cv, n);
+        r = read_report(p1, ccols[v3], 2, cv, n);
     if (r == 0)
         r = read_report(p2, dcols, 6, dv, n);
     for (size_t i = 0; r == 0 && i < n; i++) {
