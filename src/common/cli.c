@@ -398,3 +398,11 @@ int cli_check_inodes(const char *dir, uint64_t files, int force)
               force ? "; going on (--force)" : "; use --force to try anyway");
     return force ? 0 : -1;
 }
+
+int cli_parse_scalesim(const char *arg, mmt_scalesim *out)
+{
+    if (mmt_scalesim_parse(arg, out) == 0)
+        return 0;
+    cli_error("--scalesim: expected v2 or v3, got '%s'", arg);
+    return -1;
+}

@@ -52,6 +52,7 @@ static void usage(FILE *f)
             "  -j, --jobs=N            write up to N traces at once (default 1)\n"
             "      --gzip-level=N      zlib level 0-9 (default 1, fast)\n"
             "      --force             write the traces even if they may not fit on the disk\n"
+            "      --scalesim=VERSION  read the inputs as SCALE-Sim v2 (default) or v3 does\n"
             "  -h, --help              show this help and exit\n"
             "  -V, --version           show the version and exit\n"
             "\n"
@@ -105,12 +106,12 @@ static void *worker(void *arg)
 }
 
 /* Reads the inputs and checks every layer before anything is written. */
-static int load(const char *cfgp, const char *topop, int gemm, mmt_config *cfg,
-                mmt_topology **topo, mmt_geom **geoms)
+static int load(const char *cfgp, const char *topop, int gemm, mmt_scalesim ver,
+                mmt_config *cfg, mmt_topology **topo, mmt_geom **geoms)
 {
     mmt_diag d = {0};
-    if (mmt_config_read(cfgp, cfg, &d, cli_warn, NULL) != 0 ||
-        mmt_topology_read(topop, gemm, topo, &d, cli_warn, NULL) != 0) {
+    if (mmt_config_read_version(cfgp, ver, cfg, &d, cli_warn, NULL) != 0 ||
+        mmt_topology_read_version(topop, gemm, ver, topo, &d, cli_warn, NULL) != 0) {
         cli_print_diag(&d, NULL);
         return -1;
     }
@@ -312,9 +313,11 @@ int main(int argc, char **argv)
         {"path", required_argument, NULL, 'p'},    {"input-type", required_argument, NULL, 'i'},
         {"jobs", required_argument, NULL, 'j'},    {"gzip-level", required_argument, NULL, 'z'},
         {"help", no_argument, NULL, 'h'},          {"version", no_argument, NULL, 'V'},
-        {"force", no_argument, NULL, 'f'},         {NULL, 0, NULL, 0}};
+        {"force", no_argument, NULL, 'f'},         {"scalesim", required_argument, NULL, 'S'},
+        {NULL, 0, NULL, 0}};
     const char *cfgp = NULL, *topop = NULL, *outdir = NULL;
     int gemm = 0, force = 0, c;
+    mmt_scalesim ver = MMT_SCALESIM_V2;
     long jobs = 1, level = 1;
     cli_progname = "mmtrace-gen";
     if (llm_cli_wanted(argc, argv)) /* --model/--hf-config: the LLM front end (llm_cli.c) */
@@ -341,6 +344,10 @@ int main(int argc, char **argv)
                 return EXIT_USAGE;
             break;
         case 'f': force = 1; break;
+        case 'S':
+            if (cli_parse_scalesim(optarg, &ver))
+                return EXIT_USAGE;
+            break;
         case 'h': usage(stdout); return EXIT_OK;
         case 'V': printf("mmtrace-gen (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION); return EXIT_OK;
         default: cli_bad_option(argv, c); return EXIT_USAGE;
@@ -363,7 +370,7 @@ int main(int argc, char **argv)
     run R = {.cfg = &cfg, .level = (int)level, .force = force};
     pthread_mutex_init(&R.lock, NULL);
     int rc = EXIT_ERR;
-    if (load(cfgp, topop, gemm, &cfg, &topo, &geoms) == 0 && check_inputs(cfgp, topop) == 0) {
+    if (load(cfgp, topop, gemm, ver, &cfg, &topo, &geoms) == 0 && check_inputs(cfgp, topop) == 0) {
         R.geoms = geoms;
         R.nlayers = mmt_topology_count(topo);
         R.bytes = calloc(R.nlayers * 3, sizeof *R.bytes);

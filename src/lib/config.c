@@ -647,8 +647,48 @@ static int get_precision(ini *p, mmt_config *cfg, mmt_diag *d)
     return 0;
 }
 
-int mmt_config_parse(const char *name, const char *text, size_t len, mmt_config *cfg,
-                     mmt_diag *diag, mmt_warn_fn warn, void *ud)
+/* Whether the file has [section]. */
+static int src_has_section(void *ctx, const char *section)
+{
+    ini *p = ctx;
+    for (size_t i = 0; i < p->nsect; i++)
+        if (!strcmp(p->sect[i], section))
+            return 1;
+    return 0;
+}
+
+/* Lower-cases key into buf (configparser keys are case-insensitive). */
+static const char *lower_key(const char *key, char *buf, size_t cap)
+{
+    size_t i = 0;
+    for (; key[i] && i + 1 < cap; i++)
+        buf[i] = (char)tolower((unsigned char)key[i]);
+    buf[i] = '\0';
+    return buf;
+}
+
+/* mmt__cfg_src.get for config_v3.c. Missing-key messages keep the caller's spelling. */
+static int src_get(void *ctx, const char *section, const char *key, char *buf, size_t cap,
+                   long *line, mmt_diag *d)
+{
+    char lk[128];
+    int r = get_str(ctx, section, lower_key(key, lk, sizeof lk), buf, cap, line, d);
+    if (r && d && get(ctx, section, lk) == NULL && src_has_section(ctx, section))
+        mmt__diag(d, r, ((ini *)ctx)->file, 0, "missing key '%s' in section [%s]", key,
+                  section);
+    return r;
+}
+
+/* mmt__cfg_src.has for config_v3.c. */
+static int src_has(void *ctx, const char *section, const char *key)
+{
+    char lk[128];
+    return src_has_section(ctx, section) &&
+           (!key || find(ctx, section, lower_key(key, lk, sizeof lk)) != NULL);
+}
+
+int mmt_config_parse_version(const char *name, const char *text, size_t len, mmt_scalesim v,
+                             mmt_config *cfg, mmt_diag *diag, mmt_warn_fn warn, void *ud)
 {
     ini p = {.file = name};
     size_t bom = mmt__bom_len(text, len);
@@ -664,23 +704,49 @@ int mmt_config_parse(const char *name, const char *text, size_t len, mmt_config 
         mmt__diag(diag, r, name, 0, "out of memory");
     if (r == 0)
         r = fill_config(&p, cfg, diag, warn, ud);
+    if (r == 0) { /* SCALE-Sim v3's extra keys: config_v3.c */
+        mmt__cfg_src src = {&p, name, src_get, src_has};
+        cfg->version = v;
+        cfg->v3_format = mmt__config_v3_format(&src);
+        if (v == MMT_SCALESIM_V3)
+            r = mmt__config_v3_fill(&src, cfg, diag);
+        else if (cfg->v3_format)
+            mmt__warn(warn, ud, name, 0,
+                      "this cfg is in SCALE-Sim v3's format; the outputs follow SCALE-Sim v2 "
+                      "and differ from what v3 prints; use --scalesim=v3");
+    }
     if (r == 0)
         r = get_precision(&p, cfg, diag);
+    if (r == 0 && cfg->has_precision && v == MMT_SCALESIM_V3)
+        r = mmt__diag(diag, MMT_EINVAL, name, 0,
+                      "[precision]: operand widths are not supported with --scalesim=v3");
     ini_free(&p);
     return r;
 }
 
-int mmt_config_read(const char *path, mmt_config *cfg, mmt_diag *diag, mmt_warn_fn warn,
-                    void *ud)
+int mmt_config_parse(const char *name, const char *text, size_t len, mmt_config *cfg,
+                     mmt_diag *diag, mmt_warn_fn warn, void *ud)
+{
+    return mmt_config_parse_version(name, text, len, MMT_SCALESIM_V2, cfg, diag, warn, ud);
+}
+
+int mmt_config_read_version(const char *path, mmt_scalesim v, mmt_config *cfg, mmt_diag *diag,
+                            mmt_warn_fn warn, void *ud)
 {
     char *text;
     size_t len;
     int r = mmt__slurp(path, &text, &len, diag);
     if (r)
         return r;
-    r = mmt_config_parse(path, text, len, cfg, diag, warn, ud);
+    r = mmt_config_parse_version(path, text, len, v, cfg, diag, warn, ud);
     free(text);
     return r;
+}
+
+int mmt_config_read(const char *path, mmt_config *cfg, mmt_diag *diag, mmt_warn_fn warn,
+                    void *ud)
+{
+    return mmt_config_read_version(path, MMT_SCALESIM_V2, cfg, diag, warn, ud);
 }
 
 const char *mmt_dataflow_name(mmt_dataflow df)

@@ -96,4 +96,21 @@ double mmt__true_div(mmt__u128 a, mmt__u128 b);
 /* Writes a file atomically: text to path.tmp.<pid>, then rename. */
 int mmt__write_file_atomic(const char *path, const char *text, size_t len, mmt_diag *d);
 
+/* A parsed .cfg as config.c hands it to config_v3.c: get fetches the interpolated value of a
+ * required key (an error naming the missing section or key otherwise); has tells whether a
+ * section (key NULL) or a key of a section exists. */
+typedef struct mmt__cfg_src {
+    void *ctx;
+    const char *file;
+    int (*get)(void *ctx, const char *section, const char *key, char *buf, size_t cap,
+               long *line, mmt_diag *d);
+    int (*has)(void *ctx, const char *section, const char *key);
+} mmt__cfg_src;
+
+/* Reads and checks the keys SCALE-Sim v3.0.0 adds (config_v3.c, doc/scalesim-v3.md §V3.2)
+ * into cfg, which holds the v2 keys already. */
+int mmt__config_v3_fill(const mmt__cfg_src *src, mmt_config *cfg, mmt_diag *d);
+/* 1 if the cfg has any section or key only v3's format has. */
+int mmt__config_v3_format(const mmt__cfg_src *src);
+
 #endif

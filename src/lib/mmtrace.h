@@ -78,6 +78,10 @@ typedef void (*mmt_warn_fn)(void *ud, const mmt_diag *d);
 
 typedef enum { MMT_DF_OS = 0, MMT_DF_WS = 1, MMT_DF_IS = 2 } mmt_dataflow;
 
+/* Which SCALE-Sim's observable behaviour to reproduce: v2 (commit 22f88b1, the default) or
+ * v3.0.0 for dense runs (doc/scalesim-v3.md). */
+typedef enum { MMT_SCALESIM_V2 = 0, MMT_SCALESIM_V3 = 1 } mmt_scalesim;
+
 /* A SCALE-Sim v2 architecture configuration. Sizes in KB (1 word = 1 byte). */
 typedef struct mmt_config {
     char run_name[256];
@@ -97,6 +101,11 @@ typedef struct mmt_config {
      * section was present (mmtrace-replay then also writes BYTES_REPORT.csv). */
     int has_precision;
     int32_t bits_milli[3];
+    /* SCALE-Sim v3 (doc/scalesim-v3.md §V3.2); all zero for a v2 read. */
+    mmt_scalesim version;  /* the version the file was read for */
+    int v3_format;         /* the file has v3's sections or keys ([layout], [sparsity], ...) */
+    int64_t bank_bw[2];    /* v3: Ifmap/FilterSRAMBankBandwidth: the USER read bandwidths */
+    int64_t bank_num[2];   /* v3: Ifmap/FilterSRAMBankNum */
 } mmt_config;
 
 /* Largest cfg, topology CSV or config.json read, in bytes (inputs are read whole). */
@@ -114,6 +123,17 @@ int mmt_config_read(const char *path, mmt_config *cfg, mmt_diag *diag, mmt_warn_
 /* Parses a .cfg held in memory; name is used in diagnostics only. */
 int mmt_config_parse(const char *name, const char *text, size_t len, mmt_config *cfg,
                      mmt_diag *diag, mmt_warn_fn warn, void *ud);
+
+/* Same as mmt_config_read/mmt_config_parse, for the cfg format and semantics of SCALE-Sim
+ * version v. v3 requires v3's keys and refuses sparsity, custom layouts and Ramulator
+ * (doc/scalesim-v3.md §V3.2). In v2 mode a cfg in v3's format gets one warning. */
+int mmt_config_read_version(const char *path, mmt_scalesim v, mmt_config *cfg, mmt_diag *diag,
+                            mmt_warn_fn warn, void *ud);
+int mmt_config_parse_version(const char *name, const char *text, size_t len, mmt_scalesim v,
+                             mmt_config *cfg, mmt_diag *diag, mmt_warn_fn warn, void *ud);
+
+/* Parses "v2" or "v3"; MMT_EINVAL for anything else. */
+int mmt_scalesim_parse(const char *s, mmt_scalesim *out);
 
 /* The dataflow's short name: "os", "ws" or "is". */
 const char *mmt_dataflow_name(mmt_dataflow df);
@@ -140,6 +160,13 @@ int mmt_topology_read(const char *path, int gemm, mmt_topology **out, mmt_diag *
                       mmt_warn_fn warn, void *ud);
 int mmt_topology_parse(const char *name, const char *text, size_t len, int gemm,
                        mmt_topology **out, mmt_diag *diag, mmt_warn_fn warn, void *ud);
+/* Same, with the row format of SCALE-Sim version v (v3: one stride, an N:M ratio field;
+ * doc/scalesim-v3.md §V3.3). */
+int mmt_topology_read_version(const char *path, int gemm, mmt_scalesim v, mmt_topology **out,
+                              mmt_diag *diag, mmt_warn_fn warn, void *ud);
+int mmt_topology_parse_version(const char *name, const char *text, size_t len, int gemm,
+                               mmt_scalesim v, mmt_topology **out, mmt_diag *diag,
+                               mmt_warn_fn warn, void *ud);
 void mmt_topology_free(mmt_topology *t);
 size_t mmt_topology_count(const mmt_topology *t);
 const mmt_layer *mmt_topology_layer(const mmt_topology *t, size_t i);
@@ -327,6 +354,10 @@ int mmt_sim_run(const mmt_config *cfg, const mmt_geom *g, const mmt_sim_opts *o,
 /* Writes COMPUTE_REPORT.csv, BANDWIDTH_REPORT.csv and DETAILED_ACCESS_REPORT.csv into dir,
  * each atomically. */
 int mmt_report_write(const char *dir, const mmt_layer_result *res, size_t n, mmt_diag *diag);
+/* Same, with the columns of SCALE-Sim version v (v3: COMPUTE_REPORT's "Total Cycles (incl.
+ * prefetch)", doc/scalesim-v3.md §V3.7). */
+int mmt_report_write_version(const char *dir, const mmt_layer_result *res, size_t n,
+                             mmt_scalesim v, mmt_diag *diag);
 
 /* Formats SCALE-Sim's per-layer console summary (from "Compute cycles:" to the last
  * "Average OFMAP DRAM BW" line) into buf; returns the length or a negative error. */

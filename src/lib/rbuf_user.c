@@ -160,6 +160,7 @@ struct mmt__ruser {
     mmt__row_fn fn;
     void *ud;
     mmt__dram_stat st;
+    int v3; /* SCALE-Sim v3.0.0's stall rule */
 };
 
 /* Offset of address v in the index, or -1 if it lies outside the operand. */
@@ -453,6 +454,11 @@ int mmt__ruser_read(mmt__ruser *b, const int64_t *row, int64_t lo, int64_t hi, i
         while (r == 0 && (h = hit(b, row[i])) == 0) {
             r = new_prefetch(b);
             int64_t pot = b->last - (c + off);
+            /* SCALE-Sim v3.0.0 quirk: the stall is added once unconditionally and again when
+             * positive, so it counts twice, and a refill that ended in the past moves the row
+             * back to that cycle (doc/scalesim-v3.md §V3.5). */
+            if (b->v3 && __builtin_add_overflow(off, pot, &off))
+                return MMT_EOVERFLOW;
             if (pot > 0)
                 off += pot; /* stall checked after each refill */
         }
@@ -466,4 +472,9 @@ int mmt__ruser_read(mmt__ruser *b, const int64_t *row, int64_t lo, int64_t hi, i
 const mmt__dram_stat *mmt__ruser_stat(const mmt__ruser *b)
 {
     return &b->st;
+}
+
+void mmt__ruser_set_v3(mmt__ruser *b)
+{
+    b->v3 = 1;
 }

@@ -77,14 +77,26 @@ static double dram_bw(const mmt_layer_result *r, int op)
     return pydiv(r->dram_count[op], r->dram_stop[op] - r->dram_start[op] + 1);
 }
 
-/* COMPUTE_REPORT.csv rows. */
-static void compute_rows(text *t, const mmt_layer_result *res, size_t n)
+/* SCALE-Sim v3.0.0's "Total Cycles (incl. prefetch)": OFMAP DRAM stop minus the earlier of
+ * the two read DRAM starts, with no +1 (doc/scalesim-v3.md §V3.7). */
+static int64_t v3_total_incl_prefetch(const mmt_layer_result *r)
 {
-    puts_(t, "LayerID, Total Cycles, Stall Cycles, Overall Util %, Mapping Efficiency %, "
-             "Compute Util %,\n");
+    int64_t start = r->dram_start[0] < r->dram_start[1] ? r->dram_start[0] : r->dram_start[1];
+    return (int64_t)((uint64_t)r->dram_stop[2] - (uint64_t)start);
+}
+
+/* COMPUTE_REPORT.csv rows; v3 adds the column "Total Cycles (incl. prefetch)". */
+static void compute_rows(text *t, const mmt_layer_result *res, size_t n, int v3)
+{
+    puts_(t, v3 ? "LayerID, Total Cycles (incl. prefetch), Total Cycles, Stall Cycles, "
+                  "Overall Util %, Mapping Efficiency %, Compute Util %,\n"
+                : "LayerID, Total Cycles, Stall Cycles, Overall Util %, Mapping Efficiency %, "
+                  "Compute Util %,\n");
     for (size_t i = 0; i < n; i++) {
         char b[32];
         put(t, b, mmt_fmt_i64(b, (int64_t)i));
+        if (v3)
+            put_int(t, v3_total_incl_prefetch(&res[i]));
         put_int(t, res[i].total_cycles);
         put_int(t, res[i].stall_cycles);
         put_float(t, res[i].overall_util);
@@ -95,8 +107,9 @@ static void compute_rows(text *t, const mmt_layer_result *res, size_t n)
 }
 
 /* BANDWIDTH_REPORT.csv rows. */
-static void bandwidth_rows(text *t, const mmt_layer_result *res, size_t n)
+static void bandwidth_rows(text *t, const mmt_layer_result *res, size_t n, int v3)
 {
+    (void)v3; /* the same columns in v2 and v3 */
     puts_(t, "LayerID, Avg IFMAP SRAM BW, Avg FILTER SRAM BW, Avg OFMAP SRAM BW, "
              "Avg IFMAP DRAM BW, Avg FILTER DRAM BW, Avg OFMAP DRAM BW,\n");
     for (size_t i = 0; i < n; i++) {
@@ -111,8 +124,9 @@ static void bandwidth_rows(text *t, const mmt_layer_result *res, size_t n)
 }
 
 /* DETAILED_ACCESS_REPORT.csv rows. */
-static void detailed_rows(text *t, const mmt_layer_result *res, size_t n)
+static void detailed_rows(text *t, const mmt_layer_result *res, size_t n, int v3)
 {
+    (void)v3; /* the same columns in v2 and v3 */
     static const char *const who[6] = {"SRAM IFMAP", "SRAM Filter", "SRAM OFMAP",
                                        "DRAM IFMAP", "DRAM Filter", "DRAM OFMAP"};
     puts_(t, "LayerID");
@@ -150,16 +164,22 @@ static void detailed_rows(text *t, const mmt_layer_result *res, size_t n)
 
 int mmt_report_write(const char *dir, const mmt_layer_result *res, size_t n, mmt_diag *diag)
 {
+    return mmt_report_write_version(dir, res, n, MMT_SCALESIM_V2, diag);
+}
+
+int mmt_report_write_version(const char *dir, const mmt_layer_result *res, size_t n,
+                             mmt_scalesim v, mmt_diag *diag)
+{
     static const char *const names[3] = {"COMPUTE_REPORT.csv", "BANDWIDTH_REPORT.csv",
                                          "DETAILED_ACCESS_REPORT.csv"};
-    void (*const gen[3])(text *, const mmt_layer_result *, size_t) = {
+    void (*const gen[3])(text *, const mmt_layer_result *, size_t, int) = {
         compute_rows, bandwidth_rows, detailed_rows};
     for (int k = 0; k < 3; k++) {
         char path[4096];
         if (snprintf(path, sizeof path, "%s/%s", dir, names[k]) >= (int)sizeof path)
             return mmt__diag(diag, MMT_EINVAL, dir, 0, "path too long");
         text t = {0};
-        gen[k](&t, res, n);
+        gen[k](&t, res, n, v == MMT_SCALESIM_V3);
         int r = t.err ? mmt__diag(diag, t.err, path, 0, "out of memory")
                       : mmt__write_file_atomic(path, t.s, t.len, diag);
         free(t.s);

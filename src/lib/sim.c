@@ -62,6 +62,7 @@ static int spill_open(spill *sp, const char *path, mmt_diag *diag)
 struct mmt_sim {
     mmt_geom g;
     int user, py311;
+    int v3; /* SCALE-Sim v3.0.0 semantics (doc/scalesim-v3.md) */
     mmt__rcalc *rc[2];
     mmt__ruser *ru[2];
     mmt__wbuf *wb;
@@ -125,9 +126,15 @@ static int make_read_buffers(mmt_sim *s, const mmt_config *cfg)
         if (s->user) {
             mmt__plist pl;
             r = mmt__plist_init(&pl, &s->g, (mmt_operand)op);
+            /* SCALE-Sim v3.0.0: the USER read bandwidths are the [layout] bank bandwidths
+             * (doc/scalesim-v3.md §V3.4); v2 uses Bandwidth for all three. */
+            if (s->v3) /* [precision] is refused in v3 mode: 8-bit words */
+                bw = cfg->bank_bw[op];
             if (r == 0)
                 r = mmt__ruser_new(&pl, words, bw, s->dw[op] ? row_to_trace : NULL, s->dw[op],
                                    &s->ru[op]);
+            if (r == 0 && s->v3)
+                mmt__ruser_set_v3(s->ru[op]);
         } else {
             const mmt_geom *g = &s->g;
             int64_t base, end;
@@ -146,7 +153,9 @@ int mmt_sim_new(const mmt_config *cfg, const mmt_geom *g, const mmt_sim_opts *o,
     static const mmt_sim_opts none;
     if (!o)
         o = &none;
-    if (cfg->user_bw && cfg->bandwidth <= 0)
+    int v3 = cfg->version == MMT_SCALESIM_V3;
+    if (cfg->user_bw && (cfg->bandwidth <= 0 || (v3 && (cfg->bank_bw[0] <= 0 ||
+                                                        cfg->bank_bw[1] <= 0))))
         return MMT_EINVAL;
     if (cfg->user_bw && cfg->bandwidth > MMT_MAX_BANDWIDTH)
         return MMT_ERANGE; /* mmt_config_read refuses it with the cfg line */
@@ -156,6 +165,7 @@ int mmt_sim_new(const mmt_config *cfg, const mmt_geom *g, const mmt_sim_opts *o,
     s->g = *g;
     s->user = cfg->user_bw;
     s->py311 = o->py311_sum;
+    s->v3 = v3;
     for (int op = 0; op < 3; op++)
         s->width[op] = mmt_geom_width(g, (mmt_operand)op);
     int64_t owords, obw;
@@ -170,6 +180,8 @@ int mmt_sim_new(const mmt_config *cfg, const mmt_geom *g, const mmt_sim_opts *o,
     if (r == 0)
         r = mmt__wbuf_new(owords, s->user ? obw : g->C, s->dw[2] ? row_to_trace : NULL,
                           s->dw[2], &s->wb);
+    if (r == 0 && v3)
+        mmt__wbuf_set_v3(s->wb);
     if (r) {
         mmt_sim_free(s);
         return r;
@@ -300,7 +312,9 @@ static int close_traces(mmt_sim *s)
 
 /* Mean of the per-fold values of kind (0 mapping eff, 1 compute util) times 100, summed in
  * fold order like Python's sum(list) / len(list) * 100. Folds fall into at most four classes
- * (full or partial row fold, full or partial col fold), so each value is computed once. */
+ * (full or partial row fold, full or partial col fold), so each value is computed once.
+ * SCALE-Sim v3.0.0 counts WS mapping efficiency differently only for a filter address of -1,
+ * which needs a negative FilterOffset: refused in both modes (doc/scalesim-v3.md §V3.8). */
 static double fold_mean(const mmt_geom *g, int kind, int py311)
 {
     double v[2][2];

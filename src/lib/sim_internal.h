@@ -98,6 +98,9 @@ void mmt__ruser_free(mmt__ruser *b);
 int mmt__ruser_read(mmt__ruser *b, const int64_t *row, int64_t lo, int64_t hi, int64_t c,
                     int64_t *served);
 const mmt__dram_stat *mmt__ruser_stat(const mmt__ruser *b);
+/* Switches on SCALE-Sim v3.0.0's stall rule (doc/scalesim-v3.md §V3.5): rows may then be served
+ * before their issue cycle. Call before the first read. */
+void mmt__ruser_set_v3(mmt__ruser *b);
 
 /* ---------------------------------------------------------------- write buffer (§7.4) */
 
@@ -112,5 +115,8 @@ int mmt__wbuf_write(mmt__wbuf *b, const int64_t *row, int64_t lo, int64_t hi, in
 /* Drains everything left, starting at cycle c. */
 int mmt__wbuf_drain_all(mmt__wbuf *b, int64_t c);
 const mmt__dram_stat *mmt__wbuf_stat(const mmt__wbuf *b);
+/* Switches on SCALE-Sim v3.0.0's DRAM start/stop (the min/max drain cycle, doc/scalesim-v3.md
+ * §V3.6). Call before the first write. */
+void mmt__wbuf_set_v3(mmt__wbuf *b);
 
 #endif

@@ -90,10 +90,74 @@ static const char *const conv_names[] = {"IFMAP Height", "IFMAP Width", "Filter 
                                          "Filter Width", "Channels",    "Num Filter",
                                          "Stride height", "Stride width"};
 
-/* Turns one data row's fields (last one already dropped) into layers. */
-static int parse_row(mmt_topology *t, const char *file, long line, field *f, int nf, int gemm,
+/* Checks an N:M sparsity ratio field as SCALE-Sim v3 parses it: split at ':', int() of the
+ * first two parts (doc/scalesim-v3.md §V3.3). A dense run ignores the values. */
+static int v3_ratio(const char *file, long line, const field *r, int i, mmt_diag *d)
+{
+    const char *c1 = memchr(r->s, ':', (size_t)(r->e - r->s));
+    if (!c1)
+        return mmt__diag(d, MMT_EPARSE, file, line,
+                         "field %d '%.*s': SCALE-Sim v3 reads the last field of a row as an N:M "
+                         "sparsity ratio and crashes without ':'%s",
+                         i + 1, (int)(r->e - r->s), r->s,
+                         i == 8 ? " (v3 has one stride for both directions: drop the second "
+                                  "stride or write it as 1:1)"
+                                : "");
+    const char *c2 = memchr(c1 + 1, ':', (size_t)(r->e - c1 - 1));
+    field part[2] = {{r->s, c1}, {c1 + 1, c2 ? c2 : r->e}};
+    for (int k = 0; k < 2; k++) {
+        int64_t v;
+        mmt__strip(&part[k].s, &part[k].e);
+        if (mmt__parse_i64(part[k].s, (size_t)(part[k].e - part[k].s), &v))
+            return mmt__diag(d, MMT_EPARSE, file, line,
+                             "field %d '%.*s': expected an N:M ratio of two integers (SCALE-Sim "
+                             "v3 would crash)",
+                             i + 1, (int)(r->e - r->s), r->s);
+    }
+    return 0;
+}
+
+/* SCALE-Sim v3 (doc/scalesim-v3.md §V3.3): checks the fields after the eighth (conv) or the
+ * fourth (GEMM) and leaves *nf at what the v2 reader uses. Conv rows: v3 copies the stride
+ * into the second stride's place, so what follows it is an N:M ratio (last) and integers. */
+static int v3_fields(const char *file, long line, const field *f, int *nf, int gemm,
                      mmt_diag *d, mmt_warn_fn warn, void *ud)
 {
+    int n = *nf, r = 0;
+    if (gemm) {
+        if (n >= 5 && (r = v3_ratio(file, line, &f[4], 4, d)))
+            return r;
+        if (n > 5)
+            mmt__warn(warn, ud, file, line,
+                      "%d extra field(s) after field 5 ignored, as SCALE-Sim v3 does", n - 5);
+        *nf = n < 4 ? n : 4;
+        return 0;
+    }
+    if (n < 8)
+        return 0; /* the v2 reader reports it */
+    if (n > 8 && (r = v3_ratio(file, line, &f[n - 1], n - 1, d)))
+        return r;
+    for (int i = 8; i < n - 1; i++) { /* SCALE-Sim v3: int() of each, otherwise unused */
+        int64_t v;
+        if (mmt__parse_i64(f[i].s, (size_t)(f[i].e - f[i].s), &v))
+            return mmt__diag(d, MMT_EPARSE, file, line,
+                             "field %d: expected an integer, got '%.*s' (SCALE-Sim v3 would "
+                             "crash)",
+                             i + 1, (int)(f[i].e - f[i].s), f[i].s);
+    }
+    *nf = 8;
+    return 0;
+}
+
+/* Turns one data row's fields (last one already dropped) into layers. */
+static int parse_row(mmt_topology *t, const char *file, long line, field *f, int nf, int gemm,
+                     int v3, mmt_diag *d, mmt_warn_fn warn, void *ud)
+{
+    if (v3) {
+        int r = v3_fields(file, line, f, &nf, gemm, d, warn, ud);
+        if (r)
+            return r;
+    }
     int need = gemm ? 4 : 8;
     if (nf < need)
         return mmt__diag(d, MMT_EPARSE, file, line,
@@ -128,7 +192,8 @@ static int parse_row(mmt_topology *t, const char *file, long line, field *f, int
         l.channels = v[4];
         l.num_filt = v[5];
         l.stride_h = v[6];
-        l.stride_w = used == 9 ? v[7] : v[6]; /* one stride serves both directions */
+        /* One stride serves both directions (SCALE-Sim v3: always, doc/scalesim-v3.md §V3.3). */
+        l.stride_w = used == 9 ? v[7] : v[6];
         if (l.filt_h > l.ifmap_h || l.filt_w > l.ifmap_w)
             return mmt__diag(d, MMT_ERANGE, file, line,
                              "filter %" PRId64 "x%" PRId64 " is larger than the ifmap %" PRId64
@@ -189,6 +254,14 @@ static int split_row(const char *file, long line, const char *s, const char *e, 
 int mmt_topology_parse(const char *name, const char *text, size_t len, int gemm,
                        mmt_topology **out, mmt_diag *diag, mmt_warn_fn warn, void *ud)
 {
+    return mmt_topology_parse_version(name, text, len, gemm, MMT_SCALESIM_V2, out, diag, warn,
+                                      ud);
+}
+
+int mmt_topology_parse_version(const char *name, const char *text, size_t len, int gemm,
+                               mmt_scalesim v, mmt_topology **out, mmt_diag *diag,
+                               mmt_warn_fn warn, void *ud)
+{
     mmt_topology *t = calloc(1, sizeof *t);
     if (!t)
         return mmt__diag(diag, MMT_ENOMEM, name, 0, "out of memory");
@@ -209,7 +282,7 @@ int mmt_topology_parse(const char *name, const char *text, size_t len, int gemm,
             int nf = 0;
             r = split_row(name, line, ls, le, f, &nf, diag, warn, ud);
             if (r == 0)
-                r = parse_row(t, name, line, f, nf, gemm, diag, warn, ud);
+                r = parse_row(t, name, line, f, nf, gemm, v == MMT_SCALESIM_V3, diag, warn, ud);
         }
         s = e;
         if (s < end && *s == '\r' && ++s < end && *s == '\n')
@@ -229,17 +302,23 @@ int mmt_topology_parse(const char *name, const char *text, size_t len, int gemm,
     return 0;
 }
 
-int mmt_topology_read(const char *path, int gemm, mmt_topology **out, mmt_diag *diag,
-                      mmt_warn_fn warn, void *ud)
+int mmt_topology_read_version(const char *path, int gemm, mmt_scalesim v, mmt_topology **out,
+                              mmt_diag *diag, mmt_warn_fn warn, void *ud)
 {
     char *text;
     size_t len;
     int r = mmt__slurp(path, &text, &len, diag);
     if (r)
         return r;
-    r = mmt_topology_parse(path, text, len, gemm, out, diag, warn, ud);
+    r = mmt_topology_parse_version(path, text, len, gemm, v, out, diag, warn, ud);
     free(text);
     return r;
+}
+
+int mmt_topology_read(const char *path, int gemm, mmt_topology **out, mmt_diag *diag,
+                      mmt_warn_fn warn, void *ud)
+{
+    return mmt_topology_read_version(path, gemm, MMT_SCALESIM_V2, out, diag, warn, ud);
 }
 
 void mmt_topology_free(mmt_topology *t)

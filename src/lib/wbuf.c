@@ -20,6 +20,7 @@ struct mmt__wbuf {
     mmt__row_fn fn;
     void *ud;
     mmt__dram_stat st;
+    int v3; /* SCALE-Sim v3.0.0's DRAM start/stop */
 };
 
 int mmt__wbuf_new(int64_t words, int64_t bw, mmt__row_fn fn, void *ud, mmt__wbuf **out)
@@ -119,7 +120,12 @@ static int drain(mmt__wbuf *b, int64_t start, int64_t *end)
         }
         if (b->st.rows++ == 0)
             b->st.start = start + i;
-        b->st.stop = start + i;
+        /* SCALE-Sim v3.0.0: stop is the latest drain cycle; the final drain may start before
+         * a periodic one has ended (doc/scalesim-v3.md §V3.6). v2: the last one emitted. */
+        if (!b->v3 || start + i > b->st.stop || b->st.rows == 1)
+            b->st.stop = start + i;
+        if (b->v3 && start + i < b->st.start)
+            b->st.start = start + i;
     }
     b->qhead = (b->qhead + k) % b->qcap;
     b->qlen -= k;
@@ -188,4 +194,9 @@ int mmt__wbuf_drain_all(mmt__wbuf *b, int64_t c)
 const mmt__dram_stat *mmt__wbuf_stat(const mmt__wbuf *b)
 {
     return &b->st;
+}
+
+void mmt__wbuf_set_v3(mmt__wbuf *b)
+{
+    b->v3 = 1;
 }

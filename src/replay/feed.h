@@ -16,6 +16,8 @@ typedef struct feed feed;
 typedef struct feed_spec {
     const char *path, *what;
     int64_t rows, width, lo, hi, base;
+    int any_cycle; /* SCALE-Sim v3 read traces: cycles may go backwards (doc/scalesim-v3.md
+                      §V3.5), so they are not checked */
 } feed_spec;
 
 /* Opens the trace and starts its reader thread. The caller owns *out (feed_free). */

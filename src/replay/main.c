@@ -32,6 +32,7 @@ static void usage(FILE *f)
             "      --no-traces         fused model: read and write no trace, reports only\n"
             "      --compare=REFDIR    compare the output with SCALE-Sim's output in REFDIR\n"
             "      --force             replay even if the traces may not fit on the disk\n"
+            "      --scalesim=VERSION  reproduce SCALE-Sim v2 (default) or v3.0.0 (dense)\n"
             "  -h, --help              show this help and exit\n"
             "  -V, --version           show the version and exit\n"
             "\n"
@@ -63,7 +64,7 @@ typedef struct args {
 /* Parses argv; returns -1 to continue, or an exit status. */
 static int parse_args(int argc, char **argv, args *a)
 {
-    enum { OPT_LEVEL = 256, OPT_NO_TRACES, OPT_COMPARE, OPT_FORCE };
+    enum { OPT_LEVEL = 256, OPT_NO_TRACES, OPT_COMPARE, OPT_FORCE, OPT_SCALESIM };
     static const struct option opts[] = {
         {"config", required_argument, NULL, 'c'},
         {"topology", required_argument, NULL, 't'},
@@ -74,6 +75,7 @@ static int parse_args(int argc, char **argv, args *a)
         {"no-traces", no_argument, NULL, OPT_NO_TRACES},
         {"compare", required_argument, NULL, OPT_COMPARE},
         {"force", no_argument, NULL, OPT_FORCE},
+        {"scalesim", required_argument, NULL, OPT_SCALESIM},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0}};
@@ -103,6 +105,10 @@ static int parse_args(int argc, char **argv, args *a)
         case OPT_NO_TRACES: a->o.traces = 0; break;
         case OPT_COMPARE: a->compare = optarg; break;
         case OPT_FORCE: a->o.force = 1; break;
+        case OPT_SCALESIM:
+            if (cli_parse_scalesim(optarg, &a->o.version))
+                return EXIT_USAGE;
+            break;
         case 'h': usage(stdout); return EXIT_OK;
         case 'V':
             printf("mmtrace-replay (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
@@ -138,7 +144,7 @@ static int compare_only(const args *a)
         return compare_run(a->o.outdir, a->compare, cli_basename(a->o.outdir), 1);
     mmt_config cfg;
     mmt_diag d = {0};
-    if (mmt_config_read(a->o.cfg_path, &cfg, &d, cli_warn, NULL) != 0) {
+    if (mmt_config_read_version(a->o.cfg_path, a->o.version, &cfg, &d, cli_warn, NULL) != 0) {
         cli_print_diag(&d, NULL);
         return EXIT_ERR;
     }

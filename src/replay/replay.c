@@ -82,8 +82,9 @@ static int load(run *R)
 {
     mmt_diag d = {0};
     const replay_opts *o = R->o;
-    if (mmt_config_read(o->cfg_path, &R->cfg, &d, cli_warn, NULL) != 0 ||
-        mmt_topology_read(o->topo_path, o->gemm, &R->topo, &d, cli_warn, NULL) != 0) {
+    if (mmt_config_read_version(o->cfg_path, o->version, &R->cfg, &d, cli_warn, NULL) != 0 ||
+        mmt_topology_read_version(o->topo_path, o->gemm, o->version, &R->topo, &d, cli_warn,
+                                  NULL) != 0) {
         cli_print_diag(&d, NULL);
         return -1;
     }
@@ -192,7 +193,8 @@ static int start_feeds(const run *R, size_t li, char in[3][PATH_CAP], feed *f[3]
                        .what = op_name[op],
                        .rows = g->rows,
                        .width = mmt_geom_width(g, (mmt_operand)op),
-                       .base = op == MMT_OP_OFMAP ? 0 : 1};
+                       .base = op == MMT_OP_OFMAP ? 0 : 1,
+                       .any_cycle = op != MMT_OP_OFMAP && R->o->version == MMT_SCALESIM_V3};
         mmt_geom_operand_range(g, (mmt_operand)op, &s.lo, &s.hi);
         r = feed_start(&s, &f[op], d);
     }
@@ -481,7 +483,7 @@ static int publish(run *R)
     for (size_t li = 0; li < R->n; li++)
         res[li] = R->jobs[li].res;
     mmt_diag d = {0};
-    int r = mmt_report_write(R->rundir, res, R->n, &d);
+    int r = mmt_report_write_version(R->rundir, res, R->n, R->o->version, &d);
     /* The bytes report only with a [precision] section, so that a plain SCALE-Sim config gives
      * exactly SCALE-Sim's run directory. */
     if (r == 0 && R->cfg.has_precision)

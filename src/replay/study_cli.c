@@ -78,7 +78,7 @@ typedef struct study {
     size_t past_ctx; /* model x length points past the trained context */
 } study;
 
-enum { OPT_STUDY = 2000, OPT_FRACTIONS, OPT_HW, OPT_MODEL, OPT_SEQ, OPT_TRACES };
+enum { OPT_STUDY = 2000, OPT_FRACTIONS, OPT_HW, OPT_MODEL, OPT_SEQ, OPT_TRACES, OPT_SCALESIM };
 
 void study_cli_usage(FILE *f)
 {
@@ -89,7 +89,7 @@ void study_cli_usage(FILE *f)
             "      fractions of the MatMul-free part for one run (RUNDIR holds the reports of\n"
             "      mmtrace-replay or SCALE-Sim; MANIFEST is the .parts.csv beside the topology)\n"
             "  mmtrace-replay --study=OUTDIR [--hw=LIST] [--model=LIST] [--seq=LIST]\n"
-            "                 [--traces=MODELS] [-j N]\n"
+            "                 [--traces=MODELS] [-j N] [--scalesim=v2|v3]\n"
             "      the whole study with the fused model: topologies, fractions.csv, amdahl.csv,\n"
             "      fits.csv, fit_predictions.csv and figures/ in OUTDIR. Defaults: cloud,edge;\n"
             "      the 13 presets; 128,256,512,1024,2048,4096; -j 2. --traces keeps full traces\n"
@@ -188,15 +188,23 @@ static int read_report(const char *path, const int *cols, int ncols, int64_t *va
 /* Fills one result per manifest row from the two reports in rundir. */
 static int results_from_reports(const char *rundir, size_t n, mmt_layer_result *res)
 {
-    static const int ccols[2] = {1, 2};
+    static const int ccols[2][2] = {{1, 2}, {2, 3}};
     static const int dcols[6] = {3, 6, 9, 12, 15, 18};
     int64_t *cv = calloc(n * 2 + 1, sizeof *cv), *dv = calloc(n * 6 + 1, sizeof *dv);
-    char p1[4400], p2[4400];
+    char p1[4400], p2[4400], head[256] = "";
     snprintf(p1, sizeof p1, "%s/COMPUTE_REPORT.csv", rundir);
     snprintf(p2, sizeof p2, "%s/DETAILED_ACCESS_REPORT.csv", rundir);
+    /* SCALE-Sim v3 puts "Total Cycles (incl. prefetch)" before Total Cycles
+     * (doc/scalesim-v3.md §V3.7). */
+    FILE *hf = fopen(p1, "r");
+    if (hf && !fgets(head, sizeof head, hf))
+        head[0] = '\0';
+    if (hf)
+        fclose(hf);
+    int v3 = strstr(head, "(incl. prefetch)") != NULL;
     int r = !cv || !dv ? -1 : 0;
     if (r == 0)
-        r = read_report(p1, ccols, 2, cv, n);
+        r = read_report(p1, ccols[v3], 2, cv, n);
     if (r == 0)
         r = read_report(p2, dcols, 6, dv, n);
     for (size_t i = 0; r == 0 && i < n; i++) {
@@ -767,7 +775,7 @@ static int keep_traces(const study *S, size_t h, size_t m, size_t q)
         }
     }
     *strrchr(dir, '/') = '\0';
-    if (mmt_report_write(dir, res, b->n, &d) != 0) {
+    if (mmt_report_write_version(dir, res, b->n, S->hw[h].version, &d) != 0) {
         cli_print_diag(&d, NULL);
         return -1;
     }
@@ -834,6 +842,7 @@ static int write_hw(const study *S)
     for (size_t h = 0; h < S->nhw; h++) {
         const mmt_config *c = &S->hw[h];
         outf o;
+        int v3 = c->version == MMT_SCALESIM_V3;
         snprintf(path, sizeof path, "%s/hw/%s.cfg", S->outdir, c->run_name);
         if (out_open(&o, path))
             return -1;
@@ -843,10 +852,18 @@ static int write_hw(const study *S)
                 "IfmapSramSzkB:   %" PRId64 "\nFilterSramSzkB:  %" PRId64
                 "\nOfmapSramSzkB:   %" PRId64 "\nIfmapOffset:    %" PRId64
                 "\nFilterOffset:   %" PRId64 "\nOfmapOffset:    %" PRId64 "\nBandwidth : %" PRId64
-                "\nDataflow : os\nMemoryBanks:   1\n\n"
+                "\nDataflow : os\nMemoryBanks:   1\n%s\n"
                 "[run_presets]\nInterfaceBandwidth: CALC\n",
                 c->run_name, c->array_h, c->array_w, c->ifmap_kb, c->filter_kb, c->ofmap_kb,
-                c->ifmap_offset, c->filter_offset, c->ofmap_offset, c->bandwidth);
+                c->ifmap_offset, c->filter_offset, c->ofmap_offset, c->bandwidth,
+                v3 ? "ReadRequestBuffer: 32\nWriteRequestBuffer: 32\n" : "");
+        if (v3) /* the other keys SCALE-Sim v3 requires, set for a dense run */
+            fprintf(o.f, "UseRamulatorTrace: False\n\n[layout]\n"
+                         "IfmapCustomLayout: False\nFilterCustomLayout: False\n"
+                         "IfmapSRAMBankBandwidth: 10\nIfmapSRAMBankNum: 10\n"
+                         "IfmapSRAMBankPort: 2\nFilterSRAMBankBandwidth: 10\n"
+                         "FilterSRAMBankNum: 10\nFilterSRAMBankPort: 2\n\n[sparsity]\n"
+                         "SparsitySupport: false\n");
         if (out_close(&o))
             return -1;
     }
@@ -908,11 +925,13 @@ int study_cli_main(int argc, char **argv)
                                          {"seq", required_argument, NULL, OPT_SEQ},
                                          {"traces", required_argument, NULL, OPT_TRACES},
                                          {"jobs", required_argument, NULL, 'j'},
+                                         {"scalesim", required_argument, NULL, OPT_SCALESIM},
                                          {NULL, 0, NULL, 0}};
     static study S;
     const char *manifest = NULL, *hws = "cloud,edge", *models = "all",
                *seqs = "128,256,512,1024,2048,4096";
     int c;
+    mmt_scalesim ver = MMT_SCALESIM_V2;
     memset(&S, 0, sizeof S);
     S.jobs = 2;
     pthread_mutex_init(&S.lock, NULL);
@@ -925,6 +944,10 @@ int study_cli_main(int argc, char **argv)
         case OPT_MODEL: models = optarg; break;
         case OPT_SEQ: seqs = optarg; break;
         case OPT_TRACES: snprintf(S.traces, sizeof S.traces, "%s", optarg); break;
+        case OPT_SCALESIM:
+            if (cli_parse_scalesim(optarg, &ver))
+                return EXIT_USAGE;
+            break;
         case 'j':
             if (cli_parse_long("--jobs", optarg, 1, 64, &S.jobs))
                 return EXIT_USAGE;
@@ -950,6 +973,8 @@ int study_cli_main(int argc, char **argv)
             cli_error("unexpected argument '%s'", argv[optind]);
         return EXIT_USAGE;
     }
+    for (size_t h = 0; h < S.nhw; h++) /* CALC presets: v3 differs only in its reports */
+        S.hw[h].version = ver;
     int rc = run_study(&S);
     study_free(&S);
     return rc;

@@ -8,8 +8,11 @@
  * Input: CFG 0xff F TOPOLOGY, where bit 0 of the byte F selects the GEMM format (else conv) and
  * bit 1 Python 3.11 sums; bits 2-3, 4-5 and 6-7 override the ifmap, filter and ofmap widths
  * (0: the cfg's own, from its [precision] section or 8; else 1, 1.67 or 32 bits), so the two
- * paths are also compared at every width. Configs and layers beyond small bounds are skipped,
- * so that every run is bounded in time and memory.
+ * paths are also compared at every width. A cfg in SCALE-Sim v3's format (a [layout] or
+ * [sparsity] section, ...) runs in v3.0.0 mode instead, with v3's rows and 8-bit words (the USER
+ * read buffers then serve some rows before their issue cycle, doc/scalesim-v3.md §V3.5).
+ * Configs and layers beyond small bounds are skipped, so that every run is bounded in time and
+ * memory.
  */
 #include "mmtrace.h"
 #include "tmpdir.h"
@@ -26,6 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define MAX_KB 64      /* each SRAM */
 #define MAX_ROWS 20000 /* demand rows of all simulated layers together */
 #define MAX_LAYERS 8   /* layers simulated */
+#define MAX_BW 4096    /* v3 bank bandwidths (a fetch row is that wide) */
 
 static const char *tmpdir; /* set by fuzz_tmpdir on the first input */
 
@@ -120,7 +124,8 @@ static int same_result(const mmt_layer_result *a, const mmt_layer_result *b)
 static int small_config(const mmt_config *c)
 {
     return c->array_h <= MAX_SIDE && c->array_w <= MAX_SIDE && c->ifmap_kb <= MAX_KB &&
-           c->filter_kb <= MAX_KB && c->ofmap_kb <= MAX_KB;
+           c->filter_kb <= MAX_KB && c->ofmap_kb <= MAX_KB && c->bank_bw[0] <= MAX_BW &&
+           c->bank_bw[1] <= MAX_BW;
 }
 
 /* Applies the width overrides of the flag byte (bits 2-7, two per operand). */
@@ -169,12 +174,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t topo_len = size - cfg_len - 2;
     mmt_config cfg;
     mmt_diag d;
-    if (mmt_config_parse("fuzz.cfg", (const char *)data, cfg_len, &cfg, &d, NULL, NULL) != 0 ||
-        !small_config(&cfg))
+    mmt_scalesim v = MMT_SCALESIM_V2;
+    if (mmt_config_parse("fuzz.cfg", (const char *)data, cfg_len, &cfg, &d, NULL, NULL) != 0)
         return 0;
-    override_widths(&cfg, flags);
+    if (cfg.v3_format) {
+        v = MMT_SCALESIM_V3;
+        if (mmt_config_parse_version("fuzz.cfg", (const char *)data, cfg_len, v, &cfg, &d, NULL,
+                                     NULL) != 0)
+            return 0;
+    } else {
+        override_widths(&cfg, flags);
+    }
+    if (!small_config(&cfg))
+        return 0;
     mmt_topology *topo = NULL;
-    if (mmt_topology_parse("fuzz.csv", topo_text, topo_len, flags & 1, &topo, &d, NULL, NULL) != 0)
+    if (mmt_topology_parse_version("fuzz.csv", topo_text, topo_len, flags & 1, v, &topo, &d, NULL,
+                                   NULL) != 0)
         return 0;
     run_topology(&cfg, topo, (flags >> 1) & 1);
     mmt_topology_free(topo);
