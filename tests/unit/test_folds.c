@@ -69,7 +69,7 @@ static void both(const mmt_config *cfg, const mmt_geom *g, int py311)
 /* Both engines on every layer of one golden case directory. */
 static void golden_case(const char *dir)
 {
-    char path[4096], cmd[4096] = "";
+    char path[8704], cmd[4096] = "";
     mmt_config cfg;
     mmt_topology *t = NULL;
     snprintf(path, sizeof path, "%s/command.txt", dir);
@@ -259,6 +259,24 @@ static void test_refusals(void **state)
     assert_non_null(strstr(why, "conv"));
 }
 
+/* Two CALC window events in one cycle (a row wider than 50*ips misses): SCALE-Sim v2 divides
+ * by zero; both engines must refuse the layer alike (the row engine used to crash). */
+static void test_two_events_one_cycle(void **state)
+{
+    (void)state;
+    mmt_config c;
+    mmt_geom g;
+    small(&c, &g, 0, 1, 1, 1);
+    c.array_h = c.array_w = 1024;
+    mmt_layer l = {.ifmap_h = 1024, .ifmap_w = 1024, .filt_h = 1, .filt_w = 1024,
+                   .channels = 1, .num_filt = 1, .stride_h = 1, .stride_w = 1};
+    assert_int_equal(mmt_geom_init(&g, &l, &c, NULL), 0);
+    mmt_layer_result r;
+    mmt_sim_opts rows = {.engine = MMT_ENGINE_ROWS}, folds = {.engine = MMT_ENGINE_FOLDS};
+    assert_int_equal(mmt_sim_run(&c, &g, &rows, &r), MMT_ERANGE);
+    assert_int_equal(mmt_sim_run(&c, &g, &folds, &r), MMT_ERANGE);
+}
+
 /* Engine names: the three accepted, anything else refused. */
 static void test_engine_names(void **state)
 {
@@ -317,7 +335,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_engine_names), cmocka_unit_test(test_refusals),
-        cmocka_unit_test(test_stream_seek),  cmocka_unit_test(test_golden),
+        cmocka_unit_test(test_stream_seek),  cmocka_unit_test(test_two_events_one_cycle),
+        cmocka_unit_test(test_golden),
         cmocka_unit_test(test_random),
     };
     int r = cmocka_run_group_tests(tests, NULL, NULL);
