@@ -202,12 +202,8 @@ int mmt__parse_i64(const char *s, size_t len, int64_t *out)
 /* Number of significant bits of a 128-bit value. */
 static int bitlen128(unsigned __int128 x)
 {
-    int n = 0;
-    while (x) {
-        x >>= 1;
-        n++;
-    }
-    return n;
+    uint64_t hi = (uint64_t)(x >> 64), lo = (uint64_t)x;
+    return hi ? 128 - __builtin_clzll(hi) : lo ? 64 - __builtin_clzll(lo) : 0;
 }
 
 /* Correctly rounded a/b (round half to even), like Python's int.__truediv__. Long division

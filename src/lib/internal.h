@@ -93,6 +93,10 @@ static inline void mmt__strip(const char **s, const char **e)
 /* Python's int / int: the correctly rounded quotient of a / b; b > 0, both below 2^126. */
 double mmt__true_div(mmt__u128 a, mmt__u128 b);
 
+/* Moves a demand stream to row t of fold `fold` (the fold engine jumps to the rows it needs);
+ * MMT_EINVAL outside the layer. */
+int mmt__stream_seek(mmt_stream *s, int64_t fold, int64_t t);
+
 /* Writes a file atomically: text to path.tmp.<pid>, then rename. */
 int mmt__write_file_atomic(const char *path, const char *text, size_t len, mmt_diag *d);
 

@@ -318,6 +318,13 @@ typedef struct mmt_layer_result {
     int64_t dram_count[3];    /* DRAM IFMAP reads, Filter reads, OFMAP writes */
 } mmt_layer_result;
 
+/* Which engine mmt_sim_run uses. ROWS feeds every demand row through the buffers; FOLDS
+ * works fold by fold (closed-form counts, the buffers advanced per fold) and gives the same
+ * results, but covers only the layers it can prove exact (mmt_sim_folds_ok): a run without
+ * traces, GEMM-shaped layers, CALC mode. AUTO (the default, 0) takes FOLDS where it can and
+ * ROWS elsewhere. */
+typedef enum { MMT_ENGINE_AUTO = 0, MMT_ENGINE_ROWS = 1, MMT_ENGINE_FOLDS = 2 } mmt_engine;
+
 /* How a simulation emits its outputs. Every path may be NULL: that output is not written. */
 typedef struct mmt_sim_opts {
     const char *dram_trace_path[3]; /* DRAM traces (gzip) by operand */
@@ -328,6 +335,7 @@ typedef struct mmt_sim_opts {
      * trace, unlinked at once) cannot be created, written or read, its name and the reason
      * go here and the call returns MMT_EIO. */
     mmt_diag *diag;
+    mmt_engine engine; /* mmt_sim_run only; FOLDS on a layer it cannot do gives MMT_EINVAL */
 } mmt_sim_opts;
 
 /* One layer's memory system: ifmap and filter read buffers (USER or CALC), the ofmap write
@@ -345,9 +353,19 @@ int mmt_sim_finish(mmt_sim *s, mmt_layer_result *res);
 /* Frees s; any trace not yet closed is discarded. Accepts NULL. */
 void mmt_sim_free(mmt_sim *s);
 
-/* Fused path: generates the demand rows in memory and feeds them to a simulation. */
+/* Fused path: generates the demand rows in memory and feeds them to a simulation, or runs
+ * the fold engine (o->engine). */
 int mmt_sim_run(const mmt_config *cfg, const mmt_geom *g, const mmt_sim_opts *o,
                 mmt_layer_result *res);
+
+/* 1 if the fold engine can run this layer exactly with these options, else 0 with a short
+ * reason ("traces requested", "USER bandwidth mode", ...) in *why (may be NULL). */
+int mmt_sim_folds_ok(const mmt_config *cfg, const mmt_geom *g, const mmt_sim_opts *o,
+                     const char **why);
+
+/* The engine's name ("auto", "rows", "folds"), and the reverse (MMT_EINVAL if unknown). */
+const char *mmt_engine_name(mmt_engine e);
+int mmt_engine_parse(const char *name, mmt_engine *out);
 
 /* ---------------------------------------------------------------- reports (spec §8) */
 

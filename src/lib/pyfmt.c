@@ -50,25 +50,46 @@ static int reads_back(const char *d, int n, int e, double v)
 
 /* Shortest round-trip digits of v > 0 (finite): fills d, returns the count, sets *e so that
  * v ~ d[0].d[1..] * 10^e. */
-static int shortest_digits(double v, char *d, int *e)
+/* The digits of v with p+1 significant digits that read back as v, if any: the nearest,
+ * or one of its neighbours. Returns the count, or 0 if none reads back. */
+static int digits_at(double v, int p, char *d, int *e)
 {
     char buf[48];
-    for (int p = 0; p < 17; p++) {
-        snprintf(buf, sizeof buf, "%.*e", p, v);
-        int n = split_e(buf, d, e);
-        if (reads_back(d, n, *e, v))
+    snprintf(buf, sizeof buf, "%.*e", p, v);
+    int n = split_e(buf, d, e);
+    if (reads_back(d, n, *e, v))
+        return n;
+    /* Near a power of two the rounding interval is lopsided: the nearest p-digit value may
+     * miss while its neighbour hits (David Gay's shortest mode would find it). */
+    for (int delta = -1; delta <= 1; delta += 2) {
+        char alt[24];
+        memcpy(alt, d, (size_t)n + 1);
+        if (bump_digits(alt, n, delta) && reads_back(alt, n, *e, v)) {
+            memcpy(d, alt, (size_t)n + 1);
             return n;
-        /* Near a power of two the rounding interval is lopsided: the nearest p-digit value may
-         * miss while its neighbour hits (David Gay's shortest mode would find it). */
-        for (int delta = -1; delta <= 1; delta += 2) {
-            char alt[24];
-            memcpy(alt, d, (size_t)n + 1);
-            if (bump_digits(alt, n, delta) && reads_back(alt, n, *e, v)) {
-                memcpy(d, alt, (size_t)n + 1);
-                return n;
-            }
         }
     }
+    return 0;
+}
+
+static int shortest_digits(double v, char *d, int *e)
+{
+    /* If some string of p+1 digits reads back, the nearest one of p+2 digits does too (it is
+     * at least as close), so the digit counts that work are a suffix: binary search it. */
+    int lo = -1, hi = 16; /* p = hi works (17 digits always do); p = lo does not */
+    char dd[24];
+    int ee;
+    while (hi - lo > 1) {
+        int mid = lo + (hi - lo) / 2;
+        if (digits_at(v, mid, dd, &ee))
+            hi = mid;
+        else
+            lo = mid;
+    }
+    int n = digits_at(v, hi, d, e);
+    if (n)
+        return n;
+    char buf[48];
     snprintf(buf, sizeof buf, "%.16e", v);
     return split_e(buf, d, e);
 }

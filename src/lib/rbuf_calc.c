@@ -211,6 +211,8 @@ static int window_event(mmt__rcalc *b, int64_t cyc)
         b->pe = b->ps + NSETS - 1;
         b->active_done = 1;
     } else {
+        if (b->lpe - b->lps + 1 <= 0)
+            return MMT_ERANGE; /* two events in one cycle: SCALE-Sim v2 divides by zero */
         int64_t bw = mmt__ceil_div(NSETS * b->ips, b->lpe - b->lps + 1);
         r = prefetch(b, NSETS * b->ips, bw);
         b->ps += NSETS;

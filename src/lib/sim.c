@@ -338,32 +338,41 @@ static double fold_mean(const mmt_geom *g, int kind, int py311)
     return sum / (double)g->folds * 100;
 }
 
+void mmt__sim_result(const mmt_geom *g, int py311, int64_t last_co, int64_t stall,
+                     const int has_sram[3], const int64_t sram_start[3],
+                     const int64_t sram_stop[3], const mmt__dram_stat *const dram[3],
+                     mmt_layer_result *res)
+{
+    memset(res, 0, sizeof *res);
+    res->total_cycles = last_co;
+    res->stall_cycles = stall;
+    res->macs = g->macs;
+    mmt__u128 den = (mmt__u128)(uint64_t)last_co * (uint64_t)g->R * (uint64_t)g->C;
+    /* SCALE-Sim v2 divides by zero when Total Cycles is 0; report inf instead. */
+    res->overall_util = last_co > 0 ? mmt__true_div((mmt__u128)g->macs * 100, den) : INFINITY;
+    res->mapping_eff = fold_mean(g, 0, py311);
+    res->compute_util = fold_mean(g, 1, py311);
+    int64_t counts[3] = {g->sram_ifmap_reads, g->sram_filter_reads, g->sram_ofmap_writes};
+    for (int op = 0; op < 3; op++) {
+        res->has_sram[op] = has_sram[op];
+        res->sram_start[op] = has_sram[op] ? sram_start[op] : 0;
+        res->sram_stop[op] = has_sram[op] ? sram_stop[op] : 0;
+        res->sram_count[op] = counts[op];
+        res->dram_start[op] = dram[op]->start;
+        res->dram_stop[op] = dram[op]->stop;
+        res->dram_count[op] = dram[op]->accesses;
+    }
+}
+
 /* Fills res from the finished buffers. */
 static void fill_result(const mmt_sim *s, mmt_layer_result *res)
 {
-    const mmt_geom *g = &s->g;
-    memset(res, 0, sizeof *res);
-    res->total_cycles = s->last_co;
-    res->stall_cycles = s->stall;
-    res->macs = g->macs;
-    mmt__u128 den = (mmt__u128)(uint64_t)s->last_co * (uint64_t)g->R * (uint64_t)g->C;
-    /* SCALE-Sim v2 divides by zero when Total Cycles is 0; report inf instead. */
-    res->overall_util = s->last_co > 0 ? mmt__true_div((mmt__u128)g->macs * 100, den) : INFINITY;
-    res->mapping_eff = fold_mean(g, 0, s->py311);
-    res->compute_util = fold_mean(g, 1, s->py311);
-    int64_t counts[3] = {g->sram_ifmap_reads, g->sram_filter_reads, g->sram_ofmap_writes};
-    for (int op = 0; op < 3; op++) {
-        res->has_sram[op] = s->has_sram[op];
-        res->sram_start[op] = s->has_sram[op] ? s->sram_start[op] : 0;
-        res->sram_stop[op] = s->has_sram[op] ? s->sram_stop[op] : 0;
-        res->sram_count[op] = counts[op];
-        const mmt__dram_stat *d = op == 2   ? mmt__wbuf_stat(s->wb)
-                                  : s->user ? mmt__ruser_stat(s->ru[op])
-                                            : mmt__rcalc_stat(s->rc[op]);
-        res->dram_start[op] = d->start;
-        res->dram_stop[op] = d->stop;
-        res->dram_count[op] = d->accesses;
-    }
+    const mmt__dram_stat *d[3];
+    for (int op = 0; op < 2; op++)
+        d[op] = s->user ? mmt__ruser_stat(s->ru[op]) : mmt__rcalc_stat(s->rc[op]);
+    d[2] = mmt__wbuf_stat(s->wb);
+    mmt__sim_result(&s->g, s->py311, s->last_co, s->stall, s->has_sram, s->sram_start,
+                    s->sram_stop, d, res);
 }
 
 int mmt_sim_finish(mmt_sim *s, mmt_layer_result *res)
@@ -382,8 +391,9 @@ int mmt_sim_finish(mmt_sim *s, mmt_layer_result *res)
     return r;
 }
 
-int mmt_sim_run(const mmt_config *cfg, const mmt_geom *g, const mmt_sim_opts *o,
-                mmt_layer_result *res)
+/* The row engine: every demand row through the buffers. */
+static int run_rows(const mmt_config *cfg, const mmt_geom *g, const mmt_sim_opts *o,
+                    mmt_layer_result *res)
 {
     mmt_sim *s = NULL;
     mmt_stream *st[3] = {NULL, NULL, NULL};
@@ -410,4 +420,15 @@ int mmt_sim_run(const mmt_config *cfg, const mmt_geom *g, const mmt_sim_opts *o,
     for (int op = 0; op < 3; op++)
         mmt_stream_free(st[op]);
     return r;
+}
+
+int mmt_sim_run(const mmt_config *cfg, const mmt_geom *g, const mmt_sim_opts *o,
+                mmt_layer_result *res)
+{
+    mmt_engine e = o ? o->engine : MMT_ENGINE_AUTO;
+    if (e == MMT_ENGINE_ROWS)
+        return run_rows(cfg, g, o, res);
+    if (mmt_sim_folds_ok(cfg, g, o, NULL))
+        return mmt__folds_run(cfg, g, o && o->py311_sum, res);
+    return e == MMT_ENGINE_FOLDS ? MMT_EINVAL : run_rows(cfg, g, o, res);
 }

@@ -119,4 +119,16 @@ const mmt__dram_stat *mmt__wbuf_stat(const mmt__wbuf *b);
  * §V3.6). Call before the first write. */
 void mmt__wbuf_set_v3(mmt__wbuf *b);
 
+/* ---------------------------------------------------------------- results and engines */
+
+/* Fills res from a finished layer: last_co is the last row's ofmap serve cycle (Total
+ * Cycles), stall the Stall Cycles, dram[op] the three DRAM interfaces. */
+void mmt__sim_result(const mmt_geom *g, int py311, int64_t last_co, int64_t stall,
+                     const int has_sram[3], const int64_t sram_start[3],
+                     const int64_t sram_stop[3], const mmt__dram_stat *const dram[3],
+                     mmt_layer_result *res);
+
+/* The fold engine (sim_folds.c) on a layer mmt_sim_folds_ok accepts. */
+int mmt__folds_run(const mmt_config *cfg, const mmt_geom *g, int py311, mmt_layer_result *res);
+
 #endif

@@ -55,10 +55,14 @@ static void row_os(const mmt_stream *s, int64_t *row, int64_t *lo_out, int64_t *
     } else {
         skew_range(t, g->T - 1, g->T - 1 + g->R, g->Sc - s->c0 < g->C ? g->Sc - s->c0 : g->C,
                    &lo, &hi);
+        /* PE row q = R-1-(t-c-(T-1)) holds an output only if r0+q < Sr: c < qlim. */
+        int64_t rows_left = g->Sr - s->r0 < g->R ? g->Sr - s->r0 : g->R;
+        int64_t qlim = t - g->T - g->R + 2 + rows_left;
+        if (hi > qlim)
+            hi = qlim > lo ? qlim : lo;
         for (int64_t c = lo; c < hi; c++) {
             int64_t q = g->R - 1 - (t - c - (g->T - 1)); /* bottom PE row drains first */
-            if (s->r0 + q < g->Sr)
-                row[c] = mmt_geom_ofmap_addr(g, s->r0 + q, s->c0 + c);
+            row[c] = mmt_geom_ofmap_addr(g, s->r0 + q, s->c0 + c);
         }
     }
     *lo_out = lo;
@@ -160,6 +164,17 @@ int mmt_stream_next_range(mmt_stream *s, int64_t *row, int64_t *lo, int64_t *hi)
     for (int64_t i = 0; i < s->width; i++)
         row[i] = -1;
     return fill(s, row, lo, hi);
+}
+
+int mmt__stream_seek(mmt_stream *s, int64_t fold, int64_t t)
+{
+    if (fold < 0 || fold >= s->g.folds || t < 0 || t >= s->g.L)
+        return MMT_EINVAL;
+    s->fold = fold;
+    s->t = t;
+    s->r0 = (fold % s->g.row_fold) * s->g.R;
+    s->c0 = (fold / s->g.row_fold) * s->g.C;
+    return 0;
 }
 
 int mmt_stream_next_view(mmt_stream *s, const int64_t **row, int64_t *lo, int64_t *hi)

@@ -33,6 +33,8 @@ static void usage(FILE *f)
             "      --compare=REFDIR    compare the output with SCALE-Sim's output in REFDIR\n"
             "      --force             replay even if the traces may not fit on the disk\n"
             "      --scalesim=VERSION  reproduce SCALE-Sim v2 (default) or v3.0.0 (dense)\n"
+            "      --engine=E          fused model engine: auto (default), rows or folds\n"
+            "  -v, --verbose           say on stderr which engine ran each layer\n"
             "  -h, --help              show this help and exit\n"
             "  -V, --version           show the version and exit\n"
             "\n"
@@ -51,6 +53,11 @@ static void usage(FILE *f)
             "1e-12), traces line by line after decompression; a table of the differences,\n"
             "with the first differing line of each trace, goes to stdout.\n"
             "\n"
+            "--engine (with --no-traces): rows feeds every demand row through the memory\n"
+            "model; folds works fold by fold and gives identical reports, but only for the\n"
+            "layers it can prove exact (CALC mode, GEMM-shaped layers) and refuses the run\n"
+            "otherwise; auto uses folds where it can and rows elsewhere.\n"
+            "\n"
             "Exit status: 0 ok (and identical), 1 error or differences found, 2 usage error.\n");
     study_cli_usage(f);
 }
@@ -64,7 +71,7 @@ typedef struct args {
 /* Parses argv; returns -1 to continue, or an exit status. */
 static int parse_args(int argc, char **argv, args *a)
 {
-    enum { OPT_LEVEL = 256, OPT_NO_TRACES, OPT_COMPARE, OPT_FORCE, OPT_SCALESIM };
+    enum { OPT_LEVEL = 256, OPT_NO_TRACES, OPT_COMPARE, OPT_FORCE, OPT_SCALESIM, OPT_ENGINE };
     static const struct option opts[] = {
         {"config", required_argument, NULL, 'c'},
         {"topology", required_argument, NULL, 't'},
@@ -76,13 +83,15 @@ static int parse_args(int argc, char **argv, args *a)
         {"compare", required_argument, NULL, OPT_COMPARE},
         {"force", no_argument, NULL, OPT_FORCE},
         {"scalesim", required_argument, NULL, OPT_SCALESIM},
+        {"engine", required_argument, NULL, OPT_ENGINE},
+        {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0}};
     long level = 1;
     int c;
     opterr = 0; /* cli_bad_option prints one line and the hint */
-    while ((c = getopt_long(argc, argv, ":c:t:p:i:j:hV", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":c:t:p:i:j:vhV", opts, NULL)) != -1) {
         switch (c) {
         case 'c': a->o.cfg_path = optarg; break;
         case 't': a->o.topo_path = optarg; break;
@@ -109,6 +118,13 @@ static int parse_args(int argc, char **argv, args *a)
             if (cli_parse_scalesim(optarg, &a->o.version))
                 return EXIT_USAGE;
             break;
+        case OPT_ENGINE:
+            if (mmt_engine_parse(optarg, &a->o.engine) != 0) {
+                cli_error("--engine: expected auto, rows or folds, got '%s'", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case 'v': a->o.verbose = 1; break;
         case 'h': usage(stdout); return EXIT_OK;
         case 'V':
             printf("mmtrace-replay (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
@@ -126,6 +142,8 @@ static int parse_args(int argc, char **argv, args *a)
         bad = "";
     else if (a->o.topo_path && (!a->o.cfg_path || !a->o.outdir))
         bad = "-c, -t and -p are required";
+    else if (a->o.engine == MMT_ENGINE_FOLDS && a->o.traces)
+        bad = "--engine=folds needs --no-traces (traces are written by the row engine)";
     else if (!a->o.topo_path && !(a->compare && a->o.outdir))
         bad = a->compare ? "--compare without -t needs -p" : "-c, -t and -p are required";
     if (bad) {

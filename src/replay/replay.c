@@ -110,6 +110,15 @@ static int load(run *R)
         }
         if (__builtin_add_overflow(R->rows_total, R->geoms[i].rows, &R->rows_total))
             R->rows_total = INT64_MAX; /* progress display only */
+        const char *why;
+        if (o->engine == MMT_ENGINE_FOLDS &&
+            !mmt_sim_folds_ok(&R->cfg, &R->geoms[i], NULL, &why)) {
+            long line = mmt_topology_layer(R->topo, i)->line;
+            cli_error("%s:%ld: layer %zu: the fold engine cannot run it exactly (%s); use "
+                      "--engine=auto or --engine=rows",
+                      o->topo_path, line, i, why);
+            return -1;
+        }
     }
     return 0;
 }
@@ -304,7 +313,7 @@ static int layer_traces(run *R, size_t li, job *J)
 /* Runs one layer with the fused model: no trace is read or written. */
 static int layer_fused(run *R, size_t li, job *J)
 {
-    mmt_sim_opts so = {.gzip_level = R->o->level};
+    mmt_sim_opts so = {.gzip_level = R->o->level, .engine = R->o->engine};
     int r = mmt_sim_run(&R->cfg, &R->geoms[li], &so, &J->res);
     if (r)
         sim_err(&J->err, R, li, -1, r);
@@ -363,6 +372,13 @@ static int print_layer(const run *R, size_t li)
     if (n < 0) {
         cli_error("layer %zu: cannot format the console summary: %s", li, mmt_strerror(n));
         return -1;
+    }
+    if (R->o->verbose && !R->o->traces) { /* which engine ran the layer, and why */
+        const char *why = "--engine=rows";
+        int folds = R->o->engine != MMT_ENGINE_ROWS &&
+                    mmt_sim_folds_ok(&R->cfg, &R->geoms[li], NULL, &why);
+        fprintf(stderr, "%s: layer %zu: %s engine%s%s%s\n", cli_progname, li,
+                folds ? "fold" : "row", folds ? "" : " (", folds ? "" : why, folds ? "" : ")");
     }
     printf("\nRunning Layer %zu\n%.*s", li, n, buf);
     if (n > 0 && buf[n - 1] != '\n')

@@ -78,7 +78,19 @@ typedef struct study {
     size_t past_ctx; /* model x length points past the trained context */
 } study;
 
-enum { OPT_STUDY = 2000, OPT_FRACTIONS, OPT_HW, OPT_MODEL, OPT_SEQ, OPT_TRACES, OPT_SCALESIM };
+enum {
+    OPT_STUDY = 2000,
+    OPT_FRACTIONS,
+    OPT_HW,
+    OPT_MODEL,
+    OPT_SEQ,
+    OPT_TRACES,
+    OPT_SCALESIM,
+    OPT_ENGINE
+};
+
+/* --engine: the fused-model engine of every simulation (default auto). */
+static mmt_engine study_engine = MMT_ENGINE_AUTO;
 
 void study_cli_usage(FILE *f)
 {
@@ -89,7 +101,7 @@ void study_cli_usage(FILE *f)
             "      fractions of the MatMul-free part for one run (RUNDIR holds the reports of\n"
             "      mmtrace-replay or SCALE-Sim; MANIFEST is the .parts.csv beside the topology)\n"
             "  mmtrace-replay --study=OUTDIR [--hw=LIST] [--model=LIST] [--seq=LIST]\n"
-            "                 [--traces=MODELS] [-j N] [--scalesim=v2|v3]\n"
+            "                 [--traces=MODELS] [-j N] [--scalesim=v2|v3] [--engine=auto|rows|folds]\n"
             "      the whole study with the fused model: topologies, fractions.csv, amdahl.csv,\n"
             "      fits.csv, fit_predictions.csv and figures/ in OUTDIR. Defaults: cloud,edge;\n"
             "      the 13 presets; 128,256,512,1024,2048,4096; -j 2. --traces keeps full traces\n"
@@ -357,7 +369,7 @@ static void *worker(void *arg)
         shape *s = &S->shapes[J->shape];
         mmt_geom g;
         mmt_diag d = {0};
-        mmt_sim_opts so = {.gzip_level = 1};
+        mmt_sim_opts so = {.gzip_level = 1, .engine = study_engine};
         int r = shape_geom(s, &S->hw[J->hw], &g, &d);
         if (r == 0 && (r = mmt_sim_run(&S->hw[J->hw], &g, &so, &s->res[J->hw])) != 0)
             snprintf(d.message, sizeof d.message, "%s", mmt_strerror(r));
@@ -926,6 +938,7 @@ int study_cli_main(int argc, char **argv)
                                          {"traces", required_argument, NULL, OPT_TRACES},
                                          {"jobs", required_argument, NULL, 'j'},
                                          {"scalesim", required_argument, NULL, OPT_SCALESIM},
+                                         {"engine", required_argument, NULL, OPT_ENGINE},
                                          {NULL, 0, NULL, 0}};
     static study S;
     const char *manifest = NULL, *hws = "cloud,edge", *models = "all",
@@ -951,6 +964,12 @@ int study_cli_main(int argc, char **argv)
         case 'j':
             if (cli_parse_long("--jobs", optarg, 1, 64, &S.jobs))
                 return EXIT_USAGE;
+            break;
+        case OPT_ENGINE:
+            if (mmt_engine_parse(optarg, &study_engine) != 0) {
+                cli_error("--engine: expected auto, rows or folds, got '%s'", optarg);
+                return EXIT_USAGE;
+            }
             break;
         default:
             fprintf(stderr, "Try 'mmtrace-replay --help' for more information.\n");

@@ -1,0 +1,72 @@
+#!/bin/sh
+# engines_cli.sh - mmtrace-replay --engine on the fused path: rows and folds (and auto) write
+# byte-identical reports and console output on every golden case run with --no-traces; -v
+# names the engine of each layer; bad --engine values and --engine=folds where it cannot run
+# are refused. Needs MMT_SRCDIR and MMT_BUILDDIR (set by `make check`).
+set -u
+. "$MMT_SRCDIR/tests/testlib.sh"
+REPLAY="$MMT_BUILDDIR/mmtrace-replay"
+
+# Both engines on every golden case: the three reports and stdout must be identical.
+for dir in "$GOLDEN"/*/; do
+    case=$(basename "$dir")
+    input=conv
+    grep -q -- "-i gemm" "$dir/command.txt" && input=gemm
+    run=$(cfg_get "$dir/config.cfg" run_name)
+    for e in rows auto; do
+        "$REPLAY" -c "$dir/config.cfg" -t "$dir/topology.csv" -i $input -p "$TMP/$case.$e" \
+            --no-traces --engine=$e >"$TMP/$case.$e.out" 2>"$TMP/$case.$e.err" ||
+            fail "$case: --engine=$e exited $?: $(cat "$TMP/$case.$e.err")"
+    done
+    cmp -s "$TMP/$case.rows.out" "$TMP/$case.auto.out" || fail "$case: console output differs"
+    for rep in COMPUTE_REPORT BANDWIDTH_REPORT DETAILED_ACCESS_REPORT; do
+        cmp -s "$TMP/$case.rows/$run/$rep.csv" "$TMP/$case.auto/$run/$rep.csv" ||
+            fail "$case: $rep.csv differs between the engines"
+        files=$((files + 1))
+    done
+    cases=$((cases + 1))
+done
+
+cfg="$GOLDEN/a_gemm_8x8_os_calc64/config.cfg"
+topo="$GOLDEN/a_gemm_8x8_os_calc64/topology.csv"
+user="$GOLDEN/a_gemm_8x8_os_user64_bw10/config.cfg"
+
+# --engine=folds on a CALC GEMM case runs, and -v says so for every layer.
+"$REPLAY" -c "$cfg" -t "$topo" -i gemm -p "$TMP/v" --no-traces --engine=folds -v \
+    >/dev/null 2>"$TMP/v.err" || fail "--engine=folds -v exited $?"
+[ "$(grep -c 'layer [0-9]*: fold engine$' "$TMP/v.err")" = 4 ] ||
+    fail "-v: expected 4 'fold engine' lines, got: $(cat "$TMP/v.err")"
+
+# auto on a USER case falls back to the rows and -v gives the reason.
+"$REPLAY" -c "$user" -t "$topo" -i gemm -p "$TMP/u" --no-traces -v >/dev/null 2>"$TMP/u.err" ||
+    fail "auto on USER exited $?"
+grep -q 'layer 0: row engine (USER bandwidth mode)$' "$TMP/u.err" ||
+    fail "-v on USER: $(cat "$TMP/u.err")"
+
+# Refusals: exit status, one line on stderr, nothing on stdout, no report written.
+expect() { # status, stderr pattern, arguments...
+    want=$1 pat=$2
+    shift 2
+    rm -rf "$TMP/r"
+    "$REPLAY" "$@" >"$TMP/r.out" 2>"$TMP/r.err"
+    st=$?
+    [ "$st" = "$want" ] || fail "$*: exit $st, expected $want"
+    [ -s "$TMP/r.out" ] && fail "$*: wrote to stdout"
+    # One message line (usage errors add the "Try 'mmtrace-replay --help'" hint).
+    grep -v "^Try 'mmtrace-replay --help'" "$TMP/r.err" >"$TMP/r.msg"
+    [ "$(wc -l <"$TMP/r.msg")" = 1 ] || fail "$*: expected one line on stderr: $(cat "$TMP/r.err")"
+    grep -q -- "$pat" "$TMP/r.err" || fail "$*: stderr '$(cat "$TMP/r.err")' lacks '$pat'"
+    [ -e "$TMP/r" ] && [ -n "$(find "$TMP/r" -name '*REPORT*')" ] && fail "$*: wrote a report"
+    cases=$((cases + 1))
+}
+expect 2 "expected auto, rows or folds, got 'fast'" -c "$cfg" -t "$topo" -i gemm -p "$TMP/r" \
+    --no-traces --engine=fast
+expect 2 "expected auto, rows or folds, got ''" -c "$cfg" -t "$topo" -i gemm -p "$TMP/r" \
+    --no-traces --engine=
+expect 2 "needs --no-traces" -c "$cfg" -t "$topo" -i gemm -p "$TMP/r" --engine=folds
+expect 1 "topology.csv:2: layer 0: the fold engine cannot run it exactly (USER bandwidth mode)" \
+    -c "$user" -t "$topo" -i gemm -p "$TMP/r" --no-traces --engine=folds
+expect 2 "expected auto, rows or folds" --study="$TMP/r" --engine=Folds
+
+echo "engines_cli: $cases cases, $files reports compared, $failures failures"
+[ "$failures" = 0 ]
