@@ -286,6 +286,16 @@ int mmt_sim_run(const mmt_config *cfg, const mmt_geom *g, const mmt_sim_opts *o,
  * each atomically. */
 int mmt_report_write(const char *dir, const mmt_layer_result *res, size_t n, mmt_diag *diag);
 
+/* Reads dir/COMPUTE_REPORT.csv and dir/DETAILED_ACCESS_REPORT.csv (SCALE-Sim's or ours) into
+ * res[0..cap-1], strictly as SCALE-Sim writes them (report_read.c); *n gets the layer count.
+ * Fills the fields the two reports hold (not macs). MMT_EPARSE with file and line otherwise. */
+int mmt_report_read(const char *dir, size_t cap, mmt_layer_result *res, size_t *n,
+                    mmt_diag *diag);
+/* Parses the text of one report (detailed = 0: COMPUTE, 1: DETAILED_ACCESS); name is the file
+ * named in diagnostics. */
+int mmt_report_parse(int detailed, const char *name, const char *text, size_t len,
+                     mmt_layer_result *res, size_t cap, size_t *n, mmt_diag *diag);
+
 /* Formats SCALE-Sim's per-layer console summary (from "Compute cycles:" to the last
  * "Average OFMAP DRAM BW" line) into buf; returns the length or a negative error. */
 int mmt_report_console(char *buf, size_t cap, const mmt_layer_result *res);
@@ -340,6 +350,22 @@ typedef void (*mmt_progress_fn)(void *ud, int64_t rows_done);
 int mmt_gen_trace(const mmt_geom *g, mmt_operand op, const char *dir, int level,
                   uint64_t *bytes_out, mmt_progress_fn progress, void *ud);
 
+
+/* ---------------------------------------------------------------- comma lists */
+
+/* A comma list split into items (list.c): item[i] point into buf; the caller frees with
+ * mmt_list_free. Parsing refuses an empty list or item, an item given twice and more than max
+ * items, with the reason in diag.message (diag.file is ""). */
+typedef struct mmt_list {
+    char **item;
+    size_t n;
+    char *buf;
+} mmt_list;
+int mmt_list_parse(const char *text, size_t max, mmt_list *out, mmt_diag *diag);
+void mmt_list_free(mmt_list *l);
+/* A comma list of distinct integers in [lo, hi], at most max, into out[0..*n-1]. */
+int mmt_list_i64(const char *text, int64_t lo, int64_t hi, size_t max, int64_t *out, size_t *n,
+                 mmt_diag *diag);
 
 /* ---------------------------------------------------------------- LLM lowering */
 

@@ -141,77 +141,6 @@ static int out_close(outf *o)
 
 /* ---------------------------------------------------------------- --fractions */
 
-/* Reads the numeric fields at the given 0-based columns from each data line of a report. */
-static int read_report(const char *path, const int *cols, int ncols, int64_t *vals, size_t n)
-{
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        cli_error("%s: cannot open: %s", path, strerror(errno));
-        return -1;
-    }
-    char line[8192];
-    size_t row = 0;
-    long ln = 0;
-    int r = 0;
-    while (r == 0 && fgets(line, sizeof line, f)) {
-        if (++ln == 1 || line[0] == '\n')
-            continue;
-        if (row == n) {
-            cli_error("%s:%ld: more layers than the manifest's %zu", path, ln, n);
-            r = -1;
-            break;
-        }
-        char *fld[32];
-        int nf = 0;
-        for (char *save = NULL, *t = strtok_r(line, ",", &save); t && nf < 32;
-             t = strtok_r(NULL, ",", &save))
-            fld[nf++] = t;
-        for (int c = 0; c < ncols && r == 0; c++) {
-            char *end;
-            double v = cols[c] < nf ? strtod(fld[cols[c]], &end) : NAN;
-            if (!isfinite(v) || v < 0) {
-                cli_error("%s:%ld: field %d is not a count", path, ln, cols[c] + 1);
-                r = -1;
-            }
-            vals[row * ncols + c] = (int64_t)v;
-        }
-        row++;
-    }
-    fclose(f);
-    if (r == 0 && row != n) {
-        cli_error("%s: %zu layers, but the manifest has %zu", path, row, n);
-        r = -1;
-    }
-    return r;
-}
-
-/* Fills one result per manifest row from the two reports in rundir. */
-static int results_from_reports(const char *rundir, size_t n, mmt_layer_result *res)
-{
-    static const int ccols[2] = {1, 2};
-    static const int dcols[6] = {3, 6, 9, 12, 15, 18};
-    int64_t *cv = calloc(n * 2 + 1, sizeof *cv), *dv = calloc(n * 6 + 1, sizeof *dv);
-    char p1[4400], p2[4400];
-    snprintf(p1, sizeof p1, "%s/COMPUTE_REPORT.csv", rundir);
-    snprintf(p2, sizeof p2, "%s/DETAILED_ACCESS_REPORT.csv", rundir);
-    int r = !cv || !dv ? -1 : 0;
-    if (r == 0)
-        r = read_report(p1, ccols, 2, cv, n);
-    if (r == 0)
-        r = read_report(p2, dcols, 6, dv, n);
-    for (size_t i = 0; r == 0 && i < n; i++) {
-        memset(&res[i], 0, sizeof res[i]);
-        res[i].total_cycles = cv[2 * i], res[i].stall_cycles = cv[2 * i + 1];
-        for (int op = 0; op < 3; op++) {
-            res[i].sram_count[op] = dv[6 * i + op];
-            res[i].dram_count[op] = dv[6 * i + 3 + op];
-        }
-    }
-    free(cv);
-    free(dv);
-    return r;
-}
-
 /* --fractions: prints one CSV record of totals by part, fractions and S(100) both ways. */
 static int run_fractions(const char *manifest, const char *rundir)
 {
@@ -224,7 +153,14 @@ static int run_fractions(const char *manifest, const char *rundir)
     mmt_layer_result *res = calloc(b->n + 1, sizeof *res);
     mmt_study_fractions fr;
     int rc = EXIT_ERR;
-    if (res && results_from_reports(rundir, b->n, res) == 0) {
+    size_t n = 0;
+    if (!res)
+        cli_error("out of memory");
+    else if (mmt_report_read(rundir, b->n + 1, res, &n, &d) != 0)
+        cli_print_diag(&d, NULL);
+    else if (n != b->n)
+        cli_error("%s: %zu layers in the reports, but the manifest has %zu", rundir, n, b->n);
+    else {
         if (mmt_study_fractions_compute(b, res, &fr) != 0)
             cli_error("%s: totals overflow 64 bits", rundir);
         else {
@@ -712,7 +648,7 @@ static int write_figures(const study *S)
         return -1;
     }
     for (size_t h = 0; h < S->nhw; h++) {
-        if (fig_heatmap(S, h, 0) || fig_heatmap(S, h, 1) || fig_fit(S, h))
+        if (fig_heatmap(S, h, 0) || fig_heatmap(S, h, 1) || (S->nseqs > 1 && fig_fit(S, h)))
             return -1;
         for (size_t m = 0; m < S->nmodels; m++)
             if (fig_amdahl(S, h, m))
@@ -777,51 +713,86 @@ static int keep_traces(const study *S, size_t h, size_t m, size_t q)
 
 /* ---------------------------------------------------------------- driver */
 
-/* Parses a comma list of positive integers. */
+/* Parses a comma list of distinct positive lengths; says what is wrong. */
 static int parse_seqs(study *S, const char *list)
 {
-    char buf[1024];
-    snprintf(buf, sizeof buf, "%s", list);
-    S->nseqs = 0;
-    for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-        long v;
-        if (S->nseqs == MAX_SEQS || cli_parse_long("--seq", t, 1, 1L << 30, &v))
-            return -1;
-        S->seqs[S->nseqs++] = v;
+    mmt_diag d = {0};
+    if (mmt_list_i64(list, 1, 1L << 30, MAX_SEQS, S->seqs, &S->nseqs, &d) != 0) {
+        cli_error("--seq: %s", d.message);
+        return -1;
     }
-    return S->nseqs ? 0 : -1;
+    return 0;
 }
 
-/* Parses the model and hardware lists. */
-static int parse_names(study *S, const char *models, const char *hws)
+/* Adds model t (a preset name or "all") to S. */
+static int add_model(study *S, const char *t)
 {
-    char buf[1024];
-    snprintf(buf, sizeof buf, "%s", hws);
-    S->nhw = 0;
-    for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save))
-        if (S->nhw == MAX_HW || mmt_study_hw(t, &S->hw[S->nhw++]) != 0) {
-            cli_error("--hw: expected cloud, edge or cloud,edge, got '%s'", hws);
+    size_t n = !strcmp(t, "all") ? mmt_llm_preset_count() : 1;
+    for (size_t i = 0; i < n; i++) {
+        mmt_llm_model m;
+        if (n > 1)
+            m = *mmt_llm_preset_at(i);
+        else if (mmt_llm_preset(t, &m) != 0) {
+            cli_error("--model: unknown model '%s'", t);
             return -1;
         }
-    snprintf(buf, sizeof buf, "%s", models);
+        for (size_t k = 0; k < S->nmodels; k++)
+            if (!strcmp(S->models[k].name, m.name)) {
+                cli_error("--model: '%s' appears twice", m.name);
+                return -1;
+            }
+        if (S->nmodels == MAX_MODELS) {
+            cli_error("--model: more than %d models", MAX_MODELS);
+            return -1;
+        }
+        S->models[S->nmodels++] = m;
+    }
+    return 0;
+}
+
+/* Parses the model and hardware lists and checks --traces against the models. */
+static int parse_names(study *S, const char *models, const char *hws)
+{
+    mmt_list l;
+    mmt_diag d = {0};
+    if (mmt_list_parse(hws, MAX_HW, &l, &d) != 0) {
+        cli_error("--hw: %s", d.message);
+        return -1;
+    }
+    S->nhw = 0;
+    for (size_t i = 0; i < l.n; i++)
+        if (mmt_study_hw(l.item[i], &S->hw[S->nhw++]) != 0) {
+            cli_error("--hw: expected cloud or edge, got '%s'", l.item[i]);
+            mmt_list_free(&l);
+            return -1;
+        }
+    mmt_list_free(&l);
+    if (mmt_list_parse(models, MAX_MODELS, &l, &d) != 0) {
+        cli_error("--model: %s", d.message);
+        return -1;
+    }
     S->nmodels = 0;
-    for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-        size_t n = !strcmp(t, "all") ? mmt_llm_preset_count() : 1;
-        for (size_t i = 0; i < n; i++) {
-            if (S->nmodels == MAX_MODELS) {
-                cli_error("--model: too many models");
-                return -1;
-            }
-            if (n > 1)
-                S->models[S->nmodels] = *mmt_llm_preset_at(i);
-            else if (mmt_llm_preset(t, &S->models[S->nmodels]) != 0) {
-                cli_error("--model: unknown model '%s'", t);
-                return -1;
-            }
-            S->nmodels++;
+    int r = 0;
+    for (size_t i = 0; r == 0 && i < l.n; i++)
+        r = add_model(S, l.item[i]);
+    mmt_list_free(&l);
+    if (r || !S->traces[0])
+        return r;
+    if (mmt_list_parse(S->traces, MAX_MODELS, &l, &d) != 0) {
+        cli_error("--traces: %s", d.message);
+        return -1;
+    }
+    for (size_t i = 0; r == 0 && i < l.n; i++) {
+        size_t k = 0;
+        while (k < S->nmodels && strcmp(S->models[k].name, l.item[i]))
+            k++;
+        if (k == S->nmodels && strcmp(l.item[i], "all")) {
+            cli_error("--traces: '%s' is not one of the models studied", l.item[i]);
+            r = -1;
         }
     }
-    return S->nhw && S->nmodels ? 0 : -1;
+    mmt_list_free(&l);
+    return r;
 }
 
 /* Writes the presets' .cfg files into OUTDIR/hw (for running SCALE-Sim on the topologies). */
@@ -865,6 +836,10 @@ static int run_study(study *S)
     if (write_hw(S) || lower_all(S) || simulate(S) || compute_fractions(S))
         return EXIT_ERR;
     fit_all(S);
+    /* the fit of f(l) has two parameters: with one length its rows are nan, said aloud */
+    if (S->nseqs < 2)
+        fprintf(stderr, "%s: warning: one sequence length: the fits of f(l) need at least 2, "
+                        "their rows in fits.csv are nan\n", cli_progname);
     if (write_fractions(S) || write_amdahl(S) || write_fits(S) || write_figures(S))
         return EXIT_ERR;
     for (size_t h = 0; h < S->nhw; h++)
