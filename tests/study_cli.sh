@@ -70,7 +70,7 @@ for bad in '1e30' '10727abc'; do
 done
 
 # 6. study usage errors: one line saying what is wrong, exit 2, nothing on stdout.
-many=$(seq -s, 1 33)
+many=$(seq -s, 1 257)
 for a in --seq=, --model=, --seq=$many --seq=128,128 --model=gpt2,gpt2 --model=all,gpt2 \
     --traces=nosuch --hw=cloud,cloud --hw=tpu; do
     "$REPLAY" --study="$W/u" $a >"$W/out" 2>"$W/err"

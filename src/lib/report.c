@@ -187,3 +187,20 @@ int mmt_report_console(char *buf, size_t cap, const mmt_layer_result *res)
         return MMT_ERANGE;
     return n;
 }
+
+int mmt_report_format(int which, const mmt_layer_result *res, size_t n, char **out,
+                      size_t *len)
+{
+    void (*const gen[3])(text *, const mmt_layer_result *, size_t) = {
+        compute_rows, bandwidth_rows, detailed_rows};
+    text t = {0};
+    if (which < 0 || which > 2)
+        return MMT_EINVAL;
+    gen[which](&t, res, n);
+    if (t.err) {
+        free(t.s);
+        return t.err;
+    }
+    *out = t.s, *len = t.len;
+    return 0;
+}

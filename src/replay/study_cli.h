@@ -14,5 +14,12 @@ int study_cli_wanted(int argc, char **argv);
 int study_cli_main(int argc, char **argv);
 /* Prints the study options for --help. */
 void study_cli_usage(FILE *f);
+/* --fractions (study_plan.c): prints the part totals and fractions of one run. */
+int study_fractions(const char *manifest, const char *rundir);
+/* --plan (study_plan.c): prints the GNU parallel command line or writes outdir/slurm/. */
+int study_plan(const char *how, unsigned nshards, const char *outdir, const char *cache,
+               int argc, char **argv);
+/* Converts outdir/figures/\*.svg to fmt ("png" or "pdf") with rsvg-convert, jobs at once. */
+int study_convert(const char *outdir, const char *fmt, long jobs);
 
 #endif

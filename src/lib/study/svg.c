@@ -4,6 +4,7 @@
  * or rsvg-convert.
  */
 #include "internal.h"
+#include "mmtrace_study.h"
 
 #include <math.h>
 #include <stdarg.h>
