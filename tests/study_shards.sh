@@ -6,8 +6,9 @@
 #  * --plan=parallel: the GNU parallel command line runs 2 shards concurrently into one cache
 #    and the merge writes tables byte-identical to a single-process run;
 #  * --plan=slurm: the job-array and merge scripts pass `sh -n` and, run as Slurm would run
-#    them (SLURM_ARRAY_TASK_ID=1..N, then the merge), give the same tables. A real one-node
-#    Slurm cluster is not started here (see the skip note printed below).
+#    them (SLURM_ARRAY_TASK_ID=1..N, then the merge), give the same tables; then, where
+#    slurm-wlm and munge are installed and we are root, a real one-node cluster on localhost
+#    (started and stopped here) runs submit.sh and gives the same tables again.
 # Needs MMT_SRCDIR and MMT_BUILDDIR (set by `make check`).
 set -u
 
@@ -83,8 +84,73 @@ done
 sh "$W/s/slurm/merge.sbatch" >"$W/sout" 2>/dev/null || fail "merge job"
 grep -q ' 0 simulated' "$W/sout" || fail "the Slurm merge simulated layers"
 same "$W/a" "$W/s" "Slurm tasks"
-echo "study_shards: SKIP real Slurm: starting slurmctld, slurmd and munged needs root daemons," \
-    "a munge key and cgroup setup that this test does not create; the scripts were run locally"
+
+# 4b. a real one-node Slurm cluster on localhost (munged, slurmctld, slurmd started and
+# stopped here, in a generated slurm.conf): submit.sh, then wait for the merge job.
+slurm_skip() { echo "study_shards: SKIP real Slurm: $*; the scripts were run locally above"; }
+slurm_stop() {
+    for p in slurmd slurmctld munged; do
+        [ -s "$W/slurm/$p.pid" ] && kill "$(cat "$W/slurm/$p.pid")" 2>/dev/null
+    done
+}
+trap 'slurm_stop; rm -rf "$W"' EXIT HUP INT TERM
+if ! command -v slurmctld >/dev/null 2>&1 || ! command -v munged >/dev/null 2>&1; then
+    slurm_skip "slurm-wlm and munge are not installed (apt-get install slurm-wlm munge)"
+elif [ "$(id -u)" != 0 ] || [ ! -r /etc/munge/munge.key ]; then
+    slurm_skip "needs root and /etc/munge/munge.key to start the daemons"
+else
+    S=$W/slurm
+    mkdir -p "$S/spool" "$S/state"
+    h=$(hostname -s)
+    port=$((20000 + $$ % 20000))
+    cat >"$S/slurm.conf" <<CONF
+ClusterName=mmtrace-test
+SlurmctldHost=$h
+SlurmUser=root
+SlurmdUser=root
+AuthType=auth/munge
+AuthInfo=socket=$S/munge.sock
+CredType=cred/munge
+StateSaveLocation=$S/state
+SlurmdSpoolDir=$S/spool
+SlurmctldPidFile=$S/slurmctld.pid
+SlurmdPidFile=$S/slurmd.pid
+SlurmctldPort=$port
+SlurmdPort=$((port + 1))
+ProctrackType=proctrack/linuxproc
+TaskPlugin=task/none
+JobAcctGatherType=jobacct_gather/none
+SelectType=select/cons_tres
+SelectTypeParameters=CR_CPU
+ReturnToService=2
+SlurmctldLogFile=$S/slurmctld.log
+SlurmdLogFile=$S/slurmd.log
+NodeName=$h CPUs=$(nproc) State=UNKNOWN
+PartitionName=test Nodes=$h Default=YES MaxTime=INFINITE State=UP
+CONF
+    export SLURM_CONF="$S/slurm.conf"
+    munged -f --socket="$S/munge.sock" --pid-file="$S/munged.pid" --log-file="$S/munged.log" \
+        --seed-file="$S/munge.seed" >/dev/null 2>&1 && slurmctld >/dev/null 2>&1 && slurmd >/dev/null 2>&1
+    up=0
+    for i in $(seq 30); do
+        sinfo -h -o %t 2>/dev/null | grep -q idle && { up=1; break; }
+        sleep 1
+    done
+    if [ $up = 0 ]; then
+        slurm_skip "the one-node cluster did not come up: $(tail -1 "$S/slurmctld.log" 2>/dev/null)"
+    else
+        "$REPLAY" --study="$W/r" "$@" --cache="$W/c4" --plan=slurm --shards=2 >/dev/null ||
+            fail "--plan=slurm for the cluster"
+        sh "$W/r/slurm/submit.sh" >"$S/jobs" 2>&1 || fail "submit.sh: $(cat "$S/jobs")"
+        for i in $(seq 600); do
+            [ -z "$(squeue -h 2>/dev/null)" ] && break
+            sleep 1
+        done
+        same "$W/a" "$W/r" "real Slurm job array + merge"
+        grep -q ' 0 simulated' "$W/r/slurm/merge.log" || fail "Slurm merge: $(tail -2 "$W/r/slurm/merge.log")"
+    fi
+    slurm_stop
+fi
 
 # 5. shard usage errors.
 for a in --shard=0/2 --shard=3/2 --shard=1/2x "--shard=1/2 --no-cache" --plan=pbs; do

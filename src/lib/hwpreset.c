@@ -25,4 +25,3 @@ int mmt_study_hw(const char *name, mmt_config *cfg)
     cfg->dataflow = MMT_DF_OS;
     return 0;
 }
-

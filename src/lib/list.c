@@ -73,8 +73,7 @@ int mmt_list_i64(const char *text, int64_t lo, int64_t hi, size_t max, int64_t *
         if (mmt__parse_i64(s, strlen(s), &out[k]) != 0 || strchr(s, '_') || s[0] == '+')
             r = mmt__diag(d, MMT_EPARSE, "", 0, "'%s' is not an integer", s);
         else if (out[k] < lo || out[k] > hi)
-            r = mmt__diag(d, MMT_ERANGE, "", 0, "%s is outside %" PRId64 "..%" PRId64, s, lo,
-                          hi);
+            r = mmt__diag(d, MMT_ERANGE, "", 0, "%s is outside %" PRId64 "..%" PRId64, s, lo, hi);
         for (size_t i = 0; r == 0 && i < k; i++)
             if (out[i] == out[k])
                 r = mmt__diag(d, MMT_EPARSE, "", 0, "%" PRId64 " appears twice", out[k]);

@@ -37,8 +37,8 @@ static void *worker(void *arg)
     return NULL;
 }
 
-int mmt_pool_run(size_t njobs, long nthreads, mmt_pool_job_fn fn, void *ud,
-                 mmt_pool_tick_fn tick, void *tick_ud)
+int mmt_pool_run(size_t njobs, long nthreads, mmt_pool_job_fn fn, void *ud, mmt_pool_tick_fn tick,
+                 void *tick_ud)
 {
     pool P = {.njobs = njobs, .fn = fn, .ud = ud};
     atomic_init(&P.next, 0);

@@ -112,8 +112,7 @@ static int split(const char *s, size_t len, const char **f, size_t *fl, int want
 }
 
 /* Parses one COMPUTE row (skip = 1 for v3's extra column) into r. */
-static int compute_row(const char **f, const size_t *fl, int skip, mmt_layer_result *r,
-                       int *bad)
+static int compute_row(const char **f, const size_t *fl, int skip, mmt_layer_result *r, int *bad)
 {
     int64_t pre;
     double u[3];
@@ -196,8 +195,10 @@ int mmt_report_parse(int detailed, const char *name, const char *text, size_t le
             return mmt__diag(d, MMT_ERANGE, name, ln, "more than %zu layers", cap);
         mmt_layer_result *r = &res[*n];
         if ((detailed ? detailed_row(f, fl, r, &bad) : compute_row(f, fl, skip, r, &bad)) != 0)
-            return mmt__diag(d, MMT_EPARSE, name, ln, "field %d: '%.*s' is not what SCALE-Sim "
-                             "writes there", bad, (int)fl[bad - 1], f[bad - 1]);
+            return mmt__diag(d, MMT_EPARSE, name, ln,
+                             "field %d: '%.*s' is not what SCALE-Sim "
+                             "writes there",
+                             bad, (int)fl[bad - 1], f[bad - 1]);
         ++*n;
         p = nl + 1;
     }

@@ -34,36 +34,6 @@ typedef struct opts {
     long shards;
 } opts;
 
-void study_cli_usage(FILE *f)
-{
-    fprintf(f,
-            "\n1-bit LLM study:\n"
-            "  mmtrace-replay --fractions=MANIFEST RUNDIR\n"
-            "      fractions of the MatMul-free part for one run (RUNDIR holds the reports of\n"
-            "      mmtrace-replay or SCALE-Sim; MANIFEST is the .parts.csv beside the topology)\n"
-            "  mmtrace-replay --study=DIR [AXIS]... [OPTION]...\n"
-            "      every point of the cross product of the axes is one row of DIR/results.csv;\n"
-            "      also fractions.csv, amdahl.csv, fits.csv, fit_predictions.csv, figures/,\n"
-            "      topologies/ and hw/. Axes (comma lists):\n"
-            "      --hw=LIST         cloud, edge or SCALE-Sim .cfg paths (default cloud,edge)\n"
-            "      --dataflow=LIST   os, ws, is (default: each cfg's own)\n"
-            "      --model=LIST      presets or all (default all); --hf-config=PATH (repeatable)\n"
-            "      --seq=LIST        lengths (default 128,256,512,1024,2048,4096)\n"
-            "      --phase=LIST      decode, prefill (default decode)\n"
-            "      --batch=LIST      batch sizes (default 1)\n"
-            "      --ffn=LIST        plain, gated (default: each model's own)\n"
-            "      -j, --jobs=N      simulation threads (default 2)\n"
-            "      --cache=DIR       layer cache (default $XDG_CACHE_HOME/mmtrace or\n"
-            "                        ~/.cache/mmtrace); --no-cache: none\n"
-            "      --shard=I/N       simulate share I of N of the distinct layers into the\n"
-            "                        cache and write nothing else; then run without --shard\n"
-            "      --plan=parallel|slurm  print the GNU parallel command line, or write a\n"
-            "                        Slurm job array and merge job to DIR/slurm/, for --shards=N\n"
-            "                        shards (default 2)\n"
-            "      --format=LIST     figures: svg, png, pdf (default svg,png; rsvg-convert)\n"
-            "      --traces=MODELS   keep full traces and reports under DIR/traces/\n");
-}
-
 int study_cli_wanted(int argc, char **argv)
 {
     for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
@@ -89,8 +59,11 @@ static int axis(opts *o, int c, const char *arg)
     mmt_study_spec *sp = &o->sp;
     mmt_diag d = {0};
     mmt_list l = {0};
-    const char *opt = c == 'h' ? "--hw" : c == 'd' ? "--dataflow" : c == 'm' ? "--model"
-                                        : c == 'p' ? "--phase" : "--ffn";
+    const char *opt = c == 'h'   ? "--hw"
+                      : c == 'd' ? "--dataflow"
+                      : c == 'm' ? "--model"
+                      : c == 'p' ? "--phase"
+                                 : "--ffn";
     int r = 0;
     if (c == 's' || c == 'b') {
         int64_t *v = c == 's' ? o->seqs : o->batches;
@@ -114,7 +87,8 @@ static int axis(opts *o, int c, const char *arg)
         } else if (c == 'm' && !strcmp(t, "all")) {
             for (size_t j = 0; j < mmt_llm_preset_count() && sp->nmodels < MAXN; j++)
                 o->models[sp->nmodels++] = *mmt_llm_preset_at(j);
-        } else if (c == 'm' && (sp->nmodels == MAXN || mmt_llm_preset(t, &o->models[sp->nmodels++])))
+        } else if (c == 'm' &&
+                   (sp->nmodels == MAXN || mmt_llm_preset(t, &o->models[sp->nmodels++])))
             r = (cli_error("--model: unknown model '%s'", t), -1);
         else if (c != 'h' && c != 'm' && k < 0)
             r = (cli_error("%s: unknown value '%s'", opt, t), -1);
@@ -125,8 +99,11 @@ static int axis(opts *o, int c, const char *arg)
         else if (c == 'f')
             o->ffns[i] = k;
     }
-    size_t *n = c == 'h' ? &sp->nhw : c == 'd' ? &sp->ndataflows : c == 'p' ? &sp->nphases
-                                     : c == 'f' ? &sp->nffns : NULL;
+    size_t *n = c == 'h'   ? &sp->nhw
+                : c == 'd' ? &sp->ndataflows
+                : c == 'p' ? &sp->nphases
+                : c == 'f' ? &sp->nffns
+                           : NULL;
     if (n)
         *n = l.n;
     if (r == 0 && c == 'd' && l.n > 3)
@@ -154,7 +131,8 @@ static int check(opts *o)
     int r = 0;
     for (size_t i = 0; sp->traces && r == 0 && i < l.n; i++) {
         size_t k = 0;
-        for (; k < sp->nmodels && strcmp(o->models[k].name, l.item[i]); k++) {}
+        for (; k < sp->nmodels && strcmp(o->models[k].name, l.item[i]); k++) {
+        }
         if (k == sp->nmodels && strcmp(l.item[i], "all"))
             r = (cli_error("--traces: '%s' is not one of the models studied", l.item[i]), -1);
     }
@@ -166,19 +144,37 @@ static int check(opts *o)
 /* Parses argv into o; returns -1 to go on, or an exit status. */
 static int parse(opts *o, int argc, char **argv, const char **manifest)
 {
-    enum { O_STUDY = 2000, O_FRACTIONS, O_HF, O_TRACES, O_CACHE, O_NOCACHE, O_SHARD, O_PLAN,
-           O_SHARDS, O_FORMAT };
-    static const struct option lo[] = {
-        {"study", 1, NULL, O_STUDY},   {"fractions", 1, NULL, O_FRACTIONS},
-        {"hw", 1, NULL, 'h'},          {"dataflow", 1, NULL, 'd'},
-        {"model", 1, NULL, 'm'},       {"hf-config", 1, NULL, O_HF},
-        {"seq", 1, NULL, 's'},         {"phase", 1, NULL, 'p'},
-        {"batch", 1, NULL, 'b'},       {"ffn", 1, NULL, 'f'},
-        {"traces", 1, NULL, O_TRACES}, {"jobs", 1, NULL, 'j'},
-        {"cache", 1, NULL, O_CACHE},   {"no-cache", 0, NULL, O_NOCACHE},
-        {"shard", 1, NULL, O_SHARD},   {"plan", 1, NULL, O_PLAN},
-        {"shards", 1, NULL, O_SHARDS}, {"format", 1, NULL, O_FORMAT},
-        {NULL, 0, NULL, 0}};
+    enum {
+        O_STUDY = 2000,
+        O_FRACTIONS,
+        O_HF,
+        O_TRACES,
+        O_CACHE,
+        O_NOCACHE,
+        O_SHARD,
+        O_PLAN,
+        O_SHARDS,
+        O_FORMAT
+    };
+    static const struct option lo[] = {{"study", 1, NULL, O_STUDY},
+                                       {"fractions", 1, NULL, O_FRACTIONS},
+                                       {"hw", 1, NULL, 'h'},
+                                       {"dataflow", 1, NULL, 'd'},
+                                       {"model", 1, NULL, 'm'},
+                                       {"hf-config", 1, NULL, O_HF},
+                                       {"seq", 1, NULL, 's'},
+                                       {"phase", 1, NULL, 'p'},
+                                       {"batch", 1, NULL, 'b'},
+                                       {"ffn", 1, NULL, 'f'},
+                                       {"traces", 1, NULL, O_TRACES},
+                                       {"jobs", 1, NULL, 'j'},
+                                       {"cache", 1, NULL, O_CACHE},
+                                       {"no-cache", 0, NULL, O_NOCACHE},
+                                       {"shard", 1, NULL, O_SHARD},
+                                       {"plan", 1, NULL, O_PLAN},
+                                       {"shards", 1, NULL, O_SHARDS},
+                                       {"format", 1, NULL, O_FORMAT},
+                                       {NULL, 0, NULL, 0}};
     mmt_study_spec *sp = &o->sp;
     int c, seen_m = 0, nocache = 0;
     unsigned si, sn;
@@ -190,7 +186,12 @@ static int parse(opts *o, int argc, char **argv, const char **manifest)
         case O_STUDY: sp->outdir = optarg; break;
         case O_FRACTIONS: *manifest = optarg; break;
         case 'm': seen_m = 1; /* fall through */
-        case 'h': case 'd': case 's': case 'p': case 'b': case 'f': r = axis(o, c, optarg); break;
+        case 'h':
+        case 'd':
+        case 's':
+        case 'p':
+        case 'b':
+        case 'f': r = axis(o, c, optarg); break;
         case O_HF:
             if (sp->nmodels == MAXN || mmt_llm_config_read(optarg, &o->models[sp->nmodels++], &d))
                 return d.message[0] ? cli_print_diag(&d, NULL) : cli_error("too many models"),
@@ -203,21 +204,25 @@ static int parse(opts *o, int argc, char **argv, const char **manifest)
         case O_NOCACHE: nocache = 1; break;
         case O_SHARD:
             if (sscanf(optarg, "%u/%u%c", &si, &sn, &tail) != 2 || si < 1 || si > sn || sn > 4096)
-                return cli_error("--shard: expected I/N with 1 <= I <= N <= 4096, got '%s'", optarg),
+                return cli_error("--shard: expected I/N with 1 <= I <= N <= 4096, got '%s'",
+                                 optarg),
                        EXIT_USAGE;
             sp->shard = si, sp->nshards = sn;
             break;
         case O_PLAN: o->plan = optarg; break;
         case O_SHARDS: r = cli_parse_long("--shards", optarg, 1, 4096, &o->shards); break;
         case O_FORMAT: o->format = optarg; break;
-        default: fprintf(stderr, "Try 'mmtrace-replay --help' for more information.\n"); return EXIT_USAGE;
+        default:
+            fprintf(stderr, "Try 'mmtrace-replay --help' for more information.\n");
+            return EXIT_USAGE;
         }
         if (r)
             return r == -2 ? EXIT_ERR : EXIT_USAGE;
     }
     if (*manifest)
         return sp->outdir || optind != argc - 1
-                   ? (cli_error("--fractions takes MANIFEST and one RUNDIR (and no --study)"), EXIT_USAGE)
+                   ? (cli_error("--fractions takes MANIFEST and one RUNDIR (and no --study)"),
+                      EXIT_USAGE)
                    : -1;
     if (optind < argc)
         return cli_error("unexpected argument '%s'", argv[optind]), EXIT_USAGE;
@@ -236,34 +241,19 @@ static int parse(opts *o, int argc, char **argv, const char **manifest)
     return -1;
 }
 
-/* Converts the figures to each format asked for. */
-static int convert(const opts *o)
-{
-    int given = o->format != NULL, have = system("command -v rsvg-convert >/dev/null 2>&1") == 0;
-    mmt_list l;
-    mmt_diag d = {0};
-    if (mmt_list_parse(given ? o->format : have ? "svg,png" : "svg", 3, &l, &d) != 0)
-        return cli_error("--format: %s", d.message), EXIT_USAGE;
-    int rc = EXIT_OK;
-    for (size_t i = 0; rc == EXIT_OK && i < l.n; i++)
-        if (strcmp(l.item[i], "svg") && strcmp(l.item[i], "png") && strcmp(l.item[i], "pdf"))
-            rc = (cli_error("--format: expected svg, png or pdf, got '%s'", l.item[i]), EXIT_USAGE);
-        else if (strcmp(l.item[i], "svg") && !have)
-            rc = (cli_error("--format=%s needs rsvg-convert (apt-get install librsvg2-bin)",
-                            l.item[i]), EXIT_ERR);
-        else if (strcmp(l.item[i], "svg") && study_convert(o->sp.outdir, l.item[i], o->sp.jobs))
-            rc = EXIT_ERR;
-    mmt_list_free(&l);
-    return rc;
-}
-
 int study_cli_main(int argc, char **argv)
 {
     static opts o;
     const char *manifest = NULL;
     memset(&o, 0, sizeof o);
-    o.sp = (mmt_study_spec){.hw = o.hw, .dataflows = o.df, .models = o.models, .seqs = o.seqs,
-                            .phases = o.phases, .batches = o.batches, .ffns = o.ffns, .jobs = 2};
+    o.sp = (mmt_study_spec){.hw = o.hw,
+                            .dataflows = o.df,
+                            .models = o.models,
+                            .seqs = o.seqs,
+                            .phases = o.phases,
+                            .batches = o.batches,
+                            .ffns = o.ffns,
+                            .jobs = 2};
     o.ffns[0] = -1, o.sp.nffns = 1, o.shards = 2;
     optind = 1;
     int rc = parse(&o, argc, argv, &manifest);
@@ -273,10 +263,13 @@ int study_cli_main(int argc, char **argv)
         return study_fractions(manifest, argv[optind]);
     if (!o.sp.outdir)
         return cli_error("--study=DIR is required"), EXIT_USAGE;
+    if ((rc = study_formats(o.format, NULL, 0)) != EXIT_OK)
+        return rc;
     if (o.plan)
         return study_plan(o.plan, (unsigned)o.shards, o.sp.outdir, o.sp.cache_dir, argc, argv);
     if (o.sp.nseqs < 2) /* the fit of f(l) has two parameters */
-        fprintf(stderr, "%s: warning: one sequence length: the fits of f(l) are nan\n", cli_progname);
+        fprintf(stderr, "%s: warning: one sequence length: the fits of f(l) are nan\n",
+                cli_progname);
     cli_progress pr;
     cli_progress_init(&pr, "layers");
     o.sp.progress = cli_progress_tick, o.sp.progress_ud = &pr;
@@ -284,7 +277,7 @@ int study_cli_main(int argc, char **argv)
     mmt_diag d = {0};
     if (mmt_study_run(&o.sp, &s, &d) != 0)
         return cli_print_diag(&d, NULL), EXIT_ERR;
-    if (!o.sp.nshards && (rc = convert(&o)) != EXIT_OK)
+    if (!o.sp.nshards && (rc = study_formats(o.format, o.sp.outdir, o.sp.jobs)) != EXIT_OK)
         return rc;
     printf("study: %zu points, %zu layers, %zu distinct: %zu cached, %zu simulated, %zu corrupt\n",
            s.points, s.layers, s.distinct, s.cached, s.simulated, s.corrupt);

@@ -1,5 +1,6 @@
 /*
- * study_plan.c - what mmtrace-replay's study modes do around the engine: --fractions over one
+ * study_plan.c - what mmtrace-replay's study modes do around the engine: the study part of
+ * --help; --fractions over one
  * run's reports; the command lines that run a study as shards on GNU parallel
  * (--plan=parallel) or as a Slurm job array with a dependent merge job (--plan=slurm); and the
  * conversion of the SVG figures to PNG or PDF with rsvg-convert, several at once.
@@ -23,6 +24,36 @@
 #include <unistd.h>
 
 extern char **environ;
+
+void study_cli_usage(FILE *f)
+{
+    fprintf(f,
+            "\n1-bit LLM study:\n"
+            "  mmtrace-replay --fractions=MANIFEST RUNDIR\n"
+            "      fractions of the MatMul-free part for one run (RUNDIR holds the reports of\n"
+            "      mmtrace-replay or SCALE-Sim; MANIFEST is the .parts.csv beside the topology)\n"
+            "  mmtrace-replay --study=DIR [AXIS]... [OPTION]...\n"
+            "      every point of the cross product of the axes is one row of DIR/results.csv;\n"
+            "      also fractions.csv, amdahl.csv, fits.csv, fit_predictions.csv, figures/,\n"
+            "      topologies/ and hw/. Axes (comma lists):\n"
+            "      --hw=LIST         cloud, edge or SCALE-Sim .cfg paths (default cloud,edge)\n"
+            "      --dataflow=LIST   os, ws, is (default: each cfg's own)\n"
+            "      --model=LIST      presets or all (default all); --hf-config=PATH (repeatable)\n"
+            "      --seq=LIST        lengths (default 128,256,512,1024,2048,4096)\n"
+            "      --phase=LIST      decode, prefill (default decode)\n"
+            "      --batch=LIST      batch sizes (default 1)\n"
+            "      --ffn=LIST        plain, gated (default: each model's own)\n"
+            "      -j, --jobs=N      simulation threads (default 2)\n"
+            "      --cache=DIR       layer cache (default $XDG_CACHE_HOME/mmtrace or\n"
+            "                        ~/.cache/mmtrace); --no-cache: none\n"
+            "      --shard=I/N       simulate share I of N of the distinct layers into the\n"
+            "                        cache and write nothing else; then run without --shard\n"
+            "      --plan=parallel|slurm  print the GNU parallel command line, or write a\n"
+            "                        Slurm job array and merge job to DIR/slurm/, for --shards=N\n"
+            "                        shards (default 2)\n"
+            "      --format=LIST     figures: svg, png, pdf (default svg,png; rsvg-convert)\n"
+            "      --traces=MODELS   keep full traces and reports under DIR/traces/\n");
+}
 
 /* --fractions: prints one CSV record of totals by part, fractions and S(100) both ways. */
 int study_fractions(const char *manifest, const char *rundir)
@@ -60,7 +91,6 @@ int study_fractions(const char *manifest, const char *rundir)
     return rc;
 }
 
-
 /* Prints s single-quoted for sh. */
 static void shq(FILE *f, const char *s)
 {
@@ -96,8 +126,8 @@ static void command(FILE *f, int argc, char **argv, const char *cache)
     }
 }
 
-int study_plan(const char *how, unsigned nshards, const char *outdir, const char *cache,
-               int argc, char **argv)
+int study_plan(const char *how, unsigned nshards, const char *outdir, const char *cache, int argc,
+               char **argv)
 {
     char cwd[PATH_MAX];
     if (!getcwd(cwd, sizeof cwd))
@@ -125,14 +155,18 @@ int study_plan(const char *how, unsigned nshards, const char *outdir, const char
             return cli_error("%s: cannot write: %s", path, strerror(errno)), EXIT_ERR;
         fprintf(f, "#!/bin/sh\n");
         if (k == 0)
-            fprintf(f, "#SBATCH --job-name=mmtrace-study\n#SBATCH --array=1-%u\n"
-                       "#SBATCH --output=%s/shard-%%a.log\n#SBATCH --chdir=%s\n"
-                       "# one task per shard: fills the layer cache, writes nothing else\n"
-                       "exec ", nshards, dir, cwd);
+            fprintf(f,
+                    "#SBATCH --job-name=mmtrace-study\n#SBATCH --array=1-%u\n"
+                    "#SBATCH --output=%s/shard-%%a.log\n#SBATCH --chdir=%s\n"
+                    "# one task per shard: fills the layer cache, writes nothing else\n"
+                    "exec ",
+                    nshards, dir, cwd);
         if (k == 1)
-            fprintf(f, "#SBATCH --job-name=mmtrace-study-merge\n#SBATCH --output=%s/merge.log\n"
-                       "#SBATCH --chdir=%s\n# runs after every shard: finds every layer cached "
-                       "and writes the tables and figures\nexec ", dir, cwd);
+            fprintf(f,
+                    "#SBATCH --job-name=mmtrace-study-merge\n#SBATCH --output=%s/merge.log\n"
+                    "#SBATCH --chdir=%s\n# runs after every shard: finds every layer cached "
+                    "and writes the tables and figures\nexec ",
+                    dir, cwd);
         if (k < 2)
             command(f, argc, argv, cache);
         if (k == 0)
@@ -140,9 +174,10 @@ int study_plan(const char *how, unsigned nshards, const char *outdir, const char
         if (k == 1)
             fprintf(f, "\n");
         if (k == 2)
-            fprintf(f, "# submits the shards as a job array, then the merge job after them\n"
-                       "set -e\njid=$(sbatch --parsable '%s/shard.sbatch')\n"
-                       "sbatch --parsable --dependency=afterok:\"${jid%%%%;*}\" '%s/merge.sbatch'\n",
+            fprintf(f,
+                    "# submits the shards as a job array, then the merge job after them\n"
+                    "set -e\njid=$(sbatch --parsable '%s/shard.sbatch')\n"
+                    "sbatch --parsable --dependency=afterok:\"${jid%%%%;*}\" '%s/merge.sbatch'\n",
                     dir, dir);
         if (fclose(f) != 0)
             return cli_error("%s: cannot write: %s", path, strerror(errno)), EXIT_ERR;
@@ -192,4 +227,26 @@ int study_convert(const char *outdir, const char *fmt, long jobs)
     if (bad)
         cli_error("%s: rsvg-convert failed to write the %s figures", dir, fmt);
     return bad ? -1 : 0;
+}
+
+/* Converts the figures to each format asked for; with outdir NULL only checks the list. */
+int study_formats(const char *format, const char *outdir, long jobs)
+{
+    int given = format != NULL, have = system("command -v rsvg-convert >/dev/null 2>&1") == 0;
+    mmt_list l;
+    mmt_diag d = {0};
+    if (mmt_list_parse(given ? format : have ? "svg,png" : "svg", 3, &l, &d) != 0)
+        return cli_error("--format: %s", d.message), EXIT_USAGE;
+    int rc = EXIT_OK;
+    for (size_t i = 0; rc == EXIT_OK && i < l.n; i++)
+        if (strcmp(l.item[i], "svg") && strcmp(l.item[i], "png") && strcmp(l.item[i], "pdf"))
+            rc = (cli_error("--format: expected svg, png or pdf, got '%s'", l.item[i]), EXIT_USAGE);
+        else if (strcmp(l.item[i], "svg") && !have)
+            rc = (cli_error("--format=%s needs rsvg-convert (apt-get install librsvg2-bin)",
+                            l.item[i]),
+                  EXIT_ERR);
+        else if (outdir && strcmp(l.item[i], "svg") && study_convert(outdir, l.item[i], jobs))
+            rc = EXIT_ERR;
+    mmt_list_free(&l);
+    return rc;
 }

@@ -50,8 +50,7 @@ int mmt_study_cache_default(char *buf, size_t cap)
     return n < 0 || (size_t)n >= cap ? MMT_ERANGE : 0;
 }
 
-int mmt_study_cache_key(const mmt_config *c, int64_t M, int64_t N, int64_t K, char *key,
-                        size_t cap)
+int mmt_study_cache_key(const mmt_config *c, int64_t M, int64_t N, int64_t K, char *key, size_t cap)
 {
     /* Every field that changes a layer's result must be here (add new ones, e.g. operand
      * widths or a SCALE-Sim version mode, when the memory model gains them). In CALC mode the
@@ -156,8 +155,7 @@ static int write_unique(const char *sub, const char *path, const char *text, siz
     return 0;
 }
 
-int mmt_study_cache_put(const char *dir, const char *key, const mmt_layer_result *res,
-                        mmt_diag *d)
+int mmt_study_cache_put(const char *dir, const char *key, const mmt_layer_result *res, mmt_diag *d)
 {
     char sub[4096], path[4200], tail[32];
     if (entry_path(dir, key, sub, sizeof sub, path, sizeof path) != 0)
@@ -171,8 +169,9 @@ int mmt_study_cache_put(const char *dir, const char *key, const mmt_layer_result
         r = mmt_report_format(2, res, 1, &x, &xl);
     if (r == 0)
         r = append(&t, &len, CACHE_MAGIC, strlen(CACHE_MAGIC));
-    if (r == 0 && (r = append(&t, &len, key, strlen(key))) == 0 && (r = append(&t, &len, "\n", 1)) == 0 &&
-        (r = append(&t, &len, c, cl)) == 0 && (r = append(&t, &len, x, xl)) == 0) {
+    if (r == 0 && (r = append(&t, &len, key, strlen(key))) == 0 &&
+        (r = append(&t, &len, "\n", 1)) == 0 && (r = append(&t, &len, c, cl)) == 0 &&
+        (r = append(&t, &len, x, xl)) == 0) {
         snprintf(tail, sizeof tail, "end %016" PRIx64 "\n", fnv(t, len));
         r = append(&t, &len, tail, strlen(tail));
     }

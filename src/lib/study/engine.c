@@ -30,8 +30,7 @@ int mmt__st_mkdirs(const char *path, mmt_diag *d)
             char c = *s;
             *s = '\0';
             if (mkdir(p, 0777) != 0 && errno != EEXIST)
-                return mmt__diag(d, MMT_EIO, p, 0, "cannot create directory: %s",
-                                 strerror(errno));
+                return mmt__diag(d, MMT_EIO, p, 0, "cannot create directory: %s", strerror(errno));
             if (!(*s = c))
                 break;
         }
@@ -46,8 +45,7 @@ static const char *phase_name(mmt_llm_phase p)
 }
 
 /* Workload index of (model, phase, batch, ffn, seq). */
-static size_t wl_index(const mmt_study_spec *sp, size_t m, size_t p, size_t b, size_t f,
-                       size_t q)
+static size_t wl_index(const mmt_study_spec *sp, size_t m, size_t p, size_t b, size_t f, size_t q)
 {
     return (((m * sp->nphases + p) * sp->nbatches + b) * sp->nffns + f) * sp->nseqs + q;
 }
@@ -77,8 +75,8 @@ static int make_hw(st *S, mmt_diag *d)
             H->cfg = sp->hw[i], H->base = i;
             if (sp->ndataflows) {
                 H->cfg.dataflow = sp->dataflows[k];
-                snprintf(H->cfg.run_name, sizeof H->cfg.run_name, "%.200s_%s",
-                         sp->hw[i].run_name, mmt_dataflow_name(sp->dataflows[k]));
+                snprintf(H->cfg.run_name, sizeof H->cfg.run_name, "%.200s_%s", sp->hw[i].run_name,
+                         mmt_dataflow_name(sp->dataflows[k]));
             }
             for (size_t j = 0; j < i * ndf + k; j++)
                 if (!strcmp(S->hw[j].cfg.run_name, H->cfg.run_name))
@@ -127,10 +125,10 @@ static int lower_all(st *S, mmt_diag *d)
                     for (size_t q = 0; q < sp->nseqs; q++) {
                         st_wl *W = &S->wl[wl_index(sp, m, p, b, f, q)];
                         *W = (st_wl){.model = m, .phase = p, .batch = b, .ffn = f, .seq = q};
-                        W->ffn_used = sp->ffns[f] < 0 ? sp->models[m].ffn
-                                                      : (mmt_llm_ffn)sp->ffns[f];
-                        mmt_llm_opts o = {sp->phases[p], sp->seqs[q], sp->batches[b],
-                                          W->ffn_used, 0};
+                        W->ffn_used =
+                            sp->ffns[f] < 0 ? sp->models[m].ffn : (mmt_llm_ffn)sp->ffns[f];
+                        mmt_llm_opts o = {sp->phases[p], sp->seqs[q], sp->batches[b], W->ffn_used,
+                                          0};
                         int r = mmt_llm_lower(&sp->models[m], &o, &W->b, d, count_warning,
                                               &S->sum->past_ctx);
                         if (r)
@@ -320,7 +318,8 @@ static int fit_all(st *S, mmt_diag *d)
     S->fit = calloc(S->nhw * ng * 2 + 1, sizeof *S->fit);
     S->fit_ok = calloc(S->nhw * ng * 2 + 1, sizeof *S->fit_ok);
     double *l = calloc(ns, sizeof *l), *f = calloc(ns, sizeof *f);
-    int r = !S->fit || !S->fit_ok || !l || !f ? mmt__diag(d, MMT_ENOMEM, "", 0, "out of memory") : 0;
+    int r =
+        !S->fit || !S->fit_ok || !l || !f ? mmt__diag(d, MMT_ENOMEM, "", 0, "out of memory") : 0;
     for (size_t h = 0; r == 0 && h < S->nhw; h++)
         for (size_t g = 0; g < ng; g++)
             for (int k = 0; k < 2; k++) {
@@ -349,7 +348,8 @@ static void put(tbl *t, const char *fmt, ...)
     for (;;) {
         va_list ap;
         va_start(ap, fmt);
-        int k = t->bad ? -1 : vsnprintf(t->s ? t->s + t->n : NULL, t->s ? t->cap - t->n : 0, fmt, ap);
+        int k =
+            t->bad ? -1 : vsnprintf(t->s ? t->s + t->n : NULL, t->s ? t->cap - t->n : 0, fmt, ap);
         va_end(ap);
         if (k < 0)
             return;
@@ -406,10 +406,11 @@ static int write_points(const st *S, int results, mmt_diag *d)
     int save = ((st *)S)->extra;
     if (results)
         ((st *)S)->extra = 1;
-    put(&t, "%s,seq,f_compute,f_memory,f_dram,"
-            "cycles_matmul_free,cycles_matmul,stalls_matmul_free,stalls_matmul,"
-            "sram_matmul_free,sram_matmul,dram_matmul_free,dram_matmul,"
-            "S100_projections,S100_attention\n",
+    put(&t,
+        "%s,seq,f_compute,f_memory,f_dram,"
+        "cycles_matmul_free,cycles_matmul,stalls_matmul_free,stalls_matmul,"
+        "sram_matmul_free,sram_matmul,dram_matmul_free,dram_matmul,"
+        "S100_projections,S100_attention\n",
         key_head(S, results));
     for (size_t h = 0; h < S->nhw; h++)
         for (size_t w = 0; w < S->nwl; w++) {
@@ -478,8 +479,9 @@ static void fit_rows(const st *S, tbl *o, tbl *p, size_t h, size_t g, int k)
 static int write_fits(const st *S, mmt_diag *d)
 {
     tbl o = {0}, p = {0};
-    put(&o, "%s,metric,form,alpha,se_alpha,beta,se_beta,r2,n,f_8192,f_16384,"
-            "f_32768,S100_projections_32768,S100_attention_32768\n",
+    put(&o,
+        "%s,metric,form,alpha,se_alpha,beta,se_beta,r2,n,f_8192,f_16384,"
+        "f_32768,S100_projections_32768,S100_attention_32768\n",
         key_head(S, 0));
     put(&p, "%s,metric,seq,simulated,f_sim,f_fit,S100_projections_fit,S100_attention_fit\n",
         key_head(S, 0));
@@ -533,8 +535,8 @@ static int keep_traces(const st *S, size_t h, size_t w, mmt_diag *d)
     const char *name = strrchr(base, '/') + 1;
     int r = 0;
     for (size_t i = 0; r == 0 && i < b->n; i++) {
-        snprintf(dir, sizeof dir, "%s/traces/%s/%s/layer%zu", S->sp->outdir,
-                 S->hw[h].cfg.run_name, name, i);
+        snprintf(dir, sizeof dir, "%s/traces/%s/%s/layer%zu", S->sp->outdir, S->hw[h].cfg.run_name,
+                 name, i);
         if ((r = mmt__st_mkdirs(dir, d)) != 0)
             break;
         mmt_sim_opts so = {.gzip_level = 1};
@@ -629,8 +631,8 @@ int mmt_study_run(const mmt_study_spec *sp, mmt_study_summary *sum, mmt_diag *d)
         r = make_jobs(&S, d);
     if (r == 0)
         r = pick_jobs(&S, d);
-    if (r == 0 && (r = mmt_pool_run(S.ntodo, sp->jobs, sim_job, &S, sp->progress,
-                                    sp->progress_ud)) != 0)
+    if (r == 0 &&
+        (r = mmt_pool_run(S.ntodo, sp->jobs, sim_job, &S, sp->progress, sp->progress_ud)) != 0)
         *d = S.err;
     sum->simulated = r == 0 ? S.ntodo : 0;
     sum->points = S.nhw * S.nwl;

@@ -144,8 +144,15 @@ static int fig_amdahl_model(const panel *P, size_t m, mmt_diag *d)
     hw_desc(P, hd, sizeof hd);
     snprintf(title, sizeof title, "Amdahl speed-up, %s on %s (%s)", sp->models[m].name,
              P->S->hw[P->h].cfg.run_name, hd);
-    mmt_svg_plot p = {title, "speed-up s of the improved part (x)", "overall speed-up S(s) (x)",
-                      1, ST_SMAX, 0, ceil(ymax / 5) * 5, ser, n,
+    mmt_svg_plot p = {title,
+                      "speed-up s of the improved part (x)",
+                      "overall speed-up S(s) (x)",
+                      1,
+                      ST_SMAX,
+                      0,
+                      ceil(ymax / 5) * 5,
+                      ser,
+                      n,
                       "dashed: MatMul-free projections improved (f); solid: attention "
                       "heads improved (1-f); 'fit': f extrapolated by 1/(1+a+b*l)",
                       0};
@@ -188,8 +195,15 @@ static int fig_amdahl_family(const panel *P, const char *fam, size_t q, mmt_diag
     hw_desc(P, hd, sizeof hd);
     snprintf(title, sizeof title, "Amdahl speed-up of the %s models at l = %" PRId64 " on %s (%s)",
              fam, sp->seqs[q], P->S->hw[P->h].cfg.run_name, hd);
-    mmt_svg_plot p = {title, "speed-up s of the improved part (x)", "overall speed-up S(s) (x)",
-                      1, ST_SMAX, 0, ceil(ymax / 5) * 5, ser, n,
+    mmt_svg_plot p = {title,
+                      "speed-up s of the improved part (x)",
+                      "overall speed-up S(s) (x)",
+                      1,
+                      ST_SMAX,
+                      0,
+                      ceil(ymax / 5) * 5,
+                      ser,
+                      n,
                       "colour: model; dashed: MatMul-free projections improved (f); solid: "
                       "attention heads improved (1-f)",
                       0};
@@ -229,9 +243,17 @@ static int fig_fits(const panel *P, mmt_diag *d)
         hw_desc(P, hd, sizeof hd);
         snprintf(title, sizeof title, "f_compute of %s against l on %s (%s)", sp->models[m].name,
                  P->S->hw[P->h].cfg.run_name, hd);
-        mmt_svg_plot p = {title, "sequence length l (tokens, log scale)",
-                          "f_compute (fraction of cycles in MatMul-free part)", lmin, lmax, 0, 1,
-                          ser, n, "dots: simulated; dashed: the fit, extrapolated to 32768", 1};
+        mmt_svg_plot p = {title,
+                          "sequence length l (tokens, log scale)",
+                          "f_compute (fraction of cycles in MatMul-free part)",
+                          lmin,
+                          lmax,
+                          0,
+                          1,
+                          ser,
+                          n,
+                          "dots: simulated; dashed: the fit, extrapolated to 32768",
+                          1};
         snprintf(path, sizeof path, "%s/figures/fit_f_compute_%s_%s.svg", sp->outdir, P->label,
                  sp->models[m].name);
         r = mmt_svg_plot_write(path, &p, d);
@@ -271,12 +293,18 @@ static int fig_dataflows(const st *S, size_t base, size_t p, size_t b, size_t f,
     panel P0 = {S, base * sp->ndataflows, p, b, f, ""};
     mmt__st_group_label(S, P0.h, wl_of(&P0, m, 0), lab, sizeof lab);
     snprintf(title, sizeof title, "f_compute of %s by dataflow on %s (%" PRId64 "x%" PRId64 ")",
-             sp->models[m].name, sp->hw[base].run_name, sp->hw[base].array_h,
-             sp->hw[base].array_w);
-    mmt_svg_plot pl = {title, "sequence length l (tokens, log scale)",
-                       "f_compute (fraction of cycles in MatMul-free part)", x[0],
-                       x[ns - 1] > x[0] ? x[ns - 1] : 2 * x[0], 0, 1, ser, n,
-                       "one line per dataflow (IS, OS, WS)", 1};
+             sp->models[m].name, sp->hw[base].run_name, sp->hw[base].array_h, sp->hw[base].array_w);
+    mmt_svg_plot pl = {title,
+                       "sequence length l (tokens, log scale)",
+                       "f_compute (fraction of cycles in MatMul-free part)",
+                       x[0],
+                       x[ns - 1] > x[0] ? x[ns - 1] : 2 * x[0],
+                       0,
+                       1,
+                       ser,
+                       n,
+                       "one line per dataflow (IS, OS, WS)",
+                       1};
     snprintf(path, sizeof path, "%s/figures/dataflows_%s_%s.svg", sp->outdir, lab,
              sp->models[m].name);
     int r = mmt_svg_plot_write(path, &pl, d);

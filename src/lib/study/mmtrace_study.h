@@ -85,39 +85,39 @@ int mmt_svg_plot_write(const char *path, const mmt_svg_plot *p, mmt_diag *diag);
  * largest first, and its report rows are kept in the layer cache when cache_dir is set. */
 typedef struct mmt_study_spec {
     const char *outdir;
-    const mmt_config *hw;            /* hardware; run_name is the label in tables and names */
+    const mmt_config *hw; /* hardware; run_name is the label in tables and names */
     size_t nhw;
-    const mmt_dataflow *dataflows;   /* ndataflows == 0: each cfg's own dataflow */
+    const mmt_dataflow *dataflows; /* ndataflows == 0: each cfg's own dataflow */
     size_t ndataflows;
     const mmt_llm_model *models;
     size_t nmodels;
-    const int64_t *seqs;             /* KV-cache (decode) or prompt (prefill) lengths */
+    const int64_t *seqs; /* KV-cache (decode) or prompt (prefill) lengths */
     size_t nseqs;
     const mmt_llm_phase *phases;
     size_t nphases;
     const int64_t *batches;
     size_t nbatches;
-    const int *ffns;                 /* mmt_llm_ffn values, or -1: each model's own */
+    const int *ffns; /* mmt_llm_ffn values, or -1: each model's own */
     size_t nffns;
-    const char *traces;              /* comma list of models whose traces are kept, or NULL */
-    long jobs;                       /* simulation threads */
-    const char *cache_dir;           /* layer cache; NULL: none */
-    unsigned shard, nshards;         /* nshards > 0: simulate shard 1..nshards of the distinct
-                                      * layers into the cache and write nothing else */
-    int engine;                      /* simulation engine choice, passed on (0: default) */
-    mmt_pool_tick_fn progress;       /* layers done / total, on the caller's thread */
+    const char *traces;        /* comma list of models whose traces are kept, or NULL */
+    long jobs;                 /* simulation threads */
+    const char *cache_dir;     /* layer cache; NULL: none */
+    unsigned shard, nshards;   /* nshards > 0: simulate shard 1..nshards of the distinct
+                                * layers into the cache and write nothing else */
+    int engine;                /* simulation engine choice, passed on (0: default) */
+    mmt_pool_tick_fn progress; /* layers done / total, on the caller's thread */
     void *progress_ud;
 } mmt_study_spec;
 
 /* What a run did. */
 typedef struct mmt_study_summary {
-    size_t points;      /* rows of results.csv */
-    size_t layers;      /* GEMM layers over all points (before de-duplication) */
-    size_t distinct;    /* distinct (hardware, shape) pairs */
-    size_t cached;      /* of those, found in the cache */
-    size_t simulated;   /* simulated by this run */
-    size_t past_ctx;    /* model x length points past the trained context */
-    size_t corrupt;     /* cache entries found corrupt or foreign (recomputed) */
+    size_t points;    /* rows of results.csv */
+    size_t layers;    /* GEMM layers over all points (before de-duplication) */
+    size_t distinct;  /* distinct (hardware, shape) pairs */
+    size_t cached;    /* of those, found in the cache */
+    size_t simulated; /* simulated by this run */
+    size_t past_ctx;  /* model x length points past the trained context */
+    size_t corrupt;   /* cache entries found corrupt or foreign (recomputed) */
 } mmt_study_summary;
 
 /* Runs a study. Errors fill diag (file = the file concerned). */

@@ -43,12 +43,12 @@ typedef struct st {
     st_hw *hw;
     size_t nhw;
     st_wl *wl;
-    size_t nwl;      /* nmodels * nphases * nbatches * nffns * nseqs, seq fastest */
+    size_t nwl; /* nmodels * nphases * nbatches * nffns * nseqs, seq fastest */
     st_job *jobs;
     size_t njobs;
-    size_t *todo;    /* jobs this run simulates, largest first */
+    size_t *todo; /* jobs this run simulates, largest first */
     size_t ntodo;
-    int extra;       /* 1: tables carry the dataflow/phase/batch/ffn columns */
+    int extra;               /* 1: tables carry the dataflow/phase/batch/ffn columns */
     mmt_study_fractions *fr; /* [hw * nwl + wl] */
     mmt_study_fit *fit;      /* [((hw * (nwl / nseqs)) + wl / nseqs) * 2 + k] */
     int *fit_ok;
