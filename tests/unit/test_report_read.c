@@ -51,17 +51,17 @@ static void test_compute_bad(void **state)
 {
     (void)state;
     static const char *const bad[] = {
-        "0, 1e30, 0, 1.0, 1.0, 1.0,\n",        /* count as a float */
-        "0, 10727abc, 0, 1.0, 1.0, 1.0,\n",    /* trailing junk */
-        "0, -5, 0, 1.0, 1.0, 1.0,\n",          /* negative count */
+        "0, 1e30, 0, 1.0, 1.0, 1.0,\n",                 /* count as a float */
+        "0, 10727abc, 0, 1.0, 1.0, 1.0,\n",             /* trailing junk */
+        "0, -5, 0, 1.0, 1.0, 1.0,\n",                   /* negative count */
         "0, 99999999999999999999, 0, 1.0, 1.0, 1.0,\n", /* past int64 */
-        "0, 5, 0, 1.0, 1.0, nan,\n",           /* not finite */
-        "0, 5, 0, 1.0, 1.0, 1.0\n",            /* no final comma */
-        "0, 5, 0, 1.0, 1.0,\n",                /* a field missing */
-        "0,5, 0, 1.0, 1.0, 1.0,\n",            /* wrong separator */
-        "1, 5, 0, 1.0, 1.0, 1.0,\n",           /* wrong layer id */
-        "0, 5, 0, 1.0, 1.0, 1.0,",             /* no newline */
-        "0, 5, 0, 1, 1.0, 1.0,\n",             /* int where a float belongs */
+        "0, 5, 0, 1.0, 1.0, nan,\n",                    /* not finite */
+        "0, 5, 0, 1.0, 1.0, 1.0\n",                     /* no final comma */
+        "0, 5, 0, 1.0, 1.0,\n",                         /* a field missing */
+        "0,5, 0, 1.0, 1.0, 1.0,\n",                     /* wrong separator */
+        "1, 5, 0, 1.0, 1.0, 1.0,\n",                    /* wrong layer id */
+        "0, 5, 0, 1.0, 1.0, 1.0,",                      /* no newline */
+        "0, 5, 0, 1, 1.0, 1.0,\n",                      /* int where a float belongs */
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         mmt_layer_result r[4];
