@@ -59,5 +59,31 @@ printf 'layer,name,part,count,M,N,K\n0,Q,other,1,1,1,1\n' >"$W/bad.parts.csv"
 "$REPLAY" --study="$W/x" --hw=tpu >/dev/null 2>&1
 [ $? = 2 ] || fail "--hw=tpu is not a usage error"
 
+# 5. report fields SCALE-Sim would not write are refused with file and line (issue 8 item 7).
+P="$W/t/opt-350m_decode_l1024.parts.csv"
+for bad in '1e30' '10727abc'; do
+    rm -rf "$W/badrun" && cp -r "$W/run/edge" "$W/badrun"
+    sed "3s/^1, [0-9]*,/1, $bad,/" "$W/run/edge/COMPUTE_REPORT.csv" >"$W/badrun/COMPUTE_REPORT.csv"
+    "$REPLAY" --fractions="$P" "$W/badrun" >"$W/out" 2>"$W/err"
+    [ $? = 1 ] && [ ! -s "$W/out" ] && grep -q "COMPUTE_REPORT.csv:3: field 2: '$bad'" "$W/err" ||
+        fail "--fractions with $bad: $(cat "$W/err")"
+done
+
+# 6. study usage errors: one line saying what is wrong, exit 2, nothing on stdout.
+many=$(seq -s, 1 257)
+for a in --seq=, --model=, --seq=$many --seq=128,128 --model=gpt2,gpt2 --model=all,gpt2 \
+    --traces=nosuch --hw=cloud,cloud --hw=tpu; do
+    "$REPLAY" --study="$W/u" $a >"$W/out" 2>"$W/err"
+    rc=$?
+    [ $rc = 2 ] && [ ! -s "$W/out" ] && [ "$(wc -l <"$W/err")" = 1 ] &&
+        grep -q "mmtrace-replay: --[a-z]*: ." "$W/err" || fail "$a: exit $rc, '$(cat "$W/err")'"
+done
+
+# 7. one length: the fits are nan, and a warning says so.
+"$REPLAY" --study="$W/one" --model=gpt2 --hw=edge --seq=256 >/dev/null 2>"$W/err" ||
+    fail "--seq=256 alone failed"
+grep -q "warning: one sequence length" "$W/err" ||
+    fail "one length: '$(cat "$W/err")'"
+
 [ $failures = 0 ] && echo "study_cli: all checks passed"
 exit $((failures != 0))

@@ -10,8 +10,9 @@
 # Environment: MMTRACE_REPLAY (path of an mmtrace-replay to use instead of building one),
 # STUDY_MODELS, STUDY_HW, STUDY_SEQS (comma lists, default: all).
 #
-# Writes OUTDIR/fractions.csv, amdahl.csv, fits.csv, fit_predictions.csv, figures/*.svg
-# (and .png when rsvg-convert is installed), topologies/ and hw/, and prints where. When run
+# Writes OUTDIR/results.csv, fractions.csv, amdahl.csv, fits.csv, fit_predictions.csv,
+# figures/*.svg (and .png when rsvg-convert is installed), topologies/ and hw/, and prints
+# where. Layers are cached in the default layer cache (mmtrace-replay --help). When run
 # from a source tree holding topologies/study/, it also checks that the topologies written
 # are identical to the committed ones.
 set -eu
@@ -51,12 +52,6 @@ set -- --study="$out" -j "$jobs" \
 start=$(date +%s.%N)
 "$replay" "$@"
 end=$(date +%s.%N)
-
-if command -v rsvg-convert >/dev/null 2>&1; then
-    for f in "$out"/figures/*.svg; do
-        rsvg-convert -o "${f%.svg}.png" "$f"
-    done
-fi
 
 if [ -d "$srcdir/topologies/study" ] && [ -z "${STUDY_MODELS:-}${STUDY_SEQS:-}" ]; then
     if diff -q -r -x '*.cfg' -x 'README*' "$srcdir/topologies/study" "$out/topologies" >/dev/null; then

@@ -138,6 +138,23 @@ int mmt_scalesim_parse(const char *s, mmt_scalesim *out);
 /* The dataflow's short name: "os", "ws" or "is". */
 const char *mmt_dataflow_name(mmt_dataflow df);
 
+/* Formats cfg as a SCALE-Sim .cfg (the layout of topologies/hw/<name>.cfg) into buf; returns
+ * the length, or a negative error if it does not fit (config_write.c). */
+int mmt_config_format(const mmt_config *cfg, char *buf, size_t cap);
+/* Writes that text to path atomically. */
+int mmt_config_write(const char *path, const mmt_config *cfg, mmt_diag *diag);
+
+/* ---------------------------------------------------------------- thread pool */
+
+/* Runs fn(ud, i) for i = 0..njobs-1 on up to nthreads threads (pool.c), in order of i as
+ * threads free up; stops handing out jobs once one returns non-zero and returns that value.
+ * tick (may be NULL) is called on the caller's thread about every 200 ms and at the end with
+ * the jobs finished so far. */
+typedef int (*mmt_pool_job_fn)(void *ud, size_t i);
+typedef void (*mmt_pool_tick_fn)(void *ud, size_t done, size_t total);
+int mmt_pool_run(size_t njobs, long nthreads, mmt_pool_job_fn fn, void *ud,
+                 mmt_pool_tick_fn tick, void *tick_ud);
+
 /* ---------------------------------------------------------------- topology CSV */
 
 /* One layer as SCALE-Sim v2 holds it: conv dimensions (GEMM rows are mapped onto them). */
@@ -377,6 +394,20 @@ int mmt_report_write(const char *dir, const mmt_layer_result *res, size_t n, mmt
 int mmt_report_write_version(const char *dir, const mmt_layer_result *res, size_t n,
                              mmt_scalesim v, mmt_diag *diag);
 
+/* The text of one report (which: 0 COMPUTE, 1 BANDWIDTH, 2 DETAILED_ACCESS) for res[0..n-1],
+ * header included, in a buffer the caller frees. */
+int mmt_report_format(int which, const mmt_layer_result *res, size_t n, char **out,
+                      size_t *len);
+/* Reads dir/COMPUTE_REPORT.csv and dir/DETAILED_ACCESS_REPORT.csv (SCALE-Sim's or ours) into
+ * res[0..cap-1], strictly as SCALE-Sim writes them (report_read.c); *n gets the layer count.
+ * Fills the fields the two reports hold (not macs). MMT_EPARSE with file and line otherwise. */
+int mmt_report_read(const char *dir, size_t cap, mmt_layer_result *res, size_t *n,
+                    mmt_diag *diag);
+/* Parses the text of one report (detailed = 0: COMPUTE, 1: DETAILED_ACCESS); name is the file
+ * named in diagnostics. */
+int mmt_report_parse(int detailed, const char *name, const char *text, size_t len,
+                     mmt_layer_result *res, size_t cap, size_t *n, mmt_diag *diag);
+
 /* Formats SCALE-Sim's per-layer console summary (from "Compute cycles:" to the last
  * "Average OFMAP DRAM BW" line) into buf; returns the length or a negative error. */
 int mmt_report_console(char *buf, size_t cap, const mmt_layer_result *res);
@@ -491,6 +522,22 @@ typedef void (*mmt_progress_fn)(void *ud, int64_t rows_done);
 int mmt_gen_trace(const mmt_geom *g, mmt_operand op, const char *dir, int level,
                   uint64_t *bytes_out, mmt_progress_fn progress, void *ud);
 
+
+/* ---------------------------------------------------------------- comma lists */
+
+/* A comma list split into items (list.c): item[i] point into buf; the caller frees with
+ * mmt_list_free. Parsing refuses an empty list or item, an item given twice and more than max
+ * items, with the reason in diag.message (diag.file is ""). */
+typedef struct mmt_list {
+    char **item;
+    size_t n;
+    char *buf;
+} mmt_list;
+int mmt_list_parse(const char *text, size_t max, mmt_list *out, mmt_diag *diag);
+void mmt_list_free(mmt_list *l);
+/* A comma list of distinct integers in [lo, hi], at most max, into out[0..*n-1]. */
+int mmt_list_i64(const char *text, int64_t lo, int64_t hi, size_t max, int64_t *out, size_t *n,
+                 mmt_diag *diag);
 
 /* ---------------------------------------------------------------- LLM lowering */
 
@@ -624,67 +671,8 @@ int mmt_llm_manifest_read(const char *path, mmt_llm_block **out, mmt_diag *diag)
  * 0/10000000/20000000. MMT_EINVAL for other names. */
 int mmt_study_hw(const char *name, mmt_config *cfg);
 
-/* Per-part sums over a block (count-weighted), indexed by mmt_llm_part, and the fractions
- * that fall in the MatMul-free part. A fraction whose total is 0 is NaN. */
-typedef struct mmt_study_fractions {
-    int64_t cycles[2], stalls[2], sram[2], dram[2];
-    double f_compute, f_memory, f_dram;
-} mmt_study_fractions;
-
-/* res[i] is the result of b->layers[i]. SRAM = IFMAP reads + Filter reads + OFMAP writes;
- * DRAM likewise. MMT_EOVERFLOW if a sum leaves int64. */
-int mmt_study_fractions_compute(const mmt_llm_block *b, const mmt_layer_result *res,
-                                mmt_study_fractions *out);
-
-/* Amdahl's law: 1 / ((1 - f) + f / s). */
-double mmt_study_amdahl(double f, double s);
-
-/* Least-squares fit of f(l) = 1 / (1 + alpha + beta*l): constant projection cost P, attention
- * cost a + b*l, so alpha = a/P, beta = b/P. Standard errors from the covariance scaled by the
- * residual variance (0 when n == 2). */
-typedef struct mmt_study_fit {
-    double alpha, beta;
-    double se_alpha, se_beta;
-    double r2;
-    double rss;
-    size_t n;
-} mmt_study_fit;
-
-/* Fits n >= 2 points (GSL trust-region, started from the linearised 1/f - 1 regression).
- * MMT_EINVAL for too few or unusable points (f outside (0, 1]), MMT_ERANGE if it fails. */
-int mmt_study_fit_run(const double *l, const double *f, size_t n, mmt_study_fit *out);
-double mmt_study_fit_eval(const mmt_study_fit *fit, double l);
-
-/* ---------------------------------------------------------------- figures (SVG) */
-
-/* A heat map: rows x cols values in [0, 1] (row-major; NaN drawn grey), labelled. */
-typedef struct mmt_svg_heatmap {
-    const char *title, *xlabel, *ylabel, *value_label;
-    size_t rows, cols;
-    const char *const *row_labels, *const *col_labels;
-    const double *values;
-} mmt_svg_heatmap;
-int mmt_svg_heatmap_write(const char *path, const mmt_svg_heatmap *h, mmt_diag *diag);
-
-/* One curve of a line plot; dashed != 0 draws it dashed. */
-typedef struct mmt_svg_series {
-    const char *label;
-    const double *x, *y;
-    size_t n;
-    int dashed;
-    int color;   /* index into a fixed palette */
-    int markers; /* 1: a dot at every point */
-} mmt_svg_series;
-/* A line plot (y linear; x linear or, with logx, base 2), legend on the right. */
-typedef struct mmt_svg_plot {
-    const char *title, *xlabel, *ylabel;
-    double xmin, xmax, ymin, ymax;
-    const mmt_svg_series *series;
-    size_t nseries;
-    const char *note; /* optional text under the title */
-    int logx;         /* 1: log2 x axis (xmin > 0) */
-} mmt_svg_plot;
-int mmt_svg_plot_write(const char *path, const mmt_svg_plot *p, mmt_diag *diag);
+/* The study's engine, fractions, fits and figures are the separate module mmtrace_study.h
+ * (libmmtrace-study, which needs GSL); the core does not. */
 
 #ifdef __cplusplus
 }

@@ -239,3 +239,21 @@ int mmt_report_bytes_write(const char *dir, const mmt_config *cfg, const mmt_lay
     free(t.s);
     return r;
 }
+
+int mmt_report_format(int which, const mmt_layer_result *res, size_t n, char **out,
+                      size_t *len)
+{
+    /* v2's columns: the layer cache stores results, not a version's layout. */
+    void (*const gen[3])(text *, const mmt_layer_result *, size_t, int) = {
+        compute_rows, bandwidth_rows, detailed_rows};
+    text t = {0};
+    if (which < 0 || which > 2)
+        return MMT_EINVAL;
+    gen[which](&t, res, n, 0);
+    if (t.err) {
+        free(t.s);
+        return t.err;
+    }
+    *out = t.s, *len = t.len;
+    return 0;
+}

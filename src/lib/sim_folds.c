@@ -382,6 +382,12 @@ int mmt_sim_folds_ok(const mmt_config *cfg, const mmt_geom *g, const mmt_sim_opt
             no = "traces requested";
     if (!no && cfg->user_bw)
         no = "USER bandwidth mode";
+    else if (!no && cfg->version == MMT_SCALESIM_V3)
+        no = "SCALE-Sim v3 mode (its write buffer stops differently)";
+    else if (!no && (mmt_precision_bits(cfg, MMT_OP_IFMAP) != MMT_BITS_DEFAULT ||
+                     mmt_precision_bits(cfg, MMT_OP_FILTER) != MMT_BITS_DEFAULT ||
+                     mmt_precision_bits(cfg, MMT_OP_OFMAP) != MMT_BITS_DEFAULT))
+        no = "operand widths other than 8 bits";
     else if (!no && !gemm_shaped(g))
         no = "conv layer (ifmap windows overlap or run off the ifmap)";
     else if (!no) {

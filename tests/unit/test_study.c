@@ -17,7 +17,7 @@
 
 #include <cmocka.h>
 
-#include "mmtrace.h"
+#include "mmtrace_study.h"
 
 /* |a - b| <= eps, reporting both values (cmocka 1.1.5 has no assert_double_equal). */
 #define assert_near(a, b, eps) near_((a), (b), (eps), #a, __FILE__, __LINE__)

@@ -4,6 +4,7 @@
  * or rsvg-convert.
  */
 #include "internal.h"
+#include "mmtrace_study.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -136,7 +137,9 @@ int mmt_svg_heatmap_write(const char *path, const mmt_svg_heatmap *h, mmt_diag *
 {
     const double cw = 62, ch = 34, left = 90, top = 70, bottom = 110;
     const double gw = cw * (double)h->cols, gh = ch * (double)h->rows;
-    const double W = left + gw + 120, H = top + gh + bottom;
+    /* wide enough for the title (about 9.5 px per character at 16 px bold) */
+    const double tw = 9.5 * (double)strlen(h->title) + 40;
+    const double W = left + gw + 120 > tw ? left + gw + 120 : tw, H = top + gh + bottom;
     buf b = {0};
     start(&b, W, H);
     text(&b, W / 2, 30, 16, "middle", 0, 1, h->title);

@@ -1,5 +1,5 @@
 /*
- * study.c - the 1-bit LLM study's arithmetic (study.md): hardware presets, the fractions of
+ * fit.c - the 1-bit LLM study's arithmetic (study.md): the fractions of
  * cycles and accesses that fall in the MatMul-free part, Amdahl's law, and the fit of f
  * against sequence length.
  *
@@ -9,6 +9,7 @@
  * fold steps. So f(l) = P / (P + a + b*l) = 1 / (1 + alpha + beta*l), alpha = a/P, beta = b/P.
  */
 #include "internal.h"
+#include "mmtrace_study.h"
 
 #include <gsl/gsl_blas.h>
 #include <gsl/gsl_errno.h>
@@ -17,28 +18,6 @@
 #include <gsl/gsl_vector.h>
 #include <math.h>
 #include <string.h>
-
-/* ---------------------------------------------------------------- hardware presets */
-
-int mmt_study_hw(const char *name, mmt_config *cfg)
-{
-    int cloud = !strcmp(name, "cloud");
-    if (!cloud && strcmp(name, "edge"))
-        return MMT_EINVAL;
-    memset(cfg, 0, sizeof *cfg);
-    snprintf(cfg->run_name, sizeof cfg->run_name, "%s", name);
-    cfg->array_h = cfg->array_w = cloud ? 256 : 64;
-    cfg->ifmap_kb = cloud ? 4096 : 2048;
-    cfg->filter_kb = cloud ? 8192 : 4096;
-    cfg->ofmap_kb = cloud ? 4096 : 2048;
-    cfg->ifmap_offset = 0;
-    cfg->filter_offset = 10000000;
-    cfg->ofmap_offset = 20000000;
-    cfg->user_bw = 0;    /* CALC */
-    cfg->bandwidth = 10; /* as in the shipped .cfg; unused in CALC mode */
-    cfg->dataflow = MMT_DF_OS;
-    return 0;
-}
 
 /* ---------------------------------------------------------------- fractions */
 

@@ -1,0 +1,59 @@
+/*
+ * progress.c - progress lines on stderr (progress.h).
+ */
+#include <config.h>
+
+#include "progress.h"
+
+#include "cli.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+/* Seconds on the monotonic clock. */
+static double now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+void cli_progress_init(cli_progress *p, const char *what)
+{
+    const char *iv = getenv("MMTRACE_PROGRESS_INTERVAL"); /* seconds between log lines */
+    p->what = what;
+    p->tty = isatty(STDERR_FILENO);
+    p->t0 = p->last = now();
+    p->last_done = (size_t)-1;
+    p->interval = iv && atof(iv) > 0 ? atof(iv) : 10;
+}
+
+/* "1m05s" style duration. */
+static void dur(char *b, size_t cap, double s)
+{
+    long t = (long)(s + 0.5);
+    if (t >= 3600)
+        snprintf(b, cap, "%ldh%02ldm", t / 3600, t / 60 % 60);
+    else
+        snprintf(b, cap, "%ldm%02lds", t / 60, t % 60);
+}
+
+void cli_progress_tick(void *ud, size_t done, size_t total)
+{
+    cli_progress *p = ud;
+    double t = now(), el = t - p->t0, rate = el > 0 ? (double)done / el : 0;
+    int end = done >= total;
+    if (total == 0 || (end && p->last_done == done))
+        return;
+    if (!end && (p->tty ? t - p->last < 0.2 : t - p->last < p->interval))
+        return;
+    char eta[32] = "?", e[32];
+    if (rate > 0)
+        dur(eta, sizeof eta, (double)(total - done) / rate);
+    dur(e, sizeof e, el);
+    fprintf(stderr, "%s%s: %zu/%zu %s, %.1f/s, %s %s%s", p->tty ? "\r" : "", cli_progname, done,
+            total, p->what, rate, end ? "took" : "ETA", end ? e : eta,
+            p->tty && !end ? "   " : "\n");
+    p->last = t, p->last_done = done;
+}

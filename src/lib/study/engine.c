@@ -1,0 +1,643 @@
+/*
+ * engine.c - the study engine: expands the cross product of the spec's axes into points,
+ * lowers each workload once, de-duplicates the (hardware, GEMM shape) pairs, takes what the
+ * layer cache holds, simulates the rest on the thread pool (largest first; with shards, a
+ * deterministic cost-balanced share), and writes results.csv, fractions.csv, amdahl.csv,
+ * fits.csv, fit_predictions.csv, the topologies, the hardware cfgs and the figures.
+ *
+ * The paper's study (default axes: each cfg's dataflow, decode, batch 1, each model's FFN)
+ * writes exactly the tables it always has; any other axis value adds the columns dataflow,
+ * phase, batch and ffn after hw.
+ */
+#include "study_internal.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+const double mmt__st_extrap[3] = {8192, 16384, 32768};
+
+int mmt__st_mkdirs(const char *path, mmt_diag *d)
+{
+    char p[4096];
+    if (snprintf(p, sizeof p, "%s", path) >= (int)sizeof p)
+        return mmt__diag(d, MMT_EINVAL, path, 0, "path too long");
+    for (char *s = p + 1;; s++) {
+        if (*s == '/' || *s == '\0') {
+            char c = *s;
+            *s = '\0';
+            if (mkdir(p, 0777) != 0 && errno != EEXIST)
+                return mmt__diag(d, MMT_EIO, p, 0, "cannot create directory: %s", strerror(errno));
+            if (!(*s = c))
+                break;
+        }
+    }
+    return 0;
+}
+
+/* Name of a phase in tables and file names. */
+static const char *phase_name(mmt_llm_phase p)
+{
+    return p == MMT_LLM_PREFILL ? "prefill" : "decode";
+}
+
+/* Workload index of (model, phase, batch, ffn, seq). */
+static size_t wl_index(const mmt_study_spec *sp, size_t m, size_t p, size_t b, size_t f, size_t q)
+{
+    return (((m * sp->nphases + p) * sp->nbatches + b) * sp->nffns + f) * sp->nseqs + q;
+}
+
+void mmt__st_group_label(const st *S, size_t h, size_t w, char *buf, size_t cap)
+{
+    const mmt_study_spec *sp = S->sp;
+    const st_wl *W = &S->wl[w];
+    int n = snprintf(buf, cap, "%s", S->hw[h].cfg.run_name);
+    if (S->extra && n >= 0 && (size_t)n < cap)
+        snprintf(buf + n, cap - (size_t)n, "_%s_b%" PRId64 "_%s", phase_name(sp->phases[W->phase]),
+                 sp->batches[W->batch], W->ffn_used == MMT_LLM_FFN_GATED ? "gated" : "plain");
+}
+
+/* Hardware points: every cfg with each dataflow asked for (or its own). */
+static int make_hw(st *S, mmt_diag *d)
+{
+    const mmt_study_spec *sp = S->sp;
+    size_t ndf = sp->ndataflows ? sp->ndataflows : 1;
+    S->nhw = sp->nhw * ndf;
+    S->hw = calloc(S->nhw, sizeof *S->hw);
+    if (!S->hw)
+        return mmt__diag(d, MMT_ENOMEM, "", 0, "out of memory");
+    for (size_t i = 0; i < sp->nhw; i++)
+        for (size_t k = 0; k < ndf; k++) {
+            st_hw *H = &S->hw[i * ndf + k];
+            H->cfg = sp->hw[i], H->base = i;
+            if (sp->ndataflows) {
+                H->cfg.dataflow = sp->dataflows[k];
+                snprintf(H->cfg.run_name, sizeof H->cfg.run_name, "%.200s_%s", sp->hw[i].run_name,
+                         mmt_dataflow_name(sp->dataflows[k]));
+            }
+            for (size_t j = 0; j < i * ndf + k; j++)
+                if (!strcmp(S->hw[j].cfg.run_name, H->cfg.run_name))
+                    return mmt__diag(d, MMT_EINVAL, "", 0, "two hardware points named '%s'",
+                                     H->cfg.run_name);
+        }
+    return 0;
+}
+
+/* Counts a warning (a length past the model's trained context): part of the study. */
+static void count_warning(void *ud, const mmt_diag *d)
+{
+    (void)d;
+    ++*(size_t *)ud;
+}
+
+/* Topology base path of workload w (the names mmtrace-gen --model writes). */
+static void topo_base(const st *S, const st_wl *W, char *buf, size_t cap)
+{
+    const mmt_study_spec *sp = S->sp;
+    char bsuf[32] = "";
+    if (sp->batches[W->batch] > 1)
+        snprintf(bsuf, sizeof bsuf, "_b%" PRId64, sp->batches[W->batch]);
+    snprintf(buf, cap, "%s/topologies/%s_%s_l%" PRId64 "%s%s", sp->outdir,
+             sp->models[W->model].name, phase_name(sp->phases[W->phase]), sp->seqs[W->seq], bsuf,
+             W->ffn_used == MMT_LLM_FFN_GATED ? "_gated" : "");
+}
+
+/* Lowers every workload; writes its topology and manifest unless sharding. */
+static int lower_all(st *S, mmt_diag *d)
+{
+    const mmt_study_spec *sp = S->sp;
+    S->nwl = sp->nmodels * sp->nphases * sp->nbatches * sp->nffns * sp->nseqs;
+    S->wl = calloc(S->nwl, sizeof *S->wl);
+    if (!S->wl)
+        return mmt__diag(d, MMT_ENOMEM, "", 0, "out of memory");
+    char dir[4200];
+    snprintf(dir, sizeof dir, "%s/topologies", sp->outdir);
+    int rd = sp->nshards ? 0 : mmt__st_mkdirs(dir, d);
+    if (rd)
+        return rd;
+    for (size_t m = 0; m < sp->nmodels; m++)
+        for (size_t p = 0; p < sp->nphases; p++)
+            for (size_t b = 0; b < sp->nbatches; b++)
+                for (size_t f = 0; f < sp->nffns; f++)
+                    for (size_t q = 0; q < sp->nseqs; q++) {
+                        st_wl *W = &S->wl[wl_index(sp, m, p, b, f, q)];
+                        *W = (st_wl){.model = m, .phase = p, .batch = b, .ffn = f, .seq = q};
+                        W->ffn_used =
+                            sp->ffns[f] < 0 ? sp->models[m].ffn : (mmt_llm_ffn)sp->ffns[f];
+                        mmt_llm_opts o = {sp->phases[p], sp->seqs[q], sp->batches[b], W->ffn_used,
+                                          0};
+                        int r = mmt_llm_lower(&sp->models[m], &o, &W->b, d, count_warning,
+                                              &S->sum->past_ctx);
+                        if (r)
+                            return r;
+                        S->sum->layers += W->b->n * S->nhw;
+                        if (sp->nshards)
+                            continue;
+                        char base[4096], path[4200];
+                        topo_base(S, W, base, sizeof base);
+                        snprintf(path, sizeof path, "%s.csv", base);
+                        if ((r = mmt_llm_write_topology(path, W->b, d)) != 0)
+                            return r;
+                        snprintf(path, sizeof path, "%s.parts.csv", base);
+                        if ((r = mmt_llm_write_manifest(path, W->b, d)) != 0)
+                            return r;
+                    }
+    return 0;
+}
+
+/* Geometry of a GEMM on a cfg. */
+static int gemm_geom(int64_t M, int64_t N, int64_t K, const mmt_config *cfg, mmt_geom *g,
+                     mmt_diag *d)
+{
+    mmt_llm_layer l = {.M = M, .N = N, .K = K};
+    mmt_layer ml;
+    snprintf(l.name, sizeof l.name, "gemm");
+    mmt_llm_layer_to_mmt(&l, &ml);
+    return mmt_geom_init(g, &ml, cfg, d);
+}
+
+/* A pending job before de-duplication. */
+typedef struct pend {
+    char key[512];
+    size_t wl, hw, layer;
+} pend;
+
+static int by_key(const void *a, const void *b)
+{
+    return strcmp(((const pend *)a)->key, ((const pend *)b)->key);
+}
+
+/* One job per distinct key over every hw point and layer; each workload maps its layers. */
+static int make_jobs(st *S, mmt_diag *d)
+{
+    size_t n = 0, k = 0;
+    for (size_t w = 0; w < S->nwl; w++) {
+        n += S->wl[w].b->n * S->nhw;
+        if (!(S->wl[w].job_of = calloc(S->wl[w].b->n * S->nhw + 1, sizeof(size_t))))
+            return mmt__diag(d, MMT_ENOMEM, "", 0, "out of memory");
+    }
+    pend *P = calloc(n + 1, sizeof *P);
+    S->jobs = calloc(n + 1, sizeof *S->jobs);
+    if (!P || !S->jobs) {
+        free(P);
+        return mmt__diag(d, MMT_ENOMEM, "", 0, "out of memory");
+    }
+    for (size_t w = 0; w < S->nwl; w++)
+        for (size_t h = 0; h < S->nhw; h++)
+            for (size_t i = 0; i < S->wl[w].b->n; i++, k++) {
+                const mmt_llm_layer *l = &S->wl[w].b->layers[i];
+                P[k] = (pend){.wl = w, .hw = h, .layer = i};
+                mmt_study_cache_key(&S->hw[h].cfg, l->M, l->N, l->K, P[k].key, sizeof P[k].key);
+            }
+    qsort(P, n, sizeof *P, by_key);
+    int r = 0;
+    for (size_t i = 0; i < n && r == 0; i++) {
+        if (i == 0 || strcmp(P[i].key, P[i - 1].key)) {
+            st_job *J = &S->jobs[S->njobs++];
+            const mmt_llm_layer *l = &S->wl[P[i].wl].b->layers[P[i].layer];
+            mmt_geom g;
+            J->M = l->M, J->N = l->N, J->K = l->K, J->hw = P[i].hw;
+            memcpy(J->key, P[i].key, sizeof J->key);
+            if ((r = gemm_geom(J->M, J->N, J->K, &S->hw[J->hw].cfg, &g, d)) != 0)
+                break;
+            J->cost = (double)g.rows * (double)g.C;
+        }
+        S->wl[P[i].wl].job_of[P[i].hw * S->wl[P[i].wl].b->n + P[i].layer] = S->njobs - 1;
+    }
+    free(P);
+    S->sum->distinct = S->njobs;
+    return r;
+}
+
+static const st *sort_ctx;
+
+/* Largest first; ties by key, so the order (and the shards) are deterministic. */
+static int by_cost(const void *a, const void *b)
+{
+    const st_job *x = &sort_ctx->jobs[*(const size_t *)a], *y = &sort_ctx->jobs[*(const size_t *)b];
+    return x->cost < y->cost ? 1 : x->cost > y->cost ? -1 : strcmp(x->key, y->key);
+}
+
+/* Picks this run's jobs: all, or this shard's (greedy cost balance over the shards); takes
+ * what the cache holds. */
+static int pick_jobs(st *S, mmt_diag *d)
+{
+    const mmt_study_spec *sp = S->sp;
+    size_t *order = calloc(S->njobs + 1, sizeof *order);
+    double *load = calloc(sp->nshards + 1, sizeof *load);
+    S->todo = calloc(S->njobs + 1, sizeof *S->todo);
+    if (!order || !load || !S->todo) {
+        free(order);
+        free(load);
+        return mmt__diag(d, MMT_ENOMEM, "", 0, "out of memory");
+    }
+    for (size_t i = 0; i < S->njobs; i++)
+        order[i] = i;
+    sort_ctx = S;
+    qsort(order, S->njobs, sizeof *order, by_cost);
+    for (size_t i = 0; i < S->njobs; i++) {
+        st_job *J = &S->jobs[order[i]];
+        if (sp->nshards) {
+            unsigned best = 0;
+            for (unsigned s = 1; s < sp->nshards; s++)
+                best = load[s] < load[best] ? s : best;
+            load[best] += J->cost;
+            if (best + 1 != sp->shard)
+                continue;
+        }
+        int got = sp->cache_dir ? mmt_study_cache_get(sp->cache_dir, J->key, &J->res) : 0;
+        S->sum->corrupt += got < 0;
+        S->sum->cached += got > 0;
+        if (got > 0)
+            J->have = 1;
+        else
+            S->todo[S->ntodo++] = order[i];
+    }
+    free(order);
+    free(load);
+    return 0;
+}
+
+/* Pool job: simulates one distinct layer and stores it in the cache. */
+static int sim_job(void *ud, size_t i)
+{
+    st *S = ud;
+    st_job *J = &S->jobs[S->todo[i]];
+    const mmt_config *cfg = &S->hw[J->hw].cfg;
+    mmt_geom g;
+    mmt_diag d = {0};
+    mmt_sim_opts so = {.gzip_level = 1, .engine = (mmt_engine)S->sp->engine};
+    int r = gemm_geom(J->M, J->N, J->K, cfg, &g, &d);
+    if (r == 0 && (r = mmt_sim_run(cfg, &g, &so, &J->res)) != 0)
+        mmt__diag(&d, r, "", 0, "%s", mmt_strerror(r));
+    if (r == 0 && S->sp->cache_dir)
+        r = mmt_study_cache_put(S->sp->cache_dir, J->key, &J->res, &d);
+    if (r == 0) {
+        J->have = 1;
+        return 0;
+    }
+    if (!atomic_flag_test_and_set(&S->errlock)) {
+        S->err = d;
+        if (!S->err.file[0])
+            snprintf(S->err.file, sizeof S->err.file, "%s: GEMM %" PRId64 "x%" PRId64 "x%" PRId64,
+                     cfg->run_name, J->M, J->N, J->K);
+    }
+    return r;
+}
+
+/* Fractions of every point. */
+static int fractions_all(st *S, mmt_diag *d)
+{
+    S->fr = calloc(S->nhw * S->nwl + 1, sizeof *S->fr);
+    if (!S->fr)
+        return mmt__diag(d, MMT_ENOMEM, "", 0, "out of memory");
+    for (size_t h = 0; h < S->nhw; h++)
+        for (size_t w = 0; w < S->nwl; w++) {
+            const mmt_llm_block *b = S->wl[w].b;
+            mmt_layer_result *res = calloc(b->n + 1, sizeof *res);
+            if (!res)
+                return mmt__diag(d, MMT_ENOMEM, "", 0, "out of memory");
+            for (size_t i = 0; i < b->n; i++)
+                res[i] = S->jobs[S->wl[w].job_of[h * b->n + i]].res;
+            int r = mmt_study_fractions_compute(b, res, &S->fr[h * S->nwl + w]);
+            free(res);
+            if (r)
+                return mmt__diag(d, r, S->hw[h].cfg.run_name, 0, "%s: totals overflow 64 bits",
+                                 S->sp->models[S->wl[w].model].name);
+        }
+    return 0;
+}
+
+/* Fits f_compute (k = 0) and f_memory (k = 1) against l per hw point and workload group. */
+static int fit_all(st *S, mmt_diag *d)
+{
+    size_t ns = S->sp->nseqs, ng = S->nwl / ns;
+    S->fit = calloc(S->nhw * ng * 2 + 1, sizeof *S->fit);
+    S->fit_ok = calloc(S->nhw * ng * 2 + 1, sizeof *S->fit_ok);
+    double *l = calloc(ns, sizeof *l), *f = calloc(ns, sizeof *f);
+    int r =
+        !S->fit || !S->fit_ok || !l || !f ? mmt__diag(d, MMT_ENOMEM, "", 0, "out of memory") : 0;
+    for (size_t h = 0; r == 0 && h < S->nhw; h++)
+        for (size_t g = 0; g < ng; g++)
+            for (int k = 0; k < 2; k++) {
+                for (size_t q = 0; q < ns; q++) {
+                    const mmt_study_fractions *F = &S->fr[h * S->nwl + g * ns + q];
+                    l[q] = (double)S->sp->seqs[q], f[q] = k ? F->f_memory : F->f_compute;
+                }
+                size_t i = (h * ng + g) * 2 + k;
+                S->fit_ok[i] = mmt_study_fit_run(l, f, ns, &S->fit[i]) == 0;
+            }
+    free(l);
+    free(f);
+    return r;
+}
+
+/* A table being written: text kept in memory, written atomically at the end. */
+typedef struct tbl {
+    char *s;
+    size_t n, cap;
+    int bad;
+} tbl;
+
+static void put(tbl *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put(tbl *t, const char *fmt, ...)
+{
+    for (;;) {
+        va_list ap;
+        va_start(ap, fmt);
+        int k =
+            t->bad ? -1 : vsnprintf(t->s ? t->s + t->n : NULL, t->s ? t->cap - t->n : 0, fmt, ap);
+        va_end(ap);
+        if (k < 0)
+            return;
+        if (t->s && t->n + (size_t)k < t->cap) {
+            t->n += (size_t)k;
+            return;
+        }
+        size_t nc = (t->cap ? t->cap * 2 : 65536) + (size_t)k;
+        char *p = realloc(t->s, nc);
+        if (!p) {
+            t->bad = 1;
+            return;
+        }
+        t->s = p, t->cap = nc;
+    }
+}
+
+/* Writes t to outdir/name and frees it. */
+static int tbl_write(const st *S, tbl *t, const char *name, mmt_diag *d)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s", S->sp->outdir, name);
+    int r = t->bad ? mmt__diag(d, MMT_ENOMEM, path, 0, "out of memory")
+                   : mmt__write_file_atomic(path, t->s ? t->s : "", t->n, d);
+    free(t->s);
+    return r;
+}
+
+/* The leading key columns of a point: hw[,dataflow,model,phase,batch,ffn] or hw,model. */
+static void key_cols(tbl *t, const st *S, size_t h, size_t w)
+{
+    const mmt_study_spec *sp = S->sp;
+    const st_wl *W = &S->wl[w];
+    if (!S->extra) {
+        put(t, "%s,%s", S->hw[h].cfg.run_name, sp->models[W->model].name);
+        return;
+    }
+    put(t, "%s,%s,%s,%s,%" PRId64 ",%s", sp->hw[S->hw[h].base].run_name,
+        mmt_dataflow_name(S->hw[h].cfg.dataflow), sp->models[W->model].name,
+        phase_name(sp->phases[W->phase]), sp->batches[W->batch],
+        W->ffn_used == MMT_LLM_FFN_GATED ? "gated" : "plain");
+}
+
+/* Header of the key columns. */
+static const char *key_head(const st *S, int all)
+{
+    return S->extra || all ? "hw,dataflow,model,phase,batch,ffn" : "hw,model";
+}
+
+/* results.csv (all axis columns always) or fractions.csv (the paper's columns). */
+static int write_points(const st *S, int results, mmt_diag *d)
+{
+    tbl t = {0};
+    int save = ((st *)S)->extra;
+    if (results)
+        ((st *)S)->extra = 1;
+    put(&t,
+        "%s,seq,f_compute,f_memory,f_dram,"
+        "cycles_matmul_free,cycles_matmul,stalls_matmul_free,stalls_matmul,"
+        "sram_matmul_free,sram_matmul,dram_matmul_free,dram_matmul,"
+        "S100_projections,S100_attention\n",
+        key_head(S, results));
+    for (size_t h = 0; h < S->nhw; h++)
+        for (size_t w = 0; w < S->nwl; w++) {
+            const mmt_study_fractions *f = &S->fr[h * S->nwl + w];
+            key_cols(&t, S, h, w);
+            put(&t,
+                ",%" PRId64 ",%.6f,%.6f,%.6f,%" PRId64 ",%" PRId64 ",%" PRId64 ",%" PRId64
+                ",%" PRId64 ",%" PRId64 ",%" PRId64 ",%" PRId64 ",%.4f,%.4f\n",
+                S->sp->seqs[S->wl[w].seq], f->f_compute, f->f_memory, f->f_dram, f->cycles[0],
+                f->cycles[1], f->stalls[0], f->stalls[1], f->sram[0], f->sram[1], f->dram[0],
+                f->dram[1], mmt_study_amdahl(f->f_compute, 100),
+                mmt_study_amdahl(1 - f->f_compute, 100));
+        }
+    ((st *)S)->extra = save;
+    return tbl_write(S, &t, results ? "results.csv" : "fractions.csv", d);
+}
+
+/* amdahl.csv: S(s) for s = 1..100, improving the projections (f) or the attention (1-f). */
+static int write_amdahl(const st *S, mmt_diag *d)
+{
+    tbl t = {0};
+    put(&t, "%s,seq,f_compute,s,S_projections,S_attention\n", key_head(S, 0));
+    for (size_t h = 0; h < S->nhw; h++)
+        for (size_t w = 0; w < S->nwl; w++) {
+            double f = S->fr[h * S->nwl + w].f_compute;
+            for (int s = 1; s <= ST_SMAX; s++) {
+                key_cols(&t, S, h, w);
+                put(&t, ",%" PRId64 ",%.6f,%d,%.6f,%.6f\n", S->sp->seqs[S->wl[w].seq], f, s,
+                    mmt_study_amdahl(f, s), mmt_study_amdahl(1 - f, s));
+            }
+        }
+    return tbl_write(S, &t, "amdahl.csv", d);
+}
+
+/* One fits.csv row and its fit_predictions.csv rows. */
+static void fit_rows(const st *S, tbl *o, tbl *p, size_t h, size_t g, int k)
+{
+    static const char *const metric[2] = {"f_compute", "f_memory"};
+    size_t ns = S->sp->nseqs, i = (h * (S->nwl / ns) + g) * 2 + k;
+    const mmt_study_fit *F = &S->fit[i];
+    key_cols(o, S, h, g * ns);
+    if (!S->fit_ok[i]) {
+        put(o, ",%s,1/(1+alpha+beta*l),nan,nan,nan,nan,nan,%zu,nan,nan,nan,nan,nan\n", metric[k],
+            ns);
+        return;
+    }
+    double f3 = mmt_study_fit_eval(F, mmt__st_extrap[2]);
+    put(o, ",%s,1/(1+alpha+beta*l),%.6e,%.3e,%.6e,%.3e,%.6f,%zu,%.6f,%.6f,%.6f,%.4f,%.4f\n",
+        metric[k], F->alpha, F->se_alpha, F->beta, F->se_beta, F->r2, F->n,
+        mmt_study_fit_eval(F, mmt__st_extrap[0]), mmt_study_fit_eval(F, mmt__st_extrap[1]), f3,
+        mmt_study_amdahl(f3, 100), mmt_study_amdahl(1 - f3, 100));
+    for (size_t q = 0; q < ns + ST_NEXTRAP; q++) {
+        int sim = q < ns;
+        double l = sim ? (double)S->sp->seqs[q] : mmt__st_extrap[q - ns];
+        const mmt_study_fractions *fr = sim ? &S->fr[h * S->nwl + g * ns + q] : NULL;
+        double ff = mmt_study_fit_eval(F, l);
+        key_cols(p, S, h, g * ns);
+        put(p, ",%s,%.0f,%d,", metric[k], l, sim);
+        if (sim)
+            put(p, "%.6f", k ? fr->f_memory : fr->f_compute);
+        put(p, ",%.6f,%.4f,%.4f\n", ff, mmt_study_amdahl(ff, 100), mmt_study_amdahl(1 - ff, 100));
+    }
+}
+
+/* fits.csv (parameters) and fit_predictions.csv (fitted f and S(100) by length). */
+static int write_fits(const st *S, mmt_diag *d)
+{
+    tbl o = {0}, p = {0};
+    put(&o,
+        "%s,metric,form,alpha,se_alpha,beta,se_beta,r2,n,f_8192,f_16384,"
+        "f_32768,S100_projections_32768,S100_attention_32768\n",
+        key_head(S, 0));
+    put(&p, "%s,metric,seq,simulated,f_sim,f_fit,S100_projections_fit,S100_attention_fit\n",
+        key_head(S, 0));
+    for (int k = 0; k < 2; k++)
+        for (size_t h = 0; h < S->nhw; h++)
+            for (size_t g = 0; g < S->nwl / S->sp->nseqs; g++)
+                fit_rows(S, &o, &p, h, g, k);
+    int r = tbl_write(S, &o, "fits.csv", d);
+    int r2 = tbl_write(S, &p, "fit_predictions.csv", r ? NULL : d);
+    return r ? r : r2;
+}
+
+/* The hw points' .cfg files in outdir/hw (to run SCALE-Sim on the topologies). */
+static int write_hw(const st *S, mmt_diag *d)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/hw", S->sp->outdir);
+    int r = mmt__st_mkdirs(path, d);
+    for (size_t h = 0; r == 0 && h < S->nhw; h++) {
+        snprintf(path, sizeof path, "%s/hw/%s.cfg", S->sp->outdir, S->hw[h].cfg.run_name);
+        r = mmt_config_write(path, &S->hw[h].cfg, d);
+    }
+    return r;
+}
+
+/* 1 if name is in the comma list (or the list holds "all"). */
+static int in_list(const char *list, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *p = list; p && *p;) {
+        const char *e = strchr(p, ',');
+        size_t k = e ? (size_t)(e - p) : strlen(p);
+        if ((k == n && !strncmp(p, name, n)) || (k == 3 && !strncmp(p, "all", 3)))
+            return 1;
+        p += k + (e != NULL);
+    }
+    return 0;
+}
+
+/* Simulates workload w on hw point h again with all six traces per layer; writes reports. */
+static int keep_traces(const st *S, size_t h, size_t w, mmt_diag *d)
+{
+    static const char *const tn[6] = {"IFMAP_SRAM_TRACE", "FILTER_SRAM_TRACE", "OFMAP_SRAM_TRACE",
+                                      "IFMAP_DRAM_TRACE", "FILTER_DRAM_TRACE", "OFMAP_DRAM_TRACE"};
+    const mmt_llm_block *b = S->wl[w].b;
+    char base[4096], dir[4300], p[6][4400];
+    mmt_layer_result *res = calloc(b->n + 1, sizeof *res);
+    if (!res)
+        return mmt__diag(d, MMT_ENOMEM, "", 0, "out of memory");
+    topo_base(S, &S->wl[w], base, sizeof base);
+    const char *name = strrchr(base, '/') + 1;
+    int r = 0;
+    for (size_t i = 0; r == 0 && i < b->n; i++) {
+        snprintf(dir, sizeof dir, "%s/traces/%s/%s/layer%zu", S->sp->outdir, S->hw[h].cfg.run_name,
+                 name, i);
+        if ((r = mmt__st_mkdirs(dir, d)) != 0)
+            break;
+        mmt_sim_opts so = {.gzip_level = 1};
+        for (int k = 0; k < 6; k++)
+            snprintf(p[k], sizeof p[k], "%s/%s.csv.gz", dir, tn[k]);
+        for (int op = 0; op < 3; op++)
+            so.sram_trace_path[op] = p[op], so.dram_trace_path[op] = p[3 + op];
+        mmt_geom g;
+        const mmt_llm_layer *l = &b->layers[i];
+        r = gemm_geom(l->M, l->N, l->K, &S->hw[h].cfg, &g, d);
+        if (r == 0 && (r = mmt_sim_run(&S->hw[h].cfg, &g, &so, &res[i])) != 0)
+            mmt__diag(d, r, dir, 0, "%s", r == MMT_EIO ? strerror(errno) : mmt_strerror(r));
+    }
+    if (r == 0) {
+        *strrchr(dir, '/') = '\0';
+        r = mmt_report_write(dir, res, b->n, d);
+    }
+    free(res);
+    return r;
+}
+
+/* Checks the spec before anything is done. */
+static int check_spec(const mmt_study_spec *sp, mmt_diag *d)
+{
+    if (!sp->outdir || !sp->nhw || !sp->nmodels || !sp->nseqs || !sp->nphases || !sp->nbatches ||
+        !sp->nffns)
+        return mmt__diag(d, MMT_EINVAL, "", 0, "every axis needs at least one value");
+    if (sp->nshards && (sp->shard < 1 || sp->shard > sp->nshards || !sp->cache_dir))
+        return mmt__diag(d, MMT_EINVAL, "", 0, "a shard needs 1 <= I <= N and a cache");
+    return 0;
+}
+
+/* Writes the tables, figures and kept traces. */
+static int write_outputs(st *S, mmt_diag *d)
+{
+    int r = fractions_all(S, d);
+    if (r == 0)
+        r = fit_all(S, d);
+    if (r == 0)
+        r = write_points(S, 1, d);
+    if (r == 0)
+        r = write_points(S, 0, d);
+    if (r == 0)
+        r = write_amdahl(S, d);
+    if (r == 0)
+        r = write_fits(S, d);
+    if (r == 0)
+        r = mmt__st_figures(S, d);
+    for (size_t h = 0; r == 0 && h < S->nhw; h++)
+        for (size_t w = 0; r == 0 && w < S->nwl; w++)
+            if (S->sp->traces && in_list(S->sp->traces, S->sp->models[S->wl[w].model].name))
+                r = keep_traces(S, h, w, d);
+    return r;
+}
+
+/* Frees the engine's state. */
+static void st_free(st *S)
+{
+    for (size_t w = 0; S->wl && w < S->nwl; w++) {
+        mmt_llm_block_free(S->wl[w].b);
+        free(S->wl[w].job_of);
+    }
+    free(S->wl);
+    free(S->hw);
+    free(S->jobs);
+    free(S->todo);
+    free(S->fr);
+    free(S->fit);
+    free(S->fit_ok);
+}
+
+int mmt_study_run(const mmt_study_spec *sp, mmt_study_summary *sum, mmt_diag *d)
+{
+    st S = {.sp = sp, .sum = sum};
+    atomic_init(&S.failed, 0);
+    atomic_flag_clear(&S.errlock);
+    memset(sum, 0, sizeof *sum);
+    S.extra = sp->ndataflows || sp->nphases != 1 || sp->phases[0] != MMT_LLM_DECODE ||
+              sp->nbatches != 1 || sp->batches[0] != 1 || sp->nffns != 1 || sp->ffns[0] >= 0;
+    int r = check_spec(sp, d);
+    if (r == 0 && !sp->nshards)
+        r = mmt__st_mkdirs(sp->outdir, d);
+    if (r == 0 && sp->cache_dir)
+        r = mmt__st_mkdirs(sp->cache_dir, d);
+    if (r == 0)
+        r = make_hw(&S, d);
+    if (r == 0 && !sp->nshards)
+        r = write_hw(&S, d);
+    if (r == 0)
+        r = lower_all(&S, d);
+    if (r == 0)
+        r = make_jobs(&S, d);
+    if (r == 0)
+        r = pick_jobs(&S, d);
+    if (r == 0 &&
+        (r = mmt_pool_run(S.ntodo, sp->jobs, sim_job, &S, sp->progress, sp->progress_ud)) != 0)
+        *d = S.err;
+    sum->simulated = r == 0 ? S.ntodo : 0;
+    sum->points = S.nhw * S.nwl;
+    if (r == 0 && !sp->nshards)
+        r = write_outputs(&S, d);
+    st_free(&S);
+    return r;
+}

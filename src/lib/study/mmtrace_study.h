@@ -1,0 +1,142 @@
+/*
+ * mmtrace_study.h - the 1-bit LLM study as a module of its own (libmmtrace-study, which needs
+ * GSL; the SCALE-Sim core in mmtrace.h does not): the fractions of a lowered block, Amdahl's
+ * law, the fit of f(l), the SVG figures, and the engine that runs a whole study over the cross
+ * product of hardware, dataflow, model, phase, batch, FFN and sequence length with a
+ * persistent layer cache and shards.
+ *
+ * Ownership: the caller owns every array a spec points to; the engine owns nothing it returns.
+ */
+#ifndef MMTRACE_STUDY_H
+#define MMTRACE_STUDY_H
+
+#include "mmtrace.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Per-part sums over a block (count-weighted), indexed by mmt_llm_part, and the fractions
+ * that fall in the MatMul-free part. A fraction whose total is 0 is NaN. */
+typedef struct mmt_study_fractions {
+    int64_t cycles[2], stalls[2], sram[2], dram[2];
+    double f_compute, f_memory, f_dram;
+} mmt_study_fractions;
+
+/* res[i] is the result of b->layers[i]. SRAM = IFMAP reads + Filter reads + OFMAP writes;
+ * DRAM likewise. MMT_EOVERFLOW if a sum leaves int64. */
+int mmt_study_fractions_compute(const mmt_llm_block *b, const mmt_layer_result *res,
+                                mmt_study_fractions *out);
+
+/* Amdahl's law: 1 / ((1 - f) + f / s). */
+double mmt_study_amdahl(double f, double s);
+
+/* Least-squares fit of f(l) = 1 / (1 + alpha + beta*l): constant projection cost P, attention
+ * cost a + b*l, so alpha = a/P, beta = b/P. Standard errors from the covariance scaled by the
+ * residual variance (0 when n == 2). */
+typedef struct mmt_study_fit {
+    double alpha, beta;
+    double se_alpha, se_beta;
+    double r2;
+    double rss;
+    size_t n;
+} mmt_study_fit;
+
+/* Fits n >= 2 points (GSL trust-region, started from the linearised 1/f - 1 regression).
+ * MMT_EINVAL for too few or unusable points (f outside (0, 1]), MMT_ERANGE if it fails. */
+int mmt_study_fit_run(const double *l, const double *f, size_t n, mmt_study_fit *out);
+double mmt_study_fit_eval(const mmt_study_fit *fit, double l);
+
+/* ---------------------------------------------------------------- figures (SVG) */
+
+/* A heat map: rows x cols values in [0, 1] (row-major; NaN drawn grey), labelled. */
+typedef struct mmt_svg_heatmap {
+    const char *title, *xlabel, *ylabel, *value_label;
+    size_t rows, cols;
+    const char *const *row_labels, *const *col_labels;
+    const double *values;
+} mmt_svg_heatmap;
+int mmt_svg_heatmap_write(const char *path, const mmt_svg_heatmap *h, mmt_diag *diag);
+
+/* One curve of a line plot; dashed != 0 draws it dashed. */
+typedef struct mmt_svg_series {
+    const char *label;
+    const double *x, *y;
+    size_t n;
+    int dashed;
+    int color;   /* index into a fixed palette */
+    int markers; /* 1: a dot at every point */
+} mmt_svg_series;
+/* A line plot (y linear; x linear or, with logx, base 2), legend on the right. */
+typedef struct mmt_svg_plot {
+    const char *title, *xlabel, *ylabel;
+    double xmin, xmax, ymin, ymax;
+    const mmt_svg_series *series;
+    size_t nseries;
+    const char *note; /* optional text under the title */
+    int logx;         /* 1: log2 x axis (xmin > 0) */
+} mmt_svg_plot;
+int mmt_svg_plot_write(const char *path, const mmt_svg_plot *p, mmt_diag *diag);
+
+/* ---------------------------------------------------------------- the engine */
+
+/* A study: every point of hw x dataflow x model x phase x batch x ffn x seq is one row of
+ * OUTDIR/results.csv. Each distinct (hardware, GEMM shape) is simulated once (fused model),
+ * largest first, and its report rows are kept in the layer cache when cache_dir is set. */
+typedef struct mmt_study_spec {
+    const char *outdir;
+    const mmt_config *hw; /* hardware; run_name is the label in tables and names */
+    size_t nhw;
+    const mmt_dataflow *dataflows; /* ndataflows == 0: each cfg's own dataflow */
+    size_t ndataflows;
+    const mmt_llm_model *models;
+    size_t nmodels;
+    const int64_t *seqs; /* KV-cache (decode) or prompt (prefill) lengths */
+    size_t nseqs;
+    const mmt_llm_phase *phases;
+    size_t nphases;
+    const int64_t *batches;
+    size_t nbatches;
+    const int *ffns; /* mmt_llm_ffn values, or -1: each model's own */
+    size_t nffns;
+    const char *traces;        /* comma list of models whose traces are kept, or NULL */
+    long jobs;                 /* simulation threads */
+    const char *cache_dir;     /* layer cache; NULL: none */
+    unsigned shard, nshards;   /* nshards > 0: simulate shard 1..nshards of the distinct
+                                * layers into the cache and write nothing else */
+    int engine;                /* simulation engine choice, passed on (0: default) */
+    mmt_pool_tick_fn progress; /* layers done / total, on the caller's thread */
+    void *progress_ud;
+} mmt_study_spec;
+
+/* What a run did. */
+typedef struct mmt_study_summary {
+    size_t points;    /* rows of results.csv */
+    size_t layers;    /* GEMM layers over all points (before de-duplication) */
+    size_t distinct;  /* distinct (hardware, shape) pairs */
+    size_t cached;    /* of those, found in the cache */
+    size_t simulated; /* simulated by this run */
+    size_t past_ctx;  /* model x length points past the trained context */
+    size_t corrupt;   /* cache entries found corrupt or foreign (recomputed) */
+} mmt_study_summary;
+
+/* Runs a study. Errors fill diag (file = the file concerned). */
+int mmt_study_run(const mmt_study_spec *spec, mmt_study_summary *sum, mmt_diag *diag);
+
+/* The default cache directory: $XDG_CACHE_HOME/mmtrace, else $HOME/.cache/mmtrace. */
+int mmt_study_cache_default(char *buf, size_t cap);
+
+/* The layer cache (cache.c): one file per key under dir, written atomically under a unique
+ * temporary name, so many processes and machines can fill it at once. get returns 1 (found
+ * and valid), 0 (absent) or -1 (corrupt or foreign: the caller recomputes). */
+int mmt_study_cache_key(const mmt_config *cfg, int64_t M, int64_t N, int64_t K, char *key,
+                        size_t cap);
+int mmt_study_cache_get(const char *dir, const char *key, mmt_layer_result *res);
+int mmt_study_cache_put(const char *dir, const char *key, const mmt_layer_result *res,
+                        mmt_diag *diag);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
