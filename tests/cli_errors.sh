@@ -143,7 +143,7 @@ rm -rf "$W/out" && mkdir "$W/out"
     >"$W/stdout" 2>"$W/stderr"
 status=$?
 [ "$status" -eq 1 ] || fail "stdin-topology: exit status $status, expected 1"
-[ "$(cat "$W/stderr")" = "$P /dev/stdin: not a regular file: mmtrace-gen keeps a copy of its inputs in the run directory and cannot read a pipe or device twice" ] ||
+[ "$(cat "$W/stderr")" = "$P /dev/stdin: not a regular file (a FIFO or pipe); inputs must be regular files" ] ||
     fail "stdin-topology: stderr '$(cat "$W/stderr")'"
 [ -s "$W/stdout" ] && fail "stdin-topology: output on stdout"
 check_nothing_written stdin-topology

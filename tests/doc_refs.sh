@@ -1,5 +1,5 @@
 #!/bin/sh
-# doc_refs.sh - every section number the code cites ("spec §7.3", "§6-7.2", "doc/scalesim-v2.md
+# doc_refs.sh - every section number the code cites ("doc/scalesim-v2.md §7.3", "§6-7.2", "doc/scalesim-v2.md
 # §5") must be a heading of doc/scalesim-v2.md ("## 5." or "### 7.3"), so a comment never points
 # at a section that does not exist. Lines that mention v3 cite doc/scalesim-v3.md and are skipped.
 : "${MMT_SRCDIR:?MMT_SRCDIR is not set (run through make check)}"

@@ -260,39 +260,6 @@ static char *xfmt(const char *fmt, ...)
     return s;
 }
 
-/* Formats a configuration as a SCALE-Sim .cfg (the layout of topologies/hw/<name>.cfg). */
-static int write_cfg(const char *path, const mmt_config *c)
-{
-    size_t cap = strlen(path) + 64;
-    char *tmp = malloc(cap);
-    /* .mmtrace-tmp.<pid>.NAME: never a user's x.cfg.tmp */
-    FILE *f = tmp && mmt_temp_path(path, (long)getpid(), tmp, cap) == 0 ? fopen(tmp, "w") : NULL;
-    if (!f) {
-        free(tmp);
-        return -1;
-    }
-    fprintf(
-        f,
-        "[general]\nrun_name = %s\n\n[architecture_presets]\n"
-        "ArrayHeight:    %" PRId64 "\nArrayWidth:     %" PRId64 "\n"
-        "IfmapSramSzkB:   %" PRId64 "\nFilterSramSzkB:  %" PRId64 "\nOfmapSramSzkB:   %" PRId64 "\n"
-        "IfmapOffset:    %" PRId64 "\nFilterOffset:   %" PRId64 "\nOfmapOffset:    %" PRId64 "\n"
-        "Bandwidth : %" PRId64 "\nDataflow : %s\nMemoryBanks:   1\n\n"
-        "[run_presets]\nInterfaceBandwidth: %s\n",
-        c->run_name, c->array_h, c->array_w, c->ifmap_kb, c->filter_kb, c->ofmap_kb,
-        c->ifmap_offset, c->filter_offset, c->ofmap_offset, c->bandwidth,
-        mmt_dataflow_name(c->dataflow), c->user_bw ? "USER" : "CALC");
-    int r = 0;
-    if (fclose(f) != 0 || rename(tmp, path) != 0) {
-        int e = errno;
-        remove(tmp);
-        errno = e;
-        r = -1;
-    }
-    free(tmp);
-    return r;
-}
-
 /* Writes the hardware .cfg into OUTDIR (preset, or a copy of -c). */
 static int write_hw(const req *q)
 {
@@ -308,13 +275,16 @@ static int write_hw(const req *q)
         return r;
     }
     mmt_config cfg;
+    mmt_diag d = {0};
     mmt_study_hw(q->hw ? q->hw : "cloud", &cfg);
-    if ((path = xfmt("%s/%s.cfg", q->outdir, cfg.run_name)))
-        r = write_cfg(path, &cfg);
-    if (r != 0)
-        cli_error("%s: cannot write: %s", path ? path : q->outdir, strerror(errno));
+    if (!(path = xfmt("%s/%s.cfg", q->outdir, cfg.run_name))) {
+        cli_error("out of memory");
+        return -1;
+    }
+    if ((r = mmt_config_write(path, &cfg, &d)) != 0) /* the library's one cfg writer */
+        cli_print_diag(&d, NULL);
     free(path);
-    return r;
+    return r ? -1 : 0;
 }
 
 /* One model at one length, lowered before anything is written. */

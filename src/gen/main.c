@@ -132,21 +132,14 @@ static int load(const char *cfgp, const char *topop, int gemm, mmt_scalesim ver,
     return 0;
 }
 
-/* Refuses inputs whose copies in the run directory would be wrong: a pipe or device (read
- * once by the parser, its copy would be empty), two inputs with one name (one copy would
- * overwrite the other), or a name the run itself uses. Before anything is written. */
+/* Refuses inputs whose copies in the run directory would be wrong: two inputs with one name
+ * (one copy would overwrite the other), or a name the run itself uses. Before anything is
+ * written. (A pipe or device, whose copy would be empty, the readers refuse already.) */
 static int check_inputs(const char *cfgp, const char *topop)
 {
     const char *src[2] = {cfgp, topop};
     for (int i = 0; i < 2; i++) {
-        struct stat st;
         const char *b = cli_basename(src[i]);
-        if (stat(src[i], &st) == 0 && !S_ISREG(st.st_mode)) {
-            cli_error("%s: not a regular file: mmtrace-gen keeps a copy of its inputs in the run "
-                      "directory and cannot read a pipe or device twice",
-                      src[i]);
-            return -1;
-        }
         size_t n = strlen(b);
         if (!strcmp(b, ".mmtrace.lock") || !strncmp(b, ".mmtrace-", 9) || !strcmp(b, ".") ||
             !strcmp(b, "..") || !n ||

@@ -1,5 +1,5 @@
 /*
- * config.c - reads SCALE-Sim v2 .cfg files with Python configparser's rules (spec §2).
+ * config.c - reads SCALE-Sim v2 .cfg files with Python configparser's rules (doc/scalesim-v2.md §2).
  *
  * configparser rules reproduced: "key = value" and "key: value" (the first '=' or ':' splits);
  * keys are case-insensitive, section names case-sensitive; whole-line comments start with '#'

@@ -1,6 +1,6 @@
 /*
  * geom.c - per-layer geometry: output size, GEMM sizes, folds, operand addresses and the
- * counts SCALE-Sim v2 reports (spec §3.3, §4, §5).
+ * counts SCALE-Sim v2 reports (doc/scalesim-v2.md §3.3, §4, §5).
  */
 #include "internal.h"
 
@@ -24,7 +24,7 @@ static int init_sizes(mmt_geom *g, const mmt_layer *l, mmt_diag *d)
         return mmt__diag(d, MMT_ERANGE, NULL, l->line, "filter is larger than the ifmap");
     g->H = l->ifmap_h, g->W = l->ifmap_w, g->FH = l->filt_h, g->FW = l->filt_w;
     g->Cin = l->channels, g->N = l->num_filt, g->SH = l->stride_h, g->SW = l->stride_w;
-    /* SCALE-Sim v2: OH = ceil((H - FH + SH) / SH), ceil rather than floor (spec §3.1). */
+    /* SCALE-Sim v2: OH = ceil((H - FH + SH) / SH), ceil rather than floor (doc/scalesim-v2.md §3.1). */
     CHECK(mmt__add(g->H - g->FH, g->SH, &t), "output height");
     g->OH = mmt__ceil_div(t, g->SH);
     CHECK(mmt__add(g->W - g->FW, g->SW, &t), "output width");
@@ -153,7 +153,7 @@ double mmt_geom_fold_compute_util(const mmt_geom *g, int64_t f)
 {
     int64_t ru, cu;
     fold_used(g, f, &ru, &cu);
-    /* SCALE-Sim v2 quirk: ws/is divide by 2R+2C+T-3, longer than the real fold (spec §5). */
+    /* SCALE-Sim v2 quirk: ws/is divide by 2R+2C+T-3, longer than the real fold (doc/scalesim-v2.md §5). */
     int64_t D = g->df == MMT_DF_OS ? g->T + g->R + g->C - 2 : 2 * g->R + 2 * g->C + g->T - 3;
     return mmt__true_div((mmt__u128)(ru * cu) * (uint64_t)g->T,
                          (mmt__u128)(g->R * g->C) * (uint64_t)D);

@@ -732,7 +732,7 @@ void mmt_llm_block_free(mmt_llm_block *b)
 
 void mmt_llm_layer_to_mmt(const mmt_llm_layer *l, mmt_layer *out)
 {
-    /* SCALE-Sim v2 GEMM mapping (spec §3.2): [H=M, W=K, FH=1, FW=K, C=1, N, SH=1, SW=1]. */
+    /* SCALE-Sim v2 GEMM mapping (doc/scalesim-v2.md §3.2): [H=M, W=K, FH=1, FW=K, C=1, N, SH=1, SW=1]. */
     memset(out, 0, sizeof *out);
     out->name = (char *)l->name;
     out->ifmap_h = l->M, out->ifmap_w = l->K;

@@ -116,7 +116,7 @@ typedef struct mmt_config {
  * matrix this wide). */
 #define MMT_MAX_BANDWIDTH ((int64_t)1 << 20)
 
-/* Reads a .cfg with Python configparser rules (spec §2). Warnings go to warn (may be NULL). */
+/* Reads a .cfg with Python configparser rules (doc/scalesim-v2.md §2). Warnings go to warn (may be NULL). */
 int mmt_config_read(const char *path, mmt_config *cfg, mmt_diag *diag, mmt_warn_fn warn,
                     void *ud);
 
@@ -170,7 +170,7 @@ typedef struct mmt_layer {
 
 typedef struct mmt_topology mmt_topology;
 
-/* Reads a topology CSV (spec §3): gemm != 0 for the M,N,K format. The result is owned by the
+/* Reads a topology CSV (doc/scalesim-v2.md §3): gemm != 0 for the M,N,K format. The result is owned by the
  * caller (mmt_topology_free). DP rows are expanded per channel. MMT_ERANGE beyond 2^20
  * layers or 64 MiB of layer names (each expanded layer holds a copy of its row's name). */
 int mmt_topology_read(const char *path, int gemm, mmt_topology **out, mmt_diag *diag,
@@ -196,7 +196,7 @@ typedef enum { MMT_OP_IFMAP = 0, MMT_OP_FILTER = 1, MMT_OP_OFMAP = 2 } mmt_opera
 /* Largest array side accepted (a trace row is this wide). */
 #define MMT_MAX_ARRAY_DIM 65536
 
-/* Derived per-layer quantities (spec §3.3, §5). All products are overflow-checked. */
+/* Derived per-layer quantities (doc/scalesim-v2.md §3.3, §5). All products are overflow-checked. */
 typedef struct mmt_geom {
     int64_t H, W, FH, FW, Cin, N, SH, SW;
     int64_t OH, OW;   /* ceil output size */
@@ -217,17 +217,17 @@ typedef struct mmt_geom {
  * the ifmap) or MMT_EOVERFLOW, with the reason in diag->message. */
 int mmt_geom_init(mmt_geom *g, const mmt_layer *l, const mmt_config *cfg, mmt_diag *diag);
 
-/* Operand addresses (spec §4); -1 means "no element". */
+/* Operand addresses (doc/scalesim-v2.md §4); -1 means "no element". */
 int64_t mmt_geom_ifmap_addr(const mmt_geom *g, int64_t p, int64_t j);
 int64_t mmt_geom_filter_addr(const mmt_geom *g, int64_t k, int64_t n);
 int64_t mmt_geom_ofmap_addr(const mmt_geom *g, int64_t p, int64_t n);
 
-/* The address range [*lo, *hi) of an operand (spec §4); addresses in its traces lie there or
+/* The address range [*lo, *hi) of an operand (doc/scalesim-v2.md §4); addresses in its traces lie there or
  * are -1. mmt_geom_init has checked that hi does not overflow. */
 void mmt_geom_operand_range(const mmt_geom *g, mmt_operand op, int64_t *lo, int64_t *hi);
 
 /* Addresses per demand row (and per SRAM trace row, after the cycle) of an operand: R, C, C;
- * IS swaps the first two (spec §5). */
+ * IS swaps the first two (doc/scalesim-v2.md §5). */
 int64_t mmt_geom_width(const mmt_geom *g, mmt_operand op);
 
 /* Mapping efficiency and compute utilisation of fold f (fold order: col fold outer). */
@@ -237,7 +237,7 @@ double mmt_geom_fold_compute_util(const mmt_geom *g, int64_t f);
 /* ---------------------------------------------------------------- demand streams */
 
 
-/* Produces one operand's demand matrix (spec §5) one row at a time, never holding it whole. */
+/* Produces one operand's demand matrix (doc/scalesim-v2.md §5) one row at a time, never holding it whole. */
 typedef struct mmt_stream mmt_stream;
 
 int mmt_stream_new(const mmt_geom *g, mmt_operand op, mmt_stream **out);
@@ -306,7 +306,7 @@ void mmt_pysum_init(mmt_pysum_acc *a);
 void mmt_pysum_add(mmt_pysum_acc *a, double x);
 double mmt_pysum_result(const mmt_pysum_acc *a);
 
-/* CPython set iteration order for non-negative integer keys below 2^61-1 (spec §7.3): an
+/* CPython set iteration order for non-negative integer keys below 2^61-1 (doc/scalesim-v2.md §7.3): an
  * emulation of CPython's set table. */
 typedef struct mmt_pyset mmt_pyset;
 int mmt_pyset_new(mmt_pyset **out);
@@ -317,7 +317,7 @@ size_t mmt_pyset_len(const mmt_pyset *s);
 /* Writes the keys in iteration order to out[0..len-1]. */
 void mmt_pyset_order(const mmt_pyset *s, int64_t *out);
 
-/* ---------------------------------------------------------------- memory model (spec §6-7) */
+/* ---------------------------------------------------------------- memory model (doc/scalesim-v2.md §6-7) */
 
 /* One layer's results: everything the three reports and the console summary print. */
 typedef struct mmt_layer_result {
@@ -330,7 +330,7 @@ typedef struct mmt_layer_result {
      * has_sram[op] == 0 means no such row: SCALE-Sim prints int 0, not a float. */
     int has_sram[3];
     int64_t sram_start[3], sram_stop[3];
-    int64_t sram_count[3];    /* IFMAP reads, Filter reads, OFMAP writes (spec §5 table) */
+    int64_t sram_count[3];    /* IFMAP reads, Filter reads, OFMAP writes (doc/scalesim-v2.md §5 table) */
     int64_t dram_start[3], dram_stop[3]; /* first/last DRAM trace row cycle */
     int64_t dram_count[3];    /* DRAM IFMAP reads, Filter reads, OFMAP writes */
 } mmt_layer_result;
@@ -356,7 +356,7 @@ typedef struct mmt_sim_opts {
 } mmt_sim_opts;
 
 /* One layer's memory system: ifmap and filter read buffers (USER or CALC), the ofmap write
- * buffer, and stall accounting (spec §7.1). Rows go in with mmt_sim_step in demand order. */
+ * buffer, and stall accounting (doc/scalesim-v2.md §7.1). Rows go in with mmt_sim_step in demand order. */
 typedef struct mmt_sim mmt_sim;
 
 int mmt_sim_new(const mmt_config *cfg, const mmt_geom *g, const mmt_sim_opts *o,
@@ -384,7 +384,7 @@ int mmt_sim_folds_ok(const mmt_config *cfg, const mmt_geom *g, const mmt_sim_opt
 const char *mmt_engine_name(mmt_engine e);
 int mmt_engine_parse(const char *name, mmt_engine *out);
 
-/* ---------------------------------------------------------------- reports (spec §8) */
+/* ---------------------------------------------------------------- reports (doc/scalesim-v2.md §8) */
 
 /* Writes COMPUTE_REPORT.csv, BANDWIDTH_REPORT.csv and DETAILED_ACCESS_REPORT.csv into dir,
  * each atomically. */
@@ -654,7 +654,7 @@ void mmt_llm_block_free(mmt_llm_block *b);
 /* Short name of a part: "matmul-free" or "matmul". */
 const char *mmt_llm_part_name(mmt_llm_part p);
 
-/* Fills a SCALE-Sim layer (GEMM mapping of spec §3.2) for row l; name points into l. */
+/* Fills a SCALE-Sim layer (GEMM mapping of doc/scalesim-v2.md §3.2) for row l; name points into l. */
 void mmt_llm_layer_to_mmt(const mmt_llm_layer *l, mmt_layer *out);
 
 /* Writes the SCALE-Sim GEMM topology CSV ("Layer, M, N, K," then "name, M, N, K,") and the

@@ -1,6 +1,6 @@
 /*
  * pyset.c - emulation of CPython's set hash table for non-negative integer keys below
- * 2^61-1 (hash(k) == k), insertions only (spec §7.3). Iterating the table in slot order gives
+ * 2^61-1 (hash(k) == k), insertions only (doc/scalesim-v2.md §7.3). Iterating the table in slot order gives
  * the order in which Python lists the set's members, which SCALE-Sim's CALC-mode DRAM traces
  * expose.
  */

@@ -1,6 +1,6 @@
 /*
  * pysum.c - Python's sum() of floats. CPython >= 3.12 adds with Neumaier compensation;
- * <= 3.11 adds naively from left to right (spec §0). Both start from the int 0, so the first
+ * <= 3.11 adds naively from left to right (doc/scalesim-v2.md §0). Both start from the int 0, so the first
  * value becomes 0 + x (which turns -0.0 into 0.0).
  */
 #include "sim_internal.h"

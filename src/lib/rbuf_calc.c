@@ -1,5 +1,5 @@
 /*
- * rbuf_calc.c - the CALC-mode ("estimate bandwidth") read buffer (spec §7.3). It never stalls;
+ * rbuf_calc.c - the CALC-mode ("estimate bandwidth") read buffer (doc/scalesim-v2.md §7.3). It never stalls;
  * it groups the unique addresses it sees into sets of ips = floor(S/100) and, every 50 sets,
  * emits a DRAM prefetch block whose bandwidth covers the cycles since the last event.
  *

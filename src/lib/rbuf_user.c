@@ -1,5 +1,5 @@
 /*
- * rbuf_user.c - the USER-mode read buffer (spec §6, §7.2): a double buffer refilled from a
+ * rbuf_user.c - the USER-mode read buffer (doc/scalesim-v2.md §6, §7.2): a double buffer refilled from a
  * fixed "fetch matrix" (the prefetch list chopped into rows of B words) at B words per cycle.
  *
  * Nothing of size O(layer) is materialised except one index: the prefetch list is computed on

@@ -1,6 +1,6 @@
 /*
  * report_read.c - reads COMPUTE_REPORT.csv and DETAILED_ACCESS_REPORT.csv back, exactly as
- * SCALE-Sim writes them (spec §8): the header verbatim, then one line per layer
+ * SCALE-Sim writes them (doc/scalesim-v2.md §8): the header verbatim, then one line per layer
  * "id, f1, ..., fk,\n" with ids 0, 1, 2, ..., fields joined by ", ", ints as plain digits and
  * floats in Python repr. Anything else (a count written as 1e30, a trailing "abc", a missing
  * field, a negative count) is refused with the file and line; nothing is guessed.

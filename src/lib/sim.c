@@ -1,5 +1,5 @@
 /*
- * sim.c - one layer's memory system and stall accounting (spec §7.1): the ifmap and filter
+ * sim.c - one layer's memory system and stall accounting (doc/scalesim-v2.md §7.1): the ifmap and filter
  * read buffers (USER or CALC), the ofmap write buffer, the stall-adjusted SRAM traces and the
  * DRAM traces. The fused mmt_sim_run drives it straight from the demand-row generators.
  *

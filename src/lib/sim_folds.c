@@ -9,7 +9,7 @@
  * Why it is exact. In a fold each read operand touches one "block" of its matrix, every
  * element once, in an order that depends only on the fold's shape; blocks of different index
  * are disjoint, and a block seen again (OS ifmap per row fold, OS filter per column fold, WS
- * ifmap and IS filter per row fold) is read in the same order. The CALC buffer (spec §7.3)
+ * ifmap and IS filter per row fold) is read in the same order. The CALC buffer (doc/scalesim-v2.md §7.3)
  * hits an address exactly when it was inserted since the last window event, and an event
  * happens at every 50*ips-th miss. So the misses of a fold are a prefix of its ranks (those
  * not re-read since the last event) and, after an event inside the fold, every later rank:
@@ -69,7 +69,7 @@ static int64_t row_of_rank(const shape *s, int64_t L, int64_t r)
 
 /* ---------------------------------------------------------------- CALC read buffer mirror */
 
-/* The state of rbuf_calc.c reduced to what the reports need (spec §7.3). */
+/* The state of rbuf_calc.c reduced to what the reports need (doc/scalesim-v2.md §7.3). */
 typedef struct calc {
     int64_t ips, Wn, bw0;    /* items per set, misses per window (50*ips), base bandwidth */
     int64_t nm, nwin, nev;   /* misses, misses since the last event, events */

@@ -1,5 +1,5 @@
 /*
- * stream.c - one operand's demand matrix (spec §5), produced row by row.
+ * stream.c - one operand's demand matrix (doc/scalesim-v2.md §5), produced row by row.
  *
  * Every fold adds L rows; folds run col fold outer, row fold inner. Row t of a fold holds, for
  * each array column x, the operand element that enters or leaves the array at that cycle, or -1.

@@ -1,5 +1,5 @@
 /*
- * topology.c - reads SCALE-Sim v2 topology CSVs (spec §3).
+ * topology.c - reads SCALE-Sim v2 topology CSVs (doc/scalesim-v2.md §3).
  *
  * SCALE-Sim splits each stripped line on ',' with no quoting, so this reader does the same
  * rather than using a general CSV parser: a quote character is data here, as it is there.

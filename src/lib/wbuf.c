@@ -1,5 +1,5 @@
 /*
- * wbuf.c - the OFMAP write buffer (spec §7.4), used in both bandwidth modes. Written elements
+ * wbuf.c - the OFMAP write buffer (doc/scalesim-v2.md §7.4), used in both bandwidth modes. Written elements
  * fill lines of B slots; closed lines wait in a FIFO until a drain sends up to ceil(Dr/B) of
  * them to DRAM, one line per cycle. Only undrained lines are kept, so memory stays near the
  * SRAM size whatever the layer.

@@ -344,7 +344,7 @@ static void *worker(void *arg)
     return NULL;
 }
 
-/* Prints SCALE-Sim's console header (spec §1). */
+/* Prints SCALE-Sim's console header (doc/scalesim-v2.md §1). */
 static void print_header(const run *R)
 {
     static const char *const df[3] = {"Output Stationary", "Weight Stationary", "Input Stationary"};

@@ -1,5 +1,5 @@
 /*
- * fuzz_cfg.c - fuzz target for the .cfg reader (configparser rules, spec §2).
+ * fuzz_cfg.c - fuzz target for the .cfg reader (configparser rules, doc/scalesim-v2.md §2).
  */
 #include "mmtrace.h"
 

@@ -1,5 +1,5 @@
 /*
- * fuzz_topology.c - fuzz target for the topology reader (spec §3), in both formats, and the
+ * fuzz_topology.c - fuzz target for the topology reader (doc/scalesim-v2.md §3), in both formats, and the
  * geometry of every layer it accepts (overflow checks).
  */
 #include "mmtrace.h"

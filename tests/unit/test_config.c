@@ -1,6 +1,6 @@
 /*
  * test_config.c - the .cfg reader against Python configparser's rules and SCALE-Sim v2's keys
- * (spec §2). Inputs are in-memory texts; expected values and line numbers are worked out by
+ * (doc/scalesim-v2.md §2). Inputs are in-memory texts; expected values and line numbers are worked out by
  * hand from the texts below.
  */
 #include <setjmp.h>

@@ -1,5 +1,5 @@
 /*
- * test_geom.c - per-layer geometry (spec §3.3, §4, §5): ceil output size, GEMM sizes, folds,
+ * test_geom.c - per-layer geometry (doc/scalesim-v2.md §3.3, §4, §5): ceil output size, GEMM sizes, folds,
  * fold length, SRAM counts per dataflow, operand addresses, overflow checks and per-fold
  * metrics. Expected values are worked out by hand; the SRAM counts are also the ones in the
  * reference DETAILED_ACCESS_REPORT.csv files named in the comments.
@@ -46,7 +46,7 @@ static mmt_layer conv(int64_t H, int64_t W, int64_t FH, int64_t FW, int64_t Cin,
     return l;
 }
 
-/* The conv layer SCALE-Sim makes of a GEMM row M, N, K (spec §3.2). */
+/* The conv layer SCALE-Sim makes of a GEMM row M, N, K (doc/scalesim-v2.md §3.2). */
 static mmt_layer gemm(int64_t M, int64_t N, int64_t K)
 {
     return conv(M, K, 1, K, 1, N, 1, 1);

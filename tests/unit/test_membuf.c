@@ -343,7 +343,7 @@ static void test_size_bounds(void **state)
     mmt__rcalc_free(c);
 }
 
-/* Brute-force prefetch list of spec §6 for (df, op) on geometry g. */
+/* Brute-force prefetch list of doc/scalesim-v2.md §6 for (df, op) on geometry g. */
 static int64_t *brute_plist(const mmt_geom *g, int op, int64_t *len)
 {
     int os = g->df == MMT_DF_OS, ws = g->df == MMT_DF_WS;

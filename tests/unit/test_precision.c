@@ -303,7 +303,7 @@ static void test_cfg_overflow(void **state)
 
 /* ---------------------------------------------------------------- the memory model */
 
-/* A GEMM layer M x K times K x N as SCALE-Sim maps it (spec §3.2). */
+/* A GEMM layer M x K times K x N as SCALE-Sim maps it (doc/scalesim-v2.md §3.2). */
 static void gemm(const mmt_config *c, mmt_geom *g, int64_t M, int64_t N, int64_t K)
 {
     mmt_layer l = {.ifmap_h = M, .ifmap_w = K, .filt_h = 1, .filt_w = K, .channels = 1,

@@ -1,5 +1,5 @@
 /*
- * test_stream.c - demand rows (spec §5) for tiny arrays, worked out by hand.
+ * test_stream.c - demand rows (doc/scalesim-v2.md §5) for tiny arrays, worked out by hand.
  *
  * The layer throughout is the GEMM M=3, N=2, K=2 with offsets 0 / 100 / 200, so
  *   I = [[0,1],[2,3],[4,5]]        (I[m][k] = 2m + k)
@@ -33,7 +33,7 @@ static mmt_geom make(int64_t R, int64_t C, mmt_dataflow df, int64_t M, int64_t N
     c.filter_offset = 100;
     c.ofmap_offset = 200;
     c.dataflow = df;
-    /* SCALE-Sim's conv form of a GEMM row (spec §3.2). */
+    /* SCALE-Sim's conv form of a GEMM row (doc/scalesim-v2.md §3.2). */
     mmt_layer l = {.name = (char *)"g",
                    .ifmap_h = M,
                    .ifmap_w = K,

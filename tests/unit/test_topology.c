@@ -1,5 +1,5 @@
 /*
- * test_topology.c - the topology CSV reader (spec §3): header, empty lines, the dropped last
+ * test_topology.c - the topology CSV reader (doc/scalesim-v2.md §3): header, empty lines, the dropped last
  * field, GEMM mapping, strides, DP expansion, line ends and malformed rows with their lines.
  */
 #include <setjmp.h>

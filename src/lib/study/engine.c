@@ -127,8 +127,10 @@ static int lower_all(st *S, mmt_diag *d)
                         *W = (st_wl){.model = m, .phase = p, .batch = b, .ffn = f, .seq = q};
                         W->ffn_used =
                             sp->ffns[f] < 0 ? sp->models[m].ffn : (mmt_llm_ffn)sp->ffns[f];
-                        mmt_llm_opts o = {sp->phases[p], sp->seqs[q], sp->batches[b], W->ffn_used,
-                                          0};
+                        mmt_llm_opts o = {.phase = sp->phases[p],
+                                          .seq = sp->seqs[q],
+                                          .batch = sp->batches[b],
+                                          .ffn = W->ffn_used}; /* attention: grouped */
                         int r = mmt_llm_lower(&sp->models[m], &o, &W->b, d, count_warning,
                                               &S->sum->past_ctx);
                         if (r)
@@ -552,7 +554,7 @@ static int keep_traces(const st *S, size_t h, size_t w, mmt_diag *d)
     }
     if (r == 0) {
         *strrchr(dir, '/') = '\0';
-        r = mmt_report_write(dir, res, b->n, d);
+        r = mmt_report_write_version(dir, res, b->n, S->hw[h].cfg.version, d);
     }
     free(res);
     return r;
