@@ -82,5 +82,16 @@ head -1 "$m" | grep -qx 'layer,name,part,count,M,N,K,layers' || fail "gemma2 hea
 grep -qx '9,QKt_local,matmul,4,2,4096,256,13' "$m" || fail "gemma2 windowed row"
 grep -qx '7,QKt,matmul,4,2,8192,256,13' "$m" || fail "gemma2 global row"
 
+# 5. --scalesim=v3: the preset cfg carries v3's keys and replays under v3; the v2 cfg does not;
+#    a -c cfg that v3 cannot read is refused before anything is written.
+REPLAY="$MMT_BUILDDIR/mmtrace-replay"
+"$GEN" --model=gpt2 --seq=128 --scalesim=v3 -p "$W/v3" >/dev/null || fail "--scalesim=v3 lowering"
+"$REPLAY" --scalesim=v3 -c "$W/v3/cloud.cfg" -t "$W/v3/gpt2_decode_l128.csv" -i gemm \
+    -p "$W/v3/run" --no-traces >/dev/null 2>&1 || fail "v3 lowering: its cfg does not replay under v3"
+"$REPLAY" --scalesim=v3 -c "$W/a/cloud.cfg" -t "$W/a/gpt2_decode_l128.csv" -i gemm \
+    -p "$W/v3/run2" --no-traces >/dev/null 2>&1 && fail "a v2 cfg replayed under v3"
+expect 1 "$W/v3c" "missing key" --model=gpt2 --seq=128 --scalesim=v3 -c "$W/a/cloud.cfg"
+expect 2 "$W/v3u" "--scalesim" --model=gpt2 --seq=128 --scalesim=v4
+
 [ "$failures" = 0 ] || exit 1
 exit 0

@@ -32,7 +32,8 @@ enum {
     OPT_FFN,
     OPT_HW,
     OPT_EXPAND,
-    OPT_ATTN
+    OPT_ATTN,
+    OPT_SCALESIM
 };
 
 static const struct option long_opts[] = {{"model", required_argument, NULL, OPT_MODEL},
@@ -44,6 +45,7 @@ static const struct option long_opts[] = {{"model", required_argument, NULL, OPT
                                           {"hw", required_argument, NULL, OPT_HW},
                                           {"expand-heads", no_argument, NULL, OPT_EXPAND},
                                           {"attention", required_argument, NULL, OPT_ATTN},
+                                          {"scalesim", required_argument, NULL, OPT_SCALESIM},
                                           {"config", required_argument, NULL, 'c'},
                                           {"path", required_argument, NULL, 'p'},
                                           {"help", no_argument, NULL, 'h'},
@@ -61,6 +63,7 @@ typedef struct req {
     int expand;
     mmt_llm_attn attn;
     const char *hw, *cfgp, *outdir;
+    mmt_scalesim version; /* --scalesim: the SCALE-Sim the hardware cfg is written for */
 } req;
 
 void llm_cli_usage(FILE *f)
@@ -90,7 +93,9 @@ void llm_cli_usage(FILE *f)
             "                          query rows) or per-head (one GEMM per query head)\n"
             "      --hw=NAME           hardware preset written beside: cloud or edge (default\n"
             "                          cloud); or -c CFG to copy a .cfg\n"
-            "      --expand-heads      one row per attention head instead of a counted row\n");
+            "      --expand-heads      one row per attention head instead of a counted row\n"
+            "      --scalesim=VERSION  v2 (default) or v3: the preset cfg carries v3's keys, and a\n"
+            "                          -c cfg must read under that version\n");
 }
 
 int llm_cli_wanted(int argc, char **argv)
@@ -200,6 +205,7 @@ static int take_opt(req *q, int c)
         q->nmodels++;
         return 0;
     case OPT_SEQ: return parse_list("--seq", optarg, q->seqs, MAX_SEQS, &q->nseqs) ? EXIT_USAGE : 0;
+    case OPT_SCALESIM: return cli_parse_scalesim(optarg, &q->version) ? EXIT_USAGE : 0;
     case OPT_PHASE:
         if (strcmp(optarg, "decode") && strcmp(optarg, "prefill")) {
             cli_error("--phase: expected decode or prefill, got '%s'", optarg);
@@ -277,6 +283,7 @@ static int write_hw(const req *q)
     mmt_config cfg;
     mmt_diag d = {0};
     mmt_study_hw(q->hw ? q->hw : "cloud", &cfg);
+    cfg.version = q->version;
     if (!(path = xfmt("%s/%s.cfg", q->outdir, cfg.run_name))) {
         cli_error("out of memory");
         return -1;
@@ -394,13 +401,12 @@ int llm_cli_main(int argc, char **argv)
         memcpy(q.seqs, def_seqs, sizeof def_seqs);
         q.nseqs = sizeof def_seqs / sizeof def_seqs[0];
     }
-    FILE *cf = q.cfgp ? fopen(q.cfgp, "rb") : NULL; /* a missing -c: its name, nothing made */
-    if (q.cfgp && !cf) {
-        cli_error("%s: cannot open: %s", q.cfgp, strerror(errno));
+    mmt_config cc;
+    mmt_diag cd = {0}; /* a missing or bad -c: its name, nothing made */
+    if (q.cfgp && mmt_config_read_version(q.cfgp, q.version, &cc, &cd, cli_warn, NULL) != 0) {
+        cli_print_diag(&cd, NULL);
         return EXIT_ERR;
     }
-    if (cf)
-        fclose(cf);
     size_t njobs = q.nmodels * q.nseqs;
     job *jobs = calloc(njobs ? njobs : 1, sizeof *jobs);
     if (!jobs) {
