@@ -36,23 +36,6 @@ typedef struct opts {
     mmt_engine engine;    /* --engine: the fused model's engine */
 } opts;
 
-int study_cli_wanted(int argc, char **argv)
-{
-    for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
-        if (!strncmp(argv[i], "--study", 7) || !strncmp(argv[i], "--fractions", 11))
-            return 1;
-    return 0;
-}
-
-/* Index of s in the n names, or -1. */
-static int pick(const char *s, const char *const *names, int n)
-{
-    for (int i = 0; i < n; i++)
-        if (!strcmp(s, names[i]))
-            return i;
-    return -1;
-}
-
 /* Parses one axis option's comma list into o; -1 after a usage message. */
 static int axis(opts *o, int c, const char *arg)
 {
@@ -77,7 +60,7 @@ static int axis(opts *o, int c, const char *arg)
         return cli_error("%s: %s", opt, d.message), -1;
     for (size_t i = 0; r == 0 && i < l.n; i++) {
         const char *t = l.item[i];
-        int k = pick(t, c == 'd' ? dfs : c == 'p' ? ph : ff, c == 'd' ? 3 : 2);
+        int k = study_pick(t, c == 'd' ? dfs : c == 'p' ? ph : ff, c == 'd' ? 3 : 2);
         if (c == 'h' && mmt_study_hw(t, &o->hw[i]) != 0) {
             if (access(t, R_OK) != 0)
                 r = (cli_error("--hw: '%s' is not cloud, edge or a readable .cfg file", t), -1);

@@ -25,6 +25,22 @@
 
 extern char **environ;
 
+int study_cli_wanted(int argc, char **argv)
+{
+    for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+        if (!strncmp(argv[i], "--study", 7) || !strncmp(argv[i], "--fractions", 11))
+            return 1;
+    return 0;
+}
+
+int study_pick(const char *s, const char *const *names, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (!strcmp(s, names[i]))
+            return i;
+    return -1;
+}
+
 void study_cli_usage(FILE *f)
 {
     fprintf(f,
@@ -52,7 +68,10 @@ void study_cli_usage(FILE *f)
             "                        Slurm job array and merge job to DIR/slurm/, for --shards=N\n"
             "                        shards (default 2)\n"
             "      --format=LIST     figures: svg, png, pdf (default svg,png; rsvg-convert)\n"
-            "      --traces=MODELS   keep full traces and reports under DIR/traces/\n");
+            "      --traces=MODELS   keep full traces and reports under DIR/traces/\n"
+            "      --scalesim=v2|v3  simulate every hardware point as SCALE-Sim v2 (default)\n"
+            "                        or v3.0.0 (hw cfgs read and written in v3's format)\n"
+            "      --engine=E        fused model engine: auto (default), rows or folds\n");
 }
 
 /* --fractions: prints one CSV record of totals by part, fractions and S(100) both ways. */
