@@ -147,6 +147,16 @@ rc=$?
 grep -q "$(printf '\033')" "$TMP/stdout" && fail "esc: a raw escape byte reached stdout"
 grep -qF "'0\x1b[2J\x1b]0;owned\x07' in REFDIR" "$TMP/stdout" ||
     fail "esc: the field is not shown escaped: $(cat "$TMP/stdout")"
+# --compare with a FIFO or /dev/zero as a REFDIR report: refused at once, never read forever.
+cp -r "$TMP/esc/bad_replay" "$TMP/fiforef"
+rm -f "$TMP/fiforef/COMPUTE_REPORT.csv" "$TMP/fiforef/BANDWIDTH_REPORT.csv"
+mkfifo "$TMP/fiforef/COMPUTE_REPORT.csv"
+ln -s /dev/zero "$TMP/fiforef/BANDWIDTH_REPORT.csv"
+timeout 60 "$REPLAY" -p "$TMP/esc/bad_replay" --compare "$TMP/fiforef" >"$TMP/stdout" 2>"$TMP/stderr"
+rc=$?
+[ "$rc" -eq 1 ] || fail "compare-fifo: exit status $rc, expected 1 (124: it blocked)"
+grep -q "not a regular file" "$TMP/stdout" "$TMP/stderr" ||
+    fail "compare-fifo: the FIFO report is not named: $(cat "$TMP/stdout" "$TMP/stderr")"
 
 if [ "$cases" -lt 10 ]; then
     echo "FAIL: only $cases bad-trace cases found under $BAD" >&2

@@ -197,6 +197,17 @@ static void table_free(table *T)
 static int read_table(const char *path, table *T, const char **why)
 {
     memset(T, 0, sizeof *T);
+    struct stat st;
+    /* A FIFO or /dev/zero as a report would block or never end: regular files only, and
+     * no larger than any input mmtrace reads. */
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        *why = "not a regular file";
+        return -1;
+    }
+    if (stat(path, &st) == 0 && (uint64_t)st.st_size > MMT_MAX_INPUT_BYTES) {
+        *why = "larger than 256 MiB";
+        return -1;
+    }
     FILE *f = fopen(path, "rb");
     if (!f) {
         *why = errno == ENOENT ? "missing" : strerror(errno);
@@ -327,6 +338,9 @@ static void compare_trace(cmp *C, size_t li, const char *name, const char *pa, c
         add_diff(C, li, fmt("%s", name), fmt("%s: %s", d.file, d.message));
         goto out;
     }
+    /* A line as long as any input mmtrace reads at most: a 2 GiB line is refused, not held. */
+    mmt_tracer_set_max_line(ta, MMT_MAX_INPUT_BYTES);
+    mmt_tracer_set_max_line(tb, MMT_MAX_INPUT_BYTES);
     for (int64_t line = 1;; line++) {
         const char *sa = NULL, *sb = NULL;
         size_t na = 0, nb = 0;
