@@ -219,6 +219,22 @@ bad_case conv9 "s/^x//" "conv9.csv:2: field 9 '1': SCALE-Sim v3 reads the last f
     >/dev/null 2>"$TMP/stderr"
 [ $? -eq 2 ] && grep -q "expected v2 or v3, got 'v4'" "$TMP/stderr" || fail "--scalesim=v4 is not a usage error"
 
+# v3's console text (doc/scalesim-v3.md §V3.8): the header names the topology and layout files,
+# and each layer's "Total cycles" and "Compute cycles" are the two cycle columns of the real
+# v3.0.0 COMPUTE_REPORT; "Saving traces: Done!" is printed even without traces.
+c="$GOLDEN/v3r21_00_gemm_7x15_is_user"
+"$REPLAY" --scalesim=v3 -c "$c/config.cfg" -t "$c/topology.csv" -i gemm -l my/layout.csv \
+    -p "$TMP/con" --no-traces >"$TMP/con.out" 2>/dev/null || fail "v3 console: replay failed"
+grep -qx "topology file path: $(printf '\t')$c/topology.csv" "$TMP/con.out" &&
+    grep -qx "layout file path: $(printf '\t')my/layout.csv" "$TMP/con.out" ||
+    fail "v3 console: header lines"
+want=$(sed 1d "$c/COMPUTE_REPORT.py312sum.csv" | awk -F', ' '{print "Total cycles: " $2; print "Compute cycles: " $3}')
+got=$(grep -E '^(Total|Compute) cycles: ' "$TMP/con.out")
+[ "$want" = "$got" ] || fail "v3 console: cycles '$got', want '$want'"
+[ "$(grep -c '^Saving traces: Done!$' "$TMP/con.out")" = 2 ] &&
+    [ "$(grep -c '^Average .* SRAM BW: [0-9]*\.[0-9][0-9][0-9] words/cycle$' "$TMP/con.out")" = 6 ] ||
+    fail "v3 console: layer blocks"
+
 # The study in v3 mode: its hw cfg reads back under v3, its kept reports have v3's column,
 # and --fractions reads that column layout as the study does.
 "$REPLAY" --study="$TMP/s" --scalesim=v3 --model=gpt2 --hw=edge --seq=128 --traces=gpt2 \

@@ -5,7 +5,7 @@
 # decode block on 32x32 OS (SRAM 2048/2048/4096 KB). For each: median wall time and peak RSS
 # over N runs (default 5), MB/s of trace text, and the floor: the time `gzip -1 -c` needs to
 # compress the same (decompressed) trace text, file by file. SCALE-Sim v2 took 13.9 s / 428 MB
-# and 25.6 s / 1.14 GB for these with traces on (2-core machine; spec §11).
+# and 25.6 s / 1.14 GB for these with traces on (2-core machine; doc/scalesim-v2.md §11).
 # Usage: tools/bench-gen.sh [RUNS] [JOBS]     (needs a build in build/: tools/build.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."

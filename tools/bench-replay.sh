@@ -7,7 +7,7 @@
 #   * fused: --no-traces, the same reports without any trace file.
 # Cases (inputs in tools/bench/): AlexNet conv1 on 32x32 WS CALC (SCALE-Sim's golden test,
 # reference e_...), and a GPT-2 decode block on 32x32 OS, SRAM 2048/2048/4096 KB, in CALC and
-# USER bandwidth 10. SCALE-Sim v2 took 13.9 s, 25.6 s and 34.4 s for these (spec §11).
+# USER bandwidth 10. SCALE-Sim v2 took 13.9 s, 25.6 s and 34.4 s for these (doc/scalesim-v2.md §11).
 # Targets: replay <= 3x the floor, peak RSS < 64 MB, fused >= 100x faster than SCALE-Sim v2
 # on the GPT-2 block.
 # Usage: tools/bench-replay.sh [RUNS] [JOBS]   (build dir: $MMT_BUILDDIR, default build/)

@@ -411,6 +411,10 @@ int mmt_report_parse(int detailed, const char *name, const char *text, size_t le
 /* Formats SCALE-Sim's per-layer console summary (from "Compute cycles:" to the last
  * "Average OFMAP DRAM BW" line) into buf; returns the length or a negative error. */
 int mmt_report_console(char *buf, size_t cap, const mmt_layer_result *res);
+/* The same for a SCALE-Sim version: v3.0.0 adds "Total cycles" and the three SRAM
+ * bandwidths (doc/scalesim-v3.md §V3.8). */
+int mmt_report_console_version(char *buf, size_t cap, const mmt_layer_result *res,
+                               mmt_scalesim version);
 
 /* ---------------------------------------------------------------- operand widths */
 

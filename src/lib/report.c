@@ -189,6 +189,36 @@ int mmt_report_write_version(const char *dir, const mmt_layer_result *res, size_
     return 0;
 }
 
+int mmt_report_console_version(char *buf, size_t cap, const mmt_layer_result *res,
+                               mmt_scalesim version)
+{
+    if (version != MMT_SCALESIM_V3)
+        return mmt_report_console(buf, cap, res);
+    /* SCALE-Sim v3.0.0 adds "Total cycles" (incl. prefetch) before "Compute cycles" and the
+     * three SRAM bandwidths before the DRAM ones (doc/scalesim-v3.md §V3.8). */
+    int n = snprintf(buf, cap,
+                     "Total cycles: %" PRId64 "\n"
+                     "Compute cycles: %" PRId64 "\n"
+                     "Stall cycles: %" PRId64 "\n"
+                     "Overall utilization: %.2f%%\n"
+                     "Mapping efficiency: %.2f%%\n"
+                     "Average IFMAP SRAM BW: %.3f words/cycle\n"
+                     "Average Filter SRAM BW: %.3f words/cycle\n"
+                     "Average OFMAP SRAM BW: %.3f words/cycle\n"
+                     "Average IFMAP DRAM BW: %.3f words/cycle\n"
+                     "Average Filter DRAM BW: %.3f words/cycle\n"
+                     "Average OFMAP DRAM BW: %.3f words/cycle\n",
+                     v3_total_incl_prefetch(res), res->total_cycles, res->stall_cycles,
+                     res->overall_util, res->mapping_eff,
+                     pydiv(res->sram_count[0], res->total_cycles),
+                     pydiv(res->sram_count[1], res->total_cycles),
+                     pydiv(res->sram_count[2], res->total_cycles), dram_bw(res, 0),
+                     dram_bw(res, 1), dram_bw(res, 2));
+    if (n < 0)
+        return MMT_EIO;
+    return (size_t)n >= cap ? MMT_ERANGE : n;
+}
+
 int mmt_report_console(char *buf, size_t cap, const mmt_layer_result *res)
 {
     int n = snprintf(buf, cap,

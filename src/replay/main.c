@@ -33,6 +33,7 @@ static void usage(FILE *f)
             "      --compare=REFDIR    compare the output with SCALE-Sim's output in REFDIR\n"
             "      --force             replay even if the traces may not fit on the disk\n"
             "      --scalesim=VERSION  reproduce SCALE-Sim v2 (default) or v3.0.0 (dense)\n"
+            "  -l, --layout=PATH       v3's layout file: named in v3's console header only\n"
             "      --engine=E          fused model engine: auto (default), rows or folds\n"
             "  -v, --verbose           say on stderr which engine ran each layer\n"
             "  -h, --help              show this help and exit\n"
@@ -84,6 +85,7 @@ static int parse_args(int argc, char **argv, args *a)
         {"force", no_argument, NULL, OPT_FORCE},
         {"scalesim", required_argument, NULL, OPT_SCALESIM},
         {"engine", required_argument, NULL, OPT_ENGINE},
+        {"layout", required_argument, NULL, 'l'},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
@@ -91,7 +93,7 @@ static int parse_args(int argc, char **argv, args *a)
     long level = 1;
     int c;
     opterr = 0; /* cli_bad_option prints one line and the hint */
-    while ((c = getopt_long(argc, argv, ":c:t:p:i:j:vhV", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":c:t:p:i:j:l:vhV", opts, NULL)) != -1) {
         switch (c) {
         case 'c': a->o.cfg_path = optarg; break;
         case 't': a->o.topo_path = optarg; break;
@@ -125,6 +127,7 @@ static int parse_args(int argc, char **argv, args *a)
             }
             break;
         case 'v': a->o.verbose = 1; break;
+        case 'l': a->o.layout_path = optarg; break;
         case 'h': usage(stdout); return EXIT_OK;
         case 'V':
             printf("mmtrace-replay (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);

@@ -356,7 +356,11 @@ static void print_header(const run *R)
            "\nSRAM OFMAP (kB): \t%" PRId64 "\n",
            c->ifmap_kb, c->filter_kb, c->ofmap_kb);
     printf("Dataflow: \t%s\n", df[c->dataflow]);
-    printf("CSV file path: \t%s\n", R->o->topo_path);
+    if (c->version == MMT_SCALESIM_V3) /* v3.0.0 renames the line and adds the layout's */
+        printf("topology file path: \t%s\nlayout file path: \t%s\n", R->o->topo_path,
+               R->o->layout_path ? R->o->layout_path : "./layouts/conv_nets/test.csv");
+    else
+        printf("CSV file path: \t%s\n", R->o->topo_path);
     if (c->user_bw)
         printf("Bandwidth: \t%" PRId64 "\nWorking in USE USER BANDWIDTH mode.\n", c->bandwidth);
     else
@@ -368,7 +372,7 @@ static void print_header(const run *R)
 static int print_layer(const run *R, size_t li)
 {
     char buf[4096];
-    int n = mmt_report_console(buf, sizeof buf, &R->jobs[li].res);
+    int n = mmt_report_console_version(buf, sizeof buf, &R->jobs[li].res, R->cfg.version);
     if (n < 0) {
         cli_error("layer %zu: cannot format the console summary: %s", li, mmt_strerror(n));
         return -1;
@@ -383,7 +387,7 @@ static int print_layer(const run *R, size_t li)
     printf("\nRunning Layer %zu\n%.*s", li, n, buf);
     if (n > 0 && buf[n - 1] != '\n')
         putchar('\n');
-    if (R->o->traces)
+    if (R->o->traces || R->cfg.version == MMT_SCALESIM_V3) /* v3.0.0: always */
         printf("Saving traces: Done!\n");
     return 0;
 }

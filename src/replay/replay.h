@@ -17,6 +17,7 @@ typedef struct replay_opts {
     int traces; /* 0: --no-traces, the fused model without any trace file */
     int force;  /* --force: go on when the traces may not fit on the disk */
     mmt_scalesim version; /* --scalesim: which SCALE-Sim to reproduce */
+    const char *layout_path; /* -l: v3's layout file, only named in v3's console header */
     mmt_engine engine; /* --engine: fused path engine (default auto) */
     int verbose;       /* -v: say which engine ran each layer (stderr) */
 } replay_opts;
