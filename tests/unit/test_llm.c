@@ -325,18 +325,21 @@ static void test_family_dense(void **state)
     check(b, "FFN_down", 1, 2560, 6912, 1, MMT_PART_MMFREE);
     check(b, "QKt", 4, 512, 128, 5, MMT_PART_MATMUL);
     mmt_llm_block_free(b);
-    /* OPT-350m: plain FFN. Phi-1: separate q, k, v, dense, plain fc1/fc2 (no third matrix). */
+    /* OPT-350m: plain FFN. Phi-2: separate q, k, v, dense, plain fc1/fc2 (no third matrix). */
     b = lower_fixture("opt.json", &m, MMT_LLM_DECODE, 128, 1);
     assert_int_equal(b->n, 8);
     check(b, "FFN1", 1, 4096, 1024, 1, MMT_PART_MMFREE);
     mmt_llm_block_free(b);
+    /* Phi-2 (real config.json): d 2560, h = h_kv = 32, so dh = 2560 / 32 = 80 and g = 1;
+     * Q, V: N = 32 x 80 = 2560, K = d = 2560; fc1 N = 10240, K = 2560; fc2 the reverse;
+     * QKt decode l = 128, b = 1: M = g x 1 = 1, N = l = 128, K = dh = 80, count h_kv = 32. */
     b = lower_fixture("phi.json", &m, MMT_LLM_DECODE, 128, 1);
     assert_int_equal(b->n, 8);
-    check(b, "Q", 1, 2048, 2048, 1, MMT_PART_MMFREE);
-    check(b, "V", 1, 2048, 2048, 1, MMT_PART_MMFREE);
-    check(b, "FFN1", 1, 8192, 2048, 1, MMT_PART_MMFREE);
-    check(b, "FFN2", 1, 2048, 8192, 1, MMT_PART_MMFREE);
-    check(b, "QKt", 1, 128, 64, 32, MMT_PART_MATMUL);
+    check(b, "Q", 1, 2560, 2560, 1, MMT_PART_MMFREE);
+    check(b, "V", 1, 2560, 2560, 1, MMT_PART_MMFREE);
+    check(b, "FFN1", 1, 10240, 2560, 1, MMT_PART_MMFREE);
+    check(b, "FFN2", 1, 2560, 10240, 1, MMT_PART_MMFREE);
+    check(b, "QKt", 1, 128, 80, 32, MMT_PART_MATMUL);
     mmt_llm_block_free(b);
 }
 
