@@ -369,13 +369,15 @@ static void test_family_fused(void **state)
     check(b, "QKt", 1, 2047, 96, 32, MMT_PART_MATMUL);
     check(b, "SV", 1, 96, 2047, 32, MMT_PART_MATMUL);
     mmt_llm_block_free(b);
-    /* GPT-NeoX-20B: query_key_value 3 x 6144, dh 96, plain FFN 24576 (two matrices). */
+    /* RedPajama-INCITE 3B (GPT-NeoX, real config.json): d 2560, h 32, so dh = 2560 / 32 = 80;
+     * query_key_value N = 3 x 2560 = 7680, K = 2560; plain FFN 10240 (two matrices);
+     * decode l = 256, b = 1: QKt M = 1, N = 256, K = 80, count h = 32. */
     b = lower_fixture("gpt_neox.json", &m, MMT_LLM_DECODE, 256, 1);
     assert_int_equal(b->n, 6);
-    check(b, "QKV", 1, 18432, 6144, 1, MMT_PART_MMFREE);
-    check(b, "FFN1", 1, 24576, 6144, 1, MMT_PART_MMFREE);
-    check(b, "FFN2", 1, 6144, 24576, 1, MMT_PART_MMFREE);
-    check(b, "QKt", 1, 256, 96, 64, MMT_PART_MATMUL);
+    check(b, "QKV", 1, 7680, 2560, 1, MMT_PART_MMFREE);
+    check(b, "FFN1", 1, 10240, 2560, 1, MMT_PART_MMFREE);
+    check(b, "FFN2", 1, 2560, 10240, 1, MMT_PART_MMFREE);
+    check(b, "QKt", 1, 256, 80, 32, MMT_PART_MATMUL);
     mmt_llm_block_free(b);
     /* Falcon-7B: multi-query (h_kv 1), h 71, dh 64: QKV (71 + 2) x 64 = 4672; FFN 4 x 4544;
      * the 71 query heads share one KV head: one GEMM with M = 71. */
@@ -386,10 +388,12 @@ static void test_family_fused(void **state)
     check(b, "QKt", 71, 512, 64, 1, MMT_PART_MATMUL);
     check(b, "SV", 71, 64, 512, 1, MMT_PART_MATMUL);
     mmt_llm_block_free(b);
-    /* GPT-BigCode: multi_query, d 768, 12 heads of 64: c_attn 768 + 2 x 64. */
+    /* SantaCoder (GPT-BigCode, real config.json): multi_query (h_kv 1), d 2048, 16 heads of
+     * 2048 / 16 = 128: c_attn N = 2048 + 2 x 1 x 128 = 2304, K = 2048, M = b = 2; decode
+     * l = 128: QKt M = g = 16 (x 1 query row), N = 128, K = 128, count h_kv x b = 2. */
     b = lower_fixture("gpt_bigcode.json", &m, MMT_LLM_DECODE, 128, 2);
-    check(b, "QKV", 2, 896, 768, 1, MMT_PART_MMFREE);
-    check(b, "QKt", 12, 128, 64, 2, MMT_PART_MATMUL);
+    check(b, "QKV", 2, 2304, 2048, 1, MMT_PART_MMFREE);
+    check(b, "QKt", 16, 128, 128, 2, MMT_PART_MATMUL);
     mmt_llm_block_free(b);
     /* Falcon's new decoder architecture reads num_kv_heads. */
     static const char f40[] = "{\"model_type\": \"falcon\", \"hidden_size\": 8192, "
