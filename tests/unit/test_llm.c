@@ -379,8 +379,9 @@ static void test_family_fused(void **state)
     check(b, "FFN2", 1, 2560, 10240, 1, MMT_PART_MMFREE);
     check(b, "QKt", 1, 256, 80, 32, MMT_PART_MATMUL);
     mmt_llm_block_free(b);
-    /* Falcon-7B: multi-query (h_kv 1), h 71, dh 64: QKV (71 + 2) x 64 = 4672; FFN 4 x 4544;
-     * the 71 query heads share one KV head: one GEMM with M = 71. */
+    /* Falcon-7B-Instruct (real config.json): multi-query (h_kv 1; its num_kv_heads 71 is read
+     * only with new_decoder_architecture), h 71, dh 4544 / 71 = 64: QKV (71 + 2) x 64 = 4672;
+     * FFN 4 x 4544 = 18176; the 71 query heads share one KV head: one GEMM with M = 71. */
     b = lower_fixture("falcon.json", &m, MMT_LLM_DECODE, 512, 1);
     assert_int_equal(m.kv_heads, 1);
     check(b, "QKV", 1, 4672, 4544, 1, MMT_PART_MMFREE);
