@@ -308,14 +308,17 @@ static void test_family_dense(void **state)
     check(b, "FFN_down", 1, 3584, 18944, 1, MMT_PART_MMFREE);
     check(b, "QKt", 7, 8192, 128, 4, MMT_PART_MATMUL);
     mmt_llm_block_free(b);
-    /* Gemma-7B: head_dim 256 with d 3072, so Q is 16 x 256 = 4096 wide and O takes 4096. */
+    /* Gemma-2B (real config.json): d 2048, h 8, h_kv 1 (multi-query, g = 8), head_dim 256,
+     * gated 16384. Q N = 8 x 256 = 2048, K N = 1 x 256 = 256, both K = d = 2048; O N = d,
+     * K = 8 x 256 = 2048; decode l = 1024, b = 1: QKt M = g x 1 = 8, N = 1024, K = 256,
+     * count h_kv x b = 1; SV M = 8, N = 256, K = 1024. (Gemma-2 below has h x dh != d.) */
     b = lower_fixture("gemma.json", &m, MMT_LLM_DECODE, 1024, 1);
-    check(b, "Q", 1, 4096, 3072, 1, MMT_PART_MMFREE);
-    check(b, "K", 1, 4096, 3072, 1, MMT_PART_MMFREE);
-    check(b, "O", 1, 3072, 4096, 1, MMT_PART_MMFREE);
-    check(b, "FFN_gate", 1, 24576, 3072, 1, MMT_PART_MMFREE);
-    check(b, "QKt", 1, 1024, 256, 16, MMT_PART_MATMUL);
-    check(b, "SV", 1, 256, 1024, 16, MMT_PART_MATMUL);
+    check(b, "Q", 1, 2048, 2048, 1, MMT_PART_MMFREE);
+    check(b, "K", 1, 256, 2048, 1, MMT_PART_MMFREE);
+    check(b, "O", 1, 2048, 2048, 1, MMT_PART_MMFREE);
+    check(b, "FFN_gate", 1, 16384, 2048, 1, MMT_PART_MMFREE);
+    check(b, "QKt", 8, 1024, 256, 1, MMT_PART_MATMUL);
+    check(b, "SV", 8, 256, 1024, 1, MMT_PART_MATMUL);
     mmt_llm_block_free(b);
     /* BitNet b1.58 2B4T: d 2560, h 20, h_kv 5 (g = 4), dh 128, gated 6912 (squared ReLU). */
     b = lower_fixture("bitnet.json", &m, MMT_LLM_DECODE, 512, 1);
@@ -325,18 +328,21 @@ static void test_family_dense(void **state)
     check(b, "FFN_down", 1, 2560, 6912, 1, MMT_PART_MMFREE);
     check(b, "QKt", 4, 512, 128, 5, MMT_PART_MATMUL);
     mmt_llm_block_free(b);
-    /* OPT-350m: plain FFN. Phi-1: separate q, k, v, dense, plain fc1/fc2 (no third matrix). */
+    /* OPT-350m: plain FFN. Phi-2: separate q, k, v, dense, plain fc1/fc2 (no third matrix). */
     b = lower_fixture("opt.json", &m, MMT_LLM_DECODE, 128, 1);
     assert_int_equal(b->n, 8);
     check(b, "FFN1", 1, 4096, 1024, 1, MMT_PART_MMFREE);
     mmt_llm_block_free(b);
+    /* Phi-2 (real config.json): d 2560, h = h_kv = 32, so dh = 2560 / 32 = 80 and g = 1;
+     * Q, V: N = 32 x 80 = 2560, K = d = 2560; fc1 N = 10240, K = 2560; fc2 the reverse;
+     * QKt decode l = 128, b = 1: M = g x 1 = 1, N = l = 128, K = dh = 80, count h_kv = 32. */
     b = lower_fixture("phi.json", &m, MMT_LLM_DECODE, 128, 1);
     assert_int_equal(b->n, 8);
-    check(b, "Q", 1, 2048, 2048, 1, MMT_PART_MMFREE);
-    check(b, "V", 1, 2048, 2048, 1, MMT_PART_MMFREE);
-    check(b, "FFN1", 1, 8192, 2048, 1, MMT_PART_MMFREE);
-    check(b, "FFN2", 1, 2048, 8192, 1, MMT_PART_MMFREE);
-    check(b, "QKt", 1, 128, 64, 32, MMT_PART_MATMUL);
+    check(b, "Q", 1, 2560, 2560, 1, MMT_PART_MMFREE);
+    check(b, "V", 1, 2560, 2560, 1, MMT_PART_MMFREE);
+    check(b, "FFN1", 1, 10240, 2560, 1, MMT_PART_MMFREE);
+    check(b, "FFN2", 1, 2560, 10240, 1, MMT_PART_MMFREE);
+    check(b, "QKt", 1, 128, 80, 32, MMT_PART_MATMUL);
     mmt_llm_block_free(b);
 }
 
@@ -363,16 +369,19 @@ static void test_family_fused(void **state)
     check(b, "QKt", 1, 2047, 96, 32, MMT_PART_MATMUL);
     check(b, "SV", 1, 96, 2047, 32, MMT_PART_MATMUL);
     mmt_llm_block_free(b);
-    /* GPT-NeoX-20B: query_key_value 3 x 6144, dh 96, plain FFN 24576 (two matrices). */
+    /* RedPajama-INCITE 3B (GPT-NeoX, real config.json): d 2560, h 32, so dh = 2560 / 32 = 80;
+     * query_key_value N = 3 x 2560 = 7680, K = 2560; plain FFN 10240 (two matrices);
+     * decode l = 256, b = 1: QKt M = 1, N = 256, K = 80, count h = 32. */
     b = lower_fixture("gpt_neox.json", &m, MMT_LLM_DECODE, 256, 1);
     assert_int_equal(b->n, 6);
-    check(b, "QKV", 1, 18432, 6144, 1, MMT_PART_MMFREE);
-    check(b, "FFN1", 1, 24576, 6144, 1, MMT_PART_MMFREE);
-    check(b, "FFN2", 1, 6144, 24576, 1, MMT_PART_MMFREE);
-    check(b, "QKt", 1, 256, 96, 64, MMT_PART_MATMUL);
+    check(b, "QKV", 1, 7680, 2560, 1, MMT_PART_MMFREE);
+    check(b, "FFN1", 1, 10240, 2560, 1, MMT_PART_MMFREE);
+    check(b, "FFN2", 1, 2560, 10240, 1, MMT_PART_MMFREE);
+    check(b, "QKt", 1, 256, 80, 32, MMT_PART_MATMUL);
     mmt_llm_block_free(b);
-    /* Falcon-7B: multi-query (h_kv 1), h 71, dh 64: QKV (71 + 2) x 64 = 4672; FFN 4 x 4544;
-     * the 71 query heads share one KV head: one GEMM with M = 71. */
+    /* Falcon-7B-Instruct (real config.json): multi-query (h_kv 1; its num_kv_heads 71 is read
+     * only with new_decoder_architecture), h 71, dh 4544 / 71 = 64: QKV (71 + 2) x 64 = 4672;
+     * FFN 4 x 4544 = 18176; the 71 query heads share one KV head: one GEMM with M = 71. */
     b = lower_fixture("falcon.json", &m, MMT_LLM_DECODE, 512, 1);
     assert_int_equal(m.kv_heads, 1);
     check(b, "QKV", 1, 4672, 4544, 1, MMT_PART_MMFREE);
@@ -380,10 +389,12 @@ static void test_family_fused(void **state)
     check(b, "QKt", 71, 512, 64, 1, MMT_PART_MATMUL);
     check(b, "SV", 71, 64, 512, 1, MMT_PART_MATMUL);
     mmt_llm_block_free(b);
-    /* GPT-BigCode: multi_query, d 768, 12 heads of 64: c_attn 768 + 2 x 64. */
+    /* SantaCoder (GPT-BigCode, real config.json): multi_query (h_kv 1), d 2048, 16 heads of
+     * 2048 / 16 = 128: c_attn N = 2048 + 2 x 1 x 128 = 2304, K = 2048, M = b = 2; decode
+     * l = 128: QKt M = g = 16 (x 1 query row), N = 128, K = 128, count h_kv x b = 2. */
     b = lower_fixture("gpt_bigcode.json", &m, MMT_LLM_DECODE, 128, 2);
-    check(b, "QKV", 2, 896, 768, 1, MMT_PART_MMFREE);
-    check(b, "QKt", 12, 128, 64, 2, MMT_PART_MATMUL);
+    check(b, "QKV", 2, 2304, 2048, 1, MMT_PART_MMFREE);
+    check(b, "QKt", 16, 128, 128, 2, MMT_PART_MATMUL);
     mmt_llm_block_free(b);
     /* Falcon's new decoder architecture reads num_kv_heads. */
     static const char f40[] = "{\"model_type\": \"falcon\", \"hidden_size\": 8192, "
