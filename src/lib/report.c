@@ -4,15 +4,23 @@
  */
 #include "sim_internal.h"
 
+#include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-/* A growable text buffer; err latches the first allocation failure. */
+/* A growable text buffer; err latches the first allocation failure. With f set, the text is
+ * written to f whenever it passes FLUSH_AT bytes (ioerr latches a write failure), so a report
+ * of 2^20 layers never sits whole in memory (issue 8 item 10). */
+#define FLUSH_AT ((size_t)64 << 10)
 typedef struct text {
     char *s;
     size_t len, cap;
     int err;
+    FILE *f;
+    int ioerr;
 } text;
 
 /* Appends n bytes. */
@@ -20,6 +28,10 @@ static void put(text *t, const char *s, size_t n)
 {
     if (t->err)
         return;
+    if (t->f && t->len > FLUSH_AT) {
+        t->ioerr |= fwrite(t->s, 1, t->len, t->f) != t->len;
+        t->len = 0;
+    }
     if (t->len + n + 1 > t->cap) {
         size_t cap = t->cap ? t->cap : 4096;
         while (cap < t->len + n + 1)
@@ -162,6 +174,39 @@ static void detailed_rows(text *t, const mmt_layer_result *res, size_t n, int v3
     }
 }
 
+/* Writes the report gen formats to path as mmt__write_file_atomic does (a temporary renamed
+ * into place, same messages), flushing the text as it grows. */
+static int write_streamed(const char *path,
+                          void (*gen)(text *, const mmt_layer_result *, size_t, int),
+                          const mmt_layer_result *res, size_t n, int v3, mmt_diag *diag)
+{
+    char tmp[4096];
+    if (mmt_temp_path(path, (long)getpid(), tmp, sizeof tmp) != 0)
+        return mmt__diag(diag, MMT_EINVAL, path, 0, "path too long");
+    FILE *f = fopen(tmp, "wb");
+    if (!f)
+        return mmt__diag(diag, MMT_EIO, path, 0, "cannot create: %s", strerror(errno));
+    text t = {.f = f};
+    gen(&t, res, n, v3);
+    int bad = t.ioerr || fwrite(t.s ? t.s : "", 1, t.len, f) != t.len;
+    int e = errno;
+    free(t.s);
+    if (t.err) {
+        fclose(f);
+        unlink(tmp);
+        return mmt__diag(diag, t.err, path, 0, "out of memory");
+    }
+    bad |= fflush(f) != 0;
+    bad |= fsync(fileno(f)) != 0;
+    bad |= fclose(f) != 0;
+    if (bad || rename(tmp, path) != 0) {
+        e = errno ? errno : e;
+        unlink(tmp);
+        return mmt__diag(diag, MMT_EIO, path, 0, "cannot write: %s", strerror(e));
+    }
+    return 0;
+}
+
 int mmt_report_write(const char *dir, const mmt_layer_result *res, size_t n, mmt_diag *diag)
 {
     return mmt_report_write_version(dir, res, n, MMT_SCALESIM_V2, diag);
@@ -178,11 +223,7 @@ int mmt_report_write_version(const char *dir, const mmt_layer_result *res, size_
         char path[4096];
         if (snprintf(path, sizeof path, "%s/%s", dir, names[k]) >= (int)sizeof path)
             return mmt__diag(diag, MMT_EINVAL, dir, 0, "path too long");
-        text t = {0};
-        gen[k](&t, res, n, v == MMT_SCALESIM_V3);
-        int r = t.err ? mmt__diag(diag, t.err, path, 0, "out of memory")
-                      : mmt__write_file_atomic(path, t.s, t.len, diag);
-        free(t.s);
+        int r = write_streamed(path, gen[k], res, n, v == MMT_SCALESIM_V3, diag);
         if (r)
             return r;
     }

@@ -20,11 +20,40 @@
 #define MMT__MAX_NAME_BYTES ((size_t)64 << 20)
 #define MAX_FIELDS 64
 
+/* Layer names are packed into blocks rather than malloc'd one by one: a topology of 2^20
+ * short names would otherwise spend more on malloc's headers and rounding than on the names
+ * (issue 8 item 10). A name never moves once stored. */
+#define NAME_BLOCK ((size_t)64 << 10)
+typedef struct name_block {
+    struct name_block *next;
+    size_t used, cap;
+    char data[];
+} name_block;
+
 struct mmt_topology {
     mmt_layer *layers;
     size_t n, cap;
     size_t name_bytes; /* bytes of all names with their NULs, at most MMT__MAX_NAME_BYTES */
+    name_block *names; /* the block being filled first */
 };
+
+/* Room for len bytes of name, or NULL when out of memory. */
+static char *name_alloc(mmt_topology *t, size_t len)
+{
+    name_block *b = t->names;
+    if (!b || b->cap - b->used < len) {
+        size_t cap = len > NAME_BLOCK ? len : NAME_BLOCK;
+        if (!(b = malloc(sizeof *b + cap)))
+            return NULL;
+        b->used = 0;
+        b->cap = cap;
+        b->next = t->names;
+        t->names = b;
+    }
+    char *p = b->data + b->used;
+    b->used += len;
+    return p;
+}
 
 /* Appends a layer, copying name (with an optional suffix). MMT_ERANGE past either limit. */
 static int push(mmt_topology *t, const mmt_layer *l, const char *name, size_t nlen,
@@ -41,7 +70,7 @@ static int push(mmt_topology *t, const mmt_layer *l, const char *name, size_t nl
         t->layers = nl;
         t->cap = cap;
     }
-    char *nm = malloc(nlen + slen + 1);
+    char *nm = name_alloc(t, nlen + slen + 1);
     if (!nm)
         return MMT_ENOMEM;
     t->name_bytes += nlen + slen + 1;
@@ -298,6 +327,11 @@ int mmt_topology_parse_version(const char *name, const char *text, size_t len, i
         mmt_topology_free(t);
         return r;
     }
+    mmt_layer *fit = realloc(t->layers, t->n * sizeof *fit); /* drop the doubling's slack */
+    if (fit) {
+        t->layers = fit;
+        t->cap = t->n;
+    }
     *out = t;
     return 0;
 }
@@ -325,8 +359,10 @@ void mmt_topology_free(mmt_topology *t)
 {
     if (!t)
         return;
-    for (size_t i = 0; i < t->n; i++)
-        free(t->layers[i].name);
+    for (name_block *b = t->names, *next; b; b = next) {
+        next = b->next;
+        free(b);
+    }
     free(t->layers);
     free(t);
 }

@@ -50,32 +50,42 @@ enum { PENDING = 0, DONE = 1, FAILED = 2, CANCELLED = 3 };
 
 #define PATH_CAP 4400 /* room for rundir (checked < 4096) plus a file name */
 
-/* One layer: which inputs are plain text, its result and its state. */
+/* One layer: which inputs are plain text, and its state; its result is in run.res. Kept
+ * small, as a run may have 2^20 layers (issue 8 item 10): the geometry is recomputed from the
+ * topology when needed, and only the first failure's diag is kept, in the run. */
 typedef struct job {
     unsigned char plain[3]; /* input SRAM trace is X.csv, not X.csv.gz */
     unsigned char same[3];  /* replay served every row at its input cycle: the input .csv.gz
                                already is the output, so nothing was staged for it */
-    mmt_layer_result res;
-    int state; /* PENDING .. CANCELLED, under run.lock */
-    mmt_diag err;
+    unsigned char state;    /* PENDING .. CANCELLED, under run.lock */
 } job;
 
 typedef struct run {
     const replay_opts *o;
     mmt_config cfg;
     mmt_topology *topo;
-    mmt_geom *geoms;
     size_t n;
     char *rundir;
     long pid;
     job *jobs;
+    mmt_layer_result *res; /* one per layer, in layer order: what the reports print */
     atomic_size_t next;
     atomic_int stop;
     atomic_llong rows_done;
     int64_t rows_total;
     pthread_mutex_t lock;
     pthread_cond_t cond;
+    size_t err_li; /* the failed layer of lowest index so far (n: none), under lock */
+    mmt_diag err;  /* its diag */
 } run;
+
+/* Geometry of layer li; it was checked by load(), so it cannot fail here. */
+static void geom_of(const run *R, size_t li, mmt_geom *g)
+{
+    mmt_diag d;
+    if (mmt_geom_init(g, mmt_topology_layer(R->topo, li), &R->cfg, &d) != 0)
+        abort();
+}
 
 /* Reads the cfg and topology and checks every layer's geometry. */
 static int load(run *R)
@@ -89,11 +99,12 @@ static int load(run *R)
         return -1;
     }
     R->n = mmt_topology_count(R->topo);
-    R->geoms = calloc(R->n ? R->n : 1, sizeof *R->geoms);
+    R->err_li = R->n;
     R->jobs = calloc(R->n ? R->n : 1, sizeof *R->jobs);
+    R->res = calloc(R->n ? R->n : 1, sizeof *R->res);
     size_t len = strlen(o->outdir) + strlen(R->cfg.run_name) + 2;
     R->rundir = malloc(len);
-    if (!R->geoms || !R->jobs || !R->rundir) {
+    if (!R->jobs || !R->res || !R->rundir) {
         cli_error("out of memory");
         return -1;
     }
@@ -103,16 +114,17 @@ static int load(run *R)
         return -1;
     }
     for (size_t i = 0; i < R->n; i++) {
-        if (mmt_geom_init(&R->geoms[i], mmt_topology_layer(R->topo, i), &R->cfg, &d) != 0) {
+        mmt_geom g;
+        if (mmt_geom_init(&g, mmt_topology_layer(R->topo, i), &R->cfg, &d) != 0) {
             snprintf(d.file, sizeof d.file, "%s", o->topo_path);
             cli_print_diag(&d, NULL);
             return -1;
         }
-        if (__builtin_add_overflow(R->rows_total, R->geoms[i].rows, &R->rows_total))
+        if (__builtin_add_overflow(R->rows_total, g.rows, &R->rows_total))
             R->rows_total = INT64_MAX; /* progress display only */
         const char *why;
         if (o->engine == MMT_ENGINE_FOLDS &&
-            !mmt_sim_folds_ok(&R->cfg, &R->geoms[i], NULL, &why)) {
+            !mmt_sim_folds_ok(&R->cfg, &g, NULL, &why)) {
             long line = mmt_topology_layer(R->topo, i)->line;
             cli_error("%s:%ld: layer %zu: the fold engine cannot run it exactly (%s); use "
                       "--engine=auto or --engine=rows",
@@ -193,9 +205,9 @@ static int sim_err(mmt_diag *d, const run *R, size_t li, int64_t row, int err)
 }
 
 /* Starts the three input feeds of layer li. */
-static int start_feeds(const run *R, size_t li, char in[3][PATH_CAP], feed *f[3], mmt_diag *d)
+static int start_feeds(const run *R, const mmt_geom *g, char in[3][PATH_CAP], feed *f[3],
+                       mmt_diag *d)
 {
-    const mmt_geom *g = &R->geoms[li];
     int r = 0;
     for (int op = 0; r == 0 && op < 3; op++) {
         feed_spec s = {.path = in[op],
@@ -224,10 +236,10 @@ static int write_err(mmt_diag *d, const char *path, int err)
 
 /* Starts the writer of operand op's stall-adjusted SRAM trace once row i is the first whose
  * served cycle differs from its input: the rows before it are copied from the input. */
-static int start_sink(run *R, size_t li, int op, int64_t i, char in[3][PATH_CAP],
+static int start_sink(run *R, const mmt_geom *g, int op, int64_t i, char in[3][PATH_CAP],
                       char out[6][PATH_CAP], sink *o[3], mmt_diag *d)
 {
-    int r = sink_start_copy(out[op], R->o->level, mmt_geom_width(&R->geoms[li], (mmt_operand)op),
+    int r = sink_start_copy(out[op], R->o->level, mmt_geom_width(g, (mmt_operand)op),
                             i ? in[op] : NULL, i, &o[op]);
     return r ? write_err(d, out[op], r) : 0;
 }
@@ -236,11 +248,11 @@ static int start_sink(run *R, size_t li, int op, int64_t i, char in[3][PATH_CAP]
  * their served cycles, to writer threads (sink.c): the stall-adjusted SRAM traces. A gzip
  * input whose rows are all served at their input cycles (no stall, the common case) is left
  * as it is: its writer is only started at the first row that differs. */
-static int step_rows(run *R, size_t li, mmt_sim *sim, feed *f[3], sink *o[3],
-                     char in[3][PATH_CAP], char out[6][PATH_CAP], mmt_diag *d)
+static int step_rows(run *R, size_t li, const mmt_geom *g, mmt_sim *sim, feed *f[3],
+                     sink *o[3], char in[3][PATH_CAP], char out[6][PATH_CAP], mmt_diag *d)
 {
     const int64_t *row[3];
-    int64_t served[3], cyc[3], i = 0, rows = R->geoms[li].rows;
+    int64_t served[3], cyc[3], i = 0, rows = g->rows;
     int r = 0;
     for (; r == 0 && i < rows; i++) {
         for (int op = 0; r == 0 && op < 3; op++)
@@ -250,7 +262,7 @@ static int step_rows(run *R, size_t li, mmt_sim *sim, feed *f[3], sink *o[3],
         for (int op = 0; r == 0 && op < 3; op++) {
             if (!o[op] && served[op] == cyc[op])
                 continue; /* still identical to the input */
-            if (!o[op] && (r = start_sink(R, li, op, i, in, out, o, d)) != 0)
+            if (!o[op] && (r = start_sink(R, g, op, i, in, out, o, d)) != 0)
                 break;
             if ((r = sink_put(o[op], served[op], row[op])) != 0)
                 write_err(d, out[op], r);
@@ -269,12 +281,13 @@ static int step_rows(run *R, size_t li, mmt_sim *sim, feed *f[3], sink *o[3],
 
 /* Replays one layer's three SRAM traces through mmt_sim_step. The model writes the DRAM
  * traces; the stall-adjusted SRAM traces are written here, each by its own thread. */
-static int layer_traces(run *R, size_t li, job *J)
+static int layer_traces(run *R, size_t li, job *J, mmt_diag *d)
 {
     feed *f[3] = {NULL, NULL, NULL};
     sink *o[3] = {NULL, NULL, NULL};
     mmt_sim *sim = NULL;
-    mmt_diag *d = &J->err;
+    mmt_geom g;
+    geom_of(R, li, &g);
     char in[3][PATH_CAP], out[6][PATH_CAP];
     mmt_diag spill_diag = {0}; /* names the CALC spill file if it fails (mmtrace.h) */
     mmt_sim_opts so = {.gzip_level = R->o->level, .diag = &spill_diag};
@@ -284,17 +297,17 @@ static int layer_traces(run *R, size_t li, job *J)
         out_path(R, li, 3 + op, 1, out[3 + op]);
         so.dram_trace_path[op] = out[3 + op];
     }
-    int r = start_feeds(R, li, in, f, d);
+    int r = start_feeds(R, &g, in, f, d);
     for (int op = 0; r == 0 && op < 3; op++)
         if (J->plain[op]) /* a plain input always becomes a new .csv.gz */
-            r = start_sink(R, li, op, 0, in, out, o, d);
-    if (r == 0 && (r = mmt_sim_new(&R->cfg, &R->geoms[li], &so, &sim)) != 0)
+            r = start_sink(R, &g, op, 0, in, out, o, d);
+    if (r == 0 && (r = mmt_sim_new(&R->cfg, &g, &so, &sim)) != 0)
         sim_err(d, R, li, -1, r);
     if (r == 0)
-        r = step_rows(R, li, sim, f, o, in, out, d);
+        r = step_rows(R, li, &g, sim, f, o, in, out, d);
     for (int op = 0; op < 3; op++)
         feed_free(f[op]);
-    if (r == 0 && (r = mmt_sim_finish(sim, &J->res)) != 0)
+    if (r == 0 && (r = mmt_sim_finish(sim, &R->res[li])) != 0)
         sim_err(d, R, li, -1, r);
     if (r == MMT_EIO && spill_diag.message[0])
         *d = spill_diag;
@@ -311,13 +324,15 @@ static int layer_traces(run *R, size_t li, job *J)
 }
 
 /* Runs one layer with the fused model: no trace is read or written. */
-static int layer_fused(run *R, size_t li, job *J)
+static int layer_fused(run *R, size_t li, mmt_diag *d)
 {
     mmt_sim_opts so = {.gzip_level = R->o->level, .engine = R->o->engine};
-    int r = mmt_sim_run(&R->cfg, &R->geoms[li], &so, &J->res);
+    mmt_geom g;
+    geom_of(R, li, &g);
+    int r = mmt_sim_run(&R->cfg, &g, &so, &R->res[li]);
     if (r)
-        sim_err(&J->err, R, li, -1, r);
-    atomic_fetch_add(&R->rows_done, R->geoms[li].rows);
+        sim_err(d, R, li, -1, r);
+    atomic_fetch_add(&R->rows_done, g.rows);
     return r;
 }
 
@@ -330,14 +345,19 @@ static void *worker(void *arg)
         if (li >= R->n)
             break;
         job *J = &R->jobs[li];
+        mmt_diag d = {0};
         int r = atomic_load(&R->stop) ? MMT_EINVAL
-                : R->o->traces        ? layer_traces(R, li, J)
-                                      : layer_fused(R, li, J);
-        int cancelled = r != 0 && atomic_load(&R->stop) && !J->err.message[0];
+                : R->o->traces        ? layer_traces(R, li, J, &d)
+                                      : layer_fused(R, li, &d);
+        int cancelled = r != 0 && atomic_load(&R->stop) && !d.message[0];
         if (r && !cancelled)
             atomic_store(&R->stop, 1);
         pthread_mutex_lock(&R->lock);
         J->state = r == 0 ? DONE : cancelled ? CANCELLED : FAILED;
+        if (J->state == FAILED && li < R->err_li) {
+            R->err_li = li;
+            R->err = d;
+        }
         pthread_cond_broadcast(&R->cond);
         pthread_mutex_unlock(&R->lock);
     }
@@ -372,15 +392,16 @@ static void print_header(const run *R)
 static int print_layer(const run *R, size_t li)
 {
     char buf[4096];
-    int n = mmt_report_console_version(buf, sizeof buf, &R->jobs[li].res, R->cfg.version);
+    int n = mmt_report_console_version(buf, sizeof buf, &R->res[li], R->cfg.version);
     if (n < 0) {
         cli_error("layer %zu: cannot format the console summary: %s", li, mmt_strerror(n));
         return -1;
     }
     if (R->o->verbose && !R->o->traces) { /* which engine ran the layer, and why */
         const char *why = "--engine=rows";
-        int folds = R->o->engine != MMT_ENGINE_ROWS &&
-                    mmt_sim_folds_ok(&R->cfg, &R->geoms[li], NULL, &why);
+        mmt_geom g;
+        geom_of(R, li, &g);
+        int folds = R->o->engine != MMT_ENGINE_ROWS && mmt_sim_folds_ok(&R->cfg, &g, NULL, &why);
         fprintf(stderr, "%s: layer %zu: %s engine%s%s%s\n", cli_progname, li,
                 folds ? "fold" : "row", folds ? "" : " (", folds ? "" : why, folds ? "" : ")");
     }
@@ -442,11 +463,8 @@ static int collect(run *R)
 /* Prints the error of the first failed layer (after all workers have stopped). */
 static void print_failure(const run *R)
 {
-    for (size_t li = 0; li < R->n; li++)
-        if (R->jobs[li].state == FAILED) {
-            cli_print_diag(&R->jobs[li].err, NULL);
-            return;
-        }
+    if (R->err_li < R->n)
+        cli_print_diag(&R->err, NULL);
 }
 
 /* Removes every staged output. */
@@ -495,20 +513,13 @@ static int publish(run *R)
         }
     if (sync_layers(R) != 0)
         return -1;
-    mmt_layer_result *res = malloc((R->n ? R->n : 1) * sizeof *res);
-    if (!res) {
-        cli_error("out of memory");
-        return -1;
-    }
-    for (size_t li = 0; li < R->n; li++)
-        res[li] = R->jobs[li].res;
+    const mmt_layer_result *res = R->res;
     mmt_diag d = {0};
     int r = mmt_report_write_version(R->rundir, res, R->n, R->o->version, &d);
     /* The bytes report only with a [precision] section, so that a plain SCALE-Sim config gives
      * exactly SCALE-Sim's run directory. */
     if (r == 0 && R->cfg.has_precision)
         r = mmt_report_bytes_write(R->rundir, &R->cfg, res, R->n, &d);
-    free(res);
     if (r) {
         if (!d.message[0])
             snprintf(d.message, sizeof d.message, "cannot write the reports: %s", mmt_strerror(r));
@@ -563,21 +574,21 @@ static int check_size(const run *R)
 {
     uint64_t text = 0, spill = 0;
     for (size_t i = 0; R->o->traces && i < R->n; i++) {
+        mmt_geom g;
+        geom_of(R, i, &g);
         /* A CALC layer's spill files (sim.c, beside the DRAM traces while the layer runs)
          * hold every filter element at least once, 8 bytes each, uncompressed. */
         uint64_t kn;
         if (!R->cfg.user_bw &&
-            !__builtin_mul_overflow((uint64_t)R->geoms[i].K, (uint64_t)R->geoms[i].N, &kn) &&
+            !__builtin_mul_overflow((uint64_t)g.K, (uint64_t)g.N, &kn) &&
             kn < UINT64_MAX / (8 * CLI_BEST_RATIO) && kn * 8 > spill)
             spill = kn * 8;
         for (int op = 0; op < 3; op++) {
-            int64_t e = cli_trace_text_estimate(R->geoms[i].rows,
-                                                mmt_geom_width(&R->geoms[i], (mmt_operand)op));
+            int64_t e = cli_trace_text_estimate(g.rows, mmt_geom_width(&g, (mmt_operand)op));
             if (e < 0 || __builtin_add_overflow(text, (uint64_t)e, &text) || text > INT64_MAX) {
                 cli_error("%s:%ld: the trace text (%" PRId64 " rows x 3 bytes per field) "
                           "overflows 64 bits",
-                          R->o->topo_path, mmt_topology_layer(R->topo, i)->line,
-                          R->geoms[i].rows);
+                          R->o->topo_path, mmt_topology_layer(R->topo, i)->line, g.rows);
                 return -1;
             }
         }
@@ -616,7 +627,7 @@ int replay_run(const replay_opts *o, char **rundir)
 out:
     free(R.rundir);
     free(R.jobs);
-    free(R.geoms);
+    free(R.res);
     mmt_topology_free(R.topo);
     pthread_cond_destroy(&R.cond);
     pthread_mutex_destroy(&R.lock);
