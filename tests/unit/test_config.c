@@ -533,7 +533,7 @@ static double timed_parse(char *text, size_t len)
 static void test_linear_continuation(void **state)
 {
     (void)state;
-    size_t lines = 8u << 17, len = sizeof BASE - 1 + 16 + lines * 8;
+    size_t lines = 8u << 17, len = sizeof BASE - 1 + 32 + lines * 8; /* 17 for the header */
     char *text = malloc(len + 1), *o = text;
     assert_non_null(text);
     o += sprintf(o, "%s[notes]\ntext = x\n", BASE);
