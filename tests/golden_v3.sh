@@ -25,24 +25,7 @@ for p in "$GEN" "$REPLAY"; do
     [ -x "$p" ] || { echo "golden_v3: $p is not built" >&2; exit 1; }
 done
 
-# The reference file for report $2 of case dir $1 (COMPUTE: the Python 3.12 variant).
-ref_report() {
-    if [ "$2" = COMPUTE_REPORT.csv ] && [ -f "$1/COMPUTE_REPORT.py312sum.csv" ]; then
-        echo "$1/COMPUTE_REPORT.py312sum.csv"
-    else
-        echo "$1/$2"
-    fi
-}
-
-# Compares the three reports of run dir $2 with case dir $1; $3 names the run in messages.
-check_reports() {
-    for r in $REPORTS; do
-        if ! cmp -s "$(ref_report "$1" "$r")" "$2/$r"; then
-            fail "$3: $r differs from SCALE-Sim v3 (< reference, > mmtrace):"
-            diff "$(ref_report "$1" "$r")" "$2/$r" 2>&1 | head -n 6 >&2
-        fi
-    done
-}
+REF_NAME="SCALE-Sim v3"
 
 # Compares decompressed trace $2 with the fixture $1/$3.gz; $4 names the run.
 check_trace() {

@@ -36,3 +36,23 @@ cfg_get() {
         print v; exit
     }' "$1"
 }
+
+# The reference file for report $2 of case dir $1 (COMPUTE: the Python 3.12 variant).
+ref_report() {
+    if [ "$2" = COMPUTE_REPORT.csv ] && [ -f "$1/COMPUTE_REPORT.py312sum.csv" ]; then
+        echo "$1/COMPUTE_REPORT.py312sum.csv"
+    else
+        echo "$1/$2"
+    fi
+}
+
+# Compares the three reports of run dir $2 with case dir $1; $3 names the run in messages,
+# REF_NAME the reference (default SCALE-Sim).
+check_reports() {
+    for r in COMPUTE_REPORT.csv BANDWIDTH_REPORT.csv DETAILED_ACCESS_REPORT.csv; do
+        if ! cmp -s "$(ref_report "$1" "$r")" "$2/$r"; then
+            fail "$3: $r differs from ${REF_NAME:-SCALE-Sim} (< reference, > mmtrace):"
+            diff "$(ref_report "$1" "$r")" "$2/$r" 2>&1 | head -n 6 >&2
+        fi
+    done
+}
