@@ -57,9 +57,9 @@ static const mmt_llm_model presets[] = {
     {.name = "mixtral-8x7b", .family = "mixtral", .d = 4096, .heads = 32, .kv_heads = 8,
      .head_dim = 128, .ff = 14336, .layers = 32, .max_ctx = 32768, .ffn = MMT_LLM_FFN_GATED,
      .experts = 8, .experts_per_tok = 2, .expert_ff = 14336},
-    /* microsoft/bitnet-b1.58-2B-4T: tests/llm/bitnet.json (squared-ReLU gated FFN) */
+    /* microsoft/bitnet-b1.58-2B-4T: tests/llm/bitnet.json (squared-ReLU gated FFN, 4096 context) */
     {.name = "bitnet-b1.58-2b", .family = "bitnet", .d = 2560, .heads = 20, .kv_heads = 5,
-     .head_dim = 128, .ff = 6912, .layers = 30, .max_ctx = 2048, .ffn = MMT_LLM_FFN_GATED},
+     .head_dim = 128, .ff = 6912, .layers = 30, .max_ctx = 4096, .ffn = MMT_LLM_FFN_GATED},
     /* clang-format on */
 };
 #undef P
