@@ -11,6 +11,7 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,6 +19,24 @@
  * `return mmt__diag(...)`. d may be NULL. */
 int mmt__diag(mmt_diag *d, int err, const char *file, long line, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
+
+/* The one way a system failure enters the library: reads errno of the call that just failed,
+ * fills d (may be NULL) with file/line and "<printf message>: <the system's reason>", and
+ * returns the code mmt_err_from_sys gives. Only error.c reads errno; every other file calls
+ * this (or mmt__sys_err) right after the failed call. */
+int mmt__sys_diag(mmt_diag *d, const char *file, long line, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* The code of the system call that just failed, without a diagnostic. */
+int mmt__sys_err(void);
+/* Writes all n bytes to fd, retrying short and interrupted writes; 0, or -1 for
+ * mmt__sys_diag. */
+int mmt__write_all(int fd, const void *buf, size_t n);
+/* Creates directory path (mode 0777 before umask) unless it exists already; a failure fills
+ * d ("cannot create directory: ...") and returns its code. */
+int mmt__mkdir(const char *path, mmt_diag *d);
+/* Parses a NUL-terminated decimal float with strtod: MMT_EPARSE unless the whole string is
+ * a finite number that neither overflows nor underflows. */
+int mmt__parse_double(const char *s, double *out);
 
 /* Emits a warning through warn (if set) with the same formatting as mmt__diag. */
 void mmt__warn(mmt_warn_fn warn, void *ud, const char *file, long line, const char *fmt, ...)
@@ -97,8 +116,17 @@ double mmt__true_div(mmt__u128 a, mmt__u128 b);
  * MMT_EINVAL outside the layer. */
 int mmt__stream_seek(mmt_stream *s, int64_t fold, int64_t t);
 
-/* Writes a file atomically: text to path.tmp.<pid>, then rename. */
+/* The one atomic writer: fill writes the content to f (a temporary beside path named by
+ * mmt_temp_path) and returns 0, or a negative code (MMT_ENOMEM) if it cannot make the content;
+ * a write error is left in f's error flag. The file is then flushed to the disk (fsync) and
+ * renamed over path. Failures fill d with path and "cannot create/write: <reason>". */
+typedef int (*mmt__fill_fn)(FILE *f, void *ud);
+int mmt__write_atomic(const char *path, mmt__fill_fn fill, void *ud, mmt_diag *d);
+/* mmt__write_atomic of len bytes of text. */
 int mmt__write_file_atomic(const char *path, const char *text, size_t len, mmt_diag *d);
+
+/* The error a trace writer has latched (0: none): which of several writers failed. */
+int mmt__tracew_err(mmt_tracew *w);
 
 /* A parsed .cfg as config.c hands it to config_v3.c: get fetches the interpolated value of a
  * required key (an error naming the missing section or key otherwise); has tells whether a

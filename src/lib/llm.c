@@ -14,7 +14,6 @@
  */
 #include "internal.h"
 
-#include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>

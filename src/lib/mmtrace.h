@@ -41,7 +41,11 @@ unsigned mmt_version_hex(void);
 
 /* ---------------------------------------------------------------- errors */
 
-/* X-macro list of error codes: name, message. */
+/* X-macro list of error codes: name, message. The first group are mmtrace's own; the second
+ * are the system errors a user meets reading and writing files, which every library call
+ * returns in place of the C library's errno (mmt_err_from_sys maps one to the other, as
+ * libuv does). Their messages are glibc's strerror() texts, so a message reads the same
+ * whichever way it was built. Codes are never renumbered: new ones are added at the end. */
 #define MMT_ERRNO_MAP(XX)                                                                 \
     XX(NOMEM, "out of memory")                                                            \
     XX(IO, "input/output error")                                                          \
@@ -50,7 +54,23 @@ unsigned mmt_version_hex(void);
     XX(OVERFLOW, "size overflows 64 bits")                                                \
     XX(INVAL, "invalid argument")                                                         \
     XX(ZLIB, "compression error")                                                         \
-    XX(TRACE, "malformed trace")
+    XX(TRACE, "malformed trace")                                                          \
+    XX(NOENT, "No such file or directory")                                                \
+    XX(ACCES, "Permission denied")                                                        \
+    XX(PERM, "Operation not permitted")                                                   \
+    XX(NOSPC, "No space left on device")                                                  \
+    XX(DQUOT, "Disk quota exceeded")                                                      \
+    XX(FBIG, "File too large")                                                            \
+    XX(ISDIR, "Is a directory")                                                           \
+    XX(NOTDIR, "Not a directory")                                                         \
+    XX(ROFS, "Read-only file system")                                                     \
+    XX(MFILE, "Too many open files")                                                      \
+    XX(NFILE, "Too many open files in system")                                            \
+    XX(NAMETOOLONG, "File name too long")                                                 \
+    XX(EXIST, "File exists")                                                              \
+    XX(LOOP, "Too many levels of symbolic links")                                         \
+    XX(AGAIN, "Resource temporarily unavailable")                                         \
+    XX(TXTBSY, "Text file busy")
 
 enum {
     MMT_OK = 0,
@@ -60,10 +80,18 @@ enum {
 #undef MMT__XX
 };
 
+/* The MMT_E* code of a C library errno value: ENOSPC gives MMT_ENOSPC, ENOMEM MMT_ENOMEM,
+ * EINVAL MMT_EINVAL; a value with no code of its own (and 0) gives MMT_EIO. For programs that
+ * make system calls of their own and want one error scheme; the library calls it itself. */
+int mmt_err_from_sys(int sys_errno);
+
 /* Returns a static English message for an error code. */
 const char *mmt_strerror(int err);
 
-/* Where and why an input was rejected. line and column are 1-based; 0 means "not known". */
+/* Where and why a call failed: the file (input or output) at fault, the 1-based line and
+ * column (0: not known or not a text position) and a one-line message. Every call that
+ * touches a file fills one on failure, when given one; a failure of the system (a full
+ * disk, a missing file) has the system's reason at the end of the message. */
 typedef struct mmt_diag {
     char file[512];
     long line;
@@ -267,12 +295,15 @@ int mmt_temp_path(const char *path, long pid, char *buf, size_t cap);
 long mmt_temp_pid(const char *name);
 
 /* A gzip trace file written under a temporary name (mmt_temp_path), flushed and renamed
- * into place by close. When a call returns MMT_EIO, errno holds the system's reason (ENOSPC,
- * EACCES, ...) in the calling thread; close and abort leave it unchanged for the caller. */
+ * into place by close. The caller owns the writer until close or abort frees it. The first
+ * failure (a full disk: MMT_ENOSPC) is latched: every later call returns it, and
+ * mmt_tracew_close returns it with its diagnostic ("PATH: cannot write trace: REASON") and
+ * discards the file. Compression runs on a thread of the writer's own. */
 typedef struct mmt_tracew mmt_tracew;
 
-/* level: zlib level 0..9. The file appears at path only after a successful close. */
-int mmt_tracew_open(const char *path, int level, mmt_tracew **out);
+/* level: zlib level 0..9. The file appears at path only after a successful close. A failure
+ * fills diag (may be NULL). */
+int mmt_tracew_open(const char *path, int level, mmt_tracew **out, mmt_diag *diag);
 /* Appends "cycle,v0,v1,...\n" with %i formatting (SRAM traces). */
 int mmt_tracew_row(mmt_tracew *w, int64_t cycle, const int64_t *vals, int64_t n);
 /* Same, for a row known to be -1 outside columns [lo, hi) (0 <= lo <= hi <= n). */
@@ -280,11 +311,12 @@ int mmt_tracew_row_range(mmt_tracew *w, int64_t cycle, const int64_t *vals, int6
                          int64_t lo, int64_t hi);
 /* Appends raw text. */
 int mmt_tracew_write(mmt_tracew *w, const char *text, size_t len);
-/* Flushes, closes and renames into place. Frees w whatever the result. */
-int mmt_tracew_close(mmt_tracew *w);
+/* Flushes, closes and renames into place; or, after a failure, discards the file and fills
+ * diag (may be NULL) with the first failure's reason. Frees w whatever the result. */
+int mmt_tracew_close(mmt_tracew *w, mmt_diag *diag);
 /* Discards the temporary file. Frees w. Accepts NULL. */
 void mmt_tracew_abort(mmt_tracew *w);
-/* Uncompressed bytes written so far. */
+/* Uncompressed bytes written so far (a count, not an error code). */
 uint64_t mmt_tracew_bytes(const mmt_tracew *w);
 
 /* ---------------------------------------------------------------- Python emulation */
@@ -348,9 +380,9 @@ typedef struct mmt_sim_opts {
     const char *sram_trace_path[3]; /* stall-adjusted SRAM traces (gzip) by operand */
     int gzip_level;
     int py311_sum; /* 1: naive left-to-right sum (Python <= 3.11) instead of Neumaier */
-    /* Optional: when a CALC DRAM trace's temporary spill file (NAME.spill.XXXXXX beside the
-     * trace, unlinked at once) cannot be created, written or read, its name and the reason
-     * go here and the call returns MMT_EIO. */
+    /* Optional: when a trace, or a CALC DRAM trace's temporary spill file (NAME.spill.XXXXXX
+     * beside the trace, unlinked at once), cannot be created, written or read, its name and
+     * the reason go here and the call returns the code (MMT_ENOSPC for a full disk). */
     mmt_diag *diag;
     mmt_engine engine; /* mmt_sim_run only; FOLDS on a layer it cannot do gives MMT_EINVAL */
 } mmt_sim_opts;
@@ -521,10 +553,10 @@ extern const char *const mmt_sram_trace_name[3];
 /* Writes the stall-free SRAM trace of one operand of one layer to dir/<name>.csv.gz (reads
  * served at row+1, writes at row). bytes_out (may be NULL) gets the uncompressed size.
  * progress (may be NULL) is called every 65536 rows with the rows written since its last call.
- * On MMT_EIO errno holds the reason. */
+ * A failure fills diag (may be NULL) with the trace's path and the reason. */
 typedef void (*mmt_progress_fn)(void *ud, int64_t rows_done);
 int mmt_gen_trace(const mmt_geom *g, mmt_operand op, const char *dir, int level,
-                  uint64_t *bytes_out, mmt_progress_fn progress, void *ud);
+                  uint64_t *bytes_out, mmt_progress_fn progress, void *ud, mmt_diag *diag);
 
 
 /* ---------------------------------------------------------------- comma lists */

@@ -74,7 +74,7 @@ static int run_traces(const mmt_config *cfg, const mmt_geom *g, const mmt_sim_op
             __builtin_trap(); /* mmt_sim_run has just made the same streams */
         width[op] = mmt_stream_width(s);
         mmt_stream_free(s);
-        if (mmt_gen_trace(g, (mmt_operand)op, tmpdir, 1, NULL, NULL, NULL) != 0 ||
+        if (mmt_gen_trace(g, (mmt_operand)op, tmpdir, 1, NULL, NULL, NULL, NULL) != 0 ||
             !(row[op] = malloc((size_t)width[op] * sizeof *row[op])))
             __builtin_trap();
     }
