@@ -112,6 +112,29 @@ static inline void mmt__strip(const char **s, const char **e)
 /* Python's int / int: the correctly rounded quotient of a / b; b > 0, both below 2^126. */
 double mmt__true_div(mmt__u128 a, mmt__u128 b);
 
+/* ---------------------------------------------------------------- demand streams */
+
+/* Not public: outside programs get demand rows through mmt_gen_trace (as traces) or
+ * mmt_sim_run (fused); the streams are the engine both use. */
+/* Produces one operand's demand matrix (doc/scalesim-v2.md §5) one row at a time, never holding it whole. */
+typedef struct mmt_stream mmt_stream;
+
+int mmt_stream_new(const mmt_geom *g, mmt_operand op, mmt_stream **out);
+void mmt_stream_free(mmt_stream *s);
+/* Columns of each row: R, C or C (IS: C, R, C). */
+int64_t mmt_stream_width(const mmt_stream *s);
+/* Writes the next row into row[0..width-1]; returns 1, or 0 when all rows have been given. */
+int mmt_stream_next(mmt_stream *s, int64_t *row);
+/* Same, and also reports a column range [*lo, *hi) outside which every entry is -1 (entries
+ * inside may be -1 too), so consumers can skip idle columns. */
+int mmt_stream_next_range(mmt_stream *s, int64_t *row, int64_t *lo, int64_t *hi);
+/* Fastest form: points *row at a buffer the stream owns (valid until the next call or free)
+ * and resets only the columns the previous row used. Returns 1, 0 at the end, or MMT_ENOMEM. */
+int mmt_stream_next_view(mmt_stream *s, const int64_t **row, int64_t *lo, int64_t *hi);
+
+/* Formats v as decimal into buf (at least 21 bytes); returns the length. */
+size_t mmt_fmt_i64(char *buf, int64_t v);
+
 /* Moves a demand stream to row t of fold `fold` (the fold engine jumps to the rows it needs);
  * MMT_EINVAL outside the layer. */
 int mmt__stream_seek(mmt_stream *s, int64_t fold, int64_t t);

@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "mmtrace.h"
+#include "internal.h"
 
 #include <dirent.h>
 #include <errno.h>
