@@ -151,6 +151,18 @@ int mmt__write_file_atomic(const char *path, const char *text, size_t len, mmt_d
 /* The error a trace writer has latched (0: none): which of several writers failed. */
 int mmt__tracew_err(mmt_tracew *w);
 
+/* The one growable text buffer (textbuf.c): printf appends, remembering an allocation
+ * failure in bad; write puts the text into path atomically (out of memory: MMT_ENOMEM) and
+ * frees it. Start from {0}. */
+typedef struct mmt__buf {
+    char *p;
+    size_t n, cap;
+    int bad;
+} mmt__buf;
+void mmt__buf_vprintf(mmt__buf *b, const char *fmt, va_list ap);
+void mmt__buf_printf(mmt__buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int mmt__buf_write(mmt__buf *b, const char *path, mmt_diag *d);
+
 /* A parsed .cfg as config.c hands it to config_v3.c: get fetches the interpolated value of a
  * required key (an error naming the missing section or key otherwise); has tells whether a
  * section (key NULL) or a key of a section exists. */

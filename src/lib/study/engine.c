@@ -338,46 +338,15 @@ static int fit_all(st *S, mmt_diag *d)
 }
 
 /* A table being written: text kept in memory, written atomically at the end. */
-typedef struct tbl {
-    char *s;
-    size_t n, cap;
-    int bad;
-} tbl;
-
-static void put(tbl *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(tbl *t, const char *fmt, ...)
-{
-    for (;;) {
-        va_list ap;
-        va_start(ap, fmt);
-        int k =
-            t->bad ? -1 : vsnprintf(t->s ? t->s + t->n : NULL, t->s ? t->cap - t->n : 0, fmt, ap);
-        va_end(ap);
-        if (k < 0)
-            return;
-        if (t->s && t->n + (size_t)k < t->cap) {
-            t->n += (size_t)k;
-            return;
-        }
-        size_t nc = (t->cap ? t->cap * 2 : 65536) + (size_t)k;
-        char *p = realloc(t->s, nc);
-        if (!p) {
-            t->bad = 1;
-            return;
-        }
-        t->s = p, t->cap = nc;
-    }
-}
+typedef mmt__buf tbl;
+#define put(...) mmt__buf_printf(__VA_ARGS__)
 
 /* Writes t to outdir/name and frees it. */
 static int tbl_write(const st *S, tbl *t, const char *name, mmt_diag *d)
 {
     char path[4200];
     snprintf(path, sizeof path, "%s/%s", S->sp->outdir, name);
-    int r = t->bad ? mmt__diag(d, MMT_ENOMEM, path, 0, "out of memory")
-                   : mmt__write_file_atomic(path, t->s ? t->s : "", t->n, d);
-    free(t->s);
-    return r;
+    return mmt__buf_write(t, path, d);
 }
 
 /* The leading key columns of a point: hw[,dataflow,model,phase,batch,ffn] or hw,model. */
