@@ -105,12 +105,6 @@ int mmt__sys_diag(mmt_diag *d, const char *file, long line, const char *fmt, ...
     return err;
 }
 
-/* The code of the system call that just failed. */
-int mmt__sys_err(void)
-{
-    return mmt_err_from_sys(errno);
-}
-
 /* Writes all n bytes, retrying short and interrupted writes. */
 int mmt__write_all(int fd, const void *buf, size_t n)
 {

@@ -23,11 +23,9 @@ int mmt__diag(mmt_diag *d, int err, const char *file, long line, const char *fmt
 /* The one way a system failure enters the library: reads errno of the call that just failed,
  * fills d (may be NULL) with file/line and "<printf message>: <the system's reason>", and
  * returns the code mmt_err_from_sys gives. Only error.c reads errno; every other file calls
- * this (or mmt__sys_err) right after the failed call. */
+ * this right after the failed call. */
 int mmt__sys_diag(mmt_diag *d, const char *file, long line, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
-/* The code of the system call that just failed, without a diagnostic. */
-int mmt__sys_err(void);
 /* Writes all n bytes to fd, retrying short and interrupted writes; 0, or -1 for
  * mmt__sys_diag. */
 int mmt__write_all(int fd, const void *buf, size_t n);

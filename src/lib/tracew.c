@@ -130,12 +130,16 @@ static int wait_idle(mmt_tracew *w)
     return r;
 }
 
-/* Latches an allocation failure of the caller's thread (the compressor is idle or absent). */
+/* Latches an allocation failure of the caller's thread (under the mutex: the compressor may
+ * be busy with the other buffer). */
 static int latch_nomem(mmt_tracew *w)
 {
     mmt_diag d;
     mmt__diag(&d, MMT_ENOMEM, w->path, 0, "cannot write trace: %s", mmt_strerror(MMT_ENOMEM));
-    return latch(w, MMT_ENOMEM, &d);
+    pthread_mutex_lock(&w->m);
+    latch(w, MMT_ENOMEM, &d);
+    pthread_mutex_unlock(&w->m);
+    return MMT_ENOMEM;
 }
 
 /* Hands the filled text buffer to the compressor (started on first use) and continues in
