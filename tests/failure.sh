@@ -387,7 +387,7 @@ full_run() { # prog args...: runs with the shim preloaded when there is no tmpfs
 }
 if [ "$how" != none ]; then
     note "full disk: $how"
-    expect_error full-gen "mmtrace-gen: $F/gemm_8x8_os/layer0/*_SRAM_TRACE.csv.gz: cannot write trace: input/output error: No space left on device" \
+    expect_error full-gen "mmtrace-gen: $F/gemm_8x8_os/layer0/*_SRAM_TRACE.csv.gz: cannot write trace: No space left on device" \
         full_run "$GEN" -c "$W/s.cfg" -t "$W/mid.csv" -i gemm -p "$F"
     check_finals full-gen "$F/gemm_8x8_os" /dev/null
     left=$(find "$F" -name '.mmtrace-tmp.*' | head -n 1)

@@ -48,6 +48,19 @@ void cli_error(const char *fmt, ...)
     fputc('\n', stderr);
 }
 
+int cli_sys_error(const char *file, const char *fmt, ...)
+{
+    int e = errno ? errno : EIO;
+    char what[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    cli_error("%s: %s: %s", file, what, strerror(e));
+    errno = e;
+    return -1;
+}
+
 int cli_parse_long(const char *opt, const char *arg, long lo, long hi, long *out)
 {
     char *end;
@@ -99,9 +112,7 @@ int cli_copy_input(const char *src, const char *dst, int verbose)
 {
     FILE *in = fopen(src, "rb");
     if (!in) {
-        if (verbose)
-            cli_error("%s: cannot open: %s", src, strerror(errno));
-        return -1;
+        return verbose ? cli_sys_error(src, "cannot open") : -1;
     }
     char tmp[4200];
     FILE *out = NULL;
@@ -112,10 +123,8 @@ int cli_copy_input(const char *src, const char *dst, int verbose)
     if (!out) {
         int e = errno;
         fclose(in);
-        if (verbose)
-            cli_error("%s: cannot create: %s", dst, strerror(e));
         errno = e;
-        return -1;
+        return verbose ? cli_sys_error(dst, "cannot create") : -1;
     }
     char buf[65536];
     size_t n;
@@ -130,11 +139,9 @@ int cli_copy_input(const char *src, const char *dst, int verbose)
     if (rbad || bad || rename(tmp, dst) != 0) {
         e = rbad ? e : errno;
         unlink(tmp);
-        if (verbose)
-            cli_error("%s: cannot %s: %s", rbad ? src : dst, rbad ? "read" : "write",
-                      strerror(e ? e : EIO));
         errno = e ? e : EIO;
-        return -1;
+        return verbose ? cli_sys_error(rbad ? src : dst, "cannot %s", rbad ? "read" : "write")
+                       : -1;
     }
     return 0;
 }
@@ -150,10 +157,8 @@ int cli_lock_dir(const char *dir)
     char path[4200];
     snprintf(path, sizeof path, "%s/.mmtrace.lock", dir);
     int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        cli_error("%s: cannot create the lock file: %s", path, strerror(errno));
-        return -1;
-    }
+    if (fd < 0)
+        return cli_sys_error(path, "cannot create the lock file");
     if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
         int e = errno;
         if (e == EWOULDBLOCK)
@@ -161,7 +166,7 @@ int cli_lock_dir(const char *dir)
                       "wait for it to finish or use another run_name or -p",
                       dir, cli_basename(path));
         else
-            cli_error("%s: cannot lock: %s", path, strerror(e));
+            cli_sys_error(path, "cannot lock");
         close(fd);
         return -1;
     }
@@ -239,8 +244,7 @@ int cli_flush_stdout(void)
 {
     if (fflush(stdout) == 0 && !ferror(stdout))
         return 0;
-    cli_error("standard output: write error: %s", strerror(errno ? errno : EIO));
-    return -1;
+    return cli_sys_error("standard output", "write error");
 }
 
 int cli_fsync_dir(const char *dir)
@@ -267,7 +271,7 @@ int cli_check_complete(const char *rundir, int kind)
     snprintf(path, sizeof path, "%s/%s", rundir, marker_name);
     FILE *f = fopen(path, "rb");
     if (!f)
-        return errno == ENOENT ? 0 : (cli_error("%s: cannot open: %s", path, strerror(errno)), -1);
+        return errno == ENOENT ? 0 : cli_sys_error(path, "cannot open");
     size_t n = fread(word, 1, sizeof word - 1, f);
     fclose(f);
     word[n] = '\0';
@@ -300,8 +304,8 @@ int cli_mark_incomplete(const char *rundir, int kind)
     if (bad || rename(tmp, path) != 0 || cli_fsync_dir(rundir) != 0) {
         int e = errno;
         unlink(tmp);
-        cli_error("%s: cannot write: %s", path, strerror(e ? e : EIO));
-        return -1;
+        errno = e;
+        return cli_sys_error(path, "cannot write");
     }
     return 0;
 }
@@ -312,8 +316,7 @@ int cli_mark_complete(const char *rundir)
     snprintf(path, sizeof path, "%s/%s", rundir, marker_name);
     if (cli_fsync_dir(rundir) != 0 || (unlink(path) != 0 && errno != ENOENT) ||
         cli_fsync_dir(rundir) != 0) {
-        cli_error("%s: cannot remove: %s", path, strerror(errno));
-        return -1;
+        return cli_sys_error(path, "cannot remove");
     }
     return 0;
 }

@@ -17,6 +17,11 @@ void cli_print_diag(const mmt_diag *d, const char *prefix);
 void cli_warn(void *ud, const mmt_diag *d);
 /* Prints "prog: message" to stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The programs' one builder of system-error messages: prints "prog: FILE: WHAT: <reason>"
+ * for the system call that just failed (errno; 0 counts as EIO), WHAT printf-formatted, and
+ * returns -1 with errno unchanged. Library calls need none of this: their mmt_diag carries
+ * the reason (cli_print_diag). */
+int cli_sys_error(const char *file, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Parses a decimal option value in [lo, hi]; prints a usage error and returns -1 if bad. */
 int cli_parse_long(const char *opt, const char *arg, long lo, long hi, long *out);
 /* Parses --scalesim's value (v2 or v3); prints a usage error and returns -1 if bad. */

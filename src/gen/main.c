@@ -69,16 +69,12 @@ static void on_progress(void *ud, int64_t rows)
     atomic_fetch_add(&R->rows_done, rows);
 }
 
-/* Records the first failure of any job. */
-static void fail(run *R, size_t layer, const char *what, int err)
+/* Records the first failure of any job: the library's diagnostic. */
+static void fail(run *R, const mmt_diag *d)
 {
     pthread_mutex_lock(&R->lock);
     if (!atomic_load(&R->failed)) {
-        snprintf(R->err.file, sizeof R->err.file, "%s/layer%zu/%s.gz", R->rundir, layer, what);
-        R->err.line = 0;
-        snprintf(R->err.message, sizeof R->err.message, "cannot write trace: %s%s%s",
-                 mmt_strerror(err), err == MMT_EIO && errno ? ": " : "",
-                 err == MMT_EIO && errno ? strerror(errno) : "");
+        R->err = *d;
         atomic_store(&R->failed, 1);
     }
     pthread_mutex_unlock(&R->lock);
@@ -97,10 +93,10 @@ static void *worker(void *arg)
         mmt_operand op = (mmt_operand)(j % 3);
         char dir[4200];
         snprintf(dir, sizeof dir, "%s/layer%zu", R->rundir, layer);
-        errno = 0;
-        int r = mmt_gen_trace(&R->geoms[layer], op, dir, R->level, &R->bytes[j], on_progress, R);
-        if (r)
-            fail(R, layer, mmt_sram_trace_name[op], r);
+        mmt_diag d = {0};
+        if (mmt_gen_trace(&R->geoms[layer], op, dir, R->level, &R->bytes[j], on_progress, R,
+                          &d) != 0)
+            fail(R, &d);
     }
     return NULL;
 }

@@ -1,5 +1,8 @@
 /*
- * error.c - error codes, diagnostics and small shared utilities.
+ * error.c - error codes, diagnostics and small shared utilities. This is the one file of the
+ * library that reads errno: every failed system call is turned here into an MMT_E* code
+ * (mmt_err_from_sys) and a diagnostic naming the file (mmt__sys_diag), so no caller needs
+ * errno after a library call.
  */
 #include "internal.h"
 
@@ -25,6 +28,30 @@ const char *mmt_strerror(int err)
 #undef MMT__XX
     default:
         return "unknown error";
+    }
+}
+
+/* The errno values with a code of their own: each E<name> becomes MMT_E<name>. */
+#define SYS_ERRORS(XX)                                                                        \
+    XX(NOMEM) XX(IO) XX(INVAL) XX(NOENT) XX(ACCES) XX(PERM) XX(NOSPC) XX(DQUOT) XX(FBIG)      \
+    XX(ISDIR) XX(NOTDIR) XX(ROFS) XX(MFILE) XX(NFILE) XX(NAMETOOLONG) XX(EXIST) XX(LOOP)      \
+    XX(AGAIN) XX(TXTBSY)
+
+/* Maps an errno value to its MMT_E* code; MMT_EIO for the rest. */
+int mmt_err_from_sys(int sys_errno)
+{
+    switch (sys_errno) {
+#define SYS_CASE(name)                                                                        \
+    case E##name:                                                                             \
+        return MMT_E##name;
+        SYS_ERRORS(SYS_CASE)
+#undef SYS_CASE
+#if EWOULDBLOCK != EAGAIN
+    case EWOULDBLOCK:
+        return MMT_EAGAIN;
+#endif
+    default:
+        return MMT_EIO;
     }
 }
 
@@ -61,6 +88,60 @@ int mmt__diag(mmt_diag *d, int err, const char *file, long line, const char *fmt
     return err;
 }
 
+/* Records the failure of the system call that just failed: "WHAT: <the system's reason>". */
+int mmt__sys_diag(mmt_diag *d, const char *file, long line, const char *fmt, ...)
+{
+    int e = errno;
+    int err = mmt_err_from_sys(e);
+    if (d) {
+        char what[sizeof d->message];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(what, sizeof what, fmt, ap);
+        va_end(ap);
+        mmt__diag(d, err, file, line, "%s: %s", what, strerror(e ? e : EIO));
+    }
+    errno = e;
+    return err;
+}
+
+/* Writes all n bytes, retrying short and interrupted writes. */
+int mmt__write_all(int fd, const void *buf, size_t n)
+{
+    const char *p = buf;
+    while (n) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0)
+            return -1;
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+/* Creates directory path unless it exists; other failures fill d. */
+int mmt__mkdir(const char *path, mmt_diag *d)
+{
+    if (mkdir(path, 0777) == 0 || errno == EEXIST)
+        return 0;
+    return mmt__sys_diag(d, path, 0, "cannot create directory");
+}
+
+/* strtod on a NUL-terminated field: MMT_EPARSE unless all of it is a finite number that
+ * neither overflows nor underflows. */
+int mmt__parse_double(const char *s, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s || *end || errno == ERANGE || !isfinite(v))
+        return MMT_EPARSE;
+    *out = v;
+    return 0;
+}
+
 /* Hands one warning to the caller's callback. */
 void mmt__warn(mmt_warn_fn warn, void *ud, const char *file, long line, const char *fmt, ...)
 {
@@ -91,16 +172,16 @@ int mmt__open_regular(const char *path, mmt_diag *d)
     /* O_NONBLOCK: opening a FIFO nobody writes to must not hang; no effect on regular files. */
     int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0)
-        return mmt__diag(d, MMT_EIO, path, 0, "cannot open: %s", strerror(errno));
+        return mmt__sys_diag(d, path, 0, "cannot open");
     struct stat st;
     if (fstat(fd, &st) != 0) {
-        int e = errno;
+        int r = mmt__sys_diag(d, path, 0, "cannot read");
         close(fd);
-        return mmt__diag(d, MMT_EIO, path, 0, "cannot read: %s", strerror(e));
+        return r;
     }
     if (!S_ISREG(st.st_mode)) {
         close(fd);
-        return mmt__diag(d, MMT_EIO, path, 0,
+        return mmt__diag(d, S_ISDIR(st.st_mode) ? MMT_EISDIR : MMT_EIO, path, 0,
                          "not a regular file (%s); inputs must be regular files",
                          S_ISDIR(st.st_mode)    ? "a directory"
                          : S_ISFIFO(st.st_mode) ? "a FIFO or pipe"
@@ -128,13 +209,14 @@ int mmt__slurp(const char *path, char **text, size_t *len, mmt_diag *d)
     }
     size_t cap = 4096, n = 0;
     char *buf = malloc(cap);
-    int e = 0;
+    int rerr = 0;
+    mmt_diag rd; /* a read error, reported after the cleanup */
     while (buf) {
         ssize_t k = read(fd, buf + n, cap - n - 1);
         if (k < 0 && errno == EINTR)
             continue;
         if (k <= 0) {
-            e = k < 0 ? errno : 0;
+            rerr = k < 0 ? mmt__sys_diag(&rd, path, 0, "read error") : 0;
             break;
         }
         n += (size_t)k;
@@ -154,10 +236,13 @@ int mmt__slurp(const char *path, char **text, size_t *len, mmt_diag *d)
     close(fd);
     if (!buf)
         return mmt__diag(d, MMT_ENOMEM, path, 0, "out of memory reading the file");
-    if (e || n > MMT_MAX_INPUT_BYTES) {
+    if (rerr || n > MMT_MAX_INPUT_BYTES) {
         free(buf);
-        if (e)
-            return mmt__diag(d, MMT_EIO, path, 0, "read error: %s", strerror(e));
+        if (rerr) {
+            if (d)
+                *d = rd;
+            return rerr;
+        }
         return mmt__diag(d, MMT_ERANGE, path, 0,
                          "larger than %d MiB, the limit for a cfg, topology or config.json",
                          (int)(MMT_MAX_INPUT_BYTES >> 20));
@@ -257,24 +342,55 @@ long mmt_temp_pid(const char *name)
     return strtol(s, NULL, 10);
 }
 
-/* Writes text to a temporary file beside path, flushes it to the disk, then renames it over
- * path, so a crash leaves the old or the new file under path, never a partial one. */
-int mmt__write_file_atomic(const char *path, const char *text, size_t len, mmt_diag *d)
+/* Writes a file through fill to a temporary beside path, flushes it to the disk, then
+ * renames it over path, so a crash leaves the old or the new file under path, never a
+ * partial one. */
+int mmt__write_atomic(const char *path, mmt__fill_fn fill, void *ud, mmt_diag *d)
 {
     char tmp[4096];
     if (mmt_temp_path(path, (long)getpid(), tmp, sizeof tmp) != 0)
         return mmt__diag(d, MMT_EINVAL, path, 0, "path too long");
     FILE *f = fopen(tmp, "wb");
     if (!f)
-        return mmt__diag(d, MMT_EIO, path, 0, "cannot create: %s", strerror(errno));
-    int bad = fwrite(text, 1, len, f) != len;
-    bad |= fflush(f) != 0;
-    bad |= fsync(fileno(f)) != 0;
-    bad |= fclose(f) != 0;
-    if (bad || rename(tmp, path) != 0) {
-        int e = errno;
+        return mmt__sys_diag(d, path, 0, "cannot create");
+    int r = fill(f, ud);
+    if (r != 0) { /* the content could not be made (out of memory) */
+        fclose(f);
         unlink(tmp);
-        return mmt__diag(d, MMT_EIO, path, 0, "cannot write: %s", strerror(e));
+        return mmt__diag(d, r, path, 0, "%s", mmt_strerror(r));
     }
+    mmt_diag wd;
+    int w = ferror(f) ? mmt__sys_diag(&wd, path, 0, "cannot write") : 0;
+    if (!w && (fflush(f) != 0 || fsync(fileno(f)) != 0))
+        w = mmt__sys_diag(&wd, path, 0, "cannot write");
+    if (fclose(f) != 0 && !w)
+        w = mmt__sys_diag(&wd, path, 0, "cannot write");
+    if (!w && rename(tmp, path) != 0)
+        w = mmt__sys_diag(&wd, path, 0, "cannot write");
+    if (w) {
+        unlink(tmp);
+        if (d)
+            *d = wd;
+    }
+    return w;
+}
+
+/* The text of mmt__write_file_atomic. */
+typedef struct whole_text {
+    const char *text;
+    size_t len;
+} whole_text;
+
+/* Writes the whole text (a write error is left in the stream's error flag). */
+static int fill_text(FILE *f, void *ud)
+{
+    const whole_text *t = ud;
+    fwrite(t->text, 1, t->len, f);
     return 0;
+}
+
+int mmt__write_file_atomic(const char *path, const char *text, size_t len, mmt_diag *d)
+{
+    whole_text t = {text, len};
+    return mmt__write_atomic(path, fill_text, &t, d);
 }

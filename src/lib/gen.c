@@ -5,7 +5,6 @@
  */
 #include "internal.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -13,36 +12,42 @@ const char *const mmt_sram_trace_name[3] = {"IFMAP_SRAM_TRACE.csv", "FILTER_SRAM
                                             "OFMAP_SRAM_TRACE.csv"};
 
 int mmt_gen_trace(const mmt_geom *g, mmt_operand op, const char *dir, int level,
-                  uint64_t *bytes_out, mmt_progress_fn progress, void *ud)
+                  uint64_t *bytes_out, mmt_progress_fn progress, void *ud, mmt_diag *diag)
 {
     char path[4096];
     if (snprintf(path, sizeof path, "%s/%s.gz", dir, mmt_sram_trace_name[op]) >= (int)sizeof path)
-        return MMT_EINVAL;
+        return mmt__diag(diag, MMT_EINVAL, dir, 0, "path too long");
     mmt_stream *s = NULL;
     mmt_tracew *w = NULL;
     const int64_t *row = NULL;
     int64_t lo, hi;
     int r = mmt_stream_new(g, op, &s);
-    if (r == 0)
-        r = mmt_tracew_open(path, level, &w);
-    int64_t width = s ? mmt_stream_width(s) : 0;
+    if (r != 0)
+        return mmt__diag(diag, r, path, 0, "cannot write trace: %s", mmt_strerror(r));
+    if ((r = mmt_tracew_open(path, level, &w, diag)) != 0) {
+        mmt_stream_free(s);
+        return r;
+    }
+    int64_t width = mmt_stream_width(s);
     int64_t serve = op == MMT_OP_OFMAP ? 0 : 1; /* SCALE-Sim v2: reads served at row + 1 */
     int64_t i = 0;
-    for (; r == 0 && (r = mmt_stream_next_view(s, &row, &lo, &hi)) == 1; i++) {
+    int sr = 0; /* the stream's own failure (MMT_ENOMEM) */
+    for (; r == 0; i++) {
+        if ((sr = mmt_stream_next_view(s, &row, &lo, &hi)) <= 0)
+            break;
         r = mmt_tracew_row_range(w, i + serve, row, width, lo, hi);
         if (progress && (i & 0xffff) == 0xffff)
             progress(ud, 0x10000);
+    }
+    mmt_stream_free(s);
+    if (sr < 0) {
+        mmt_tracew_abort(w);
+        return mmt__diag(diag, sr, path, 0, "cannot write trace: %s", mmt_strerror(sr));
     }
     if (progress && r == 0)
         progress(ud, i & 0xffff);
     if (r == 0 && bytes_out)
         *bytes_out = mmt_tracew_bytes(w);
-    if (r == 0)
-        r = mmt_tracew_close(w);
-    else
-        mmt_tracew_abort(w);
-    int e = errno; /* the reason of an MMT_EIO (mmtrace.h) */
-    mmt_stream_free(s);
-    errno = e;
-    return r;
+    /* A failed row is latched in the writer: close discards the file and gives the reason. */
+    return mmt_tracew_close(w, diag);
 }

@@ -11,6 +11,7 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,6 +19,22 @@
  * `return mmt__diag(...)`. d may be NULL. */
 int mmt__diag(mmt_diag *d, int err, const char *file, long line, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
+
+/* The one way a system failure enters the library: reads errno of the call that just failed,
+ * fills d (may be NULL) with file/line and "<printf message>: <the system's reason>", and
+ * returns the code mmt_err_from_sys gives. Only error.c reads errno; every other file calls
+ * this right after the failed call. */
+int mmt__sys_diag(mmt_diag *d, const char *file, long line, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* Writes all n bytes to fd, retrying short and interrupted writes; 0, or -1 for
+ * mmt__sys_diag. */
+int mmt__write_all(int fd, const void *buf, size_t n);
+/* Creates directory path (mode 0777 before umask) unless it exists already; a failure fills
+ * d ("cannot create directory: ...") and returns its code. */
+int mmt__mkdir(const char *path, mmt_diag *d);
+/* Parses a NUL-terminated decimal float with strtod: MMT_EPARSE unless the whole string is
+ * a finite number that neither overflows nor underflows. */
+int mmt__parse_double(const char *s, double *out);
 
 /* Emits a warning through warn (if set) with the same formatting as mmt__diag. */
 void mmt__warn(mmt_warn_fn warn, void *ud, const char *file, long line, const char *fmt, ...)
@@ -93,12 +110,56 @@ static inline void mmt__strip(const char **s, const char **e)
 /* Python's int / int: the correctly rounded quotient of a / b; b > 0, both below 2^126. */
 double mmt__true_div(mmt__u128 a, mmt__u128 b);
 
+/* ---------------------------------------------------------------- demand streams */
+
+/* Not public: outside programs get demand rows through mmt_gen_trace (as traces) or
+ * mmt_sim_run (fused); the streams are the engine both use. */
+/* Produces one operand's demand matrix (doc/scalesim-v2.md §5) one row at a time, never holding it whole. */
+typedef struct mmt_stream mmt_stream;
+
+int mmt_stream_new(const mmt_geom *g, mmt_operand op, mmt_stream **out);
+void mmt_stream_free(mmt_stream *s);
+/* Columns of each row: R, C or C (IS: C, R, C). */
+int64_t mmt_stream_width(const mmt_stream *s);
+/* Writes the next row into row[0..width-1]; returns 1, or 0 when all rows have been given. */
+int mmt_stream_next(mmt_stream *s, int64_t *row);
+/* Same, and also reports a column range [*lo, *hi) outside which every entry is -1 (entries
+ * inside may be -1 too), so consumers can skip idle columns. */
+int mmt_stream_next_range(mmt_stream *s, int64_t *row, int64_t *lo, int64_t *hi);
+/* Fastest form: points *row at a buffer the stream owns (valid until the next call or free)
+ * and resets only the columns the previous row used. Returns 1, 0 at the end, or MMT_ENOMEM. */
+int mmt_stream_next_view(mmt_stream *s, const int64_t **row, int64_t *lo, int64_t *hi);
+
+/* Formats v as decimal into buf (at least 21 bytes); returns the length. */
+size_t mmt_fmt_i64(char *buf, int64_t v);
+
 /* Moves a demand stream to row t of fold `fold` (the fold engine jumps to the rows it needs);
  * MMT_EINVAL outside the layer. */
 int mmt__stream_seek(mmt_stream *s, int64_t fold, int64_t t);
 
-/* Writes a file atomically: text to path.tmp.<pid>, then rename. */
+/* The one atomic writer: fill writes the content to f (a temporary beside path named by
+ * mmt_temp_path) and returns 0, or a negative code (MMT_ENOMEM) if it cannot make the content;
+ * a write error is left in f's error flag. The file is then flushed to the disk (fsync) and
+ * renamed over path. Failures fill d with path and "cannot create/write: <reason>". */
+typedef int (*mmt__fill_fn)(FILE *f, void *ud);
+int mmt__write_atomic(const char *path, mmt__fill_fn fill, void *ud, mmt_diag *d);
+/* mmt__write_atomic of len bytes of text. */
 int mmt__write_file_atomic(const char *path, const char *text, size_t len, mmt_diag *d);
+
+/* The error a trace writer has latched (0: none): which of several writers failed. */
+int mmt__tracew_err(mmt_tracew *w);
+
+/* The one growable text buffer (textbuf.c): printf appends, remembering an allocation
+ * failure in bad; write puts the text into path atomically (out of memory: MMT_ENOMEM) and
+ * frees it. Start from {0}. */
+typedef struct mmt__buf {
+    char *p;
+    size_t n, cap;
+    int bad;
+} mmt__buf;
+void mmt__buf_vprintf(mmt__buf *b, const char *fmt, va_list ap);
+void mmt__buf_printf(mmt__buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int mmt__buf_write(mmt__buf *b, const char *path, mmt_diag *d);
 
 /* A parsed .cfg as config.c hands it to config_v3.c: get fetches the interpolated value of a
  * required key (an error naming the missing section or key otherwise); has tells whether a

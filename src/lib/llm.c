@@ -14,7 +14,6 @@
  */
 #include "internal.h"
 
-#include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -743,77 +742,35 @@ void mmt_llm_layer_to_mmt(const mmt_llm_layer *l, mmt_layer *out)
 
 /* ---------------------------------------------------------------- CSV files */
 
-/* A growing text buffer. */
-typedef struct sbuf {
-    char *p;
-    size_t n, cap;
-    int bad;
-} sbuf;
-
-/* Appends formatted text; remembers an allocation failure. */
-static void sb_printf(sbuf *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_printf(sbuf *s, const char *fmt, ...)
-{
-    for (;;) {
-        va_list ap;
-        va_start(ap, fmt);
-        int k =
-            s->bad ? 0 : vsnprintf(s->p ? s->p + s->n : NULL, s->p ? s->cap - s->n : 0, fmt, ap);
-        va_end(ap);
-        if (s->bad || k < 0)
-            return;
-        if (s->p && s->n + (size_t)k < s->cap) {
-            s->n += (size_t)k;
-            return;
-        }
-        size_t nc = (s->cap ? s->cap * 2 : 4096) + (size_t)k;
-        char *np = realloc(s->p, nc);
-        if (!np) {
-            s->bad = 1;
-            return;
-        }
-        s->p = np, s->cap = nc;
-    }
-}
-
-/* Writes the buffer atomically and frees it. */
-static int sb_flush(sbuf *s, const char *path, mmt_diag *d)
-{
-    int r = s->bad ? mmt__diag(d, MMT_ENOMEM, path, 0, "out of memory")
-                   : mmt__write_file_atomic(path, s->p ? s->p : "", s->n, d);
-    free(s->p);
-    return r;
-}
-
 int mmt_llm_write_topology(const char *path, const mmt_llm_block *b, mmt_diag *diag)
 {
-    sbuf s = {0};
-    sb_printf(&s, "Layer, M, N, K,\n");
+    mmt__buf s = {0};
+    mmt__buf_printf(&s, "Layer, M, N, K,\n");
     for (size_t i = 0; i < b->n; i++) {
         const mmt_llm_layer *l = &b->layers[i];
-        sb_printf(&s, "%s, %" PRId64 ", %" PRId64 ", %" PRId64 ",\n", l->name, l->M, l->N, l->K);
+        mmt__buf_printf(&s, "%s, %" PRId64 ", %" PRId64 ", %" PRId64 ",\n", l->name, l->M, l->N, l->K);
     }
-    return sb_flush(&s, path, diag);
+    return mmt__buf_write(&s, path, diag);
 }
 
 int mmt_llm_write_manifest(const char *path, const mmt_llm_block *b, mmt_diag *diag)
 {
-    sbuf s = {0};
+    mmt__buf s = {0};
     /* The layers column only when rows differ in the layers that have them, so uniform
      * blocks (every paper preset) keep the seven columns byte for byte. */
     int with_layers = 0;
     for (size_t i = 0; i < b->n; i++)
         with_layers |= b->layers[i].layers > 0;
-    sb_printf(&s, "layer,name,part,count,M,N,K%s\n", with_layers ? ",layers" : "");
+    mmt__buf_printf(&s, "layer,name,part,count,M,N,K%s\n", with_layers ? ",layers" : "");
     for (size_t i = 0; i < b->n; i++) {
         const mmt_llm_layer *l = &b->layers[i];
-        sb_printf(&s, "%zu,%s,%s,%" PRId64 ",%" PRId64 ",%" PRId64 ",%" PRId64, i, l->name,
+        mmt__buf_printf(&s, "%zu,%s,%s,%" PRId64 ",%" PRId64 ",%" PRId64 ",%" PRId64, i, l->name,
                   mmt_llm_part_name(l->part), l->count, l->M, l->N, l->K);
         if (with_layers)
-            sb_printf(&s, ",%" PRId64, l->layers);
-        sb_printf(&s, "\n");
+            mmt__buf_printf(&s, ",%" PRId64, l->layers);
+        mmt__buf_printf(&s, "\n");
     }
-    return sb_flush(&s, path, diag);
+    return mmt__buf_write(&s, path, diag);
 }
 
 /* Parses one manifest data line into l; idx must equal the expected layer id. */

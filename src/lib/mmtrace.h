@@ -6,10 +6,19 @@
  * per-cycle SRAM demand rows of a systolic array under the OS, WS or IS dataflow, and writes
  * them as SCALE-Sim's SRAM traces (gzip-compressed).
  *
- * Conventions: every call returns 0 or a negative MMT_E* code; the library never prints and
- * never exits. Cycles, counts and addresses are 64-bit. Parsers fill an mmt_diag with the file,
- * line and message of the first error. Opaque handles are made by mmt_x_new and released by
- * mmt_x_free, which accepts NULL. The caller owns every handle it is given.
+ * Conventions: a call that can fail returns int, 0 on success or a negative MMT_E* code from
+ * the one list below (system errors included: a full disk is MMT_ENOSPC, never errno). A call
+ * that touches a file, and every parser, also fills the mmt_diag it is given (file, line,
+ * message of the first error). The exceptions say so where they are declared, and are only:
+ * stepping calls that return 1 for an item and 0 at the end (mmt_tracer_next,
+ * mmt_tracer_line), formatters into the caller's buffer that return the length
+ * (mmt_config_format, mmt_report_console*), mmt_pool_run (what a job returned), predicates
+ * that return 1 or 0 (mmt_sim_folds_ok, mmt_tracer_is_gzip), and accessors that cannot fail
+ * and return a value, never an error (names, counts, addresses, versions, mmt_strerror,
+ * mmt_err_from_sys). The library never prints and never exits. Cycles, counts and addresses
+ * are 64-bit. Opaque handles are made by mmt_x_new/open/read and released by mmt_x_free/close,
+ * which accept NULL. The caller owns every handle and every buffer it is given; pointers into
+ * a handle (mmt_topology_layer, mmt_tracer_line's text) live as long as it does.
  */
 #ifndef MMTRACE_H
 #define MMTRACE_H
@@ -41,7 +50,11 @@ unsigned mmt_version_hex(void);
 
 /* ---------------------------------------------------------------- errors */
 
-/* X-macro list of error codes: name, message. */
+/* X-macro list of error codes: name, message. The first group are mmtrace's own; the second
+ * are the system errors a user meets reading and writing files, which every library call
+ * returns in place of the C library's errno (mmt_err_from_sys maps one to the other, as
+ * libuv does). Their messages are glibc's strerror() texts, so a message reads the same
+ * whichever way it was built. Codes are never renumbered: new ones are added at the end. */
 #define MMT_ERRNO_MAP(XX)                                                                 \
     XX(NOMEM, "out of memory")                                                            \
     XX(IO, "input/output error")                                                          \
@@ -50,7 +63,23 @@ unsigned mmt_version_hex(void);
     XX(OVERFLOW, "size overflows 64 bits")                                                \
     XX(INVAL, "invalid argument")                                                         \
     XX(ZLIB, "compression error")                                                         \
-    XX(TRACE, "malformed trace")
+    XX(TRACE, "malformed trace")                                                          \
+    XX(NOENT, "No such file or directory")                                                \
+    XX(ACCES, "Permission denied")                                                        \
+    XX(PERM, "Operation not permitted")                                                   \
+    XX(NOSPC, "No space left on device")                                                  \
+    XX(DQUOT, "Disk quota exceeded")                                                      \
+    XX(FBIG, "File too large")                                                            \
+    XX(ISDIR, "Is a directory")                                                           \
+    XX(NOTDIR, "Not a directory")                                                         \
+    XX(ROFS, "Read-only file system")                                                     \
+    XX(MFILE, "Too many open files")                                                      \
+    XX(NFILE, "Too many open files in system")                                            \
+    XX(NAMETOOLONG, "File name too long")                                                 \
+    XX(EXIST, "File exists")                                                              \
+    XX(LOOP, "Too many levels of symbolic links")                                         \
+    XX(AGAIN, "Resource temporarily unavailable")                                         \
+    XX(TXTBSY, "Text file busy")
 
 enum {
     MMT_OK = 0,
@@ -60,10 +89,18 @@ enum {
 #undef MMT__XX
 };
 
+/* The MMT_E* code of a C library errno value: ENOSPC gives MMT_ENOSPC, ENOMEM MMT_ENOMEM,
+ * EINVAL MMT_EINVAL; a value with no code of its own (and 0) gives MMT_EIO. For programs that
+ * make system calls of their own and want one error scheme; the library calls it itself. */
+int mmt_err_from_sys(int sys_errno);
+
 /* Returns a static English message for an error code. */
 const char *mmt_strerror(int err);
 
-/* Where and why an input was rejected. line and column are 1-based; 0 means "not known". */
+/* Where and why a call failed: the file (input or output) at fault, the 1-based line and
+ * column (0: not known or not a text position) and a one-line message. Every call that
+ * touches a file fills one on failure, when given one; a failure of the system (a full
+ * disk, a missing file) has the system's reason at the end of the message. */
 typedef struct mmt_diag {
     char file[512];
     long line;
@@ -234,29 +271,7 @@ int64_t mmt_geom_width(const mmt_geom *g, mmt_operand op);
 double mmt_geom_fold_mapping_eff(const mmt_geom *g, int64_t f);
 double mmt_geom_fold_compute_util(const mmt_geom *g, int64_t f);
 
-/* ---------------------------------------------------------------- demand streams */
-
-
-/* Produces one operand's demand matrix (doc/scalesim-v2.md §5) one row at a time, never holding it whole. */
-typedef struct mmt_stream mmt_stream;
-
-int mmt_stream_new(const mmt_geom *g, mmt_operand op, mmt_stream **out);
-void mmt_stream_free(mmt_stream *s);
-/* Columns of each row: R, C or C (IS: C, R, C). */
-int64_t mmt_stream_width(const mmt_stream *s);
-/* Writes the next row into row[0..width-1]; returns 1, or 0 when all rows have been given. */
-int mmt_stream_next(mmt_stream *s, int64_t *row);
-/* Same, and also reports a column range [*lo, *hi) outside which every entry is -1 (entries
- * inside may be -1 too), so consumers can skip idle columns. */
-int mmt_stream_next_range(mmt_stream *s, int64_t *row, int64_t *lo, int64_t *hi);
-/* Fastest form: points *row at a buffer the stream owns (valid until the next call or free)
- * and resets only the columns the previous row used. Returns 1, 0 at the end, or MMT_ENOMEM. */
-int mmt_stream_next_view(mmt_stream *s, const int64_t **row, int64_t *lo, int64_t *hi);
-
 /* ---------------------------------------------------------------- trace text */
-
-/* Formats v as decimal into buf (at least 21 bytes); returns the length. */
-size_t mmt_fmt_i64(char *buf, int64_t v);
 
 /* Temporary file names: DIR/.mmtrace-tmp.<pid>.BASE for the final path DIR/BASE, written by
  * process pid. Every file mmtrace writes goes under such a name first, is flushed to the disk
@@ -267,12 +282,15 @@ int mmt_temp_path(const char *path, long pid, char *buf, size_t cap);
 long mmt_temp_pid(const char *name);
 
 /* A gzip trace file written under a temporary name (mmt_temp_path), flushed and renamed
- * into place by close. When a call returns MMT_EIO, errno holds the system's reason (ENOSPC,
- * EACCES, ...) in the calling thread; close and abort leave it unchanged for the caller. */
+ * into place by close. The caller owns the writer until close or abort frees it. The first
+ * failure (a full disk: MMT_ENOSPC) is latched: every later call returns it, and
+ * mmt_tracew_close returns it with its diagnostic ("PATH: cannot write trace: REASON") and
+ * discards the file. Compression runs on a thread of the writer's own. */
 typedef struct mmt_tracew mmt_tracew;
 
-/* level: zlib level 0..9. The file appears at path only after a successful close. */
-int mmt_tracew_open(const char *path, int level, mmt_tracew **out);
+/* level: zlib level 0..9. The file appears at path only after a successful close. A failure
+ * fills diag (may be NULL). */
+int mmt_tracew_open(const char *path, int level, mmt_tracew **out, mmt_diag *diag);
 /* Appends "cycle,v0,v1,...\n" with %i formatting (SRAM traces). */
 int mmt_tracew_row(mmt_tracew *w, int64_t cycle, const int64_t *vals, int64_t n);
 /* Same, for a row known to be -1 outside columns [lo, hi) (0 <= lo <= hi <= n). */
@@ -280,42 +298,13 @@ int mmt_tracew_row_range(mmt_tracew *w, int64_t cycle, const int64_t *vals, int6
                          int64_t lo, int64_t hi);
 /* Appends raw text. */
 int mmt_tracew_write(mmt_tracew *w, const char *text, size_t len);
-/* Flushes, closes and renames into place. Frees w whatever the result. */
-int mmt_tracew_close(mmt_tracew *w);
+/* Flushes, closes and renames into place; or, after a failure, discards the file and fills
+ * diag (may be NULL) with the first failure's reason. Frees w whatever the result. */
+int mmt_tracew_close(mmt_tracew *w, mmt_diag *diag);
 /* Discards the temporary file. Frees w. Accepts NULL. */
 void mmt_tracew_abort(mmt_tracew *w);
-/* Uncompressed bytes written so far. */
+/* Uncompressed bytes written so far (a count, not an error code). */
 uint64_t mmt_tracew_bytes(const mmt_tracew *w);
-
-/* ---------------------------------------------------------------- Python emulation */
-
-/* Formats v as Python's repr(float) does (shortest round trip: "1.0", "0.1", "1e-05",
- * "-66.0", "inf"). buf needs 32 bytes. Returns the length. */
-size_t mmt_fmt_pyfloat(char *buf, double v);
-
-/* Sum of n doubles as CPython >= 3.12 sum() computes it (Neumaier compensation), starting from
- * the int 0. */
-double mmt_pysum(const double *v, size_t n);
-
-/* Running version of mmt_pysum for values that arrive one at a time. */
-typedef struct mmt_pysum_acc {
-    double f, c;
-    int64_t n;
-} mmt_pysum_acc;
-void mmt_pysum_init(mmt_pysum_acc *a);
-void mmt_pysum_add(mmt_pysum_acc *a, double x);
-double mmt_pysum_result(const mmt_pysum_acc *a);
-
-/* CPython set iteration order for non-negative integer keys below 2^61-1 (doc/scalesim-v2.md §7.3): an
- * emulation of CPython's set table. */
-typedef struct mmt_pyset mmt_pyset;
-int mmt_pyset_new(mmt_pyset **out);
-void mmt_pyset_free(mmt_pyset *s);
-/* Adds key; returns 1 if added, 0 if present, or a negative error. */
-int mmt_pyset_add(mmt_pyset *s, int64_t key);
-size_t mmt_pyset_len(const mmt_pyset *s);
-/* Writes the keys in iteration order to out[0..len-1]. */
-void mmt_pyset_order(const mmt_pyset *s, int64_t *out);
 
 /* ---------------------------------------------------------------- memory model (doc/scalesim-v2.md §6-7) */
 
@@ -348,9 +337,9 @@ typedef struct mmt_sim_opts {
     const char *sram_trace_path[3]; /* stall-adjusted SRAM traces (gzip) by operand */
     int gzip_level;
     int py311_sum; /* 1: naive left-to-right sum (Python <= 3.11) instead of Neumaier */
-    /* Optional: when a CALC DRAM trace's temporary spill file (NAME.spill.XXXXXX beside the
-     * trace, unlinked at once) cannot be created, written or read, its name and the reason
-     * go here and the call returns MMT_EIO. */
+    /* Optional: when a trace, or a CALC DRAM trace's temporary spill file (NAME.spill.XXXXXX
+     * beside the trace, unlinked at once), cannot be created, written or read, its name and
+     * the reason go here and the call returns the code (MMT_ENOSPC for a full disk). */
     mmt_diag *diag;
     mmt_engine engine; /* mmt_sim_run only; FOLDS on a layer it cannot do gives MMT_EINVAL */
 } mmt_sim_opts;
@@ -361,7 +350,7 @@ typedef struct mmt_sim mmt_sim;
 
 int mmt_sim_new(const mmt_config *cfg, const mmt_geom *g, const mmt_sim_opts *o,
                 mmt_sim **out);
-/* Feeds demand row i (the widths of mmt_stream_width). served[op] receives the cycle each
+/* Feeds demand row i (the widths of mmt_geom_width). served[op] receives the cycle each
  * operand's row was served: the first column of the stall-adjusted SRAM trace. */
 int mmt_sim_step(mmt_sim *s, const int64_t *ifmap_row, const int64_t *filter_row,
                  const int64_t *ofmap_row, int64_t served[3]);
@@ -480,7 +469,8 @@ int mmt_report_bytes_write(const char *dir, const mmt_config *cfg, const mmt_lay
  * with the file, the 1-based line and (for a bad field) the column. */
 typedef struct mmt_tracer mmt_tracer;
 
-/* Opens path for reading. MMT_EIO (missing or unreadable file) with the reason in diag. */
+/* Opens path for reading. A missing or unreadable file gives its system error (MMT_ENOENT,
+ * MMT_EACCES, ...), a directory MMT_EISDIR, a FIFO or device MMT_EIO; the reason is in diag. */
 int mmt_tracer_open(const char *path, mmt_tracer **out, mmt_diag *diag);
 
 /* From now on mmt_tracer_next accepts in its address columns only -1 and values in [lo, hi);
@@ -495,7 +485,7 @@ void mmt_tracer_set_max_line(mmt_tracer *t, size_t bytes);
 /* Parses the next row, which must have exactly 1 + width integer fields, into *cycle and
  * vals[0..width-1]. Returns 1, 0 at the end of the file, or a negative error: MMT_ETRACE (wrong
  * field count, non-integer field, address out of range), MMT_EZLIB (corrupt or truncated gzip
- * stream), MMT_EIO, MMT_ENOMEM. */
+ * stream), a read error's system code (MMT_EIO, ...), MMT_ENOMEM. */
 int mmt_tracer_next(mmt_tracer *t, int64_t width, int64_t *cycle, int64_t *vals,
                     mmt_diag *diag);
 
@@ -521,10 +511,10 @@ extern const char *const mmt_sram_trace_name[3];
 /* Writes the stall-free SRAM trace of one operand of one layer to dir/<name>.csv.gz (reads
  * served at row+1, writes at row). bytes_out (may be NULL) gets the uncompressed size.
  * progress (may be NULL) is called every 65536 rows with the rows written since its last call.
- * On MMT_EIO errno holds the reason. */
+ * A failure fills diag (may be NULL) with the trace's path and the reason. */
 typedef void (*mmt_progress_fn)(void *ud, int64_t rows_done);
 int mmt_gen_trace(const mmt_geom *g, mmt_operand op, const char *dir, int level,
-                  uint64_t *bytes_out, mmt_progress_fn progress, void *ud);
+                  uint64_t *bytes_out, mmt_progress_fn progress, void *ud, mmt_diag *diag);
 
 
 /* ---------------------------------------------------------------- comma lists */

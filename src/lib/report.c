@@ -4,15 +4,13 @@
  */
 #include "sim_internal.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 /* A growable text buffer; err latches the first allocation failure. With f set, the text is
- * written to f whenever it passes FLUSH_AT bytes (ioerr latches a write failure), so a report
+ * written to f whenever it passes FLUSH_AT bytes (f's error flag keeps a write failure), so a report
  * of 2^20 layers never sits whole in memory (issue 8 item 10). */
 #define FLUSH_AT ((size_t)64 << 10)
 typedef struct text {
@@ -20,7 +18,6 @@ typedef struct text {
     size_t len, cap;
     int err;
     FILE *f;
-    int ioerr;
 } text;
 
 /* Appends n bytes. */
@@ -29,7 +26,7 @@ static void put(text *t, const char *s, size_t n)
     if (t->err)
         return;
     if (t->f && t->len > FLUSH_AT) {
-        t->ioerr |= fwrite(t->s, 1, t->len, t->f) != t->len;
+        fwrite(t->s, 1, t->len, t->f);
         t->len = 0;
     }
     if (t->len + n + 1 > t->cap) {
@@ -174,37 +171,33 @@ static void detailed_rows(text *t, const mmt_layer_result *res, size_t n, int v3
     }
 }
 
-/* Writes the report gen formats to path as mmt__write_file_atomic does (a temporary renamed
- * into place, same messages), flushing the text as it grows. */
+/* One report streamed into the atomic writer's file. */
+typedef struct streamed {
+    void (*gen)(text *, const mmt_layer_result *, size_t, int);
+    const mmt_layer_result *res;
+    size_t n;
+    int v3;
+} streamed;
+
+/* Formats the report into f, flushing the text as it grows; a write error stays in f. */
+static int fill_report(FILE *f, void *ud)
+{
+    const streamed *st = ud;
+    text t = {.f = f};
+    st->gen(&t, st->res, st->n, st->v3);
+    if (!t.err && t.len)
+        fwrite(t.s, 1, t.len, f);
+    free(t.s);
+    return t.err;
+}
+
+/* Writes the report gen formats to path with the atomic writer. */
 static int write_streamed(const char *path,
                           void (*gen)(text *, const mmt_layer_result *, size_t, int),
                           const mmt_layer_result *res, size_t n, int v3, mmt_diag *diag)
 {
-    char tmp[4096];
-    if (mmt_temp_path(path, (long)getpid(), tmp, sizeof tmp) != 0)
-        return mmt__diag(diag, MMT_EINVAL, path, 0, "path too long");
-    FILE *f = fopen(tmp, "wb");
-    if (!f)
-        return mmt__diag(diag, MMT_EIO, path, 0, "cannot create: %s", strerror(errno));
-    text t = {.f = f};
-    gen(&t, res, n, v3);
-    int bad = t.ioerr || fwrite(t.s ? t.s : "", 1, t.len, f) != t.len;
-    int e = errno;
-    free(t.s);
-    if (t.err) {
-        fclose(f);
-        unlink(tmp);
-        return mmt__diag(diag, t.err, path, 0, "out of memory");
-    }
-    bad |= fflush(f) != 0;
-    bad |= fsync(fileno(f)) != 0;
-    bad |= fclose(f) != 0;
-    if (bad || rename(tmp, path) != 0) {
-        e = errno ? errno : e;
-        unlink(tmp);
-        return mmt__diag(diag, MMT_EIO, path, 0, "cannot write: %s", strerror(e));
-    }
-    return 0;
+    streamed st = {gen, res, n, v3};
+    return mmt__write_atomic(path, fill_report, &st, diag);
 }
 
 int mmt_report_write(const char *dir, const mmt_layer_result *res, size_t n, mmt_diag *diag)

@@ -10,7 +10,6 @@
  */
 #include "internal.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,10 +68,8 @@ static int field_float(const char *s, size_t len, double *out)
     }
     memcpy(b, s, len);
     b[len] = '\0';
-    char *end;
-    errno = 0;
-    double v = strtod(b, &end);
-    if (!dot || end != b + len || errno == ERANGE || !isfinite(v))
+    double v;
+    if (!dot || mmt__parse_double(b, &v) != 0)
         return MMT_EPARSE;
     *out = v;
     return 0;

@@ -12,7 +12,6 @@
  */
 #include "sim_internal.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,15 +25,11 @@ typedef struct spill {
     mmt_diag *diag; /* the caller's mmt_sim_opts.diag (may be NULL) */
 } spill;
 
-/* Reports a failed spill-file operation (errno says why) in sp->diag; returns MMT_EIO. */
+/* Reports the spill-file operation that just failed in sp->diag; returns its code. */
 static int spill_err(const spill *sp, const char *what)
 {
-    int e = errno;
-    mmt__diag(sp->diag, MMT_EIO, sp->name, 0,
-              "cannot %s the temporary spill file of the CALC DRAM trace: %s", what,
-              strerror(e));
-    errno = e;
-    return MMT_EIO;
+    return mmt__sys_diag(sp->diag, sp->name, 0,
+                         "cannot %s the temporary spill file of the CALC DRAM trace", what);
 }
 
 /* Creates the spill file of the DRAM trace at path, beside it, and unlinks it at once. */
@@ -51,10 +46,9 @@ static int spill_open(spill *sp, const char *path, mmt_diag *diag)
         return spill_err(sp, "create");
     unlink(sp->name);
     if (!(sp->f = fdopen(fd, "w+b"))) {
-        int e = errno;
+        int r = spill_err(sp, "open");
         close(fd);
-        errno = e;
-        return spill_err(sp, "open");
+        return r;
     }
     return 0;
 }
@@ -68,6 +62,7 @@ struct mmt_sim {
     mmt__wbuf *wb;
     mmt_tracew *sw[3], *dw[3]; /* SRAM and DRAM trace writers (NULL: not written) */
     spill sp[2];
+    mmt_diag *diag; /* mmt_sim_opts.diag: why a trace could not be written (may be NULL) */
     int64_t width[3];
     int64_t stall, last_co, steps;
     int has_sram[3];
@@ -100,9 +95,9 @@ static int open_traces(mmt_sim *s, const mmt_sim_opts *o)
     for (int op = 0; op < 3; op++) {
         int r = 0;
         if (o->sram_trace_path[op])
-            r = mmt_tracew_open(o->sram_trace_path[op], o->gzip_level, &s->sw[op]);
+            r = mmt_tracew_open(o->sram_trace_path[op], o->gzip_level, &s->sw[op], o->diag);
         if (r == 0 && o->dram_trace_path[op])
-            r = mmt_tracew_open(o->dram_trace_path[op], o->gzip_level, &s->dw[op]);
+            r = mmt_tracew_open(o->dram_trace_path[op], o->gzip_level, &s->dw[op], o->diag);
         if (r == 0 && s->dw[op] && op < 2 && !s->user)
             r = spill_open(&s->sp[op], o->dram_trace_path[op], o->diag);
         if (r)
@@ -166,6 +161,7 @@ int mmt_sim_new(const mmt_config *cfg, const mmt_geom *g, const mmt_sim_opts *o,
     s->user = cfg->user_bw;
     s->py311 = o->py311_sum;
     s->v3 = v3;
+    s->diag = o->diag;
     for (int op = 0; op < 3; op++)
         s->width[op] = mmt_geom_width(g, (mmt_operand)op);
     int64_t owords, obw;
@@ -222,6 +218,21 @@ static void note_sram(mmt_sim *s, int op, const int64_t *row, int64_t lo, int64_
         }
 }
 
+/* After a failure r: the trace writer that failed (its error is latched) is closed, which
+ * discards its file and gives the reason to the caller's diag. Returns r. */
+static int trace_failure(mmt_sim *s, int r)
+{
+    for (int k = 0; k < 6; k++) {
+        mmt_tracew **w = k < 3 ? &s->sw[k] : &s->dw[k - 3];
+        if (*w && mmt__tracew_err(*w)) {
+            mmt_tracew_close(*w, s->diag);
+            *w = NULL;
+            break;
+        }
+    }
+    return r;
+}
+
 /* One demand row through the three buffers; entries outside [lo[op], hi[op]) are -1. */
 static int step_range(mmt_sim *s, const int64_t *const rows[3], const int64_t lo[3],
                       const int64_t hi[3], int64_t served[3])
@@ -236,7 +247,7 @@ static int step_range(mmt_sim *s, const int64_t *const rows[3], const int64_t lo
     if (r == 0)
         r = mmt__wbuf_write(s->wb, rows[2], lo[2], hi[2], c, &served[2]);
     if (r)
-        return (int)r;
+        return trace_failure(s, (int)r);
     int64_t st = served[0] - c - 1;
     if (served[1] - c - 1 > st)
         st = served[1] - c - 1;
@@ -248,7 +259,7 @@ static int step_range(mmt_sim *s, const int64_t *const rows[3], const int64_t lo
     for (int op = 0; op < 3; op++) {
         note_sram(s, op, rows[op], lo[op], hi[op], served[op]);
         if (s->sw[op] && (r = mmt_tracew_row(s->sw[op], served[op], rows[op], s->width[op])))
-            return (int)r;
+            return trace_failure(s, (int)r);
     }
     return 0;
 }
@@ -302,7 +313,9 @@ static int close_traces(mmt_sim *s)
             if (!w[k])
                 continue;
             if (r == 0)
-                r = mmt_tracew_close(w[k]);
+                r = mmt_tracew_close(w[k], s->diag);
+            else if (mmt__tracew_err(w[k])) /* it failed itself: close gives the reason */
+                mmt_tracew_close(w[k], s->diag);
             else
                 mmt_tracew_abort(w[k]);
         }
@@ -384,8 +397,9 @@ int mmt_sim_finish(mmt_sim *s, mmt_layer_result *res)
         r = mmt__rcalc_finish(s->rc[op]);
     if (r == 0)
         r = mmt__wbuf_drain_all(s->wb, s->last_co);
-    if (r == 0)
-        r = close_traces(s);
+    if (r)
+        return trace_failure(s, r);
+    r = close_traces(s);
     if (r == 0)
         fill_result(s, res);
     return r;

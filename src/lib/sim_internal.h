@@ -12,6 +12,36 @@
 
 /* ---------------------------------------------------------------- Python emulation */
 
+/* What SCALE-Sim's Python does that the model must reproduce bit for bit. Not public: no
+ * outside program needs them, and they are not exported (Makefile.am "exports"). */
+/* Formats v as Python's repr(float) does (shortest round trip: "1.0", "0.1", "1e-05",
+ * "-66.0", "inf"). buf needs 32 bytes. Returns the length. */
+size_t mmt_fmt_pyfloat(char *buf, double v);
+
+/* Sum of n doubles as CPython >= 3.12 sum() computes it (Neumaier compensation), starting from
+ * the int 0. */
+double mmt_pysum(const double *v, size_t n);
+
+/* Running version of mmt_pysum for values that arrive one at a time. */
+typedef struct mmt_pysum_acc {
+    double f, c;
+    int64_t n;
+} mmt_pysum_acc;
+void mmt_pysum_init(mmt_pysum_acc *a);
+void mmt_pysum_add(mmt_pysum_acc *a, double x);
+double mmt_pysum_result(const mmt_pysum_acc *a);
+
+/* CPython set iteration order for non-negative integer keys below 2^61-1 (doc/scalesim-v2.md §7.3): an
+ * emulation of CPython's set table. */
+typedef struct mmt_pyset mmt_pyset;
+int mmt_pyset_new(mmt_pyset **out);
+void mmt_pyset_free(mmt_pyset *s);
+/* Adds key; returns 1 if added, 0 if present, or a negative error. */
+int mmt_pyset_add(mmt_pyset *s, int64_t key);
+size_t mmt_pyset_len(const mmt_pyset *s);
+/* Writes the keys in iteration order to out[0..len-1]. */
+void mmt_pyset_order(const mmt_pyset *s, int64_t *out);
+
 /* repr(float(v)) for an integer v (fast path for trace cycles and addresses); buf >= 32. */
 size_t mmt__fmt_pyfloat_i64(char *buf, int64_t v);
 

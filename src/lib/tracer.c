@@ -5,7 +5,6 @@
  */
 #include "internal.h"
 
-#include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,14 +43,11 @@ int mmt_tracer_open(const char *path, mmt_tracer **out, mmt_diag *diag)
         mmt_tracer_close(t, NULL);
         return fd;
     }
-    errno = 0;
     t->gz = gzdopen(fd, "rb");
-    if (!t->gz) {
-        int e = errno;
+    if (!t->gz) { /* with a valid descriptor and mode, only an allocation fails */
         close(fd);
         mmt_tracer_close(t, NULL);
-        return mmt__diag(diag, MMT_EIO, path, 0, "cannot open: %s",
-                         e ? strerror(e) : "out of memory");
+        return mmt__diag(diag, MMT_ENOMEM, path, 0, "cannot open: out of memory");
     }
     gzbuffer(t->gz, 64u << 10);
     *out = t;
@@ -78,7 +74,7 @@ static int stream_error(mmt_tracer *t, mmt_diag *diag)
     if (zerr == Z_OK || zerr == Z_STREAM_END)
         return 0;
     if (zerr == Z_ERRNO)
-        return mmt__diag(diag, MMT_EIO, t->path, t->lineno + 1, "read error: %s", strerror(errno));
+        return mmt__sys_diag(diag, t->path, t->lineno + 1, "read error");
     if (zerr == Z_MEM_ERROR)
         return mmt__diag(diag, MMT_ENOMEM, t->path, t->lineno + 1, "out of memory");
     if (zerr == Z_BUF_ERROR)
@@ -273,7 +269,7 @@ int mmt_tracer_close(mmt_tracer *t, mmt_diag *diag)
             r = mmt__diag(diag, MMT_EZLIB, t->path, t->lineno + 1,
                           "gzip stream is truncated (unexpected end of file)");
         else if (zr != Z_OK)
-            r = mmt__diag(diag, MMT_EIO, t->path, 0, "cannot close: %s", strerror(errno));
+            r = mmt__sys_diag(diag, t->path, 0, "cannot close");
     }
     free(t->path);
     free(t->buf);

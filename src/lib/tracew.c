@@ -8,7 +8,6 @@
  */
 #include "internal.h"
 
-#include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -31,7 +30,8 @@ struct mmt_tracew {
     /* The compressor thread (started when the first buffer fills) and its buffer. */
     pthread_t th;
     int started, busy, quit; /* busy: ztext holds zlen bytes to compress */
-    int err, err_errno;      /* its first failure and errno */
+    int err;                 /* the writer's first failure (either thread), latched */
+    mmt_diag diag;           /* its reason, given to the caller by mmt_tracew_close */
     char *ztext;
     size_t zlen, zcap;
     pthread_mutex_t m;
@@ -66,25 +66,20 @@ size_t mmt_fmt_i64(char *buf, int64_t v)
     return n;
 }
 
-/* Writes all of buf to fd, retrying short writes. */
-static int write_all(int fd, const unsigned char *buf, size_t n)
+/* Latches the first failure r of the writer with its reason d (under the mutex once the
+ * compressor runs); returns r. */
+static int latch(mmt_tracew *w, int r, const mmt_diag *d)
 {
-    while (n) {
-        ssize_t w = write(fd, buf, n);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            return MMT_EIO;
-        }
-        buf += w;
-        n -= (size_t)w;
+    if (r && !w->err) {
+        w->err = r;
+        w->diag = *d;
     }
-    return 0;
+    return r;
 }
 
 /* Compresses n bytes of text; flush is Z_NO_FLUSH or Z_FINISH. Only one thread at a time
- * touches the z_stream (the hand-over in pump orders them). */
-static int deflate_text(mmt_tracew *w, const char *text, size_t n, int flush)
+ * touches the z_stream (the hand-over in pump orders them). A failure fills d. */
+static int deflate_text(mmt_tracew *w, const char *text, size_t n, int flush, mmt_diag *d)
 {
     w->z.next_in = (unsigned char *)text;
     w->z.avail_in = (uInt)n;
@@ -94,10 +89,10 @@ static int deflate_text(mmt_tracew *w, const char *text, size_t n, int flush)
         w->z.avail_out = OUT_CAP;
         zr = deflate(&w->z, flush);
         if (zr == Z_STREAM_ERROR)
-            return MMT_EZLIB;
-        int r = write_all(w->fd, w->out, OUT_CAP - w->z.avail_out);
-        if (r)
-            return r;
+            return mmt__diag(d, MMT_EZLIB, w->path, 0, "cannot write trace: %s",
+                             mmt_strerror(MMT_EZLIB));
+        if (mmt__write_all(w->fd, w->out, OUT_CAP - w->z.avail_out) != 0)
+            return mmt__sys_diag(d, w->path, 0, "cannot write trace");
     } while (w->z.avail_out == 0 || (flush == Z_FINISH && zr != Z_STREAM_END));
     return 0;
 }
@@ -113,11 +108,10 @@ static void *compressor(void *arg)
         if (!w->busy)
             break;
         pthread_mutex_unlock(&w->m);
-        int r = w->err ? 0 : deflate_text(w, w->ztext, w->zlen, Z_NO_FLUSH);
-        int e = errno;
+        mmt_diag d;
+        int r = w->err ? 0 : deflate_text(w, w->ztext, w->zlen, Z_NO_FLUSH, &d);
         pthread_mutex_lock(&w->m);
-        if (r && !w->err)
-            w->err = r, w->err_errno = e;
+        latch(w, r, &d);
         w->busy = 0;
         pthread_cond_broadcast(&w->c);
     }
@@ -125,17 +119,27 @@ static void *compressor(void *arg)
     return NULL;
 }
 
-/* Waits until the compressor is idle; returns its first error (errno set to its reason). */
+/* Waits until the compressor is idle; returns the writer's first error. */
 static int wait_idle(mmt_tracew *w)
 {
     pthread_mutex_lock(&w->m);
     while (w->busy)
         pthread_cond_wait(&w->c, &w->m);
     int r = w->err;
-    if (r)
-        errno = w->err_errno;
     pthread_mutex_unlock(&w->m);
     return r;
+}
+
+/* Latches an allocation failure of the caller's thread (under the mutex: the compressor may
+ * be busy with the other buffer). */
+static int latch_nomem(mmt_tracew *w)
+{
+    mmt_diag d;
+    mmt__diag(&d, MMT_ENOMEM, w->path, 0, "cannot write trace: %s", mmt_strerror(MMT_ENOMEM));
+    pthread_mutex_lock(&w->m);
+    latch(w, MMT_ENOMEM, &d);
+    pthread_mutex_unlock(&w->m);
+    return MMT_ENOMEM;
 }
 
 /* Hands the filled text buffer to the compressor (started on first use) and continues in
@@ -144,10 +148,10 @@ static int pump(mmt_tracew *w)
 {
     if (!w->started) {
         if (!w->ztext && !(w->ztext = malloc(w->cap)))
-            return MMT_ENOMEM;
+            return latch_nomem(w);
         w->zcap = w->cap;
         if (pthread_create(&w->th, NULL, compressor, w) != 0)
-            return MMT_ENOMEM;
+            return latch_nomem(w);
         w->started = 1;
     }
     int r = wait_idle(w);
@@ -179,13 +183,13 @@ static int stop_compressor(mmt_tracew *w)
     return r;
 }
 
-int mmt_tracew_open(const char *path, int level, mmt_tracew **out)
+int mmt_tracew_open(const char *path, int level, mmt_tracew **out, mmt_diag *diag)
 {
     if (level < 0 || level > 9)
-        return MMT_EINVAL;
+        return mmt__diag(diag, MMT_EINVAL, path, 0, "gzip level %d is not 0 to 9", level);
     mmt_tracew *w = calloc(1, sizeof *w);
     if (!w)
-        return MMT_ENOMEM;
+        return mmt__diag(diag, MMT_ENOMEM, path, 0, "cannot write trace: out of memory");
     w->fd = -1;
     pthread_mutex_init(&w->m, NULL);
     pthread_cond_init(&w->c, NULL);
@@ -197,25 +201,27 @@ int mmt_tracew_open(const char *path, int level, mmt_tracew **out)
     w->cap = TEXT_CAP;
     if (!w->path || !w->tmp || !w->text || !w->out) {
         mmt_tracew_abort(w);
-        return MMT_ENOMEM;
+        return mmt__diag(diag, MMT_ENOMEM, path, 0, "cannot write trace: out of memory");
     }
     /* Our pid in the name (mmt_temp_path): only one writer per path and process. */
     if (mmt_temp_path(path, (long)getpid(), w->tmp, pl + 48) != 0) {
         w->tmp[0] = '\0';
         mmt_tracew_abort(w);
-        return MMT_EINVAL;
+        return mmt__diag(diag, MMT_EINVAL, path, 0, "path too long");
     }
     w->fd = open(w->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
     if (w->fd < 0) {
+        int r = mmt__sys_diag(diag, path, 0, "cannot write trace");
         w->tmp[0] = '\0';
         mmt_tracew_abort(w);
-        return MMT_EIO;
+        return r;
     }
     /* windowBits 15 + 16: gzip wrapper; memLevel 8 as gzip uses. */
     if (deflateInit2(&w->z, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
         w->z.state = NULL;
         mmt_tracew_abort(w);
-        return MMT_EZLIB;
+        return mmt__diag(diag, MMT_EZLIB, path, 0, "cannot write trace: %s",
+                         mmt_strerror(MMT_EZLIB));
     }
     *out = w;
     return 0;
@@ -232,7 +238,7 @@ static int reserve(mmt_tracew *w, size_t need)
     if (need > w->cap) {
         char *t = realloc(w->text, need);
         if (!t)
-            return MMT_ENOMEM;
+            return latch_nomem(w);
         w->text = t;
         w->cap = need;
     }
@@ -300,32 +306,33 @@ int mmt_tracew_write(mmt_tracew *w, const char *text, size_t len)
     return 0;
 }
 
-int mmt_tracew_close(mmt_tracew *w)
+int mmt_tracew_close(mmt_tracew *w, mmt_diag *diag)
 {
+    mmt_diag d;
     int r = stop_compressor(w);
-    if (r == 0)
-        r = deflate_text(w, w->text, w->len, Z_FINISH);
-    if (r == 0 && fsync(w->fd) != 0) /* on the disk before the rename makes it final */
-        r = MMT_EIO;
-    if (close(w->fd) != 0 && r == 0)
-        r = MMT_EIO;
-    w->fd = -1;
-    if (r == 0 && rename(w->tmp, w->path) != 0)
-        r = MMT_EIO;
-    if (r == 0)
-        w->tmp[0] = '\0';
-    int e = errno; /* the reason of an MMT_EIO, kept across the cleanup */
+    if (r == 0 && (r = deflate_text(w, w->text, w->len, Z_FINISH, &d)) == 0) {
+        /* fsync: on the disk before the rename makes it final */
+        if (fsync(w->fd) != 0)
+            r = mmt__sys_diag(&d, w->path, 0, "cannot write trace");
+        if (close(w->fd) != 0 && r == 0)
+            r = mmt__sys_diag(&d, w->path, 0, "cannot write trace");
+        w->fd = -1;
+        if (r == 0 && rename(w->tmp, w->path) != 0)
+            r = mmt__sys_diag(&d, w->path, 0, "cannot write trace");
+        if (r == 0)
+            w->tmp[0] = '\0';
+    }
+    latch(w, r, &d);
+    if (r && diag)
+        *diag = w->diag;
     mmt_tracew_abort(w);
-    errno = e;
     return r;
 }
 
-/* Leaves errno as it was, so the reason of a failed write survives the cleanup. */
 void mmt_tracew_abort(mmt_tracew *w)
 {
     if (!w)
         return;
-    int e = errno;
     stop_compressor(w);
     pthread_mutex_destroy(&w->m);
     pthread_cond_destroy(&w->c);
@@ -341,7 +348,14 @@ void mmt_tracew_abort(mmt_tracew *w)
     free(w->ztext);
     free(w->out);
     free(w);
-    errno = e;
+}
+
+int mmt__tracew_err(mmt_tracew *w)
+{
+    pthread_mutex_lock(&w->m);
+    int r = w->err;
+    pthread_mutex_unlock(&w->m);
+    return r;
 }
 
 uint64_t mmt_tracew_bytes(const mmt_tracew *w)

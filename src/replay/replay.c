@@ -192,15 +192,14 @@ static int find_traces(run *R)
 /* Fills d for a failure of the memory model itself. */
 static int sim_err(mmt_diag *d, const run *R, size_t li, int64_t row, int err)
 {
-    int e = err == MMT_EIO ? errno : 0; /* a DRAM trace write failed: errno says why */
     snprintf(d->file, sizeof d->file, "%s/layer%zu", R->rundir, li);
     d->line = 0;
     if (row >= 0)
-        snprintf(d->message, sizeof d->message, "demand row %" PRId64 ": cannot simulate: %s%s%s",
-                 row + 1, mmt_strerror(err), e ? ": " : "", e ? strerror(e) : "");
+        snprintf(d->message, sizeof d->message, "demand row %" PRId64 ": cannot simulate: %s",
+                 row + 1, mmt_strerror(err));
     else
-        snprintf(d->message, sizeof d->message, "cannot simulate or write traces: %s%s%s",
-                 mmt_strerror(err), e ? ": " : "", e ? strerror(e) : "");
+        snprintf(d->message, sizeof d->message, "cannot simulate or write traces: %s",
+                 mmt_strerror(err));
     return err;
 }
 
@@ -229,8 +228,7 @@ static int write_err(mmt_diag *d, const char *path, int err)
 {
     snprintf(d->file, sizeof d->file, "%s", path);
     d->line = 0;
-    snprintf(d->message, sizeof d->message, "cannot write trace: %s%s%s", mmt_strerror(err),
-             err == MMT_EIO && errno ? ": " : "", err == MMT_EIO && errno ? strerror(errno) : "");
+    snprintf(d->message, sizeof d->message, "cannot write trace: %s", mmt_strerror(err));
     return err;
 }
 
@@ -289,7 +287,7 @@ static int layer_traces(run *R, size_t li, job *J, mmt_diag *d)
     mmt_geom g;
     geom_of(R, li, &g);
     char in[3][PATH_CAP], out[6][PATH_CAP];
-    mmt_diag spill_diag = {0}; /* names the CALC spill file if it fails (mmtrace.h) */
+    mmt_diag spill_diag = {0}; /* names the DRAM trace or spill file that failed (mmtrace.h) */
     mmt_sim_opts so = {.gzip_level = R->o->level, .diag = &spill_diag};
     for (int op = 0; op < 3; op++) {
         in_path(R, li, op, in[op]);
@@ -309,7 +307,7 @@ static int layer_traces(run *R, size_t li, job *J, mmt_diag *d)
         feed_free(f[op]);
     if (r == 0 && (r = mmt_sim_finish(sim, &R->res[li])) != 0)
         sim_err(d, R, li, -1, r);
-    if (r == MMT_EIO && spill_diag.message[0])
+    if (r && spill_diag.message[0])
         *d = spill_diag;
     mmt_sim_free(sim);
     for (int op = 0; op < 3; op++) {

@@ -7,7 +7,6 @@
 
 #include "sink.h"
 
-#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -25,8 +24,7 @@ struct sink {
     int64_t count[NSLOT];
     int state[NSLOT];
     int done, quit; /* no more rows will come; the writer must stop now */
-    atomic_int err; /* the writer's first error */
-    int errnum;     /* errno of that error (the writer thread's), set before err */
+    atomic_int err; /* the writer's first error (an MMT_E* code: MMT_ENOSPC, ...) */
     int pslot;      /* producer position */
     int64_t ppos;
     pthread_mutex_t m;
@@ -57,11 +55,9 @@ static int copy_prefix(sink *s)
     return r;
 }
 
-/* Records the writer's error with its errno (errno is per thread: the producer gets it back
- * from sink_put and sink_close). */
+/* Records the writer's error (the producer gets it back from sink_put and sink_close). */
 static void set_err(sink *s, int e)
 {
-    s->errnum = errno;
     atomic_store(&s->err, e);
 }
 
@@ -118,7 +114,7 @@ int sink_start_copy(const char *path, int level, int64_t width, const char *from
     s->buf = malloc((size_t)NSLOT * (size_t)(s->batch * s->stride) * sizeof *s->buf);
     pthread_mutex_init(&s->m, NULL);
     pthread_cond_init(&s->c, NULL);
-    int r = s->buf ? mmt_tracew_open(path, level, &s->w) : MMT_ENOMEM;
+    int r = s->buf ? mmt_tracew_open(path, level, &s->w, NULL) : MMT_ENOMEM;
     if (r == 0 && pthread_create(&s->th, NULL, writer, s) != 0)
         r = MMT_ENOMEM;
     s->started = r == 0;
@@ -152,10 +148,7 @@ int sink_put(sink *s, int64_t cycle, const int64_t *row)
     d[0] = cycle;
     memcpy(d + 1, row, (size_t)s->width * sizeof *row);
     s->ppos++;
-    int r = atomic_load(&s->err);
-    if (r)
-        errno = s->errnum;
-    return r;
+    return atomic_load(&s->err);
 }
 
 int sink_close(sink *s)
@@ -168,16 +161,13 @@ int sink_close(sink *s)
     pthread_mutex_unlock(&s->m);
     pthread_join(s->th, NULL);
     s->started = 0;
-    int r = atomic_load(&s->err), e = s->errnum;
-    if (r == 0) {
-        r = mmt_tracew_close(s->w);
-        e = errno;
-    } else {
+    int r = atomic_load(&s->err);
+    if (r == 0)
+        r = mmt_tracew_close(s->w, NULL);
+    else
         mmt_tracew_abort(s->w);
-    }
     s->w = NULL;
     sink_free(s);
-    errno = e; /* the reason of an MMT_EIO, for the caller's message */
     return r;
 }
 

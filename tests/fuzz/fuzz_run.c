@@ -69,12 +69,8 @@ static int run_traces(const mmt_config *cfg, const mmt_geom *g, const mmt_sim_op
     mmt_tracer *t[3] = {NULL, NULL, NULL};
     mmt_sim *sim = NULL;
     for (int op = 0; op < 3; op++) {
-        mmt_stream *s = NULL;
-        if (mmt_stream_new(g, (mmt_operand)op, &s) != 0)
-            __builtin_trap(); /* mmt_sim_run has just made the same streams */
-        width[op] = mmt_stream_width(s);
-        mmt_stream_free(s);
-        if (mmt_gen_trace(g, (mmt_operand)op, tmpdir, 1, NULL, NULL, NULL) != 0 ||
+        width[op] = mmt_geom_width(g, (mmt_operand)op);
+        if (mmt_gen_trace(g, (mmt_operand)op, tmpdir, 1, NULL, NULL, NULL, NULL) != 0 ||
             !(row[op] = malloc((size_t)width[op] * sizeof *row[op])))
             __builtin_trap();
     }

@@ -78,8 +78,8 @@ static uint64_t pass_rows(const char *path, int64_t width, int64_t lo, int64_t h
         int64_t before = mmt_tracer_lineno(t);
         int r = mmt_tracer_next(t, width, &cycle, vals, &d);
         mix(&h, &r, sizeof r);
-        if (r == 0 || r == MMT_EZLIB || r == MMT_EIO || r == MMT_ENOMEM)
-            break; /* end of file or a dead stream */
+        if (r == 0 || (r < 0 && r != MMT_ETRACE))
+            break; /* end of file or a dead stream (corrupt gzip, a read error) */
         if (r < 0) {
             check_diag(&d);
             if (mmt_tracer_lineno(t) == before)

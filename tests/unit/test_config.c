@@ -499,7 +499,7 @@ static void test_read_file(void **state)
     assert_int_equal(c.array_w, 8);
     unlink(path);
     memset(&d, 0, sizeof d);
-    assert_int_equal(mmt_config_read(path, &c, &d, NULL, NULL), MMT_EIO);
+    assert_int_equal(mmt_config_read(path, &c, &d, NULL, NULL), MMT_ENOENT);
     assert_string_equal(d.file, path);
     assert_int_equal(d.line, 0);
 }

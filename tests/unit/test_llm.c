@@ -567,7 +567,7 @@ static void test_hf_errors(void **state)
         {"bad_moe_missing.json", "missing field \"num_local_experts\"", MMT_EPARSE},
         {"bad_longname.json", "is longer than 127 bytes", MMT_ERANGE},
         {"bad_syntax.json", "", MMT_EPARSE},
-        {"does_not_exist.json", "cannot open", MMT_EIO},
+        {"does_not_exist.json", "cannot open: No such file or directory", MMT_ENOENT},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         mmt_llm_model m;

@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "mmtrace.h"
+#include "internal.h"
 
 #include <stdlib.h>
 #include <string.h>

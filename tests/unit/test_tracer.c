@@ -140,7 +140,7 @@ static void test_missing_file(void **state)
     (void)state;
     mmt_tracer *t = NULL;
     mmt_diag d = {0};
-    assert_int_equal(mmt_tracer_open(tmp_path("nope.csv.gz"), &t, &d), MMT_EIO);
+    assert_int_equal(mmt_tracer_open(tmp_path("nope.csv.gz"), &t, &d), MMT_ENOENT);
     assert_null(t);
     assert_non_null(strstr(d.file, "nope.csv.gz"));
     assert_non_null(strstr(d.message, "cannot open"));

@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "mmtrace.h"
+#include "internal.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -113,7 +113,7 @@ static void test_rows_exact(void **state)
     char path[256];
     snprintf(path, sizeof path, "%s/T.csv.gz", dir);
     mmt_tracew *w = NULL;
-    assert_int_equal(mmt_tracew_open(path, 6, &w), 0);
+    assert_int_equal(mmt_tracew_open(path, 6, &w, NULL), 0);
     const int64_t r1[] = {0, -1, -1, 5};
     const int64_t r2[] = {20000056, 20000048};
     const int64_t r3[] = {INT64_MIN, INT64_MAX, -2};
@@ -130,7 +130,7 @@ static void test_rows_exact(void **state)
     assert_int_equal(mmt_tracew_bytes(w), sizeof want - 1);
     /* Until close, the final name does not exist. */
     assert_false(exists(path));
-    assert_int_equal(mmt_tracew_close(w), 0);
+    assert_int_equal(mmt_tracew_close(w, NULL), 0);
     assert_true(exists(path));
     assert_int_equal(entries(dir), 1); /* no temporary left */
     size_t n;
@@ -149,8 +149,8 @@ static void test_empty_file(void **state)
     char path[256];
     snprintf(path, sizeof path, "%s/E.csv.gz", dir);
     mmt_tracew *w = NULL;
-    assert_int_equal(mmt_tracew_open(path, 1, &w), 0);
-    assert_int_equal(mmt_tracew_close(w), 0);
+    assert_int_equal(mmt_tracew_open(path, 1, &w, NULL), 0);
+    assert_int_equal(mmt_tracew_close(w, NULL), 0);
     size_t n;
     char *got = gunzip(path, &n);
     assert_int_equal(n, 0);
@@ -185,14 +185,14 @@ static void test_large(void **state)
     static const int levels[] = {0, 9};
     for (int k = 0; k < 2; k++) {
         mmt_tracew *w = NULL;
-        assert_int_equal(mmt_tracew_open(path, levels[k], &w), 0);
+        assert_int_equal(mmt_tracew_open(path, levels[k], &w, NULL), 0);
         for (int64_t i = 0; i < rows; i++) {
             for (int64_t x = 0; x < width; x++)
                 vals[x] = (i + x) % 3 == 0 ? -1 : 10000000 + i * width + x;
             assert_int_equal(mmt_tracew_row(w, i + 1, vals, width), 0);
         }
         assert_int_equal(mmt_tracew_bytes(w), n);
-        assert_int_equal(mmt_tracew_close(w), 0);
+        assert_int_equal(mmt_tracew_close(w, NULL), 0);
         size_t gn;
         char *got = gunzip(path, &gn);
         assert_int_equal(gn, n);
@@ -202,9 +202,9 @@ static void test_large(void **state)
     }
     /* Raw text across the buffer boundary too. */
     mmt_tracew *w = NULL;
-    assert_int_equal(mmt_tracew_open(path, 1, &w), 0);
+    assert_int_equal(mmt_tracew_open(path, 1, &w, NULL), 0);
     assert_int_equal(mmt_tracew_write(w, want, n), 0);
-    assert_int_equal(mmt_tracew_close(w), 0);
+    assert_int_equal(mmt_tracew_close(w, NULL), 0);
     size_t gn;
     char *got = gunzip(path, &gn);
     assert_int_equal(gn, n);
@@ -222,7 +222,7 @@ static void test_abort(void **state)
     char path[256];
     snprintf(path, sizeof path, "%s/A.csv.gz", dir);
     mmt_tracew *w = NULL;
-    assert_int_equal(mmt_tracew_open(path, 1, &w), 0);
+    assert_int_equal(mmt_tracew_open(path, 1, &w, NULL), 0);
     const int64_t r[] = {1, 2, 3};
     assert_int_equal(mmt_tracew_row(w, 1, r, 3), 0);
     assert_int_equal(entries(dir), 1); /* the temporary file */
@@ -235,7 +235,7 @@ static void test_abort(void **state)
     assert_non_null(f);
     fputs("old", f);
     fclose(f);
-    assert_int_equal(mmt_tracew_open(path, 1, &w), 0);
+    assert_int_equal(mmt_tracew_open(path, 1, &w, NULL), 0);
     assert_int_equal(mmt_tracew_row(w, 1, r, 3), 0);
     mmt_tracew_abort(w);
     f = fopen(path, "r");
@@ -256,11 +256,14 @@ static void test_open_errors(void **state)
     char path[256];
     snprintf(path, sizeof path, "%s/X.csv.gz", dir);
     mmt_tracew *w = NULL;
-    assert_int_equal(mmt_tracew_open(path, -1, &w), MMT_EINVAL);
-    assert_int_equal(mmt_tracew_open(path, 10, &w), MMT_EINVAL);
+    assert_int_equal(mmt_tracew_open(path, -1, &w, NULL), MMT_EINVAL);
+    assert_int_equal(mmt_tracew_open(path, 10, &w, NULL), MMT_EINVAL);
     assert_int_equal(entries(dir), 0);
     snprintf(path, sizeof path, "%s/no/such/dir/X.csv.gz", dir);
-    assert_int_equal(mmt_tracew_open(path, 1, &w), MMT_EIO);
+    mmt_diag d = {0};
+    assert_int_equal(mmt_tracew_open(path, 1, &w, &d), MMT_ENOENT);
+    assert_string_equal(d.file, path);
+    assert_string_equal(d.message, "cannot write trace: No such file or directory");
     assert_int_equal(entries(dir), 0);
     rmdir(dir);
     free(dir);

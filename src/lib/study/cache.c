@@ -19,7 +19,6 @@
 #include "internal.h"
 #include "mmtrace_study.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -146,16 +145,20 @@ static int write_unique(const char *sub, const char *path, const char *text, siz
     snprintf(tmp, sizeof tmp, "%s/.tmp.XXXXXX", sub);
     int fd = mkstemp(tmp);
     if (fd < 0)
-        return mmt__diag(d, MMT_EIO, sub, 0, "cannot create a cache entry: %s", strerror(errno));
+        return mmt__sys_diag(d, sub, 0, "cannot create a cache entry");
     FILE *f = fdopen(fd, "wb");
-    int bad = !f || fwrite(text, 1, len, f) != len;
-    bad |= f ? fclose(f) != 0 : close(fd) != 0;
-    if (bad || chmod(tmp, 0644) != 0 || rename(tmp, path) != 0) {
-        int e = errno;
+    mmt_diag wd;
+    int r = !f || fwrite(text, 1, len, f) != len ? mmt__sys_diag(&wd, path, 0, "cannot write") : 0;
+    if ((f ? fclose(f) : close(fd)) != 0 && !r)
+        r = mmt__sys_diag(&wd, path, 0, "cannot write");
+    if (!r && (chmod(tmp, 0644) != 0 || rename(tmp, path) != 0))
+        r = mmt__sys_diag(&wd, path, 0, "cannot write");
+    if (r) {
         unlink(tmp);
-        return mmt__diag(d, MMT_EIO, path, 0, "cannot write: %s", strerror(e));
+        if (d)
+            *d = wd;
     }
-    return 0;
+    return r;
 }
 
 int mmt_study_cache_put(const char *dir, const char *key, const mmt_layer_result *res, mmt_diag *d)
@@ -163,8 +166,9 @@ int mmt_study_cache_put(const char *dir, const char *key, const mmt_layer_result
     char sub[4096], path[4200], tail[32];
     if (entry_path(dir, key, sub, sizeof sub, path, sizeof path) != 0)
         return mmt__diag(d, MMT_ERANGE, dir, 0, "cache path too long");
-    if ((mkdir(dir, 0777) != 0 && errno != EEXIST) || (mkdir(sub, 0777) != 0 && errno != EEXIST))
-        return mmt__diag(d, MMT_EIO, sub, 0, "cannot create directory: %s", strerror(errno));
+    int mr = mmt__mkdir(dir, d);
+    if (mr != 0 || (mr = mmt__mkdir(sub, d)) != 0)
+        return mr;
     char *t = NULL, *c = NULL, *x = NULL;
     size_t len = 0, cl, xl;
     int r = mmt_report_format(0, res, 1, &c, &cl);

@@ -11,7 +11,6 @@
  */
 #include "study_internal.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,8 +28,9 @@ int mmt__st_mkdirs(const char *path, mmt_diag *d)
         if (*s == '/' || *s == '\0') {
             char c = *s;
             *s = '\0';
-            if (mkdir(p, 0777) != 0 && errno != EEXIST)
-                return mmt__diag(d, MMT_EIO, p, 0, "cannot create directory: %s", strerror(errno));
+            int r = mmt__mkdir(p, d);
+            if (r != 0)
+                return r;
             if (!(*s = c))
                 break;
         }
@@ -338,46 +338,15 @@ static int fit_all(st *S, mmt_diag *d)
 }
 
 /* A table being written: text kept in memory, written atomically at the end. */
-typedef struct tbl {
-    char *s;
-    size_t n, cap;
-    int bad;
-} tbl;
-
-static void put(tbl *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(tbl *t, const char *fmt, ...)
-{
-    for (;;) {
-        va_list ap;
-        va_start(ap, fmt);
-        int k =
-            t->bad ? -1 : vsnprintf(t->s ? t->s + t->n : NULL, t->s ? t->cap - t->n : 0, fmt, ap);
-        va_end(ap);
-        if (k < 0)
-            return;
-        if (t->s && t->n + (size_t)k < t->cap) {
-            t->n += (size_t)k;
-            return;
-        }
-        size_t nc = (t->cap ? t->cap * 2 : 65536) + (size_t)k;
-        char *p = realloc(t->s, nc);
-        if (!p) {
-            t->bad = 1;
-            return;
-        }
-        t->s = p, t->cap = nc;
-    }
-}
+typedef mmt__buf tbl;
+#define put(...) mmt__buf_printf(__VA_ARGS__)
 
 /* Writes t to outdir/name and frees it. */
 static int tbl_write(const st *S, tbl *t, const char *name, mmt_diag *d)
 {
     char path[4200];
     snprintf(path, sizeof path, "%s/%s", S->sp->outdir, name);
-    int r = t->bad ? mmt__diag(d, MMT_ENOMEM, path, 0, "out of memory")
-                   : mmt__write_file_atomic(path, t->s ? t->s : "", t->n, d);
-    free(t->s);
-    return r;
+    return mmt__buf_write(t, path, d);
 }
 
 /* The leading key columns of a point: hw[,dataflow,model,phase,batch,ffn] or hw,model. */
@@ -541,7 +510,8 @@ static int keep_traces(const st *S, size_t h, size_t w, mmt_diag *d)
                  name, i);
         if ((r = mmt__st_mkdirs(dir, d)) != 0)
             break;
-        mmt_sim_opts so = {.gzip_level = 1};
+        mmt_diag sd = {0}; /* a trace that cannot be written: its path and the reason */
+        mmt_sim_opts so = {.gzip_level = 1, .diag = &sd};
         for (int k = 0; k < 6; k++)
             snprintf(p[k], sizeof p[k], "%s/%s.csv.gz", dir, tn[k]);
         for (int op = 0; op < 3; op++)
@@ -549,8 +519,12 @@ static int keep_traces(const st *S, size_t h, size_t w, mmt_diag *d)
         mmt_geom g;
         const mmt_llm_layer *l = &b->layers[i];
         r = gemm_geom(l->M, l->N, l->K, &S->hw[h].cfg, &g, d);
-        if (r == 0 && (r = mmt_sim_run(&S->hw[h].cfg, &g, &so, &res[i])) != 0)
-            mmt__diag(d, r, dir, 0, "%s", r == MMT_EIO ? strerror(errno) : mmt_strerror(r));
+        if (r == 0 && (r = mmt_sim_run(&S->hw[h].cfg, &g, &so, &res[i])) != 0) {
+            if (!sd.message[0])
+                mmt__diag(&sd, r, dir, 0, "%s", mmt_strerror(r));
+            if (d)
+                *d = sd;
+        }
     }
     if (r == 0) {
         *strrchr(dir, '/') = '\0';

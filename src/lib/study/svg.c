@@ -12,39 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A growing text buffer. */
-typedef struct buf {
-    char *p;
-    size_t n, cap;
-    int bad;
-} buf;
-
-/* Appends formatted text; remembers an allocation failure. */
-static void out(buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void out(buf *b, const char *fmt, ...)
-{
-    for (;;) {
-        if (b->bad)
-            return;
-        va_list ap;
-        va_start(ap, fmt);
-        int k = vsnprintf(b->p ? b->p + b->n : NULL, b->p ? b->cap - b->n : 0, fmt, ap);
-        va_end(ap);
-        if (k < 0)
-            return;
-        if (b->p && b->n + (size_t)k < b->cap) {
-            b->n += (size_t)k;
-            return;
-        }
-        size_t nc = (b->cap ? b->cap * 2 : 16384) + (size_t)k;
-        char *np = realloc(b->p, nc);
-        if (!np) {
-            b->bad = 1;
-            return;
-        }
-        b->p = np, b->cap = nc;
-    }
-}
+/* The SVG text being built (the library's one text buffer). */
+typedef mmt__buf buf;
+#define out(...) mmt__buf_printf(__VA_ARGS__)
 
 /* Appends s with XML special characters escaped. */
 static void esc(buf *b, const char *s)
@@ -77,10 +47,7 @@ static void text(buf *b, double x, double y, int size, const char *anchor, int r
 static int finish(buf *b, const char *path, mmt_diag *d)
 {
     out(b, "</svg>\n");
-    int r = b->bad ? mmt__diag(d, MMT_ENOMEM, path, 0, "out of memory")
-                   : mmt__write_file_atomic(path, b->p, b->n, d);
-    free(b->p);
-    return r;
+    return mmt__buf_write(b, path, d);
 }
 
 /* Opens the document with a white background. */
