@@ -119,6 +119,15 @@ for f in ftime_tinyu_w8 ftime_tinyu_w2 amdahl_time_tinyu_w2_l32 speedup_tinyu_w2
 done
 [ ! -e "$W/w82/figures/speedup_tinyu_w8.svg" ] || fail "a speed-up figure for 8 bits"
 
+# A fractional width is printed as written, and its bytes are rounded up per layer: 1.58-bit
+# filter reads take ceil(4096 x 1.58 / 8) = 809 bytes per d x d projection (x4) and 3236 per
+# FFN matrix (x2), 9708 in all against 49152 at 8 bits.
+study w158 --no-cache --weights=1.58
+awk -F, -v w="$wb" -v b="$(col "$R" sram_bytes_projections)" 'NR > 1 { print $w, $b }' \
+    "$W/w158/results.csv" >"$W/b158"
+awk -F, -v b="$(col "$R" sram_bytes_projections)" -v w="$wb" 'NR > 1 && $w == 8 { print "1.58", $b - 49152 + 9708 }' \
+    "$R" | cmp -s - "$W/b158" || fail "1.58-bit rows: $(cat "$W/b158")"
+
 # 4. The layer cache keeps widths apart: after an 8-bit run has filled it, a 2-bit run must
 #    simulate its 2-bit projections (the 8-bit ones it needs for the speed-up are cached) and
 #    give the rows a run without the cache gives.
