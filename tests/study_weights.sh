@@ -128,6 +128,14 @@ awk -F, -v w="$wb" -v b="$(col "$R" sram_bytes_projections)" 'NR > 1 { print $w,
 awk -F, -v b="$(col "$R" sram_bytes_projections)" -v w="$wb" 'NR > 1 && $w == 8 { print "1.58", $b - 49152 + 9708 }' \
     "$R" | cmp -s - "$W/b158" || fail "1.58-bit rows: $(cat "$W/b158")"
 
+# A cfg with its own [precision] runs as given without --weights (every operand at its widths:
+# weight_bits is its FilterBits) and is still compared with 8-bit projections.
+{ cat "$W/tinyu.cfg"; printf '\n[precision]\nFilterBits: 2\n'; } >"$W/tinyp.cfg"
+"$REPLAY" --study="$W/own" --hw="$W/tinyp.cfg" --hf-config="$W/tiny.json" --seq=16 --no-cache \
+    --format=svg >/dev/null 2>"$W/own.err" || fail "[precision] cfg: $(cat "$W/own.err")"
+awk -F, -v w="$wb" -v s="$(col "$R" speedup_vs_8bit)" 'NR == 2 { exit !($w == 2 && $s > 1) }' \
+    "$W/own/results.csv" || fail "[precision] cfg: $(sed -n 2p "$W/own/results.csv")"
+
 # 4. The layer cache keeps widths apart: after an 8-bit run has filled it, a 2-bit run must
 #    simulate its 2-bit projections (the 8-bit ones it needs for the speed-up are cached) and
 #    give the rows a run without the cache gives.

@@ -148,7 +148,7 @@ static int fig_speedup(const wpanel *P, mmt_diag *d)
     double ymax = 1;
     for (size_t m = 0; r == 0 && m < nm; m++) {
         for (size_t q = 0; q < ns; q++) {
-            const st_time *t = tm_of(P, m, q, P->S->wvar[P->k]), *t8 = tm_of(P, m, q, 0);
+            const st_time *t = tm_of(P, m, q, P->S->wvar[P->k]), *t8 = tm_of(P, m, q, P->S->v8);
             double all = (double)t->cycles[0] + (double)t->cycles[1];
             double y = all > 0 ? ((double)t8->cycles[0] + (double)t8->cycles[1]) / all : NAN;
             a.x[m * ns + q] = (double)sp->seqs[q], a.y[m * ns + q] = y;
@@ -200,11 +200,12 @@ int mmt__st_figures_weights(const st *S, mmt_diag *d)
             for (size_t k = 0; r == 0 && k < S->nwk; k++) {
                 wpanel P = {.S = S, .h = h, .k = k, .pbf = pbf, .npbf = npbf};
                 mmt__st_group_label(S, h, pbf * sp->nseqs, P.label, sizeof P.label);
-                mmt__st_bits_str(S->var[S->wvar[k]].fbits, P.bits, sizeof P.bits);
+                int32_t bits = mmt__st_var_bits(S, h, S->wvar[k]);
+                mmt__st_bits_str(bits, P.bits, sizeof P.bits);
                 r = fig_ftime(&P, d);
                 if (r == 0)
                     r = fig_amdahl(&P, amdahl_seq(sp), d);
-                if (r == 0 && S->var[S->wvar[k]].fbits != MMT_BITS_DEFAULT)
+                if (r == 0 && bits != MMT_BITS_DEFAULT)
                     r = fig_speedup(&P, d);
             }
     }

@@ -31,7 +31,8 @@ typedef struct st_wl {
 /* A variant of every hardware point: how a point's layers are simulated (weights.c).
  * Variant 0 is the hardware as given at 8 bits: the paper's tables and figures use it. */
 typedef struct st_var {
-    int32_t fbits; /* FilterBits of the MatMul-free projections, thousandths of a bit */
+    int32_t fbits; /* FilterBits of the MatMul-free projections, thousandths of a bit; 0: the
+                    * cfg's own (variant 0 and the CALC twin) */
     int calc;      /* 1: the hardware's CALC twin (the paper's f_compute for this array) */
     int mmf;       /* 1: the projections run on the MatMul-free array (spec mmf_rows x cols) */
 } st_var;
@@ -72,6 +73,7 @@ typedef struct st {
     size_t *wvar;             /* [nwk]: the variant of each width on the hardware as given */
     size_t *mvar;             /* [nwk]: its variant on the MatMul-free array (spec mmf_rows > 0) */
     size_t vcalc;             /* the CALC twin's variant */
+    size_t v8;                /* 8-bit projections: the speed-up's baseline */
     mmt_study_fractions *frv; /* [(hw * nvar + var) * nwl + wl] */
     st_time *tm;              /* likewise */
     mmt_study_fit *fit;       /* [((hw * (nwl / nseqs)) + wl / nseqs) * 2 + k] */
@@ -93,6 +95,8 @@ int mmt__st_times(st *S, mmt_diag *d);
 /* The header of results.csv's width columns, and one row's (each with a leading comma). */
 const char *mmt__st_weight_head(const st *S);
 void mmt__st_weight_cols(const st *S, size_t h, size_t k, size_t w, char *buf, size_t cap);
+/* The projections' FilterBits under variant v at hardware point h, thousandths of a bit. */
+int32_t mmt__st_var_bits(const st *S, size_t h, size_t v);
 /* A width in thousandths as a user writes it: "8", "2", "1.58". */
 void mmt__st_bits_str(int32_t milli, char *buf, size_t cap);
 /* f_time (MatMul-free share of stall-inclusive cycles) of tm entry t; NaN if no cycles. */

@@ -3,14 +3,16 @@
  * the variants each hardware point is simulated under, and the time view of a point.
  *
  * A variant changes only how layers are simulated, never the lowering:
- *   - variant 0: the hardware as given, 8-bit operands everywhere (the paper's tables);
- *   - one variant per other width w asked for: the MatMul-free projections run with
+ *   - variant 0: the hardware as given (8-bit operands unless its cfg has [precision]): the
+ *     paper's tables, and results.csv without --weights;
+ *   - one variant per width w asked for, and 8 bits always: the MatMul-free projections run with
  *     FilterBits = w (their weights shrink in SRAM and on the DRAM interface); the attention
  *     heads keep 8-bit operands (their "weights" are the KV cache), so their layers are the
  *     8-bit ones and the cache key makes them the same jobs;
- *   - the CALC twin: the hardware with InterfaceBandwidth CALC at 8 bits, whose Total Cycles
- *     share is the paper's f_compute for this array (for a CALC hardware point it is variant 0
- *     again, and de-duplication runs nothing twice);
+ *   - the CALC twin: the hardware as given with InterfaceBandwidth CALC, whose Total Cycles
+ *     share is the paper's f_compute for this array.
+ * Variants that give a layer the same cfg (8 bits and variant 0 for a plain cfg, the CALC twin
+ * of a CALC hardware point) give it the same cache key, so nothing is simulated twice;
  *   - with --mmf-array=RxC, one variant per width with the projections on an R x C array of
  *     its own (same SRAMs and bandwidth) and the attention heads on the main array.
  * Every variant differs in the cfg its layers run on, so the layer cache key (array, bandwidth
@@ -51,7 +53,7 @@ int mmt__st_make_vars(st *S, mmt_diag *d)
     static const int32_t eight = MMT_BITS_DEFAULT;
     const int32_t *wk = sp->nweights ? sp->weights : &eight;
     S->nwk = sp->nweights ? sp->nweights : 1;
-    S->var = calloc(2 * S->nwk + 3, sizeof *S->var);
+    S->var = calloc(2 * S->nwk + 4, sizeof *S->var);
     S->wvar = calloc(S->nwk, sizeof *S->wvar);
     S->mvar = calloc(S->nwk, sizeof *S->mvar);
     if (!S->var || !S->wvar || !S->mvar)
@@ -60,13 +62,14 @@ int mmt__st_make_vars(st *S, mmt_diag *d)
         if (wk[k] < MMT_BITS_MIN || wk[k] > MMT_BITS_MAX)
             return mmt__diag(d, MMT_ERANGE, "", 0, "weight width %.3f bits: must be 1 to 32",
                              wk[k] / 1000.0);
-    var_of(S, MMT_BITS_DEFAULT, 0); /* variant 0 */
+    var_of(S, 0, 0); /* variant 0: the cfg's own widths */
+    S->v8 = var_of(S, MMT_BITS_DEFAULT, 0);
     for (size_t k = 0; k < S->nwk; k++)
-        S->wvar[k] = var_of(S, wk[k], 0);
+        S->wvar[k] = sp->nweights ? var_of(S, wk[k], 0) : 0;
     S->vcalc = S->nvar;
-    S->var[S->nvar++] = (st_var){.fbits = MMT_BITS_DEFAULT, .calc = 1};
+    S->var[S->nvar++] = (st_var){.fbits = 0, .calc = 1};
     for (size_t k = 0; sp->mmf_rows > 0 && k < S->nwk; k++)
-        S->mvar[k] = var_of(S, wk[k], 1);
+        S->mvar[k] = var_of(S, sp->nweights ? wk[k] : 0, 1);
     return 0;
 }
 
@@ -78,12 +81,18 @@ void mmt__st_job_cfg(const st *S, size_t h, size_t v, mmt_llm_part part, mmt_con
         c->user_bw = 0, c->bandwidth = 0;
     if (part != MMT_PART_MMFREE)
         return; /* attention heads: 8-bit operands on the main array */
-    if (V->fbits != mmt_precision_bits(c, MMT_OP_FILTER)) {
+    if (V->fbits && V->fbits != mmt_precision_bits(c, MMT_OP_FILTER)) {
         c->has_precision = 1;
         c->bits_milli[MMT_OP_FILTER] = V->fbits;
     }
     if (V->mmf)
         c->array_h = S->sp->mmf_rows, c->array_w = S->sp->mmf_cols;
+}
+
+int32_t mmt__st_var_bits(const st *S, size_t h, size_t v)
+{
+    int32_t b = S->var[v].fbits;
+    return b ? b : mmt_precision_bits(&S->hw[h].cfg, MMT_OP_FILTER);
 }
 
 size_t mmt__st_vi(const st *S, size_t h, size_t v, size_t w)
@@ -184,11 +193,11 @@ static double ratio(int64_t a, int64_t b)
 void mmt__st_weight_cols(const st *S, size_t h, size_t k, size_t w, char *buf, size_t cap)
 {
     const st_time *t = &S->tm[mmt__st_vi(S, h, S->wvar[k], w)];
-    const st_time *t8 = &S->tm[mmt__st_vi(S, h, 0, w)];
+    const st_time *t8 = &S->tm[mmt__st_vi(S, h, S->v8, w)];
     const mmt_study_fractions *fc = &S->frv[mmt__st_vi(S, h, S->vcalc, w)];
     char bits[24];
     double ft = mmt__st_f_time(t);
-    mmt__st_bits_str(S->var[S->wvar[k]].fbits, bits, sizeof bits);
+    mmt__st_bits_str(mmt__st_var_bits(S, h, S->wvar[k]), bits, sizeof bits);
     int n = snprintf(buf, cap,
                      ",%s,%.6f,%.6f,%" PRId64 ",%" PRId64 ",%" PRId64 ",%" PRId64 ",%" PRId64
                      ",%" PRId64 ",%" PRId64 ",%.6f,%.4f",
