@@ -10,13 +10,13 @@
  *     heads keep 8-bit operands (their "weights" are the KV cache), so their layers are the
  *     8-bit ones and the cache key makes them the same jobs;
  *   - the CALC twin: the hardware as given with InterfaceBandwidth CALC, whose Total Cycles
- *     share is the paper's f_compute for this array.
- * Variants that give a layer the same cfg (8 bits and variant 0 for a plain cfg, the CALC twin
- * of a CALC hardware point) give it the same cache key, so nothing is simulated twice;
+ *     share is the paper's f_compute for this array;
  *   - with --mmf-array=RxC, one variant per width with the projections on an R x C array of
  *     its own (same SRAMs and bandwidth) and the attention heads on the main array.
- * Every variant differs in the cfg its layers run on, so the layer cache key (array, bandwidth
- * mode, widths) keeps them apart.
+ * Variants differ in the cfg their layers run on, so the layer cache key (array, bandwidth
+ * mode, widths) keeps them apart; variants that give a layer the same cfg (8 bits and variant
+ * 0 for a plain cfg, the CALC twin of a CALC hardware point) give it the same key, so nothing
+ * is simulated twice.
  */
 #include "study_internal.h"
 
@@ -80,7 +80,7 @@ void mmt__st_job_cfg(const st *S, size_t h, size_t v, mmt_llm_part part, mmt_con
     if (V->calc)
         c->user_bw = 0, c->bandwidth = 0;
     if (part != MMT_PART_MMFREE)
-        return; /* attention heads: 8-bit operands on the main array */
+        return; /* attention heads: the cfg's operands (8-bit) on the main array */
     if (V->fbits && V->fbits != mmt_precision_bits(c, MMT_OP_FILTER)) {
         c->has_precision = 1;
         c->bits_milli[MMT_OP_FILTER] = V->fbits;
