@@ -72,7 +72,8 @@ static int fig_ftime(const wpanel *P, mmt_diag *d)
         }
         a.s[m] = (mmt_svg_series){sp->models[m].name, a.x + m * ns, a.y + m * ns, ns, 0, (int)m, 1};
     }
-    a.s[nm] = (mmt_svg_series){"f_time = f_compute", diag_xy, diag_xy, 2, 1, 7, 0};
+    if (r == 0)
+        a.s[nm] = (mmt_svg_series){"f_time = f_compute", diag_xy, diag_xy, 2, 1, 7, 0};
     char title[600], path[4600];
     snprintf(title, sizeof title, "f_time against the paper's f_compute, %s, %s-bit weights",
              P->label, P->bits);
