@@ -32,9 +32,53 @@ typedef struct opts {
     char cache[4096];
     const char *plan, *format, *hw_arg;
     long shards;
-    mmt_scalesim version; /* --scalesim: every hardware point is simulated as this version */
-    mmt_engine engine;    /* --engine: the fused model's engine */
+    mmt_scalesim version;  /* --scalesim: every hardware point is simulated as this version */
+    mmt_engine engine;     /* --engine: the fused model's engine */
+    int32_t weights[MAXN]; /* --weights, thousandths of a bit */
 } opts;
+
+/* ---------------------------------------------------------------- --weights, --mmf-array */
+
+/* Parses --weights=8,2,1.58 (projection weight widths, each once) into o; -1 after a usage
+ * message. */
+static int weights_opt(opts *o, const char *arg)
+{
+    mmt_list l = {0};
+    mmt_diag d = {0};
+    if (mmt_list_parse(arg, MAXN, &l, &d) != 0)
+        return cli_error("--weights: %s", d.message), -1;
+    int r = 0;
+    for (size_t i = 0; r == 0 && i < l.n; i++) {
+        int e = mmt_precision_parse_bits(l.item[i], strlen(l.item[i]), &o->weights[i]);
+        if (e)
+            r = (cli_error("--weights: '%s' is not a width from 1 to 32 bits (at most three "
+                           "decimals)",
+                           l.item[i]),
+                 -1);
+        for (size_t j = 0; r == 0 && j < i; j++)
+            if (o->weights[j] == o->weights[i])
+                r = (cli_error("--weights: '%s' appears twice", l.item[i]), -1);
+    }
+    o->sp.weights = o->weights, o->sp.nweights = r ? 0 : l.n;
+    mmt_list_free(&l);
+    return r;
+}
+
+/* Parses --mmf-array=RxC (the MatMul-free array's rows and columns); -1 after a usage message. */
+static int mmf_opt(opts *o, const char *arg)
+{
+    long long rr, cc;
+    char sep[2];
+    int n = -1;
+    if (strspn(arg, "0123456789xX") != strlen(arg) ||
+        sscanf(arg, "%lld%1[xX]%lld%n", &rr, sep, &cc, &n) != 3 || n != (int)strlen(arg) ||
+        rr < 1 || cc < 1 || rr > MMT_MAX_ARRAY_DIM || cc > MMT_MAX_ARRAY_DIM)
+        return cli_error("--mmf-array: expected RxC with 1 <= R, C <= %lld, got '%s'",
+                         (long long)MMT_MAX_ARRAY_DIM, arg),
+               -1;
+    o->sp.mmf_rows = rr, o->sp.mmf_cols = cc;
+    return 0;
+}
 
 /* Parses one axis option's comma list into o; -1 after a usage message. */
 static int axis(opts *o, int c, const char *arg)
@@ -141,7 +185,9 @@ static int parse(opts *o, int argc, char **argv, const char **manifest)
         O_SHARDS,
         O_FORMAT,
         O_SCALESIM,
-        O_ENGINE
+        O_ENGINE,
+        O_WEIGHTS,
+        O_MMF
     };
     static const struct option lo[] = {{"study", 1, NULL, O_STUDY},
                                        {"fractions", 1, NULL, O_FRACTIONS},
@@ -163,6 +209,8 @@ static int parse(opts *o, int argc, char **argv, const char **manifest)
                                        {"format", 1, NULL, O_FORMAT},
                                        {"scalesim", 1, NULL, O_SCALESIM},
                                        {"engine", 1, NULL, O_ENGINE},
+                                       {"weights", 1, NULL, O_WEIGHTS},
+                                       {"mmf-array", 1, NULL, O_MMF},
                                        {NULL, 0, NULL, 0}};
     mmt_study_spec *sp = &o->sp;
     int c, seen_m = 0, nocache = 0;
@@ -206,6 +254,8 @@ static int parse(opts *o, int argc, char **argv, const char **manifest)
             if (mmt_engine_parse(optarg, &o->engine) != 0)
                 r = (cli_error("--engine: expected auto, rows or folds, got '%s'", optarg), -1);
             break;
+        case O_WEIGHTS: r = weights_opt(o, optarg); break;
+        case O_MMF: r = mmf_opt(o, optarg); break;
         default:
             fprintf(stderr, "Try 'mmtrace-replay --help' for more information.\n");
             return EXIT_USAGE;

@@ -135,7 +135,7 @@ static int lower_all(st *S, mmt_diag *d)
                                               &S->sum->past_ctx);
                         if (r)
                             return r;
-                        S->sum->layers += W->b->n * S->nhw;
+                        S->sum->layers += W->b->n * S->nhw * S->nwk;
                         if (sp->nshards)
                             continue;
                         char base[4096], path[4200];
@@ -164,7 +164,7 @@ static int gemm_geom(int64_t M, int64_t N, int64_t K, const mmt_config *cfg, mmt
 /* A pending job before de-duplication. */
 typedef struct pend {
     char key[512];
-    size_t wl, hw, layer;
+    size_t wl, hw, var, layer;
 } pend;
 
 static int by_key(const void *a, const void *b)
@@ -172,13 +172,20 @@ static int by_key(const void *a, const void *b)
     return strcmp(((const pend *)a)->key, ((const pend *)b)->key);
 }
 
-/* One job per distinct key over every hw point and layer; each workload maps its layers. */
+/* Where job_of keeps layer i of workload W at hw point h under variant v. */
+static size_t slot(const st *S, const st_wl *W, size_t h, size_t v, size_t i)
+{
+    return (h * S->nvar + v) * W->b->n + i;
+}
+
+/* One job per distinct key over every hw point, variant and layer; each workload maps its
+ * layers. */
 static int make_jobs(st *S, mmt_diag *d)
 {
     size_t n = 0, k = 0;
     for (size_t w = 0; w < S->nwl; w++) {
-        n += S->wl[w].b->n * S->nhw;
-        if (!(S->wl[w].job_of = calloc(S->wl[w].b->n * S->nhw + 1, sizeof(size_t))))
+        n += S->wl[w].b->n * S->nhw * S->nvar;
+        if (!(S->wl[w].job_of = calloc(S->wl[w].b->n * S->nhw * S->nvar + 1, sizeof(size_t))))
             return mmt__diag(d, MMT_ENOMEM, "", 0, "out of memory");
     }
     pend *P = calloc(n + 1, sizeof *P);
@@ -189,11 +196,14 @@ static int make_jobs(st *S, mmt_diag *d)
     }
     for (size_t w = 0; w < S->nwl; w++)
         for (size_t h = 0; h < S->nhw; h++)
-            for (size_t i = 0; i < S->wl[w].b->n; i++, k++) {
-                const mmt_llm_layer *l = &S->wl[w].b->layers[i];
-                P[k] = (pend){.wl = w, .hw = h, .layer = i};
-                mmt_study_cache_key(&S->hw[h].cfg, l->M, l->N, l->K, P[k].key, sizeof P[k].key);
-            }
+            for (size_t v = 0; v < S->nvar; v++)
+                for (size_t i = 0; i < S->wl[w].b->n; i++, k++) {
+                    const mmt_llm_layer *l = &S->wl[w].b->layers[i];
+                    mmt_config c;
+                    mmt__st_job_cfg(S, h, v, l->part, &c);
+                    P[k] = (pend){.wl = w, .hw = h, .var = v, .layer = i};
+                    mmt_study_cache_key(&c, l->M, l->N, l->K, P[k].key, sizeof P[k].key);
+                }
     qsort(P, n, sizeof *P, by_key);
     int r = 0;
     for (size_t i = 0; i < n && r == 0; i++) {
@@ -201,13 +211,17 @@ static int make_jobs(st *S, mmt_diag *d)
             st_job *J = &S->jobs[S->njobs++];
             const mmt_llm_layer *l = &S->wl[P[i].wl].b->layers[P[i].layer];
             mmt_geom g;
-            J->M = l->M, J->N = l->N, J->K = l->K, J->hw = P[i].hw;
+            mmt_config c;
+            J->M = l->M, J->N = l->N, J->K = l->K, J->hw = P[i].hw, J->var = P[i].var;
+            J->part = l->part;
             memcpy(J->key, P[i].key, sizeof J->key);
-            if ((r = gemm_geom(J->M, J->N, J->K, &S->hw[J->hw].cfg, &g, d)) != 0)
+            mmt__st_job_cfg(S, J->hw, J->var, J->part, &c);
+            if ((r = gemm_geom(J->M, J->N, J->K, &c, &g, d)) != 0)
                 break;
             J->cost = (double)g.rows * (double)g.C;
         }
-        S->wl[P[i].wl].job_of[P[i].hw * S->wl[P[i].wl].b->n + P[i].layer] = S->njobs - 1;
+        const st_wl *W = &S->wl[P[i].wl];
+        W->job_of[slot(S, W, P[i].hw, P[i].var, P[i].layer)] = S->njobs - 1;
     }
     free(P);
     S->sum->distinct = S->njobs;
@@ -268,7 +282,9 @@ static int sim_job(void *ud, size_t i)
 {
     st *S = ud;
     st_job *J = &S->jobs[S->todo[i]];
-    const mmt_config *cfg = &S->hw[J->hw].cfg;
+    mmt_config c;
+    const mmt_config *cfg = &c;
+    mmt__st_job_cfg(S, J->hw, J->var, J->part, &c);
     mmt_geom g;
     mmt_diag d = {0};
     mmt_sim_opts so = {.gzip_level = 1, .engine = (mmt_engine)S->sp->engine};
@@ -303,7 +319,7 @@ static int fractions_all(st *S, mmt_diag *d)
             if (!res)
                 return mmt__diag(d, MMT_ENOMEM, "", 0, "out of memory");
             for (size_t i = 0; i < b->n; i++)
-                res[i] = S->jobs[S->wl[w].job_of[h * b->n + i]].res;
+                res[i] = S->jobs[S->wl[w].job_of[slot(S, &S->wl[w], h, 0, i)]].res;
             int r = mmt_study_fractions_compute(b, res, &S->fr[h * S->nwl + w]);
             free(res);
             if (r)
@@ -381,20 +397,26 @@ static int write_points(const st *S, int results, mmt_diag *d)
         "%s,seq,f_compute,f_memory,f_dram,"
         "cycles_matmul_free,cycles_matmul,stalls_matmul_free,stalls_matmul,"
         "sram_matmul_free,sram_matmul,dram_matmul_free,dram_matmul,"
-        "S100_projections,S100_attention\n",
-        key_head(S, results));
+        "S100_projections,S100_attention%s\n",
+        key_head(S, results), results ? mmt__st_weight_head(S) : "");
+    /* results.csv: one row per weight width (columns of weights.c); fractions.csv: 8 bits */
     for (size_t h = 0; h < S->nhw; h++)
-        for (size_t w = 0; w < S->nwl; w++) {
-            const mmt_study_fractions *f = &S->fr[h * S->nwl + w];
-            key_cols(&t, S, h, w);
-            put(&t,
-                ",%" PRId64 ",%.6f,%.6f,%.6f,%" PRId64 ",%" PRId64 ",%" PRId64 ",%" PRId64
-                ",%" PRId64 ",%" PRId64 ",%" PRId64 ",%" PRId64 ",%.4f,%.4f\n",
-                S->sp->seqs[S->wl[w].seq], f->f_compute, f->f_memory, f->f_dram, f->cycles[0],
-                f->cycles[1], f->stalls[0], f->stalls[1], f->sram[0], f->sram[1], f->dram[0],
-                f->dram[1], mmt_study_amdahl(f->f_compute, 100),
-                mmt_study_amdahl(1 - f->f_compute, 100));
-        }
+        for (size_t w = 0; w < S->nwl; w++)
+            for (size_t k = 0; k < (results ? S->nwk : 1); k++) {
+                const mmt_study_fractions *f =
+                    results ? &S->frv[mmt__st_vi(S, h, S->wvar[k], w)] : &S->fr[h * S->nwl + w];
+                char wc[1024] = "";
+                if (results)
+                    mmt__st_weight_cols(S, h, k, w, wc, sizeof wc);
+                key_cols(&t, S, h, w);
+                put(&t,
+                    ",%" PRId64 ",%.6f,%.6f,%.6f,%" PRId64 ",%" PRId64 ",%" PRId64 ",%" PRId64
+                    ",%" PRId64 ",%" PRId64 ",%" PRId64 ",%" PRId64 ",%.4f,%.4f%s\n",
+                    S->sp->seqs[S->wl[w].seq], f->f_compute, f->f_memory, f->f_dram, f->cycles[0],
+                    f->cycles[1], f->stalls[0], f->stalls[1], f->sram[0], f->sram[1], f->dram[0],
+                    f->dram[1], mmt_study_amdahl(f->f_compute, 100),
+                    mmt_study_amdahl(1 - f->f_compute, 100), wc);
+            }
     ((st *)S)->extra = save;
     return tbl_write(S, &t, results ? "results.csv" : "fractions.csv", d);
 }
@@ -550,6 +572,8 @@ static int write_outputs(st *S, mmt_diag *d)
 {
     int r = fractions_all(S, d);
     if (r == 0)
+        r = mmt__st_times(S, d);
+    if (r == 0)
         r = fit_all(S, d);
     if (r == 0)
         r = write_points(S, 1, d);
@@ -561,6 +585,8 @@ static int write_outputs(st *S, mmt_diag *d)
         r = write_fits(S, d);
     if (r == 0)
         r = mmt__st_figures(S, d);
+    if (r == 0)
+        r = mmt__st_figures_weights(S, d);
     for (size_t h = 0; r == 0 && h < S->nhw; h++)
         for (size_t w = 0; r == 0 && w < S->nwl; w++)
             if (S->sp->traces && in_list(S->sp->traces, S->sp->models[S->wl[w].model].name))
@@ -582,6 +608,11 @@ static void st_free(st *S)
     free(S->fr);
     free(S->fit);
     free(S->fit_ok);
+    free(S->var);
+    free(S->wvar);
+    free(S->mvar);
+    free(S->frv);
+    free(S->tm);
 }
 
 int mmt_study_run(const mmt_study_spec *sp, mmt_study_summary *sum, mmt_diag *d)
@@ -599,6 +630,8 @@ int mmt_study_run(const mmt_study_spec *sp, mmt_study_summary *sum, mmt_diag *d)
         r = mmt__st_mkdirs(sp->cache_dir, d);
     if (r == 0)
         r = make_hw(&S, d);
+    if (r == 0)
+        r = mmt__st_make_vars(&S, d);
     if (r == 0 && !sp->nshards)
         r = write_hw(&S, d);
     if (r == 0)
@@ -611,7 +644,7 @@ int mmt_study_run(const mmt_study_spec *sp, mmt_study_summary *sum, mmt_diag *d)
         (r = mmt_pool_run(S.ntodo, sp->jobs, sim_job, &S, sp->progress, sp->progress_ud)) != 0)
         *d = S.err;
     sum->simulated = r == 0 ? S.ntodo : 0;
-    sum->points = S.nhw * S.nwl;
+    sum->points = S.nhw * S.nwl * S.nwk;
     if (r == 0 && !sp->nshards)
         r = write_outputs(&S, d);
     st_free(&S);

@@ -99,12 +99,21 @@ typedef struct mmt_study_spec {
     size_t nbatches;
     const int *ffns; /* mmt_llm_ffn values, or -1: each model's own */
     size_t nffns;
-    const char *traces;        /* comma list of models whose traces are kept, or NULL */
-    long jobs;                 /* simulation threads */
-    const char *cache_dir;     /* layer cache; NULL: none */
-    unsigned shard, nshards;   /* nshards > 0: simulate shard 1..nshards of the distinct
-                                * layers into the cache and write nothing else */
-    int engine;                /* simulation engine choice, passed on (0: default) */
+    const char *traces;      /* comma list of models whose traces are kept, or NULL */
+    long jobs;               /* simulation threads */
+    const char *cache_dir;   /* layer cache; NULL: none */
+    unsigned shard, nshards; /* nshards > 0: simulate shard 1..nshards of the distinct
+                              * layers into the cache and write nothing else */
+    int engine;              /* simulation engine choice, passed on (0: default) */
+    /* Weight widths of the MatMul-free projections (FilterBits in thousandths of a bit, e.g.
+     * 8000, 2000, 1580): each is a point axis of results.csv (column weight_bits). The
+     * attention heads keep 8-bit operands. nweights == 0: 8 bits only, today's output. The
+     * 8-bit point is always computed (speedup_vs_8bit needs it). */
+    const int32_t *weights;
+    size_t nweights;
+    /* A second, MatMul-free array of mmf_rows x mmf_cols PEs (same SRAMs and bandwidth) that
+     * runs the projections while the attention heads stay on the main array; 0: none. */
+    int64_t mmf_rows, mmf_cols;
     mmt_pool_tick_fn progress; /* layers done / total, on the caller's thread */
     void *progress_ud;
 } mmt_study_spec;

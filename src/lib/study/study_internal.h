@@ -28,10 +28,27 @@ typedef struct st_wl {
     size_t *job_of; /* per hw point x layer: index into jobs (nhw * b->n) */
 } st_wl;
 
-/* A distinct (hardware, GEMM shape) and its result. */
+/* A variant of every hardware point: how a point's layers are simulated (weights.c).
+ * Variant 0 is the hardware as given at 8 bits: the paper's tables and figures use it. */
+typedef struct st_var {
+    int32_t fbits; /* FilterBits of the MatMul-free projections, thousandths of a bit; 0: the
+                    * cfg's own (variant 0 and the CALC twin) */
+    int calc;      /* 1: the hardware's CALC twin (the paper's f_compute for this array) */
+    int mmf;       /* 1: the projections run on the MatMul-free array (spec mmf_rows x cols) */
+} st_var;
+
+/* The time view of a point under one variant: stall-inclusive Total Cycles and bytes (at the
+ * variant's widths) per part, count-weighted over one block; block cycles x decoder layers. */
+typedef struct st_time {
+    int64_t cycles[2], sram_bytes[2], dram_bytes[2];
+    int64_t model_cycles;
+} st_time;
+
+/* A distinct (hardware, variant, GEMM shape) and its result. */
 typedef struct st_job {
     int64_t M, N, K;
-    size_t hw;
+    size_t hw, var;
+    mmt_llm_part part;
     double cost;
     char key[512];
     int have;
@@ -49,14 +66,44 @@ typedef struct st {
     size_t *todo; /* jobs this run simulates, largest first */
     size_t ntodo;
     int extra;               /* 1: tables carry the dataflow/phase/batch/ffn columns */
-    mmt_study_fractions *fr; /* [hw * nwl + wl] */
-    mmt_study_fit *fit;      /* [((hw * (nwl / nseqs)) + wl / nseqs) * 2 + k] */
+    mmt_study_fractions *fr; /* [hw * nwl + wl], variant 0 */
+    st_var *var;             /* variants (weights.c) */
+    size_t nvar;
+    size_t nwk;               /* weight widths asked for (rows per point in results.csv), >= 1 */
+    size_t *wvar;             /* [nwk]: the variant of each width on the hardware as given */
+    size_t *mvar;             /* [nwk]: its variant on the MatMul-free array (spec mmf_rows > 0) */
+    size_t vcalc;             /* the CALC twin's variant */
+    size_t v8;                /* 8-bit projections: the speed-up's baseline */
+    mmt_study_fractions *frv; /* [(hw * nvar + var) * nwl + wl] */
+    st_time *tm;              /* likewise */
+    mmt_study_fit *fit;       /* [((hw * (nwl / nseqs)) + wl / nseqs) * 2 + k] */
     int *fit_ok;
     mmt_study_summary *sum;
     atomic_int failed;
     mmt_diag err;
     atomic_flag errlock;
 } st;
+
+/* weights.c: the variants of the --weights and --mmf-array axes. */
+int mmt__st_make_vars(st *S, mmt_diag *d);
+/* The cfg a layer of part `part` runs on at hardware point h under variant v. */
+void mmt__st_job_cfg(const st *S, size_t h, size_t v, mmt_llm_part part, mmt_config *c);
+/* Index of (h, v, w) into frv and tm. */
+size_t mmt__st_vi(const st *S, size_t h, size_t v, size_t w);
+/* Fills frv and tm from the jobs' results. */
+int mmt__st_times(st *S, mmt_diag *d);
+/* The header of results.csv's width columns, and one row's (each with a leading comma). */
+const char *mmt__st_weight_head(const st *S);
+void mmt__st_weight_cols(const st *S, size_t h, size_t k, size_t w, char *buf, size_t cap);
+/* The projections' FilterBits under variant v at hardware point h, thousandths of a bit. */
+int32_t mmt__st_var_bits(const st *S, size_t h, size_t v);
+/* A width in thousandths as a user writes it: "8", "2", "1.58". */
+void mmt__st_bits_str(int32_t milli, char *buf, size_t cap);
+/* f_time (MatMul-free share of stall-inclusive cycles) of tm entry t; NaN if no cycles. */
+double mmt__st_f_time(const st_time *t);
+/* figures_weights.c: f_compute against f_time, Amdahl with f_time, speed-up by width; only
+ * when a hardware point is USER or more than one width is asked for. */
+int mmt__st_figures_weights(const st *S, mmt_diag *d);
 
 /* Writes every figure into outdir/figures. */
 int mmt__st_figures(const st *S, mmt_diag *d);

@@ -1,0 +1,214 @@
+/*
+ * figures_weights.c - the figures of the time view (issue 12 item 2), per hardware point and
+ * (phase, batch, FFN) panel, drawn when the hardware point is USER or the run asks for more
+ * than one weight width (with CALC hardware at 8 bits they would only repeat the paper's):
+ *   - ftime_<label>_w<b>.svg: f_time against the paper's f_compute (the CALC twin at 8 bits),
+ *     one series per model over the lengths, with the diagonal f_time = f_compute;
+ *   - amdahl_time_<label>_w<b>_l<l>.svg: Amdahl's law with f_time (projections improved) per
+ *     model at l = 2048 (or the longest length when 2048 is not studied);
+ *   - speedup_<label>_w<b>.svg: the speed-up that the narrower weights alone give against
+ *     8-bit weights on the same hardware, per model against l (widths other than 8 only).
+ */
+#include "study_internal.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A panel: hardware point h, width k, and the (phase, batch, ffn) combination pbf. */
+typedef struct wpanel {
+    const st *S;
+    size_t h, k, pbf, npbf;
+    char label[400], bits[24];
+} wpanel;
+
+/* Workload index of model m, length q in panel P. */
+static size_t wl_of(const wpanel *P, size_t m, size_t q)
+{
+    return (m * P->npbf + P->pbf) * P->S->sp->nseqs + q;
+}
+
+/* The time view of model m, length q under variant v. */
+static const st_time *tm_of(const wpanel *P, size_t m, size_t q, size_t v)
+{
+    return &P->S->tm[mmt__st_vi(P->S, P->h, v, wl_of(P, m, q))];
+}
+
+/* Series arrays for one figure: per model n values of x and y. */
+typedef struct xy {
+    double *x, *y;
+    mmt_svg_series *s;
+} xy;
+
+static int xy_new(xy *a, size_t nm, size_t n, mmt_diag *d)
+{
+    a->x = calloc(nm * n + 1, sizeof *a->x);
+    a->y = calloc(nm * n + 1, sizeof *a->y);
+    a->s = calloc(nm + 2, sizeof *a->s);
+    return a->x && a->y && a->s ? 0 : mmt__diag(d, MMT_ENOMEM, "", 0, "out of memory");
+}
+
+static void xy_free(xy *a)
+{
+    free(a->x);
+    free(a->y);
+    free(a->s);
+}
+
+/* f_time against the paper's f_compute, per model over the lengths. */
+static int fig_ftime(const wpanel *P, mmt_diag *d)
+{
+    const mmt_study_spec *sp = P->S->sp;
+    size_t nm = sp->nmodels, ns = sp->nseqs;
+    static const double diag_xy[2] = {0, 1};
+    xy a;
+    int r = xy_new(&a, nm, ns, d);
+    for (size_t m = 0; r == 0 && m < nm; m++) {
+        for (size_t q = 0; q < ns; q++) {
+            size_t w = wl_of(P, m, q);
+            a.x[m * ns + q] = P->S->frv[mmt__st_vi(P->S, P->h, P->S->vcalc, w)].f_compute;
+            a.y[m * ns + q] = mmt__st_f_time(tm_of(P, m, q, P->S->wvar[P->k]));
+        }
+        a.s[m] = (mmt_svg_series){sp->models[m].name, a.x + m * ns, a.y + m * ns, ns, 0, (int)m, 1};
+    }
+    if (r == 0)
+        a.s[nm] = (mmt_svg_series){"f_time = f_compute", diag_xy, diag_xy, 2, 1, 7, 0};
+    char title[600], path[4600];
+    snprintf(title, sizeof title, "f_time against the paper's f_compute, %s, %s-bit weights",
+             P->label, P->bits);
+    mmt_svg_plot p = {title,
+                      "f_compute (CALC, 8-bit: the paper's)",
+                      "f_time (stall-inclusive, this hardware)",
+                      0,
+                      1,
+                      0,
+                      1,
+                      a.s,
+                      nm + 1,
+                      "one point per sequence length; above the diagonal: stalls fall on the "
+                      "projections",
+                      0};
+    snprintf(path, sizeof path, "%s/figures/ftime_%s_w%s.svg", sp->outdir, P->label, P->bits);
+    if (r == 0)
+        r = mmt_svg_plot_write(path, &p, d);
+    xy_free(&a);
+    return r;
+}
+
+/* Amdahl's law with f_time per model at length index q. */
+static int fig_amdahl(const wpanel *P, size_t q, mmt_diag *d)
+{
+    const mmt_study_spec *sp = P->S->sp;
+    size_t nm = sp->nmodels;
+    xy a;
+    int r = xy_new(&a, nm, ST_SMAX, d);
+    double ymax = 1;
+    for (size_t m = 0; r == 0 && m < nm; m++) {
+        double f = mmt__st_f_time(tm_of(P, m, q, P->S->wvar[P->k]));
+        for (int s = 1; s <= ST_SMAX; s++) {
+            a.x[m * ST_SMAX + (size_t)s - 1] = s;
+            a.y[m * ST_SMAX + (size_t)s - 1] = mmt_study_amdahl(f, s);
+        }
+        double top = a.y[m * ST_SMAX + ST_SMAX - 1];
+        ymax = isfinite(top) && top > ymax ? top : ymax;
+        a.s[m] = (mmt_svg_series){
+            sp->models[m].name, a.x + m * ST_SMAX, a.y + m * ST_SMAX, ST_SMAX, 0, (int)m, 0};
+    }
+    char title[600], path[4600];
+    snprintf(title, sizeof title,
+             "Amdahl with f_time: projections improved, %s, %s-bit weights, l = %" PRId64, P->label,
+             P->bits, sp->seqs[q]);
+    mmt_svg_plot p = {title,
+                      "s (speed-up of the MatMul-free projections)",
+                      "S (whole block)",
+                      1,
+                      ST_SMAX,
+                      1,
+                      ceil(ymax),
+                      a.s,
+                      nm,
+                      "S = 1 / ((1 - f_time) + f_time / s), f_time under this hardware's DRAM "
+                      "bandwidth",
+                      0};
+    snprintf(path, sizeof path, "%s/figures/amdahl_time_%s_w%s_l%" PRId64 ".svg", sp->outdir,
+             P->label, P->bits, sp->seqs[q]);
+    if (r == 0)
+        r = mmt_svg_plot_write(path, &p, d);
+    xy_free(&a);
+    return r;
+}
+
+/* The speed-up from the narrower weights alone, per model against l. */
+static int fig_speedup(const wpanel *P, mmt_diag *d)
+{
+    const mmt_study_spec *sp = P->S->sp;
+    size_t nm = sp->nmodels, ns = sp->nseqs;
+    xy a;
+    int r = xy_new(&a, nm, ns, d);
+    double ymax = 1;
+    for (size_t m = 0; r == 0 && m < nm; m++) {
+        for (size_t q = 0; q < ns; q++) {
+            const st_time *t = tm_of(P, m, q, P->S->wvar[P->k]), *t8 = tm_of(P, m, q, P->S->v8);
+            double all = (double)t->cycles[0] + (double)t->cycles[1];
+            double y = all > 0 ? ((double)t8->cycles[0] + (double)t8->cycles[1]) / all : NAN;
+            a.x[m * ns + q] = (double)sp->seqs[q], a.y[m * ns + q] = y;
+            ymax = isfinite(y) && y > ymax ? y : ymax;
+        }
+        a.s[m] = (mmt_svg_series){sp->models[m].name, a.x + m * ns, a.y + m * ns, ns, 0, (int)m, 1};
+    }
+    char title[600], path[4600];
+    snprintf(title, sizeof title, "Speed-up of %s-bit against 8-bit weights, %s", P->bits,
+             P->label);
+    double x0 = (double)sp->seqs[0], x1 = (double)sp->seqs[ns - 1];
+    mmt_svg_plot p = {title,
+                      "sequence length l",
+                      "speed-up (stall-inclusive block cycles)",
+                      x0,
+                      x1 > x0 ? x1 : 2 * x0,
+                      0,
+                      ceil(ymax * 1.05 * 10) / 10,
+                      a.s,
+                      nm,
+                      "projections at the narrower width, attention heads at 8 bits, same "
+                      "hardware",
+                      1};
+    snprintf(path, sizeof path, "%s/figures/speedup_%s_w%s.svg", sp->outdir, P->label, P->bits);
+    if (r == 0)
+        r = mmt_svg_plot_write(path, &p, d);
+    xy_free(&a);
+    return r;
+}
+
+/* The length the Amdahl figure is drawn at: 2048 (the paper's Figures 5 and 7) or the longest. */
+static size_t amdahl_seq(const mmt_study_spec *sp)
+{
+    for (size_t q = 0; q < sp->nseqs; q++)
+        if (sp->seqs[q] == 2048)
+            return q;
+    return sp->nseqs - 1;
+}
+
+int mmt__st_figures_weights(const st *S, mmt_diag *d)
+{
+    const mmt_study_spec *sp = S->sp;
+    size_t npbf = sp->nphases * sp->nbatches * sp->nffns;
+    int r = 0;
+    for (size_t h = 0; r == 0 && h < S->nhw; h++) {
+        if (!S->hw[h].cfg.user_bw && S->nwk < 2)
+            continue;
+        for (size_t pbf = 0; r == 0 && pbf < npbf; pbf++)
+            for (size_t k = 0; r == 0 && k < S->nwk; k++) {
+                wpanel P = {.S = S, .h = h, .k = k, .pbf = pbf, .npbf = npbf};
+                mmt__st_group_label(S, h, pbf * sp->nseqs, P.label, sizeof P.label);
+                int32_t bits = mmt__st_var_bits(S, h, S->wvar[k]);
+                mmt__st_bits_str(bits, P.bits, sizeof P.bits);
+                r = fig_ftime(&P, d);
+                if (r == 0)
+                    r = fig_amdahl(&P, amdahl_seq(sp), d);
+                if (r == 0 && bits != MMT_BITS_DEFAULT)
+                    r = fig_speedup(&P, d);
+            }
+    }
+    return r;
+}
