@@ -145,11 +145,13 @@ static int refill(ubuf *u, int64_t k)
         return 0;
     if ((u->nref == 0 && u->bad_first) || (u->nref + k > 1 && u->bad_next))
         return MMT_ERANGE; /* as rbuf_user.c: SCALE-Sim v2 crashes */
+    int64_t rows, acc, cyc;
+    if (mmt__mul(k, u->m, &rows) || mmt__mul(rows, u->B, &acc) || mmt__add(rows, k, &cyc) ||
+        mmt__add(u->last, cyc, &u->last) || mmt__add(u->st.rows, rows, &u->st.rows) ||
+        mmt__add(u->st.accesses, acc, &u->st.accesses))
+        return MMT_EOVERFLOW;
     u->start = (int64_t)(((i128)u->start + (i128)k * u->np) % u->nlines);
     u->nref += k;
-    u->last += k * (u->m + 1);
-    u->st.rows += k * u->m;
-    u->st.accesses += k * u->m * u->B;
     u->st.stop = u->last;
     return 0;
 }
