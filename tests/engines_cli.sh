@@ -37,11 +37,41 @@ user="$GOLDEN/a_gemm_8x8_os_user64_bw10/config.cfg"
 [ "$(grep -c 'layer [0-9]*: fold engine$' "$TMP/v.err")" = 4 ] ||
     fail "-v: expected 4 'fold engine' lines, got: $(cat "$TMP/v.err")"
 
-# auto on a USER case falls back to the rows and -v gives the reason.
+# So does a USER GEMM case.
 "$REPLAY" -c "$user" -t "$topo" -i gemm -p "$TMP/u" --no-traces -v >/dev/null 2>"$TMP/u.err" ||
     fail "auto on USER exited $?"
-grep -q 'layer 0: row engine (USER bandwidth mode)$' "$TMP/u.err" ||
-    fail "-v on USER: $(cat "$TMP/u.err")"
+[ "$(grep -c 'layer [0-9]*: fold engine$' "$TMP/u.err")" = 4 ] ||
+    fail "-v on USER: expected 4 'fold engine' lines, got: $(cat "$TMP/u.err")"
+
+# Convs whose windows tile the ifmap (stride = filter, 1x1 with a stride) run on the fold
+# engine in both modes with the rows' reports; overlapping windows fall back, -v says why.
+conv="$GOLDEN/c_conv_8x8_os_user64_bw10"
+cat >"$TMP/tile.csv" <<'EOF2'
+Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides,
+tile3, 12, 12, 3, 3, 4, 8, 3,
+pw_s2, 9, 9, 1, 1, 16, 24, 2,
+rect, 9, 8, 3, 2, 2, 5, 3, 2,
+EOF2
+for c in "$conv/config.cfg" "$GOLDEN/c_conv_8x8_ws_calc1k/config.cfg"; do
+    run=$(cfg_get "$c" run_name)
+    for e in rows auto; do
+        "$REPLAY" -c "$c" -t "$TMP/tile.csv" -p "$TMP/tile.$e" --no-traces --engine=$e -v \
+            >"$TMP/tile.$e.out" 2>"$TMP/tile.$e.err" || fail "tiling convs, $e: exited $?"
+    done
+    [ "$(grep -c 'layer [0-9]*: fold engine$' "$TMP/tile.auto.err")" = 3 ] ||
+        fail "tiling convs: expected 3 'fold engine' lines, got: $(cat "$TMP/tile.auto.err")"
+    cmp -s "$TMP/tile.rows.out" "$TMP/tile.auto.out" || fail "tiling convs: console differs"
+    for rep in COMPUTE_REPORT BANDWIDTH_REPORT DETAILED_ACCESS_REPORT; do
+        cmp -s "$TMP/tile.rows/$run/$rep.csv" "$TMP/tile.auto/$run/$rep.csv" ||
+            fail "tiling convs ($run): $rep.csv differs between the engines"
+        files=$((files + 1))
+    done
+    cases=$((cases + 1))
+done
+"$REPLAY" -c "$conv/config.cfg" -t "$conv/topology.csv" -p "$TMP/c" --no-traces -v \
+    >/dev/null 2>"$TMP/c.err" || fail "auto on a conv exited $?"
+grep -q 'layer 0: row engine (conv layer whose ifmap windows overlap or run off the ifmap)$' \
+    "$TMP/c.err" || fail "-v on an overlapping conv: $(cat "$TMP/c.err")"
 
 # Refusals: exit status, one line on stderr, nothing on stdout, no report written.
 expect() { # status, stderr pattern, arguments...
@@ -64,8 +94,8 @@ expect 2 "expected auto, rows or folds, got 'fast'" -c "$cfg" -t "$topo" -i gemm
 expect 2 "expected auto, rows or folds, got ''" -c "$cfg" -t "$topo" -i gemm -p "$TMP/r" \
     --no-traces --engine=
 expect 2 "needs --no-traces" -c "$cfg" -t "$topo" -i gemm -p "$TMP/r" --engine=folds
-expect 1 "topology.csv:2: layer 0: the fold engine cannot run it exactly (USER bandwidth mode)" \
-    -c "$user" -t "$topo" -i gemm -p "$TMP/r" --no-traces --engine=folds
+expect 1 "topology.csv:2: layer 0: the fold engine cannot run it exactly (conv layer whose" \
+    -c "$conv/config.cfg" -t "$conv/topology.csv" -p "$TMP/r" --no-traces --engine=folds
 expect 2 "expected auto, rows or folds" --study="$TMP/r" --engine=Folds
 
 echo "engines_cli: $cases cases, $files reports compared, $failures failures"

@@ -327,7 +327,8 @@ typedef struct mmt_layer_result {
 /* Which engine mmt_sim_run uses. ROWS feeds every demand row through the buffers; FOLDS
  * works fold by fold (closed-form counts, the buffers advanced per fold) and gives the same
  * results, but covers only the layers it can prove exact (mmt_sim_folds_ok): a run without
- * traces, GEMM-shaped layers, CALC mode. AUTO (the default, 0) takes FOLDS where it can and
+ * traces in SCALE-Sim v2 mode (CALC or USER, any operand width) of a layer whose ifmap
+ * addresses are distinct with no -1 holes (GEMMs, convs whose windows tile the ifmap). AUTO (the default, 0) takes FOLDS where it can and
  * ROWS elsewhere. */
 typedef enum { MMT_ENGINE_AUTO = 0, MMT_ENGINE_ROWS = 1, MMT_ENGINE_FOLDS = 2 } mmt_engine;
 
@@ -365,7 +366,8 @@ int mmt_sim_run(const mmt_config *cfg, const mmt_geom *g, const mmt_sim_opts *o,
                 mmt_layer_result *res);
 
 /* 1 if the fold engine can run this layer exactly with these options, else 0 with a short
- * reason ("traces requested", "USER bandwidth mode", ...) in *why (may be NULL). */
+ * reason ("traces requested", "conv layer whose ifmap windows overlap ...", ...) in *why
+ * (may be NULL). */
 int mmt_sim_folds_ok(const mmt_config *cfg, const mmt_geom *g, const mmt_sim_opts *o,
                      const char **why);
 

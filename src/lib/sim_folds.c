@@ -2,9 +2,10 @@
  * sim_folds.c - the fold engine: the fused path's reports computed fold by fold instead of
  * demand row by demand row, with results identical to the row engine (sim.c).
  *
- * What it covers (mmt_sim_folds_ok): no trace output, CALC bandwidth mode, and GEMM-shaped
- * layers (the ifmap is a plain M x K matrix, so no -1 holes and no address read twice inside
- * one fold). Everything else goes to the row engine.
+ * What it covers (mmt_sim_folds_ok): no trace output, SCALE-Sim v2 mode, any operand width,
+ * and layers whose ifmap addresses are all distinct with no -1 holes (GEMMs, and convs whose
+ * windows neither overlap nor run off the ifmap). Everything else goes to the row engine.
+ * This file is the CALC mode; sim_folds_user.c the USER mode.
  *
  * Why it is exact. In a fold each read operand touches one "block" of its matrix, every
  * element once, in an order that depends only on the fold's shape; blocks of different index
@@ -325,19 +326,23 @@ static int run_fold(engine *E, int64_t f)
 
 int mmt__folds_run(const mmt_config *cfg, const mmt_geom *g, int py311, mmt_layer_result *res)
 {
+    if (cfg->user_bw)
+        return mmt__folds_run_user(cfg, g, py311, res);
     engine E = {.g = g};
-    int64_t kb[2] = {cfg->ifmap_kb, cfg->filter_kb}, owords;
-    int r = mmt__mul(cfg->ofmap_kb, 1024, &owords) ? MMT_EOVERFLOW : 0;
+    int64_t owords;
+    /* Sizes and bandwidths in elements of each operand's width ([precision]), as sim.c. */
+    int r = mmt_precision_sram_elems(cfg, MMT_OP_OFMAP, &owords);
     for (int op = 0; op < 2 && r == 0; op++) {
         calc *b = &E.rd[op].cs;
-        int64_t words;
-        if (mmt__mul(kb[op], 1024, &words))
-            return MMT_EOVERFLOW;
-        if (words < 100)
+        int64_t words, bw0;
+        if ((r = mmt_precision_sram_elems(cfg, (mmt_operand)op, &words)) != 0 ||
+            (r = mmt_precision_dram_bw(cfg, (mmt_operand)op, &bw0)) != 0)
+            return r;
+        if (words < 100 || bw0 <= 0)
             return MMT_EINVAL; /* as mmt__rcalc_new */
         b->ips = words / 100;
         b->Wn = NSETS * b->ips;
-        b->bw0 = 10; /* SCALE-Sim v2: CALC read buffers start from a base bandwidth of 10 */
+        b->bw0 = bw0; /* SCALE-Sim v2: the base bandwidth, 10 (8-bit words) */
         b->lps = -2, b->lpe = -1;
         b->ev_fold = -1;
         E.rd[op].recur = recur_kind(g, op);
@@ -366,11 +371,35 @@ int mmt__folds_run(const mmt_config *cfg, const mmt_geom *g, int py311, mmt_laye
     return r;
 }
 
-/* 1 if the ifmap is a plain M x K matrix (GEMM rows, or a conv that reduces to one):
- * I[p][j] = p*K + j + offset, no -1 entries, every address once per fold. */
-static int gemm_shaped(const mmt_geom *g)
+/* 1 if every ifmap address the layer reads is distinct and none is -1 (so blocks of the
+ * ifmap matrix are disjoint and each is read once per fold, as for a GEMM): the windows do
+ * not overlap (stride >= filter, or a single window along that side) and none runs off the
+ * ifmap. GEMM layers (one FW = W window per row) are the commonest case. */
+static int distinct_ifmap(const mmt_geom *g)
 {
-    return g->FH == 1 && g->FW == g->W && g->Cin == 1 && g->SH == 1 && g->SW == 1;
+    return (g->OH == 1 || g->SH >= g->FH) && (g->OW == 1 || g->SW >= g->FW) &&
+           (i128)(g->OH - 1) * g->SH + g->FH <= g->H && (i128)(g->OW - 1) * g->SW + g->FW <= g->W;
+}
+
+/* 1 if the three buffers' sizes and bandwidths in elements are ones both engines accept
+ * alike (otherwise the row engine reports the error). */
+static int buffers_ok(const mmt_config *cfg, const mmt_geom *g)
+{
+    for (int op = 0; op < 3; op++) {
+        int64_t words, bw;
+        if (mmt_precision_sram_elems(cfg, (mmt_operand)op, &words) ||
+            mmt_precision_dram_bw(cfg, (mmt_operand)op, &bw) || words <= 0 || bw <= 0 ||
+            bw > MMT_MAX_BANDWIDTH)
+            return 0;
+        if (op == 2 || cfg->user_bw)
+            continue;
+        /* rbuf_calc.c needs 100 words and stops at 2^31 sets; leave such layers to it. */
+        int64_t reads = op == 0 ? g->sram_ifmap_reads : g->sram_filter_reads;
+        if (words < 100 || reads / (words / 100) >= INT32_MAX - 1)
+            return 0;
+    }
+    return !cfg->user_bw || (cfg->bandwidth > 0 && cfg->bandwidth <= MMT_MAX_BANDWIDTH &&
+                             mmt__folds_user_ok(cfg, g));
 }
 
 int mmt_sim_folds_ok(const mmt_config *cfg, const mmt_geom *g, const mmt_sim_opts *o,
@@ -380,24 +409,13 @@ int mmt_sim_folds_ok(const mmt_config *cfg, const mmt_geom *g, const mmt_sim_opt
     for (int op = 0; o && op < 3 && !no; op++)
         if (o->dram_trace_path[op] || o->sram_trace_path[op])
             no = "traces requested";
-    if (!no && cfg->user_bw)
-        no = "USER bandwidth mode";
-    else if (!no && cfg->version == MMT_SCALESIM_V3)
-        no = "SCALE-Sim v3 mode (its write buffer stops differently)";
-    else if (!no && (mmt_precision_bits(cfg, MMT_OP_IFMAP) != MMT_BITS_DEFAULT ||
-                     mmt_precision_bits(cfg, MMT_OP_FILTER) != MMT_BITS_DEFAULT ||
-                     mmt_precision_bits(cfg, MMT_OP_OFMAP) != MMT_BITS_DEFAULT))
-        no = "operand widths other than 8 bits";
-    else if (!no && !gemm_shaped(g))
-        no = "conv layer (ifmap windows overlap or run off the ifmap)";
-    else if (!no) {
-        /* rbuf_calc.c stops at 2^31 sets; leave such layers to it. */
-        int64_t reads[2] = {g->sram_ifmap_reads, g->sram_filter_reads};
-        int64_t kb[2] = {cfg->ifmap_kb, cfg->filter_kb};
-        for (int op = 0; op < 2 && !no; op++)
-            if (kb[op] > INT64_MAX / 1024 || reads[op] / (kb[op] * 1024 / 100) >= INT32_MAX - 1)
-                no = "more than 2^31 prefetch sets";
-    }
+    if (!no && cfg->version == MMT_SCALESIM_V3)
+        no = "SCALE-Sim v3 mode (its buffers stall and stop differently)";
+    else if (!no && !distinct_ifmap(g))
+        no = "conv layer whose ifmap windows overlap or run off the ifmap";
+    else if (!no && !buffers_ok(cfg, g))
+        no = cfg->user_bw ? "USER buffers the row engine refuses or indexes in 32 bits"
+                          : "CALC buffers under 100 elements or over 2^31 prefetch sets";
     if (why)
         *why = no;
     return no == NULL;

@@ -160,5 +160,9 @@ void mmt__sim_result(const mmt_geom *g, int py311, int64_t last_co, int64_t stal
 
 /* The fold engine (sim_folds.c) on a layer mmt_sim_folds_ok accepts. */
 int mmt__folds_run(const mmt_config *cfg, const mmt_geom *g, int py311, mmt_layer_result *res);
+/* Its USER bandwidth mode (sim_folds_user.c), and whether that mode can take the layer. */
+int mmt__folds_run_user(const mmt_config *cfg, const mmt_geom *g, int py311,
+                        mmt_layer_result *res);
+int mmt__folds_user_ok(const mmt_config *cfg, const mmt_geom *g);
 
 #endif

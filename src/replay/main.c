@@ -56,8 +56,9 @@ static void usage(FILE *f)
             "\n"
             "--engine (with --no-traces): rows feeds every demand row through the memory\n"
             "model; folds works fold by fold and gives identical reports, but only for the\n"
-            "layers it can prove exact (CALC mode, GEMM-shaped layers) and refuses the run\n"
-            "otherwise; auto uses folds where it can and rows elsewhere.\n"
+            "layers it can prove exact (v2 mode; GEMMs, and convs whose windows tile the\n"
+            "ifmap) and refuses the run otherwise; auto uses folds where it can and rows\n"
+            "elsewhere.\n"
             "\n"
             "Exit status: 0 ok (and identical), 1 error or differences found, 2 usage error.\n");
     study_cli_usage(f);

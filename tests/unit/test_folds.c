@@ -22,7 +22,7 @@
 #include "sim_internal.h"
 
 /* Layers each engine ran, over the whole test binary. */
-static long ran_folds, ran_rows;
+static long ran_folds, ran_rows, ran_folds_user, ran_folds_conv, ran_folds_bits;
 
 /* Prints the layer for a failure message. */
 static void describe(const mmt_config *c, const mmt_geom *g, const char *what)
@@ -47,6 +47,12 @@ static void both(const mmt_config *cfg, const mmt_geom *g, int py311)
     int ra = mmt_sim_run(cfg, g, &ro, &a), rb = mmt_sim_run(cfg, g, &fo, &b);
     int folds = mmt_sim_folds_ok(cfg, g, &fo, NULL);
     folds ? ran_folds++ : ran_rows++;
+    if (folds && cfg->user_bw)
+        ran_folds_user++;
+    if (folds && (g->FW != g->W || g->FH != 1 || g->Cin != 1))
+        ran_folds_conv++;
+    if (folds && (cfg->bits_milli[0] || cfg->bits_milli[1] || cfg->bits_milli[2]))
+        ran_folds_bits++;
     if (ra != rb || memcmp(&a, &b, sizeof a) != 0) {
         describe(cfg, g, folds ? "folds" : "rows");
         fprintf(stderr,
@@ -89,15 +95,18 @@ static void golden_case(const char *dir)
         assert_int_equal(mmt_geom_init(&g, mmt_topology_layer(t, i), &cfg, NULL), 0);
         both(&cfg, &g, 0);
         both(&cfg, &g, 1);
-        /* The same layer in the other mode and dataflows widens the golden coverage. */
-        for (int df = 0; df < 3; df++) {
-            mmt_config c2 = cfg;
-            c2.dataflow = (mmt_dataflow)df;
-            c2.user_bw = 0;
-            mmt_geom g2;
-            assert_int_equal(mmt_geom_init(&g2, mmt_topology_layer(t, i), &c2, NULL), 0);
-            both(&c2, &g2, 0);
-        }
+        /* The same layer in both modes and all dataflows widens the golden coverage. */
+        for (int df = 0; df < 3; df++)
+            for (int user = 0; user < 2; user++) {
+                mmt_config c2 = cfg;
+                c2.dataflow = (mmt_dataflow)df;
+                c2.user_bw = user;
+                if (user && c2.bandwidth <= 0)
+                    c2.bandwidth = 10;
+                mmt_geom g2;
+                assert_int_equal(mmt_geom_init(&g2, mmt_topology_layer(t, i), &c2, NULL), 0);
+                both(&c2, &g2, 0);
+            }
     }
     mmt_topology_free(t);
 }
@@ -170,19 +179,31 @@ static void random_cfg(mmt_config *c)
     c->filter_offset = 10000000;
     c->ofmap_offset = 20000000;
     c->dataflow = (mmt_dataflow)(rnd() % 3);
-    c->user_bw = rnd() % 5 == 0;
+    c->user_bw = rnd() % 2 == 0;
     c->bandwidth = c->user_bw ? uni(1, 64) : 0;
+    /* Sometimes operand widths other than 8 bits ([precision]): 1 to 32 bits. */
+    static const int32_t bits[6] = {1000, 1670, 2000, 4000, 16000, 32000};
+    for (int op = 0; op < 3 && rnd() % 6 == 0; op++)
+        c->bits_milli[op] = bits[rnd() % 6];
 }
 
 /* A random GEMM (or, sometimes, conv) layer whose row-engine cost stays small. */
 static int random_layer(const mmt_config *c, mmt_geom *g)
 {
     mmt_layer l = {.stride_h = 1, .stride_w = 1, .channels = 1, .filt_h = 1};
-    if (rnd() % 10 == 0) { /* conv: the fold engine must leave it to the rows */
+    if (rnd() % 10 == 0) { /* conv: overlapping windows go to the rows */
         l.ifmap_h = uni(1, 12), l.ifmap_w = uni(1, 12);
         l.filt_h = uni(1, l.ifmap_h), l.filt_w = uni(1, l.ifmap_w);
         l.channels = uni(1, 4), l.num_filt = uni(1, 40);
         l.stride_h = uni(1, 3), l.stride_w = uni(1, 3);
+    } else if (rnd() % 8 == 0) { /* conv the fold engine takes: stride = filter, or 1x1 */
+        l.filt_h = uni(1, 4), l.filt_w = uni(1, 4);
+        if (rnd() % 2)
+            l.filt_h = l.filt_w = 1;
+        l.stride_h = l.filt_h + (rnd() % 3 == 0), l.stride_w = l.filt_w + (rnd() % 3 == 0);
+        l.ifmap_h = l.filt_h + l.stride_h * uni(0, 6);
+        l.ifmap_w = l.filt_w + l.stride_w * uni(0, 6);
+        l.channels = uni(1, 16), l.num_filt = logu(200);
     } else {
         l.ifmap_h = logu(rnd() % 4 ? 300 : 3000); /* M */
         l.ifmap_w = l.filt_w = logu(rnd() % 8 ? 2000 : 10000); /* K */
@@ -211,8 +232,11 @@ static void test_random(void **state)
         both(&c, &g, (int)(i & 1));
         i++;
     }
-    /* The test proves nothing if the fold engine hardly ran. */
+    /* The test proves nothing if the fold engine hardly ran, in each mode and kind. */
     assert_true(ran_folds - before >= n / 2);
+    assert_true(ran_folds_user >= n / 4);
+    assert_true(ran_folds_conv >= n / 40);
+    assert_true(ran_folds_bits >= n / 40);
 }
 
 /* ---------------------------------------------------------------- choice and refusals */
@@ -244,19 +268,42 @@ static void test_refusals(void **state)
     mmt_sim_opts traces = {.dram_trace_path = {NULL, "/nonexistent/x.gz", NULL}};
     assert_false(mmt_sim_folds_ok(&c, &g, &traces, &why));
     assert_string_equal(why, "traces requested");
-    small(&c, &g, 1, 20, 30, 40);
+    small(&c, &g, 1, 20, 30, 40); /* USER mode and other widths are covered */
+    assert_true(mmt_sim_folds_ok(&c, &g, NULL, &why));
+    c.bits_milli[0] = 4000, c.bits_milli[2] = 16000;
+    assert_true(mmt_sim_folds_ok(&c, &g, NULL, &why));
+    c.version = MMT_SCALESIM_V3;
     assert_false(mmt_sim_folds_ok(&c, &g, NULL, &why));
-    assert_string_equal(why, "USER bandwidth mode");
-    mmt_sim_opts strict = {.engine = MMT_ENGINE_FOLDS};
-    assert_int_equal(mmt_sim_run(&c, &g, &strict, &r), MMT_EINVAL);
-    mmt_sim_opts aut = {.engine = MMT_ENGINE_AUTO};
-    assert_int_equal(mmt_sim_run(&c, &g, &aut, &r), 0); /* falls back to the rows */
+    assert_non_null(strstr(why, "v3"));
+    c.version = MMT_SCALESIM_V2, c.bits_milli[0] = c.bits_milli[2] = 0;
+    mmt_sim_opts strict = {.engine = MMT_ENGINE_FOLDS}, aut = {.engine = MMT_ENGINE_AUTO};
+    /* Convs: overlapping windows (stride 1, 3x3) or windows past the edge are refused;
+     * windows that tile the ifmap (stride = filter) or 1x1 filters with a stride are not. */
     mmt_layer l = {.ifmap_h = 9, .ifmap_w = 9, .filt_h = 3, .filt_w = 3, .channels = 2,
                    .num_filt = 4, .stride_h = 1, .stride_w = 1};
-    c.user_bw = 0;
-    assert_int_equal(mmt_geom_init(&g, &l, &c, NULL), 0);
-    assert_false(mmt_sim_folds_ok(&c, &g, NULL, &why));
-    assert_non_null(strstr(why, "conv"));
+    for (int user = 0; user < 2; user++) {
+        c.user_bw = user;
+        l.stride_h = l.stride_w = 1, l.filt_h = l.filt_w = 3, l.ifmap_h = 9;
+        assert_int_equal(mmt_geom_init(&g, &l, &c, NULL), 0);
+        assert_false(mmt_sim_folds_ok(&c, &g, NULL, &why));
+        assert_non_null(strstr(why, "conv"));
+        assert_int_equal(mmt_sim_run(&c, &g, &strict, &r), MMT_EINVAL);
+        assert_int_equal(mmt_sim_run(&c, &g, &aut, &r), 0); /* falls back to the rows */
+        l.stride_h = l.stride_w = 3;
+        assert_int_equal(mmt_geom_init(&g, &l, &c, NULL), 0);
+        assert_true(mmt_sim_folds_ok(&c, &g, NULL, &why));
+        l.ifmap_h = 10; /* a last window row past the edge: -1 holes */
+        assert_int_equal(mmt_geom_init(&g, &l, &c, NULL), 0);
+        assert_false(mmt_sim_folds_ok(&c, &g, NULL, &why));
+        /* 1x1 with strides 2 and 4 on 9x9: SCALE-Sim's ceil output size has no window
+         * past the edge here (it has one with stride 3: (9-1) % 3 != 0). */
+        l.ifmap_h = 9, l.filt_h = l.filt_w = 1, l.stride_h = 2, l.stride_w = 4;
+        assert_int_equal(mmt_geom_init(&g, &l, &c, NULL), 0);
+        assert_true(mmt_sim_folds_ok(&c, &g, NULL, &why));
+        l.stride_w = 3;
+        assert_int_equal(mmt_geom_init(&g, &l, &c, NULL), 0);
+        assert_false(mmt_sim_folds_ok(&c, &g, NULL, &why));
+    }
 }
 
 /* Two CALC window events in one cycle (a row wider than 50*ips misses): SCALE-Sim v2 divides
@@ -275,6 +322,27 @@ static void test_two_events_one_cycle(void **state)
     mmt_sim_opts rows = {.engine = MMT_ENGINE_ROWS}, folds = {.engine = MMT_ENGINE_FOLDS};
     assert_int_equal(mmt_sim_run(&c, &g, &rows, &r), MMT_ERANGE);
     assert_int_equal(mmt_sim_run(&c, &g, &folds, &r), MMT_ERANGE);
+}
+
+/* USER mode where a stationary row spans nearly the whole prefetch list (WS filter rows 128
+ * wide, 32-bit operands in 1 KB: 256 elements), so the fold engine must test each element of
+ * the row (its window wraps round the list); found by search, 20 such layers in this sweep. */
+static void test_user_wrapping_rows(void **state)
+{
+    (void)state;
+    for (int64_t M = 1; M <= 400; M += 7) {
+        mmt_config c;
+        mmt_geom g;
+        small(&c, &g, 1, 1, 1, 1);
+        c.dataflow = MMT_DF_WS;
+        c.array_h = c.array_w = 128;
+        c.bits_milli[0] = c.bits_milli[1] = 32000;
+        mmt_layer l = {.ifmap_h = M, .ifmap_w = 2, .filt_h = 1, .filt_w = 2, .channels = 1,
+                       .num_filt = 75, .stride_h = 1, .stride_w = 1};
+        assert_int_equal(mmt_geom_init(&g, &l, &c, NULL), 0);
+        assert_true(mmt_sim_folds_ok(&c, &g, NULL, NULL));
+        both(&c, &g, 0);
+    }
 }
 
 /* Engine names: the three accepted, anything else refused. */
@@ -336,11 +404,13 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_engine_names), cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_stream_seek),  cmocka_unit_test(test_two_events_one_cycle),
-        cmocka_unit_test(test_golden),
+        cmocka_unit_test(test_golden),       cmocka_unit_test(test_user_wrapping_rows),
         cmocka_unit_test(test_random),
     };
     int r = cmocka_run_group_tests(tests, NULL, NULL);
-    fprintf(stderr, "test_folds: %ld layer runs on the fold engine, %ld on the rows\n",
-            ran_folds, ran_rows);
+    fprintf(stderr,
+            "test_folds: %ld layer runs on the fold engine (%ld USER, %ld conv, %ld widths not "
+            "8 bits), %ld on the rows\n",
+            ran_folds, ran_folds_user, ran_folds_conv, ran_folds_bits, ran_rows);
     return r;
 }
