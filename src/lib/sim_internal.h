@@ -12,6 +12,10 @@
 
 /* ---------------------------------------------------------------- Python emulation */
 
+/* repr(v) by the general snprintf/strtod search only, without mmt_fmt_pyfloat's exact integer
+ * path: the unit tests check that both give the same text. */
+size_t mmt__fmt_pyfloat_general(char *buf, double v);
+
 /* repr(float(v)) for an integer v (fast path for trace cycles and addresses); buf >= 32. */
 size_t mmt__fmt_pyfloat_i64(char *buf, int64_t v);
 
