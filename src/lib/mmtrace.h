@@ -375,6 +375,25 @@ void mmt_sim_free(mmt_sim *s);
 int mmt_sim_run(const mmt_config *cfg, const mmt_geom *g, const mmt_sim_opts *o,
                 mmt_layer_result *res);
 
+/* Largest first prefetch block of a CALC-mode DRAM trace, in rows. The block spreads
+ * floor(S/100) words of an S-word SRAM over rows of 10 (the base bandwidth): an SRAM of 2^40
+ * KB makes it 10^12 rows, which SCALE-Sim v2 builds as one numpy array (80 TB) and mmtrace
+ * would write for days. mmtrace-replay refuses such a layer before writing anything. */
+#define MMT_MAX_CALC_BLOCK_ROWS ((int64_t)1 << 32)
+
+/* Largest ifmap or filter of a USER-mode layer, in addresses: the USER read buffer indexes
+ * every address of its operand (4 bytes each, 8 or more when addresses repeat), so 2^32
+ * addresses already take 16 GiB. */
+#define MMT_MAX_USER_SPAN ((int64_t)1 << 32)
+
+/* Refuses (MMT_ERANGE, diag with line, no file) a layer the memory model cannot hold,
+ * before anything is allocated: a USER-mode operand over MMT_MAX_USER_SPAN addresses. */
+int mmt_sim_check(const mmt_config *cfg, const mmt_geom *g, long line, mmt_diag *diag);
+
+/* Rows of the first prefetch block of operand op's CALC DRAM trace (a lower bound of the
+ * trace's rows) in *rows; 0 for the ofmap and in USER mode. */
+int mmt_sim_dram_rows_min(const mmt_config *cfg, mmt_operand op, int64_t *rows);
+
 /* 1 if the fold engine can run this layer exactly with these options, else 0 with a short
  * reason ("traces requested", "USER bandwidth mode", ...) in *why (may be NULL). */
 int mmt_sim_folds_ok(const mmt_config *cfg, const mmt_geom *g, const mmt_sim_opts *o,

@@ -115,7 +115,8 @@ static int load(run *R)
     }
     for (size_t i = 0; i < R->n; i++) {
         mmt_geom g;
-        if (mmt_geom_init(&g, mmt_topology_layer(R->topo, i), &R->cfg, &d) != 0) {
+        if (mmt_geom_init(&g, mmt_topology_layer(R->topo, i), &R->cfg, &d) != 0 ||
+            mmt_sim_check(&R->cfg, &g, mmt_topology_layer(R->topo, i)->line, &d) != 0) {
             snprintf(d.file, sizeof d.file, "%s", o->topo_path);
             cli_print_diag(&d, NULL);
             return -1;
@@ -568,11 +569,34 @@ static int lock_rundir(const run *R)
     return cli_check_complete(R->rundir, R->o->traces ? CLI_RUN_REPLAY : CLI_RUN_FUSED);
 }
 
+/* Refuses a CALC SRAM so large that its first DRAM prefetch block alone is over
+ * MMT_MAX_CALC_BLOCK_ROWS rows (mmtrace.h); the first layer names the topology line. */
+static int check_calc_blocks(const run *R)
+{
+    static const char *const key[2] = {"IfmapSramSzkB", "FilterSramSzkB"};
+    const int64_t kb[2] = {R->cfg.ifmap_kb, R->cfg.filter_kb};
+    for (int op = 0; op < 2 && R->n > 0; op++) {
+        int64_t rows;
+        if (mmt_sim_dram_rows_min(&R->cfg, (mmt_operand)op, &rows) == 0 &&
+            rows > MMT_MAX_CALC_BLOCK_ROWS) {
+            cli_error("%s:%ld: layer 0: %s = %" PRId64 " (%s) makes one CALC prefetch block "
+                      "of its %s DRAM trace %" PRId64 " rows, more than %" PRId64
+                      "; use a smaller SRAM or --no-traces",
+                      R->o->topo_path, mmt_topology_layer(R->topo, 0)->line, key[op], kb[op],
+                      R->o->cfg_path, op ? "FILTER" : "IFMAP", rows, MMT_MAX_CALC_BLOCK_ROWS);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 /* Refuses a replay whose traces may not fit on the disk, unless --force (README "Limits"):
  * the stall-adjusted SRAM traces and the DRAM traces are estimated like mmtrace-gen's. */
 static int check_size(const run *R)
 {
     uint64_t text = 0, spill = 0;
+    if (R->o->traces && check_calc_blocks(R) != 0)
+        return -1;
     for (size_t i = 0; R->o->traces && i < R->n; i++) {
         mmt_geom g;
         geom_of(R, i, &g);
