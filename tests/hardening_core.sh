@@ -259,5 +259,31 @@ else
 fi
 rm -rf spref
 
+# ---------------------------------------------------------------- getopt in study and lowering
+# Their option parsers let getopt print, with argv[0] (the binary's full path):
+# "/build/.libs/mmtrace-replay: unrecognized option '--bogus'". Now the same two lines as
+# every other usage error: "PROG: ..." and the --help hint; exit 2, nothing on stdout.
+usage2() { # NAME PROG_NAME FIRST_LINE CMD...: exit 2, exactly FIRST_LINE and the hint
+    name=$1 prog=$2 first=$3
+    shift 3
+    tests=$((tests + 1))
+    run "$@"
+    [ "$status" -eq 2 ] || fail "$name: exit status $status, expected 2"
+    [ "$(sed -n 1p err.txt)" = "$first" ] || fail "$name: stderr '$(sed -n 1p err.txt)'"
+    [ "$(sed -n 2p err.txt)" = "Try '$prog --help' for more information." ] ||
+        fail "$name: hint '$(sed -n 2p err.txt)'"
+    [ "$(wc -l <err.txt)" -eq 2 ] || fail "$name: $(wc -l <err.txt) stderr lines"
+    [ -s out.txt ] && fail "$name: stdout: $(head -n 1 out.txt)"
+}
+usage2 study-unknown mmtrace-replay "$R unrecognized option '--bogus'" \
+    "$REPLAY" --study=st --bogus
+usage2 study-short mmtrace-replay "$R invalid option -- 'x'" "$REPLAY" --study=st -x
+usage2 study-noarg mmtrace-replay "$R option '--seq' requires an argument" \
+    "$REPLAY" --study=st --seq
+usage2 lower-unknown mmtrace-gen "$P unrecognized option '--bogus'" \
+    "$GEN" --model=gpt2 --bogus -p lo
+usage2 lower-noarg mmtrace-gen "$P option requires an argument -- 'p'" "$GEN" --model=gpt2 -p
+[ -e st ] || [ -e lo ] && fail "getopt: an output directory was made"
+
 echo "hardening_core: $tests tests, $failures failures"
 [ "$failures" -eq 0 ]
