@@ -413,6 +413,20 @@ int mmt_report_write(const char *dir, const mmt_layer_result *res, size_t n, mmt
 int mmt_report_write_version(const char *dir, const mmt_layer_result *res, size_t n,
                              mmt_scalesim v, mmt_diag *diag);
 
+/* The same reports written one layer at a time, so a run of 2^20 layers keeps no result
+ * once its rows are out (issue 8 item 10). open creates the reports under temporary names
+ * in dir (mmt_temp_path) with their headers, and also BYTES_REPORT.csv when bytes_cfg is not
+ * NULL (its [precision] gives the widths; the stream keeps a copy); add appends the rows of
+ * the next layer (0, 1, ...); commit flushes the files to the disk and renames them into
+ * place (COMPUTE, BANDWIDTH, DETAILED_ACCESS, BYTES), then frees the stream. free (without
+ * commit) removes the temporaries; it accepts NULL. Errors name the report in diag. */
+typedef struct mmt_report_stream mmt_report_stream;
+int mmt_report_stream_open(const char *dir, mmt_scalesim v, const mmt_config *bytes_cfg,
+                           mmt_report_stream **out, mmt_diag *diag);
+int mmt_report_stream_add(mmt_report_stream *s, const mmt_layer_result *res, mmt_diag *diag);
+int mmt_report_stream_commit(mmt_report_stream *s, mmt_diag *diag);
+void mmt_report_stream_free(mmt_report_stream *s);
+
 /* The text of one report (which: 0 COMPUTE, 1 BANDWIDTH, 2 DETAILED_ACCESS) for res[0..n-1],
  * header included, in a buffer the caller frees. */
 int mmt_report_format(int which, const mmt_layer_result *res, size_t n, char **out,

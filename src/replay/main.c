@@ -184,6 +184,7 @@ static int compare_only(const args *a)
 int main(int argc, char **argv)
 {
     cli_progname = "mmtrace-replay";
+    cli_init_malloc();
     gsl_set_error_handler_off();
     if (study_cli_wanted(argc, argv)) /* --study/--fractions: the LLM study (study_cli.c) */
         return study_cli_main(argc, argv);
