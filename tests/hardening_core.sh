@@ -284,6 +284,11 @@ usage2 lower-unknown mmtrace-gen "$P unrecognized option '--bogus'" \
     "$GEN" --model=gpt2 --bogus -p lo
 usage2 lower-noarg mmtrace-gen "$P option requires an argument -- 'p'" "$GEN" --model=gpt2 -p
 [ -e st ] || [ -e lo ] && fail "getopt: an output directory was made"
+# -l '' (v3's layout path) was accepted with exit 0 where every other empty path is a usage
+# error (issue 8 item 2).
+usage2 layout-empty mmtrace-replay "$R --layout: the path is empty" \
+    "$REPLAY" -c good.cfg -t topo.csv -p le --no-traces -l ''
+[ -e le ] && fail "layout-empty: an output directory was made"
 
 echo "hardening_core: $tests tests, $failures failures"
 [ "$failures" -eq 0 ]

@@ -141,7 +141,8 @@ static int parse_args(int argc, char **argv, args *a)
         cli_error("unexpected argument '%s'", argv[optind]), bad = "";
     else if (cli_check_path_arg("--config", a->o.cfg_path) ||
              cli_check_path_arg("--topology", a->o.topo_path) ||
-             cli_check_path_arg("--path", a->o.outdir) || cli_check_path_arg("--compare", a->compare))
+             cli_check_path_arg("--path", a->o.outdir) || cli_check_path_arg("--compare", a->compare) ||
+             cli_check_path_arg("--layout", a->o.layout_path))
         bad = "";
     else if (a->o.topo_path && (!a->o.cfg_path || !a->o.outdir))
         bad = "-c, -t and -p are required";
