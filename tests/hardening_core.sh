@@ -180,5 +180,115 @@ else
 fi
 rm -rf sp
 
+# ---------------------------------------------------------------- issue 8 follow-up: sizes
+# A CALC SRAM of 2^40 KB makes the first DRAM prefetch block 10^12 rows: replay with traces
+# wrote it for hours. Refused up front, naming the topology line and the cfg key; without
+# traces (no DRAM trace) the layer still runs.
+sed 's/^IfmapSramSzkB:.*/IfmapSramSzkB: 1099511627776/' good.cfg >hugesram.cfg
+printf 'Layer, M, N, K,\ng0, 8, 8, 8,\n' >tiny.csv
+"$GEN" -c hugesram.cfg -t tiny.csv -i gemm -p hs >/dev/null 2>&1 || fail "huge CALC SRAM: gen failed"
+expect calc-sram-huge 1 "$R tiny.csv:2: layer 0: IfmapSramSzkB = 1099511627776 (hugesram.cfg) makes one CALC prefetch block of its IFMAP DRAM trace 1125899906843 rows, more than 4294967296; use a smaller SRAM or --no-traces" \
+    "$REPLAY" -c hugesram.cfg -t tiny.csv -i gemm -p hs
+[ -n "$(find hs -name '*_DRAM_TRACE*' -o -name '*REPORT*' -o -name '.mmtrace-tmp.*')" ] &&
+    fail "calc-sram-huge: outputs or temporaries written"
+run "$REPLAY" -c hugesram.cfg -t tiny.csv -i gemm -p hs --no-traces
+[ "$status" -eq 0 ] || fail "calc-sram-huge --no-traces: exit $status: $(cat err.txt)"
+rm -rf hs
+
+# A USER-mode layer whose ifmap has 2^33 addresses: the read buffer's index (4 bytes per
+# address) was allocated (or faulted in) and failed with a bare "out of memory". Refused
+# before any allocation, with the topology line, fused and with traces alike.
+sed 's/^InterfaceBandwidth:.*/InterfaceBandwidth: USER/' good.cfg >user.cfg
+printf 'Layer, M, N, K,\ng0, 8, 8, 8,\ng1, 1048576, 8, 8192,\n' >wide.csv
+for mode in --no-traces --jobs=1; do
+    expect "user-span$mode" 1 "$R wide.csv:3: the ifmap has 8589934592 addresses, more than the 4294967296 (16 GiB of index) the USER-mode read buffer can hold" \
+        "$REPLAY" -c user.cfg -t wide.csv -i gemm -p us "$mode"
+done
+[ -e us/bad_run/COMPUTE_REPORT.csv ] && fail "user-span: a report was written"
+rm -rf us
+
+# ---------------------------------------------------------------- disk full in the spill
+# CALC replay spills the filter's DRAM blocks (65536 addresses, 512 KiB) beside its trace.
+# The disk fills during the spill: one line naming the spill file, exit 1, nothing on stdout,
+# no output under a final name, no temporary left. A tmpfs with 100 KiB free (--force past
+# the free-space estimate, which prints its warning first).
+printf 'Layer, M, N, K,\ng0, 4, 256, 256,\n' >spf.csv
+"$GEN" -c good.cfg -t spf.csv -i gemm -p spref >/dev/null 2>&1 || fail "spill-full: gen failed"
+spill_left() { # DIR: prints what a failed replay must not leave
+    find "$1" -name '*.spill.*' -o -name '.mmtrace-tmp.*' -o -name '*_DRAM_TRACE*' \
+        -o -name '*_REPORT.csv' -o -name '.mmtrace-incomplete'
+}
+spill_glob="$R */bad_run/layer0/.mmtrace-tmp.*.FILTER_DRAM_TRACE.csv.gz.spill.??????: cannot write the temporary spill file of the CALC DRAM trace: No space left on device"
+if command -v unshare >/dev/null 2>&1 && [ -z "${MMT_TEST_NO_MOUNT:-}" ] &&
+    unshare -m sh -c 'mount -t tmpfs -o size=64k tmpfs /tmp' 2>/dev/null; then
+    tests=$((tests + 1))
+    mkdir full
+    # shellcheck disable=SC2016
+    timeout 60 unshare -m sh -c 'mount -t tmpfs -o size=2m tmpfs full && cp -r spref/bad_run full/ &&
+        avail=$(df -k full | awk "NR == 2 {print \$4}") &&
+        dd if=/dev/zero of=full/filler bs=1k count=$((avail - 100)) 2>/dev/null &&
+        "$@" >out.txt 2>err.txt; echo $? >status.txt; find full -name "*.spill.*" -o -name ".mmtrace-tmp.*" \
+        -o -name "*_DRAM_TRACE*" -o -name "*_REPORT.csv" -o -name .mmtrace-incomplete >left.txt' sh \
+        "$REPLAY" -c good.cfg -t spf.csv -i gemm -p full --force
+    [ "$(cat status.txt)" = 1 ] || fail "spill-full (tmpfs): exit $(cat status.txt): $(cat err.txt)"
+    # shellcheck disable=SC2254
+    case $(tail -n 1 err.txt) in
+    $spill_glob) ;;
+    *) fail "spill-full (tmpfs): stderr: $(cat err.txt)" ;;
+    esac
+    [ "$(wc -l <err.txt)" -eq 2 ] || fail "spill-full (tmpfs): $(wc -l <err.txt) stderr lines"
+    [ -s out.txt ] && fail "spill-full (tmpfs): stdout: $(head -n 1 out.txt)"
+    [ -s left.txt ] && fail "spill-full (tmpfs): left behind: $(cat left.txt)"
+    rmdir full
+else
+    echo "hardening_core: no mount namespace; tmpfs disk-full spill case skipped" >&2
+fi
+# The same run with the preload shim failing write() after 100 KB: stdio's writes (the spill)
+# bypass it, zlib's do not, so a DRAM trace fails. Its message named only the layer folder
+# ("out/run/layer0: cannot simulate or write traces: ..."); it names the trace now.
+if cc -shared -fPIC -o failwrite.so "$MMT_SRCDIR/tests/shim/failwrite.c" -ldl 2>/dev/null; then
+    cp -r spref shim
+    LD_PRELOAD="$W/failwrite.so" MMT_FAIL_AFTER=100000 \
+        ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" \
+        expect dram-full-shim 1 "$R shim/bad_run/layer0/.mmtrace-tmp.*_DRAM_TRACE.csv.gz: cannot write trace: No space left on device" \
+        "$REPLAY" -c good.cfg -t spf.csv -i gemm -p shim
+    [ -n "$(spill_left shim)" ] && fail "spill-full (shim): left behind: $(spill_left shim)"
+    rm -rf shim
+else
+    echo "hardening_core: no C compiler for the shim; shim disk-full spill case skipped" >&2
+fi
+rm -rf spref
+
+# ---------------------------------------------------------------- getopt in study and lowering
+# Their option parsers let getopt print, with argv[0] (the binary's full path):
+# "/build/.libs/mmtrace-replay: unrecognized option '--bogus'". Now the same two lines as
+# every other usage error: "PROG: ..." and the --help hint; exit 2, nothing on stdout.
+usage2() { # NAME PROG_NAME FIRST_LINE CMD...: exit 2, exactly FIRST_LINE and the hint
+    name=$1 prog=$2 first=$3
+    shift 3
+    tests=$((tests + 1))
+    run "$@"
+    [ "$status" -eq 2 ] || fail "$name: exit status $status, expected 2"
+    [ "$(sed -n 1p err.txt)" = "$first" ] || fail "$name: stderr '$(sed -n 1p err.txt)'"
+    [ "$(sed -n 2p err.txt)" = "Try '$prog --help' for more information." ] ||
+        fail "$name: hint '$(sed -n 2p err.txt)'"
+    [ "$(wc -l <err.txt)" -eq 2 ] || fail "$name: $(wc -l <err.txt) stderr lines"
+    [ -s out.txt ] && fail "$name: stdout: $(head -n 1 out.txt)"
+}
+usage2 study-unknown mmtrace-replay "$R unrecognized option '--bogus'" \
+    "$REPLAY" --study=st --bogus
+usage2 study-short mmtrace-replay "$R invalid option -- 'x'" "$REPLAY" --study=st -x
+usage2 study-noarg mmtrace-replay "$R option '--seq' requires an argument" \
+    "$REPLAY" --study=st --seq
+usage2 lower-unknown mmtrace-gen "$P unrecognized option '--bogus'" \
+    "$GEN" --model=gpt2 --bogus -p lo
+usage2 lower-noarg mmtrace-gen "$P option requires an argument -- 'p'" "$GEN" --model=gpt2 -p
+[ -e st ] || [ -e lo ] && fail "getopt: an output directory was made"
+# -l '' (v3's layout path) was accepted with exit 0 where every other empty path is a usage
+# error (issue 8 item 2).
+usage2 layout-empty mmtrace-replay "$R --layout: the path is empty" \
+    "$REPLAY" -c good.cfg -t topo.csv -p le --no-traces -l ''
+[ -e le ] && fail "layout-empty: an output directory was made"
+
 echo "hardening_core: $tests tests, $failures failures"
 [ "$failures" -eq 0 ]

@@ -10,12 +10,14 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
@@ -408,4 +410,13 @@ int cli_parse_scalesim(const char *arg, mmt_scalesim *out)
         return 0;
     cli_error("--scalesim: expected v2 or v3, got '%s'", arg);
     return -1;
+}
+
+void cli_init_malloc(void)
+{
+#ifdef M_ARENA_MAX
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+        mallopt(M_ARENA_MAX, 1);
+#endif
 }

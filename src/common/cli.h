@@ -39,6 +39,12 @@ int cli_check_path_arg(const char *opt, const char *arg);
 /* After getopt_long returned '?' or ':' (optstring starting with ':', opterr = 0): prints one
  * line naming the bad option and the "Try 'PROG --help'" hint. */
 void cli_bad_option(char **argv, int c);
+/* Under an address-space limit (ulimit -v), keeps every thread on glibc's main malloc arena.
+ * A thread arena reserves 64 MB aligned to 64 MB (a 128 MB mapping first); when the limit
+ * refuses that, glibc retries the arena on every malloc of the thread and serves it with its
+ * own mmap, so a worker thread paid four system calls per allocation: 200000 tiny layers
+ * fused took 269 s instead of 4 s under ulimit -v 200000 (issue 8 item 10). Call first. */
+void cli_init_malloc(void);
 /* Flushes stdout; prints "standard output: write error" and returns -1 if anything failed. */
 int cli_flush_stdout(void);
 /* fsync of a directory, so the renames inside it survive a power loss. 0 or -1 (errno). */

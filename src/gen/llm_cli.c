@@ -382,9 +382,15 @@ int llm_cli_main(int argc, char **argv)
     static const int64_t def_seqs[] = {128, 256, 512, 1024, 2048, 4096};
     int c, r;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "c:p:h", long_opts, NULL)) != -1)
+    opterr = 0; /* cli_bad_option prints one line and the hint, with the program's name */
+    while ((c = getopt_long(argc, argv, ":c:p:h", long_opts, NULL)) != -1) {
+        if (c == '?' || c == ':') {
+            cli_bad_option(argv, c);
+            return EXIT_USAGE;
+        }
         if ((r = take_opt(&q, c)) != 0)
             return r;
+    }
     if (cli_check_path_arg("--path", q.outdir) || cli_check_path_arg("--config", q.cfgp)) {
         fprintf(stderr, "Try 'mmtrace-gen --help' for more information.\n");
         return EXIT_USAGE;

@@ -309,6 +309,7 @@ int main(int argc, char **argv)
     mmt_scalesim ver = MMT_SCALESIM_V2;
     long jobs = 1, level = 1;
     cli_progname = "mmtrace-gen";
+    cli_init_malloc();
     if (llm_cli_wanted(argc, argv)) /* --model/--hf-config: the LLM front end (llm_cli.c) */
         return llm_cli_main(argc, argv);
     opterr = 0; /* cli_bad_option prints one line and the hint */

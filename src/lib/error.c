@@ -297,6 +297,9 @@ double mmt__true_div(mmt__u128 a, mmt__u128 b)
 {
     if (a == 0)
         return 0.0;
+    /* Both exact in a double: IEEE division rounds the quotient correctly, half to even. */
+    if (a <= ((mmt__u128)1 << 53) && b <= ((mmt__u128)1 << 53))
+        return (double)(uint64_t)a / (double)(uint64_t)b;
     mmt__u128 q = a / b, r = a % b;
     int e = 0;
     while (bitlen128(q) < 55) {

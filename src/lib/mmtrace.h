@@ -365,6 +365,25 @@ void mmt_sim_free(mmt_sim *s);
 int mmt_sim_run(const mmt_config *cfg, const mmt_geom *g, const mmt_sim_opts *o,
                 mmt_layer_result *res);
 
+/* Largest first prefetch block of a CALC-mode DRAM trace, in rows. The block spreads
+ * floor(S/100) words of an S-word SRAM over rows of 10 (the base bandwidth): an SRAM of 2^40
+ * KB makes it 10^12 rows, which SCALE-Sim v2 builds as one numpy array (80 TB) and mmtrace
+ * would write for days. mmtrace-replay refuses such a layer before writing anything. */
+#define MMT_MAX_CALC_BLOCK_ROWS ((int64_t)1 << 32)
+
+/* Largest ifmap or filter of a USER-mode layer, in addresses: the USER read buffer indexes
+ * every address of its operand (4 bytes each, 8 or more when addresses repeat), so 2^32
+ * addresses already take 16 GiB. */
+#define MMT_MAX_USER_SPAN ((int64_t)1 << 32)
+
+/* Refuses (MMT_ERANGE, diag with line, no file) a layer the memory model cannot hold,
+ * before anything is allocated: a USER-mode operand over MMT_MAX_USER_SPAN addresses. */
+int mmt_sim_check(const mmt_config *cfg, const mmt_geom *g, long line, mmt_diag *diag);
+
+/* Rows of the first prefetch block of operand op's CALC DRAM trace (a lower bound of the
+ * trace's rows) in *rows; 0 for the ofmap and in USER mode. */
+int mmt_sim_dram_rows_min(const mmt_config *cfg, mmt_operand op, int64_t *rows);
+
 /* 1 if the fold engine can run this layer exactly with these options, else 0 with a short
  * reason ("traces requested", "conv layer whose ifmap windows overlap ...", ...) in *why
  * (may be NULL). */
@@ -384,6 +403,20 @@ int mmt_report_write(const char *dir, const mmt_layer_result *res, size_t n, mmt
  * prefetch)", doc/scalesim-v3.md §V3.7). */
 int mmt_report_write_version(const char *dir, const mmt_layer_result *res, size_t n,
                              mmt_scalesim v, mmt_diag *diag);
+
+/* The same reports written one layer at a time, so a run of 2^20 layers keeps no result
+ * once its rows are out (issue 8 item 10). open creates the reports under temporary names
+ * in dir (mmt_temp_path) with their headers, and also BYTES_REPORT.csv when bytes_cfg is not
+ * NULL (its [precision] gives the widths; the stream keeps a copy); add appends the rows of
+ * the next layer (0, 1, ...); commit flushes the files to the disk and renames them into
+ * place (COMPUTE, BANDWIDTH, DETAILED_ACCESS, BYTES), then frees the stream. free (without
+ * commit) removes the temporaries; it accepts NULL. Errors name the report in diag. */
+typedef struct mmt_report_stream mmt_report_stream;
+int mmt_report_stream_open(const char *dir, mmt_scalesim v, const mmt_config *bytes_cfg,
+                           mmt_report_stream **out, mmt_diag *diag);
+int mmt_report_stream_add(mmt_report_stream *s, const mmt_layer_result *res, mmt_diag *diag);
+int mmt_report_stream_commit(mmt_report_stream *s, mmt_diag *diag);
+void mmt_report_stream_free(mmt_report_stream *s);
 
 /* The text of one report (which: 0 COMPUTE, 1 BANDWIDTH, 2 DETAILED_ACCESS) for res[0..n-1],
  * header included, in a buffer the caller frees. */

@@ -94,6 +94,121 @@ static int shortest_digits(double v, char *d, int *e)
     return split_e(buf, d, e);
 }
 
+/* ---------------------------------------------------------------- exact fast path
+ * The general path above calls snprintf and strtod about ten times per value: the reports of
+ * a run of 2^20 tiny layers spent most of their time there (issue 8 item 10). This path finds
+ * the same digits with 128-bit integers, as Steele & White's shortest mode does: v = m * 2^q
+ * rounds back from every real in (v - lo, v + hi) (ends included when m is even, as strtod
+ * rounds half to even); at decimal scale k the candidates are the integers D with
+ * D * 10^-k in that interval. The coarsest scale with a candidate gives the shortest digits
+ * (a candidate at scale k stays one at k+1, so the scale is binary-searched); of its
+ * candidates the nearest to v * 10^k is taken (ties to even, as glibc's "%.*e" rounds).
+ * Values whose numbers do not fit 128 bits return 0 and take the general path. */
+
+/* 5^i for 0 <= i <= 27 (5^27 < 2^63). */
+static uint64_t pow5(int i)
+{
+    uint64_t r = 1;
+    while (i-- > 0)
+        r *= 5;
+    return r;
+}
+
+/* Exact scaling of x * 2^(q-2) by 10^k: *num = x * 10^k * 2^(q-2) * den, as num/den with
+ * den a power of two times a power of five. Returns 0 if a number would not fit. */
+typedef struct scaled {
+    mmt__u128 mul; /* multiplies the interval numerators (4m-2, 4m+2, 4m) */
+    mmt__u128 den;
+} scaled;
+
+static int scale_at(int q, int k, scaled *sc)
+{
+    int s = 2 - q; /* the interval numerators are in units of 2^(q-2) */
+    int two = k - s; /* net power of two of 10^k / 2^s */
+    if (k > 27 || k < -27 || two > 60 || two < -120)
+        return 0;
+    mmt__u128 five = pow5(k < 0 ? -k : k);
+    sc->mul = k >= 0 ? five : 1;
+    sc->den = k < 0 ? five : 1;
+    if (two >= 0)
+        sc->mul <<= two;
+    else if (sc->den >> (127 + two) != 0) /* den << -two must fit */
+        return 0;
+    else
+        sc->den <<= -two;
+    /* the numerators reach 2^55 * mul: it must fit */
+    return sc->mul >> 72 == 0;
+}
+
+/* Smallest and largest candidate integer at the scale sc (lo > hi: none). */
+static void candidates(uint64_t m, int lower_closer, const scaled *sc, mmt__u128 *lo,
+                       mmt__u128 *hi)
+{
+    int even = (m & 1) == 0;
+    mmt__u128 l = ((mmt__u128)4 * m - (lower_closer ? 1 : 2)) * sc->mul;
+    mmt__u128 h = ((mmt__u128)4 * m + 2) * sc->mul;
+    mmt__u128 lq = l / sc->den, hq = h / sc->den;
+    int lexact = l % sc->den == 0, hexact = h % sc->den == 0;
+    /* ceil(l) if the end is included, else the next integer above l */
+    *lo = lexact && even ? lq : lq + 1;
+    /* floor(h) if the end is included, else the integer below an exact h */
+    *hi = hexact && !even ? hq - 1 : hq;
+}
+
+/* Shortest digits of v > 0 by exact integer arithmetic; 0 if v is out of its range. */
+static int shortest_exact(double v, char *d, int *e)
+{
+    int q;
+    double f = frexp(v, &q); /* v = f * 2^q, 0.5 <= f < 1 */
+    uint64_t m = (uint64_t)ldexp(f, 53);
+    q -= 53;
+    if (m < ((uint64_t)1 << 52) || q < -1074 + 1)
+        return 0; /* subnormal or at the bottom of the range */
+    int lower_closer = m == (uint64_t)1 << 52;
+    /* v < 10^(e10+1), with e10 = floor(log10 v) give or take one */
+    int e10 = (int)floor(log10(v));
+    int klo = -e10 - 2, khi = klo + 20; /* none at klo (D <= 0.1...), some at khi */
+    scaled sc;
+    mmt__u128 lo, hi;
+    if (!scale_at(q, klo, &sc))
+        return 0;
+    candidates(m, lower_closer, &sc, &lo, &hi);
+    if (lo <= hi || !scale_at(q, khi, &sc))
+        return 0;
+    candidates(m, lower_closer, &sc, &lo, &hi);
+    if (lo > hi)
+        return 0;
+    while (khi - klo > 1) {
+        int mid = klo + (khi - klo) / 2;
+        if (!scale_at(q, mid, &sc))
+            return 0;
+        candidates(m, lower_closer, &sc, &lo, &hi);
+        if (lo <= hi)
+            khi = mid;
+        else
+            klo = mid;
+    }
+    if (!scale_at(q, khi, &sc))
+        return 0;
+    candidates(m, lower_closer, &sc, &lo, &hi);
+    /* the nearest integer to v * 10^k, ties to even, kept among the candidates */
+    mmt__u128 x = (mmt__u128)4 * m * sc.mul, n = x / sc.den, r = x % sc.den;
+    if (r * 2 > sc.den || (r * 2 == sc.den && (n & 1)))
+        n++;
+    n = n < lo ? lo : n > hi ? hi : n;
+    char tmp[40];
+    int len = 0;
+    for (; n; n /= 10)
+        tmp[len++] = (char)('0' + (int)(n % 10));
+    if (len == 0 || len > 17)
+        return 0;
+    for (int i = 0; i < len; i++)
+        d[i] = tmp[len - 1 - i];
+    d[len] = '\0';
+    *e = len - 1 - khi;
+    return len;
+}
+
 /* Lays out digits d[0..n) with exponent e as CPython's repr does; returns the length. */
 static size_t layout(char *out, const char *d, int n, int e)
 {
@@ -127,7 +242,8 @@ static size_t layout(char *out, const char *d, int n, int e)
     return (size_t)(p - out);
 }
 
-size_t mmt_fmt_pyfloat(char *buf, double v)
+/* repr(v); exact: try the integer fast path first (0: the snprintf/strtod path only). */
+static size_t fmt_pyfloat(char *buf, double v, int exact)
 {
     if (isnan(v))
         return (size_t)sprintf(buf, "nan");
@@ -145,10 +261,22 @@ size_t mmt_fmt_pyfloat(char *buf, double v)
     }
     char d[24];
     int e;
-    int n = shortest_digits(v, d, &e);
+    int n = exact ? shortest_exact(v, d, &e) : 0;
+    if (n == 0)
+        n = shortest_digits(v, d, &e);
     size_t len = neg + layout(buf + neg, d, n, e);
     buf[len] = '\0';
     return len;
+}
+
+size_t mmt_fmt_pyfloat(char *buf, double v)
+{
+    return fmt_pyfloat(buf, v, 1);
+}
+
+size_t mmt__fmt_pyfloat_general(char *buf, double v)
+{
+    return fmt_pyfloat(buf, v, 0);
 }
 
 size_t mmt__fmt_pyfloat_i64(char *buf, int64_t v)

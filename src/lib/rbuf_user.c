@@ -247,6 +247,8 @@ int mmt__ruser_new(const mmt__plist *pl, int64_t words, int64_t bw, mmt__row_fn 
         return MMT_EINVAL;
     if (bw > MMT_MAX_BANDWIDTH) /* scratch and override rows are bw wide */
         return MMT_ERANGE;
+    if (pl->span > MMT_MAX_USER_SPAN) /* the index has an entry per address (mmt_sim_check) */
+        return MMT_ERANGE;
     mmt__ruser *b = calloc(1, sizeof *b);
     if (!b)
         return MMT_ENOMEM;

@@ -94,48 +94,61 @@ static int64_t v3_total_incl_prefetch(const mmt_layer_result *r)
     return (int64_t)((uint64_t)r->dram_stop[2] - (uint64_t)start);
 }
 
-/* COMPUTE_REPORT.csv rows; v3 adds the column "Total Cycles (incl. prefetch)". */
-static void compute_rows(text *t, const mmt_layer_result *res, size_t n, int v3)
+/* A report's layout: its header line and the row of layer i (v3: SCALE-Sim v3.0.0's). */
+typedef struct layout {
+    void (*head)(text *t, int v3);
+    void (*row)(text *t, size_t i, const mmt_layer_result *r, int v3);
+} layout;
+
+/* COMPUTE_REPORT.csv header; v3 adds the column "Total Cycles (incl. prefetch)". */
+static void compute_head(text *t, int v3)
 {
     puts_(t, v3 ? "LayerID, Total Cycles (incl. prefetch), Total Cycles, Stall Cycles, "
                   "Overall Util %, Mapping Efficiency %, Compute Util %,\n"
                 : "LayerID, Total Cycles, Stall Cycles, Overall Util %, Mapping Efficiency %, "
                   "Compute Util %,\n");
-    for (size_t i = 0; i < n; i++) {
-        char b[32];
-        put(t, b, mmt_fmt_i64(b, (int64_t)i));
-        if (v3)
-            put_int(t, v3_total_incl_prefetch(&res[i]));
-        put_int(t, res[i].total_cycles);
-        put_int(t, res[i].stall_cycles);
-        put_float(t, res[i].overall_util);
-        put_float(t, res[i].mapping_eff);
-        put_float(t, res[i].compute_util);
-        puts_(t, ",\n");
-    }
 }
 
-/* BANDWIDTH_REPORT.csv rows. */
-static void bandwidth_rows(text *t, const mmt_layer_result *res, size_t n, int v3)
+/* COMPUTE_REPORT.csv row of layer i. */
+static void compute_row(text *t, size_t i, const mmt_layer_result *r, int v3)
 {
-    (void)v3; /* the same columns in v2 and v3 */
+    char b[32];
+    put(t, b, mmt_fmt_i64(b, (int64_t)i));
+    if (v3)
+        put_int(t, v3_total_incl_prefetch(r));
+    put_int(t, r->total_cycles);
+    put_int(t, r->stall_cycles);
+    put_float(t, r->overall_util);
+    put_float(t, r->mapping_eff);
+    put_float(t, r->compute_util);
+    puts_(t, ",\n");
+}
+
+/* BANDWIDTH_REPORT.csv header (the same columns in v2 and v3). */
+static void bandwidth_head(text *t, int v3)
+{
+    (void)v3;
     puts_(t, "LayerID, Avg IFMAP SRAM BW, Avg FILTER SRAM BW, Avg OFMAP SRAM BW, "
              "Avg IFMAP DRAM BW, Avg FILTER DRAM BW, Avg OFMAP DRAM BW,\n");
-    for (size_t i = 0; i < n; i++) {
-        char b[32];
-        put(t, b, mmt_fmt_i64(b, (int64_t)i));
-        for (int op = 0; op < 3; op++)
-            put_float(t, pydiv(res[i].sram_count[op], res[i].total_cycles));
-        for (int op = 0; op < 3; op++)
-            put_float(t, dram_bw(&res[i], op));
-        puts_(t, ",\n");
-    }
 }
 
-/* DETAILED_ACCESS_REPORT.csv rows. */
-static void detailed_rows(text *t, const mmt_layer_result *res, size_t n, int v3)
+/* BANDWIDTH_REPORT.csv row of layer i. */
+static void bandwidth_row(text *t, size_t i, const mmt_layer_result *r, int v3)
 {
-    (void)v3; /* the same columns in v2 and v3 */
+    (void)v3;
+    char b[32];
+    put(t, b, mmt_fmt_i64(b, (int64_t)i));
+    for (int op = 0; op < 3; op++)
+        put_float(t, pydiv(r->sram_count[op], r->total_cycles));
+    for (int op = 0; op < 3; op++)
+        put_float(t, dram_bw(r, op));
+    puts_(t, ",\n");
+}
+
+/* DETAILED_ACCESS_REPORT.csv header (the same columns in v2 and v3). */
+static void detailed_head(text *t, int v3)
+{
+    (void)v3;
     static const char *const who[6] = {"SRAM IFMAP", "SRAM Filter", "SRAM OFMAP",
                                        "DRAM IFMAP", "DRAM Filter", "DRAM OFMAP"};
     puts_(t, "LayerID");
@@ -147,56 +160,72 @@ static void detailed_rows(text *t, const mmt_layer_result *res, size_t n, int v3
         puts_(t, h);
     }
     puts_(t, ",\n");
-    for (size_t i = 0; i < n; i++) {
-        const mmt_layer_result *r = &res[i];
-        char b[32];
-        put(t, b, mmt_fmt_i64(b, (int64_t)i));
-        for (int op = 0; op < 3; op++) {
-            /* SCALE-Sim v2: with no valid SRAM row the start/stop stay the int 0. */
-            if (r->has_sram[op]) {
-                put_float(t, (double)r->sram_start[op]);
-                put_float(t, (double)r->sram_stop[op]);
-            } else {
-                put_int(t, 0);
-                put_int(t, 0);
-            }
-            put_int(t, r->sram_count[op]);
+}
+
+/* DETAILED_ACCESS_REPORT.csv row of layer i. */
+static void detailed_row(text *t, size_t i, const mmt_layer_result *r, int v3)
+{
+    (void)v3;
+    char b[32];
+    put(t, b, mmt_fmt_i64(b, (int64_t)i));
+    for (int op = 0; op < 3; op++) {
+        /* SCALE-Sim v2: with no valid SRAM row the start/stop stay the int 0. */
+        if (r->has_sram[op]) {
+            put_float(t, (double)r->sram_start[op]);
+            put_float(t, (double)r->sram_stop[op]);
+        } else {
+            put_int(t, 0);
+            put_int(t, 0);
         }
-        for (int op = 0; op < 3; op++) {
-            put_float(t, (double)r->dram_start[op]);
-            put_float(t, (double)r->dram_stop[op]);
-            put_int(t, r->dram_count[op]);
-        }
-        puts_(t, ",\n");
+        put_int(t, r->sram_count[op]);
     }
+    for (int op = 0; op < 3; op++) {
+        put_float(t, (double)r->dram_start[op]);
+        put_float(t, (double)r->dram_stop[op]);
+        put_int(t, r->dram_count[op]);
+    }
+    puts_(t, ",\n");
+}
+
+static const layout layouts[3] = {{compute_head, compute_row},
+                                  {bandwidth_head, bandwidth_row},
+                                  {detailed_head, detailed_row}};
+static const char *const report_name[3] = {"COMPUTE_REPORT.csv", "BANDWIDTH_REPORT.csv",
+                                           "DETAILED_ACCESS_REPORT.csv"};
+
+/* The whole report k for n layers. */
+static void all_rows(text *t, int k, const mmt_layer_result *res, size_t n, int v3)
+{
+    layouts[k].head(t, v3);
+    for (size_t i = 0; i < n; i++)
+        layouts[k].row(t, i, &res[i], v3);
 }
 
 /* One report streamed into the atomic writer's file. */
 typedef struct streamed {
-    void (*gen)(text *, const mmt_layer_result *, size_t, int);
+    int k;
     const mmt_layer_result *res;
     size_t n;
     int v3;
 } streamed;
 
-/* Formats the report into f, flushing the text as it grows; a write error stays in f. */
+/* Formats report k into f, flushing the text as it grows; a write error stays in f. */
 static int fill_report(FILE *f, void *ud)
 {
     const streamed *st = ud;
     text t = {.f = f};
-    st->gen(&t, st->res, st->n, st->v3);
+    all_rows(&t, st->k, st->res, st->n, st->v3);
     if (!t.err && t.len)
         fwrite(t.s, 1, t.len, f);
     free(t.s);
     return t.err;
 }
 
-/* Writes the report gen formats to path with the atomic writer. */
-static int write_streamed(const char *path,
-                          void (*gen)(text *, const mmt_layer_result *, size_t, int),
-                          const mmt_layer_result *res, size_t n, int v3, mmt_diag *diag)
+/* Writes report k to path with the atomic writer. */
+static int write_streamed(const char *path, int k, const mmt_layer_result *res, size_t n, int v3,
+                          mmt_diag *diag)
 {
-    streamed st = {gen, res, n, v3};
+    streamed st = {k, res, n, v3};
     return mmt__write_atomic(path, fill_report, &st, diag);
 }
 
@@ -208,15 +237,11 @@ int mmt_report_write(const char *dir, const mmt_layer_result *res, size_t n, mmt
 int mmt_report_write_version(const char *dir, const mmt_layer_result *res, size_t n,
                              mmt_scalesim v, mmt_diag *diag)
 {
-    static const char *const names[3] = {"COMPUTE_REPORT.csv", "BANDWIDTH_REPORT.csv",
-                                         "DETAILED_ACCESS_REPORT.csv"};
-    void (*const gen[3])(text *, const mmt_layer_result *, size_t, int) = {
-        compute_rows, bandwidth_rows, detailed_rows};
     for (int k = 0; k < 3; k++) {
         char path[4096];
-        if (snprintf(path, sizeof path, "%s/%s", dir, names[k]) >= (int)sizeof path)
+        if (snprintf(path, sizeof path, "%s/%s", dir, report_name[k]) >= (int)sizeof path)
             return mmt__diag(diag, MMT_EINVAL, dir, 0, "path too long");
-        int r = write_streamed(path, gen[k], res, n, v == MMT_SCALESIM_V3, diag);
+        int r = write_streamed(path, k, res, n, v == MMT_SCALESIM_V3, diag);
         if (r)
             return r;
     }
@@ -272,6 +297,138 @@ int mmt_report_console(char *buf, size_t cap, const mmt_layer_result *res)
     return n;
 }
 
+/* ---------------------------------------------------------------- streamed reports */
+
+#define NREP 4 /* the three reports and BYTES_REPORT.csv */
+
+struct mmt_report_stream {
+    int v3, nrep;   /* nrep: 3, or 4 with the bytes report */
+    mmt_config cfg; /* the widths of the bytes report */
+    size_t next;    /* the index of the next layer */
+    text t[NREP];   /* t[k].f: the open temporary, NULL once closed */
+    char tmp[NREP][4096], final[NREP][4096];
+};
+
+/* BYTES_REPORT.csv header, laid out like SCALE-Sim's reports. */
+static const char bytes_head[] =
+    "LayerID, SRAM IFMAP Bytes Read, SRAM Filter Bytes Read, SRAM OFMAP Bytes Written, "
+    "DRAM IFMAP Bytes Read, DRAM Filter Bytes Read, DRAM OFMAP Bytes Written,\n";
+
+/* BYTES_REPORT.csv row of layer i. */
+static int bytes_row(text *t, size_t i, const mmt_config *cfg, const mmt_layer_result *r)
+{
+    mmt_layer_bytes b;
+    char s[32];
+    int e = mmt_precision_layer_bytes(cfg, r, &b);
+    if (e)
+        return e;
+    put(t, s, mmt_fmt_i64(s, (int64_t)i));
+    for (int op = 0; op < 3; op++)
+        put_int(t, b.sram[op]);
+    for (int op = 0; op < 3; op++)
+        put_int(t, b.dram[op]);
+    puts_(t, ",\n");
+    return 0;
+}
+
+/* Reports a failed write of report k (the system's reason, or t's allocation error). */
+static int stream_err(const mmt_report_stream *s, int k, mmt_diag *diag)
+{
+    if (s->t[k].err)
+        return mmt__diag(diag, s->t[k].err, s->final[k], 0, "out of memory");
+    return mmt__sys_diag(diag, s->final[k], 0, "cannot write");
+}
+
+int mmt_report_stream_open(const char *dir, mmt_scalesim v, const mmt_config *bytes_cfg,
+                           mmt_report_stream **out, mmt_diag *diag)
+{
+    mmt_report_stream *s = calloc(1, sizeof *s);
+    if (!s)
+        return mmt__diag(diag, MMT_ENOMEM, dir, 0, "out of memory");
+    s->v3 = v == MMT_SCALESIM_V3;
+    s->nrep = bytes_cfg ? 4 : 3;
+    if (bytes_cfg)
+        s->cfg = *bytes_cfg;
+    for (int k = 0; k < s->nrep; k++) {
+        const char *name = k < 3 ? report_name[k] : "BYTES_REPORT.csv";
+        if (snprintf(s->final[k], sizeof s->final[k], "%s/%s", dir, name) >=
+                (int)sizeof s->final[k] ||
+            mmt_temp_path(s->final[k], (long)getpid(), s->tmp[k], sizeof s->tmp[k]) != 0) {
+            mmt_report_stream_free(s);
+            return mmt__diag(diag, MMT_EINVAL, dir, 0, "path too long");
+        }
+        if (!(s->t[k].f = fopen(s->tmp[k], "wb"))) {
+            int r = mmt__sys_diag(diag, s->final[k], 0, "cannot create");
+            mmt_report_stream_free(s);
+            return r;
+        }
+        if (k < 3)
+            layouts[k].head(&s->t[k], s->v3);
+        else
+            puts_(&s->t[k], bytes_head);
+    }
+    *out = s;
+    return 0;
+}
+
+int mmt_report_stream_add(mmt_report_stream *s, const mmt_layer_result *res, mmt_diag *diag)
+{
+    for (int k = 0; k < 3; k++)
+        layouts[k].row(&s->t[k], s->next, res, s->v3);
+    if (s->nrep > 3 && bytes_row(&s->t[3], s->next, &s->cfg, res) != 0)
+        return mmt__diag(diag, MMT_EOVERFLOW, s->final[3], 0,
+                         "layer %zu: its byte counts overflow 64 bits", s->next);
+    s->next++;
+    for (int k = 0; k < s->nrep; k++)
+        if (s->t[k].err || ferror(s->t[k].f))
+            return stream_err(s, k, diag);
+    return 0;
+}
+
+/* Writes what report k still holds, flushes it to the disk and closes it; a failure fills diag. */
+static int stream_close(mmt_report_stream *s, int k, mmt_diag *diag)
+{
+    text *t = &s->t[k];
+    int r = 0;
+    if (t->err)
+        r = mmt__diag(diag, t->err, s->final[k], 0, "out of memory");
+    else if (ferror(t->f) || fwrite(t->s ? t->s : "", 1, t->len, t->f) != t->len ||
+             fflush(t->f) != 0 || fsync(fileno(t->f)) != 0)
+        r = mmt__sys_diag(diag, s->final[k], 0, "cannot write");
+    if (fclose(t->f) != 0 && r == 0)
+        r = mmt__sys_diag(diag, s->final[k], 0, "cannot write");
+    t->f = NULL;
+    return r;
+}
+
+int mmt_report_stream_commit(mmt_report_stream *s, mmt_diag *diag)
+{
+    int r = 0;
+    for (int k = 0; r == 0 && k < s->nrep; k++)
+        r = stream_close(s, k, diag);
+    for (int k = 0; r == 0 && k < s->nrep; k++)
+        if (rename(s->tmp[k], s->final[k]) != 0)
+            r = mmt__sys_diag(diag, s->final[k], 0, "cannot write");
+        else
+            s->tmp[k][0] = '\0'; /* in place: not ours to remove any more */
+    mmt_report_stream_free(s);
+    return r;
+}
+
+void mmt_report_stream_free(mmt_report_stream *s)
+{
+    if (!s)
+        return;
+    for (int k = 0; k < s->nrep; k++) {
+        if (s->t[k].f)
+            fclose(s->t[k].f);
+        if (s->tmp[k][0])
+            unlink(s->tmp[k]);
+        free(s->t[k].s);
+    }
+    free(s);
+}
+
 int mmt_report_bytes_write(const char *dir, const mmt_config *cfg, const mmt_layer_result *res,
                            size_t n, mmt_diag *diag)
 {
@@ -279,24 +436,11 @@ int mmt_report_bytes_write(const char *dir, const mmt_config *cfg, const mmt_lay
     if (snprintf(path, sizeof path, "%s/BYTES_REPORT.csv", dir) >= (int)sizeof path)
         return mmt__diag(diag, MMT_EINVAL, dir, 0, "path too long");
     text t = {0};
-    /* Laid out like SCALE-Sim's reports: ", " between fields and ",\n" at each line's end. */
-    puts_(&t, "LayerID, SRAM IFMAP Bytes Read, SRAM Filter Bytes Read, SRAM OFMAP Bytes Written, "
-              "DRAM IFMAP Bytes Read, DRAM Filter Bytes Read, DRAM OFMAP Bytes Written,\n");
+    puts_(&t, bytes_head);
     int r = 0;
-    for (size_t i = 0; i < n && r == 0; i++) {
-        mmt_layer_bytes b;
-        char s[32];
-        if ((r = mmt_precision_layer_bytes(cfg, &res[i], &b)) != 0) {
+    for (size_t i = 0; i < n && r == 0; i++)
+        if ((r = bytes_row(&t, i, cfg, &res[i])) != 0)
             mmt__diag(diag, r, path, 0, "layer %zu: its byte counts overflow 64 bits", i);
-            break;
-        }
-        put(&t, s, mmt_fmt_i64(s, (int64_t)i));
-        for (int op = 0; op < 3; op++)
-            put_int(&t, b.sram[op]);
-        for (int op = 0; op < 3; op++)
-            put_int(&t, b.dram[op]);
-        puts_(&t, ",\n");
-    }
     if (r == 0)
         r = t.err ? mmt__diag(diag, t.err, path, 0, "out of memory")
                   : mmt__write_file_atomic(path, t.s, t.len, diag);
@@ -308,12 +452,10 @@ int mmt_report_format(int which, const mmt_layer_result *res, size_t n, char **o
                       size_t *len)
 {
     /* v2's columns: the layer cache stores results, not a version's layout. */
-    void (*const gen[3])(text *, const mmt_layer_result *, size_t, int) = {
-        compute_rows, bandwidth_rows, detailed_rows};
     text t = {0};
     if (which < 0 || which > 2)
         return MMT_EINVAL;
-    gen[which](&t, res, n, 0);
+    all_rows(&t, which, res, n, 0);
     if (t.err) {
         free(t.s);
         return t.err;

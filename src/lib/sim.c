@@ -53,6 +53,35 @@ static int spill_open(spill *sp, const char *path, mmt_diag *diag)
     return 0;
 }
 
+int mmt_sim_check(const mmt_config *cfg, const mmt_geom *g, long line, mmt_diag *diag)
+{
+    static const char *const name[2] = {"ifmap", "filter"};
+    for (int op = 0; cfg->user_bw && op < 2; op++) {
+        int64_t base, end;
+        mmt_geom_operand_range(g, (mmt_operand)op, &base, &end);
+        if (end - base > MMT_MAX_USER_SPAN)
+            return mmt__diag(diag, MMT_ERANGE, NULL, line,
+                             "the %s has %" PRId64 " addresses, more than the %" PRId64
+                             " (16 GiB of index) the USER-mode read buffer can hold",
+                             name[op], end - base, MMT_MAX_USER_SPAN);
+    }
+    return 0;
+}
+
+int mmt_sim_dram_rows_min(const mmt_config *cfg, mmt_operand op, int64_t *rows)
+{
+    *rows = 0;
+    if (cfg->user_bw || op == MMT_OP_OFMAP)
+        return 0;
+    int64_t words, bw;
+    int r = mmt_precision_sram_elems(cfg, op, &words);
+    if (r == 0)
+        r = mmt_precision_dram_bw(cfg, op, &bw);
+    if (r == 0 && bw > 0) /* rbuf_calc.c: ceil(ips / bw0) rows for the first set alone */
+        *rows = mmt__ceil_div(words / 100, bw);
+    return r;
+}
+
 struct mmt_sim {
     mmt_geom g;
     int user, py311;
@@ -67,7 +96,21 @@ struct mmt_sim {
     int64_t stall, last_co, steps;
     int has_sram[3];
     int64_t sram_start[3], sram_stop[3];
+    char *path[6];  /* the traces' names (0..2 SRAM, 3..5 DRAM), for messages */
 };
+
+/* Names trace k (0..2 SRAM, 3..5 DRAM) in the caller's diag when writing it failed and no more
+ * precise reason (the writer's own, or a spill file's) is there yet; returns r. */
+static int trace_failure(mmt_sim *s, int r);
+static int trace_fail(mmt_sim *s, int k, int r)
+{
+    if (r == 0 || r == MMT_ENOMEM)
+        return r;
+    trace_failure(s, r); /* a writer that failed itself names its file and reason */
+    if (s->diag && !s->diag->message[0] && s->path[k])
+        mmt__diag(s->diag, r, s->path[k], 0, "cannot write trace: %s", mmt_strerror(r));
+    return r;
+}
 
 /* Row sink writing straight to a DRAM trace. */
 static int row_to_trace(void *ud, int64_t cycle, const int64_t *vals, int64_t n)
@@ -92,6 +135,11 @@ static int block_to_spill(void *ud, int64_t first, int64_t ncyc, int64_t bw,
 /* Opens the trace writers the options ask for. */
 static int open_traces(mmt_sim *s, const mmt_sim_opts *o)
 {
+    for (int k = 0; k < 6; k++) {
+        const char *p = k < 3 ? o->sram_trace_path[k] : o->dram_trace_path[k - 3];
+        if (p && !(s->path[k] = strdup(p)))
+            return MMT_ENOMEM;
+    }
     for (int op = 0; op < 3; op++) {
         int r = 0;
         if (o->sram_trace_path[op])
@@ -201,6 +249,8 @@ void mmt_sim_free(mmt_sim *s)
             fclose(s->sp[op].f);
         free(s->sp[op].name);
     }
+    for (int k = 0; k < 6; k++)
+        free(s->path[k]);
     mmt__wbuf_free(s->wb);
     free(s);
 }
@@ -240,12 +290,13 @@ static int step_range(mmt_sim *s, const int64_t *const rows[3], const int64_t lo
     int64_t c = s->steps + s->stall, r = 0;
     for (int op = 0; op < 2 && r == 0; op++) {
         if (s->user)
-            r = mmt__ruser_read(s->ru[op], rows[op], lo[op], hi[op], c, &served[op]);
+            r = trace_fail(s, 3 + op,
+                           mmt__ruser_read(s->ru[op], rows[op], lo[op], hi[op], c, &served[op]));
         else
             r = mmt__rcalc_read(s->rc[op], rows[op], lo[op], hi[op], c), served[op] = c + 1;
     }
     if (r == 0)
-        r = mmt__wbuf_write(s->wb, rows[2], lo[2], hi[2], c, &served[2]);
+        r = trace_fail(s, 5, mmt__wbuf_write(s->wb, rows[2], lo[2], hi[2], c, &served[2]));
     if (r)
         return trace_failure(s, (int)r);
     int64_t st = served[0] - c - 1;
@@ -259,7 +310,7 @@ static int step_range(mmt_sim *s, const int64_t *const rows[3], const int64_t lo
     for (int op = 0; op < 3; op++) {
         note_sram(s, op, rows[op], lo[op], hi[op], served[op]);
         if (s->sw[op] && (r = mmt_tracew_row(s->sw[op], served[op], rows[op], s->width[op])))
-            return trace_failure(s, (int)r);
+            return trace_fail(s, op, (int)r);
     }
     return 0;
 }
@@ -306,14 +357,14 @@ static int close_traces(mmt_sim *s)
     int r = 0;
     for (int op = 0; op < 3; op++) {
         if (r == 0 && op < 2 && s->sp[op].f && s->dw[op])
-            r = write_spill(&s->sp[op], s->dw[op]);
+            r = trace_fail(s, 3 + op, write_spill(&s->sp[op], s->dw[op]));
         mmt_tracew *w[2] = {s->sw[op], s->dw[op]};
         s->sw[op] = s->dw[op] = NULL;
         for (int k = 0; k < 2; k++) {
             if (!w[k])
                 continue;
             if (r == 0)
-                r = mmt_tracew_close(w[k], s->diag);
+                r = trace_fail(s, k ? 3 + op : op, mmt_tracew_close(w[k], s->diag));
             else if (mmt__tracew_err(w[k])) /* it failed itself: close gives the reason */
                 mmt_tracew_close(w[k], s->diag);
             else
@@ -396,10 +447,9 @@ int mmt_sim_finish(mmt_sim *s, mmt_layer_result *res)
     for (int op = 0; op < 2 && r == 0 && !s->user; op++)
         r = mmt__rcalc_finish(s->rc[op]);
     if (r == 0)
-        r = mmt__wbuf_drain_all(s->wb, s->last_co);
-    if (r)
-        return trace_failure(s, r);
-    r = close_traces(s);
+        r = trace_fail(s, 5, mmt__wbuf_drain_all(s->wb, s->last_co));
+    if (r == 0)
+        r = close_traces(s);
     if (r == 0)
         fill_result(s, res);
     return r;

@@ -42,6 +42,10 @@ size_t mmt_pyset_len(const mmt_pyset *s);
 /* Writes the keys in iteration order to out[0..len-1]. */
 void mmt_pyset_order(const mmt_pyset *s, int64_t *out);
 
+/* repr(v) by the general snprintf/strtod search only, without mmt_fmt_pyfloat's exact integer
+ * path: the unit tests check that both give the same text. */
+size_t mmt__fmt_pyfloat_general(char *buf, double v);
+
 /* repr(float(v)) for an integer v (fast path for trace cycles and addresses); buf >= 32. */
 size_t mmt__fmt_pyfloat_i64(char *buf, int64_t v);
 

@@ -142,7 +142,8 @@ static int parse_args(int argc, char **argv, args *a)
         cli_error("unexpected argument '%s'", argv[optind]), bad = "";
     else if (cli_check_path_arg("--config", a->o.cfg_path) ||
              cli_check_path_arg("--topology", a->o.topo_path) ||
-             cli_check_path_arg("--path", a->o.outdir) || cli_check_path_arg("--compare", a->compare))
+             cli_check_path_arg("--path", a->o.outdir) || cli_check_path_arg("--compare", a->compare) ||
+             cli_check_path_arg("--layout", a->o.layout_path))
         bad = "";
     else if (a->o.topo_path && (!a->o.cfg_path || !a->o.outdir))
         bad = "-c, -t and -p are required";
@@ -185,6 +186,7 @@ static int compare_only(const args *a)
 int main(int argc, char **argv)
 {
     cli_progname = "mmtrace-replay";
+    cli_init_malloc();
     gsl_set_error_handler_off();
     if (study_cli_wanted(argc, argv)) /* --study/--fractions: the LLM study (study_cli.c) */
         return study_cli_main(argc, argv);

@@ -12,8 +12,14 @@
  * directory holds the incomplete marker (cli.h), removed once everything is on the disk.
  *
  * Console: SCALE-Sim's console text (header, one block per layer, "Run Complete") is printed
- * only after the whole run has succeeded and its files are in place, from the per-layer
- * results the reports need anyway; a failed run prints nothing on stdout.
+ * only after the whole run has succeeded and its files are in place; a failed run prints
+ * nothing on stdout. Each layer's block is spooled, as the layer is collected, to an unlinked
+ * temporary file in the run directory and copied to stdout at the end.
+ *
+ * Memory: a layer's result lives in a ring of RING slots only until the collector (which
+ * takes layers in order) has appended its report rows (mmt_report_stream) and its console
+ * block; a worker more than RING layers ahead of the collector waits. So a run of 2^20 tiny
+ * layers holds no result per layer (issue 8 item 10); what stays per layer is its job.
  *
  * Threads: -j N workers take whole layers. Within a layer, three reader threads (feed.c) parse
  * and check the input traces ahead and three writer threads (sink.c) compress the
@@ -49,6 +55,7 @@ static const char *const op_name[3] = {"ifmap", "filter", "ofmap"};
 enum { PENDING = 0, DONE = 1, FAILED = 2, CANCELLED = 3 };
 
 #define PATH_CAP 4400 /* room for rundir (checked < 4096) plus a file name */
+#define RING 1024     /* results held between the workers and the collector */
 
 /* One layer: which inputs are plain text, and its state; its result is in run.res. Kept
  * small, as a run may have 2^20 layers (issue 8 item 10): the geometry is recomputed from the
@@ -68,7 +75,10 @@ typedef struct run {
     char *rundir;
     long pid;
     job *jobs;
-    mmt_layer_result *res; /* one per layer, in layer order: what the reports print */
+    mmt_layer_result *res; /* ring of RING results: layer li in res[li % RING] */
+    size_t collected;      /* layers before this one are in the reports (under lock) */
+    mmt_report_stream *rep;
+    FILE *console;         /* the layers' console blocks, spooled (unlinked file) */
     atomic_size_t next;
     atomic_int stop;
     atomic_llong rows_done;
@@ -101,7 +111,7 @@ static int load(run *R)
     R->n = mmt_topology_count(R->topo);
     R->err_li = R->n;
     R->jobs = calloc(R->n ? R->n : 1, sizeof *R->jobs);
-    R->res = calloc(R->n ? R->n : 1, sizeof *R->res);
+    R->res = calloc(RING, sizeof *R->res);
     size_t len = strlen(o->outdir) + strlen(R->cfg.run_name) + 2;
     R->rundir = malloc(len);
     if (!R->jobs || !R->res || !R->rundir) {
@@ -115,7 +125,8 @@ static int load(run *R)
     }
     for (size_t i = 0; i < R->n; i++) {
         mmt_geom g;
-        if (mmt_geom_init(&g, mmt_topology_layer(R->topo, i), &R->cfg, &d) != 0) {
+        if (mmt_geom_init(&g, mmt_topology_layer(R->topo, i), &R->cfg, &d) != 0 ||
+            mmt_sim_check(&R->cfg, &g, mmt_topology_layer(R->topo, i)->line, &d) != 0) {
             snprintf(d.file, sizeof d.file, "%s", o->topo_path);
             cli_print_diag(&d, NULL);
             return -1;
@@ -305,7 +316,7 @@ static int layer_traces(run *R, size_t li, job *J, mmt_diag *d)
         r = step_rows(R, li, &g, sim, f, o, in, out, d);
     for (int op = 0; op < 3; op++)
         feed_free(f[op]);
-    if (r == 0 && (r = mmt_sim_finish(sim, &R->res[li])) != 0)
+    if (r == 0 && (r = mmt_sim_finish(sim, &R->res[li % RING])) != 0)
         sim_err(d, R, li, -1, r);
     if (r && spill_diag.message[0])
         *d = spill_diag;
@@ -327,7 +338,7 @@ static int layer_fused(run *R, size_t li, mmt_diag *d)
     mmt_sim_opts so = {.gzip_level = R->o->level, .engine = R->o->engine};
     mmt_geom g;
     geom_of(R, li, &g);
-    int r = mmt_sim_run(&R->cfg, &g, &so, &R->res[li]);
+    int r = mmt_sim_run(&R->cfg, &g, &so, &R->res[li % RING]);
     if (r)
         sim_err(d, R, li, -1, r);
     atomic_fetch_add(&R->rows_done, g.rows);
@@ -342,6 +353,10 @@ static void *worker(void *arg)
         size_t li = atomic_fetch_add(&R->next, 1);
         if (li >= R->n)
             break;
+        pthread_mutex_lock(&R->lock); /* its ring slot must be free */
+        while (li >= R->collected + RING && !atomic_load(&R->stop))
+            pthread_cond_wait(&R->cond, &R->lock);
+        pthread_mutex_unlock(&R->lock);
         job *J = &R->jobs[li];
         mmt_diag d = {0};
         int r = atomic_load(&R->stop) ? MMT_EINVAL
@@ -386,11 +401,11 @@ static void print_header(const run *R)
     printf("%s\n", bar);
 }
 
-/* Prints one layer's console block. */
+/* Spools one layer's console block (its result is in the ring). */
 static int print_layer(const run *R, size_t li)
 {
     char buf[4096];
-    int n = mmt_report_console_version(buf, sizeof buf, &R->res[li], R->cfg.version);
+    int n = mmt_report_console_version(buf, sizeof buf, &R->res[li % RING], R->cfg.version);
     if (n < 0) {
         cli_error("layer %zu: cannot format the console summary: %s", li, mmt_strerror(n));
         return -1;
@@ -403,11 +418,53 @@ static int print_layer(const run *R, size_t li)
         fprintf(stderr, "%s: layer %zu: %s engine%s%s%s\n", cli_progname, li,
                 folds ? "fold" : "row", folds ? "" : " (", folds ? "" : why, folds ? "" : ")");
     }
-    printf("\nRunning Layer %zu\n%.*s", li, n, buf);
+    FILE *f = R->console;
+    fprintf(f, "\nRunning Layer %zu\n%.*s", li, n, buf);
     if (n > 0 && buf[n - 1] != '\n')
-        putchar('\n');
+        putc('\n', f);
     if (R->o->traces || R->cfg.version == MMT_SCALESIM_V3) /* v3.0.0: always */
-        printf("Saving traces: Done!\n");
+        fprintf(f, "Saving traces: Done!\n");
+    if (ferror(f)) {
+        cli_error("%s: cannot spool the console text: %s", R->rundir, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* Opens the console spool: an unlinked temporary in the run directory. */
+static int open_console(run *R)
+{
+    char path[PATH_CAP], tmp[PATH_CAP];
+    snprintf(path, sizeof path, "%s/console", R->rundir);
+    mmt_temp_path(path, R->pid, tmp, sizeof tmp);
+    if (strlen(tmp) + 7 < sizeof tmp)
+        strcat(tmp, ".XXXXXX");
+    int fd = mkstemp(tmp);
+    if (fd >= 0)
+        unlink(tmp);
+    if (fd < 0 || !(R->console = fdopen(fd, "w+"))) {
+        cli_error("%s: cannot create: %s", tmp, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    return 0;
+}
+
+/* Hands collected layer li to the reports and the console spool, freeing its ring slot. */
+static int take_layer(run *R, size_t li)
+{
+    mmt_diag d = {0};
+    if (mmt_report_stream_add(R->rep, &R->res[li % RING], &d) != 0) {
+        cli_print_diag(&d, NULL);
+        return -1;
+    }
+    if (print_layer(R, li) != 0)
+        return -1;
+    pthread_mutex_lock(&R->lock);
+    R->collected = li + 1;
+    pthread_cond_broadcast(&R->cond);
+    pthread_mutex_unlock(&R->lock);
     return 0;
 }
 
@@ -415,9 +472,18 @@ static int print_layer(const run *R, size_t li)
 static int print_console(const run *R)
 {
     print_header(R);
-    for (size_t li = 0; li < R->n; li++)
-        if (print_layer(R, li) != 0)
-            return -1;
+    char buf[1 << 16];
+    size_t got;
+    if (fflush(R->console) != 0 || fseek(R->console, 0, SEEK_SET) != 0) {
+        cli_error("%s: cannot read the spooled console text: %s", R->rundir, strerror(errno));
+        return -1;
+    }
+    while ((got = fread(buf, 1, sizeof buf, R->console)) > 0)
+        fwrite(buf, 1, got, stdout);
+    if (ferror(R->console)) {
+        cli_error("%s: cannot read the spooled console text: %s", R->rundir, strerror(errno));
+        return -1;
+    }
     printf("************ SCALE SIM Run Complete ****************\n");
     return cli_flush_stdout();
 }
@@ -450,12 +516,18 @@ static int collect(run *R)
         int state = R->jobs[li].state;
         pthread_mutex_unlock(&R->lock);
         bad = state != DONE;
+        if (!bad && take_layer(R, li) != 0)
+            bad = 2; /* its own message is out */
     }
     if (tty)
         fprintf(stderr, "\r\033[K");
-    if (bad)
+    if (bad) {
+        pthread_mutex_lock(&R->lock);
         atomic_store(&R->stop, 1);
-    return bad ? -1 : 0;
+        pthread_cond_broadcast(&R->cond); /* wakes workers waiting for a ring slot */
+        pthread_mutex_unlock(&R->lock);
+    }
+    return bad == 2 ? -2 : bad ? -1 : 0;
 }
 
 /* Prints the error of the first failed layer (after all workers have stopped). */
@@ -511,13 +583,9 @@ static int publish(run *R)
         }
     if (sync_layers(R) != 0)
         return -1;
-    const mmt_layer_result *res = R->res;
     mmt_diag d = {0};
-    int r = mmt_report_write_version(R->rundir, res, R->n, R->o->version, &d);
-    /* The bytes report only with a [precision] section, so that a plain SCALE-Sim config gives
-     * exactly SCALE-Sim's run directory. */
-    if (r == 0 && R->cfg.has_precision)
-        r = mmt_report_bytes_write(R->rundir, &R->cfg, res, R->n, &d);
+    int r = mmt_report_stream_commit(R->rep, &d);
+    R->rep = NULL;
     if (r) {
         if (!d.message[0])
             snprintf(d.message, sizeof d.message, "cannot write the reports: %s", mmt_strerror(r));
@@ -547,9 +615,9 @@ static int execute(run *R)
     int r = collect(R);
     for (long i = 0; i < started; i++)
         pthread_join(th[i], NULL);
-    if (r)
+    if (r == -1)
         print_failure(R);
-    return r;
+    return r ? -1 : 0;
 }
 
 /* Locks the run directory against other runs, removes what a killed run left, and refuses a
@@ -566,11 +634,34 @@ static int lock_rundir(const run *R)
     return cli_check_complete(R->rundir, R->o->traces ? CLI_RUN_REPLAY : CLI_RUN_FUSED);
 }
 
+/* Refuses a CALC SRAM so large that its first DRAM prefetch block alone is over
+ * MMT_MAX_CALC_BLOCK_ROWS rows (mmtrace.h); the first layer names the topology line. */
+static int check_calc_blocks(const run *R)
+{
+    static const char *const key[2] = {"IfmapSramSzkB", "FilterSramSzkB"};
+    const int64_t kb[2] = {R->cfg.ifmap_kb, R->cfg.filter_kb};
+    for (int op = 0; op < 2 && R->n > 0; op++) {
+        int64_t rows;
+        if (mmt_sim_dram_rows_min(&R->cfg, (mmt_operand)op, &rows) == 0 &&
+            rows > MMT_MAX_CALC_BLOCK_ROWS) {
+            cli_error("%s:%ld: layer 0: %s = %" PRId64 " (%s) makes one CALC prefetch block "
+                      "of its %s DRAM trace %" PRId64 " rows, more than %" PRId64
+                      "; use a smaller SRAM or --no-traces",
+                      R->o->topo_path, mmt_topology_layer(R->topo, 0)->line, key[op], kb[op],
+                      R->o->cfg_path, op ? "FILTER" : "IFMAP", rows, MMT_MAX_CALC_BLOCK_ROWS);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 /* Refuses a replay whose traces may not fit on the disk, unless --force (README "Limits"):
  * the stall-adjusted SRAM traces and the DRAM traces are estimated like mmtrace-gen's. */
 static int check_size(const run *R)
 {
     uint64_t text = 0, spill = 0;
+    if (R->o->traces && check_calc_blocks(R) != 0)
+        return -1;
     for (size_t i = 0; R->o->traces && i < R->n; i++) {
         mmt_geom g;
         geom_of(R, i, &g);
@@ -611,6 +702,16 @@ int replay_run(const replay_opts *o, char **rundir)
     }
     if (lock_rundir(&R) != 0 || find_traces(&R) != 0)
         goto out;
+    /* The bytes report only with a [precision] section, so that a plain SCALE-Sim config
+     * gives exactly SCALE-Sim's run directory. */
+    mmt_diag d = {0};
+    if (mmt_report_stream_open(R.rundir, o->version, R.cfg.has_precision ? &R.cfg : NULL,
+                               &R.rep, &d) != 0) {
+        cli_print_diag(&d, NULL);
+        goto out;
+    }
+    if (open_console(&R) != 0)
+        goto out;
     if (execute(&R) != 0 || publish(&R) != 0) {
         discard_staged(&R);
         goto out;
@@ -623,6 +724,9 @@ int replay_run(const replay_opts *o, char **rundir)
         R.rundir = NULL;
     }
 out:
+    mmt_report_stream_free(R.rep);
+    if (R.console)
+        fclose(R.console);
     free(R.rundir);
     free(R.jobs);
     free(R.res);

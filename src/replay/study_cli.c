@@ -217,9 +217,12 @@ static int parse(opts *o, int argc, char **argv, const char **manifest)
     unsigned si, sn;
     char tail;
     mmt_diag d = {0};
-    while ((c = getopt_long(argc, argv, "j:", lo, NULL)) != -1) {
+    opterr = 0; /* cli_bad_option prints one line and the hint, with the program's name */
+    while ((c = getopt_long(argc, argv, ":j:", lo, NULL)) != -1) {
         int r = 0;
         switch (c) {
+        case '?':
+        case ':': cli_bad_option(argv, c); return EXIT_USAGE;
         case O_STUDY: sp->outdir = optarg; break;
         case O_FRACTIONS: *manifest = optarg; break;
         case 'm': seen_m = 1; /* fall through */

@@ -203,6 +203,46 @@ static void test_round_trip(void **state)
     }
 }
 
+/* Checks that the exact integer path and the general snprintf/strtod path agree on v. */
+static void same_both_ways(double v)
+{
+    char fast[40], slow[40];
+    fast[mmt_fmt_pyfloat(fast, v)] = '\0';
+    slow[mmt__fmt_pyfloat_general(slow, v)] = '\0';
+    if (strcmp(fast, slow) != 0)
+        fail_msg("%a: exact path '%s', general path '%s'", v, fast, slow);
+}
+
+/* The exact path (issue 8 item 10: the reports' floats without snprintf/strtod) gives the
+ * general path's digits: random doubles, the ratios of small integers the reports print, and
+ * the powers of two and ten (lopsided rounding intervals, exact ties) with their neighbours. */
+static void test_exact_path_agrees(void **state)
+{
+    (void)state;
+    uint64_t x = 88172645463325252ull;
+    for (int i = 0; i < 100000; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        double v;
+        memcpy(&v, &x, sizeof v);
+        if (isfinite(v))
+            same_both_ways(v);
+        same_both_ways((double)(x >> 11) * ldexp(1.0, -(int)(x % 70)));
+    }
+    for (int64_t a = 1; a < 200; a++)
+        for (int64_t b = 1; b < 200; b++) {
+            same_both_ways((double)a / (double)b);
+            same_both_ways(100.0 * (double)a / (double)b);
+        }
+    for (int k = -40; k <= 40; k++) {
+        double vs[2] = {ldexp(1.0, k * 3), pow(10.0, k / 2)};
+        for (int j = 0; j < 2; j++) {
+            same_both_ways(vs[j]);
+            same_both_ways(nextafter(vs[j], 0));
+            same_both_ways(nextafter(vs[j], INFINITY));
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -210,6 +250,7 @@ int main(void)
         cmocka_unit_test(test_nan),
         cmocka_unit_test(test_i64_path),
         cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_exact_path_agrees),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
