@@ -276,7 +276,7 @@ static int write_hw(const req *q)
             cli_error("out of memory");
             return -1;
         }
-        r = cli_copy_input(q->cfgp, path, 1) == 0 ? 0 : -1; /* names the file at fault */
+        r = cli_copy_input(q->cfgp, path) == 0 ? 0 : -1; /* names the file at fault */
         free(path);
         return r;
     }
