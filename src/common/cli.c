@@ -177,6 +177,16 @@ int cli_check_inodes(const char *dir, uint64_t files, int force)
     return force ? 0 : -1;
 }
 
+int cli_parse_input_type(const char *arg, int *gemm)
+{
+    if (strcmp(arg, "gemm") && strcmp(arg, "conv")) {
+        cli_error("--input-type: expected gemm or conv, got '%s'", arg);
+        return -1;
+    }
+    *gemm = !strcmp(arg, "gemm");
+    return 0;
+}
+
 int cli_parse_scalesim(const char *arg, mmt_scalesim *out)
 {
     if (mmt_scalesim_parse(arg, out) == 0)

@@ -19,6 +19,9 @@ void cli_warn(void *ud, const mmt_diag *d);
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Parses a decimal option value in [lo, hi]; prints a usage error and returns -1 if bad. */
 int cli_parse_long(const char *opt, const char *arg, long lo, long hi, long *out);
+/* Parses --input-type's value (conv or gemm: *gemm 0 or 1); prints a usage error and returns
+ * -1 if bad. */
+int cli_parse_input_type(const char *arg, int *gemm);
 /* Parses --scalesim's value (v2 or v3); prints a usage error and returns -1 if bad. */
 int cli_parse_scalesim(const char *arg, mmt_scalesim *out);
 /* mkdir -p (mmt_mkdirs); returns 0 or -1 with errno set. */

@@ -53,7 +53,8 @@ static void usage(FILE *f)
             "  -V, --version           show the version and exit\n"
             "\n"
             "Decompressed, each trace is byte-identical to SCALE-Sim v2's SRAM trace of a run\n"
-            "in which nothing stalls. Progress goes to stderr when it is a terminal.\n"
+            "in which nothing stalls. Progress goes to stderr: a live line on a terminal,\n"
+            "else a line every 10 s (MMTRACE_PROGRESS_INTERVAL seconds when set).\n"
             "Exit status: 0 ok, 1 error, 2 usage error.\n");
     llm_cli_usage(f);
 }
@@ -200,14 +201,8 @@ static int generate(gen *G, long jobs)
     G->progress.quiet = 1;
     int r = mmt_pool_run(3 * n, jobs, write_trace, G, tick_rows, G);
     cli_progress_end(&G->progress);
-    if (r) {
-        if (!G->failed)
-            snprintf(G->err.message, sizeof G->err.message, "%s", mmt_strerror(r));
-        cli_print_diag(&G->err, NULL);
-        return -1;
-    }
-    if (finish(G->run) != 0)
-        return -1;
+    if (r || finish(G->run) != 0) /* a pool failure is a job's: G->err says which */
+        return r ? cli_print_diag(&G->err, NULL), -1 : -1;
     for (size_t i = 0; i < n; i++) {
         mmt_geom g;
         mmt_run_geom(G->run, i, &g);
@@ -226,8 +221,8 @@ static int run_gen(const mmt_run_opts *lo, long jobs, int level, int force)
     mmt_diag d = {0};
     if (said(mmt_run_load(lo, &run, &d), &d))
         return EXIT_ERR;
-    gen G = {.run = run, .rundir = mmt_run_dir(run), .level = level};
-    pthread_mutex_init(&G.lock, NULL);
+    gen G = {.run = run, .rundir = mmt_run_dir(run), .level = level,
+             .lock = PTHREAD_MUTEX_INITIALIZER};
     int rc = EXIT_ERR;
     if (check_inputs(lo->cfg_path, lo->topo_path) == 0) {
         G.bytes = calloc(3 * mmt_run_count(run) + 1, sizeof *G.bytes);
@@ -238,7 +233,6 @@ static int run_gen(const mmt_run_opts *lo, long jobs, int level, int force)
             rc = EXIT_OK;
     }
     free(G.bytes);
-    pthread_mutex_destroy(&G.lock);
     mmt_run_free(run);
     return rc;
 }
@@ -252,9 +246,8 @@ int main(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},          {"version", no_argument, NULL, 'V'},
         {"force", no_argument, NULL, 'f'},         {"scalesim", required_argument, NULL, 'S'},
         {NULL, 0, NULL, 0}};
-    const char *cfgp = NULL, *topop = NULL, *outdir = NULL;
-    int gemm = 0, force = 0, c;
-    mmt_scalesim ver = MMT_SCALESIM_V2;
+    mmt_run_opts lo = {.traces = 1, .warn = cli_warn};
+    int force = 0, c;
     long jobs = 1, level = 1;
     cli_progname = "mmtrace-gen";
     if (llm_cli_wanted(argc, argv)) /* --model/--hf-config: the LLM front end (llm_cli.c) */
@@ -262,15 +255,12 @@ int main(int argc, char **argv)
     opterr = 0; /* cli_bad_option prints one line and the hint */
     while ((c = getopt_long(argc, argv, ":c:t:p:i:j:hV", opts, NULL)) != -1) {
         switch (c) {
-        case 'c': cfgp = optarg; break;
-        case 't': topop = optarg; break;
-        case 'p': outdir = optarg; break;
+        case 'c': lo.cfg_path = optarg; break;
+        case 't': lo.topo_path = optarg; break;
+        case 'p': lo.outdir = optarg; break;
         case 'i':
-            if (strcmp(optarg, "gemm") && strcmp(optarg, "conv")) {
-                cli_error("--input-type: expected gemm or conv, got '%s'", optarg);
+            if (cli_parse_input_type(optarg, &lo.gemm))
                 return EXIT_USAGE;
-            }
-            gemm = !strcmp(optarg, "gemm");
             break;
         case 'j':
             if (cli_parse_long("--jobs", optarg, 1, 256, &jobs))
@@ -282,7 +272,7 @@ int main(int argc, char **argv)
             break;
         case 'f': force = 1; break;
         case 'S':
-            if (cli_parse_scalesim(optarg, &ver))
+            if (cli_parse_scalesim(optarg, &lo.version))
                 return EXIT_USAGE;
             break;
         case 'h': usage(stdout); return EXIT_OK;
@@ -290,18 +280,16 @@ int main(int argc, char **argv)
         default: cli_bad_option(argv, c); return EXIT_USAGE;
         }
     }
-    if (cli_check_path_arg("--config", cfgp) || cli_check_path_arg("--topology", topop) ||
-        cli_check_path_arg("--path", outdir)) {
+    if (cli_check_path_arg("--config", lo.cfg_path) ||
+        cli_check_path_arg("--topology", lo.topo_path) || cli_check_path_arg("--path", lo.outdir)) {
         fprintf(stderr, "Try 'mmtrace-gen --help' for more information.\n");
         return EXIT_USAGE;
     }
-    if (optind < argc || !cfgp || !topop || !outdir) {
+    if (optind < argc || !lo.cfg_path || !lo.topo_path || !lo.outdir) {
         cli_error(optind < argc ? "unexpected argument '%s'" : "-c, -t and -p are required%s",
                   optind < argc ? argv[optind] : "");
         fprintf(stderr, "Try 'mmtrace-gen --help' for more information.\n");
         return EXIT_USAGE;
     }
-    mmt_run_opts lo = {.cfg_path = cfgp, .topo_path = topop, .outdir = outdir, .gemm = gemm,
-                       .version = ver, .traces = 1, .warn = cli_warn};
     return run_gen(&lo, jobs, (int)level, force);
 }

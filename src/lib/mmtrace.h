@@ -669,6 +669,25 @@ int mmt_llm_write_manifest(const char *path, const mmt_llm_block *b, mmt_diag *d
 /* Reads a manifest back (rows in layer order, 0..n-1). */
 int mmt_llm_manifest_read(const char *path, mmt_llm_block **out, mmt_diag *diag);
 
+/* A planned output of mmtrace-gen --model (llm_plan.c): one model lowered at one length, and
+ * the base of its file names (OUTDIR/<model>_<phase>_l<seq>[_b<b>][_gated][_heads][_perhead]),
+ * both owned by the plan. */
+typedef struct mmt_llm_job {
+    mmt_llm_block *b;
+    char *base;
+} mmt_llm_job;
+
+/* Lowers every model at every length with options o (o->seq is ignored; model_ffn: each
+ * model's own FFN kind instead of o->ffn) into nmodels x nseqs jobs, model-major; refuses two
+ * jobs that would write one file. Nothing is written. Free with mmt_llm_plan_free. */
+int mmt_llm_plan(const char *outdir, const mmt_llm_model *models, size_t nmodels,
+                 const int64_t *seqs, size_t nseqs, const mmt_llm_opts *o, int model_ffn,
+                 mmt_llm_job **out, mmt_diag *diag, mmt_warn_fn warn, void *ud);
+void mmt_llm_plan_free(mmt_llm_job *jobs, size_t n);
+/* Writes job j's topology BASE.csv and manifest BASE.parts.csv (atomically); *topo and
+ * *manifest receive their paths, which the caller frees (also on failure). */
+int mmt_llm_plan_write(const mmt_llm_job *j, char **topo, char **manifest, mmt_diag *diag);
+
 /* ---------------------------------------------------------------- study */
 
 /* Built-in hardware presets "cloud" (256x256) and "edge" (64x64): OS, CALC, offsets

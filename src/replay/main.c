@@ -99,11 +99,8 @@ static int parse_args(int argc, char **argv, args *a)
         case 't': a->o.topo_path = optarg; break;
         case 'p': a->o.outdir = optarg; break;
         case 'i':
-            if (strcmp(optarg, "gemm") && strcmp(optarg, "conv")) {
-                cli_error("--input-type: expected gemm or conv, got '%s'", optarg);
+            if (cli_parse_input_type(optarg, &a->o.gemm))
                 return EXIT_USAGE;
-            }
-            a->o.gemm = !strcmp(optarg, "gemm");
             break;
         case 'j':
             if (cli_parse_long("--jobs", optarg, 1, 256, &a->o.jobs))
