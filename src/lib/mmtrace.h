@@ -515,12 +515,9 @@ int mmt_tracer_close(mmt_tracer *t, mmt_diag *diag);
 
 /* ---------------------------------------------------------------- generation */
 
-/* Names of the SRAM trace files, indexed by mmt_operand. */
-extern const char *const mmt_sram_trace_name[3];
-
-/* Writes the stall-free SRAM trace of one operand of one layer to dir/<name>.csv.gz (reads
- * served at row+1, writes at row). bytes_out (may be NULL) gets the uncompressed size.
- * progress (may be NULL) is called every 65536 rows with the rows written since its last call.
+/* Writes the stall-free SRAM trace of one operand of one layer to dir/NAME.gz, NAME being
+ * mmt_output_name(op) (reads served at row+1, writes at row). bytes_out (may be NULL) gets
+ * the uncompressed size. progress (may be NULL) is called every 65536 rows with the rows written since its last call.
  * On MMT_EIO errno holds the reason. */
 typedef void (*mmt_progress_fn)(void *ud, int64_t rows_done);
 int mmt_gen_trace(const mmt_geom *g, mmt_operand op, const char *dir, int level,

@@ -215,13 +215,12 @@ int mmt_report_write(const char *dir, const mmt_layer_result *res, size_t n, mmt
 int mmt_report_write_version(const char *dir, const mmt_layer_result *res, size_t n,
                              mmt_scalesim v, mmt_diag *diag)
 {
-    static const char *const names[3] = {"COMPUTE_REPORT.csv", "BANDWIDTH_REPORT.csv",
-                                         "DETAILED_ACCESS_REPORT.csv"};
     void (*const gen[3])(text *, const mmt_layer_result *, size_t, int) = {
         compute_rows, bandwidth_rows, detailed_rows};
     for (int k = 0; k < 3; k++) {
         char path[4096];
-        if (snprintf(path, sizeof path, "%s/%s", dir, names[k]) >= (int)sizeof path)
+        if (snprintf(path, sizeof path, "%s/%s", dir,
+                     mmt_output_name((mmt_output)(MMT_OUT_COMPUTE_REPORT + k))) >= (int)sizeof path)
             return mmt__diag(diag, MMT_EINVAL, dir, 0, "path too long");
         int r = write_streamed(path, gen[k], res, n, v == MMT_SCALESIM_V3, diag);
         if (r)
@@ -283,7 +282,8 @@ int mmt_report_bytes_write(const char *dir, const mmt_config *cfg, const mmt_lay
                            size_t n, mmt_diag *diag)
 {
     char path[4096];
-    if (snprintf(path, sizeof path, "%s/BYTES_REPORT.csv", dir) >= (int)sizeof path)
+    if (snprintf(path, sizeof path, "%s/%s", dir, mmt_output_name(MMT_OUT_BYTES_REPORT)) >=
+        (int)sizeof path)
         return mmt__diag(diag, MMT_EINVAL, dir, 0, "path too long");
     text t = {0};
     /* Laid out like SCALE-Sim's reports: ", " between fields and ",\n" at each line's end. */
