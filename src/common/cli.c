@@ -194,3 +194,31 @@ int cli_parse_scalesim(const char *arg, mmt_scalesim *out)
     cli_error("--scalesim: expected v2 or v3, got '%s'", arg);
     return -1;
 }
+
+/* Inodes a gen run makes: per new layer its folder and three traces; the run folder, the two
+ * copies, the lock and the marker. An existing layer folder needs none. */
+static uint64_t gen_files(const mmt_run *run)
+{
+    const char *rd = mmt_run_dir(run);
+    struct stat st;
+    int exists = stat(rd, &st) == 0;
+    uint64_t files = exists ? 4 : 5;
+    for (size_t i = 0; i < mmt_run_count(run); i++) {
+        char path[4400];
+        snprintf(path, sizeof path, "%s/layer%zu", rd, i);
+        files += exists && stat(path, &st) == 0 ? 0 : 4;
+    }
+    return files;
+}
+
+int cli_check_run_size(const mmt_run *run, int gen, int force)
+{
+    const char *outdir = mmt_run_options(run)->outdir;
+    uint64_t text = mmt_run_trace_text(run), spill = mmt_run_spill_bytes(run);
+    /* A replay's CALC spill file is uncompressed: it counts as text the estimate divides. */
+    if (!gen && __builtin_add_overflow(text, spill * MMT_TRACE_BEST_RATIO, &text))
+        text = UINT64_MAX;
+    if ((text || gen) && cli_check_space(outdir, text, force) != 0)
+        return -1;
+    return gen ? cli_check_inodes(outdir, gen_files(run), force) : 0;
+}

@@ -47,5 +47,9 @@ int cli_check_space(const char *dir, uint64_t text, int force);
 /* The same for inodes: a run making `files` files and directories on a filesystem with fewer
  * free inodes is refused (unless force). Filesystems without an inode table always pass. */
 int cli_check_inodes(const char *dir, uint64_t files, int force);
+/* Both checks for a loaded run before anything is written (README "Limits"), from the
+ * library's estimate (mmt_run_trace_text): gen 1, mmtrace-gen's traces, space and inodes;
+ * gen 0, a replay's traces and its largest CALC spill file, space only. */
+int cli_check_run_size(const mmt_run *run, int gen, int force);
 
 #endif

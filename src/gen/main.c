@@ -21,7 +21,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 typedef struct gen {
     const mmt_run *run;
@@ -157,26 +156,6 @@ static int prepare_dirs(const mmt_run *run, const char *cfgp, const char *topop)
     return 0;
 }
 
-/* Refuses a run whose traces may not fit on the disk (unless --force): the check of README
- * "Limits", before anything is written. Inodes: per new layer its folder and three traces;
- * the run folder, the two copies, the lock and the marker. An existing layer folder needs
- * none. */
-static int check_size(const mmt_run *run, const char *outdir, int force)
-{
-    if (cli_check_space(outdir, mmt_run_trace_text(run), force) != 0)
-        return -1;
-    const char *rd = mmt_run_dir(run);
-    struct stat st;
-    int exists = stat(rd, &st) == 0;
-    uint64_t files = exists ? 4 : 5;
-    for (size_t i = 0; i < mmt_run_count(run); i++) {
-        char path[4400];
-        snprintf(path, sizeof path, "%s/layer%zu", rd, i);
-        files += exists && stat(path, &st) == 0 ? 0 : 4;
-    }
-    return cli_check_inodes(outdir, files, force);
-}
-
 /* Flushes every layer folder and removes the run's incomplete marker. */
 static int finish(const mmt_run *run)
 {
@@ -228,7 +207,7 @@ static int run_gen(const mmt_run_opts *lo, long jobs, int level, int force)
         G.bytes = calloc(3 * mmt_run_count(run) + 1, sizeof *G.bytes);
         if (!G.bytes)
             cli_error("out of memory");
-        else if (check_size(run, lo->outdir, force) == 0 &&
+        else if (cli_check_run_size(run, 1, force) == 0 &&
                  prepare_dirs(run, lo->cfg_path, lo->topo_path) == 0 && generate(&G, jobs) == 0)
             rc = EXIT_OK;
     }

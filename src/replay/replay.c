@@ -84,17 +84,6 @@ static int print_console(const replay_opts *o, const mmt_run *run, const mmt_lay
     return cli_flush_stdout();
 }
 
-/* Refuses a replay whose traces may not fit on the disk, unless --force (README "Limits"):
- * the stall-adjusted SRAM traces and the DRAM traces are estimated like mmtrace-gen's; the
- * largest CALC spill file is uncompressed, so it counts as text the estimate divides. */
-static int check_size(const replay_opts *o, const mmt_run *run)
-{
-    uint64_t text = mmt_run_trace_text(run), spill = mmt_run_spill_bytes(run);
-    if (__builtin_add_overflow(text, spill * MMT_TRACE_BEST_RATIO, &text))
-        text = UINT64_MAX;
-    return text ? cli_check_space(o->outdir, text, o->force) : 0;
-}
-
 /* Runs the library's replay engine with progress on stderr. */
 static int replay(const replay_opts *o, const mmt_run *run, mmt_replay **rp)
 {
@@ -134,7 +123,7 @@ int replay_run(const replay_opts *o, char **rundir)
     int rc = EXIT_ERR;
     if (mmt_run_load(&lo, &run, &d) != 0)
         cli_print_diag(&d, NULL);
-    else if (check_size(o, run) == 0 && replay(o, run, &rp) == 0 &&
+    else if (cli_check_run_size(run, 0, o->force) == 0 && replay(o, run, &rp) == 0 &&
              print_console(o, run, mmt_replay_results(rp)) == 0) {
         rc = EXIT_OK;
         if (rundir && !(*rundir = strdup(mmt_run_dir(run)))) {
