@@ -86,7 +86,8 @@ static int write_trace(void *ud, size_t j)
         snprintf(G->err.file, sizeof G->err.file, "%s/layer%zu/%s.gz", G->rundir, li,
                  mmt_output_name((mmt_output)op));
         snprintf(G->err.message, sizeof G->err.message, "cannot write trace: %s%s%s",
-                 mmt_strerror(r), r == MMT_EIO && e ? ": " : "", r == MMT_EIO && e ? strerror(e) : "");
+                 mmt_strerror(r), r == MMT_EIO && e ? ": " : "",
+                 r == MMT_EIO && e ? strerror(e) : "");
     }
     pthread_mutex_unlock(&G->lock);
     return r;
@@ -185,8 +186,8 @@ static int generate(gen *G, long jobs)
     for (size_t i = 0; i < n; i++) {
         mmt_geom g;
         mmt_run_geom(G->run, i, &g);
-        printf("layer%zu: %s %" PRId64 "x%" PRId64 ", %" PRId64 " folds, %" PRId64
-               " rows, %" PRIu64 " bytes of trace text\n",
+        printf("layer%zu: %s %" PRId64 "x%" PRId64 ", %" PRId64 " folds, %" PRId64 " rows, %" PRIu64
+               " bytes of trace text\n",
                i, mmt_dataflow_name(g.df), g.R, g.C, g.folds, g.rows,
                G->bytes[3 * i] + G->bytes[3 * i + 1] + G->bytes[3 * i + 2]);
     }
@@ -200,8 +201,8 @@ static int run_gen(const mmt_run_opts *lo, long jobs, int level, int force)
     mmt_diag d = {0};
     if (said(mmt_run_load(lo, &run, &d), &d))
         return EXIT_ERR;
-    gen G = {.run = run, .rundir = mmt_run_dir(run), .level = level,
-             .lock = PTHREAD_MUTEX_INITIALIZER};
+    gen G = {
+        .run = run, .rundir = mmt_run_dir(run), .level = level, .lock = PTHREAD_MUTEX_INITIALIZER};
     int rc = EXIT_ERR;
     if (check_inputs(lo->cfg_path, lo->topo_path) == 0) {
         G.bytes = calloc(3 * mmt_run_count(run) + 1, sizeof *G.bytes);
@@ -218,13 +219,17 @@ static int run_gen(const mmt_run_opts *lo, long jobs, int level, int force)
 
 int main(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"config", required_argument, NULL, 'c'},  {"topology", required_argument, NULL, 't'},
-        {"path", required_argument, NULL, 'p'},    {"input-type", required_argument, NULL, 'i'},
-        {"jobs", required_argument, NULL, 'j'},    {"gzip-level", required_argument, NULL, 'z'},
-        {"help", no_argument, NULL, 'h'},          {"version", no_argument, NULL, 'V'},
-        {"force", no_argument, NULL, 'f'},         {"scalesim", required_argument, NULL, 'S'},
-        {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
+                                         {"topology", required_argument, NULL, 't'},
+                                         {"path", required_argument, NULL, 'p'},
+                                         {"input-type", required_argument, NULL, 'i'},
+                                         {"jobs", required_argument, NULL, 'j'},
+                                         {"gzip-level", required_argument, NULL, 'z'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {"version", no_argument, NULL, 'V'},
+                                         {"force", no_argument, NULL, 'f'},
+                                         {"scalesim", required_argument, NULL, 'S'},
+                                         {NULL, 0, NULL, 0}};
     mmt_run_opts lo = {.traces = 1, .warn = cli_warn};
     int force = 0, c;
     long jobs = 1, level = 1;

@@ -98,7 +98,11 @@ static char *esc(const char *s, size_t n)
             p += u;
             i += u - 1;
         } else {
-            const char *e = c == '\n' ? "\\n" : c == '\r' ? "\\r" : c == '\t' ? "\\t" : c == '\\' ? "\\\\" : NULL;
+            const char *e = c == '\n'   ? "\\n"
+                            : c == '\r' ? "\\r"
+                            : c == '\t' ? "\\t"
+                            : c == '\\' ? "\\\\"
+                                        : NULL;
             if (e)
                 p += sprintf(p, "%s", e);
             else
@@ -408,8 +412,7 @@ void mmt_cmp_free(mmt_cmp *c)
     free(c);
 }
 
-int mmt_compare_dirs(const char *ours, const char *refdir, int traces, mmt_cmp **out,
-                     mmt_diag *d)
+int mmt_compare_dirs(const char *ours, const char *refdir, int traces, mmt_cmp **out, mmt_diag *d)
 {
     *out = NULL;
     int r = mmt_rundir_check_complete(ours, -1, d);

@@ -155,8 +155,8 @@ static int start_feeds(layer *L, mmt_diag *d)
                             .rows = L->g.rows,
                             .width = mmt_geom_width(&L->g, (mmt_operand)op),
                             .base = op == MMT_OP_OFMAP ? 0 : 1,
-                            .any_cycle = op != MMT_OP_OFMAP &&
-                                         L->R->cfg->version == MMT_SCALESIM_V3};
+                            .any_cycle =
+                                op != MMT_OP_OFMAP && L->R->cfg->version == MMT_SCALESIM_V3};
         mmt_geom_operand_range(&L->g, (mmt_operand)op, &s.lo, &s.hi);
         r = mmt__feed_start(&s, &L->f[op], d);
     }
@@ -169,9 +169,8 @@ static int start_feeds(layer *L, mmt_diag *d)
  * served cycle differs from its input: the rows before it are copied from the input. */
 static int start_sink(layer *L, int op, int64_t i, mmt_diag *d)
 {
-    int r = mmt__sink_start_copy(L->out[op], L->R->o.level,
-                                 mmt_geom_width(&L->g, (mmt_operand)op), i ? L->in[op] : NULL,
-                                 i, &L->o[op]);
+    int r = mmt__sink_start_copy(L->out[op], L->R->o.level, mmt_geom_width(&L->g, (mmt_operand)op),
+                                 i ? L->in[op] : NULL, i, &L->o[op]);
     return r ? write_err(d, L->out[op], r) : 0;
 }
 
@@ -408,8 +407,7 @@ void mmt_replay_free(mmt_replay *R)
     free(R);
 }
 
-int mmt_replay_new(const mmt_run *run, const mmt_replay_opts *o, mmt_replay **out,
-                   mmt_diag *d)
+int mmt_replay_new(const mmt_run *run, const mmt_replay_opts *o, mmt_replay **out, mmt_diag *d)
 {
     mmt_replay *R = calloc(1, sizeof *R);
     *out = NULL;

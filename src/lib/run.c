@@ -52,10 +52,8 @@ static int estimate(mmt_run *r, size_t i, const mmt_geom *g, mmt_diag *d)
         r->spill = kn * 8;
     for (int op = 0; op < 3; op++) {
         int64_t e = mmt_trace_text_estimate(g->rows, mmt_geom_width(g, (mmt_operand)op));
-        if (e < 0 || __builtin_add_overflow(r->text, (uint64_t)e, &r->text) ||
-            r->text > INT64_MAX)
-            return mmt__diag(d, MMT_EOVERFLOW, r->o.topo_path,
-                             mmt_topology_layer(r->topo, i)->line,
+        if (e < 0 || __builtin_add_overflow(r->text, (uint64_t)e, &r->text) || r->text > INT64_MAX)
+            return mmt__diag(d, MMT_EOVERFLOW, r->o.topo_path, mmt_topology_layer(r->topo, i)->line,
                              "the trace text (%" PRId64 " rows x 3 bytes per field) overflows "
                              "64 bits",
                              g->rows);

@@ -77,8 +77,7 @@ static int read_all(const char *src, char **text, size_t *len, mmt_diag *d)
     if (!buf || e || n > MMT_MAX_INPUT_BYTES) {
         free(buf);
         return !buf ? mmt__diag(d, MMT_ENOMEM, src, 0, "cannot read: %s", strerror(ENOMEM))
-                    : mmt__diag(d, MMT_EIO, src, 0, "cannot read: %s",
-                                strerror(e ? e : EFBIG));
+                    : mmt__diag(d, MMT_EIO, src, 0, "cannot read: %s", strerror(e ? e : EFBIG));
     }
     *text = buf, *len = n;
     return 0;

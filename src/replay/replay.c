@@ -47,7 +47,8 @@ static void say_engine(const replay_opts *o, const mmt_run *run, size_t li)
     const char *why = "--engine=rows";
     mmt_geom g;
     mmt_run_geom(run, li, &g);
-    int folds = o->engine != MMT_ENGINE_ROWS && mmt_sim_folds_ok(mmt_run_config(run), &g, NULL, &why);
+    int folds =
+        o->engine != MMT_ENGINE_ROWS && mmt_sim_folds_ok(mmt_run_config(run), &g, NULL, &why);
     fprintf(stderr, "%s: layer %zu: %s engine%s%s%s\n", cli_progname, li, folds ? "fold" : "row",
             folds ? "" : " (", folds ? "" : why, folds ? "" : ")");
 }
