@@ -21,9 +21,8 @@
 #include <unistd.h>
 #include <zlib.h>
 
-static const char *const trace_names[6] = {
-    "IFMAP_SRAM_TRACE.csv", "FILTER_SRAM_TRACE.csv", "OFMAP_SRAM_TRACE.csv",
-    "IFMAP_DRAM_TRACE.csv", "FILTER_DRAM_TRACE.csv", "OFMAP_DRAM_TRACE.csv"};
+/* The six traces of a layer, named by the library's one table (mmt_output_name). */
+#define trace_names(k) mmt_output_name((mmt_output)(k))
 
 /* Opens path, or path.gz, for reading with zlib (plain files read through). */
 static gzFile open_either(const char *path)
@@ -113,7 +112,7 @@ static int run_case(const char *dir, const char *tmp, int *layers_out)
         mkdir(ld, 0755);
         mmt_sim_opts o = {.gzip_level = 1};
         for (int k = 0; k < 6; k++) {
-            snprintf(paths[k], sizeof paths[k], "%s/%s.gz", ld, trace_names[k]);
+            snprintf(paths[k], sizeof paths[k], "%s/%s.gz", ld, trace_names(k));
             if (k < 3)
                 o.sram_trace_path[k] = paths[k];
             else
@@ -128,7 +127,7 @@ static int run_case(const char *dir, const char *tmp, int *layers_out)
             break;
         }
         for (int k = 0; k < 6; k++) {
-            snprintf(q, sizeof q, "%s/layer%zu/%s", dir, i, trace_names[k]);
+            snprintf(q, sizeof q, "%s/layer%zu/%s", dir, i, trace_names(k));
             bad += same_file(q, paths[k]);
         }
         char con[2048], head[64];

@@ -23,6 +23,7 @@ void cli_progress_init(cli_progress *p, const char *what)
 {
     const char *iv = getenv("MMTRACE_PROGRESS_INTERVAL"); /* seconds between log lines */
     p->what = what;
+    p->quiet = p->shown = p->open = 0;
     p->tty = isatty(STDERR_FILENO);
     p->t0 = p->last = now();
     p->last_done = (size_t)-1;
@@ -44,7 +45,7 @@ void cli_progress_tick(void *ud, size_t done, size_t total)
     cli_progress *p = ud;
     double t = now(), el = t - p->t0, rate = el > 0 ? (double)done / el : 0;
     int end = done >= total;
-    if (total == 0 || (end && p->last_done == done))
+    if (total == 0 || (end && p->last_done == done) || (end && p->quiet && !p->shown))
         return;
     if (!end && (p->tty ? t - p->last < 0.2 : t - p->last < p->interval))
         return;
@@ -56,4 +57,12 @@ void cli_progress_tick(void *ud, size_t done, size_t total)
             total, p->what, rate, end ? "took" : "ETA", end ? e : eta,
             p->tty && !end ? "   " : "\n");
     p->last = t, p->last_done = done;
+    p->shown = 1, p->open = p->tty && !end;
+}
+
+void cli_progress_end(cli_progress *p)
+{
+    if (p->open)
+        fputs("\r\033[K", stderr);
+    p->open = 0;
 }

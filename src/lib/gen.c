@@ -8,14 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-const char *const mmt_sram_trace_name[3] = {"IFMAP_SRAM_TRACE.csv", "FILTER_SRAM_TRACE.csv",
-                                            "OFMAP_SRAM_TRACE.csv"};
-
 int mmt_gen_trace(const mmt_geom *g, mmt_operand op, const char *dir, int level,
                   uint64_t *bytes_out, mmt_progress_fn progress, void *ud, mmt_diag *diag)
 {
     char path[4096];
-    if (snprintf(path, sizeof path, "%s/%s.gz", dir, mmt_sram_trace_name[op]) >= (int)sizeof path)
+    if (snprintf(path, sizeof path, "%s/%s.gz", dir, mmt_output_name((mmt_output)op)) >=
+        (int)sizeof path)
         return mmt__diag(diag, MMT_EINVAL, dir, 0, "path too long");
     mmt_stream *s = NULL;
     mmt_tracew *w = NULL;

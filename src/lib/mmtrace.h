@@ -540,13 +540,11 @@ int mmt_tracer_close(mmt_tracer *t, mmt_diag *diag);
 
 /* ---------------------------------------------------------------- generation */
 
-/* Names of the SRAM trace files, indexed by mmt_operand. */
-extern const char *const mmt_sram_trace_name[3];
-
-/* Writes the stall-free SRAM trace of one operand of one layer to dir/<name>.csv.gz (reads
- * served at row+1, writes at row). bytes_out (may be NULL) gets the uncompressed size.
- * progress (may be NULL) is called every 65536 rows with the rows written since its last call.
- * A failure fills diag (may be NULL) with the trace's path and the reason. */
+/* Writes the stall-free SRAM trace of one operand of one layer to dir/NAME.gz, NAME being
+ * mmt_output_name(op) (reads served at row+1, writes at row). bytes_out (may be NULL) gets
+ * the uncompressed size. progress (may be NULL) is called every 65536 rows with the rows
+ * written since its last call. A failure fills diag (may be NULL) with the trace's path and
+ * the reason. */
 typedef void (*mmt_progress_fn)(void *ud, int64_t rows_done);
 int mmt_gen_trace(const mmt_geom *g, mmt_operand op, const char *dir, int level,
                   uint64_t *bytes_out, mmt_progress_fn progress, void *ud, mmt_diag *diag);
@@ -694,6 +692,25 @@ int mmt_llm_write_manifest(const char *path, const mmt_llm_block *b, mmt_diag *d
 /* Reads a manifest back (rows in layer order, 0..n-1). */
 int mmt_llm_manifest_read(const char *path, mmt_llm_block **out, mmt_diag *diag);
 
+/* A planned output of mmtrace-gen --model (llm_plan.c): one model lowered at one length, and
+ * the base of its file names (OUTDIR/<model>_<phase>_l<seq>[_b<b>][_gated][_heads][_perhead]),
+ * both owned by the plan. */
+typedef struct mmt_llm_job {
+    mmt_llm_block *b;
+    char *base;
+} mmt_llm_job;
+
+/* Lowers every model at every length with options o (o->seq is ignored; model_ffn: each
+ * model's own FFN kind instead of o->ffn) into nmodels x nseqs jobs, model-major; refuses two
+ * jobs that would write one file. Nothing is written. Free with mmt_llm_plan_free. */
+int mmt_llm_plan(const char *outdir, const mmt_llm_model *models, size_t nmodels,
+                 const int64_t *seqs, size_t nseqs, const mmt_llm_opts *o, int model_ffn,
+                 mmt_llm_job **out, mmt_diag *diag, mmt_warn_fn warn, void *ud);
+void mmt_llm_plan_free(mmt_llm_job *jobs, size_t n);
+/* Writes job j's topology BASE.csv and manifest BASE.parts.csv (atomically); *topo and
+ * *manifest receive their paths, which the caller frees (also on failure). */
+int mmt_llm_plan_write(const mmt_llm_job *j, char **topo, char **manifest, mmt_diag *diag);
+
 /* ---------------------------------------------------------------- study */
 
 /* Built-in hardware presets "cloud" (256x256) and "edge" (64x64): OS, CALC, offsets
@@ -702,6 +719,173 @@ int mmt_study_hw(const char *name, mmt_config *cfg);
 
 /* The study's engine, fractions, fits and figures are the separate module mmtrace_study.h
  * (libmmtrace-study, which needs GSL); the core does not. */
+
+/* ---------------------------------------------------------------- run loading and replay engine */
+
+/* Every file of a run directory, named in one table (run_names.c): the SRAM traces indexed by
+ * mmt_operand, the DRAM traces at 3 + mmt_operand, then the reports. Traces are written
+ * gzip-compressed under the name with ".gz" appended. */
+typedef enum mmt_output {
+    MMT_OUT_IFMAP_SRAM = 0,
+    MMT_OUT_FILTER_SRAM,
+    MMT_OUT_OFMAP_SRAM,
+    MMT_OUT_IFMAP_DRAM,
+    MMT_OUT_FILTER_DRAM,
+    MMT_OUT_OFMAP_DRAM,
+    MMT_OUT_COMPUTE_REPORT,
+    MMT_OUT_BANDWIDTH_REPORT,
+    MMT_OUT_DETAILED_REPORT,
+    MMT_OUT_BYTES_REPORT,
+    MMT_OUT_COUNT
+} mmt_output;
+
+/* The file name of output k ("IFMAP_SRAM_TRACE.csv", "COMPUTE_REPORT.csv", ...), static; NULL
+ * outside the table. */
+const char *mmt_output_name(mmt_output k);
+
+/* 1 if a run directory uses the file name base itself (a report, layer<N>, the lock, the
+ * incomplete marker, our temporaries, "." and ".."), so an input copied there under that name
+ * would be overwritten or would break the run; else 0. */
+int mmt_output_name_reserved(const char *base);
+
+/* Crash consistency of a run directory (README "Limits and failures"). While a run replaces
+ * files under their final names, RUNDIR/.mmtrace-incomplete records its kind; it is removed,
+ * after everything has been flushed to the disk, when the run has completed. Each kind
+ * rewrites more than the one before. */
+typedef enum mmt_run_kind { MMT_RUN_FUSED = 0, MMT_RUN_REPLAY = 1, MMT_RUN_GEN = 2 } mmt_run_kind;
+
+/* mkdir -p path (mode 0777 before umask). MMT_EIO with "cannot create directory: REASON" in
+ * diag (file: path); errno keeps the reason. */
+int mmt_mkdirs(const char *path, mmt_diag *diag);
+/* fsync of a directory, so the renames inside it survive a power loss. 0 or MMT_EIO. */
+int mmt_fsync_dir(const char *dir);
+/* Copies src to dst atomically (the library's one atomic writer: temporary name, fsync,
+ * rename). The diag names the file at fault (src unreadable, dst unwritable). */
+int mmt_copy_file(const char *src, const char *dst, mmt_diag *diag);
+/* Takes an exclusive, non-blocking flock on dir/.mmtrace.lock, held until the process exits,
+ * so two runs never write into one run directory at once. MMT_EIO if another run holds it or
+ * it cannot be taken. */
+int mmt_rundir_lock(const char *dir, mmt_diag *diag);
+/* Removes, in dir and its layer<N>/ folders, the temporary files (mmt_temp_path) of our runs
+ * whose process no longer exists. Nothing else is touched. Call with the lock held. */
+void mmt_rundir_clean_stale(const char *dir);
+/* 0 if rundir has no marker, or kind >= 0 and a run of that kind rewrites everything the
+ * interrupted one was writing; else MMT_EINVAL ("incomplete: ...; rerun PROG"). kind -1:
+ * only a complete directory is accepted (comparisons). */
+int mmt_rundir_check_complete(const char *rundir, int kind, mmt_diag *diag);
+/* Writes the marker (flushed, directory flushed). */
+int mmt_rundir_mark_incomplete(const char *rundir, mmt_run_kind kind, mmt_diag *diag);
+/* Flushes rundir, removes the marker and flushes rundir again. */
+int mmt_rundir_mark_complete(const char *rundir, mmt_diag *diag);
+
+/* The ratio of trace text to its gzip size that no real trace beats (README "Limits"): a run
+ * of T bytes of trace text needs at least T / MMT_TRACE_BEST_RATIO bytes of disk. */
+#define MMT_TRACE_BEST_RATIO 100
+/* Low estimate of the uncompressed text of one SRAM trace: 3 bytes per field (",-1" or ",N").
+ * Returns -1 if it overflows 64 bits. */
+int64_t mmt_trace_text_estimate(int64_t rows, int64_t width);
+
+/* What a run reads. Strings are borrowed for the life of the run. */
+typedef struct mmt_run_opts {
+    const char *cfg_path, *topo_path;
+    const char *outdir;    /* the run directory is OUTDIR/<run_name> */
+    int gemm;              /* topology in M,N,K format */
+    mmt_scalesim version;  /* the input formats of this SCALE-Sim */
+    int traces;            /* 1: the run writes traces: estimate their size (an estimate over
+                              64 bits is MMT_EOVERFLOW naming the layer's topology line) */
+    mmt_engine engine;     /* MMT_ENGINE_FOLDS: every layer must be one the fold engine can
+                              run exactly (MMT_EINVAL naming the first that is not) */
+    mmt_warn_fn warn;      /* warnings of the readers (may be NULL) */
+    void *warn_ud;
+} mmt_run_opts;
+
+/* A loaded and checked run: its cfg, topology and run directory; every layer's geometry has
+ * been checked. Owned by the caller (mmt_run_free). */
+typedef struct mmt_run mmt_run;
+
+/* Reads the cfg and the topology, checks every layer's geometry and (opts.traces) estimates
+ * the size of the traces; nothing is written. The one loader of mmtrace-gen and
+ * mmtrace-replay. Errors fill diag (file and line of the input at fault). */
+int mmt_run_load(const mmt_run_opts *o, mmt_run **out, mmt_diag *diag);
+void mmt_run_free(mmt_run *r);
+const mmt_run_opts *mmt_run_options(const mmt_run *r);
+const mmt_config *mmt_run_config(const mmt_run *r);
+const mmt_topology *mmt_run_topology(const mmt_run *r);
+size_t mmt_run_count(const mmt_run *r);
+/* OUTDIR/<run_name>, owned by the run (under 4000 bytes, checked by mmt_run_load). */
+const char *mmt_run_dir(const mmt_run *r);
+/* Geometry of layer i (recomputed: a run may have 2^20 layers; checked at load). */
+void mmt_run_geom(const mmt_run *r, size_t i, mmt_geom *g);
+/* Demand rows of all layers (INT64_MAX if that overflows): the unit of replay progress. */
+int64_t mmt_run_rows(const mmt_run *r);
+/* With opts.traces: the trace text estimate of the three SRAM traces of every layer, and the
+ * largest CALC spill file of a replay (bytes, uncompressed); 0 otherwise. */
+uint64_t mmt_run_trace_text(const mmt_run *r);
+uint64_t mmt_run_spill_bytes(const mmt_run *r);
+
+/* How a run is replayed (replay_engine.c). */
+typedef struct mmt_replay_opts {
+    int traces;            /* 1: replay the SRAM traces in the run directory and write the
+                              stall-adjusted SRAM traces and the DRAM traces; 0: the fused
+                              model, reports only */
+    int level;             /* zlib level of the traces written */
+    long jobs;             /* layers simulated at once (threads of mmt_pool_run) */
+    mmt_engine engine;     /* fused model engine */
+    mmt_pool_tick_fn tick; /* progress (may be NULL): demand rows done of total, called on the
+                              caller's thread about every 200 ms and at the end */
+    void *tick_ud;
+    mmt_warn_fn warn;      /* e.g. a plain SCALE-Sim trace newer than the .csv.gz beside it */
+    void *warn_ud;
+} mmt_replay_opts;
+
+/* A replay of a loaded run (which it borrows); owned by the caller (mmt_replay_free). */
+typedef struct mmt_replay mmt_replay;
+
+/* Prepares a replay: creates the run directory (fused) or finds each layer's input SRAM traces
+ * (.csv.gz preferred over SCALE-Sim's plain .csv, which is never removed); locks the run
+ * directory, removes what a killed run left, and refuses one an interrupted run left
+ * incomplete unless this run rewrites all of it. */
+int mmt_replay_new(const mmt_run *run, const mmt_replay_opts *o, mmt_replay **out,
+                   mmt_diag *diag);
+/* Simulates every layer, then publishes: each layer's six traces are written under temporary
+ * names and renamed into place only when every layer has succeeded, then the reports (and
+ * BYTES_REPORT.csv with a [precision] cfg) are written. On failure the diag is that of the
+ * failed layer of lowest index and the run directory is left as it was. The only writer of a
+ * replay's outputs. */
+int mmt_replay_run(mmt_replay *rp, mmt_diag *diag);
+/* Per-layer results (mmt_run_count of them, in layer order) after a successful run. */
+const mmt_layer_result *mmt_replay_results(const mmt_replay *rp);
+void mmt_replay_free(mmt_replay *rp);
+
+/* ---------------------------------------------------------------- comparing run directories */
+
+/* The differences between two run directories (compare.c): the reports field by field
+ * (integers exactly, floats to a relative 1e-12), the traces line by line after
+ * decompression. Owned by the caller (mmt_cmp_free); every string is owned by it. */
+#define MMT_CMP_NO_LAYER SIZE_MAX
+typedef struct mmt_cmp_diff {
+    size_t layer;  /* the layer it belongs to; MMT_CMP_NO_LAYER for file-wide ones */
+    size_t seq;    /* the order it was found in */
+    char *what;    /* the file (and report column) */
+    char *text;    /* the difference, printable on one terminal line (bytes escaped) but for
+                      the trace lines shown on their own lines */
+} mmt_cmp_diff;
+typedef struct mmt_cmp {
+    mmt_cmp_diff *diff; /* ndiff differences: file-wide first, then by layer */
+    size_t ndiff;
+    char **note;        /* notes, not differences (a layer without traces on one side) */
+    size_t nnote;
+    size_t layers;      /* report rows compared */
+    size_t traces;      /* traces compared */
+    int oom;            /* memory ran out: some differences may be missing */
+} mmt_cmp;
+
+/* Compares the run directory ours with SCALE-Sim's refdir; traces 0 compares the reports only.
+ * Both must be complete (mmt_rundir_check_complete). Differences are not an error: *out holds
+ * them. */
+int mmt_compare_dirs(const char *ours, const char *refdir, int traces, mmt_cmp **out,
+                     mmt_diag *diag);
+void mmt_cmp_free(mmt_cmp *c);
 
 #ifdef __cplusplus
 }

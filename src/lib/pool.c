@@ -17,6 +17,9 @@ typedef struct pool {
     void *ud;
     atomic_size_t next, done;
     atomic_int failed;
+    pthread_mutex_t m; /* with c: the watcher wakes when the last worker leaves */
+    pthread_cond_t c;
+    long active;       /* workers still running, under m */
 } pool;
 
 /* Worker: runs jobs until none are left or one failed; keeps the first failure code. */
@@ -34,13 +37,40 @@ static void *worker(void *arg)
         }
         atomic_fetch_add(&P->done, 1);
     }
+    pthread_mutex_lock(&P->m);
+    if (--P->active == 0)
+        pthread_cond_signal(&P->c);
+    pthread_mutex_unlock(&P->m);
     return NULL;
+}
+
+/* Calls tick about every 200 ms until every worker has left; returns as soon as the last one
+ * has (a sleep would add up to 200 ms to every run). */
+static void watch(pool *P, mmt_pool_tick_fn tick, void *tick_ud)
+{
+    pthread_mutex_lock(&P->m);
+    while (P->active > 0) {
+        pthread_mutex_unlock(&P->m);
+        if (tick)
+            tick(tick_ud, atomic_load(&P->done), P->njobs);
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += 200000000;
+        ts.tv_sec += ts.tv_nsec / 1000000000;
+        ts.tv_nsec %= 1000000000;
+        pthread_mutex_lock(&P->m);
+        if (P->active > 0)
+            pthread_cond_timedwait(&P->c, &P->m, &ts);
+    }
+    pthread_mutex_unlock(&P->m);
 }
 
 int mmt_pool_run(size_t njobs, long nthreads, mmt_pool_job_fn fn, void *ud, mmt_pool_tick_fn tick,
                  void *tick_ud)
 {
     pool P = {.njobs = njobs, .fn = fn, .ud = ud};
+    pthread_mutex_init(&P.m, NULL);
+    pthread_cond_init(&P.c, NULL);
     atomic_init(&P.next, 0);
     atomic_init(&P.done, 0);
     atomic_init(&P.failed, 0);
@@ -49,17 +79,22 @@ int mmt_pool_run(size_t njobs, long nthreads, mmt_pool_job_fn fn, void *ud, mmt_
     if ((size_t)n > njobs)
         n = (long)njobs;
     long started = 0;
+    P.active = n;
     for (; started < n; started++)
         if (pthread_create(&th[started], NULL, worker, &P) != 0)
             break;
-    if (started == 0)
+    pthread_mutex_lock(&P.m);
+    P.active -= n - started; /* threads that could not start */
+    pthread_mutex_unlock(&P.m);
+    if (started == 0) {
+        P.active = 1;
         worker(&P);
-    while (started > 0 && tick && atomic_load(&P.done) < njobs && !atomic_load(&P.failed)) {
-        tick(tick_ud, atomic_load(&P.done), njobs);
-        nanosleep(&(struct timespec){0, 200000000}, NULL);
     }
+    watch(&P, started > 0 ? tick : NULL, tick_ud);
     for (long i = 0; i < started; i++)
         pthread_join(th[i], NULL);
+    pthread_cond_destroy(&P.c);
+    pthread_mutex_destroy(&P.m);
     if (tick)
         tick(tick_ud, atomic_load(&P.done), njobs);
     return atomic_load(&P.failed);

@@ -190,8 +190,6 @@ static void detailed_row(text *t, size_t i, const mmt_layer_result *r, int v3)
 static const layout layouts[3] = {{compute_head, compute_row},
                                   {bandwidth_head, bandwidth_row},
                                   {detailed_head, detailed_row}};
-static const char *const report_name[3] = {"COMPUTE_REPORT.csv", "BANDWIDTH_REPORT.csv",
-                                           "DETAILED_ACCESS_REPORT.csv"};
 
 /* The whole report k for n layers. */
 static void all_rows(text *t, int k, const mmt_layer_result *res, size_t n, int v3)
@@ -239,7 +237,8 @@ int mmt_report_write_version(const char *dir, const mmt_layer_result *res, size_
 {
     for (int k = 0; k < 3; k++) {
         char path[4096];
-        if (snprintf(path, sizeof path, "%s/%s", dir, report_name[k]) >= (int)sizeof path)
+        if (snprintf(path, sizeof path, "%s/%s", dir,
+                     mmt_output_name((mmt_output)(MMT_OUT_COMPUTE_REPORT + k))) >= (int)sizeof path)
             return mmt__diag(diag, MMT_EINVAL, dir, 0, "path too long");
         int r = write_streamed(path, k, res, n, v == MMT_SCALESIM_V3, diag);
         if (r)
@@ -350,7 +349,7 @@ int mmt_report_stream_open(const char *dir, mmt_scalesim v, const mmt_config *by
     if (bytes_cfg)
         s->cfg = *bytes_cfg;
     for (int k = 0; k < s->nrep; k++) {
-        const char *name = k < 3 ? report_name[k] : "BYTES_REPORT.csv";
+        const char *name = mmt_output_name((mmt_output)(MMT_OUT_COMPUTE_REPORT + k));
         if (snprintf(s->final[k], sizeof s->final[k], "%s/%s", dir, name) >=
                 (int)sizeof s->final[k] ||
             mmt_temp_path(s->final[k], (long)getpid(), s->tmp[k], sizeof s->tmp[k]) != 0) {
@@ -433,7 +432,8 @@ int mmt_report_bytes_write(const char *dir, const mmt_config *cfg, const mmt_lay
                            size_t n, mmt_diag *diag)
 {
     char path[4096];
-    if (snprintf(path, sizeof path, "%s/BYTES_REPORT.csv", dir) >= (int)sizeof path)
+    if (snprintf(path, sizeof path, "%s/%s", dir, mmt_output_name(MMT_OUT_BYTES_REPORT)) >=
+        (int)sizeof path)
         return mmt__diag(diag, MMT_EINVAL, dir, 0, "path too long");
     text t = {0};
     puts_(&t, bytes_head);

@@ -225,9 +225,9 @@ int mmt_report_read(const char *dir, size_t cap, mmt_layer_result *res, size_t *
 {
     size_t nc, nd;
     memset(res, 0, cap * sizeof *res);
-    int r = read_one(dir, "COMPUTE_REPORT.csv", 0, res, cap, &nc, d);
+    int r = read_one(dir, mmt_output_name(MMT_OUT_COMPUTE_REPORT), 0, res, cap, &nc, d);
     if (r == 0)
-        r = read_one(dir, "DETAILED_ACCESS_REPORT.csv", 1, res, cap, &nd, d);
+        r = read_one(dir, mmt_output_name(MMT_OUT_DETAILED_REPORT), 1, res, cap, &nd, d);
     if (r == 0 && nc != nd)
         r = mmt__diag(d, MMT_EPARSE, dir, 0,
                       "COMPUTE_REPORT.csv has %zu layers, DETAILED_ACCESS_REPORT.csv %zu", nc, nd);

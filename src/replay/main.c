@@ -45,7 +45,7 @@ static void usage(FILE *f)
             "DETAILED_ACCESS_REPORT.csv into OUTDIR/<run_name>/, and into each layer<i>/ the\n"
             "three X_DRAM_TRACE.csv.gz and the SRAM traces with stall-adjusted cycles (the\n"
             ".csv.gz input is replaced). Nothing is written unless every trace is valid.\n"
-            "SCALE-Sim's console output goes to stdout; progress to stderr if a terminal.\n"
+            "SCALE-Sim's console output goes to stdout; progress (demand rows) to stderr.\n"
             "\n"
             "--compare: REFDIR is a SCALE-Sim run directory or its parent holding\n"
             "<run_name>/. With -t, the replay runs first and its output is compared (reports\n"
@@ -100,11 +100,8 @@ static int parse_args(int argc, char **argv, args *a)
         case 't': a->o.topo_path = optarg; break;
         case 'p': a->o.outdir = optarg; break;
         case 'i':
-            if (strcmp(optarg, "gemm") && strcmp(optarg, "conv")) {
-                cli_error("--input-type: expected gemm or conv, got '%s'", optarg);
+            if (cli_parse_input_type(optarg, &a->o.gemm))
                 return EXIT_USAGE;
-            }
-            a->o.gemm = !strcmp(optarg, "gemm");
             break;
         case 'j':
             if (cli_parse_long("--jobs", optarg, 1, 256, &a->o.jobs))

@@ -1,7 +1,8 @@
 /*
- * replay.h - the two halves of mmtrace-replay: replaying SRAM traces (or running the fused
- * model) into reports and traces, and comparing an output directory with SCALE-Sim's.
- * Both return a process exit status (cli.h: EXIT_OK, EXIT_ERR) and print their own messages.
+ * replay.h - the two halves of mmtrace-replay, thin front ends over the library: replaying
+ * SRAM traces (or running the fused model) into reports and traces (mmt_replay_run), and
+ * comparing an output directory with SCALE-Sim's (mmt_compare_dirs). Both return a process
+ * exit status (cli.h: EXIT_OK, EXIT_ERR) and print the library's diagnostics.
  */
 #ifndef MMT_REPLAY_H
 #define MMT_REPLAY_H

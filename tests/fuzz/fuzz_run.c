@@ -38,7 +38,7 @@ static void remove_traces(void)
 {
     char path[128];
     for (int op = 0; op < 3; op++) {
-        snprintf(path, sizeof path, "%s/%s.gz", tmpdir, mmt_sram_trace_name[op]);
+        snprintf(path, sizeof path, "%s/%s.gz", tmpdir, mmt_output_name((mmt_output)op));
         unlink(path);
     }
 }
@@ -51,7 +51,7 @@ static int open_traces(const mmt_geom *g, mmt_tracer *t[3])
     mmt_diag d;
     for (int op = 0; op < 3; op++) {
         int64_t lo, hi;
-        snprintf(path, sizeof path, "%s/%s.gz", tmpdir, mmt_sram_trace_name[op]);
+        snprintf(path, sizeof path, "%s/%s.gz", tmpdir, mmt_output_name((mmt_output)op));
         if (mmt_tracer_open(path, &t[op], &d) != 0)
             return -1;
         mmt_geom_operand_range(g, (mmt_operand)op, &lo, &hi);

@@ -1,11 +1,11 @@
 /*
- * sink.c - one output SRAM trace written by its own thread from a ring of NSLOT batches of
+ * replay_sink.c - one output SRAM trace written by its own thread from a ring of NSLOT batches of
  * rows stored as [cycle, v0..v(w-1)]. The producer fills a slot and marks it FULL; the writer
  * formats and compresses it (mmt_tracew_row) and marks it EMPTY again.
  */
 #include <config.h>
 
-#include "sink.h"
+#include "replay_internal.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -17,7 +17,7 @@
 
 enum { EMPTY = 0, FULL };
 
-struct sink {
+struct mmt__sink {
     mmt_tracew *w;
     int64_t width, stride, batch; /* stride = width + 1 */
     int64_t *buf;
@@ -36,7 +36,7 @@ struct sink {
 };
 
 /* Copies the first s->copy_lines lines of s->copy_from into the output, unchanged. */
-static int copy_prefix(sink *s)
+static int copy_prefix(mmt__sink *s)
 {
     mmt_tracer *t = NULL;
     int r = mmt_tracer_open(s->copy_from, &t, NULL);
@@ -55,8 +55,9 @@ static int copy_prefix(sink *s)
     return r;
 }
 
-/* Records the writer's error (the producer gets it back from sink_put and sink_close). */
-static void set_err(sink *s, int e)
+/* Records the writer's error (the producer gets it back from mmt__sink_put and
+ * mmt__sink_close). */
+static void set_err(mmt__sink *s, int e)
 {
     atomic_store(&s->err, e);
 }
@@ -64,7 +65,7 @@ static void set_err(sink *s, int e)
 /* Writer thread: writes FULL slots in order until the producer is done. */
 static void *writer(void *arg)
 {
-    sink *s = arg;
+    mmt__sink *s = arg;
     if (s->copy_from) {
         int e = copy_prefix(s);
         if (e)
@@ -91,16 +92,16 @@ static void *writer(void *arg)
     }
 }
 
-int sink_start(const char *path, int level, int64_t width, sink **out)
+int mmt__sink_start(const char *path, int level, int64_t width, mmt__sink **out)
 {
-    return sink_start_copy(path, level, width, NULL, 0, out);
+    return mmt__sink_start_copy(path, level, width, NULL, 0, out);
 }
 
-int sink_start_copy(const char *path, int level, int64_t width, const char *from,
-                    int64_t lines, sink **out)
+int mmt__sink_start_copy(const char *path, int level, int64_t width, const char *from,
+                    int64_t lines, mmt__sink **out)
 {
     *out = NULL;
-    sink *s = calloc(1, sizeof *s);
+    mmt__sink *s = calloc(1, sizeof *s);
     if (!s)
         return MMT_ENOMEM;
     if (from && !(s->copy_from = strdup(from))) {
@@ -119,7 +120,7 @@ int sink_start_copy(const char *path, int level, int64_t width, const char *from
         r = MMT_ENOMEM;
     s->started = r == 0;
     if (r) {
-        sink_free(s);
+        mmt__sink_free(s);
         return r;
     }
     *out = s;
@@ -127,7 +128,7 @@ int sink_start_copy(const char *path, int level, int64_t width, const char *from
 }
 
 /* Hands the producer's slot to the writer and waits for the next one to be free. */
-static void publish(sink *s)
+static void publish(mmt__sink *s)
 {
     pthread_mutex_lock(&s->m);
     s->count[s->pslot] = s->ppos;
@@ -140,7 +141,7 @@ static void publish(sink *s)
     pthread_mutex_unlock(&s->m);
 }
 
-int sink_put(sink *s, int64_t cycle, const int64_t *row)
+int mmt__sink_put(mmt__sink *s, int64_t cycle, const int64_t *row)
 {
     if (s->ppos == s->batch)
         publish(s);
@@ -151,7 +152,7 @@ int sink_put(sink *s, int64_t cycle, const int64_t *row)
     return atomic_load(&s->err);
 }
 
-int sink_close(sink *s)
+int mmt__sink_close(mmt__sink *s)
 {
     if (s->ppos > 0)
         publish(s);
@@ -167,11 +168,11 @@ int sink_close(sink *s)
     else
         mmt_tracew_abort(s->w);
     s->w = NULL;
-    sink_free(s);
+    mmt__sink_free(s);
     return r;
 }
 
-void sink_free(sink *s)
+void mmt__sink_free(mmt__sink *s)
 {
     if (!s)
         return;

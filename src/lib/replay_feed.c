@@ -1,12 +1,12 @@
 /*
- * feed.c - one input trace read ahead by a thread into a ring of NSLOT batches. The reader
+ * replay_feed.c - one input trace read ahead by a thread into a ring of NSLOT batches. The reader
  * fills a slot, marks it FULL (or LAST after the final row and the end-of-file check, or BAD
  * after a bad row: the rows before it in the slot stay valid), and moves on; the consumer
  * empties slots in the same order. All slot state is under one mutex, touched once a batch.
  */
 #include <config.h>
 
-#include "feed.h"
+#include "replay_internal.h"
 
 #include <inttypes.h>
 #include <pthread.h>
@@ -20,8 +20,8 @@
 
 enum { EMPTY = 0, FULL, LAST, BAD };
 
-struct feed {
-    feed_spec s;
+struct mmt__feed {
+    mmt__feed_spec s;
     mmt_tracer *t;
     int64_t batch; /* rows per slot */
     int64_t *buf;  /* NSLOT * batch * width */
@@ -56,10 +56,10 @@ static int feed_err(mmt_diag *d, const char *file, int64_t line, const char *fmt
 
 /* Reads and checks row i into row: served cycles only grow, and a row is served no earlier
  * than SCALE-Sim could serve it (row + 1 for reads, row for writes). */
-static int read_row(feed *f, int64_t i, int64_t *row, int64_t *cycle, int64_t *prev)
+static int read_row(mmt__feed *f, int64_t i, int64_t *row, int64_t *cycle, int64_t *prev)
 {
     int64_t cyc;
-    const feed_spec *s = &f->s;
+    const mmt__feed_spec *s = &f->s;
     int r = mmt_tracer_next(f->t, s->width, &cyc, row, &f->err);
     if (r < 0)
         return r;
@@ -82,7 +82,7 @@ static int read_row(feed *f, int64_t i, int64_t *row, int64_t *cycle, int64_t *p
 }
 
 /* After the last row: the file must end, and its gzip stream must be intact. */
-static int check_end(feed *f, int64_t *scratch)
+static int check_end(mmt__feed *f, int64_t *scratch)
 {
     int64_t cyc;
     int r = mmt_tracer_next(f->t, f->s.width, &cyc, scratch, &f->err);
@@ -98,7 +98,7 @@ static int check_end(feed *f, int64_t *scratch)
 }
 
 /* Waits until slot k is empty; returns 0, or -1 if the consumer has quit. */
-static int wait_empty(feed *f, int k)
+static int wait_empty(mmt__feed *f, int k)
 {
     pthread_mutex_lock(&f->m);
     while (f->state[k] != EMPTY && !f->quit)
@@ -111,7 +111,7 @@ static int wait_empty(feed *f, int k)
 /* Reader thread: fills slots until the last row, an error, or quit. */
 static void *reader(void *arg)
 {
-    feed *f = arg;
+    mmt__feed *f = arg;
     int64_t i = 0, prev = 0, w = f->s.width;
     for (int k = 0;; k = (k + 1) % NSLOT) {
         if (wait_empty(f, k) != 0)
@@ -135,10 +135,10 @@ static void *reader(void *arg)
     }
 }
 
-int feed_start(const feed_spec *s, feed **out, mmt_diag *d)
+int mmt__feed_start(const mmt__feed_spec *s, mmt__feed **out, mmt_diag *d)
 {
     *out = NULL;
-    feed *f = calloc(1, sizeof *f);
+    mmt__feed *f = calloc(1, sizeof *f);
     if (!f)
         return MMT_ENOMEM;
     f->s = *s;
@@ -156,7 +156,7 @@ int feed_start(const feed_spec *s, feed **out, mmt_diag *d)
         f->started = r == 0;
     }
     if (r) {
-        feed_free(f);
+        mmt__feed_free(f);
         return r;
     }
     *out = f;
@@ -164,7 +164,7 @@ int feed_start(const feed_spec *s, feed **out, mmt_diag *d)
 }
 
 /* Waits until the consumer's slot is filled; returns its state. */
-static int wait_filled(feed *f)
+static int wait_filled(mmt__feed *f)
 {
     pthread_mutex_lock(&f->m);
     while (f->state[f->rslot] == EMPTY)
@@ -174,7 +174,7 @@ static int wait_filled(feed *f)
     return st;
 }
 
-int feed_next(feed *f, const int64_t **row, int64_t *cycle, mmt_diag *d)
+int mmt__feed_next(mmt__feed *f, const int64_t **row, int64_t *cycle, mmt_diag *d)
 {
     for (;;) {
         int st = wait_filled(f);
@@ -198,7 +198,7 @@ int feed_next(feed *f, const int64_t **row, int64_t *cycle, mmt_diag *d)
     }
 }
 
-int feed_end(feed *f, mmt_diag *d)
+int mmt__feed_end(mmt__feed *f, mmt_diag *d)
 {
     for (;;) {
         int st = wait_filled(f);
@@ -219,7 +219,7 @@ int feed_end(feed *f, mmt_diag *d)
     }
 }
 
-void feed_free(feed *f)
+void mmt__feed_free(mmt__feed *f)
 {
     if (!f)
         return;
