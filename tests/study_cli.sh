@@ -3,7 +3,8 @@
 #  * mmtrace-gen --model writes a topology and manifest that mmtrace-replay runs as a GEMM
 #    topology; --fractions over that run equals the fractions of --study for the same point;
 #  * --study --traces writes reports identical to mmtrace-replay --no-traces on the topology;
-#  * the committed topologies/study/ files are what mmtrace-gen --model all writes.
+#  * the committed topologies/study/ files are what mmtrace-gen --model all writes;
+#  * the study is a mode chosen by options: its help, and options of the other mode refused.
 # Needs MMT_SRCDIR and MMT_BUILDDIR (set by `make check`).
 set -u
 
@@ -84,6 +85,47 @@ done
     fail "--seq=256 alone failed"
 grep -q "warning: one sequence length" "$W/err" ||
     fail "one length: '$(cat "$W/err")'"
+
+# 8. the mode is chosen by options in replay's one getopt pass: --help after --study (as its
+#    value or not) prints the study's help; an option of the other mode is a usage error (exit
+#    2, one line and the hint, nothing on stdout, nothing written).
+for a in "--study --help" "--study=$W/h --help" "--help --study=$W/h" "--fractions --help" \
+    "--study -h"; do
+    "$REPLAY" $a >"$W/out" 2>"$W/err"
+    rc=$?
+    [ $rc = 0 ] && [ ! -s "$W/err" ] && grep -q '^Usage: mmtrace-replay --study=DIR' "$W/out" &&
+        ! grep -q -- '--no-traces' "$W/out" && grep -q -- '--dataflow=LIST' "$W/out" ||
+        fail "$a: exit $rc, not the study's help: $(head -2 "$W/out") $(cat "$W/err")"
+done
+[ -e "$W/h" ] || [ -e ./--help ] && fail "--help wrote a study"
+"$REPLAY" --help >"$W/out" 2>&1 && grep -q -- '--no-traces' "$W/out" &&
+    grep -q -- '--study=DIR' "$W/out" || fail "--help lists both modes"
+mode_err() { # first-line-pattern hint args...
+    m_pat=$1 m_hint=$2
+    shift 2
+    "$REPLAY" "$@" >"$W/out" 2>"$W/err"
+    rc=$?
+    [ $rc = 2 ] && [ ! -s "$W/out" ] && [ "$(wc -l <"$W/err")" = 2 ] &&
+        head -n 1 "$W/err" | grep -q "^mmtrace-replay: $m_pat" &&
+        [ "$(sed -n 2p "$W/err")" = "Try 'mmtrace-replay $m_hint--help' for more information." ] ||
+        fail "$*: exit $rc, '$(cat "$W/err")'"
+}
+mode_err "-c: not an option of the study" "--study " --study="$W/m" -c "$W/t/edge.cfg"
+mode_err "--no-traces: not an option of the study" "--study " --no-traces --study="$W/m"
+mode_err "--compare: not an option of the study" "--study " --fractions="$P" "$W/run/edge" \
+    --compare="$W/run"
+mode_err "--hw: a study option" "" -c "$W/t/edge.cfg" -t "$W/t/opt-350m_decode_l1024.csv" \
+    -p "$W/r2" --hw=edge
+mode_err "--format: a study option" "" --format=svg -p "$W/r2" --compare="$W/run"
+[ -e "$W/m" ] || [ -e "$W/r2" ] && fail "a usage error wrote output"
+"$REPLAY" --study -j 2 >"$W/out" 2>"$W/err"
+[ $? = 2 ] && grep -q "^mmtrace-replay: --study: '-j' looks like an option" "$W/err" ||
+    fail "--study -j 2: '$(cat "$W/err")'"
+"$REPLAY" --fractions="$P" "$W/run/edge" --model=gpt2 >"$W/out" 2>"$W/err"
+[ $? = 2 ] && [ ! -s "$W/out" ] || fail "--fractions with --model: '$(cat "$W/err")'"
+# options in any order: the shared -j and a study axis before --study
+"$REPLAY" -j 1 --seq=256,512 --model=gpt2 --hw=edge --study="$W/o" --no-cache --format=svg \
+    >"$W/out" 2>"$W/err" && [ -s "$W/o/results.csv" ] || fail "options before --study: $(cat "$W/err")"
 
 [ $failures = 0 ] && echo "study_cli: all checks passed"
 exit $((failures != 0))

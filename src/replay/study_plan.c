@@ -25,14 +25,6 @@
 
 extern char **environ;
 
-int study_cli_wanted(int argc, char **argv)
-{
-    for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
-        if (!strncmp(argv[i], "--study", 7) || !strncmp(argv[i], "--fractions", 11))
-            return 1;
-    return 0;
-}
-
 int study_pick(const char *s, const char *const *names, int n)
 {
     for (int i = 0; i < n; i++)
