@@ -267,11 +267,16 @@ int mmt__write_file_atomic(const char *path, const char *text, size_t len, mmt_d
     FILE *f = fopen(tmp, "wb");
     if (!f)
         return mmt__diag(d, MMT_EIO, path, 0, "cannot create: %s", strerror(errno));
+    mmt__wbatch *batch = mmt__wbatch_current(); /* open: the batch syncs and renames */
     int bad = fwrite(text, 1, len, f) != len;
     bad |= fflush(f) != 0;
-    bad |= fsync(fileno(f)) != 0;
+    bad |= !batch && fsync(fileno(f)) != 0;
     bad |= fclose(f) != 0;
-    if (bad || rename(tmp, path) != 0) {
+    if (!bad && batch && mmt__wbatch_add(batch, tmp, path) != 0) {
+        unlink(tmp);
+        return mmt__diag(d, MMT_ENOMEM, path, 0, "out of memory");
+    }
+    if (bad || (!batch && rename(tmp, path) != 0)) {
         int e = errno;
         unlink(tmp);
         return mmt__diag(d, MMT_EIO, path, 0, "cannot write: %s", strerror(e));

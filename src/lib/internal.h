@@ -100,6 +100,18 @@ int mmt__stream_seek(mmt_stream *s, int64_t fold, int64_t t);
 /* Writes a file atomically: text to path.tmp.<pid>, then rename. */
 int mmt__write_file_atomic(const char *path, const char *text, size_t len, mmt_diag *d);
 
+/* A batch of atomic writes (write_batch.c): while begin's batch is open on a thread, that
+ * thread's mmt__write_file_atomic leaves its synced-later temporary in the batch; commit syncs
+ * them all (one journal commit, not one per file), renames them into place and syncs each
+ * directory once, then frees the batch; abort removes the temporaries. Either closes it. */
+typedef struct mmt__wbatch mmt__wbatch;
+int mmt__wbatch_begin(mmt__wbatch **out);
+int mmt__wbatch_commit(mmt__wbatch *b, mmt_diag *d);
+void mmt__wbatch_abort(mmt__wbatch *b);
+/* The batch open on the calling thread, or NULL; add records tmp for path (MMT_ENOMEM). */
+mmt__wbatch *mmt__wbatch_current(void);
+int mmt__wbatch_add(mmt__wbatch *b, const char *tmp, const char *path);
+
 /* A parsed .cfg as config.c hands it to config_v3.c: get fetches the interpolated value of a
  * required key (an error naming the missing section or key otherwise); has tells whether a
  * section (key NULL) or a key of a section exists. */
