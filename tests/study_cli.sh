@@ -4,7 +4,8 @@
 #    topology; --fractions over that run equals the fractions of --study for the same point;
 #  * --study --traces writes reports identical to mmtrace-replay --no-traces on the topology;
 #  * the committed topologies/study/ files are what mmtrace-gen --model all writes;
-#  * the study is a mode chosen by options: its help, and options of the other mode refused.
+#  * the study is a mode chosen by options: its help, and options of the other mode refused;
+#  * the figures: small multiples in black line styles, heat maps sized to their cells.
 # Needs MMT_SRCDIR and MMT_BUILDDIR (set by `make check`).
 set -u
 
@@ -126,6 +127,26 @@ mode_err "--format: a study option" "" --format=svg -p "$W/r2" --compare="$W/run
 # options in any order: the shared -j and a study axis before --study
 "$REPLAY" -j 1 --seq=256,512 --model=gpt2 --hw=edge --study="$W/o" --no-cache --format=svg \
     >"$W/out" 2>"$W/err" && [ -s "$W/o/results.csv" ] || fail "options before --study: $(cat "$W/err")"
+
+# 9. figures: the fits and the dataflow comparison as small multiples (one figure per hardware,
+#    one panel per model, series told apart in black by line style and marker, the legend
+#    inside); a narrow heat map's canvas fits its cells.
+"$REPLAY" --study="$W/f" --model=gpt2,llama-7b,llama-13b --hw=edge --seq=128,256 \
+    --dataflow=os,ws --no-cache --format=svg >/dev/null 2>"$W/err" || fail "figures run: $(cat "$W/err")"
+F=$W/f/figures
+for g in fits_f_compute_edge_os_decode_b1_plain fits_f_compute_edge_ws_decode_b1_plain \
+    dataflows_edge_decode_b1_plain; do
+    [ "$(grep -c '<clipPath id="p' "$F/$g.svg" 2>/dev/null)" = 3 ] || fail "$g.svg: not 3 panels"
+    [ "$(grep -c '<polyline' "$F/$g.svg")" -ge 3 ] &&
+        ! grep '<polyline' "$F/$g.svg" | grep -v -q 'stroke="#000000"' ||
+        fail "$g.svg: a series drawn in colour"
+done
+grep -q 'stroke-dasharray="6,4"' "$F/dataflows_edge_decode_b1_plain.svg" &&
+    grep -q '<rect x="[0-9.]*" y="[0-9.]*" width="6" height="6"' "$F/dataflows_edge_decode_b1_plain.svg" ||
+    fail "dataflows: WS not dashed with square markers"
+ls "$F" | grep -q '^fit_f_compute_' && fail "a fit figure per model (not small multiples)"
+w=$(sed -n 's/^<svg .* width="\([0-9]*\)".*/\1/p' "$F/heatmap_f_compute_edge_os_decode_b1_plain_llama.svg")
+[ -n "$w" ] && [ "$w" -le 420 ] || fail "2-model heat map is $w px wide"
 
 [ $failures = 0 ] && echo "study_cli: all checks passed"
 exit $((failures != 0))
