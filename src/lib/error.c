@@ -262,12 +262,14 @@ long mmt_temp_pid(const char *name)
 int mmt__write_file_atomic(const char *path, const char *text, size_t len, mmt_diag *d)
 {
     char tmp[4096];
+    mmt__wbatch *batch = mmt__wbatch_current(); /* open: the batch syncs and renames */
+    if (batch && mmt__wbatch_same(batch, path, text, len))
+        return 0;
     if (mmt_temp_path(path, (long)getpid(), tmp, sizeof tmp) != 0)
         return mmt__diag(d, MMT_EINVAL, path, 0, "path too long");
     FILE *f = fopen(tmp, "wb");
     if (!f)
         return mmt__diag(d, MMT_EIO, path, 0, "cannot create: %s", strerror(errno));
-    mmt__wbatch *batch = mmt__wbatch_current(); /* open: the batch syncs and renames */
     int bad = fwrite(text, 1, len, f) != len;
     bad |= fflush(f) != 0;
     bad |= !batch && fsync(fileno(f)) != 0;

@@ -111,6 +111,8 @@ void mmt__wbatch_abort(mmt__wbatch *b);
 /* The batch open on the calling thread, or NULL; add records tmp for path (MMT_ENOMEM). */
 mmt__wbatch *mmt__wbatch_current(void);
 int mmt__wbatch_add(mmt__wbatch *b, const char *tmp, const char *path);
+/* 1 if path holds text already: it joins the batch to be synced, and needs no temporary. */
+int mmt__wbatch_same(mmt__wbatch *b, const char *path, const char *text, size_t len);
 
 /* A parsed .cfg as config.c hands it to config_v3.c: get fetches the interpolated value of a
  * required key (an error naming the missing section or key otherwise); has tells whether a

@@ -8,7 +8,9 @@
  * The guarantees stay those of one atomic write: a reader sees the old file or the whole new
  * one under a final name, never a partial one (a temporary is renamed only once every
  * temporary is on the disk), and after a successful commit every file and name is durable.
- * A failed or aborted batch removes its temporaries and renames nothing.
+ * A failed or aborted batch removes its temporaries and renames nothing. A file that already
+ * holds the text to be written (a warm rerun) is not replaced, only synced with the rest:
+ * same guarantees, no rename, and its modification time says when its text last changed.
  */
 #define _GNU_SOURCE /* sync_file_range */
 #include "internal.h"
@@ -16,10 +18,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
-/* One deferred file: its temporary and its final name. */
+/* One deferred file: its temporary and its final name; tmp NULL: path holds the text already
+ * (a rerun writing the same tables), so it is only synced, not replaced. */
 typedef struct wb_file {
     char *tmp, *path;
 } wb_file;
@@ -49,11 +54,44 @@ mmt__wbatch *mmt__wbatch_current(void)
     return current;
 }
 
+/* Index of path in the batch, or b->n. */
+static size_t find(const mmt__wbatch *b, const char *path)
+{
+    size_t i = 0;
+    while (i < b->n && strcmp(b->f[i].path, path))
+        i++;
+    return i;
+}
+
+/* 1 if the file at path holds exactly text (len bytes). */
+static int holds(const char *path, const char *text, size_t len)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0)
+        return 0;
+    int same = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size == len;
+    char buf[65536];
+    for (size_t off = 0; same && off < len;) {
+        ssize_t k = read(fd, buf, len - off < sizeof buf ? len - off : sizeof buf);
+        same = k > 0 && !memcmp(buf, text + off, (size_t)k);
+        off += k > 0 ? (size_t)k : 0;
+    }
+    close(fd);
+    return same;
+}
+
+int mmt__wbatch_same(mmt__wbatch *b, const char *path, const char *text, size_t len)
+{
+    if (find(b, path) < b->n || !holds(path, text, len))
+        return 0; /* (a temporary of this batch holds newer text, or the file differs) */
+    return mmt__wbatch_add(b, NULL, path) == 0;
+}
+
 int mmt__wbatch_add(mmt__wbatch *b, const char *tmp, const char *path)
 {
-    for (size_t i = 0; i < b->n; i++)
-        if (!strcmp(b->f[i].path, path))
-            return 0; /* written again: the same temporary holds the new text */
+    if (find(b, path) < b->n)
+        return 0; /* written again: the same temporary holds the new text */
     if (b->n == b->cap) {
         size_t nc = b->cap ? 2 * b->cap : 256;
         wb_file *nf = realloc(b->f, nc * sizeof *nf);
@@ -62,8 +100,8 @@ int mmt__wbatch_add(mmt__wbatch *b, const char *tmp, const char *path)
         b->f = nf, b->cap = nc;
     }
     wb_file *f = &b->f[b->n];
-    f->tmp = strdup(tmp), f->path = strdup(path);
-    if (!f->tmp || !f->path) {
+    f->tmp = tmp ? strdup(tmp) : NULL, f->path = strdup(path);
+    if ((tmp && !f->tmp) || !f->path) {
         free(f->tmp), free(f->path);
         return MMT_ENOMEM;
     }
@@ -77,7 +115,7 @@ static void wb_free(mmt__wbatch *b, size_t renamed)
     if (current == b)
         current = NULL;
     for (size_t i = 0; b && i < b->n; i++) {
-        if (i >= renamed)
+        if (i >= renamed && b->f[i].tmp)
             unlink(b->f[i].tmp);
         free(b->f[i].tmp);
         free(b->f[i].path);
@@ -92,32 +130,52 @@ void mmt__wbatch_abort(mmt__wbatch *b)
     wb_free(b, 0);
 }
 
-/* Starts the writeback of every temporary (no wait), then waits for each in turn: one journal
- * commit covers them all. Returns the index of a file that failed, or b->n. */
+/* The files being synced: fd[i] of b->f[i], and the errno of its failure (0: none). */
+typedef struct wb_sync {
+    int *fd, *err;
+} wb_sync;
+
+/* Pool job: waits until file i is on the disk. */
+static int sync_one(void *ud, size_t i)
+{
+    wb_sync *w = ud;
+    if (fsync(w->fd[i]) == 0)
+        return 0;
+    w->err[i] = errno ? errno : EIO;
+    return MMT_EIO;
+}
+
+/* Starts the writeback of every file (no wait), then waits for them on a few threads: the
+ * first wait commits the journal for all, and the disk cache flushes that each wait ends with
+ * overlap instead of queueing one behind the other. Returns the index of a file that failed
+ * (its errno in *err), or b->n. */
 static size_t sync_all(const mmt__wbatch *b, int *err)
 {
-    int *fd = malloc((b->n + 1) * sizeof *fd);
-    size_t bad = b->n;
-    if (!fd) {
+    wb_sync w = {calloc(b->n + 1, sizeof *w.fd), calloc(b->n + 1, sizeof *w.err)};
+    size_t bad = b->n, opened = 0;
+    if (!w.fd || !w.err) {
+        free(w.fd), free(w.err);
         *err = ENOMEM;
         return 0;
     }
-    for (size_t i = 0; i < b->n; i++) {
-        fd[i] = bad < b->n ? -1 : open(b->f[i].tmp, O_RDONLY | O_CLOEXEC);
-        if (fd[i] < 0 && bad == b->n)
-            bad = i, *err = errno;
+    for (; opened < b->n; opened++) {
+        const char *name = b->f[opened].tmp ? b->f[opened].tmp : b->f[opened].path;
+        if ((w.fd[opened] = open(name, O_RDONLY | O_CLOEXEC)) < 0) {
+            bad = opened, *err = errno;
+            break;
+        }
 #ifdef SYNC_FILE_RANGE_WRITE
-        if (fd[i] >= 0)
-            (void)sync_file_range(fd[i], 0, 0, SYNC_FILE_RANGE_WRITE); /* a hint: fsync checks */
+        (void)sync_file_range(w.fd[opened], 0, 0, SYNC_FILE_RANGE_WRITE); /* a hint */
 #endif
     }
-    for (size_t i = 0; i < b->n; i++) {
-        if (fd[i] >= 0 && fsync(fd[i]) != 0 && bad == b->n)
-            bad = i, *err = errno;
-        if (fd[i] >= 0)
-            close(fd[i]);
-    }
-    free(fd);
+    if (bad == b->n && mmt_pool_run(b->n, 8, sync_one, &w, NULL, NULL) != 0)
+        for (bad = 0; bad < b->n && !w.err[bad]; bad++) {
+        }
+    if (bad < b->n && w.err[bad])
+        *err = w.err[bad];
+    for (size_t i = 0; i < opened; i++)
+        close(w.fd[i]);
+    free(w.fd), free(w.err);
     return bad;
 }
 
@@ -164,7 +222,7 @@ int mmt__wbatch_commit(mmt__wbatch *b, mmt_diag *d)
         return MMT_EIO;
     }
     for (; done < b->n; done++)
-        if (rename(b->f[done].tmp, b->f[done].path) != 0) {
+        if (b->f[done].tmp && rename(b->f[done].tmp, b->f[done].path) != 0) {
             mmt__diag(d, MMT_EIO, b->f[done].path, 0, "cannot write: %s", strerror(errno));
             wb_free(b, done);
             return MMT_EIO;

@@ -2,7 +2,8 @@
  * test_write_batch.c - atomic writes in a batch (write_batch.c): nothing appears under a final
  * name before the commit (a reader sees the old file), the commit puts every file in place
  * whole and removes the temporaries, a second write of a name keeps the last text, abort
- * leaves the old files and no temporary, and without a batch each write is immediate.
+ * leaves the old files and no temporary, without a batch each write is immediate, and a file
+ * that holds the text already is kept, not replaced.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -161,12 +162,47 @@ static void test_commit_error(void **state)
     rm_dir(dir);
 }
 
+/* Inode number of dir/name. */
+static ino_t inode(const char *dir, const char *name)
+{
+    char p[4200];
+    struct stat st;
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    assert_int_equal(stat(p, &st), 0);
+    return st.st_ino;
+}
+
+/* A file that holds the text already is kept (no temporary, no rename); one that differs is
+ * replaced. */
+static void test_same_text(void **state)
+{
+    (void)state;
+    char *dir = mkdir_tmp();
+    assert_int_equal(put(dir, "same.csv", "x\n"), 0);
+    assert_int_equal(put(dir, "diff.csv", "x\n"), 0);
+    ino_t same = inode(dir, "same.csv"), diff = inode(dir, "diff.csv");
+    mmt__wbatch *b;
+    assert_int_equal(mmt__wbatch_begin(&b), 0);
+    assert_int_equal(put(dir, "same.csv", "x\n"), 0);
+    assert_int_equal(put(dir, "diff.csv", "y\n"), 0);
+    assert_int_equal(count(dir, ".mmtrace-tmp."), 1);
+    mmt_diag d = {0};
+    assert_int_equal(mmt__wbatch_commit(b, &d), 0);
+    assert_true(inode(dir, "same.csv") == same);
+    assert_true(inode(dir, "diff.csv") != diff);
+    char *s = slurp(dir, "diff.csv");
+    assert_string_equal(s, "y\n");
+    free(s);
+    rm_dir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_commit),
         cmocka_unit_test(test_abort),
         cmocka_unit_test(test_commit_error),
+        cmocka_unit_test(test_same_text),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
