@@ -137,7 +137,8 @@ static int fig_amdahl_model(const panel *P, size_t m, mmt_diag *d)
             }
             snprintf(labels[n], sizeof labels[n], "l=%.0f%s %s (f=%.3f)", l, sim ? "" : " fit",
                      way ? "attention" : "projections", way ? 1 - f : f);
-            ser[n] = (mmt_svg_series){labels[n], xs, ys[n], ST_SMAX, !way, (int)q, 0};
+            ser[n] = (mmt_svg_series){labels[n], xs, ys[n], ST_SMAX, !way, (int)q,
+                                      (int)(q % 5) + 1}; /* length: colour and marker */
         }
     }
     char path[4400], title[800], hd[200];
@@ -185,7 +186,9 @@ static int fig_amdahl_family(const panel *P, const char *fam, size_t q, mmt_diag
             }
             snprintf(labels[n], sizeof labels[n], "%s %s (f=%.3f)", sp->models[m].name,
                      way ? "attention" : "projections", way ? 1 - f : f);
-            ser[n] = (mmt_svg_series){labels[n], xs, ys[n], ST_SMAX, !way, (int)c, 0};
+            /* the model: colour and marker shape; the way: dashed or solid */
+            ser[n] = (mmt_svg_series){labels[n], xs, ys[n], ST_SMAX, !way, (int)c,
+                                      (int)(c % 5) + 1};
         }
         c++;
     }
@@ -193,8 +196,12 @@ static int fig_amdahl_family(const panel *P, const char *fam, size_t q, mmt_diag
         return 0;
     char path[4400], title[800], hd[200];
     hw_desc(P, hd, sizeof hd);
+    char FAM[32];
+    snprintf(FAM, sizeof FAM, "%s", fam);
+    for (char *s = FAM; *s; s++)
+        *s = (char)(*s >= 'a' && *s <= 'z' ? *s - 32 : *s);
     snprintf(title, sizeof title, "Amdahl speed-up of the %s models at l = %" PRId64 " on %s (%s)",
-             fam, sp->seqs[q], P->S->hw[P->h].cfg.run_name, hd);
+             FAM, sp->seqs[q], P->S->hw[P->h].cfg.run_name, hd);
     mmt_svg_plot p = {title,
                       "speed-up s of the improved part (x)",
                       "overall speed-up S(s) (x)",
@@ -204,8 +211,8 @@ static int fig_amdahl_family(const panel *P, const char *fam, size_t q, mmt_diag
                       ceil(ymax / 5) * 5,
                       ser,
                       n,
-                      "colour: model; dashed: MatMul-free projections improved (f); solid: "
-                      "attention heads improved (1-f)",
+                      "colour and marker: model; dashed: MatMul-free projections improved (f); "
+                      "solid: attention heads improved (1-f)",
                       0};
     snprintf(path, sizeof path, "%s/figures/amdahl_%s_%s_l%" PRId64 ".svg", sp->outdir, P->label,
              fam, sp->seqs[q]);

@@ -314,7 +314,7 @@ static void series(buf *b, const mmt_svg_plot *p, const mmt_svg_series *s, doubl
             y = y < y0 ? y0 : y > y0 + h ? y0 + h : y;
             if (pass == 0)
                 out(b, "%.1f,%.1f ", x, y);
-            else
+            else if (s->n <= 30 || i % (s->n / 10) == s->n / 20) /* a dense curve: ~10 */
                 marker(b, s->markers, x, y, col);
         }
         if (pass == 0)
