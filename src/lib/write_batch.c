@@ -27,6 +27,7 @@
  * (a rerun writing the same tables), so it is only synced, not replaced. */
 typedef struct wb_file {
     char *tmp, *path;
+    uint64_t hash; /* of path: most lookups compare this alone */
 } wb_file;
 
 struct mmt__wbatch {
@@ -54,11 +55,21 @@ mmt__wbatch *mmt__wbatch_current(void)
     return current;
 }
 
+/* FNV-1a hash of the first n bytes of s. */
+static uint64_t hash(const char *s, size_t n)
+{
+    uint64_t h = 14695981039346656037u;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 1099511628211u;
+    return h;
+}
+
 /* Index of path in the batch, or b->n. */
 static size_t find(const mmt__wbatch *b, const char *path)
 {
+    uint64_t h = hash(path, strlen(path));
     size_t i = 0;
-    while (i < b->n && strcmp(b->f[i].path, path))
+    while (i < b->n && (b->f[i].hash != h || strcmp(b->f[i].path, path)))
         i++;
     return i;
 }
@@ -100,7 +111,7 @@ int mmt__wbatch_add(mmt__wbatch *b, const char *tmp, const char *path)
         b->f = nf, b->cap = nc;
     }
     wb_file *f = &b->f[b->n];
-    f->tmp = tmp ? strdup(tmp) : NULL, f->path = strdup(path);
+    f->tmp = tmp ? strdup(tmp) : NULL, f->path = strdup(path), f->hash = hash(path, strlen(path));
     if ((tmp && !f->tmp) || !f->path) {
         free(f->tmp), free(f->path);
         return MMT_ENOMEM;
@@ -195,17 +206,34 @@ static int sync_dir_of(const char *path)
     return r;
 }
 
-/* 1 if the directory of path is that of an earlier file of the batch (synced already). */
-static int dir_seen(const mmt__wbatch *b, size_t i)
+/* Length of the directory part of path ("" for a bare name). */
+static size_t dir_len(const char *path)
 {
-    const char *s = strrchr(b->f[i].path, '/');
-    size_t n = s ? (size_t)(s - b->f[i].path) : 0;
-    for (size_t k = 0; k < i; k++) {
-        const char *t = strrchr(b->f[k].path, '/');
-        if ((t ? (size_t)(t - b->f[k].path) : 0) == n && !strncmp(b->f[k].path, b->f[i].path, n))
-            return 1;
+    const char *s = strrchr(path, '/');
+    return s ? (size_t)(s - path) : 0;
+}
+
+/* Syncs each directory the batch renamed into, once (a study writes into a handful). */
+static int sync_dirs(const mmt__wbatch *b, mmt_diag *d)
+{
+    size_t *first = calloc(b->n + 1, sizeof *first), ns = 0; /* a file of each dir synced */
+    if (!first)
+        return mmt__diag(d, MMT_ENOMEM, "", 0, "out of memory");
+    int r = 0;
+    for (size_t i = 0; r == 0 && i < b->n; i++) {
+        const char *p = b->f[i].path;
+        size_t n = dir_len(p), k = 0;
+        while (k < ns &&
+               !(dir_len(b->f[first[k]].path) == n && !strncmp(b->f[first[k]].path, p, n)))
+            k++;
+        if (k < ns)
+            continue;
+        first[ns++] = i;
+        if (sync_dir_of(p) != 0)
+            r = mmt__diag(d, MMT_EIO, p, 0, "cannot sync its directory: %s", strerror(errno));
     }
-    return 0;
+    free(first);
+    return r;
 }
 
 int mmt__wbatch_commit(mmt__wbatch *b, mmt_diag *d)
@@ -227,13 +255,7 @@ int mmt__wbatch_commit(mmt__wbatch *b, mmt_diag *d)
             wb_free(b, done);
             return MMT_EIO;
         }
-    for (size_t i = 0; i < b->n; i++)
-        if (!dir_seen(b, i) && sync_dir_of(b->f[i].path) != 0) {
-            mmt__diag(d, MMT_EIO, b->f[i].path, 0, "cannot sync its directory: %s",
-                      strerror(errno));
-            wb_free(b, b->n);
-            return MMT_EIO;
-        }
+    int r = sync_dirs(b, d);
     wb_free(b, b->n);
-    return 0;
+    return r;
 }
