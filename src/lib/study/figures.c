@@ -254,7 +254,7 @@ static int fig_fits(const panel *P, mmt_diag *d)
             ser[2 * m + 1] = (mmt_svg_series){"fit 1/(1+a+b*l)", cx, cy + m * 100, 100, 1, 10, 0};
             nser[m] = 2;
         }
-        snprintf(titles[m], sizeof titles[m], F ? "%s (R2 %.3f)" : "%s (no fit)",
+        snprintf(titles[m], sizeof titles[m], F ? "%s (R2 %.4f)" : "%s (no fit)",
                  sp->models[m].name, F ? F->r2 : 0.0);
         tp[m] = titles[m], sp_of[m] = ser + 2 * m;
     }
