@@ -3,7 +3,9 @@
 #  * mmtrace-gen --model writes a topology and manifest that mmtrace-replay runs as a GEMM
 #    topology; --fractions over that run equals the fractions of --study for the same point;
 #  * --study --traces writes reports identical to mmtrace-replay --no-traces on the topology;
-#  * the committed topologies/study/ files are what mmtrace-gen --model all writes.
+#  * the committed topologies/study/ files are what mmtrace-gen --model all writes;
+#  * the study is a mode chosen by options: its help, and options of the other mode refused;
+#  * the figures: small multiples in black line styles, heat maps sized to their cells.
 # Needs MMT_SRCDIR and MMT_BUILDDIR (set by `make check`).
 set -u
 
@@ -84,6 +86,67 @@ done
     fail "--seq=256 alone failed"
 grep -q "warning: one sequence length" "$W/err" ||
     fail "one length: '$(cat "$W/err")'"
+
+# 8. the mode is chosen by options in replay's one getopt pass: --help after --study (as its
+#    value or not) prints the study's help; an option of the other mode is a usage error (exit
+#    2, one line and the hint, nothing on stdout, nothing written).
+for a in "--study --help" "--study=$W/h --help" "--help --study=$W/h" "--fractions --help" \
+    "--study -h"; do
+    "$REPLAY" $a >"$W/out" 2>"$W/err"
+    rc=$?
+    [ $rc = 0 ] && [ ! -s "$W/err" ] && grep -q '^Usage: mmtrace-replay --study=DIR' "$W/out" &&
+        ! grep -q -- '--no-traces' "$W/out" && grep -q -- '--dataflow=LIST' "$W/out" ||
+        fail "$a: exit $rc, not the study's help: $(head -2 "$W/out") $(cat "$W/err")"
+done
+[ -e "$W/h" ] || [ -e ./--help ] && fail "--help wrote a study"
+"$REPLAY" --help >"$W/out" 2>&1 && grep -q -- '--no-traces' "$W/out" &&
+    grep -q -- '--study=DIR' "$W/out" || fail "--help lists both modes"
+mode_err() { # first-line-pattern hint args...
+    m_pat=$1 m_hint=$2
+    shift 2
+    "$REPLAY" "$@" >"$W/out" 2>"$W/err"
+    rc=$?
+    [ $rc = 2 ] && [ ! -s "$W/out" ] && [ "$(wc -l <"$W/err")" = 2 ] &&
+        head -n 1 "$W/err" | grep -q "^mmtrace-replay: $m_pat" &&
+        [ "$(sed -n 2p "$W/err")" = "Try 'mmtrace-replay $m_hint--help' for more information." ] ||
+        fail "$*: exit $rc, '$(cat "$W/err")'"
+}
+mode_err "-c: not an option of the study" "--study " --study="$W/m" -c "$W/t/edge.cfg"
+mode_err "--no-traces: not an option of the study" "--study " --no-traces --study="$W/m"
+mode_err "--compare: not an option of the study" "--study " --fractions="$P" "$W/run/edge" \
+    --compare="$W/run"
+mode_err "--hw: a study option" "" -c "$W/t/edge.cfg" -t "$W/t/opt-350m_decode_l1024.csv" \
+    -p "$W/r2" --hw=edge
+mode_err "--format: a study option" "" --format=svg -p "$W/r2" --compare="$W/run"
+[ -e "$W/m" ] || [ -e "$W/r2" ] && fail "a usage error wrote output"
+"$REPLAY" --study -j 2 >"$W/out" 2>"$W/err"
+[ $? = 2 ] && grep -q "^mmtrace-replay: --study: '-j' looks like an option" "$W/err" ||
+    fail "--study -j 2: '$(cat "$W/err")'"
+"$REPLAY" --fractions="$P" "$W/run/edge" --model=gpt2 >"$W/out" 2>"$W/err"
+[ $? = 2 ] && [ ! -s "$W/out" ] || fail "--fractions with --model: '$(cat "$W/err")'"
+# options in any order: the shared -j and a study axis before --study
+"$REPLAY" -j 1 --seq=256,512 --model=gpt2 --hw=edge --study="$W/o" --no-cache --format=svg \
+    >"$W/out" 2>"$W/err" && [ -s "$W/o/results.csv" ] || fail "options before --study: $(cat "$W/err")"
+
+# 9. figures: the fits and the dataflow comparison as small multiples (one figure per hardware,
+#    one panel per model, series told apart in black by line style and marker, the legend
+#    inside); a narrow heat map's canvas fits its cells.
+"$REPLAY" --study="$W/f" --model=gpt2,llama-7b,llama-13b --hw=edge --seq=128,256 \
+    --dataflow=os,ws --no-cache --format=svg >/dev/null 2>"$W/err" || fail "figures run: $(cat "$W/err")"
+F=$W/f/figures
+for g in fits_f_compute_edge_os_decode_b1_plain fits_f_compute_edge_ws_decode_b1_plain \
+    dataflows_edge_decode_b1_plain; do
+    [ "$(grep -c '<clipPath id="p' "$F/$g.svg" 2>/dev/null)" = 3 ] || fail "$g.svg: not 3 panels"
+    [ "$(grep -c '<polyline' "$F/$g.svg")" -ge 3 ] &&
+        ! grep '<polyline' "$F/$g.svg" | grep -v -q 'stroke="#000000"' ||
+        fail "$g.svg: a series drawn in colour"
+done
+grep -q 'stroke-dasharray="6,4"' "$F/dataflows_edge_decode_b1_plain.svg" &&
+    grep -q '<rect x="[0-9.]*" y="[0-9.]*" width="6" height="6"' "$F/dataflows_edge_decode_b1_plain.svg" ||
+    fail "dataflows: WS not dashed with square markers"
+ls "$F" | grep -q '^fit_f_compute_' && fail "a fit figure per model (not small multiples)"
+w=$(sed -n 's/^<svg .* width="\([0-9]*\)".*/\1/p' "$F/heatmap_f_compute_edge_os_decode_b1_plain_llama.svg")
+[ -n "$w" ] && [ "$w" -le 420 ] || fail "2-model heat map is $w px wide"
 
 [ $failures = 0 ] && echo "study_cli: all checks passed"
 exit $((failures != 0))

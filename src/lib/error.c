@@ -347,10 +347,12 @@ long mmt_temp_pid(const char *name)
 
 /* Writes a file through fill to a temporary beside path, flushes it to the disk, then
  * renames it over path, so a crash leaves the old or the new file under path, never a
- * partial one. */
+ * partial one. While a write batch is open on this thread (write_batch.c), the temporary is
+ * left to the batch, which syncs and renames all of them together. */
 int mmt__write_atomic(const char *path, mmt__fill_fn fill, void *ud, mmt_diag *d)
 {
     char tmp[4096];
+    mmt__wbatch *batch = mmt__wbatch_current();
     if (mmt_temp_path(path, (long)getpid(), tmp, sizeof tmp) != 0)
         return mmt__diag(d, MMT_EINVAL, path, 0, "path too long");
     FILE *f = fopen(tmp, "wb");
@@ -364,11 +366,13 @@ int mmt__write_atomic(const char *path, mmt__fill_fn fill, void *ud, mmt_diag *d
     }
     mmt_diag wd;
     int w = ferror(f) ? mmt__sys_diag(&wd, path, 0, "cannot write") : 0;
-    if (!w && (fflush(f) != 0 || fsync(fileno(f)) != 0))
+    if (!w && (fflush(f) != 0 || (!batch && fsync(fileno(f)) != 0)))
         w = mmt__sys_diag(&wd, path, 0, "cannot write");
     if (fclose(f) != 0 && !w)
         w = mmt__sys_diag(&wd, path, 0, "cannot write");
-    if (!w && rename(tmp, path) != 0)
+    if (!w && batch && mmt__wbatch_add(batch, tmp, path) != 0)
+        w = mmt__diag(&wd, MMT_ENOMEM, path, 0, "out of memory");
+    if (!w && !batch && rename(tmp, path) != 0)
         w = mmt__sys_diag(&wd, path, 0, "cannot write");
     if (w) {
         unlink(tmp);
@@ -394,6 +398,9 @@ static int fill_text(FILE *f, void *ud)
 
 int mmt__write_file_atomic(const char *path, const char *text, size_t len, mmt_diag *d)
 {
+    mmt__wbatch *batch = mmt__wbatch_current(); /* unchanged text: kept, synced by the batch */
+    if (batch && mmt__wbatch_same(batch, path, text, len))
+        return 0;
     whole_text t = {text, len};
     return mmt__write_atomic(path, fill_text, &t, d);
 }

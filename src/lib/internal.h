@@ -160,6 +160,19 @@ typedef struct mmt__buf {
 void mmt__buf_vprintf(mmt__buf *b, const char *fmt, va_list ap);
 void mmt__buf_printf(mmt__buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int mmt__buf_write(mmt__buf *b, const char *path, mmt_diag *d);
+/* A batch of atomic writes (write_batch.c): while begin's batch is open on a thread, that
+ * thread's mmt__write_file_atomic leaves its synced-later temporary in the batch; commit syncs
+ * them all (one journal commit, not one per file), renames them into place and syncs each
+ * directory once, then frees the batch; abort removes the temporaries. Either closes it. */
+typedef struct mmt__wbatch mmt__wbatch;
+int mmt__wbatch_begin(mmt__wbatch **out);
+int mmt__wbatch_commit(mmt__wbatch *b, mmt_diag *d);
+void mmt__wbatch_abort(mmt__wbatch *b);
+/* The batch open on the calling thread, or NULL; add records tmp for path (MMT_ENOMEM). */
+mmt__wbatch *mmt__wbatch_current(void);
+int mmt__wbatch_add(mmt__wbatch *b, const char *tmp, const char *path);
+/* 1 if path holds text already: it joins the batch to be synced, and needs no temporary. */
+int mmt__wbatch_same(mmt__wbatch *b, const char *path, const char *text, size_t len);
 
 /* A parsed .cfg as config.c hands it to config_v3.c: get fetches the interpolated value of a
  * required key (an error naming the missing section or key otherwise); has tells whether a

@@ -70,7 +70,7 @@ typedef struct args {
     const char *compare;
 } args;
 
-/* Parses argv; returns -1 to continue, or an exit status. */
+/* Parses argv; returns -1 to replay, STUDY_CLI_RUN for the study, or an exit status. */
 static int parse_args(int argc, char **argv, args *a)
 {
     enum { OPT_LEVEL = 256, OPT_NO_TRACES, OPT_COMPARE, OPT_FORCE, OPT_SCALESIM, OPT_ENGINE };
@@ -91,10 +91,17 @@ static int parse_args(int argc, char **argv, args *a)
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0}};
+    struct option all[64]; /* replay's options and the study's (study_cli.c) */
+    study_cli_longopts(opts, all, sizeof all / sizeof all[0]);
     long level = 1;
-    int c;
+    int c, li, help = 0, rc;
     opterr = 0; /* cli_bad_option prints one line and the hint */
-    while ((c = getopt_long(argc, argv, ":c:t:p:i:j:l:vhV", opts, NULL)) != -1) {
+    while ((li = -1, c = getopt_long(argc, argv, ":c:t:p:i:j:l:vhV", all, &li)) != -1) {
+        if ((rc = study_cli_option(c, li < 0 ? NULL : all[li].name, optarg)) >= 0) {
+            if (rc)
+                return rc;
+            continue; /* the study's option */
+        }
         switch (c) {
         case 'c': a->o.cfg_path = optarg; break;
         case 't': a->o.topo_path = optarg; break;
@@ -126,13 +133,17 @@ static int parse_args(int argc, char **argv, args *a)
             break;
         case 'v': a->o.verbose = 1; break;
         case 'l': a->o.layout_path = optarg; break;
-        case 'h': usage(stdout); return EXIT_OK;
+        case 'h': help = 1; break;
         case 'V':
             printf("mmtrace-replay (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
             return EXIT_OK;
         default: cli_bad_option(argv, c); return EXIT_USAGE;
         }
     }
+    if ((rc = study_cli_mode(argc, argv, help)) != STUDY_CLI_REPLAY)
+        return rc; /* the study's help, a usage error, or STUDY_CLI_RUN */
+    if (help)
+        return usage(stdout), EXIT_OK;
     a->o.level = (int)level;
     const char *bad = NULL;
     if (optind < argc)
@@ -185,10 +196,10 @@ int main(int argc, char **argv)
     cli_progname = "mmtrace-replay";
     cli_init_malloc();
     gsl_set_error_handler_off();
-    if (study_cli_wanted(argc, argv)) /* --study/--fractions: the LLM study (study_cli.c) */
-        return study_cli_main(argc, argv);
     args a = {.o = {.jobs = 1, .level = 1, .traces = 1}};
     int rc = parse_args(argc, argv, &a);
+    if (rc == STUDY_CLI_RUN) /* --study or --fractions: the LLM study (study_cli.c) */
+        return study_cli_run(argc, argv);
     if (rc >= 0)
         return rc;
     if (!a.o.topo_path)

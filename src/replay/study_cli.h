@@ -6,12 +6,27 @@
 #ifndef MMT_STUDY_CLI_H
 #define MMT_STUDY_CLI_H
 
+#include <getopt.h>
 #include <stdio.h>
 
-/* 1 if argv asks for a study mode (--study or --fractions present). */
-int study_cli_wanted(int argc, char **argv);
-/* Runs the study mode; returns an exit status (0 ok, 1 error, 2 usage). */
-int study_cli_main(int argc, char **argv);
+/* The study is a mode of mmtrace-replay chosen by options, parsed in replay's one getopt
+ * pass: replay appends the study's options to its table (study_cli_longopts), hands every
+ * option to study_cli_option first, and after the loop asks study_cli_mode which mode runs.
+ * An option of the other mode is a usage error. */
+enum { STUDY_CLI_REPLAY = -1, STUDY_CLI_RUN = -2 };
+/* Copies replay's table (NULL-terminated) to out and appends the study's options whose names
+ * it lacks; returns the entries written (out holds cap, the terminator included). */
+size_t study_cli_longopts(const struct option *replay, struct option *out, size_t cap);
+/* Called on every option getopt_long returns (name: its long name, NULL for a short one).
+ * Returns -1 if the option is replay's (replay handles it; the shared -j, --scalesim and
+ * --engine are noted by both), 0 if the study took it, or an exit status after a message. */
+int study_cli_option(int c, const char *name, const char *arg);
+/* After the loop (optind past the options; help: replay saw --help): STUDY_CLI_REPLAY for
+ * replay's mode, STUDY_CLI_RUN to call study_cli_run, or an exit status (the study's help
+ * printed, or a usage error). */
+int study_cli_mode(int argc, char **argv, int help);
+/* Runs the study mode decided; returns an exit status (0 ok, 1 error, 2 usage). */
+int study_cli_run(int argc, char **argv);
 /* Index of s among the n names, or -1 (study_plan.c). */
 int study_pick(const char *s, const char *const *names, int n);
 /* Prints the study options for --help (study_plan.c). */

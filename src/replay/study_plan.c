@@ -25,14 +25,6 @@
 
 extern char **environ;
 
-int study_cli_wanted(int argc, char **argv)
-{
-    for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
-        if (!strncmp(argv[i], "--study", 7) || !strncmp(argv[i], "--fractions", 11))
-            return 1;
-    return 0;
-}
-
 int study_pick(const char *s, const char *const *names, int n)
 {
     for (int i = 0; i < n; i++)
@@ -251,10 +243,30 @@ int study_convert(const char *outdir, const char *fmt, long jobs)
     return bad ? -1 : 0;
 }
 
+/* 1 if rsvg-convert is an executable in PATH (looked up once, without a shell). */
+static int have_rsvg(void)
+{
+    static int have = -1;
+    const char *path = getenv("PATH");
+    for (const char *p = path ? path : ""; have < 0;) {
+        const char *e = strchr(p, ':');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        char f[PATH_MAX];
+        snprintf(f, sizeof f, "%.*s%srsvg-convert", (int)n, n ? p : "", n ? "/" : "./");
+        if (access(f, X_OK) == 0)
+            have = 1;
+        else if (!e)
+            have = 0;
+        else
+            p = e + 1;
+    }
+    return have;
+}
+
 /* Converts the figures to each format asked for; with outdir NULL only checks the list. */
 int study_formats(const char *format, const char *outdir, long jobs)
 {
-    int given = format != NULL, have = system("command -v rsvg-convert >/dev/null 2>&1") == 0;
+    int given = format != NULL, have = given && !strcmp(format, "svg") ? 0 : have_rsvg();
     mmt_list l;
     mmt_diag d = {0};
     if (mmt_list_parse(given ? format : have ? "svg,png" : "svg", 3, &l, &d) != 0)

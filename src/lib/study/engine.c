@@ -623,9 +623,12 @@ int mmt_study_run(const mmt_study_spec *sp, mmt_study_summary *sum, mmt_diag *d)
     memset(sum, 0, sizeof *sum);
     S.extra = sp->ndataflows || sp->nphases != 1 || sp->phases[0] != MMT_LLM_DECODE ||
               sp->nbatches != 1 || sp->batches[0] != 1 || sp->nffns != 1 || sp->ffns[0] >= 0;
+    mmt__wbatch *batch = NULL; /* every output file, made durable and renamed together */
     int r = check_spec(sp, d);
     if (r == 0 && !sp->nshards)
         r = mmt__st_mkdirs(sp->outdir, d);
+    if (r == 0 && !sp->nshards && (r = mmt__wbatch_begin(&batch)) != 0)
+        mmt__diag(d, r, sp->outdir, 0, "%s", mmt_strerror(r));
     if (r == 0 && sp->cache_dir)
         r = mmt__st_mkdirs(sp->cache_dir, d);
     if (r == 0)
@@ -647,6 +650,10 @@ int mmt_study_run(const mmt_study_spec *sp, mmt_study_summary *sum, mmt_diag *d)
     sum->points = S.nhw * S.nwl * S.nwk;
     if (r == 0 && !sp->nshards)
         r = write_outputs(&S, d);
+    if (r == 0)
+        r = mmt__wbatch_commit(batch, d);
+    else
+        mmt__wbatch_abort(batch);
     st_free(&S);
     return r;
 }

@@ -6,9 +6,10 @@
  *   - Amdahl curves per model (dashed: projections improved, solid: attention improved) with
  *     the fitted extrapolation; all OPT models on one chart at each length (Figures 5 and 7 at
  *     l = 2048, Appendix C at every length);
- *   - the fits of f_compute against l as small multiples, one panel per model;
- * and, when the run covers more than one dataflow, the dataflow comparison per model
- * (Appendix A).
+ *   - the fits of f_compute against l as small multiples: one figure, one panel per model;
+ * and, when the run covers more than one dataflow, the dataflow comparison per base hardware,
+ * one panel per model (Appendix A). Series are told apart by line style and marker where the
+ * figure may be printed in grey; colour only adds to that.
  */
 #include "study_internal.h"
 
@@ -91,9 +92,8 @@ static int fig_heatmap(const panel *P, int k, const char *fam, mmt_diag *d)
              P->S->hw[P->h].cfg.run_name, fam ? ", " : "", fam ? fam : "", hd);
     mmt_svg_heatmap hm = {title,
                           "model",
-                          "sequence length l (tokens, KV cache)",
-                          k ? "f_memory (fraction of SRAM accesses)"
-                            : "f_compute (fraction of cycles)",
+                          "sequence length l",
+                          k ? "f_memory (share of SRAM accesses)" : "f_compute (share of cycles)",
                           ns,
                           cols,
                           rl,
@@ -137,7 +137,8 @@ static int fig_amdahl_model(const panel *P, size_t m, mmt_diag *d)
             }
             snprintf(labels[n], sizeof labels[n], "l=%.0f%s %s (f=%.3f)", l, sim ? "" : " fit",
                      way ? "attention" : "projections", way ? 1 - f : f);
-            ser[n] = (mmt_svg_series){labels[n], xs, ys[n], ST_SMAX, !way, (int)q, 0};
+            ser[n] = (mmt_svg_series){labels[n], xs, ys[n], ST_SMAX, !way, (int)q,
+                                      (int)(q % 5) + 1}; /* length: colour and marker */
         }
     }
     char path[4400], title[800], hd[200];
@@ -185,7 +186,9 @@ static int fig_amdahl_family(const panel *P, const char *fam, size_t q, mmt_diag
             }
             snprintf(labels[n], sizeof labels[n], "%s %s (f=%.3f)", sp->models[m].name,
                      way ? "attention" : "projections", way ? 1 - f : f);
-            ser[n] = (mmt_svg_series){labels[n], xs, ys[n], ST_SMAX, !way, (int)c, 0};
+            /* the model: colour and marker shape; the way: dashed or solid */
+            ser[n] = (mmt_svg_series){labels[n], xs, ys[n], ST_SMAX, !way, (int)c,
+                                      (int)(c % 5) + 1};
         }
         c++;
     }
@@ -193,8 +196,12 @@ static int fig_amdahl_family(const panel *P, const char *fam, size_t q, mmt_diag
         return 0;
     char path[4400], title[800], hd[200];
     hw_desc(P, hd, sizeof hd);
+    char FAM[32];
+    snprintf(FAM, sizeof FAM, "%s", fam);
+    for (char *s = FAM; *s; s++)
+        *s = (char)(*s >= 'a' && *s <= 'z' ? *s - 32 : *s);
     snprintf(title, sizeof title, "Amdahl speed-up of the %s models at l = %" PRId64 " on %s (%s)",
-             fam, sp->seqs[q], P->S->hw[P->h].cfg.run_name, hd);
+             FAM, sp->seqs[q], P->S->hw[P->h].cfg.run_name, hd);
     mmt_svg_plot p = {title,
                       "speed-up s of the improved part (x)",
                       "overall speed-up S(s) (x)",
@@ -204,111 +211,137 @@ static int fig_amdahl_family(const panel *P, const char *fam, size_t q, mmt_diag
                       ceil(ymax / 5) * 5,
                       ser,
                       n,
-                      "colour: model; dashed: MatMul-free projections improved (f); solid: "
-                      "attention heads improved (1-f)",
+                      "colour and marker: model; dashed: MatMul-free projections improved (f); "
+                      "solid: attention heads improved (1-f)",
                       0};
     snprintf(path, sizeof path, "%s/figures/amdahl_%s_%s_l%" PRId64 ".svg", sp->outdir, P->label,
              fam, sp->seqs[q]);
     return mmt_svg_plot_write(path, &p, d);
 }
 
-/* f_compute against l with the fitted curve, one small panel per model (one colour; the
- * simulated points are dots, the fit a dashed line). */
+/* f_compute against l with the fitted curve as small multiples: one panel per model on shared
+ * axes, one figure per panel group; black only (simulated: dots; the fit: a dashed line). */
 static int fig_fits(const panel *P, mmt_diag *d)
 {
     const mmt_study_spec *sp = P->S->sp;
-    size_t ns = sp->nseqs;
+    size_t ns = sp->nseqs, nm = sp->nmodels;
     const double lmax = mmt__st_extrap[ST_NEXTRAP - 1];
     const double lmin = (double)sp->seqs[0] < lmax ? (double)sp->seqs[0] : 64;
-    double cx[200], cy[200];
-    double *fx = calloc(ns, sizeof *fx), *fy = calloc(ns, sizeof *fy);
-    int r = !fx || !fy ? mmt__diag(d, MMT_ENOMEM, "", 0, "out of memory") : 0;
-    for (int i = 0; i < 200; i++)
-        cx[i] = lmin * pow(lmax / lmin, i / 199.0);
-    for (size_t m = 0; r == 0 && m < sp->nmodels; m++) {
+    double cx[100];
+    double *fx = calloc(ns, sizeof *fx), *fy = calloc(nm * ns + 1, sizeof *fy);
+    double *cy = calloc(nm * 100 + 1, sizeof *cy);
+    mmt_svg_series *ser = calloc(2 * nm, sizeof *ser);
+    const mmt_svg_series **sp_of = calloc(nm, sizeof *sp_of);
+    size_t *nser = calloc(nm, sizeof *nser);
+    char(*titles)[96] = calloc(nm, sizeof *titles);
+    const char **tp = calloc(nm, sizeof *tp);
+    int r = !fx || !fy || !cy || !ser || !sp_of || !nser || !titles || !tp
+                ? mmt__diag(d, MMT_ENOMEM, "", 0, "out of memory")
+                : 0;
+    for (int i = 0; r == 0 && i < 100; i++)
+        cx[i] = lmin * pow(lmax / lmin, i / 99.0);
+    for (size_t q = 0; r == 0 && q < ns; q++)
+        fx[q] = (double)sp->seqs[q];
+    for (size_t m = 0; r == 0 && m < nm; m++) {
         const mmt_study_fit *F = fit_of(P, m);
-        char l1[160], l2[160], path[4400], title[800], hd[200];
         for (size_t q = 0; q < ns; q++)
-            fx[q] = (double)sp->seqs[q], fy[q] = frac(P, m, q)->f_compute;
-        mmt_svg_series ser[2];
-        size_t n = 0;
-        snprintf(l1, sizeof l1, "simulated");
-        ser[n++] = (mmt_svg_series){l1, fx, fy, ns, 0, 0, 1};
+            fy[m * ns + q] = frac(P, m, q)->f_compute;
+        ser[2 * m] = (mmt_svg_series){"simulated", fx, fy + m * ns, ns, -1, 10, 1};
+        nser[m] = 1;
         if (F) {
-            for (int i = 0; i < 200; i++)
-                cy[i] = mmt_study_fit_eval(F, cx[i]);
-            snprintf(l2, sizeof l2, "fit 1/(1+a+b*l), R2=%.4f", F->r2);
-            ser[n++] = (mmt_svg_series){l2, cx, cy, 200, 1, 0, 0};
+            for (int i = 0; i < 100; i++)
+                cy[m * 100 + i] = mmt_study_fit_eval(F, cx[i]);
+            ser[2 * m + 1] = (mmt_svg_series){"fit 1/(1+a+b*l)", cx, cy + m * 100, 100, 1, 10, 0};
+            nser[m] = 2;
         }
-        hw_desc(P, hd, sizeof hd);
-        snprintf(title, sizeof title, "f_compute of %s against l on %s (%s)", sp->models[m].name,
-                 P->S->hw[P->h].cfg.run_name, hd);
-        mmt_svg_plot p = {title,
-                          "sequence length l (tokens, log scale)",
-                          "f_compute (fraction of cycles in MatMul-free part)",
-                          lmin,
-                          lmax,
-                          0,
-                          1,
-                          ser,
-                          n,
-                          "dots: simulated; dashed: the fit, extrapolated to 32768",
-                          1};
-        snprintf(path, sizeof path, "%s/figures/fit_f_compute_%s_%s.svg", sp->outdir, P->label,
-                 sp->models[m].name);
-        r = mmt_svg_plot_write(path, &p, d);
+        snprintf(titles[m], sizeof titles[m], F ? "%s (R2 %.4f)" : "%s (no fit)",
+                 sp->models[m].name, F ? F->r2 : 0.0);
+        tp[m] = titles[m], sp_of[m] = ser + 2 * m;
     }
-    free(fx);
-    free(fy);
+    char path[4400], title[800], hd[200];
+    hw_desc(P, hd, sizeof hd);
+    snprintf(title, sizeof title, "f_compute against l with the fit, per model, on %s (%s)",
+             P->S->hw[P->h].cfg.run_name, hd);
+    mmt_svg_grid g = {title,
+                      "sequence length l (tokens, log scale)",
+                      "f_compute (fraction of cycles in MatMul-free part)",
+                      "fit: f(l) = 1/(1+a+b*l), extrapolated to l = 32768",
+                      lmin,
+                      lmax,
+                      0,
+                      1,
+                      1,
+                      nm,
+                      nm <= 4 ? nm : nm <= 9 ? 3 : 4,
+                      tp,
+                      sp_of,
+                      nser};
+    snprintf(path, sizeof path, "%s/figures/fits_f_compute_%s.svg", sp->outdir, P->label);
+    if (r == 0)
+        r = mmt_svg_grid_write(path, &g, d);
+    free(fx), free(fy), free(cy), free(ser), free(sp_of), free(nser), free(titles), free(tp);
     return r;
 }
 
-/* Appendix A: f_compute of model m against l under each dataflow of base hardware hw. */
-static int fig_dataflows(const st *S, size_t base, size_t p, size_t b, size_t f, size_t m,
-                         mmt_diag *d)
+/* Appendix A: f_compute against l under each dataflow of base hardware `base`, one panel per
+ * model on shared axes; black, the dataflow told by line style and marker shape. */
+static int fig_dataflows(const st *S, size_t base, size_t p, size_t b, size_t f, mmt_diag *d)
 {
     const mmt_study_spec *sp = S->sp;
-    size_t ns = sp->nseqs, n = 0;
-    mmt_svg_series ser[3];
-    char labels[3][64];
-    double *x = calloc(ns, sizeof *x), *y = calloc(3 * ns, sizeof *y);
-    if (!x || !y) {
-        free(x), free(y);
-        return mmt__diag(d, MMT_ENOMEM, "", 0, "out of memory");
-    }
-    for (size_t q = 0; q < ns; q++)
+    size_t ns = sp->nseqs, nm = sp->nmodels, nd = sp->ndataflows < 3 ? sp->ndataflows : 3;
+    double *x = calloc(ns, sizeof *x), *y = calloc(nm * 3 * ns + 1, sizeof *y);
+    mmt_svg_series *ser = calloc(nm * 3, sizeof *ser);
+    const mmt_svg_series **sp_of = calloc(nm, sizeof *sp_of);
+    size_t *nser = calloc(nm, sizeof *nser);
+    const char **tp = calloc(nm, sizeof *tp);
+    char labels[3][8];
+    int r = !x || !y || !ser || !sp_of || !nser || !tp
+                ? mmt__diag(d, MMT_ENOMEM, "", 0, "out of memory")
+                : 0;
+    for (size_t q = 0; r == 0 && q < ns; q++)
         x[q] = (double)sp->seqs[q];
-    for (size_t k = 0; k < sp->ndataflows && n < 3; k++) {
-        size_t h = base * sp->ndataflows + k;
-        panel P = {S, h, p, b, f, ""};
-        for (size_t q = 0; q < ns; q++)
-            y[n * ns + q] = frac(&P, m, q)->f_compute;
-        snprintf(labels[n], sizeof labels[n], "%s", mmt_dataflow_name(sp->dataflows[k]));
-        for (char *s = labels[n]; *s; s++)
-            *s = (char)(*s - 32);
-        ser[n] = (mmt_svg_series){labels[n], x, y + n * ns, ns, (int)n == 1, (int)n, 1};
-        n++;
+    for (size_t k = 0; k < nd; k++) {
+        snprintf(labels[k], sizeof labels[k], "%s", mmt_dataflow_name(sp->dataflows[k]));
+        for (char *c = labels[k]; *c; c++)
+            *c = (char)(*c - 32);
+    }
+    for (size_t m = 0; r == 0 && m < nm; m++) {
+        for (size_t k = 0; k < nd; k++) {
+            panel P = {S, base * sp->ndataflows + k, p, b, f, ""};
+            double *yk = y + (m * 3 + k) * ns;
+            for (size_t q = 0; q < ns; q++)
+                yk[q] = frac(&P, m, q)->f_compute;
+            ser[m * 3 + k] = (mmt_svg_series){labels[k], x, yk, ns, (int)k, 10, (int)k + 1};
+        }
+        sp_of[m] = ser + m * 3, nser[m] = nd, tp[m] = sp->models[m].name;
     }
     char path[4400], title[800], lab[400];
     panel P0 = {S, base * sp->ndataflows, p, b, f, ""};
-    mmt__st_group_label(S, P0.h, wl_of(&P0, m, 0), lab, sizeof lab);
-    snprintf(title, sizeof title, "f_compute of %s by dataflow on %s (%" PRId64 "x%" PRId64 ")",
-             sp->models[m].name, sp->hw[base].run_name, sp->hw[base].array_h, sp->hw[base].array_w);
-    mmt_svg_plot pl = {title,
-                       "sequence length l (tokens, log scale)",
-                       "f_compute (fraction of cycles in MatMul-free part)",
-                       x[0],
-                       x[ns - 1] > x[0] ? x[ns - 1] : 2 * x[0],
-                       0,
-                       1,
-                       ser,
-                       n,
-                       "one line per dataflow (IS, OS, WS)",
-                       1};
-    snprintf(path, sizeof path, "%s/figures/dataflows_%s_%s.svg", sp->outdir, lab,
-             sp->models[m].name);
-    int r = mmt_svg_plot_write(path, &pl, d);
-    free(x), free(y);
+    mmt__st_group_label(S, P0.h, wl_of(&P0, 0, 0), lab, sizeof lab);
+    const char *group = lab + strlen(S->hw[P0.h].cfg.run_name); /* "_decode_b1_plain" */
+    snprintf(title, sizeof title,
+             "f_compute by dataflow on %s (%" PRId64 "x%" PRId64 "%s%s), per model",
+             sp->hw[base].run_name, sp->hw[base].array_h, sp->hw[base].array_w,
+             *group ? ", " : "", *group ? group + 1 : "");
+    mmt_svg_grid g = {title,
+                      "sequence length l (tokens, log scale)",
+                      "f_compute (fraction of cycles in MatMul-free part)",
+                      "one line per dataflow: IS, OS, WS",
+                      x[0],
+                      ns > 1 && x[ns - 1] > x[0] ? x[ns - 1] : 2 * x[0],
+                      0,
+                      1,
+                      1,
+                      nm,
+                      nm <= 4 ? nm : nm <= 9 ? 3 : 4,
+                      tp,
+                      sp_of,
+                      nser};
+    snprintf(path, sizeof path, "%s/figures/dataflows_%s%s.svg", sp->outdir,
+             sp->hw[base].run_name, group);
+    if (r == 0)
+        r = mmt_svg_grid_write(path, &g, d);
+    free(x), free(y), free(ser), free(sp_of), free(nser), free(tp);
     return r;
 }
 
@@ -340,8 +373,7 @@ int mmt__st_figures(const st *S, mmt_diag *d)
     for (size_t base = 0; r == 0 && sp->ndataflows > 1 && base < sp->nhw; base++)
         for (size_t p = 0; p < sp->nphases; p++)
             for (size_t b = 0; b < sp->nbatches; b++)
-                for (size_t f = 0; f < sp->nffns; f++)
-                    for (size_t m = 0; r == 0 && m < sp->nmodels; m++)
-                        r = fig_dataflows(S, base, p, b, f, m, d);
+                for (size_t f = 0; r == 0 && f < sp->nffns; f++)
+                    r = fig_dataflows(S, base, p, b, f, d);
     return r;
 }

@@ -58,14 +58,16 @@ typedef struct mmt_svg_heatmap {
 } mmt_svg_heatmap;
 int mmt_svg_heatmap_write(const char *path, const mmt_svg_heatmap *h, mmt_diag *diag);
 
-/* One curve of a line plot; dashed != 0 draws it dashed. */
+/* One curve of a line plot. Series meant to be told apart in print differ by line style or
+ * marker shape, not by colour alone. */
 typedef struct mmt_svg_series {
     const char *label;
     const double *x, *y;
     size_t n;
-    int dashed;
-    int color;   /* index into a fixed palette */
-    int markers; /* 1: a dot at every point */
+    int dashed;  /* 0 solid, 1 dashed, 2 dotted, 3 dash-dot, -1 no line (markers only) */
+    int color;   /* index into a fixed palette (10: black) */
+    int markers; /* 0 none; at every point 1 a dot, 2 a square, 3 a triangle, 4 a diamond,
+                  * 5 an open circle */
 } mmt_svg_series;
 /* A line plot (y linear; x linear or, with logx, base 2), legend on the right. */
 typedef struct mmt_svg_plot {
@@ -77,6 +79,20 @@ typedef struct mmt_svg_plot {
     int logx;         /* 1: log2 x axis (xmin > 0) */
 } mmt_svg_plot;
 int mmt_svg_plot_write(const char *path, const mmt_svg_plot *p, mmt_diag *diag);
+
+/* Small multiples: npanels line plots on shared axes (the limits and logx of a plot) in a grid
+ * of ncols columns, tick labels on the outer panels only; one legend, for the series of panel
+ * 0, inside the figure (in a spare cell of the grid, else in the first panel's corner). */
+typedef struct mmt_svg_grid {
+    const char *title, *xlabel, *ylabel, *note;
+    double xmin, xmax, ymin, ymax;
+    int logx;
+    size_t npanels, ncols;
+    const char *const *panel_titles;
+    const mmt_svg_series *const *series; /* series[i]: the nseries[i] curves of panel i */
+    const size_t *nseries;
+} mmt_svg_grid;
+int mmt_svg_grid_write(const char *path, const mmt_svg_grid *g, mmt_diag *diag);
 
 /* ---------------------------------------------------------------- the engine */
 

@@ -97,19 +97,60 @@ static void colour_bar(buf *b, double x, double y, double h, const char *label)
         snprintf(s, sizeof s, "%.2f", i / 4.0);
         text(b, x + 24, y + h - i * h / 4 + 4, 11, "start", 0, 0, s);
     }
-    text(b, x + 70, y + h / 2, 12, "middle", 90, 0, label);
+    text(b, x + 64, y + h / 2, 11, "middle", 90, 0, label);
+}
+
+/* Splits s into lines of at most maxc characters at spaces (a longer word stays whole);
+ * fills start/len of up to maxl lines and returns their number. */
+static int wrap(const char *s, size_t maxc, size_t *start, size_t *len, int maxl)
+{
+    size_t n = strlen(s), i = 0;
+    int k = 0;
+    while (i < n && k < maxl) {
+        size_t e = i + maxc < n ? i + maxc : n, cut = e;
+        if (e < n) {
+            while (cut > i && s[cut] != ' ')
+                cut--;
+            if (cut == i) /* one long word: up to its end */
+                for (cut = e; cut < n && s[cut] != ' '; cut++) {
+                }
+        }
+        if (k == maxl - 1)
+            cut = n;
+        start[k] = i, len[k++] = cut - i;
+        for (i = cut; i < n && s[i] == ' '; i++) {
+        }
+    }
+    return k;
+}
+
+/* The title, wrapped to the width W, centred from baseline y; returns the y below it. */
+static double title(buf *b, double W, double y, const char *s)
+{
+    size_t st[4], ln[4];
+    char line[512];
+    int k = wrap(s, (size_t)((W - 20) / 9.5), st, ln, 4);
+    for (int i = 0; i < k; i++, y += 20) {
+        snprintf(line, sizeof line, "%.*s", (int)ln[i], s + st[i]);
+        text(b, W / 2, y, 16, "middle", 0, 1, line);
+    }
+    return y;
 }
 
 int mmt_svg_heatmap_write(const char *path, const mmt_svg_heatmap *h, mmt_diag *diag)
 {
-    const double cw = 62, ch = 34, left = 90, top = 70, bottom = 110;
-    const double gw = cw * (double)h->cols, gh = ch * (double)h->rows;
-    /* wide enough for the title (about 9.5 px per character at 16 px bold) */
-    const double tw = 9.5 * (double)strlen(h->title) + 40;
-    const double W = left + gw + 120 > tw ? left + gw + 120 : tw, H = top + gh + bottom;
+    size_t maxl = 0, st[4], ln[4];
+    for (size_t c = 0; c < h->cols; c++)
+        maxl = strlen(h->col_labels[c]) > maxl ? strlen(h->col_labels[c]) : maxl;
+    const double cw = 62, ch = 34, gw = cw * (double)h->cols, gh = ch * (double)h->rows;
+    /* the canvas fits the cells, the colour bar and its label (centred when the 400 px
+     * minimum is wider); the title wraps to it */
+    const double need = 90 + gw + 120, W = need > 400 ? need : 400, left = 90 + (W - need) / 2;
+    const double top = 30 + 20 * wrap(h->title, (size_t)((W - 20) / 9.5), st, ln, 4);
+    const double bottom = 46 + 6.5 * 0.71 * (double)maxl, H = top + gh + bottom;
     buf b = {0};
     start(&b, W, H);
-    text(&b, W / 2, 30, 16, "middle", 0, 1, h->title);
+    title(&b, W, 28, h->title);
     for (size_t r = 0; r < h->rows; r++)
         for (size_t c = 0; c < h->cols; c++) {
             double v = h->values[r * h->cols + c];
@@ -132,8 +173,8 @@ int mmt_svg_heatmap_write(const char *path, const mmt_svg_heatmap *h, mmt_diag *
         text(&b, left - 8, top + r * ch + ch / 2 + 4, 11, "end", 0, 0, h->row_labels[r]);
     for (size_t c = 0; c < h->cols; c++)
         text(&b, left + c * cw + cw / 2 + 4, top + gh + 10, 11, "end", -45, 0, h->col_labels[c]);
-    text(&b, left + gw / 2, H - 12, 13, "middle", 0, 0, h->xlabel);
-    text(&b, 24, top + gh / 2, 13, "middle", -90, 0, h->ylabel);
+    text(&b, left + gw / 2, H - 10, 13, "middle", 0, 0, h->xlabel);
+    text(&b, left - 66, top + gh / 2, 13, "middle", -90, 0, h->ylabel);
     colour_bar(&b, left + gw + 20, top, gh, h->value_label);
     return finish(&b, path, diag);
 }
@@ -153,25 +194,34 @@ static double xfrac(const mmt_svg_plot *p, double x)
     return (x - p->xmin) / (p->xmax - p->xmin);
 }
 
-/* Axes, grid and tick labels of a plot area. */
-static void axes(buf *b, const mmt_svg_plot *p, double x0, double y0, double w, double h)
+/* Axes, grid and tick labels of a plot area (tick labels only where xl, yl say). */
+static void axes(buf *b, const mmt_svg_plot *p, double x0, double y0, double w, double h, int xl,
+                 int yl)
 {
     char s[32];
-    double sx = tick_step(p->xmax - p->xmin, 8), sy = tick_step(p->ymax - p->ymin, 6);
+    double sx = tick_step(p->xmax - p->xmin, w < 400 ? 4 : 8), sy = tick_step(p->ymax - p->ymin, 6);
     double v0 = p->logx ? exp2(ceil(log2(p->xmin))) : ceil(p->xmin / sx) * sx;
+    /* a log axis labels every k-th power of two so that labels keep 45 px apart */
+    double gap = p->logx ? w / (log2(p->xmax) - log2(p->xmin)) : 1e9;
+    int every = p->logx && gap < 45 ? (int)ceil(45 / gap) : 1, k = 0;
     for (double v = v0; v <= p->xmax * (1 + 1e-9) + 1e-9 * sx; v = p->logx ? v * 2 : v + sx) {
         double x = x0 + xfrac(p, v) * w;
         out(b, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>\n", x, y0,
             x, y0 + h);
-        snprintf(s, sizeof s, "%g", v);
-        text(b, x, y0 + h + 16, 11, "middle", 0, 0, s);
+        if (w < 400 && v >= 1024 && fmod(v, 1024) == 0) /* a small panel: 32k, not 32768 */
+            snprintf(s, sizeof s, "%gk", v / 1024);
+        else
+            snprintf(s, sizeof s, "%g", v);
+        if (xl && k++ % every == 0)
+            text(b, x, y0 + h + 16, 11, "middle", 0, 0, s);
     }
     for (double v = ceil(p->ymin / sy) * sy; v <= p->ymax + 1e-9 * sy; v += sy) {
         double y = y0 + h - (v - p->ymin) / (p->ymax - p->ymin) * h;
         out(b, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>\n", x0, y,
             x0 + w, y);
         snprintf(s, sizeof s, "%g", v);
-        text(b, x0 - 6, y + 4, 11, "end", 0, 0, s);
+        if (yl)
+            text(b, x0 - 6, y + 4, 11, "end", 0, 0, s);
     }
     out(b,
         "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"none\" "
@@ -185,13 +235,44 @@ static const char *const palette[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728"
                                       "#000000", "#393b79", "#637939", "#843c39"};
 #define NPALETTE (sizeof palette / sizeof palette[0])
 
-/* One series as a polyline clipped to the plot area. */
-static void series(buf *b, const mmt_svg_plot *p, const mmt_svg_series *s, double x0, double y0,
-                   double w, double h)
+/* The stroke-dasharray attribute of a line style (dashed: see mmt_svg_series). */
+static const char *dash(int style)
 {
-    out(b, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"1.8\"%s points=\"",
-        palette[(unsigned)s->color % NPALETTE], s->dashed ? " stroke-dasharray=\"6,4\"" : "");
-    for (int pass = 0; pass < 1 + !!s->markers; pass++) {
+    return style == 1   ? " stroke-dasharray=\"6,4\""
+           : style == 2 ? " stroke-dasharray=\"1.5,3\" stroke-linecap=\"round\""
+           : style == 3 ? " stroke-dasharray=\"8,3,2,3\""
+                        : "";
+}
+
+/* A marker of shape m (mmt_svg_series.markers) at (x, y). */
+static void marker(buf *b, int m, double x, double y, const char *col)
+{
+    if (m == 1)
+        out(b, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"%s\"/>\n", x, y, col);
+    else if (m == 2)
+        out(b, "<rect x=\"%.1f\" y=\"%.1f\" width=\"6\" height=\"6\" fill=\"%s\"/>\n", x - 3,
+            y - 3, col);
+    else if (m == 3)
+        out(b, "<path d=\"M%.1f %.1fl3.6 6.4h-7.2z\" fill=\"%s\"/>\n", x, y - 4, col);
+    else if (m == 4)
+        out(b, "<path d=\"M%.1f %.1fl4 4l-4 4l-4 -4z\" fill=\"%s\"/>\n", x, y - 4, col);
+    else if (m == 5)
+        out(b,
+            "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3.2\" fill=\"white\" stroke=\"%s\" "
+            "stroke-width=\"1.4\"/>\n",
+            x, y, col);
+}
+
+/* One series as a polyline clipped to the plot area (clip: the clipPath's id), then its
+ * markers. */
+static void series(buf *b, const mmt_svg_plot *p, const mmt_svg_series *s, double x0, double y0,
+                   double w, double h, const char *clip)
+{
+    const char *col = palette[(unsigned)s->color % NPALETTE];
+    for (int pass = s->dashed < 0; pass < 1 + !!s->markers; pass++) {
+        if (pass == 0)
+            out(b, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"1.8\"%s points=\"", col,
+                dash(s->dashed));
         for (size_t i = 0; i < s->n; i++) {
             double x = x0 + xfrac(p, s->x[i]) * w;
             double y = y0 + h - (s->y[i] - p->ymin) / (p->ymax - p->ymin) * h;
@@ -200,13 +281,34 @@ static void series(buf *b, const mmt_svg_plot *p, const mmt_svg_series *s, doubl
             y = y < y0 ? y0 : y > y0 + h ? y0 + h : y;
             if (pass == 0)
                 out(b, "%.1f,%.1f ", x, y);
-            else
-                out(b, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"%s\"/>\n", x, y,
-                    palette[(unsigned)s->color % NPALETTE]);
+            else if (s->n <= 30 || i % (s->n / 10) == s->n / 20) /* a dense curve: ~10 */
+                marker(b, s->markers, x, y, col);
         }
         if (pass == 0)
-            out(b, "\" clip-path=\"url(#plot)\"/>\n");
+            out(b, "\" clip-path=\"url(#%s)\"/>\n", clip);
     }
+}
+
+/* A legend entry at (lx, ly): the line style and marker of s, then its label. */
+static void legend_entry(buf *b, const mmt_svg_series *s, double lx, double ly)
+{
+    const char *col = palette[(unsigned)s->color % NPALETTE];
+    if (s->dashed >= 0)
+        out(b,
+            "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" "
+            "stroke-width=\"2\"%s/>\n",
+            lx, ly, lx + 30, ly, col, dash(s->dashed));
+    marker(b, s->markers, lx + 15, ly, col);
+    text(b, lx + 36, ly + 4, 11, "start", 0, 0, s->label);
+}
+
+/* A clipPath named id for a plot area. */
+static void clip_def(buf *b, const char *id, double x0, double y0, double w, double h)
+{
+    out(b,
+        "<defs><clipPath id=\"%s\"><rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
+        "height=\"%.1f\"/></clipPath></defs>\n",
+        id, x0, y0, w, h);
 }
 
 int mmt_svg_plot_write(const char *path, const mmt_svg_plot *p, mmt_diag *diag)
@@ -218,30 +320,69 @@ int mmt_svg_plot_write(const char *path, const mmt_svg_plot *p, mmt_diag *diag)
         H = y0 + 10 + lh * (double)p->nseries + 10;
     buf b = {0};
     start(&b, W, H);
-    out(&b,
-        "<defs><clipPath id=\"plot\"><rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
-        "height=\"%.1f\"/></clipPath></defs>\n",
-        x0, y0, w, h);
+    clip_def(&b, "plot", x0, y0, w, h);
     text(&b, (x0 + w + legw) / 2, 26, 16, "middle", 0, 1, p->title);
     if (p->note)
         text(&b, (x0 + w + legw) / 2, 46, 11, "middle", 0, 0, p->note);
-    axes(&b, p, x0, y0, w, h);
+    axes(&b, p, x0, y0, w, h, 1, 1);
     for (size_t i = 0; i < p->nseries; i++)
-        series(&b, p, &p->series[i], x0, y0, w, h);
+        series(&b, p, &p->series[i], x0, y0, w, h, "plot");
     text(&b, x0 + w / 2, y0 + h + 40, 13, "middle", 0, 0, p->xlabel);
     text(&b, 20, y0 + h / 2, 13, "middle", -90, 0, p->ylabel);
-    for (size_t i = 0; i < p->nseries; i++) {
-        const mmt_svg_series *s = &p->series[i];
-        double lx = x0 + w + 20, ly = y0 + 10 + lh * (double)i;
-        out(&b,
-            "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" "
-            "stroke-width=\"2\"%s/>\n",
-            lx, ly, lx + 30, ly, palette[(unsigned)s->color % NPALETTE],
-            s->dashed ? " stroke-dasharray=\"6,4\"" : "");
-        if (s->markers)
-            out(&b, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"%s\"/>\n", lx + 15, ly,
-                palette[(unsigned)s->color % NPALETTE]);
-        text(&b, lx + 36, ly + 4, 11, "start", 0, 0, s->label);
+    for (size_t i = 0; i < p->nseries; i++)
+        legend_entry(&b, &p->series[i], x0 + w + 20, y0 + 10 + lh * (double)i);
+    return finish(&b, path, diag);
+}
+
+/* The legend of a grid: in the spare cell at (x, y) (w wide), or boxed in panel 0's top right
+ * corner when the grid has no spare cell. */
+static void grid_legend(buf *b, const mmt_svg_grid *g, double x, double y, double w, int spare)
+{
+    const double lh = 17;
+    size_t n = g->nseries[0], maxl = 0;
+    for (size_t i = 0; i < n; i++)
+        maxl = strlen(g->series[0][i].label) > maxl ? strlen(g->series[0][i].label) : maxl;
+    double bw = 46 + 6.2 * (double)maxl, bh = lh * (double)n + 8;
+    double lx = spare ? x + 10 : x + w - bw - 4, ly = spare ? y + 10 : y + 4;
+    out(b,
+        "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"white\" "
+        "fill-opacity=\"0.9\" stroke=\"#999\"/>\n",
+        lx, ly, bw, bh);
+    for (size_t i = 0; i < n; i++)
+        legend_entry(b, &g->series[0][i], lx + 6, ly + 4 + lh * (double)i + lh / 2);
+}
+
+int mmt_svg_grid_write(const char *path, const mmt_svg_grid *g, mmt_diag *diag)
+{
+    const size_t nc = g->ncols ? g->ncols : 1, nr = (g->npanels + nc - 1) / nc;
+    const double pw = 220, ph = 150, gx = 24, gy = 46, left = 74, W = left + nc * (pw + gx) + 10;
+    size_t st[4], ln[4];
+    const double top = 30 + 20 * wrap(g->title, (size_t)((W - 20) / 9.5), st, ln, 4) +
+                       (g->note ? 18 : 0) + 22;
+    const double H = top + nr * (ph + gy) + 30;
+    const mmt_svg_plot p = {.xmin = g->xmin, .xmax = g->xmax, .ymin = g->ymin, .ymax = g->ymax,
+                            .logx = g->logx};
+    buf b = {0};
+    start(&b, W, H);
+    double y = title(&b, W, 28, g->title);
+    if (g->note)
+        text(&b, W / 2, y, 11, "middle", 0, 0, g->note);
+    for (size_t i = 0; i < g->npanels; i++) {
+        double x0 = left + (double)(i % nc) * (pw + gx), y0 = top + (double)(i / nc) * (ph + gy);
+        char id[32];
+        snprintf(id, sizeof id, "p%zu", i);
+        clip_def(&b, id, x0, y0, pw, ph);
+        text(&b, x0 + pw / 2, y0 - 7, 12, "middle", 0, 1, g->panel_titles[i]);
+        axes(&b, &p, x0, y0, pw, ph, i + nc >= g->npanels, i % nc == 0);
+        for (size_t k = 0; k < g->nseries[i]; k++)
+            series(&b, &p, &g->series[i][k], x0, y0, pw, ph, id);
     }
+    int spare = g->npanels % nc != 0;
+    size_t li = spare ? g->npanels : 0;
+    if (g->npanels && g->nseries[0])
+        grid_legend(&b, g, left + (double)(li % nc) * (pw + gx),
+                    top + (double)(li / nc) * (ph + gy), pw, spare);
+    text(&b, left + nc * (pw + gx) / 2, H - 12, 13, "middle", 0, 0, g->xlabel);
+    text(&b, 20, top + nr * (ph + gy) / 2, 13, "middle", -90, 0, g->ylabel);
     return finish(&b, path, diag);
 }

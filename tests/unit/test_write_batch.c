@@ -1,0 +1,208 @@
+/*
+ * test_write_batch.c - atomic writes in a batch (write_batch.c): nothing appears under a final
+ * name before the commit (a reader sees the old file), the commit puts every file in place
+ * whole and removes the temporaries, a second write of a name keeps the last text, abort
+ * leaves the old files and no temporary, without a batch each write is immediate, and a file
+ * that holds the text already is kept, not replaced.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "internal.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* A fresh directory under TMPDIR (the caller frees the name). */
+static char *mkdir_tmp(void)
+{
+    const char *t = getenv("TMPDIR");
+    char *dir = malloc(4096);
+    assert_non_null(dir);
+    snprintf(dir, 4096, "%s/mmt-wbatch.XXXXXX", t && *t ? t : "/tmp");
+    assert_non_null(mkdtemp(dir));
+    return dir;
+}
+
+/* The text of dir/name, or NULL if absent (the caller frees it). */
+static char *slurp(const char *dir, const char *name)
+{
+    char p[4200];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    FILE *f = fopen(p, "rb");
+    if (!f)
+        return NULL;
+    char *s = calloc(1, 4096);
+    assert_non_null(s);
+    assert_true(fread(s, 1, 4095, f) < 4095);
+    fclose(f);
+    return s;
+}
+
+/* Entries of dir whose names start with prefix. */
+static int count(const char *dir, const char *prefix)
+{
+    DIR *D = opendir(dir);
+    assert_non_null(D);
+    int n = 0;
+    for (struct dirent *e; (e = readdir(D));)
+        n += !strncmp(e->d_name, prefix, strlen(prefix));
+    closedir(D);
+    return n;
+}
+
+/* Writes text to dir/name through the one atomic writer. */
+static int put(const char *dir, const char *name, const char *text)
+{
+    char p[4200];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    mmt_diag d = {0};
+    return mmt__write_file_atomic(p, text, strlen(text), &d);
+}
+
+/* Removes the test directory and its files. */
+static void rm_dir(char *dir)
+{
+    DIR *D = opendir(dir);
+    for (struct dirent *e; D && (e = readdir(D));) {
+        char p[4200];
+        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+        if (e->d_name[0] != '.' || e->d_name[1] == 'm')
+            unlink(p);
+    }
+    if (D)
+        closedir(D);
+    rmdir(dir);
+    free(dir);
+}
+
+static void test_commit(void **state)
+{
+    (void)state;
+    char *dir = mkdir_tmp();
+    assert_int_equal(put(dir, "a.csv", "old a\n"), 0);
+    mmt__wbatch *b;
+    assert_int_equal(mmt__wbatch_begin(&b), 0);
+    assert_ptr_equal(mmt__wbatch_current(), b);
+    mmt__wbatch *b2;
+    assert_int_equal(mmt__wbatch_begin(&b2), MMT_EINVAL); /* one per thread */
+    assert_int_equal(put(dir, "a.csv", "new a, first\n"), 0);
+    assert_int_equal(put(dir, "b.csv", "new b\n"), 0);
+    assert_int_equal(put(dir, "a.csv", "new a\n"), 0); /* written twice: the last text */
+    char *s = slurp(dir, "a.csv");
+    assert_string_equal(s, "old a\n"); /* a reader still sees the old file */
+    free(s);
+    assert_null(slurp(dir, "b.csv"));
+    assert_int_equal(count(dir, ".mmtrace-tmp."), 2);
+    mmt_diag d = {0};
+    assert_int_equal(mmt__wbatch_commit(b, &d), 0);
+    assert_null(mmt__wbatch_current());
+    s = slurp(dir, "a.csv");
+    assert_string_equal(s, "new a\n");
+    free(s);
+    s = slurp(dir, "b.csv");
+    assert_string_equal(s, "new b\n");
+    free(s);
+    assert_int_equal(count(dir, ".mmtrace-tmp."), 0);
+    assert_int_equal(put(dir, "c.csv", "at once\n"), 0); /* no batch: immediate */
+    s = slurp(dir, "c.csv");
+    assert_string_equal(s, "at once\n");
+    free(s);
+    rm_dir(dir);
+}
+
+static void test_abort(void **state)
+{
+    (void)state;
+    char *dir = mkdir_tmp();
+    assert_int_equal(put(dir, "a.csv", "old a\n"), 0);
+    mmt__wbatch *b;
+    assert_int_equal(mmt__wbatch_begin(&b), 0);
+    assert_int_equal(put(dir, "a.csv", "new a\n"), 0);
+    assert_int_equal(put(dir, "b.csv", "new b\n"), 0);
+    mmt__wbatch_abort(b);
+    assert_null(mmt__wbatch_current());
+    char *s = slurp(dir, "a.csv");
+    assert_string_equal(s, "old a\n");
+    free(s);
+    assert_null(slurp(dir, "b.csv"));
+    assert_int_equal(count(dir, ".mmtrace-tmp."), 0);
+    mmt__wbatch_abort(NULL);
+    mmt_diag d = {0};
+    assert_int_equal(mmt__wbatch_commit(NULL, &d), 0);
+    rm_dir(dir);
+}
+
+/* A temporary gone before the commit: an error naming the file, nothing renamed. */
+static void test_commit_error(void **state)
+{
+    (void)state;
+    char *dir = mkdir_tmp();
+    mmt__wbatch *b;
+    assert_int_equal(mmt__wbatch_begin(&b), 0);
+    assert_int_equal(put(dir, "a.csv", "a\n"), 0);
+    assert_int_equal(put(dir, "b.csv", "b\n"), 0);
+    char p[4200], t[4300];
+    snprintf(p, sizeof p, "%s/b.csv", dir);
+    assert_int_equal(mmt_temp_path(p, (long)getpid(), t, sizeof t), 0);
+    assert_int_equal(unlink(t), 0);
+    mmt_diag d = {0};
+    assert_int_equal(mmt__wbatch_commit(b, &d), MMT_EIO);
+    assert_non_null(strstr(d.file, "b.csv"));
+    assert_null(slurp(dir, "a.csv"));
+    assert_int_equal(count(dir, ".mmtrace-tmp."), 0);
+    rm_dir(dir);
+}
+
+/* Inode number of dir/name. */
+static ino_t inode(const char *dir, const char *name)
+{
+    char p[4200];
+    struct stat st;
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    assert_int_equal(stat(p, &st), 0);
+    return st.st_ino;
+}
+
+/* A file that holds the text already is kept (no temporary, no rename); one that differs is
+ * replaced. */
+static void test_same_text(void **state)
+{
+    (void)state;
+    char *dir = mkdir_tmp();
+    assert_int_equal(put(dir, "same.csv", "x\n"), 0);
+    assert_int_equal(put(dir, "diff.csv", "x\n"), 0);
+    ino_t same = inode(dir, "same.csv"), diff = inode(dir, "diff.csv");
+    mmt__wbatch *b;
+    assert_int_equal(mmt__wbatch_begin(&b), 0);
+    assert_int_equal(put(dir, "same.csv", "x\n"), 0);
+    assert_int_equal(put(dir, "diff.csv", "y\n"), 0);
+    assert_int_equal(count(dir, ".mmtrace-tmp."), 1);
+    mmt_diag d = {0};
+    assert_int_equal(mmt__wbatch_commit(b, &d), 0);
+    assert_true(inode(dir, "same.csv") == same);
+    assert_true(inode(dir, "diff.csv") != diff);
+    char *s = slurp(dir, "diff.csv");
+    assert_string_equal(s, "y\n");
+    free(s);
+    rm_dir(dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_commit),
+        cmocka_unit_test(test_abort),
+        cmocka_unit_test(test_commit_error),
+        cmocka_unit_test(test_same_text),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
