@@ -99,25 +99,18 @@ static int add_models(req *q, const char *list)
         size_t len = strcspn(p, ",");
         size_t cnt = len == 3 && !strncmp(p, "all", 3) ? mmt_llm_preset_count() : 1;
         char name[128];
-        if (len == 0 || len >= sizeof name) {
-            if (len)
-                cli_error("--model: unknown model '%.*s' (see --help)", (int)len, p);
-            else
-                cli_error("--model: empty item in '%s'", list);
-            return -1;
-        }
+        if (len == 0)
+            return cli_error("--model: empty item in '%s'", list), -1;
+        if (len >= sizeof name)
+            return cli_error("--model: unknown model '%.*s' (see --help)", (int)len, p), -1;
         snprintf(name, sizeof name, "%.*s", (int)len, p);
         for (size_t i = 0; i < cnt; i++, q->nmodels++) {
-            if (q->nmodels == MAX_MODELS) {
-                cli_error("--model: at most %d models", MAX_MODELS);
-                return -1;
-            }
+            if (q->nmodels == MAX_MODELS)
+                return cli_error("--model: at most %d models", MAX_MODELS), -1;
             if (cnt > 1)
                 q->models[q->nmodels] = *mmt_llm_preset_at(i);
-            else if (mmt_llm_preset(name, &q->models[q->nmodels]) != 0) {
-                cli_error("--model: unknown model '%s' (see --help)", name);
-                return -1;
-            }
+            else if (mmt_llm_preset(name, &q->models[q->nmodels]) != 0)
+                return cli_error("--model: unknown model '%s' (see --help)", name), -1;
         }
         if (!p[len])
             return 0;
