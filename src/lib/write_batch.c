@@ -15,7 +15,6 @@
 #define _GNU_SOURCE /* sync_file_range */
 #include "internal.h"
 
-#include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <stdint.h>
@@ -141,7 +140,7 @@ void mmt__wbatch_abort(mmt__wbatch *b)
     wb_free(b, 0);
 }
 
-/* The files being synced: fd[i] of b->f[i], and the errno of its failure (0: none). */
+/* The files being synced: fd[i] of b->f[i], and the MMT_E* code of its failure (0: none). */
 typedef struct wb_sync {
     int *fd, *err;
 } wb_sync;
@@ -152,27 +151,27 @@ static int sync_one(void *ud, size_t i)
     wb_sync *w = ud;
     if (fsync(w->fd[i]) == 0)
         return 0;
-    w->err[i] = errno ? errno : EIO;
-    return MMT_EIO;
+    w->err[i] = mmt__sys_diag(NULL, NULL, 0, "sync");
+    return w->err[i];
 }
 
 /* Starts the writeback of every file (no wait), then waits for them on a few threads: the
  * first wait commits the journal for all, and the disk cache flushes that each wait ends with
  * overlap instead of queueing one behind the other. Returns the index of a file that failed
- * (its errno in *err), or b->n. */
+ * (its MMT_E* code in *err), or b->n. */
 static size_t sync_all(const mmt__wbatch *b, int *err)
 {
     wb_sync w = {calloc(b->n + 1, sizeof *w.fd), calloc(b->n + 1, sizeof *w.err)};
     size_t bad = b->n, opened = 0;
     if (!w.fd || !w.err) {
         free(w.fd), free(w.err);
-        *err = ENOMEM;
+        *err = MMT_ENOMEM;
         return 0;
     }
     for (; opened < b->n; opened++) {
         const char *name = b->f[opened].tmp ? b->f[opened].tmp : b->f[opened].path;
         if ((w.fd[opened] = open(name, O_RDONLY | O_CLOEXEC)) < 0) {
-            bad = opened, *err = errno;
+            bad = opened, *err = mmt__sys_diag(NULL, NULL, 0, "open");
             break;
         }
 #ifdef SYNC_FILE_RANGE_WRITE
@@ -190,7 +189,7 @@ static size_t sync_all(const mmt__wbatch *b, int *err)
     return bad;
 }
 
-/* Syncs the directory holding path (the renames into it). */
+/* Syncs the directory holding path (the renames into it); 0 or an MMT_E* code. */
 static int sync_dir_of(const char *path)
 {
     char dir[4096];
@@ -198,11 +197,9 @@ static int sync_dir_of(const char *path)
     snprintf(dir, sizeof dir, "%.*s", s ? (int)(s - path) + (s == path) : 1, s ? path : ".");
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0)
-        return -1;
-    int r = fsync(fd);
-    int e = errno;
+        return mmt__sys_diag(NULL, NULL, 0, "open");
+    int r = fsync(fd) != 0 ? mmt__sys_diag(NULL, NULL, 0, "sync") : 0;
     close(fd);
-    errno = e;
     return r;
 }
 
@@ -219,7 +216,7 @@ static int sync_dirs(const mmt__wbatch *b, mmt_diag *d)
     size_t *first = calloc(b->n + 1, sizeof *first), ns = 0; /* a file of each dir synced */
     if (!first)
         return mmt__diag(d, MMT_ENOMEM, "", 0, "out of memory");
-    int r = 0;
+    int r = 0, e;
     for (size_t i = 0; r == 0 && i < b->n; i++) {
         const char *p = b->f[i].path;
         size_t n = dir_len(p), k = 0;
@@ -229,8 +226,8 @@ static int sync_dirs(const mmt__wbatch *b, mmt_diag *d)
         if (k < ns)
             continue;
         first[ns++] = i;
-        if (sync_dir_of(p) != 0)
-            r = mmt__diag(d, MMT_EIO, p, 0, "cannot sync its directory: %s", strerror(errno));
+        if ((e = sync_dir_of(p)) != 0)
+            r = mmt__diag(d, e, p, 0, "cannot sync its directory: %s", mmt_strerror(e));
     }
     free(first);
     return r;
@@ -245,15 +242,15 @@ int mmt__wbatch_commit(mmt__wbatch *b, mmt_diag *d)
     int e = 0;
     size_t bad = sync_all(b, &e), done = 0;
     if (bad < b->n) {
-        mmt__diag(d, MMT_EIO, b->f[bad].path, 0, "cannot write: %s", strerror(e));
+        mmt__diag(d, e, b->f[bad].path, 0, "cannot write: %s", mmt_strerror(e));
         wb_free(b, 0);
-        return MMT_EIO;
+        return e;
     }
     for (; done < b->n; done++)
         if (b->f[done].tmp && rename(b->f[done].tmp, b->f[done].path) != 0) {
-            mmt__diag(d, MMT_EIO, b->f[done].path, 0, "cannot write: %s", strerror(errno));
+            int r = mmt__sys_diag(d, b->f[done].path, 0, "cannot write");
             wb_free(b, done);
-            return MMT_EIO;
+            return r;
         }
     int r = sync_dirs(b, d);
     wb_free(b, b->n);
