@@ -3,7 +3,7 @@
 # with --no-traces under `ulimit -v 60000` (60 MB of address space) within 150 s. Per layer the
 # run used to keep its result (208 bytes) until the end for the reports and the console, and
 # before that about 2 KB; now the rows and console blocks are streamed out as layers are
-# collected (replay.c, report.c), and the run needs about 25 MB resident; it still runs under
+# collected (replay.c, report_writer.c), and the run needs about 25 MB resident; it still runs under
 # 40 MB. Under a limit glibc also could not make the worker thread its malloc arena and served
 # every allocation with its own mmap: cli_init_malloc keeps the threads on the main arena.
 # Measured at 200000 layers, -j 1, same session: before, 60 MB fails ("out of memory") and

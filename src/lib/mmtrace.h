@@ -423,7 +423,7 @@ void mmt_report_stream_free(mmt_report_stream *s);
 int mmt_report_format(int which, const mmt_layer_result *res, size_t n, char **out,
                       size_t *len);
 /* Reads dir/COMPUTE_REPORT.csv and dir/DETAILED_ACCESS_REPORT.csv (SCALE-Sim's or ours) into
- * res[0..cap-1], strictly as SCALE-Sim writes them (report_read.c); *n gets the layer count.
+ * res[0..cap-1], strictly as SCALE-Sim writes them (report_reader.c); *n gets the layer count.
  * Fills the fields the two reports hold (not macs). MMT_EPARSE with file and line otherwise. */
 int mmt_report_read(const char *dir, size_t cap, mmt_layer_result *res, size_t *n,
                     mmt_diag *diag);

@@ -1,5 +1,5 @@
 /*
- * test_report_read.c - the report reader (report_read.c) and the comma-list parser (list.c):
+ * test_report_read.c - the report reader (report_reader.c) and the comma-list parser (list.c):
  * reports as SCALE-Sim writes them round-trip through mmt_report_write; every field that
  * SCALE-Sim would not write is refused with its line; lists refuse empty items, duplicates
  * and too many items.

@@ -1,5 +1,5 @@
 /*
- * report_read.c - reads COMPUTE_REPORT.csv and DETAILED_ACCESS_REPORT.csv back, exactly as
+ * report_reader.c - reads COMPUTE_REPORT.csv and DETAILED_ACCESS_REPORT.csv back, exactly as
  * SCALE-Sim writes them (doc/scalesim-v2.md §8): the header verbatim, then one line per layer
  * "id, f1, ..., fk,\n" with ids 0, 1, 2, ..., fields joined by ", ", ints as plain digits and
  * floats in Python repr. Anything else (a count written as 1e30, a trailing "abc", a missing
@@ -20,7 +20,7 @@ static const char compute_v3[] = "LayerID, Total Cycles (incl. prefetch), Total 
                                  "Stall Cycles, Overall Util %, Mapping Efficiency %, "
                                  "Compute Util %,";
 
-/* The DETAILED_ACCESS_REPORT header, built as report.c writes it. */
+/* The DETAILED_ACCESS_REPORT header, built as report_writer.c writes it. */
 static void detailed_header(char *h, size_t cap)
 {
     static const char *const who[6] = {"SRAM IFMAP", "SRAM Filter", "SRAM OFMAP",

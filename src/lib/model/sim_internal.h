@@ -1,6 +1,6 @@
 /*
  * sim_internal.h - internals of the memory model (doc/scalesim-v2.md §6-7) shared by pyfmt.c, pyset.c,
- * rbuf_calc.c, rbuf_user.c, wbuf.c, sim.c and report.c, and used directly by the unit tests.
+ * rbuf_calc.c, rbuf_user.c, wbuf.c, sim.c and report_writer.c, and used directly by the unit tests.
  * Not installed. Buffers never write files themselves: they hand DRAM trace rows to a sink.
  */
 #ifndef MMT_SIM_INTERNAL_H

@@ -1,5 +1,5 @@
 /*
- * gen.c - writes the stall-free SRAM traces of a layer (doc/scalesim-v2.md §9): reads are served one cycle
+ * trace_gen.c - writes the stall-free SRAM traces of a layer (doc/scalesim-v2.md §9): reads are served one cycle
  * after their demand row, writes at the demand row, so the cycle column is row+1 for the
  * ifmap and filter traces and row for the ofmap trace.
  */

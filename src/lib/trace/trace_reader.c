@@ -1,5 +1,5 @@
 /*
- * tracer.c - trace reader: zlib's gzread (which passes plain files through unchanged) into a
+ * trace_reader.c - trace reader: zlib's gzread (which passes plain files through unchanged) into a
  * large line buffer, and a hand-written parser for SCALE-Sim's %i SRAM trace rows. The buffer
  * grows to hold the longest line, so memory is bounded by one line plus the read block.
  */

@@ -1,5 +1,5 @@
 /*
- * report.c - SCALE-Sim v2's three report CSVs (doc/scalesim-v2.md §8) and its per-layer console summary
+ * report_writer.c - SCALE-Sim v2's three report CSVs (doc/scalesim-v2.md §8) and its per-layer console summary
  * (doc/scalesim-v2.md §1). Numbers are printed as Python prints them: ints as digits, floats in repr.
  */
 #include "sim_internal.h"

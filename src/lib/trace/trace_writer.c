@@ -1,5 +1,5 @@
 /*
- * tracew.c - gzip trace writer: fast decimal formatting into a text buffer that zlib
+ * trace_writer.c - gzip trace writer: fast decimal formatting into a text buffer that zlib
  * compresses in large blocks. Once a file outgrows one buffer, a compressor thread takes each
  * full buffer while the caller formats the next (two buffers, handed over under a mutex), so
  * formatting and deflate overlap. The file is written under a temporary name in the target
