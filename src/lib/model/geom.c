@@ -2,7 +2,7 @@
  * geom.c - per-layer geometry: output size, GEMM sizes, folds, operand addresses and the
  * counts SCALE-Sim v2 reports (doc/scalesim-v2.md §3.3, §4, §5).
  */
-#include "internal.h"
+#include "sim_internal.h"
 
 #include <string.h>
 
@@ -133,8 +133,7 @@ int64_t mmt_geom_width(const mmt_geom *g, mmt_operand op)
     return (op == MMT_OP_IFMAP) != swapped ? g->R : g->C;
 }
 
-/* Rows and columns used by fold f (col fold outer, row fold inner). */
-static void fold_used(const mmt_geom *g, int64_t f, int64_t *ru, int64_t *cu)
+void mmt__geom_fold_used(const mmt_geom *g, int64_t f, int64_t *ru, int64_t *cu)
 {
     int64_t fc = f / g->row_fold, fr = f % g->row_fold;
     int64_t r_left = g->Sr - fr * g->R, c_left = g->Sc - fc * g->C;
@@ -145,14 +144,14 @@ static void fold_used(const mmt_geom *g, int64_t f, int64_t *ru, int64_t *cu)
 double mmt_geom_fold_mapping_eff(const mmt_geom *g, int64_t f)
 {
     int64_t ru, cu;
-    fold_used(g, f, &ru, &cu);
+    mmt__geom_fold_used(g, f, &ru, &cu);
     return mmt__true_div((mmt__u128)(ru * cu), (mmt__u128)(g->R * g->C));
 }
 
 double mmt_geom_fold_compute_util(const mmt_geom *g, int64_t f)
 {
     int64_t ru, cu;
-    fold_used(g, f, &ru, &cu);
+    mmt__geom_fold_used(g, f, &ru, &cu);
     /* SCALE-Sim v2 quirk: ws/is divide by 2R+2C+T-3, longer than the real fold (doc/scalesim-v2.md §5). */
     int64_t D = g->df == MMT_DF_OS ? g->T + g->R + g->C - 2 : 2 * g->R + 2 * g->C + g->T - 3;
     return mmt__true_div((mmt__u128)(ru * cu) * (uint64_t)g->T,

@@ -288,9 +288,8 @@ static int fire_upto(engine *E, int64_t f, int64_t t)
 static int run_fold(engine *E, int64_t f)
 {
     const mmt_geom *g = E->g;
-    int64_t fr = f % g->row_fold, fc = f / g->row_fold;
-    int64_t ru = g->Sr - fr * g->R < g->R ? g->Sr - fr * g->R : g->R;
-    int64_t cu = g->Sc - fc * g->C < g->C ? g->Sc - fc * g->C : g->C;
+    int64_t ru, cu;
+    mmt__geom_fold_used(g, f, &ru, &cu);
     for (int op = 0; op < 2; op++) {
         reader *rd = &E->rd[op];
         fold_shape(g, op, ru, cu, &rd->sh);

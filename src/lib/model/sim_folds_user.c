@@ -345,9 +345,8 @@ static int write_row(uengine *E, int64_t c, int64_t *stall)
 static int run_fold(uengine *E, int64_t f)
 {
     const mmt_geom *g = E->g;
-    int64_t fr = f % g->row_fold, fc = f / g->row_fold;
-    int64_t ru = g->Sr - fr * g->R < g->R ? g->Sr - fr * g->R : g->R;
-    int64_t cu = g->Sc - fc * g->C < g->C ? g->Sc - fc * g->C : g->C;
+    int64_t ru, cu;
+    mmt__geom_fold_used(g, f, &ru, &cu);
     int r = 0;
     for (int op = 0; op < 2 && r == 0; op++)
         r = reader_fold(&E->rd[op], g, f, ru, cu);

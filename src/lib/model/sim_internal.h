@@ -10,6 +10,9 @@
 
 #include <stdio.h>
 
+/* Rows ru and columns cu of the array that fold f uses (column fold outer, row fold inner). */
+void mmt__geom_fold_used(const mmt_geom *g, int64_t f, int64_t *ru, int64_t *cu);
+
 /* ---------------------------------------------------------------- Python emulation */
 
 /* What SCALE-Sim's Python does that the model must reproduce bit for bit. Not public: no

@@ -178,6 +178,15 @@ static size_t slot(const st *S, const st_wl *W, size_t h, size_t v, size_t i)
     return (h * S->nvar + v) * W->b->n + i;
 }
 
+mmt_layer_result *mmt__st_results(const st *S, size_t h, size_t v, size_t w)
+{
+    const st_wl *W = &S->wl[w];
+    mmt_layer_result *res = calloc(W->b->n + 1, sizeof *res);
+    for (size_t i = 0; res && i < W->b->n; i++)
+        res[i] = S->jobs[W->job_of[slot(S, W, h, v, i)]].res;
+    return res;
+}
+
 /* One job per distinct key over every hw point, variant and layer; each workload maps its
  * layers. */
 static int make_jobs(st *S, mmt_diag *d)
@@ -315,11 +324,9 @@ static int fractions_all(st *S, mmt_diag *d)
     for (size_t h = 0; h < S->nhw; h++)
         for (size_t w = 0; w < S->nwl; w++) {
             const mmt_llm_block *b = S->wl[w].b;
-            mmt_layer_result *res = calloc(b->n + 1, sizeof *res);
+            mmt_layer_result *res = mmt__st_results(S, h, 0, w);
             if (!res)
                 return mmt__diag(d, MMT_ENOMEM, "", 0, "out of memory");
-            for (size_t i = 0; i < b->n; i++)
-                res[i] = S->jobs[S->wl[w].job_of[slot(S, &S->wl[w], h, 0, i)]].res;
             int r = mmt_study_fractions_compute(b, res, &S->fr[h * S->nwl + w]);
             free(res);
             if (r)

@@ -90,6 +90,9 @@ int mmt__st_make_vars(st *S, mmt_diag *d);
 void mmt__st_job_cfg(const st *S, size_t h, size_t v, mmt_llm_part part, mmt_config *c);
 /* Index of (h, v, w) into frv and tm. */
 size_t mmt__st_vi(const st *S, size_t h, size_t v, size_t w);
+/* The results of workload w's layers at hw point h, variant v, in block order: a new array
+ * the caller frees (NULL: out of memory). */
+mmt_layer_result *mmt__st_results(const st *S, size_t h, size_t v, size_t w);
 /* Fills frv and tm from the jobs' results. */
 int mmt__st_times(st *S, mmt_diag *d);
 /* The header of results.csv's width columns, and one row's (each with a leading comma). */

@@ -147,11 +147,9 @@ int mmt__st_times(st *S, mmt_diag *d)
         for (size_t v = 0; v < S->nvar; v++)
             for (size_t w = 0; w < S->nwl; w++) {
                 const mmt_llm_block *b = S->wl[w].b;
-                mmt_layer_result *res = calloc(b->n + 1, sizeof *res);
+                mmt_layer_result *res = mmt__st_results(S, h, v, w);
                 if (!res)
                     return mmt__diag(d, MMT_ENOMEM, "", 0, "out of memory");
-                for (size_t i = 0; i < b->n; i++)
-                    res[i] = S->jobs[S->wl[w].job_of[(h * S->nvar + v) * b->n + i]].res;
                 size_t x = mmt__st_vi(S, h, v, w);
                 int r = mmt_study_fractions_compute(b, res, &S->frv[x]);
                 free(res);
