@@ -27,8 +27,6 @@ int study_cli_option(int c, const char *name, const char *arg);
 int study_cli_mode(int argc, char **argv, int help);
 /* Runs the study mode decided; returns an exit status (0 ok, 1 error, 2 usage). */
 int study_cli_run(int argc, char **argv);
-/* Index of s among the n names, or -1 (study_plan.c). */
-int study_pick(const char *s, const char *const *names, int n);
 /* Prints the study options for --help (study_plan.c). */
 void study_cli_usage(FILE *f);
 /* --fractions (study_plan.c): prints the part totals and fractions of one run. */

@@ -25,14 +25,6 @@
 
 extern char **environ;
 
-int study_pick(const char *s, const char *const *names, int n)
-{
-    for (int i = 0; i < n; i++)
-        if (!strcmp(s, names[i]))
-            return i;
-    return -1;
-}
-
 void study_cli_usage(FILE *f)
 {
     fprintf(f,

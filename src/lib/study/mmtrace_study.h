@@ -134,6 +134,28 @@ typedef struct mmt_study_spec {
     void *progress_ud;
 } mmt_study_spec;
 
+/* The axes of a study from option values (args.c), for programs: an opaque handle that owns
+ * the axis arrays and the spec pointing at them (mmt_study_args_spec; the caller fills the
+ * rest of it: outdir, jobs, cache_dir, engine, progress). mmt_study_args_set takes one
+ * option as written ("--hw", "--dataflow", "--model", "--hf-config", "--seq", "--phase",
+ * "--batch", "--ffn", "--weights", "--mmf-array", "--shard", "--traces") and its value; a
+ * .cfg of --hw is read as SCALE-Sim version `version` (warnings through warn) and named after
+ * its file. --model and --hf-config append; the other options replace their axis.
+ * mmt_study_args_check gives the axes never set their defaults (--hw=cloud,edge as the
+ * version of the last call, --model=all, --seq=128,...,4096, --phase=decode, --batch=1), then
+ * refuses two models or hardware points of one name and --traces naming a model not studied.
+ * MMT_EINVAL is a usage error whose diag->message is the whole line for the user ("--weights:
+ * '33' is not a width from 1 to 32 bits (at most three decimals)", diag->file ""); any other
+ * code is a bad input file (a .cfg or config.json: diag names it and the line) or
+ * MMT_ENOMEM. diag must not be NULL. Nothing is printed. free accepts NULL. */
+typedef struct mmt_study_args mmt_study_args;
+int mmt_study_args_new(mmt_study_args **out);
+void mmt_study_args_free(mmt_study_args *a);
+int mmt_study_args_set(mmt_study_args *a, const char *option, const char *value,
+                       mmt_scalesim version, mmt_warn_fn warn, void *ud, mmt_diag *diag);
+int mmt_study_args_check(mmt_study_args *a, mmt_diag *diag);
+mmt_study_spec *mmt_study_args_spec(mmt_study_args *a);
+
 /* What a run did. */
 typedef struct mmt_study_summary {
     size_t points;    /* rows of results.csv */
