@@ -754,10 +754,11 @@ int mmt_output_name_reserved(const char *base);
  * rewrites more than the one before. */
 typedef enum mmt_run_kind { MMT_RUN_FUSED = 0, MMT_RUN_REPLAY = 1, MMT_RUN_GEN = 2 } mmt_run_kind;
 
-/* mkdir -p path (mode 0777 before umask). MMT_EIO with "cannot create directory: REASON" in
- * diag (file: path); errno keeps the reason. */
+/* mkdir -p path (mode 0777 before umask). The failure's code (mmt_err_from_sys: MMT_ENOTDIR,
+ * MMT_EACCES, ...) with "cannot create directory: REASON" in diag (file: path). */
 int mmt_mkdirs(const char *path, mmt_diag *diag);
-/* fsync of a directory, so the renames inside it survive a power loss. 0 or MMT_EIO. */
+/* fsync of a directory, so the renames inside it survive a power loss. 0, or the failure's
+ * code (mmt_err_from_sys; errno keeps the reason). */
 int mmt_fsync_dir(const char *dir);
 /* Copies src to dst atomically (the library's one atomic writer: temporary name, fsync,
  * rename). The diag names the file at fault (src unreadable, dst unwritable). */

@@ -426,10 +426,11 @@ static int publish_layer(const mmt_replay *R, size_t li, mmt_diag *d)
 static int sync_layers(const mmt_replay *R, mmt_diag *d)
 {
     char path[PATH_CAP];
+    int r;
     for (size_t li = 0; R->o.traces && li < R->n; li++) {
         snprintf(path, sizeof path, "%s/layer%zu", R->rundir, li);
-        if (mmt_fsync_dir(path) != 0) /* keeps the errno of the failed call */
-            return mmt__sys_diag(d, path, 0, "cannot flush to the disk");
+        if ((r = mmt__fsync_dir(path, d, path, "cannot flush to the disk")) != 0)
+            return r;
     }
     return 0;
 }
