@@ -78,7 +78,11 @@ int cli_parse_long(const char *opt, const char *arg, long lo, long hi, long *out
 
 int cli_mkdirs(const char *path)
 {
-    return mmt_mkdirs(path, NULL) ? -1 : 0; /* errno kept */
+    mmt_diag d = {0};
+    if (mmt_mkdirs(path, &d) == 0)
+        return 0;
+    cli_print_diag(&d, NULL); /* "PATH: cannot create directory: REASON" */
+    return -1;
 }
 
 int cli_copy_input(const char *src, const char *dst)

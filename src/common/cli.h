@@ -29,7 +29,7 @@ int cli_parse_long(const char *opt, const char *arg, long lo, long hi, long *out
 int cli_parse_input_type(const char *arg, int *gemm);
 /* Parses --scalesim's value (v2 or v3); prints a usage error and returns -1 if bad. */
 int cli_parse_scalesim(const char *arg, mmt_scalesim *out);
-/* mkdir -p (mmt_mkdirs); returns 0 or -1 with errno set. */
+/* mkdir -p (mmt_mkdirs); returns 0, or -1 after printing the diagnostic. */
 int cli_mkdirs(const char *path);
 /* Copies src to dst atomically (mmt_copy_file); prints a message naming the file at fault
  * and returns -1 on failure. */

@@ -285,10 +285,8 @@ int llm_cli_main(int argc, char **argv)
     size_t njobs = q.nmodels * q.nseqs;
     mmt_llm_job *jobs = NULL;
     r = plan(&q, &jobs) != 0 ? EXIT_ERR : EXIT_OK;
-    if (r == EXIT_OK && cli_mkdirs(q.outdir) != 0) {
-        cli_error("%s: cannot create directory: %s", q.outdir, strerror(errno));
+    if (r == EXIT_OK && cli_mkdirs(q.outdir) != 0)
         r = EXIT_ERR;
-    }
     if (r == EXIT_OK && (write_hw(&q) != 0 || write_all(jobs, njobs) != 0))
         r = EXIT_ERR;
     mmt_llm_plan_free(jobs, jobs ? njobs : 0);

@@ -754,10 +754,11 @@ int mmt_output_name_reserved(const char *base);
  * rewrites more than the one before. */
 typedef enum mmt_run_kind { MMT_RUN_FUSED = 0, MMT_RUN_REPLAY = 1, MMT_RUN_GEN = 2 } mmt_run_kind;
 
-/* mkdir -p path (mode 0777 before umask). MMT_EIO with "cannot create directory: REASON" in
- * diag (file: path); errno keeps the reason. */
+/* mkdir -p path (mode 0777 before umask). The failure's code (mmt_err_from_sys: MMT_ENOTDIR,
+ * MMT_EACCES, ...) with "cannot create directory: REASON" in diag (file: path). */
 int mmt_mkdirs(const char *path, mmt_diag *diag);
-/* fsync of a directory, so the renames inside it survive a power loss. 0 or MMT_EIO. */
+/* fsync of a directory, so the renames inside it survive a power loss. 0, or the failure's
+ * code (mmt_err_from_sys; errno keeps the reason). */
 int mmt_fsync_dir(const char *dir);
 /* Copies src to dst atomically (the library's one atomic writer: temporary name, fsync,
  * rename). The diag names the file at fault (src unreadable, dst unwritable). */
@@ -841,20 +842,26 @@ typedef struct mmt_replay_opts {
 /* A replay of a loaded run (which it borrows); owned by the caller (mmt_replay_free). */
 typedef struct mmt_replay mmt_replay;
 
-/* Prepares a replay: creates the run directory (fused) or finds each layer's input SRAM traces
- * (.csv.gz preferred over SCALE-Sim's plain .csv, which is never removed); locks the run
- * directory, removes what a killed run left, and refuses one an interrupted run left
+/* Prepares a replay: refuses (with traces) a CALC SRAM whose first DRAM prefetch block is
+ * over MMT_MAX_CALC_BLOCK_ROWS; creates the run directory (fused) or finds each layer's input
+ * SRAM traces (.csv.gz preferred over SCALE-Sim's plain .csv, which is never removed); locks
+ * the run directory, removes what a killed run left, and refuses one an interrupted run left
  * incomplete unless this run rewrites all of it. */
 int mmt_replay_new(const mmt_run *run, const mmt_replay_opts *o, mmt_replay **out,
                    mmt_diag *diag);
 /* Simulates every layer, then publishes: each layer's six traces are written under temporary
  * names and renamed into place only when every layer has succeeded, then the reports (and
- * BYTES_REPORT.csv with a [precision] cfg) are written. On failure the diag is that of the
+ * BYTES_REPORT.csv with a [precision] cfg), whose rows were streamed out as layers were
+ * collected, are renamed into place. On failure the diag is that of the
  * failed layer of lowest index and the run directory is left as it was. The only writer of a
  * replay's outputs. */
 int mmt_replay_run(mmt_replay *rp, mmt_diag *diag);
-/* Per-layer results (mmt_run_count of them, in layer order) after a successful run. */
-const mmt_layer_result *mmt_replay_results(const mmt_replay *rp);
+/* After a successful run: copies SCALE-Sim's console block of every layer, in layer order
+ * ("Running Layer N", the layer's summary, "Saving traces: Done!" where SCALE-Sim prints it;
+ * doc/scalesim-v2.md §1), to out; the caller prints the header before and "Run Complete"
+ * after. The blocks were spooled to an unlinked file in the run directory as the layers were
+ * collected, so a run keeps no result per layer. */
+int mmt_replay_console(mmt_replay *rp, FILE *out, mmt_diag *diag);
 void mmt_replay_free(mmt_replay *rp);
 
 /* ---------------------------------------------------------------- comparing run directories */

@@ -4,8 +4,8 @@
  * fused model with --no-traces) with progress on stderr, and prints SCALE-Sim's console text.
  *
  * Console: SCALE-Sim's console text (header, one block per layer, "Run Complete") is printed
- * only after the whole run has succeeded and its files are in place, from the per-layer
- * results the reports need anyway; a failed run prints nothing on stdout.
+ * only after the whole run has succeeded and its files are in place; the layers' blocks were
+ * spooled by the engine (mmt_replay_console). A failed run prints nothing on stdout.
  */
 #include <config.h>
 
@@ -53,34 +53,18 @@ static void say_engine(const replay_opts *o, const mmt_run *run, size_t li)
             folds ? "" : " (", folds ? "" : why, folds ? "" : ")");
 }
 
-/* Prints one layer's console block. */
-static int print_layer(const replay_opts *o, const mmt_run *run, const mmt_layer_result *res,
-                       size_t li)
+/* Prints SCALE-Sim's whole console text, once the run has succeeded (-v: first which engine
+ * ran each layer, on stderr). */
+static int print_console(const replay_opts *o, const mmt_run *run, mmt_replay *rp)
 {
-    char buf[4096];
-    mmt_scalesim v = mmt_run_config(run)->version;
-    int n = mmt_report_console_version(buf, sizeof buf, &res[li], v);
-    if (n < 0) {
-        cli_error("layer %zu: cannot format the console summary: %s", li, mmt_strerror(n));
+    for (size_t li = 0; o->verbose && !o->traces && li < mmt_run_count(run); li++)
+        say_engine(o, run, li);
+    print_header(o, mmt_run_config(run));
+    mmt_diag d = {0};
+    if (mmt_replay_console(rp, stdout, &d) != 0) {
+        cli_print_diag(&d, NULL);
         return -1;
     }
-    if (o->verbose && !o->traces)
-        say_engine(o, run, li);
-    printf("\nRunning Layer %zu\n%.*s", li, n, buf);
-    if (n > 0 && buf[n - 1] != '\n')
-        putchar('\n');
-    if (o->traces || v == MMT_SCALESIM_V3) /* v3.0.0: always */
-        printf("Saving traces: Done!\n");
-    return 0;
-}
-
-/* Prints SCALE-Sim's whole console text, once the run has succeeded. */
-static int print_console(const replay_opts *o, const mmt_run *run, const mmt_layer_result *res)
-{
-    print_header(o, mmt_run_config(run));
-    for (size_t li = 0; li < mmt_run_count(run); li++)
-        if (print_layer(o, run, res, li) != 0)
-            return -1;
     printf("************ SCALE SIM Run Complete ****************\n");
     return cli_flush_stdout();
 }
@@ -125,7 +109,7 @@ int replay_run(const replay_opts *o, char **rundir)
     if (mmt_run_load(&lo, &run, &d) != 0)
         cli_print_diag(&d, NULL);
     else if (cli_check_run_size(run, 0, o->force) == 0 && replay(o, run, &rp) == 0 &&
-             print_console(o, run, mmt_replay_results(rp)) == 0) {
+             print_console(o, run, rp) == 0) {
         rc = EXIT_OK;
         if (rundir && !(*rundir = strdup(mmt_run_dir(run)))) {
             cli_error("out of memory");

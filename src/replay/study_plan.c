@@ -152,7 +152,7 @@ int study_plan(const char *how, unsigned nshards, const char *outdir, const char
     char dir[PATH_MAX + 64], path[PATH_MAX + 128];
     snprintf(dir, sizeof dir, "%s/slurm", outdir);
     if (cli_mkdirs(dir) != 0)
-        return cli_error("%s: cannot create directory: %s", dir, strerror(errno)), EXIT_ERR;
+        return EXIT_ERR;
     for (int k = 0; k < 3; k++) {
         static const char *const name[3] = {"shard.sbatch", "merge.sbatch", "submit.sh"};
         snprintf(path, sizeof path, "%s/%s", dir, name[k]);

@@ -29,6 +29,9 @@ int mmt__sys_diag(mmt_diag *d, const char *file, long line, const char *fmt, ...
 /* Writes all n bytes to fd, retrying short and interrupted writes; 0, or -1 for
  * mmt__sys_diag. */
 int mmt__write_all(int fd, const void *buf, size_t n);
+/* fsync of directory dir (mmt_fsync_dir); a failure fills d (may be NULL) with
+ * "<what>: <reason>" naming file, returns its code and keeps its errno. */
+int mmt__fsync_dir(const char *dir, mmt_diag *d, const char *file, const char *what);
 /* Creates directory path (mode 0777 before umask) unless it exists already; a failure fills
  * d ("cannot create directory: ...") and returns its code. */
 int mmt__mkdir(const char *path, mmt_diag *d);

@@ -12,6 +12,14 @@
  * directory holds the incomplete marker (mmt_rundir_mark_incomplete), removed once everything
  * is on the disk.
  *
+ * Memory: a layer's result lives in a ring of RING slots only until the collector has taken
+ * it: layers are collected in order, by whichever worker finds the next one done, which
+ * appends its report rows (mmt_report_stream) and spools its console block to an unlinked
+ * temporary file in the run directory (mmt_replay_console copies it out after success). A
+ * worker more than RING layers ahead of the collector waits for its slot. So a run of 2^20
+ * tiny layers holds no result per layer (issue 8 item 10), and the fused path allocates
+ * nothing per layer; what stays per layer is its job (7 bytes).
+ *
  * Threads: mmt_pool_run's workers take whole layers. Within a layer, three reader threads
  * (replay_feed.c) parse and check the input traces ahead and three writer threads
  * (replay_sink.c) compress the stall-adjusted SRAM traces, while the worker runs the model
@@ -24,7 +32,7 @@
 #include "internal.h"
 #include "replay_internal.h"
 
-#include <errno.h>
+#include <assert.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -34,6 +42,7 @@
 static const char *const op_name[3] = {"ifmap", "filter", "ofmap"};
 
 #define PATH_CAP 4400 /* room for rundir (checked < 4000) plus a file name */
+#define RING 1024     /* results held between the workers and the collector */
 
 /* One layer's inputs and outputs. Kept small, as a run may have 2^20 layers (issue 8 item
  * 10): the geometry is recomputed from the run when needed, and only the first failure's
@@ -42,6 +51,7 @@ typedef struct job {
     unsigned char plain[3]; /* input SRAM trace is X.csv, not X.csv.gz */
     unsigned char same[3];  /* replay served every row at its input cycle: the input .csv.gz
                                already is the output, so nothing was staged for it */
+    unsigned char done;     /* simulated, its result in the ring (under lock) */
 } job;
 
 struct mmt_replay {
@@ -52,10 +62,15 @@ struct mmt_replay {
     size_t n;
     long pid;
     job *jobs;
-    mmt_layer_result *res; /* one per layer, in layer order: what the reports print */
+    mmt_layer_result *res; /* ring of RING results: layer li in res[li % RING] */
+    mmt_report_stream *rep;
+    FILE *console;     /* the layers' console blocks, spooled (unlinked file) */
     atomic_int stop;
     atomic_llong rows_done;
     pthread_mutex_t lock;
+    pthread_cond_t cond; /* collected moved, or stop: a worker may take its ring slot */
+    size_t collected;    /* layers before it are in the reports and the spool (under lock) */
+    int collecting;      /* a worker is collecting (under lock) */
     size_t err_li; /* the failed layer of lowest index so far (n: none), under lock */
     mmt_diag err;  /* its diag */
 };
@@ -110,29 +125,23 @@ static int find_traces(mmt_replay *R, mmt_diag *d)
     return 0;
 }
 
-/* Fills d for a failure of the memory model itself. */
+/* Fills d for a failure of the memory model itself. A failed write of a DRAM trace or spill
+ * file is named by the model's own diag instead (layer_traces); its code says why. */
 static int sim_err(mmt_diag *d, const mmt_replay *R, size_t li, int64_t row, int err)
 {
-    int e = err == MMT_EIO ? errno : 0; /* a DRAM trace write failed: errno says why */
-    snprintf(d->file, sizeof d->file, "%s/layer%zu", R->rundir, li);
-    d->line = 0;
+    char dir[PATH_CAP];
+    snprintf(dir, sizeof dir, "%s/layer%zu", R->rundir, li);
     if (row >= 0)
-        snprintf(d->message, sizeof d->message, "demand row %" PRId64 ": cannot simulate: %s%s%s",
-                 row + 1, mmt_strerror(err), e ? ": " : "", e ? strerror(e) : "");
-    else
-        snprintf(d->message, sizeof d->message, "cannot simulate or write traces: %s%s%s",
-                 mmt_strerror(err), e ? ": " : "", e ? strerror(e) : "");
-    return err;
+        return mmt__diag(d, err, dir, 0, "demand row %" PRId64 ": cannot simulate: %s", row + 1,
+                         mmt_strerror(err));
+    return mmt__diag(d, err, dir, 0, "cannot simulate or write traces: %s", mmt_strerror(err));
 }
 
-/* Fills d for a trace that cannot be written. */
+/* Fills d for a trace that cannot be written: the writer's code (mmt_err_from_sys for a
+ * failed system call, e.g. MMT_ENOSPC) says why. */
 static int write_err(mmt_diag *d, const char *path, int err)
 {
-    snprintf(d->file, sizeof d->file, "%s", path);
-    d->line = 0;
-    snprintf(d->message, sizeof d->message, "cannot write trace: %s%s%s", mmt_strerror(err),
-             err == MMT_EIO && errno ? ": " : "", err == MMT_EIO && errno ? strerror(errno) : "");
-    return err;
+    return mmt__diag(d, err, path, 0, "cannot write trace: %s", mmt_strerror(err));
 }
 
 /* One layer on the trace path: its geometry, inputs, staged outputs, feeds and sinks. */
@@ -261,9 +270,9 @@ static int layer_traces(mmt_replay *R, size_t li, mmt_diag *d)
         r = step_rows(L, sim, d);
     for (int op = 0; op < 3; op++)
         mmt__feed_free(L->f[op]);
-    if (r == 0 && (r = mmt_sim_finish(sim, &R->res[li])) != 0)
+    if (r == 0 && (r = mmt_sim_finish(sim, &R->res[li % RING])) != 0)
         sim_err(d, R, li, -1, r);
-    if (r == MMT_EIO && spill_diag.message[0])
+    if (r && spill_diag.message[0]) /* a DRAM trace or spill file write failed: named there */
         *d = spill_diag;
     mmt_sim_free(sim);
     r = close_sinks(L, r, d);
@@ -277,11 +286,87 @@ static int layer_fused(mmt_replay *R, size_t li, mmt_diag *d)
     mmt_sim_opts so = {.gzip_level = R->o.level, .engine = R->o.engine};
     mmt_geom g;
     mmt_run_geom(R->run, li, &g);
-    int r = mmt_sim_run(R->cfg, &g, &so, &R->res[li]);
+    int r = mmt_sim_run(R->cfg, &g, &so, &R->res[li % RING]);
     if (r)
         sim_err(d, R, li, -1, r);
     atomic_fetch_add(&R->rows_done, g.rows);
     return r;
+}
+
+/* Records the failure of layer li (its diag d) and stops the layers in flight and those
+ * waiting for a ring slot; the failed layer of lowest index is the one reported. */
+static void fail_layer(mmt_replay *R, size_t li, const mmt_diag *d)
+{
+    atomic_store(&R->stop, 1);
+    pthread_mutex_lock(&R->lock);
+    if (li < R->err_li) {
+        R->err_li = li;
+        R->err = *d;
+    }
+    pthread_cond_broadcast(&R->cond);
+    pthread_mutex_unlock(&R->lock);
+}
+
+/* Spools layer li's console block (doc/scalesim-v2.md §1): "Running Layer N", its summary
+ * and, with traces (SCALE-Sim v3.0.0: always), "Saving traces: Done!". */
+static int spool_console(mmt_replay *R, size_t li, mmt_diag *d)
+{
+    char buf[4096];
+    int n = mmt_report_console_version(buf, sizeof buf, &R->res[li % RING], R->cfg->version);
+    if (n < 0)
+        return mmt__diag(d, n, "", 0, "layer %zu: cannot format the console summary: %s", li,
+                         mmt_strerror(n));
+    FILE *f = R->console;
+    fprintf(f, "\nRunning Layer %zu\n%.*s", li, n, buf);
+    if (n > 0 && buf[n - 1] != '\n')
+        putc('\n', f);
+    if (R->o.traces || R->cfg->version == MMT_SCALESIM_V3) /* v3.0.0: always */
+        fputs("Saving traces: Done!\n", f);
+    return ferror(f) ? mmt__sys_diag(d, R->rundir, 0, "cannot spool the console text") : 0;
+}
+
+/* Marks layer li done and, unless another worker is at it, collects the done layers in
+ * order from the first not yet collected: their report rows and console blocks go out and
+ * their ring slots are freed. A failure is recorded against the layer being collected. */
+static int collect(mmt_replay *R, size_t li)
+{
+    mmt_diag d = {0};
+    size_t c = 0;
+    int r = 0;
+    pthread_mutex_lock(&R->lock);
+    R->jobs[li].done = 1;
+    if (!R->collecting) {
+        R->collecting = 1;
+        while (r == 0 && !atomic_load(&R->stop) && R->collected < R->n &&
+               R->jobs[R->collected].done) {
+            c = R->collected;
+            pthread_mutex_unlock(&R->lock); /* slot c stays: only collecting frees slots */
+            r = mmt_report_stream_add(R->rep, &R->res[c % RING], &d);
+            if (r == 0)
+                r = spool_console(R, c, &d);
+            pthread_mutex_lock(&R->lock);
+            if (r == 0) {
+                R->collected = c + 1;
+                pthread_cond_broadcast(&R->cond);
+            }
+        }
+        R->collecting = 0;
+    }
+    pthread_mutex_unlock(&R->lock);
+    if (r)
+        fail_layer(R, c, &d);
+    return r;
+}
+
+/* Waits until layer li's ring slot is free (the collector is fewer than RING layers behind)
+ * or the run stops. Workers take layers in order, so the layer the collector waits for is
+ * never itself waiting. */
+static void wait_slot(mmt_replay *R, size_t li)
+{
+    pthread_mutex_lock(&R->lock);
+    while (li >= R->collected + RING && !atomic_load(&R->stop))
+        pthread_cond_wait(&R->cond, &R->lock);
+    pthread_mutex_unlock(&R->lock);
 }
 
 /* A job of mmt_pool_run: one layer. A failure stops the layers in flight (they return with
@@ -290,18 +375,14 @@ static int run_layer(void *ud, size_t li)
 {
     mmt_replay *R = ud;
     mmt_diag d = {0};
+    wait_slot(R, li);
     int r = atomic_load(&R->stop) ? MMT_EINVAL
             : R->o.traces         ? layer_traces(R, li, &d)
                                   : layer_fused(R, li, &d);
-    if (r == 0 || (atomic_load(&R->stop) && !d.message[0]))
-        return r;
-    atomic_store(&R->stop, 1);
-    pthread_mutex_lock(&R->lock);
-    if (li < R->err_li) {
-        R->err_li = li;
-        R->err = d;
-    }
-    pthread_mutex_unlock(&R->lock);
+    if (r == 0)
+        return collect(R, li);
+    if (!(atomic_load(&R->stop) && !d.message[0]))
+        fail_layer(R, li, &d);
     return r;
 }
 
@@ -335,8 +416,7 @@ static int publish_layer(const mmt_replay *R, size_t li, mmt_diag *d)
         out_path(R, li, k, 1, staged);
         out_path(R, li, k, 0, final);
         if (rename(staged, final) != 0)
-            return mmt__diag(d, MMT_EIO, staged, 0, "cannot rename to %s: %s", final,
-                             strerror(errno));
+            return mmt__sys_diag(d, staged, 0, "cannot rename to %s", final);
         mmt__test_kill_point();
     }
     return 0;
@@ -346,10 +426,11 @@ static int publish_layer(const mmt_replay *R, size_t li, mmt_diag *d)
 static int sync_layers(const mmt_replay *R, mmt_diag *d)
 {
     char path[PATH_CAP];
+    int r;
     for (size_t li = 0; R->o.traces && li < R->n; li++) {
         snprintf(path, sizeof path, "%s/layer%zu", R->rundir, li);
-        if (mmt_fsync_dir(path) != 0)
-            return mmt__diag(d, MMT_EIO, path, 0, "cannot flush to the disk: %s", strerror(errno));
+        if ((r = mmt__fsync_dir(path, d, path, "cannot flush to the disk")) != 0)
+            return r;
     }
     return 0;
 }
@@ -366,11 +447,8 @@ static int publish(mmt_replay *R, mmt_diag *d)
     if (r)
         return r;
     memset(d, 0, sizeof *d);
-    r = mmt_report_write_version(R->rundir, R->res, R->n, R->cfg->version, d);
-    /* The bytes report only with a [precision] section, so that a plain SCALE-Sim config gives
-     * exactly SCALE-Sim's run directory. */
-    if (r == 0 && R->cfg->has_precision)
-        r = mmt_report_bytes_write(R->rundir, R->cfg, R->res, R->n, d);
+    r = mmt_report_stream_commit(R->rep, d);
+    R->rep = NULL;
     if (r) {
         if (!d->message[0])
             snprintf(d->message, sizeof d->message, "cannot write the reports: %s",
@@ -382,13 +460,36 @@ static int publish(mmt_replay *R, mmt_diag *d)
     return mmt_rundir_mark_complete(R->rundir, d);
 }
 
+/* Refuses a CALC SRAM so large that its first DRAM prefetch block alone is over
+ * MMT_MAX_CALC_BLOCK_ROWS rows (mmtrace.h), before anything is written; the diag names the
+ * first layer's topology line and the cfg key. */
+static int check_calc_blocks(const mmt_replay *R, mmt_diag *d)
+{
+    static const char *const key[2] = {"IfmapSramSzkB", "FilterSramSzkB"};
+    const int64_t kb[2] = {R->cfg->ifmap_kb, R->cfg->filter_kb};
+    const mmt_run_opts *o = mmt_run_options(R->run);
+    for (int op = 0; op < 2 && R->n > 0; op++) {
+        int64_t rows;
+        if (mmt_sim_dram_rows_min(R->cfg, (mmt_operand)op, &rows) == 0 &&
+            rows > MMT_MAX_CALC_BLOCK_ROWS)
+            return mmt__diag(d, MMT_ERANGE, o->topo_path,
+                             mmt_topology_layer(mmt_run_topology(R->run), 0)->line,
+                             "layer 0: %s = %" PRId64 " (%s) makes one CALC prefetch block of "
+                             "its %s DRAM trace %" PRId64 " rows, more than %" PRId64
+                             "; use a smaller SRAM or --no-traces",
+                             key[op], kb[op], o->cfg_path, op ? "FILTER" : "IFMAP", rows,
+                             MMT_MAX_CALC_BLOCK_ROWS);
+    }
+    return 0;
+}
+
 /* Locks the run directory against other runs, removes what a killed run left, and refuses a
  * directory an interrupted run left incomplete unless this run rewrites all of it. A missing
  * directory is left to find_traces to report. */
 static int lock_rundir(const mmt_replay *R, mmt_diag *d)
 {
     struct stat st;
-    if (stat(R->rundir, &st) != 0 && errno == ENOENT)
+    if (stat(R->rundir, &st) != 0 && mmt__sys_diag(NULL, R->rundir, 0, "cannot stat") == MMT_ENOENT)
         return 0;
     int r = mmt_rundir_lock(R->rundir, d);
     if (r)
@@ -401,8 +502,12 @@ void mmt_replay_free(mmt_replay *R)
 {
     if (!R)
         return;
+    mmt_report_stream_free(R->rep);
+    if (R->console)
+        fclose(R->console);
     free(R->jobs);
     free(R->res);
+    pthread_cond_destroy(&R->cond);
     pthread_mutex_destroy(&R->lock);
     free(R);
 }
@@ -414,12 +519,15 @@ int mmt_replay_new(const mmt_run *run, const mmt_replay_opts *o, mmt_replay **ou
     if (!R)
         return mmt__diag(d, MMT_ENOMEM, "", 0, "out of memory");
     pthread_mutex_init(&R->lock, NULL);
+    pthread_cond_init(&R->cond, NULL);
     R->run = run, R->o = *o, R->cfg = mmt_run_config(run), R->rundir = mmt_run_dir(run);
     R->n = R->err_li = mmt_run_count(run);
     R->pid = (long)getpid();
     R->jobs = calloc(R->n ? R->n : 1, sizeof *R->jobs);
-    R->res = calloc(R->n ? R->n : 1, sizeof *R->res);
+    R->res = calloc(RING, sizeof *R->res);
     int r = !R->jobs || !R->res ? mmt__diag(d, MMT_ENOMEM, "", 0, "out of memory") : 0;
+    if (r == 0 && o->traces)
+        r = check_calc_blocks(R, d);
     if (r == 0 && !o->traces)
         r = mmt_mkdirs(R->rundir, d);
     if (r == 0)
@@ -434,21 +542,61 @@ int mmt_replay_new(const mmt_run *run, const mmt_replay_opts *o, mmt_replay **ou
     return 0;
 }
 
-int mmt_replay_run(mmt_replay *R, mmt_diag *d)
+/* Opens the report stream and the console spool (an unlinked temporary file in the run
+ * directory). The bytes report only with a [precision] section, so that a plain SCALE-Sim
+ * config gives exactly SCALE-Sim's run directory. */
+static int open_outputs(mmt_replay *R, mmt_diag *d)
 {
-    int r = mmt_pool_run(R->n, R->o.jobs, run_layer, R, R->o.tick ? tick_rows : NULL, R);
-    if (r && R->err_li < R->n)
-        *d = R->err;
-    else if (r)
-        mmt__diag(d, r, R->rundir, 0, "cannot replay: %s", mmt_strerror(r));
-    if (r == 0)
-        r = publish(R, d);
+    const mmt_config *bytes = R->cfg->has_precision ? R->cfg : NULL;
+    int r = mmt_report_stream_open(R->rundir, R->cfg->version, bytes, &R->rep, d);
     if (r)
-        discard_staged(R);
+        return r;
+    char path[PATH_CAP], tmp[PATH_CAP];
+    snprintf(path, sizeof path, "%s/console", R->rundir);
+    mmt_temp_path(path, R->pid, tmp, sizeof tmp - 7); /* fits: rundir is under 4000 bytes */
+    strcat(tmp, ".XXXXXX");
+    int fd = mkstemp(tmp);
+    if (fd < 0)
+        return mmt__sys_diag(d, tmp, 0, "cannot create");
+    unlink(tmp);
+    if (!(R->console = fdopen(fd, "w+"))) {
+        r = mmt__sys_diag(d, tmp, 0, "cannot create");
+        close(fd);
+    }
     return r;
 }
 
-const mmt_layer_result *mmt_replay_results(const mmt_replay *R)
+int mmt_replay_run(mmt_replay *R, mmt_diag *d)
 {
-    return R->res;
+    int r = open_outputs(R, d);
+    if (r == 0 && (r = mmt_pool_run(R->n, R->o.jobs, run_layer, R,
+                                    R->o.tick ? tick_rows : NULL, R)) != 0) {
+        if (R->err_li < R->n)
+            *d = R->err;
+        else
+            mmt__diag(d, r, R->rundir, 0, "cannot replay: %s", mmt_strerror(r));
+    }
+    assert(r != 0 || R->collected == R->n);
+    if (r == 0)
+        r = publish(R, d);
+    if (r) {
+        discard_staged(R);
+        mmt_report_stream_free(R->rep);
+        R->rep = NULL;
+    }
+    return r;
+}
+
+int mmt_replay_console(mmt_replay *R, FILE *out, mmt_diag *d)
+{
+    char buf[1 << 14];
+    size_t got;
+    if (!R->console || fflush(R->console) != 0 || fseek(R->console, 0, SEEK_SET) != 0)
+        return mmt__sys_diag(d, R->rundir, 0, "cannot read the spooled console text");
+    while ((got = fread(buf, 1, sizeof buf, R->console)) > 0)
+        if (fwrite(buf, 1, got, out) != got)
+            return mmt__sys_diag(d, "", 0, "cannot write the console text");
+    if (ferror(R->console))
+        return mmt__sys_diag(d, R->rundir, 0, "cannot read the spooled console text");
+    return 0;
 }

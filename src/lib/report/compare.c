@@ -1,6 +1,6 @@
 /*
  * compare.c - compares a run directory with SCALE-Sim's (mmt_compare_dirs): the three reports
- * field by field (parsed with libcsv; integers exactly, floats to a relative 1e-12, which also
+ * field by field (read as libcsv reads CSV by default; integers exactly, floats to a relative 1e-12, which also
  * absorbs the Python 3.11/3.12 sum() digits of COMPUTE_REPORT), and every trace line by line
  * after decompression (.csv or .csv.gz on either side, .csv.gz preferred when both exist).
  *
@@ -10,8 +10,6 @@
  */
 #include "internal.h"
 
-#include <csv.h>
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <sys/stat.h>
@@ -127,10 +125,9 @@ static void add_note(cmp *C, char *text)
     R->note[R->nnote++] = text;
 }
 
-/* libcsv field callback: appends a field to the current record. */
-static void on_field(void *s, size_t len, void *data)
+/* Appends a field to the current record. */
+static void on_field(const char *s, size_t len, table *T)
 {
-    table *T = data;
     char **nf = realloc(T->cur.f, (T->cur.n + 1) * sizeof *nf);
     char *f = malloc(len + 1);
     if (!nf || !f) {
@@ -146,11 +143,9 @@ static void on_field(void *s, size_t len, void *data)
     T->cur.f[T->cur.n++] = f;
 }
 
-/* libcsv record callback: closes the current record. */
-static void on_record(int c, void *data)
+/* Closes the current record. */
+static void on_record(table *T)
 {
-    table *T = data;
-    (void)c;
     if (T->n == T->cap) {
         size_t cap = T->cap ? 2 * T->cap : 16;
         record *nr = realloc(T->r, cap * sizeof *nr);
@@ -177,7 +172,84 @@ static void table_free(table *T)
     free(T->r);
 }
 
-/* Reads a report CSV with libcsv. Returns 0, or -1 with *why set (static text or errno). */
+/* A CSV reader with libcsv's default (non-strict) rules, which the comparison used before
+ * the library stopped linking libcsv (tests/exports.sh): fields end at a comma, records at CR
+ * or LF (blank lines are skipped), spaces and tabs around an unquoted field are dropped, and
+ * a quoted field keeps commas and line ends, "" standing for a quote; text after a closing
+ * quote is kept, quote included. */
+typedef struct csvr {
+    table *T;
+    char *buf;
+    size_t len, cap, spaces; /* spaces: trailing blanks an unquoted field loses */
+    int state;               /* ROW, FIELD (not begun), IN (begun), ENDQ (quote may end it) */
+    int quoted;
+} csvr;
+enum { ROW, FIELD, IN, ENDQ };
+
+/* Appends ch to the field being read. */
+static void csv_put(csvr *c, char ch)
+{
+    if (c->len == c->cap) {
+        size_t cap = c->cap ? 2 * c->cap : 64;
+        char *nb = realloc(c->buf, cap);
+        if (!nb) {
+            c->T->oom = 1;
+            return;
+        }
+        c->buf = nb, c->cap = cap;
+    }
+    c->buf[c->len++] = ch;
+}
+
+/* Ends the field (and with nl the record); drop is what its end loses (blanks, a quote). */
+static void csv_end(csvr *c, int nl)
+{
+    size_t drop = c->state == ENDQ ? c->spaces + 1 : c->quoted ? 0 : c->spaces;
+    on_field(c->buf ? c->buf : "", c->len - drop, c->T);
+    c->len = c->spaces = 0;
+    c->quoted = 0;
+    c->state = nl ? ROW : FIELD;
+    if (nl)
+        on_record(c->T);
+}
+
+/* Reads one character. */
+static void csv_char(csvr *c, char ch)
+{
+    const int blank = ch == ' ' || ch == '\t', nl = ch == '\r' || ch == '\n';
+    if (c->state == ROW || c->state == FIELD) {
+        if (blank || (nl && c->state == ROW))
+            return;
+        if (nl || ch == ',') {
+            csv_end(c, nl);
+            return;
+        }
+        c->state = IN, c->quoted = ch == '"';
+        if (!c->quoted)
+            csv_put(c, ch);
+    } else if (c->state == IN && c->quoted) {
+        csv_put(c, ch);
+        if (ch == '"')
+            c->state = ENDQ, c->spaces = 0;
+    } else if (nl || ch == ',') {
+        csv_end(c, nl);
+    } else if (c->state == IN) {
+        csv_put(c, ch);
+        c->spaces = blank ? c->spaces + 1 : 0;
+    } else if (blank) { /* ENDQ */
+        csv_put(c, ch);
+        c->spaces++;
+    } else if (ch == '"' && !c->spaces) {
+        c->state = IN; /* "" in a quoted field: the quote put already stands for it */
+    } else {
+        csv_put(c, ch);
+        c->spaces = 0;
+        if (ch != '"')
+            c->state = IN;
+    }
+}
+
+/* Reads a report CSV. Returns 0, or -1 with *why set (static text). */
 static int read_table(const char *path, table *T, const char **why)
 {
     memset(T, 0, sizeof *T);
@@ -194,24 +266,22 @@ static int read_table(const char *path, table *T, const char **why)
     }
     FILE *f = fopen(path, "rb");
     if (!f) {
-        *why = errno == ENOENT ? "missing" : strerror(errno);
+        int e = mmt__sys_diag(NULL, path, 0, "cannot open");
+        *why = e == MMT_ENOENT ? "missing" : mmt_strerror(e);
         return -1;
     }
-    struct csv_parser p;
-    if (csv_init(&p, CSV_APPEND_NULL) != 0) {
-        fclose(f);
-        *why = "out of memory";
-        return -1;
-    }
+    csvr c = {.T = T};
     char buf[65536];
     size_t n;
-    int bad = 0;
-    while (!bad && (n = fread(buf, 1, sizeof buf, f)) > 0)
-        bad = csv_parse(&p, buf, n, on_field, on_record, T) != n;
-    bad |= ferror(f) || csv_fini(&p, on_field, on_record, T) != 0;
-    *why = bad ? csv_strerror(csv_error(&p)) : "out of memory";
-    csv_free(&p);
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+        for (size_t i = 0; i < n; i++)
+            csv_char(&c, buf[i]);
+    int bad = ferror(f) ? mmt__sys_diag(NULL, path, 0, "cannot read") : 0;
+    if (!bad && c.state != ROW)
+        csv_end(&c, 1);
+    free(c.buf);
     fclose(f);
+    *why = bad ? mmt_strerror(bad) : "out of memory";
     return bad || T->oom ? -1 : 0;
 }
 
@@ -222,7 +292,6 @@ static int field_kind(const char *s, double *v)
     if (*p && strspn(p, "0123456789") == strlen(p))
         return 1;
     char *end;
-    errno = 0;
     *v = strtod(s, &end);
     return *s && !*end ? 2 : 0;
 }

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h> /* getpid, unlink: the report stream's temporary files */
 
 /* A growable text buffer; err latches the first allocation failure. With f set, the text is
  * written to f whenever it passes FLUSH_AT bytes (f's error flag keeps a write failure), so a report

@@ -61,12 +61,16 @@ static int estimate(mmt_run *r, size_t i, const mmt_geom *g, mmt_diag *d)
     return 0;
 }
 
-/* Checks layer i: its geometry, the fold engine if it was asked for, and its trace size. */
+/* Checks layer i: its geometry, that the memory model can hold it (mmt_sim_check: a USER-mode
+ * operand over MMT_MAX_USER_SPAN addresses is refused before anything is allocated), the fold
+ * engine if it was asked for, and its trace size. */
 static int check_layer(mmt_run *r, size_t i, mmt_diag *d)
 {
     mmt_geom g;
     const mmt_layer *l = mmt_topology_layer(r->topo, i);
     int e = mmt_geom_init(&g, l, &r->cfg, d);
+    if (e == 0)
+        e = mmt_sim_check(&r->cfg, &g, l->line, d);
     if (e != 0) {
         snprintf(d->file, sizeof d->file, "%s", r->o.topo_path);
         return e;

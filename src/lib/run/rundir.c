@@ -7,7 +7,6 @@
 #include "replay_internal.h"
 
 #include <dirent.h>
-#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -19,42 +18,37 @@ int mmt_mkdirs(const char *path, mmt_diag *d)
 {
     char buf[4096];
     size_t n = strlen(path);
-    int bad = 0;
-    if (n == 0 || n >= sizeof buf) {
-        errno = ENAMETOOLONG;
-        bad = 1;
-    } else {
+    int r = n == 0 || n >= sizeof buf ? MMT_ENAMETOOLONG : 0;
+    if (r == 0)
         memcpy(buf, path, n + 1);
-        for (char *p = buf + 1; *p && !bad; p++) {
-            if (*p != '/')
-                continue;
-            *p = '\0';
-            bad = mkdir(buf, 0777) != 0 && errno != EEXIST;
-            *p = '/';
-        }
-        struct stat st;
-        bad = bad || (mkdir(buf, 0777) != 0 && errno != EEXIST) || stat(buf, &st) != 0;
-        if (!bad && !S_ISDIR(st.st_mode))
-            errno = ENOTDIR, bad = 1;
+    for (char *p = buf + 1; r == 0 && *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        r = mmt__mkdir(buf, NULL); /* an existing one is fine */
+        *p = '/';
     }
-    if (!bad)
-        return 0;
-    int e = errno;
-    mmt__diag(d, MMT_EIO, path, 0, "cannot create directory: %s", strerror(e));
-    errno = e;
-    return MMT_EIO;
+    struct stat st;
+    if (r == 0 && (r = mmt__mkdir(buf, NULL)) == 0 && stat(buf, &st) != 0)
+        r = mmt__sys_diag(NULL, path, 0, "cannot create directory");
+    if (r == 0 && !S_ISDIR(st.st_mode))
+        r = MMT_ENOTDIR;
+    return r ? mmt__diag(d, r, path, 0, "cannot create directory: %s", mmt_strerror(r)) : 0;
+}
+
+int mmt__fsync_dir(const char *dir, mmt_diag *d, const char *file, const char *what)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return mmt__sys_diag(d, file, 0, "%s", what);
+    int r = fsync(fd) != 0 ? mmt__sys_diag(d, file, 0, "%s", what) : 0;
+    close(fd); /* a read-only descriptor: nothing to fail, the reason stays the fsync's */
+    return r;
 }
 
 int mmt_fsync_dir(const char *dir)
 {
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return MMT_EIO;
-    int r = fsync(fd);
-    int e = errno;
-    close(fd);
-    errno = e;
-    return r ? MMT_EIO : 0;
+    return mmt__fsync_dir(dir, NULL, dir, "cannot flush to the disk");
 }
 
 /* Reads all of src (an input the readers have accepted: at most MMT_MAX_INPUT_BYTES). */
@@ -62,7 +56,7 @@ static int read_all(const char *src, char **text, size_t *len, mmt_diag *d)
 {
     FILE *in = fopen(src, "rb");
     if (!in)
-        return mmt__diag(d, MMT_EIO, src, 0, "cannot open: %s", strerror(errno));
+        return mmt__sys_diag(d, src, 0, "cannot open");
     size_t cap = 65536, n = 0, got;
     char *buf = malloc(cap);
     while (buf && (got = fread(buf + n, 1, cap - n, in)) > 0) {
@@ -72,12 +66,15 @@ static int read_all(const char *src, char **text, size_t *len, mmt_diag *d)
             free(buf);
         buf = nb;
     }
-    int e = ferror(in) ? errno : 0;
+    int r = ferror(in) ? mmt__sys_diag(d, src, 0, "cannot read") : 0;
     fclose(in);
-    if (!buf || e || n > MMT_MAX_INPUT_BYTES) {
+    if (r == 0 && (!buf || n > MMT_MAX_INPUT_BYTES)) {
+        r = !buf ? MMT_ENOMEM : MMT_EFBIG;
+        mmt__diag(d, r, src, 0, "cannot read: %s", mmt_strerror(r));
+    }
+    if (r) {
         free(buf);
-        return !buf ? mmt__diag(d, MMT_ENOMEM, src, 0, "cannot read: %s", strerror(ENOMEM))
-                    : mmt__diag(d, MMT_EIO, src, 0, "cannot read: %s", strerror(e ? e : EFBIG));
+        return r;
     }
     *text = buf, *len = n;
     return 0;
@@ -101,25 +98,27 @@ int mmt_rundir_lock(const char *dir, mmt_diag *d)
     snprintf(path, sizeof path, "%s/.mmtrace.lock", dir);
     int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (fd < 0)
-        return mmt__diag(d, MMT_EIO, path, 0, "cannot create the lock file: %s", strerror(errno));
+        return mmt__sys_diag(d, path, 0, "cannot create the lock file");
     if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-        int e = errno;
+        int r = mmt__sys_diag(d, path, 0, "cannot lock");
         close(fd);
-        if (e == EWOULDBLOCK)
-            return mmt__diag(d, MMT_EIO, dir, 0,
-                             "another mmtrace run is writing this directory (.mmtrace.lock is "
-                             "locked); wait for it to finish or use another run_name or -p");
-        return mmt__diag(d, MMT_EIO, path, 0, "cannot lock: %s", strerror(e));
+        if (r == MMT_EAGAIN) /* EWOULDBLOCK */
+            mmt__diag(d, r, dir, 0,
+                      "another mmtrace run is writing this directory (.mmtrace.lock is "
+                      "locked); wait for it to finish or use another run_name or -p");
+        return r;
     }
     return 0; /* fd stays open: the lock lasts until exit */
 }
 
-/* Whether process pid is gone (or is this one, which has made no temporary yet). */
+/* Whether process pid is gone (or is this one, which has made no temporary yet). kill(pid, 0)
+ * fails with ESRCH (no code of its own: MMT_EIO) for a dead process and EPERM for a live one
+ * of another user. */
 static int pid_dead(long pid)
 {
     if (pid == (long)getpid())
         return 1;
-    return kill((pid_t)pid, 0) != 0 && errno == ESRCH;
+    return kill((pid_t)pid, 0) != 0 && mmt__sys_diag(NULL, NULL, 0, "kill") != MMT_EPERM;
 }
 
 /* Whether name is "layer" followed by digits only: a layer folder of the run. */
@@ -169,9 +168,13 @@ int mmt_rundir_check_complete(const char *rundir, int kind, mmt_diag *d)
     char path[4200], word[16] = "";
     snprintf(path, sizeof path, "%s/%s", rundir, marker_name);
     FILE *f = fopen(path, "rb");
-    if (!f)
-        return errno == ENOENT ? 0
-                               : mmt__diag(d, MMT_EIO, path, 0, "cannot open: %s", strerror(errno));
+    mmt_diag why = {0};
+    if (!f) {
+        int r = mmt__sys_diag(&why, path, 0, "cannot open");
+        if (r != MMT_ENOENT && d)
+            *d = why;
+        return r == MMT_ENOENT ? 0 : r;
+    }
     size_t n = fread(word, 1, sizeof word - 1, f);
     fclose(f);
     word[n] = '\0';
@@ -194,19 +197,22 @@ int mmt_rundir_mark_incomplete(const char *rundir, mmt_run_kind kind, mmt_diag *
     snprintf(path, sizeof path, "%s/%s", rundir, marker_name);
     int n = snprintf(text, sizeof text, "%s\n", kind_word[kind]);
     int r = mmt__write_file_atomic(path, text, (size_t)n, d);
-    if (r == 0 && mmt_fsync_dir(rundir) != 0)
-        r = mmt__diag(d, MMT_EIO, path, 0, "cannot write: %s", strerror(errno));
-    return r;
+    return r ? r : mmt__fsync_dir(rundir, d, path, "cannot write");
 }
 
 int mmt_rundir_mark_complete(const char *rundir, mmt_diag *d)
 {
     char path[4200];
     snprintf(path, sizeof path, "%s/%s", rundir, marker_name);
-    if (mmt_fsync_dir(rundir) != 0 || (unlink(path) != 0 && errno != ENOENT) ||
-        mmt_fsync_dir(rundir) != 0)
-        return mmt__diag(d, MMT_EIO, path, 0, "cannot remove: %s", strerror(errno));
-    return 0;
+    int r = mmt__fsync_dir(rundir, d, path, "cannot remove");
+    if (r == 0 && unlink(path) != 0) {
+        mmt_diag why = {0};
+        if ((r = mmt__sys_diag(&why, path, 0, "cannot remove")) == MMT_ENOENT)
+            r = 0; /* already gone */
+        else if (d)
+            *d = why;
+    }
+    return r ? r : mmt__fsync_dir(rundir, d, path, "cannot remove");
 }
 
 void mmt__test_kill_point(void)
