@@ -10,8 +10,9 @@ set -u
 GEN="$MMT_BUILDDIR/mmtrace-gen"
 REPLAY="$MMT_BUILDDIR/mmtrace-replay"
 CFG="$MMT_SRCDIR/topologies/examples/gemm_8x8_os.cfg"
-# One layer of about 280000 demand rows: a second or so of work on each program.
-printf 'Layer, M, N, K,\nbig, 512, 128, 128,\n' >"$TMP/big.csv"
+# One layer of about 1.2 million demand rows: over a second of work on each program on an idle
+# machine, so the pool's watcher (a tick every 100 ms) sees it running several times.
+printf 'Layer, M, N, K,\nbig, 4096, 128, 128,\n' >"$TMP/big.csv"
 
 # check_lines PROG UNIT FILE: every line a progress line, at least one before the last, the
 # last one the end (done = total).

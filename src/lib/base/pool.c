@@ -44,8 +44,8 @@ static void *worker(void *arg)
     return NULL;
 }
 
-/* Calls tick about every 200 ms until every worker has left; returns as soon as the last one
- * has (a sleep would add up to 200 ms to every run). */
+/* Calls tick about every 100 ms until every worker has left; returns as soon as the last one
+ * has (a sleep would add up to 100 ms to every run). */
 static void watch(pool *P, mmt_pool_tick_fn tick, void *tick_ud)
 {
     pthread_mutex_lock(&P->m);
@@ -55,7 +55,7 @@ static void watch(pool *P, mmt_pool_tick_fn tick, void *tick_ud)
             tick(tick_ud, atomic_load(&P->done), P->njobs);
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_nsec += 200000000;
+        ts.tv_nsec += 100000000;
         ts.tv_sec += ts.tv_nsec / 1000000000;
         ts.tv_nsec %= 1000000000;
         pthread_mutex_lock(&P->m);
