@@ -162,6 +162,9 @@ typedef struct mmt__buf {
 } mmt__buf;
 void mmt__buf_vprintf(mmt__buf *b, const char *fmt, va_list ap);
 void mmt__buf_printf(mmt__buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* printf into a fresh string of its own (never cut; the caller frees it); NULL when out of
+ * memory. */
+char *mmt__xfmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int mmt__buf_write(mmt__buf *b, const char *path, mmt_diag *d);
 /* A batch of atomic writes (write_batch.c): while begin's batch is open on a thread, that
  * thread's mmt__write_file_atomic leaves its synced-later temporary in the batch; commit syncs

@@ -42,6 +42,17 @@ void mmt__buf_printf(mmt__buf *b, const char *fmt, ...)
     va_end(ap);
 }
 
+char *mmt__xfmt(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = NULL;
+    if (vasprintf(&s, fmt, ap) < 0)
+        s = NULL; /* vasprintf leaves s undefined on failure */
+    va_end(ap);
+    return s;
+}
+
 int mmt__buf_write(mmt__buf *b, const char *path, mmt_diag *d)
 {
     int r = b->bad ? mmt__diag(d, MMT_ENOMEM, path, 0, "out of memory")

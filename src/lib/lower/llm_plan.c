@@ -8,19 +8,6 @@
 
 #include <stdio.h>
 
-/* printf into a fresh string (never cut); NULL when out of memory. */
-static char *xfmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *xfmt(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char *s = NULL;
-    if (vasprintf(&s, fmt, ap) < 0)
-        s = NULL;
-    va_end(ap);
-    return s;
-}
-
 void mmt_llm_plan_free(mmt_llm_job *jobs, size_t n)
 {
     for (size_t i = 0; jobs && i < n; i++) {
@@ -45,10 +32,10 @@ static int lower_one(const char *outdir, const mmt_llm_model *m, int64_t seq,
     char bsuf[32] = "";
     if (o.batch > 1)
         snprintf(bsuf, sizeof bsuf, "_b%" PRId64, o.batch);
-    j->base = xfmt("%s/%s_%s_l%" PRId64 "%s%s%s%s", outdir, m->name,
-                   o.phase == MMT_LLM_PREFILL ? "prefill" : "decode", seq, bsuf,
-                   o.ffn == MMT_LLM_FFN_GATED ? "_gated" : "", o.expand_heads ? "_heads" : "",
-                   o.attention == MMT_LLM_ATTN_PER_HEAD ? "_perhead" : "");
+    j->base = mmt__xfmt("%s/%s_%s_l%" PRId64 "%s%s%s%s", outdir, m->name,
+                        o.phase == MMT_LLM_PREFILL ? "prefill" : "decode", seq, bsuf,
+                        o.ffn == MMT_LLM_FFN_GATED ? "_gated" : "", o.expand_heads ? "_heads" : "",
+                        o.attention == MMT_LLM_ATTN_PER_HEAD ? "_perhead" : "");
     return j->base ? 0 : mmt__diag(d, MMT_ENOMEM, "", 0, "out of memory");
 }
 
@@ -79,8 +66,8 @@ int mmt_llm_plan(const char *outdir, const mmt_llm_model *models, size_t nmodels
 
 int mmt_llm_plan_write(const mmt_llm_job *j, char **topo, char **manifest, mmt_diag *d)
 {
-    *topo = xfmt("%s.csv", j->base);
-    *manifest = xfmt("%s.parts.csv", j->base);
+    *topo = mmt__xfmt("%s.csv", j->base);
+    *manifest = mmt__xfmt("%s.parts.csv", j->base);
     int r = *topo && *manifest ? 0 : mmt__diag(d, MMT_ENOMEM, "", 0, "out of memory");
     if (r == 0)
         r = mmt_llm_write_topology(*topo, j->b, d);

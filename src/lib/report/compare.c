@@ -1,8 +1,9 @@
 /*
  * compare.c - compares a run directory with SCALE-Sim's (mmt_compare_dirs): the three reports
- * field by field (read as libcsv reads CSV by default; integers exactly, floats to a relative 1e-12, which also
- * absorbs the Python 3.11/3.12 sum() digits of COMPUTE_REPORT), and every trace line by line
- * after decompression (.csv or .csv.gz on either side, .csv.gz preferred when both exist).
+ * field by field (read as libcsv reads CSV by default; integers exactly, floats to a relative
+ * 1e-12, which also absorbs the Python 3.11/3.12 sum() digits of COMPUTE_REPORT), and every trace
+ * line by line after decompression (.csv or .csv.gz on either side, .csv.gz preferred when both
+ * exist).
  *
  * A layer whose traces are all absent on one side (a run without traces, such as scale.py's
  * default) has its traces skipped with a note; a single missing trace is a difference.
@@ -35,19 +36,6 @@ typedef struct table {
     record cur;
     int oom;
 } table;
-
-/* printf into a new string (NULL when out of memory). */
-static char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
-static char *fmt(const char *f, ...)
-{
-    va_list ap;
-    va_start(ap, f);
-    char *s = NULL;
-    if (vasprintf(&s, f, ap) < 0)
-        s = NULL;
-    va_end(ap);
-    return s;
-}
 
 /* Records a difference (takes ownership of what and text). */
 static void add_diff(cmp *C, size_t layer, char *what, char *text)
@@ -320,14 +308,14 @@ static void compare_report(cmp *C, const char *name)
     const char *wa = NULL, *wb = NULL;
     int ra = read_table(pa, &A, &wa), rb = read_table(pb, &B, &wb);
     if (ra || rb) {
-        add_diff(C, MMT_CMP_NO_LAYER, fmt("%s", name),
-                 fmt("cannot read: %s%s%s", ra ? "ours " : "ref ", ra ? wa : wb,
-                     ra && rb ? " (and ref)" : ""));
+        add_diff(C, MMT_CMP_NO_LAYER, mmt__xfmt("%s", name),
+                 mmt__xfmt("cannot read: %s%s%s", ra ? "ours " : "ref ", ra ? wa : wb,
+                           ra && rb ? " (and ref)" : ""));
         goto out;
     }
     if (A.n != B.n)
-        add_diff(C, MMT_CMP_NO_LAYER, fmt("%s", name),
-                 fmt("%zu layers here, %zu in REFDIR", A.n ? A.n - 1 : 0, B.n ? B.n - 1 : 0));
+        add_diff(C, MMT_CMP_NO_LAYER, mmt__xfmt("%s", name),
+                 mmt__xfmt("%zu layers here, %zu in REFDIR", A.n ? A.n - 1 : 0, B.n ? B.n - 1 : 0));
     size_t rows = A.n < B.n ? A.n : B.n;
     if (rows > 0 && rows - 1 > C->r->layers)
         C->r->layers = rows - 1;
@@ -335,8 +323,9 @@ static void compare_report(cmp *C, const char *name)
         const record *x = &A.r[i], *y = &B.r[i];
         size_t layer = i == 0 ? MMT_CMP_NO_LAYER : i - 1;
         if (x->n != y->n)
-            add_diff(C, layer, fmt("%s", name),
-                     fmt("%s: %zu fields here, %zu in REFDIR", i ? "row" : "header", x->n, y->n));
+            add_diff(
+                C, layer, mmt__xfmt("%s", name),
+                mmt__xfmt("%s: %zu fields here, %zu in REFDIR", i ? "row" : "header", x->n, y->n));
         size_t nf = x->n < y->n ? x->n : y->n;
         for (size_t j = 0; j < nf; j++) {
             if (field_equal(x->f[j], y->f[j]))
@@ -345,8 +334,8 @@ static void compare_report(cmp *C, const char *name)
             char *ec = esc(col, strlen(col)), *ex = esc(x->f[j], strlen(x->f[j]));
             char *ey = esc(y->f[j], strlen(y->f[j]));
             if (ec && ex && ey)
-                add_diff(C, layer, fmt("%s: %s", name, i ? ec : "header"),
-                         fmt("'%s' here, '%s' in REFDIR", ex, ey));
+                add_diff(C, layer, mmt__xfmt("%s: %s", name, i ? ec : "header"),
+                         mmt__xfmt("'%s' here, '%s' in REFDIR", ex, ey));
             else
                 C->r->oom = 1;
             free(ec);
@@ -374,9 +363,9 @@ static int find_trace(const char *dir, size_t li, const char *name, char *buf, s
 static char *show(int r, const char *s, size_t n)
 {
     if (r <= 0)
-        return fmt("%s", r == 0 ? "<end of file>" : "<unreadable>");
+        return mmt__xfmt("%s", r == 0 ? "<end of file>" : "<unreadable>");
     char *e = esc(s, n > SHOW_MAX ? SHOW_MAX : n); /* the line may come from REFDIR */
-    char *r2 = e ? fmt("%s%s", e, n > SHOW_MAX ? "..." : "") : NULL;
+    char *r2 = e ? mmt__xfmt("%s%s", e, n > SHOW_MAX ? "..." : "") : NULL;
     free(e);
     return r2;
 }
@@ -388,7 +377,7 @@ static void compare_trace(cmp *C, size_t li, const char *name, const char *pa, c
     mmt_diag d = {0};
     C->r->traces++;
     if (mmt_tracer_open(pa, &ta, &d) != 0 || mmt_tracer_open(pb, &tb, &d) != 0) {
-        add_diff(C, li, fmt("%s", name), fmt("%s: %s", d.file, d.message));
+        add_diff(C, li, mmt__xfmt("%s", name), mmt__xfmt("%s: %s", d.file, d.message));
         goto out;
     }
     /* A line as long as any input mmtrace reads at most: a 2 GiB line is refused, not held. */
@@ -402,16 +391,17 @@ static void compare_trace(cmp *C, size_t li, const char *name, const char *pa, c
         int rb = mmt_tracer_line(tb, &sb, &nb, &db);
         if (ra < 0 || rb < 0) {
             const mmt_diag *e = ra < 0 ? &da : &db;
-            add_diff(C, li, fmt("%s", name), fmt("%s:%ld: %s", e->file, e->line, e->message));
+            add_diff(C, li, mmt__xfmt("%s", name),
+                     mmt__xfmt("%s:%ld: %s", e->file, e->line, e->message));
             break;
         }
         if (ra == 0 && rb == 0)
             break;
         if (ra != rb || na != nb || memcmp(sa, sb, na) != 0) {
             char *x = show(ra, sa, na), *y = show(rb, sb, nb);
-            add_diff(C, li, fmt("%s", name),
-                     fmt("first difference at line %lld\n      here: %s\n    REFDIR: %s",
-                         (long long)line, x ? x : "", y ? y : ""));
+            add_diff(C, li, mmt__xfmt("%s", name),
+                     mmt__xfmt("first difference at line %lld\n      here: %s\n    REFDIR: %s",
+                               (long long)line, x ? x : "", y ? y : ""));
             free(x);
             free(y);
             break;
@@ -442,16 +432,16 @@ static void compare_layer_traces(cmp *C, size_t li)
     }
     if (na == 0 || nb == 0) {
         if (na + nb > 0)
-            add_note(C, fmt("layer %zu: no traces %s; traces not compared", li,
-                            na == 0 ? "here" : "in REFDIR"));
+            add_note(C, mmt__xfmt("layer %zu: no traces %s; traces not compared", li,
+                                  na == 0 ? "here" : "in REFDIR"));
         return;
     }
     for (int k = 0; k < 6; k++) {
         if (ha[k] && hb[k])
             compare_trace(C, li, mmt_output_name((mmt_output)k), pa[k], pb[k]);
         else if (ha[k] || hb[k])
-            add_diff(C, li, fmt("%s", mmt_output_name((mmt_output)k)),
-                     fmt("missing %s", ha[k] ? "in REFDIR" : "here"));
+            add_diff(C, li, mmt__xfmt("%s", mmt_output_name((mmt_output)k)),
+                     mmt__xfmt("missing %s", ha[k] ? "in REFDIR" : "here"));
     }
 }
 
