@@ -1,8 +1,8 @@
 /*
  * pyset.c - emulation of CPython's set hash table for non-negative integer keys below
- * 2^61-1 (hash(k) == k), insertions only (doc/scalesim-v2.md §7.3). Iterating the table in slot order gives
- * the order in which Python lists the set's members, which SCALE-Sim's CALC-mode DRAM traces
- * expose.
+ * 2^61-1 (hash(k) == k), insertions only (doc/scalesim-v2.md §7.3). Iterating the table in slot
+ * order gives the order in which Python lists the set's members, which SCALE-Sim's CALC-mode DRAM
+ * traces expose.
  */
 #include "sim_internal.h"
 
@@ -16,20 +16,6 @@ struct mmt_pyset {
     int64_t *table; /* EMPTY or a key */
     size_t mask, fill, used;
 };
-
-int mmt_pyset_new(mmt_pyset **out)
-{
-    mmt_pyset *s = calloc(1, sizeof *s);
-    if (!s || !(s->table = malloc(8 * sizeof *s->table))) {
-        free(s);
-        return MMT_ENOMEM;
-    }
-    for (int i = 0; i < 8; i++)
-        s->table[i] = EMPTY;
-    s->mask = 7;
-    *out = s;
-    return 0;
-}
 
 void mmt_pyset_free(mmt_pyset *s)
 {
@@ -60,7 +46,8 @@ static void insert_clean(int64_t *table, size_t mask, int64_t key)
     }
 }
 
-/* Grows the table to the smallest power of two above minused, re-inserting in slot order. */
+/* Grows the table (none yet in a new set) to the smallest power of two above minused,
+ * re-inserting in slot order. */
 static int resize(mmt_pyset *s, size_t minused)
 {
     size_t size = 8;
@@ -71,12 +58,23 @@ static int resize(mmt_pyset *s, size_t minused)
         return MMT_ENOMEM;
     for (size_t i = 0; i < size; i++)
         t[i] = EMPTY;
-    for (size_t i = 0; i <= s->mask; i++)
+    for (size_t i = 0; s->table && i <= s->mask; i++)
         if (s->table[i] != EMPTY)
             insert_clean(t, size - 1, s->table[i]);
     free(s->table);
     s->table = t;
     s->mask = size - 1;
+    return 0;
+}
+
+int mmt_pyset_new(mmt_pyset **out)
+{
+    mmt_pyset *s = calloc(1, sizeof *s);
+    if (!s || resize(s, 0) != 0) { /* an empty set: CPython's 8 slots */
+        free(s);
+        return MMT_ENOMEM;
+    }
+    *out = s;
     return 0;
 }
 
@@ -118,7 +116,7 @@ size_t mmt_pyset_len(const mmt_pyset *s)
 void mmt_pyset_order(const mmt_pyset *s, int64_t *out)
 {
     size_t n = 0;
-    for (size_t i = 0; i <= s->mask; i++)
+    for (size_t i = 0; s->table && i <= s->mask; i++)
         if (s->table[i] != EMPTY)
             out[n++] = s->table[i];
 }
