@@ -19,26 +19,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* study.md's 13 models. The study lowers every one with the two-matrix FFN. */
-#define P(n, fam, d_, h, ff_, nl, ctx)                                                             \
-    {                                                                                              \
-        .name = n, .family = fam, .d = d_, .heads = h, .kv_heads = h, .head_dim = (d_) / (h),      \
-        .ff = ff_, .layers = nl, .max_ctx = ctx, .ffn = MMT_LLM_FFN_PLAIN                          \
-    }
+/* study.md's 13 models (llm_presets.def). The study lowers every one with the two-matrix FFN. */
+#define MODEL(n, fam, d_, h, ff_, nl, ctx)                                                         \
+    {.name = n,                                                                                    \
+     .family = fam,                                                                                \
+     .d = d_,                                                                                      \
+     .heads = h,                                                                                   \
+     .kv_heads = h,                                                                                \
+     .head_dim = (d_) / (h),                                                                       \
+     .ff = ff_,                                                                                    \
+     .layers = nl,                                                                                 \
+     .max_ctx = ctx,                                                                               \
+     .ffn = MMT_LLM_FFN_PLAIN},
 static const mmt_llm_model presets[] = {
-    P("gpt2", "gpt2", 768, 12, 3072, 12, 1024),
-    P("gpt2-medium", "gpt2", 1024, 16, 4096, 24, 1024),
-    P("gpt2-large", "gpt2", 1280, 20, 5120, 36, 1024),
-    P("gpt2-xl", "gpt2", 1600, 25, 6400, 48, 1024),
-    P("opt-350m", "opt", 1024, 16, 4096, 24, 2048),
-    P("opt-1.3b", "opt", 2048, 32, 8192, 24, 2048),
-    P("opt-2.7b", "opt", 2560, 32, 10240, 32, 2048),
-    P("opt-6.7b", "opt", 4096, 32, 16384, 32, 2048),
-    P("opt-13b", "opt", 5120, 40, 20480, 40, 2048),
-    P("opt-30b", "opt", 7168, 56, 28672, 48, 2048),
-    P("opt-66b", "opt", 9216, 72, 36864, 64, 2048),
-    P("llama-7b", "llama", 4096, 32, 11008, 32, 2048),
-    P("llama-13b", "llama", 5120, 40, 13824, 40, 2048),
+#include "llm_presets.def"
     /* Today's models, each field from the model's config.json (the fixtures under tests/llm
      * carry the same fields and say where they come from; test_llm checks preset = config). */
     /* clang-format off */
@@ -61,10 +55,15 @@ static const mmt_llm_model presets[] = {
      .head_dim = 128, .ff = 6912, .layers = 30, .max_ctx = 4096, .ffn = MMT_LLM_FFN_GATED},
     /* clang-format on */
 };
-#undef P
+#undef MODEL
 
 /* The paper's presets come first; the study's "all" means these. */
-#define PAPER_PRESETS 13
+enum {
+#define MODEL(...) +1
+    PAPER_PRESETS = 0
+#include "llm_presets.def"
+#undef MODEL
+};
 
 size_t mmt_llm_preset_count(void)
 {
@@ -129,6 +128,10 @@ typedef struct family {
 #define STD_H "num_attention_heads"
 #define STD_L "num_hidden_layers"
 #define STD_CTX "max_position_embeddings"
+/* The llama family's fields and block, which most families share but for MoE and window. */
+#define AS_LLAMA(moe, win)                                                                         \
+    STD_D, STD_H, STD_L, "intermediate_size", STD_CTX, 0, 2048, KV_FIELD, 1, 0, 0,                 \
+        MMT_LLM_FFN_GATED, moe, win
 /* GEMM descriptions shared by several families. */
 #define G_SEP_GATED "Q, K, V (h_kv dh wide), O; FFN_gate, FFN_up, FFN_down"
 /* Columns: {model_type, fields, GEMMs}, then the hidden, heads, layers, FFN and context field
@@ -147,40 +150,32 @@ static const family families[] = {
      KV_SAME, 0, 0, 0, MMT_LLM_FFN_PLAIN, MOE_NONE, WIN_NONE},
     {{"llama", "the common fields, intermediate_size, num_key_value_heads, head_dim",
       G_SEP_GATED},
-     STD_D, STD_H, STD_L, "intermediate_size", STD_CTX, 0, 2048,
-     KV_FIELD, 1, 0, 0, MMT_LLM_FFN_GATED, MOE_NONE, WIN_NONE},
+     AS_LLAMA(MOE_NONE, WIN_NONE)},
     {{"mistral", "as llama, plus sliding_window (every layer)", G_SEP_GATED},
-     STD_D, STD_H, STD_L, "intermediate_size", STD_CTX, 0, 2048,
-     KV_FIELD, 1, 0, 0, MMT_LLM_FFN_GATED, MOE_NONE, WIN_ALL},
+     AS_LLAMA(MOE_NONE, WIN_ALL)},
     {{"qwen2", "as llama, plus use_sliding_window, sliding_window, layer_types", G_SEP_GATED},
-     STD_D, STD_H, STD_L, "intermediate_size", STD_CTX, 0, 2048,
-     KV_FIELD, 1, 0, 0, MMT_LLM_FFN_GATED, MOE_NONE, WIN_QWEN},
+     AS_LLAMA(MOE_NONE, WIN_QWEN)},
     {{"gemma", "as llama (head_dim 256 on Gemma)", G_SEP_GATED},
-     STD_D, STD_H, STD_L, "intermediate_size", STD_CTX, 0, 2048,
-     KV_FIELD, 1, 0, 0, MMT_LLM_FFN_GATED, MOE_NONE, WIN_NONE},
+     AS_LLAMA(MOE_NONE, WIN_NONE)},
     {{"gemma2", "as llama, plus sliding_window on every other layer (or layer_types)",
       G_SEP_GATED},
-     STD_D, STD_H, STD_L, "intermediate_size", STD_CTX, 0, 2048,
-     KV_FIELD, 1, 0, 0, MMT_LLM_FFN_GATED, MOE_NONE, WIN_ALTERNATE},
+     AS_LLAMA(MOE_NONE, WIN_ALTERNATE)},
     {{"phi3", "as llama, plus sliding_window (every layer)",
       "QKV (qkv_proj, (h + 2 h_kv) dh wide), O; FFN_gate_up (2 ff wide), FFN_down"},
      STD_D, STD_H, STD_L, "intermediate_size", STD_CTX, 0, 2048,
      KV_FIELD, 1, 1, 1, MMT_LLM_FFN_GATED, MOE_NONE, WIN_ALL},
     {{"bitnet", "as llama (squared-ReLU gated FFN)", G_SEP_GATED},
-     STD_D, STD_H, STD_L, "intermediate_size", STD_CTX, 0, 2048,
-     KV_FIELD, 1, 0, 0, MMT_LLM_FFN_GATED, MOE_NONE, WIN_NONE},
+     AS_LLAMA(MOE_NONE, WIN_NONE)},
     {{"mixtral",
       "as mistral, plus num_local_experts, num_experts_per_tok (intermediate_size per expert)",
       "Q, K, V, O; router (d -> E); expert_gate, expert_up, expert_down (routed)"},
-     STD_D, STD_H, STD_L, "intermediate_size", STD_CTX, 0, 2048,
-     KV_FIELD, 1, 0, 0, MMT_LLM_FFN_GATED, MOE_MIXTRAL, WIN_ALL},
+     AS_LLAMA(MOE_MIXTRAL, WIN_ALL)},
     {{"qwen2_moe",
       "as qwen2, plus num_experts, num_experts_per_tok, moe_intermediate_size, "
       "shared_expert_intermediate_size, decoder_sparse_step, mlp_only_layers",
       "Q, K, V, O; router; expert_gate, expert_up, expert_down; shared_ffn_gate, "
       "shared_ffn_up, shared_ffn_down, shared_expert_gate (d -> 1)"},
-     STD_D, STD_H, STD_L, "intermediate_size", STD_CTX, 0, 2048,
-     KV_FIELD, 1, 0, 0, MMT_LLM_FFN_GATED, MOE_QWEN2, WIN_QWEN},
+     AS_LLAMA(MOE_QWEN2, WIN_QWEN)},
     {{"gpt_neox", "the common fields, intermediate_size",
       "QKV (query_key_value, 3 d wide), O; FFN1, FFN2"},
      STD_D, STD_H, STD_L, "intermediate_size", STD_CTX, 0, 2048,
@@ -731,7 +726,8 @@ void mmt_llm_block_free(mmt_llm_block *b)
 
 void mmt_llm_layer_to_mmt(const mmt_llm_layer *l, mmt_layer *out)
 {
-    /* SCALE-Sim v2 GEMM mapping (doc/scalesim-v2.md §3.2): [H=M, W=K, FH=1, FW=K, C=1, N, SH=1, SW=1]. */
+    /* SCALE-Sim v2 GEMM mapping (doc/scalesim-v2.md §3.2): [H=M, W=K, FH=1, FW=K, C=1, N, SH=1,
+     * SW=1]. */
     memset(out, 0, sizeof *out);
     out->name = (char *)l->name;
     out->ifmap_h = l->M, out->ifmap_w = l->K;
@@ -748,7 +744,8 @@ int mmt_llm_write_topology(const char *path, const mmt_llm_block *b, mmt_diag *d
     mmt__buf_printf(&s, "Layer, M, N, K,\n");
     for (size_t i = 0; i < b->n; i++) {
         const mmt_llm_layer *l = &b->layers[i];
-        mmt__buf_printf(&s, "%s, %" PRId64 ", %" PRId64 ", %" PRId64 ",\n", l->name, l->M, l->N, l->K);
+        mmt__buf_printf(&s, "%s, %" PRId64 ", %" PRId64 ", %" PRId64 ",\n", l->name, l->M, l->N,
+                        l->K);
     }
     return mmt__buf_write(&s, path, diag);
 }
@@ -765,7 +762,7 @@ int mmt_llm_write_manifest(const char *path, const mmt_llm_block *b, mmt_diag *d
     for (size_t i = 0; i < b->n; i++) {
         const mmt_llm_layer *l = &b->layers[i];
         mmt__buf_printf(&s, "%zu,%s,%s,%" PRId64 ",%" PRId64 ",%" PRId64 ",%" PRId64, i, l->name,
-                  mmt_llm_part_name(l->part), l->count, l->M, l->N, l->K);
+                        mmt_llm_part_name(l->part), l->count, l->M, l->N, l->K);
         if (with_layers)
             mmt__buf_printf(&s, ",%" PRId64, l->layers);
         mmt__buf_printf(&s, "\n");
