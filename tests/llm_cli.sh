@@ -49,6 +49,15 @@ expect 2 "$W/o6" "--seq: empty item" --model=gpt2 --seq=128,,256
 expect 2 "$W/o7" "--seq: empty item" --model=gpt2 --seq=128,
 expect 2 "$W/o8" "--model: empty item" --model=gpt2, --seq=128
 expect 2 "$W/o9" "--attention: expected grouped or per-head" --model=gpt2 --attention=flat
+# The mode is chosen by options in gen's one getopt pass: --model/--hf-config make a lowering,
+# whichever comes first; an option of the other mode is a usage error, not ignored.
+expect 2 "$W/m1" "--topology applies to trace generation" -t x.csv --model=gpt2 --seq=128
+expect 2 "$W/m2" "--jobs applies to trace generation" --model=gpt2 -j 2 --seq=128
+expect 2 "$W/m3" "--gzip-level applies to trace generation" --model=gpt2 --gzip-level=3
+expect 2 "$W/m4" "--seq needs --model or --hf-config" -c x.cfg -t x.csv --seq=128
+expect 2 "$W/m5" "--hw needs --model or --hf-config" --hw=edge
+"$GEN" --seq=128 --help >"$W/help" 2>&1 && grep -q -- "--hf-config" "$W/help" &&
+    grep -q -- "--topology" "$W/help" || fail "--seq --help: not the whole help"
 
 # 2. A --seq list longer than 1023 characters is read whole: 60 lengths, zero-padded to 19
 #    characters each (1199 characters), give 60 topologies.

@@ -40,14 +40,32 @@ void cli_warn(void *ud, const mmt_diag *d)
     cli_print_diag(d, "warning: ");
 }
 
+/* The one-line message: "PROG: " and the text. */
+static void say(const char *fmt, va_list ap)
+{
+    fprintf(stderr, "%s: ", cli_progname);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+}
+
 void cli_error(const char *fmt, ...)
 {
     va_list ap;
-    fprintf(stderr, "%s: ", cli_progname);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    say(fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
+}
+
+int cli_usage_error(const char *fmt, ...)
+{
+    if (fmt) {
+        va_list ap;
+        va_start(ap, fmt);
+        say(fmt, ap);
+        va_end(ap);
+    }
+    fprintf(stderr, "Try '%s --help' for more information.\n", cli_progname);
+    return EXIT_USAGE;
 }
 
 int cli_sys_error(const char *file, const char *fmt, ...)
@@ -121,7 +139,7 @@ void cli_bad_option(char **argv, int c)
         cli_error("invalid option -- '%c'", optopt);
     else
         cli_error("unrecognized option '%s'", arg);
-    fprintf(stderr, "Try '%s --help' for more information.\n", cli_progname);
+    cli_usage_error(NULL);
 }
 
 int cli_flush_stdout(void)

@@ -17,6 +17,9 @@ void cli_print_diag(const mmt_diag *d, const char *prefix);
 void cli_warn(void *ud, const mmt_diag *d);
 /* Prints "prog: message" to stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A usage error: the line cli_error prints (none when fmt is NULL: it is printed already),
+ * then the --help hint; returns EXIT_USAGE. */
+int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The programs' one builder of system-error messages: prints "prog: FILE: WHAT: <reason>"
  * for the system call that just failed (errno; 0 counts as EIO), WHAT printf-formatted, and
  * returns -1 with errno unchanged. Library calls need none of this: their mmt_diag carries

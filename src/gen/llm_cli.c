@@ -20,18 +20,19 @@
 #define MAX_MODELS 64
 #define MAX_SEQS 64
 
+/* The LLM front end's own options, appended to mmtrace-gen's table (llm_cli_longopts); -c, -p,
+ * --scalesim, --help and --version are gen's entries, shared by both modes. */
+/* clang-format off */
 enum { OPT_MODEL = 1000, OPT_HF, OPT_SEQ, OPT_PHASE, OPT_BATCH, OPT_FFN, OPT_HW, OPT_EXPAND,
-       OPT_ATTN, OPT_SCALESIM };
+       OPT_ATTN, OPT_LAST };
 
 static const struct option long_opts[] = {
     {"model", required_argument, NULL, OPT_MODEL},   {"hf-config", required_argument, NULL, OPT_HF},
     {"seq", required_argument, NULL, OPT_SEQ},       {"phase", required_argument, NULL, OPT_PHASE},
     {"batch", required_argument, NULL, OPT_BATCH},   {"ffn", required_argument, NULL, OPT_FFN},
     {"hw", required_argument, NULL, OPT_HW},         {"expand-heads", no_argument, NULL, OPT_EXPAND},
-    {"attention", required_argument, NULL, OPT_ATTN},
-    {"scalesim", required_argument, NULL, OPT_SCALESIM},
-    {"config", required_argument, NULL, 'c'},        {"path", required_argument, NULL, 'p'},
-    {"help", no_argument, NULL, 'h'},                {NULL, 0, NULL, 0}};
+    {"attention", required_argument, NULL, OPT_ATTN}, {NULL, 0, NULL, 0}};
+/* clang-format on */
 
 /* What the command line asked for. */
 typedef struct req {
@@ -46,7 +47,10 @@ typedef struct req {
     int attn; /* mmt_llm_attn */
     const char *hw, *cfgp, *outdir;
     mmt_scalesim version; /* --scalesim: the SCALE-Sim the hardware cfg is written for */
+    const char *first;    /* the first of these options given, for gen's usage errors */
 } req;
+
+static req cl = {.batch = 1, .ffn = -1}; /* what the options asked for */
 
 void llm_cli_usage(FILE *f)
 {
@@ -64,31 +68,20 @@ void llm_cli_usage(FILE *f)
     for (size_t i = 0; mmt_llm_family_at(i); i++)
         fprintf(f, "%s %s", i && i % 8 == 0 ? "\n                         " : "",
                 mmt_llm_family_at(i)->model_type);
-    fprintf(f,
-            "\n"
-            "      --seq=LIST          sequence lengths, e.g. 128,256,512 (default 128..4096)\n"
-            "      --phase=PHASE       decode (M=1, KV cache of length l; default) or prefill\n"
-            "      --batch=N           sequences per batch (default 1)\n"
-            "      --ffn=KIND          plain (two matrices) or gated (gate, up, down); default:\n"
-            "                          the model's (plain for the paper's presets)\n"
-            "      --attention=MAP     grouped (default: one GEMM per KV head, M = h/h_kv\n"
-            "                          query rows) or per-head (one GEMM per query head)\n"
-            "      --hw=NAME           hardware preset written beside: cloud or edge (default\n"
-            "                          cloud); or -c CFG to copy a .cfg\n"
-            "      --expand-heads      one row per attention head instead of a counted row\n"
-            "      --scalesim=VERSION  v2 (default) or v3: the preset cfg carries v3's keys, and a\n"
-            "                          -c cfg must read under that version\n");
-}
-
-int llm_cli_wanted(int argc, char **argv)
-{
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--"))
-            break;
-        if (!strncmp(argv[i], "--model", 7) || !strncmp(argv[i], "--hf-config", 11))
-            return 1;
-    }
-    return 0;
+    fprintf(
+        f, "\n"
+           "      --seq=LIST          sequence lengths, e.g. 128,256,512 (default 128..4096)\n"
+           "      --phase=PHASE       decode (M=1, KV cache of length l; default) or prefill\n"
+           "      --batch=N           sequences per batch (default 1)\n"
+           "      --ffn=KIND          plain (two matrices) or gated (gate, up, down); default:\n"
+           "                          the model's (plain for the paper's presets)\n"
+           "      --attention=MAP     grouped (default: one GEMM per KV head, M = h/h_kv\n"
+           "                          query rows) or per-head (one GEMM per query head)\n"
+           "      --hw=NAME           hardware preset written beside: cloud or edge (default\n"
+           "                          cloud); or -c CFG to copy a .cfg\n"
+           "      --expand-heads      one row per attention head instead of a counted row\n"
+           "      --scalesim=VERSION  v2 (default) or v3: the preset cfg carries v3's keys, and a\n"
+           "                          -c cfg must read under that version\n");
 }
 
 /* Adds the presets named in a comma list ("all" adds the paper's 13). A name given twice is
@@ -156,7 +149,6 @@ static int take_opt(req *q, int c)
         q->nmodels++;
         return 0;
     case OPT_SEQ: return parse_seqs(q, optarg) ? EXIT_USAGE : 0;
-    case OPT_SCALESIM: return cli_parse_scalesim(optarg, &q->version) ? EXIT_USAGE : 0;
     case OPT_PHASE: return pick("--phase", "decode", "prefill", &q->phase);
     case OPT_BATCH:
         return cli_parse_long("--batch", optarg, 1, 1L << 20, &q->batch) ? EXIT_USAGE : 0;
@@ -172,13 +164,7 @@ static int take_opt(req *q, int c)
     }
     case OPT_EXPAND: q->expand = 1; return 0;
     case OPT_ATTN: return pick("--attention", "grouped", "per-head", &q->attn);
-    case 'c': q->cfgp = optarg; return 0;
-    case 'p': q->outdir = optarg; return 0;
-    case 'h':
-        printf("Usage: mmtrace-gen --model=LIST --seq=LIST -p OUTDIR [OPTION]...\n");
-        llm_cli_usage(stdout);
-        exit(EXIT_OK);
-    default: fprintf(stderr, "Try 'mmtrace-gen --help' for more information.\n"); return EXIT_USAGE;
+    default: return -1;
     }
 }
 
@@ -197,7 +183,7 @@ static int write_hw(const req *q)
         return -1;
     }
     if (q->cfgp)
-        r = cli_copy_input(q->cfgp, path); /* names the file at fault */
+        r = cli_copy_input(q->cfgp, path);                /* names the file at fault */
     else if ((r = mmt_config_write(path, &cfg, &d)) != 0) /* the library's one cfg writer */
         cli_print_diag(&d, NULL);
     free(path);
@@ -234,8 +220,8 @@ static int plan(const req *q, mmt_llm_job **jobs)
                       .attention = (mmt_llm_attn)q->attn};
     mmt_diag d = {0};
     mmt_config cfg;
-    if (mmt_llm_plan(q->outdir, q->models, q->nmodels, q->seqs, q->nseqs, &o, q->ffn < 0, jobs,
-                     &d, cli_warn, NULL) != 0 ||
+    if (mmt_llm_plan(q->outdir, q->models, q->nmodels, q->seqs, q->nseqs, &o, q->ffn < 0, jobs, &d,
+                     cli_warn, NULL) != 0 ||
         (q->cfgp && mmt_config_read(q->cfgp, &cfg, &d, NULL, NULL) != 0)) {
         cli_print_diag(&d, NULL);
         return -1;
@@ -243,51 +229,55 @@ static int plan(const req *q, mmt_llm_job **jobs)
     return 0;
 }
 
-int llm_cli_main(int argc, char **argv)
+size_t llm_cli_longopts(const struct option *gen, struct option *out, size_t cap)
 {
-    static req q;
-    memset(&q, 0, sizeof q);
-    q.batch = 1, q.ffn = -1;
+    size_t n = 0;
+    for (; gen[n].name && n + 1 < cap; n++)
+        out[n] = gen[n];
+    for (const struct option *o = long_opts; o->name && n + 1 < cap; o++)
+        out[n++] = *o;
+    out[n] = (struct option){NULL, 0, NULL, 0};
+    return n;
+}
+
+int llm_cli_option(int c, const char *name)
+{
+    if (c < OPT_MODEL || c >= OPT_LAST)
+        return -1;
+    if (!cl.first)
+        cl.first = name;
+    return take_opt(&cl, c);
+}
+
+const char *llm_cli_given(int *models)
+{
+    *models = cl.nmodels > 0;
+    return cl.first;
+}
+
+int llm_cli_run(const char *cfgp, const char *outdir, mmt_scalesim version)
+{
     static const int64_t def_seqs[] = {128, 256, 512, 1024, 2048, 4096};
-    int c, r;
-    optind = 1;
-    opterr = 0; /* cli_bad_option prints one line and the hint, with the program's name */
-    while ((c = getopt_long(argc, argv, ":c:p:h", long_opts, NULL)) != -1) {
-        if (c == '?' || c == ':') {
-            cli_bad_option(argv, c);
-            return EXIT_USAGE;
-        }
-        if ((r = take_opt(&q, c)) != 0)
-            return r;
-    }
-    if (cli_check_path_arg("--path", q.outdir) || cli_check_path_arg("--config", q.cfgp)) {
-        fprintf(stderr, "Try 'mmtrace-gen --help' for more information.\n");
-        return EXIT_USAGE;
-    }
-    if (optind < argc || !q.outdir || (q.hw && q.cfgp)) {
-        cli_error(optind < argc ? "unexpected argument '%s'"
-                  : q.outdir    ? "--hw and -c exclude each other%s"
-                                : "-p OUTDIR is required%s",
-                  optind < argc ? argv[optind] : "");
-        fprintf(stderr, "Try 'mmtrace-gen --help' for more information.\n");
-        return EXIT_USAGE;
-    }
-    if (q.nseqs == 0) {
-        memcpy(q.seqs, def_seqs, sizeof def_seqs);
-        q.nseqs = sizeof def_seqs / sizeof def_seqs[0];
+    cl.cfgp = cfgp, cl.outdir = outdir, cl.version = version;
+    if (!cl.outdir || (cl.hw && cl.cfgp))
+        return cli_usage_error("%s", cl.outdir ? "--hw and -c exclude each other"
+                                               : "-p OUTDIR is required");
+    if (cl.nseqs == 0) {
+        memcpy(cl.seqs, def_seqs, sizeof def_seqs);
+        cl.nseqs = sizeof def_seqs / sizeof def_seqs[0];
     }
     mmt_config cc;
     mmt_diag cd = {0}; /* a missing or bad -c: its name, nothing made */
-    if (q.cfgp && mmt_config_read_version(q.cfgp, q.version, &cc, &cd, cli_warn, NULL) != 0) {
+    if (cl.cfgp && mmt_config_read_version(cl.cfgp, cl.version, &cc, &cd, cli_warn, NULL) != 0) {
         cli_print_diag(&cd, NULL);
         return EXIT_ERR;
     }
-    size_t njobs = q.nmodels * q.nseqs;
+    size_t njobs = cl.nmodels * cl.nseqs;
     mmt_llm_job *jobs = NULL;
-    r = plan(&q, &jobs) != 0 ? EXIT_ERR : EXIT_OK;
-    if (r == EXIT_OK && cli_mkdirs(q.outdir) != 0)
+    int r = plan(&cl, &jobs) != 0 ? EXIT_ERR : EXIT_OK;
+    if (r == EXIT_OK && cli_mkdirs(cl.outdir) != 0)
         r = EXIT_ERR;
-    if (r == EXIT_OK && (write_hw(&q) != 0 || write_all(jobs, njobs) != 0))
+    if (r == EXIT_OK && (write_hw(&cl) != 0 || write_all(jobs, njobs) != 0))
         r = EXIT_ERR;
     mmt_llm_plan_free(jobs, jobs ? njobs : 0);
     return r;

@@ -212,9 +212,8 @@ static int run_gen(const mmt_run_opts *lo, long jobs, int level, int force)
     return rc;
 }
 
-int main(int argc, char **argv)
-{
-    static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
+/* Trace generation's options and those both modes share (-c, -p, --scalesim, --help). */
+static const struct option gen_opts[] = {{"config", required_argument, NULL, 'c'},
                                          {"topology", required_argument, NULL, 't'},
                                          {"path", required_argument, NULL, 'p'},
                                          {"input-type", required_argument, NULL, 'i'},
@@ -225,15 +224,27 @@ int main(int argc, char **argv)
                                          {"force", no_argument, NULL, 'f'},
                                          {"scalesim", required_argument, NULL, 'S'},
                                          {NULL, 0, NULL, 0}};
+
+int main(int argc, char **argv)
+{
+    struct option opts[32]; /* gen's options and the LLM front end's (llm_cli.c) */
     mmt_run_opts lo = {.traces = 1, .warn = cli_warn};
-    int force = 0, c;
+    int force = 0, c, li, rc, lowering;
     long jobs = 1, level = 1;
+    const char *trace_opt = NULL; /* the first option only trace generation takes */
     cli_progname = "mmtrace-gen";
     cli_init_malloc();
-    if (llm_cli_wanted(argc, argv)) /* --model/--hf-config: the LLM front end (llm_cli.c) */
-        return llm_cli_main(argc, argv);
+    llm_cli_longopts(gen_opts, opts, sizeof opts / sizeof opts[0]);
     opterr = 0; /* cli_bad_option prints one line and the hint */
-    while ((c = getopt_long(argc, argv, ":c:t:p:i:j:hV", opts, NULL)) != -1) {
+    while ((li = -1, c = getopt_long(argc, argv, ":c:t:p:i:j:hV", opts, &li)) != -1) {
+        if ((rc = llm_cli_option(c, li < 0 ? NULL : opts[li].name)) >= 0) {
+            if (rc)
+                return rc;
+            continue; /* the LLM front end's option */
+        }
+        for (const struct option *o = gen_opts; !trace_opt && o->name; o++)
+            if (o->val == c && strchr("tijzf", c))
+                trace_opt = o->name;
         switch (c) {
         case 'c': lo.cfg_path = optarg; break;
         case 't': lo.topo_path = optarg; break;
@@ -261,15 +272,19 @@ int main(int argc, char **argv)
         }
     }
     if (cli_check_path_arg("--config", lo.cfg_path) ||
-        cli_check_path_arg("--topology", lo.topo_path) || cli_check_path_arg("--path", lo.outdir)) {
-        fprintf(stderr, "Try 'mmtrace-gen --help' for more information.\n");
-        return EXIT_USAGE;
-    }
-    if (optind < argc || !lo.cfg_path || !lo.topo_path || !lo.outdir) {
-        cli_error(optind < argc ? "unexpected argument '%s'" : "-c, -t and -p are required%s",
-                  optind < argc ? argv[optind] : "");
-        fprintf(stderr, "Try 'mmtrace-gen --help' for more information.\n");
-        return EXIT_USAGE;
-    }
+        cli_check_path_arg("--topology", lo.topo_path) || cli_check_path_arg("--path", lo.outdir))
+        return cli_usage_error(NULL); /* the line is printed */
+    if (optind < argc)
+        return cli_usage_error("unexpected argument '%s'", argv[optind]);
+    const char *llm_opt = llm_cli_given(&lowering);
+    if (lowering && trace_opt) /* --model/--hf-config: a lowering, which writes no trace */
+        return cli_usage_error("--%s applies to trace generation, not to --model/--hf-config",
+                               trace_opt);
+    if (lowering)
+        return llm_cli_run(lo.cfg_path, lo.outdir, lo.version);
+    if (llm_opt)
+        return cli_usage_error("--%s needs --model or --hf-config", llm_opt);
+    if (!lo.cfg_path || !lo.topo_path || !lo.outdir)
+        return cli_usage_error("-c, -t and -p are required");
     return run_gen(&lo, jobs, (int)level, force);
 }

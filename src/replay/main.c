@@ -159,12 +159,8 @@ static int parse_args(int argc, char **argv, args *a)
         bad = "--engine=folds needs --no-traces (traces are written by the row engine)";
     else if (!a->o.topo_path && !(a->compare && a->o.outdir))
         bad = a->compare ? "--compare without -t needs -p" : "-c, -t and -p are required";
-    if (bad) {
-        if (*bad)
-            cli_error("%s", bad);
-        fprintf(stderr, "Try 'mmtrace-replay --help' for more information.\n");
-        return EXIT_USAGE;
-    }
+    if (bad)
+        return *bad ? cli_usage_error("%s", bad) : cli_usage_error(NULL);
     return -1;
 }
 
