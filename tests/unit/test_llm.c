@@ -664,6 +664,21 @@ static void test_manifest_layers(void **state)
     fclose(f);
     assert_int_equal(mmt_llm_manifest_read(man, &back, &d), MMT_EPARSE);
     assert_non_null(strstr(d.message, "expected 8 fields, got 7"));
+    /* the one line splitter's universal newlines: "\r\n" and a lone "\r" end lines too */
+    f = fopen(man, "w");
+    fputs("layer,name,part,count,M,N,K\r\n0,Q,matmul,1,1,2,3\r1,O,matmul-free,1,1,3,2\n\n", f);
+    fclose(f);
+    assert_int_equal(mmt_llm_manifest_read(man, &back, &d), 0);
+    assert_int_equal(back->n, 2);
+    assert_int_equal(back->layers[1].N, 3);
+    mmt_llm_block_free(back);
+    /* a NUL byte is refused with its line, not read as the end of the file */
+    f = fopen(man, "w");
+    fwrite("layer,name,part,count,M,N,K\n0,Q,matmul,1,1,2,3\n1,O,mat\0mul,1,1,3,2\n", 1, 67, f);
+    fclose(f);
+    assert_int_equal(mmt_llm_manifest_read(man, &back, &d), MMT_EPARSE);
+    assert_int_equal(d.line, 3);
+    assert_non_null(strstr(d.message, "NUL byte"));
     unlink(man);
     rmdir(dir);
 }

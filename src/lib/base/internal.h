@@ -110,6 +110,33 @@ static inline void mmt__strip(const char **s, const char **e)
         (*e)--;
 }
 
+/* The library's one line splitter, over text in memory, with Python's universal newlines
+ * ("\n", "\r\n" and a lone "\r" each end a line) as SCALE-Sim's open() reads its inputs.
+ * Start from {text, text + len}; each call puts the next line, without its end, in [*b, *e),
+ * counts it in no and sets ended when the line had an end (a text's last line may not).
+ * Returns 0 when no line is left. */
+typedef struct mmt__lines {
+    const char *s, *end;
+    long no;
+    int ended;
+} mmt__lines;
+
+static inline int mmt__line_next(mmt__lines *L, const char **b, const char **e)
+{
+    const char *p = L->s;
+    if (p >= L->end)
+        return 0;
+    while (p < L->end && *p != '\n' && *p != '\r')
+        p++;
+    *b = L->s, *e = p;
+    L->no++;
+    L->ended = p < L->end;
+    if (L->ended && *p == '\r' && p + 1 < L->end && p[1] == '\n')
+        p++;
+    L->s = L->ended ? p + 1 : p;
+    return 1;
+}
+
 /* Python's int / int: the correctly rounded quotient of a / b; b > 0, both below 2^126. */
 double mmt__true_div(mmt__u128 a, mmt__u128 b);
 

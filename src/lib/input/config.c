@@ -1,5 +1,6 @@
 /*
- * config.c - reads SCALE-Sim v2 .cfg files with Python configparser's rules (doc/scalesim-v2.md §2).
+ * config.c - reads SCALE-Sim v2 .cfg files with Python configparser's rules (doc/scalesim-v2.md
+ * §2).
  *
  * configparser rules reproduced: "key = value" and "key: value" (the first '=' or ':' splits);
  * keys are case-insensitive, section names case-sensitive; whole-line comments start with '#'
@@ -87,8 +88,7 @@ static size_t entry_hash(const char *section, const char *key, size_t kn)
 }
 
 /* Makes room for one more of n items in ix, rehashing them with hash(i). */
-static int hindex_reserve(hindex *ix, size_t n, size_t (*hash)(const ini *, size_t),
-                          const ini *p)
+static int hindex_reserve(hindex *ix, size_t n, size_t (*hash)(const ini *, size_t), const ini *p)
 {
     if ((n + 1) * 2 <= ix->cap)
         return 0;
@@ -246,9 +246,8 @@ static int seen_add(ini *p, const char *name, size_t len, char **out)
 }
 
 /* Handles one non-empty, non-comment line: a header, an option, or a continuation. */
-static int parse_line(ini *p, char **cursect, int *in_section, entry **last,
-                      long *indent_level, const char *ls, const char *le, long lineno,
-                      mmt_diag *d)
+static int parse_line(ini *p, char **cursect, int *in_section, entry **last, long *indent_level,
+                      const char *ls, const char *le, long lineno, mmt_diag *d)
 {
     const char *vs = ls, *ve = le;
     mmt__strip(&vs, &ve);
@@ -270,8 +269,8 @@ static int parse_line(ini *p, char **cursect, int *in_section, entry **last,
             }
             int r = seen_add(p, vs + 1, n, cursect);
             if (r == 1)
-                return mmt__diag(d, MMT_EPARSE, p->file, lineno, "duplicate section [%.*s]",
-                                 (int)n, vs + 1);
+                return mmt__diag(d, MMT_EPARSE, p->file, lineno, "duplicate section [%.*s]", (int)n,
+                                 vs + 1);
             return r;
         }
     }
@@ -286,8 +285,7 @@ static int parse_line(ini *p, char **cursect, int *in_section, entry **last,
         ke--;
     if (delim == ve || ke == vs)
         return mmt__diag(d, MMT_EPARSE, p->file, lineno,
-                         "expected 'key = value' or 'key: value', got '%.*s'", (int)(ve - vs),
-                         vs);
+                         "expected 'key = value' or 'key: value', got '%.*s'", (int)(ve - vs), vs);
     const char *xs = delim + 1, *xe = ve;
     mmt__strip(&xs, &xe);
     int r = add_entry(p, *cursect, vs, (size_t)(ke - vs), xs, (size_t)(xe - xs), lineno, d);
@@ -304,19 +302,17 @@ static int is_comment(const char *s, const char *e)
     return s < e && (*s == '#' || *s == ';');
 }
 
-/* Splits text into lines (universal newlines) and parses each. */
+/* Splits text into lines (mmt__line_next: universal newlines) and parses each. */
 static int ini_parse(ini *p, const char *text, size_t len, mmt_diag *d)
 {
     char *cursect = NULL;
     int in_section = 0, r = 0;
     entry *last = NULL;
     long indent_level = 0, lineno = 0, blanks = 0;
-    const char *s = text, *end = text + len;
-    while (s < end && r == 0) {
-        const char *e = s;
-        while (e < end && *e != '\n' && *e != '\r')
-            e++;
-        lineno++;
+    mmt__lines L = {text, text + len, 0, 0};
+    const char *s, *e;
+    while (r == 0 && mmt__line_next(&L, &s, &e)) {
+        lineno = L.no;
         if ((r = mmt__check_nul(d, p->file, lineno, s, e)) != 0)
             ;
         else if (is_comment(s, e))
@@ -335,15 +331,9 @@ static int ini_parse(ini *p, const char *text, size_t len, mmt_diag *d)
                         r = append_value(last, "", 0);
                 blanks = 0;
                 if (r == 0)
-                    r = parse_line(p, &cursect, &in_section, &last, &indent_level, s,
-                                   e, lineno, d);
+                    r = parse_line(p, &cursect, &in_section, &last, &indent_level, s, e, lineno, d);
             }
         }
-        s = e;
-        if (s < end && *s == '\r' && ++s < end && *s == '\n')
-            s++;
-        else if (s < end && *s == '\n')
-            s++;
     }
     return r;
 }
@@ -390,19 +380,18 @@ static int interpolate(ini *p, const char *section, const entry *x, int depth, c
         char name[128];
         size_t nl = (size_t)(close - (s + 2));
         if (nl >= sizeof name)
-            return mmt__diag(d, MMT_EPARSE, p->file, x->line, "bad interpolation in '%s'",
-                             x->key);
+            return mmt__diag(d, MMT_EPARSE, p->file, x->line, "bad interpolation in '%s'", x->key);
         for (size_t i = 0; i < nl; i++)
             name[i] = (char)tolower((unsigned char)s[2 + i]);
         name[nl] = '\0';
         if (--p->refs_left < 0)
             return mmt__diag(d, MMT_ERANGE, p->file, x->line,
-                             "value of '%s' expands more than %d interpolation references",
-                             x->key, MAX_INTERPOLATIONS);
+                             "value of '%s' expands more than %d interpolation references", x->key,
+                             MAX_INTERPOLATIONS);
         entry *ref = get(p, section, name);
         if (!ref)
-            return mmt__diag(d, MMT_EPARSE, p->file, x->line,
-                             "'%s' refers to missing option '%s'", x->key, name);
+            return mmt__diag(d, MMT_EPARSE, p->file, x->line, "'%s' refers to missing option '%s'",
+                             x->key, name);
         int r = interpolate(p, section, ref, depth + 1, out + n, cap - n, d);
         if (r)
             return r;
@@ -416,10 +405,10 @@ static int interpolate(ini *p, const char *section, const entry *x, int depth, c
 /* The spelling SCALE-Sim's own configs use for a (lower-cased) key, for messages. */
 static const char *pretty(const char *key)
 {
-    static const char *const names[] = {"ArrayHeight",  "ArrayWidth",     "IfmapSramSzkB",
-                                        "FilterSramSzkB", "OfmapSramSzkB", "IfmapOffset",
-                                        "FilterOffset", "OfmapOffset",    "Bandwidth",
-                                        "Dataflow",     "InterfaceBandwidth", "run_name"};
+    static const char *const names[] = {"ArrayHeight",    "ArrayWidth",         "IfmapSramSzkB",
+                                        "FilterSramSzkB", "OfmapSramSzkB",      "IfmapOffset",
+                                        "FilterOffset",   "OfmapOffset",        "Bandwidth",
+                                        "Dataflow",       "InterfaceBandwidth", "run_name"};
     for (size_t i = 0; i < sizeof names / sizeof *names; i++)
         if (!strcasecmp(names[i], key))
             return names[i];
@@ -427,16 +416,16 @@ static const char *pretty(const char *key)
 }
 
 /* Fetches the interpolated value of a required key into buf. */
-static int get_str(ini *p, const char *section, const char *key, char *buf, size_t cap,
-                   long *line, mmt_diag *d)
+static int get_str(ini *p, const char *section, const char *key, char *buf, size_t cap, long *line,
+                   mmt_diag *d)
 {
     if (!find_section(p, section, strlen(section))) /* configparser: NoSectionError, even
-                                                      * if [DEFAULT] has the key */
+                                                     * if [DEFAULT] has the key */
         return mmt__diag(d, MMT_EPARSE, p->file, 0, "missing section [%s]", section);
     entry *x = get(p, section, key);
     if (!x)
-        return mmt__diag(d, MMT_EPARSE, p->file, 0, "missing key '%s' in section [%s]",
-                         pretty(key), section);
+        return mmt__diag(d, MMT_EPARSE, p->file, 0, "missing key '%s' in section [%s]", pretty(key),
+                         section);
     *line = x->line;
     p->refs_left = MAX_INTERPOLATIONS;
     return interpolate(p, section, x, 0, buf, cap, d);
@@ -452,7 +441,8 @@ static int get_int(ini *p, const char *key, int positive, int64_t *out, mmt_diag
         return r;
     r = mmt__parse_i64(buf, strlen(buf), out);
     if (r == MMT_EOVERFLOW)
-        return mmt__diag(d, MMT_EOVERFLOW, p->file, line, "%s = %s overflows 64 bits", pretty(key), buf);
+        return mmt__diag(d, MMT_EOVERFLOW, p->file, line, "%s = %s overflows 64 bits", pretty(key),
+                         buf);
     if (r)
         return mmt__diag(d, MMT_EPARSE, p->file, line, "%s: expected an integer, got '%s'",
                          pretty(key), buf);
@@ -674,8 +664,7 @@ static int src_get(void *ctx, const char *section, const char *key, char *buf, s
     char lk[128];
     int r = get_str(ctx, section, lower_key(key, lk, sizeof lk), buf, cap, line, d);
     if (r && d && get(ctx, section, lk) == NULL && src_has_section(ctx, section))
-        mmt__diag(d, r, ((ini *)ctx)->file, 0, "missing key '%s' in section [%s]", key,
-                  section);
+        mmt__diag(d, r, ((ini *)ctx)->file, 0, "missing key '%s' in section [%s]", key, section);
     return r;
 }
 
@@ -743,8 +732,7 @@ int mmt_config_read_version(const char *path, mmt_scalesim v, mmt_config *cfg, m
     return r;
 }
 
-int mmt_config_read(const char *path, mmt_config *cfg, mmt_diag *diag, mmt_warn_fn warn,
-                    void *ud)
+int mmt_config_read(const char *path, mmt_config *cfg, mmt_diag *diag, mmt_warn_fn warn, void *ud)
 {
     return mmt_config_read_version(path, MMT_SCALESIM_V2, cfg, diag, warn, ud);
 }

@@ -103,11 +103,12 @@ static int field_int(const char *file, long line, const field *f, int i, const c
 {
     int r = mmt__parse_i64(f[i].s, (size_t)(f[i].e - f[i].s), v);
     if (r == MMT_EOVERFLOW)
-        return mmt__diag(d, r, file, line, "field %d (%s) '%.*s' overflows 64 bits", i + 1,
-                         what, (int)(f[i].e - f[i].s), f[i].s);
+        return mmt__diag(d, r, file, line, "field %d (%s) '%.*s' overflows 64 bits", i + 1, what,
+                         (int)(f[i].e - f[i].s), f[i].s);
     if (r)
-        return mmt__diag(d, MMT_EPARSE, file, line, "field %d (%s): expected an integer, got '%.*s'",
-                         i + 1, what, (int)(f[i].e - f[i].s), f[i].s);
+        return mmt__diag(d, MMT_EPARSE, file, line,
+                         "field %d (%s): expected an integer, got '%.*s'", i + 1, what,
+                         (int)(f[i].e - f[i].s), f[i].s);
     if (*v <= 0)
         return mmt__diag(d, MMT_ERANGE, file, line, "field %d (%s) = %" PRId64 ": must be positive",
                          i + 1, what, *v);
@@ -115,8 +116,8 @@ static int field_int(const char *file, long line, const field *f, int i, const c
 }
 
 static const char *const gemm_names[] = {"M", "N", "K"};
-static const char *const conv_names[] = {"IFMAP Height", "IFMAP Width", "Filter Height",
-                                         "Filter Width", "Channels",    "Num Filter",
+static const char *const conv_names[] = {"IFMAP Height",  "IFMAP Width", "Filter Height",
+                                         "Filter Width",  "Channels",    "Num Filter",
                                          "Stride height", "Stride width"};
 
 /* Checks an N:M sparsity ratio field as SCALE-Sim v3 parses it: split at ':', int() of the
@@ -149,8 +150,8 @@ static int v3_ratio(const char *file, long line, const field *r, int i, mmt_diag
 /* SCALE-Sim v3 (doc/scalesim-v3.md §V3.3): checks the fields after the eighth (conv) or the
  * fourth (GEMM) and leaves *nf at what the v2 reader uses. Conv rows: v3 copies the stride
  * into the second stride's place, so what follows it is an N:M ratio (last) and integers. */
-static int v3_fields(const char *file, long line, const field *f, int *nf, int gemm,
-                     mmt_diag *d, mmt_warn_fn warn, void *ud)
+static int v3_fields(const char *file, long line, const field *f, int *nf, int gemm, mmt_diag *d,
+                     mmt_warn_fn warn, void *ud)
 {
     int n = *nf, r = 0;
     if (gemm) {
@@ -189,20 +190,20 @@ static int parse_row(mmt_topology *t, const char *file, long line, field *f, int
     }
     int need = gemm ? 4 : 8;
     if (nf < need)
-        return mmt__diag(d, MMT_EPARSE, file, line,
-                         "expected at least %d fields%s, got %d", need,
+        return mmt__diag(d, MMT_EPARSE, file, line, "expected at least %d fields%s, got %d", need,
                          " before the dropped last field", nf);
     int used = gemm ? 4 : (nf >= 9 ? 9 : 8);
     int64_t v[8];
     for (int i = 1; i < used; i++) {
-        int r = field_int(file, line, f, i, gemm ? gemm_names[i - 1] : conv_names[i - 1],
-                          &v[i - 1], d);
+        int r =
+            field_int(file, line, f, i, gemm ? gemm_names[i - 1] : conv_names[i - 1], &v[i - 1], d);
         if (r)
             return r;
     }
     if (nf > used)
-        mmt__warn(warn, ud, file, line, "%d extra field(s) after field %d ignored, as SCALE-Sim v2 does",
-                  nf - used, used);
+        mmt__warn(warn, ud, file, line,
+                  "%d extra field(s) after field %d ignored, as SCALE-Sim v2 does", nf - used,
+                  used);
     mmt_layer l = {0};
     l.line = line;
     if (gemm) { /* SCALE-Sim v2: an M,N,K row is the conv layer [M, K, 1, K, 1, N, 1, 1]. */
@@ -253,8 +254,8 @@ static int parse_row(mmt_topology *t, const char *file, long line, field *f, int
 }
 
 /* Splits a stripped line on ',' and drops the last field, warning if it held data. */
-static int split_row(const char *file, long line, const char *s, const char *e, field *f,
-                     int *nf, mmt_diag *d, mmt_warn_fn warn, void *ud)
+static int split_row(const char *file, long line, const char *s, const char *e, field *f, int *nf,
+                     mmt_diag *d, mmt_warn_fn warn, void *ud)
 {
     int n = 0;
     const char *p = s;
@@ -280,28 +281,25 @@ static int split_row(const char *file, long line, const char *s, const char *e, 
     return 0;
 }
 
-int mmt_topology_parse(const char *name, const char *text, size_t len, int gemm,
-                       mmt_topology **out, mmt_diag *diag, mmt_warn_fn warn, void *ud)
+int mmt_topology_parse(const char *name, const char *text, size_t len, int gemm, mmt_topology **out,
+                       mmt_diag *diag, mmt_warn_fn warn, void *ud)
 {
-    return mmt_topology_parse_version(name, text, len, gemm, MMT_SCALESIM_V2, out, diag, warn,
-                                      ud);
+    return mmt_topology_parse_version(name, text, len, gemm, MMT_SCALESIM_V2, out, diag, warn, ud);
 }
 
 int mmt_topology_parse_version(const char *name, const char *text, size_t len, int gemm,
-                               mmt_scalesim v, mmt_topology **out, mmt_diag *diag,
-                               mmt_warn_fn warn, void *ud)
+                               mmt_scalesim v, mmt_topology **out, mmt_diag *diag, mmt_warn_fn warn,
+                               void *ud)
 {
     mmt_topology *t = calloc(1, sizeof *t);
     if (!t)
         return mmt__diag(diag, MMT_ENOMEM, name, 0, "out of memory");
-    const char *s = text, *end = text + len;
+    mmt__lines L = {text, text + len, 0, 0};
+    const char *s, *e;
     long line = 0;
     int r = 0;
-    while (s < end && r == 0) {
-        const char *e = s;
-        while (e < end && *e != '\n' && *e != '\r')
-            e++;
-        line++;
+    while (r == 0 && mmt__line_next(&L, &s, &e)) {
+        line = L.no;
         const char *ls = s, *le = e;
         mmt__strip(&ls, &le);
         if ((r = mmt__check_nul(diag, name, line, s, e)) != 0)
@@ -313,11 +311,6 @@ int mmt_topology_parse_version(const char *name, const char *text, size_t len, i
             if (r == 0)
                 r = parse_row(t, name, line, f, nf, gemm, v == MMT_SCALESIM_V3, diag, warn, ud);
         }
-        s = e;
-        if (s < end && *s == '\r' && ++s < end && *s == '\n')
-            s++;
-        else if (s < end && *s == '\n')
-            s++;
     }
     if (r == 0 && t->n == 0)
         r = mmt__diag(diag, MMT_EPARSE, name, line, "no layers after the header line");

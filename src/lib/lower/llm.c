@@ -812,8 +812,8 @@ int mmt_llm_manifest_read(const char *path, mmt_llm_block **out, mmt_diag *diag)
     if (r)
         return r;
     size_t lines = 1;
-    for (size_t i = 0; i < len; i++)
-        lines += text[i] == '\n';
+    for (size_t i = 0; i < len; i++) /* at most this many: "\r\n" counts twice */
+        lines += text[i] == '\n' || text[i] == '\r';
     mmt_llm_block *b = calloc(1, sizeof *b);
     if (!b || !(b->layers = calloc(lines, sizeof *b->layers))) {
         free(b);
@@ -822,14 +822,15 @@ int mmt_llm_manifest_read(const char *path, mmt_llm_block **out, mmt_diag *diag)
     }
     long ln = 0;
     int want = 7; /* fields per line: 8 with the layers column */
-    for (char *line = text, *next; line && *line; line = next) {
-        ln++;
-        next = strchr(line, '\n');
-        if (next)
-            *next++ = '\0';
-        size_t n = strlen(line);
-        if (n && line[n - 1] == '\r')
-            line[--n] = '\0';
+    mmt__lines L = {text, text + len, 0, 0};
+    const char *ls, *le;
+    while (mmt__line_next(&L, &ls, &le)) {
+        ln = L.no;
+        char *line = text + (ls - text); /* the copy is ours: end the line in place */
+        size_t n = (size_t)(le - ls);
+        line[n] = '\0';
+        if ((r = mmt__check_nul(diag, path, ln, ls, le)) != 0)
+            break;
         if (ln == 1) {
             want = strcmp(line, "layer,name,part,count,M,N,K,layers") ? 7 : 8;
             if (want == 7 && strcmp(line, "layer,name,part,count,M,N,K")) {

@@ -160,23 +160,22 @@ int mmt_report_parse(int detailed, const char *name, const char *text, size_t le
 {
     char dh[1024];
     detailed_header(dh, sizeof dh);
-    const char *p = text, *end = text + len;
+    mmt__lines L = {text, text + len, 0, 0};
+    const char *p, *nl;
     long ln = 0;
     int skip = 0;
     *n = 0;
-    while (p < end) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        if (!nl)
-            return mmt__diag(d, MMT_EPARSE, name, ln + 1, "line does not end with a newline");
+    while (mmt__line_next(&L, &p, &nl)) {
+        ln = L.no;
+        if (!L.ended)
+            return mmt__diag(d, MMT_EPARSE, name, ln, "line does not end with a newline");
         size_t ll = (size_t)(nl - p);
-        ln++;
         if (ln == 1) {
             int v2 = !detailed && ll == strlen(compute_v2) && !memcmp(p, compute_v2, ll);
             int v3 = !detailed && ll == strlen(compute_v3) && !memcmp(p, compute_v3, ll);
             if (!v2 && !v3 && !(detailed && ll == strlen(dh) && !memcmp(p, dh, ll)))
                 return mmt__diag(d, MMT_EPARSE, name, 1, "not the header SCALE-Sim writes");
             skip = v3;
-            p = nl + 1;
             continue;
         }
         const char *f[20];
@@ -197,7 +196,6 @@ int mmt_report_parse(int detailed, const char *name, const char *text, size_t le
                              "writes there",
                              bad, (int)fl[bad - 1], f[bad - 1]);
         ++*n;
-        p = nl + 1;
     }
     if (ln == 0)
         return mmt__diag(d, MMT_EPARSE, name, 0, "empty file");
