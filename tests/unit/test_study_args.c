@@ -8,6 +8,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,23 +56,48 @@ static char *count_list(size_t n)
     return s;
 }
 
+/* A malformed option value and the line mmtrace-replay prints for it. */
+typedef struct usage_case {
+    const char *option, *value, *msg;
+} usage_case;
+
+/* Each case of the table: a usage error with its line. */
+static void usage_table(const usage_case *c, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        usage(c[i].option, c[i].value, c[i].msg);
+}
+
+/* Every value of option: a usage error whose line is fmt with the value in it. */
+static void usage_each(const char *option, const char *fmt, const char *const *values, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        char m[256];
+        snprintf(m, sizeof m, fmt, values[i]);
+        usage(option, values[i], m);
+    }
+}
+
 static void test_names(void **state)
 {
     (void)state;
-    usage("--dataflow", "os,,ws", "--dataflow: empty item 2 in 'os,,ws'");
-    usage("--dataflow", "os,os", "--dataflow: 'os' appears twice");
-    usage("--dataflow", "os,xs", "--dataflow: unknown value 'xs'");
-    usage("--dataflow", "", "--dataflow: empty list");
-    usage("--phase", "decode,train", "--phase: unknown value 'train'");
-    usage("--phase", "decode,", "--phase: empty item 2 in 'decode,'");
-    usage("--ffn", "plain,plain", "--ffn: 'plain' appears twice");
-    usage("--ffn", "swiglu", "--ffn: unknown value 'swiglu'");
-    usage("--model", "bitnet-nope", "--model: unknown model 'bitnet-nope'");
-    usage("--model", ",all", "--model: empty item 1 in ',all'");
-    usage("--hw", "cloud,mobile", "--hw: 'mobile' is not cloud, edge or a readable .cfg file");
-    usage("--hw", "edge,edge", "--hw: 'edge' appears twice");
+    static const usage_case cases[] = {
+        {"--dataflow", "os,,ws", "--dataflow: empty item 2 in 'os,,ws'"},
+        {"--dataflow", "os,os", "--dataflow: 'os' appears twice"},
+        {"--dataflow", "os,xs", "--dataflow: unknown value 'xs'"},
+        {"--dataflow", "", "--dataflow: empty list"},
+        {"--phase", "decode,train", "--phase: unknown value 'train'"},
+        {"--phase", "decode,", "--phase: empty item 2 in 'decode,'"},
+        {"--ffn", "plain,plain", "--ffn: 'plain' appears twice"},
+        {"--ffn", "swiglu", "--ffn: unknown value 'swiglu'"},
+        {"--model", "bitnet-nope", "--model: unknown model 'bitnet-nope'"},
+        {"--model", ",all", "--model: empty item 1 in ',all'"},
+        {"--hw", "cloud,mobile", "--hw: 'mobile' is not cloud, edge or a readable .cfg file"},
+        {"--hw", "edge,edge", "--hw: 'edge' appears twice"},
+        {"--nope", "1", "--nope: not an axis option of the study"},
+    };
+    usage_table(cases, sizeof cases / sizeof *cases);
     bad("--traces", "x", 0, NULL); /* checked against the models by check */
-    usage("--nope", "1", "--nope: not an axis option of the study");
 }
 
 static void test_numbers(void **state)
@@ -80,32 +106,28 @@ static void test_numbers(void **state)
     char *many = count_list(257);
     usage("--seq", many, "--seq: 257 items, at most 256 allowed");
     free(many);
-    usage("--seq", "128,,256", "--seq: empty item 2 in '128,,256'");
-    usage("--seq", "128,128", "--seq: '128' appears twice");
-    usage("--seq", "1073741825", "--seq: 1073741825 is outside 1..1073741824");
-    usage("--seq", "12a", "--seq: '12a' is not an integer");
-    usage("--batch", "0", "--batch: 0 is outside 1..65536");
-    usage("--batch", "65537", "--batch: 65537 is outside 1..65536");
-    usage("--weights", "33",
-          "--weights: '33' is not a width from 1 to 32 bits (at most three decimals)");
-    usage("--weights", "1.5801",
-          "--weights: '1.5801' is not a width from 1 to 32 bits (at most three decimals)");
-    usage("--weights", "8,8.0", "--weights: '8.0' appears twice");
-    usage("--weights", "8,", "--weights: empty item 2 in '8,'");
-    const char *rxc = "--mmf-array: expected RxC with 1 <= R, C <= 65536, got '%s'";
-    const char *bad_rxc[] = {"64", "0x64", "64x", "x64", "64x64x2", "-1x4", "65537x1", "64*64", ""};
-    for (size_t i = 0; i < sizeof bad_rxc / sizeof *bad_rxc; i++) {
-        char m[256];
-        snprintf(m, sizeof m, rxc, bad_rxc[i]);
-        usage("--mmf-array", bad_rxc[i], m);
-    }
-    const char *in = "--shard: expected I/N with 1 <= I <= N <= 4096, got '%s'";
-    const char *bad_in[] = {"0/2", "3/2", "1/4097", "1/2x", "1", "a/b", ""};
-    for (size_t i = 0; i < sizeof bad_in / sizeof *bad_in; i++) {
-        char m[256];
-        snprintf(m, sizeof m, in, bad_in[i]);
-        usage("--shard", bad_in[i], m);
-    }
+    static const usage_case cases[] = {
+        {"--seq", "128,,256", "--seq: empty item 2 in '128,,256'"},
+        {"--seq", "128,128", "--seq: '128' appears twice"},
+        {"--seq", "1073741825", "--seq: 1073741825 is outside 1..1073741824"},
+        {"--seq", "12a", "--seq: '12a' is not an integer"},
+        {"--batch", "0", "--batch: 0 is outside 1..65536"},
+        {"--batch", "65537", "--batch: 65537 is outside 1..65536"},
+        {"--weights", "8,8.0", "--weights: '8.0' appears twice"},
+        {"--weights", "8,", "--weights: empty item 2 in '8,'"},
+    };
+    usage_table(cases, sizeof cases / sizeof *cases);
+    static const char *const widths[] = {"33", "1.5801"};
+    usage_each("--weights",
+               "--weights: '%s' is not a width from 1 to 32 bits (at most three decimals)", widths,
+               sizeof widths / sizeof *widths);
+    static const char *const rxc[] = {"64",   "0x64",    "64x",   "x64", "64x64x2",
+                                      "-1x4", "65537x1", "64*64", ""};
+    usage_each("--mmf-array", "--mmf-array: expected RxC with 1 <= R, C <= 65536, got '%s'", rxc,
+               sizeof rxc / sizeof *rxc);
+    static const char *const in[] = {"0/2", "3/2", "1/4097", "1/2x", "1", "a/b", ""};
+    usage_each("--shard", "--shard: expected I/N with 1 <= I <= N <= 4096, got '%s'", in,
+               sizeof in / sizeof *in);
 }
 
 /* A bad .cfg or config.json is bad input (exit 1), not bad usage: its code, its file. */
@@ -180,34 +202,42 @@ static void test_good(void **state)
             fail_msg("%s=%s: %s", kv[i], kv[i + 1], d.message);
     assert_int_equal(mmt_study_args_check(a, &d), 0);
     const mmt_study_spec *sp = mmt_study_args_spec(a);
-    assert_int_equal(sp->nhw, 2);
+    const struct {
+        const char *what;
+        int64_t got, want;
+    } eq[] = {
+        {"nhw", sp->nhw, 2},
+        {"hw[0].version", sp->hw[0].version, MMT_SCALESIM_V3},
+        {"ndataflows", sp->ndataflows, 2},
+        {"dataflows[0]", sp->dataflows[0], MMT_DF_WS},
+        {"dataflows[1]", sp->dataflows[1], MMT_DF_IS},
+        {"nseqs", sp->nseqs, 2},
+        {"seqs[0]", sp->seqs[0], 512},
+        {"seqs[1]", sp->seqs[1], 128},
+        {"nffns", sp->nffns, 1},
+        {"ffns[0]", sp->ffns[0], MMT_LLM_FFN_GATED},
+        {"nweights", sp->nweights, 3},
+        {"weights[0]", sp->weights[0], 8000},
+        {"weights[1]", sp->weights[1], 2000},
+        {"weights[2]", sp->weights[2], 1580},
+        {"mmf_rows", sp->mmf_rows, 32},
+        {"mmf_cols", sp->mmf_cols, 16},
+        {"shard", sp->shard, 2},
+        {"nshards", sp->nshards, 5},
+        /* the defaults of the axes not given */
+        {"nmodels", sp->nmodels, (int64_t)mmt_llm_preset_count()},
+        {"nphases", sp->nphases, 1},
+        {"phases[0]", sp->phases[0], MMT_LLM_DECODE},
+        {"nbatches", sp->nbatches, 1},
+        {"batches[0]", sp->batches[0], 1},
+        {"jobs", sp->jobs, 2},
+    };
+    for (size_t i = 0; i < sizeof eq / sizeof *eq; i++)
+        if (eq[i].got != eq[i].want)
+            fail_msg("%s: %" PRId64 ", expected %" PRId64, eq[i].what, eq[i].got, eq[i].want);
     assert_string_equal(sp->hw[0].run_name, "edge");
     assert_string_equal(sp->hw[1].run_name, "cloud");
-    assert_int_equal(sp->hw[0].version, MMT_SCALESIM_V3);
-    assert_int_equal(sp->ndataflows, 2);
-    assert_int_equal(sp->dataflows[0], MMT_DF_WS);
-    assert_int_equal(sp->dataflows[1], MMT_DF_IS);
-    assert_int_equal(sp->nseqs, 2);
-    assert_int_equal(sp->seqs[0], 512);
-    assert_int_equal(sp->seqs[1], 128);
-    assert_int_equal(sp->nffns, 1);
-    assert_int_equal(sp->ffns[0], MMT_LLM_FFN_GATED);
-    assert_int_equal(sp->nweights, 3);
-    assert_int_equal(sp->weights[0], 8000);
-    assert_int_equal(sp->weights[1], 2000);
-    assert_int_equal(sp->weights[2], 1580);
-    assert_int_equal(sp->mmf_rows, 32);
-    assert_int_equal(sp->mmf_cols, 16);
-    assert_int_equal(sp->shard, 2);
-    assert_int_equal(sp->nshards, 5);
     assert_string_equal(sp->traces, "all");
-    /* the defaults of the axes not given */
-    assert_int_equal(sp->nmodels, mmt_llm_preset_count());
-    assert_int_equal(sp->nphases, 1);
-    assert_int_equal(sp->phases[0], MMT_LLM_DECODE);
-    assert_int_equal(sp->nbatches, 1);
-    assert_int_equal(sp->batches[0], 1);
-    assert_int_equal(sp->jobs, 2);
     mmt_study_args_free(a);
 }
 

@@ -601,25 +601,17 @@ static int write_outputs(st *S, mmt_diag *d)
     return r;
 }
 
-/* Frees the engine's state. */
+/* Frees the engine's state: the workloads' blocks, then every array the state owns. */
 static void st_free(st *S)
 {
     for (size_t w = 0; S->wl && w < S->nwl; w++) {
         mmt_llm_block_free(S->wl[w].b);
         free(S->wl[w].job_of);
     }
-    free(S->wl);
-    free(S->hw);
-    free(S->jobs);
-    free(S->todo);
-    free(S->fr);
-    free(S->fit);
-    free(S->fit_ok);
-    free(S->var);
-    free(S->wvar);
-    free(S->mvar);
-    free(S->frv);
-    free(S->tm);
+    void *const owned[] = {S->wl,     S->hw,  S->jobs, S->todo, S->fr,  S->fit,
+                           S->fit_ok, S->var, S->wvar, S->mvar, S->frv, S->tm};
+    for (size_t i = 0; i < sizeof owned / sizeof *owned; i++)
+        free(owned[i]);
 }
 
 int mmt_study_run(const mmt_study_spec *sp, mmt_study_summary *sum, mmt_diag *d)

@@ -109,6 +109,36 @@ static int fig_heatmap(const panel *P, int k, const char *fam, mmt_diag *d)
     return r;
 }
 
+/* One Amdahl curve, S(s) for s = 1..ST_SMAX when the fraction f is improved, into ys; returns
+ * ymax raised to the curve's top if that is higher. */
+static double amdahl_curve(double f, double *ys, double ymax)
+{
+    for (int s = 0; s < ST_SMAX; s++) {
+        ys[s] = mmt_study_amdahl(f, s + 1);
+        ymax = ys[s] > ymax ? ys[s] : ymax;
+    }
+    return ymax;
+}
+
+/* An Amdahl chart: the n curves ser on the axes every Amdahl figure of the paper shares (s from
+ * 1 to ST_SMAX, S from 0 to ymax rounded up to a multiple of 5). */
+static int write_amdahl(const char *path, const char *title, const mmt_svg_series *ser, size_t n,
+                        double ymax, const char *note, mmt_diag *d)
+{
+    mmt_svg_plot p = {title,
+                      "speed-up s of the improved part (x)",
+                      "overall speed-up S(s) (x)",
+                      1,
+                      ST_SMAX,
+                      0,
+                      ceil(ymax / 5) * 5,
+                      ser,
+                      n,
+                      note,
+                      0};
+    return mmt_svg_plot_write(path, &p, d);
+}
+
 /* Amdahl curves of model m: per length, dashed = projections improved (f), solid = attention
  * improved (1 - f); the fitted f gives the extrapolated lengths. */
 static int fig_amdahl_model(const panel *P, size_t m, mmt_diag *d)
@@ -131,10 +161,7 @@ static int fig_amdahl_model(const panel *P, size_t m, mmt_diag *d)
         double l = sim ? (double)sp->seqs[q] : mmt__st_extrap[q - ns];
         double f = sim ? frac(P, m, q)->f_compute : mmt_study_fit_eval(F, l);
         for (int way = 0; way < 2; way++, n++) {
-            for (int s = 0; s < ST_SMAX; s++) {
-                ys[n][s] = mmt_study_amdahl(way ? 1 - f : f, s + 1);
-                ymax = ys[n][s] > ymax ? ys[n][s] : ymax;
-            }
+            ymax = amdahl_curve(way ? 1 - f : f, ys[n], ymax);
             snprintf(labels[n], sizeof labels[n], "l=%.0f%s %s (f=%.3f)", l, sim ? "" : " fit",
                      way ? "attention" : "projections", way ? 1 - f : f);
             ser[n] = (mmt_svg_series){labels[n], xs, ys[n], ST_SMAX, !way, (int)q,
@@ -145,21 +172,12 @@ static int fig_amdahl_model(const panel *P, size_t m, mmt_diag *d)
     hw_desc(P, hd, sizeof hd);
     snprintf(title, sizeof title, "Amdahl speed-up, %s on %s (%s)", sp->models[m].name,
              P->S->hw[P->h].cfg.run_name, hd);
-    mmt_svg_plot p = {title,
-                      "speed-up s of the improved part (x)",
-                      "overall speed-up S(s) (x)",
-                      1,
-                      ST_SMAX,
-                      0,
-                      ceil(ymax / 5) * 5,
-                      ser,
-                      n,
-                      "dashed: MatMul-free projections improved (f); solid: attention "
-                      "heads improved (1-f); 'fit': f extrapolated by 1/(1+a+b*l)",
-                      0};
     snprintf(path, sizeof path, "%s/figures/amdahl_%s_%s.svg", sp->outdir, P->label,
              sp->models[m].name);
-    int r = mmt_svg_plot_write(path, &p, d);
+    int r = write_amdahl(path, title, ser, n, ymax,
+                         "dashed: MatMul-free projections improved (f); solid: attention "
+                         "heads improved (1-f); 'fit': f extrapolated by 1/(1+a+b*l)",
+                         d);
     free(ser), free(ys), free(labels);
     return r;
 }
@@ -180,10 +198,7 @@ static int fig_amdahl_family(const panel *P, const char *fam, size_t q, mmt_diag
             continue;
         double f = frac(P, m, q)->f_compute;
         for (int way = 0; way < 2; way++, n++) {
-            for (int s = 0; s < ST_SMAX; s++) {
-                ys[n][s] = mmt_study_amdahl(way ? 1 - f : f, s + 1);
-                ymax = ys[n][s] > ymax ? ys[n][s] : ymax;
-            }
+            ymax = amdahl_curve(way ? 1 - f : f, ys[n], ymax);
             snprintf(labels[n], sizeof labels[n], "%s %s (f=%.3f)", sp->models[m].name,
                      way ? "attention" : "projections", way ? 1 - f : f);
             /* the model: colour and marker shape; the way: dashed or solid */
@@ -202,21 +217,12 @@ static int fig_amdahl_family(const panel *P, const char *fam, size_t q, mmt_diag
         *s = (char)(*s >= 'a' && *s <= 'z' ? *s - 32 : *s);
     snprintf(title, sizeof title, "Amdahl speed-up of the %s models at l = %" PRId64 " on %s (%s)",
              FAM, sp->seqs[q], P->S->hw[P->h].cfg.run_name, hd);
-    mmt_svg_plot p = {title,
-                      "speed-up s of the improved part (x)",
-                      "overall speed-up S(s) (x)",
-                      1,
-                      ST_SMAX,
-                      0,
-                      ceil(ymax / 5) * 5,
-                      ser,
-                      n,
-                      "colour and marker: model; dashed: MatMul-free projections improved (f); "
-                      "solid: attention heads improved (1-f)",
-                      0};
     snprintf(path, sizeof path, "%s/figures/amdahl_%s_%s_l%" PRId64 ".svg", sp->outdir, P->label,
              fam, sp->seqs[q]);
-    return mmt_svg_plot_write(path, &p, d);
+    return write_amdahl(path, title, ser, n, ymax,
+                        "colour and marker: model; dashed: MatMul-free projections improved (f); "
+                        "solid: attention heads improved (1-f)",
+                        d);
 }
 
 /* f_compute against l with the fitted curve as small multiples: one panel per model on shared

@@ -56,6 +56,20 @@ static void xy_free(xy *a)
     free(a->s);
 }
 
+/* Writes plot p, drawn from a's series, as outdir/figures/<stem>_<label>_w<bits><tail>.svg
+ * unless r says that filling a failed; frees a either way. */
+static int xy_write(const wpanel *P, xy *a, const mmt_svg_plot *p, const char *stem,
+                    const char *tail, int r, mmt_diag *d)
+{
+    char path[4600];
+    snprintf(path, sizeof path, "%s/figures/%s_%s_w%s%s.svg", P->S->sp->outdir, stem, P->label,
+             P->bits, tail);
+    if (r == 0)
+        r = mmt_svg_plot_write(path, p, d);
+    xy_free(a);
+    return r;
+}
+
 /* f_time against the paper's f_compute, per model over the lengths. */
 static int fig_ftime(const wpanel *P, mmt_diag *d)
 {
@@ -74,26 +88,20 @@ static int fig_ftime(const wpanel *P, mmt_diag *d)
     }
     if (r == 0)
         a.s[nm] = (mmt_svg_series){"f_time = f_compute", diag_xy, diag_xy, 2, 1, 7, 0};
-    char title[600], path[4600];
+    char title[600];
     snprintf(title, sizeof title, "f_time against the paper's f_compute, %s, %s-bit weights",
              P->label, P->bits);
-    mmt_svg_plot p = {title,
-                      "f_compute (CALC, 8-bit: the paper's)",
-                      "f_time (stall-inclusive, this hardware)",
-                      0,
-                      1,
-                      0,
-                      1,
-                      a.s,
-                      nm + 1,
-                      "one point per sequence length; above the diagonal: stalls fall on the "
-                      "projections",
-                      0};
-    snprintf(path, sizeof path, "%s/figures/ftime_%s_w%s.svg", sp->outdir, P->label, P->bits);
-    if (r == 0)
-        r = mmt_svg_plot_write(path, &p, d);
-    xy_free(&a);
-    return r;
+    const mmt_svg_plot p = {
+        .title = title,
+        .xlabel = "f_compute (CALC, 8-bit: the paper's)",
+        .ylabel = "f_time (stall-inclusive, this hardware)",
+        .xmax = 1,
+        .ymax = 1,
+        .series = a.s,
+        .nseries = nm + 1,
+        .note =
+            "one point per sequence length; above the diagonal: stalls fall on the projections"};
+    return xy_write(P, &a, &p, "ftime", "", r, d);
 }
 
 /* Amdahl's law with f_time per model at length index q. */
@@ -115,28 +123,23 @@ static int fig_amdahl(const wpanel *P, size_t q, mmt_diag *d)
         a.s[m] = (mmt_svg_series){
             sp->models[m].name, a.x + m * ST_SMAX, a.y + m * ST_SMAX, ST_SMAX, 0, (int)m, 0};
     }
-    char title[600], path[4600];
+    char title[600], tail[32];
     snprintf(title, sizeof title,
              "Amdahl with f_time: projections improved, %s, %s-bit weights, l = %" PRId64, P->label,
              P->bits, sp->seqs[q]);
-    mmt_svg_plot p = {title,
-                      "s (speed-up of the MatMul-free projections)",
-                      "S (whole block)",
-                      1,
-                      ST_SMAX,
-                      1,
-                      ceil(ymax),
-                      a.s,
-                      nm,
-                      "S = 1 / ((1 - f_time) + f_time / s), f_time under this hardware's DRAM "
-                      "bandwidth",
-                      0};
-    snprintf(path, sizeof path, "%s/figures/amdahl_time_%s_w%s_l%" PRId64 ".svg", sp->outdir,
-             P->label, P->bits, sp->seqs[q]);
-    if (r == 0)
-        r = mmt_svg_plot_write(path, &p, d);
-    xy_free(&a);
-    return r;
+    const mmt_svg_plot p = {
+        .title = title,
+        .xlabel = "s (speed-up of the MatMul-free projections)",
+        .ylabel = "S (whole block)",
+        .xmin = 1,
+        .xmax = ST_SMAX,
+        .ymin = 1,
+        .ymax = ceil(ymax),
+        .series = a.s,
+        .nseries = nm,
+        .note = "S = 1 / ((1 - f_time) + f_time / s), f_time under this hardware's DRAM bandwidth"};
+    snprintf(tail, sizeof tail, "_l%" PRId64, sp->seqs[q]);
+    return xy_write(P, &a, &p, "amdahl_time", tail, r, d);
 }
 
 /* The speed-up from the narrower weights alone, per model against l. */
@@ -157,27 +160,22 @@ static int fig_speedup(const wpanel *P, mmt_diag *d)
         }
         a.s[m] = (mmt_svg_series){sp->models[m].name, a.x + m * ns, a.y + m * ns, ns, 0, (int)m, 1};
     }
-    char title[600], path[4600];
+    char title[600];
     snprintf(title, sizeof title, "Speed-up of %s-bit against 8-bit weights, %s", P->bits,
              P->label);
     double x0 = (double)sp->seqs[0], x1 = (double)sp->seqs[ns - 1];
-    mmt_svg_plot p = {title,
-                      "sequence length l",
-                      "speed-up (stall-inclusive block cycles)",
-                      x0,
-                      x1 > x0 ? x1 : 2 * x0,
-                      0,
-                      ceil(ymax * 1.05 * 10) / 10,
-                      a.s,
-                      nm,
-                      "projections at the narrower width, attention heads at 8 bits, same "
-                      "hardware",
-                      1};
-    snprintf(path, sizeof path, "%s/figures/speedup_%s_w%s.svg", sp->outdir, P->label, P->bits);
-    if (r == 0)
-        r = mmt_svg_plot_write(path, &p, d);
-    xy_free(&a);
-    return r;
+    const mmt_svg_plot p = {
+        .title = title,
+        .xlabel = "sequence length l",
+        .ylabel = "speed-up (stall-inclusive block cycles)",
+        .xmin = x0,
+        .xmax = x1 > x0 ? x1 : 2 * x0,
+        .ymax = ceil(ymax * 1.05 * 10) / 10,
+        .series = a.s,
+        .nseries = nm,
+        .note = "projections at the narrower width, attention heads at 8 bits, same hardware",
+        .logx = 1};
+    return xy_write(P, &a, &p, "speedup", "", r, d);
 }
 
 /* The length the Amdahl figure is drawn at: 2048 (the paper's Figures 5 and 7) or the longest. */
