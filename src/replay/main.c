@@ -103,11 +103,11 @@ static int parse_args(int argc, char **argv, args *a)
             continue; /* the study's option */
         }
         switch (c) {
-        case 'c': a->o.cfg_path = optarg; break;
-        case 't': a->o.topo_path = optarg; break;
-        case 'p': a->o.outdir = optarg; break;
+        case 'c': a->o.run.cfg_path = optarg; break;
+        case 't': a->o.run.topo_path = optarg; break;
+        case 'p': a->o.run.outdir = optarg; break;
         case 'i':
-            if (cli_parse_input_type(optarg, &a->o.gemm))
+            if (cli_parse_input_type(optarg, &a->o.run.gemm))
                 return EXIT_USAGE;
             break;
         case 'j':
@@ -118,15 +118,15 @@ static int parse_args(int argc, char **argv, args *a)
             if (cli_parse_long("--gzip-level", optarg, 0, 9, &level))
                 return EXIT_USAGE;
             break;
-        case OPT_NO_TRACES: a->o.traces = 0; break;
+        case OPT_NO_TRACES: a->o.run.traces = 0; break;
         case OPT_COMPARE: a->compare = optarg; break;
         case OPT_FORCE: a->o.force = 1; break;
         case OPT_SCALESIM:
-            if (cli_parse_scalesim(optarg, &a->o.version))
+            if (cli_parse_scalesim(optarg, &a->o.run.version))
                 return EXIT_USAGE;
             break;
         case OPT_ENGINE:
-            if (mmt_engine_parse(optarg, &a->o.engine) != 0) {
+            if (mmt_engine_parse(optarg, &a->o.run.engine) != 0) {
                 cli_error("--engine: expected auto, rows or folds, got '%s'", optarg);
                 return EXIT_USAGE;
             }
@@ -148,16 +148,17 @@ static int parse_args(int argc, char **argv, args *a)
     const char *bad = NULL;
     if (optind < argc)
         cli_error("unexpected argument '%s'", argv[optind]), bad = "";
-    else if (cli_check_path_arg("--config", a->o.cfg_path) ||
-             cli_check_path_arg("--topology", a->o.topo_path) ||
-             cli_check_path_arg("--path", a->o.outdir) || cli_check_path_arg("--compare", a->compare) ||
+    else if (cli_check_path_arg("--config", a->o.run.cfg_path) ||
+             cli_check_path_arg("--topology", a->o.run.topo_path) ||
+             cli_check_path_arg("--path", a->o.run.outdir) ||
+             cli_check_path_arg("--compare", a->compare) ||
              cli_check_path_arg("--layout", a->o.layout_path))
         bad = "";
-    else if (a->o.topo_path && (!a->o.cfg_path || !a->o.outdir))
+    else if (a->o.run.topo_path && (!a->o.run.cfg_path || !a->o.run.outdir))
         bad = "-c, -t and -p are required";
-    else if (a->o.engine == MMT_ENGINE_FOLDS && a->o.traces)
+    else if (a->o.run.engine == MMT_ENGINE_FOLDS && a->o.run.traces)
         bad = "--engine=folds needs --no-traces (traces are written by the row engine)";
-    else if (!a->o.topo_path && !(a->compare && a->o.outdir))
+    else if (!a->o.run.topo_path && !(a->compare && a->o.run.outdir))
         bad = a->compare ? "--compare without -t needs -p" : "-c, -t and -p are required";
     if (bad)
         return *bad ? cli_usage_error("%s", bad) : cli_usage_error(NULL);
@@ -167,21 +168,22 @@ static int parse_args(int argc, char **argv, args *a)
 /* Compare alone: DIR/<run_name> with -c, else DIR. */
 static int compare_only(const args *a)
 {
-    if (!a->o.cfg_path)
-        return compare_run(a->o.outdir, a->compare, cli_basename(a->o.outdir), 1);
+    const mmt_run_opts *ro = &a->o.run;
+    if (!ro->cfg_path)
+        return compare_run(ro->outdir, a->compare, cli_basename(ro->outdir), 1);
     mmt_config cfg;
     mmt_diag d = {0};
-    if (mmt_config_read_version(a->o.cfg_path, a->o.version, &cfg, &d, cli_warn, NULL) != 0) {
+    if (mmt_config_read_version(ro->cfg_path, ro->version, &cfg, &d, cli_warn, NULL) != 0) {
         cli_print_diag(&d, NULL);
         return EXIT_ERR;
     }
-    size_t n = strlen(a->o.outdir) + strlen(cfg.run_name) + 2;
+    size_t n = strlen(ro->outdir) + strlen(cfg.run_name) + 2;
     char *dir = malloc(n);
     if (!dir) {
         cli_error("out of memory");
         return EXIT_ERR;
     }
-    snprintf(dir, n, "%s/%s", a->o.outdir, cfg.run_name);
+    snprintf(dir, n, "%s/%s", ro->outdir, cfg.run_name);
     int rc = compare_run(dir, a->compare, cfg.run_name, 1);
     free(dir);
     return rc;
@@ -192,13 +194,13 @@ int main(int argc, char **argv)
     cli_progname = "mmtrace-replay";
     cli_init_malloc();
     gsl_set_error_handler_off();
-    args a = {.o = {.jobs = 1, .level = 1, .traces = 1}};
+    args a = {.o = {.run = {.traces = 1, .warn = cli_warn}, .jobs = 1, .level = 1}};
     int rc = parse_args(argc, argv, &a);
     if (rc == STUDY_CLI_RUN) /* --study or --fractions: the LLM study (study_cli.c) */
         return study_cli_run(argc, argv);
     if (rc >= 0)
         return rc;
-    if (!a.o.topo_path)
+    if (!a.o.run.topo_path)
         return compare_only(&a);
     struct stat st;
     if (a.compare && (stat(a.compare, &st) != 0 || !S_ISDIR(st.st_mode))) {
@@ -208,7 +210,7 @@ int main(int argc, char **argv)
     char *rundir = NULL;
     rc = replay_run(&a.o, &rundir);
     if (rc == EXIT_OK && a.compare)
-        rc = compare_run(rundir, a.compare, cli_basename(rundir), a.o.traces);
+        rc = compare_run(rundir, a.compare, cli_basename(rundir), a.o.run.traces);
     free(rundir);
     return rc;
 }

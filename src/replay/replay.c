@@ -30,10 +30,10 @@ static void print_header(const replay_opts *o, const mmt_config *c)
            c->ifmap_kb, c->filter_kb, c->ofmap_kb);
     printf("Dataflow: \t%s\n", df[c->dataflow]);
     if (c->version == MMT_SCALESIM_V3) /* v3.0.0 renames the line and adds the layout's */
-        printf("topology file path: \t%s\nlayout file path: \t%s\n", o->topo_path,
+        printf("topology file path: \t%s\nlayout file path: \t%s\n", o->run.topo_path,
                o->layout_path ? o->layout_path : "./layouts/conv_nets/test.csv");
     else
-        printf("CSV file path: \t%s\n", o->topo_path);
+        printf("CSV file path: \t%s\n", o->run.topo_path);
     if (c->user_bw)
         printf("Bandwidth: \t%" PRId64 "\nWorking in USE USER BANDWIDTH mode.\n", c->bandwidth);
     else
@@ -48,7 +48,7 @@ static void say_engine(const replay_opts *o, const mmt_run *run, size_t li)
     mmt_geom g;
     mmt_run_geom(run, li, &g);
     int folds =
-        o->engine != MMT_ENGINE_ROWS && mmt_sim_folds_ok(mmt_run_config(run), &g, NULL, &why);
+        o->run.engine != MMT_ENGINE_ROWS && mmt_sim_folds_ok(mmt_run_config(run), &g, NULL, &why);
     fprintf(stderr, "%s: layer %zu: %s engine%s%s%s\n", cli_progname, li, folds ? "fold" : "row",
             folds ? "" : " (", folds ? "" : why, folds ? "" : ")");
 }
@@ -57,7 +57,7 @@ static void say_engine(const replay_opts *o, const mmt_run *run, size_t li)
  * ran each layer, on stderr). */
 static int print_console(const replay_opts *o, const mmt_run *run, mmt_replay *rp)
 {
-    for (size_t li = 0; o->verbose && !o->traces && li < mmt_run_count(run); li++)
+    for (size_t li = 0; o->verbose && !o->run.traces && li < mmt_run_count(run); li++)
         say_engine(o, run, li);
     print_header(o, mmt_run_config(run));
     mmt_diag d = {0};
@@ -75,10 +75,10 @@ static int replay(const replay_opts *o, const mmt_run *run, mmt_replay **rp)
     cli_progress p;
     cli_progress_init(&p, "demand rows");
     p.quiet = 1;
-    mmt_replay_opts ro = {.traces = o->traces,
+    mmt_replay_opts ro = {.traces = o->run.traces,
                           .level = o->level,
                           .jobs = o->jobs,
-                          .engine = o->engine,
+                          .engine = o->run.engine,
                           .tick = cli_progress_tick,
                           .tick_ud = &p,
                           .warn = cli_warn};
@@ -94,19 +94,11 @@ static int replay(const replay_opts *o, const mmt_run *run, mmt_replay **rp)
 
 int replay_run(const replay_opts *o, char **rundir)
 {
-    mmt_run_opts lo = {.cfg_path = o->cfg_path,
-                       .topo_path = o->topo_path,
-                       .outdir = o->outdir,
-                       .gemm = o->gemm,
-                       .version = o->version,
-                       .traces = o->traces,
-                       .engine = o->engine,
-                       .warn = cli_warn};
     mmt_run *run = NULL;
     mmt_replay *rp = NULL;
     mmt_diag d = {0};
     int rc = EXIT_ERR;
-    if (mmt_run_load(&lo, &run, &d) != 0)
+    if (mmt_run_load(&o->run, &run, &d) != 0)
         cli_print_diag(&d, NULL);
     else if (cli_check_run_size(run, 0, o->force) == 0 && replay(o, run, &rp) == 0 &&
              print_console(o, run, rp) == 0) {

@@ -9,18 +9,15 @@
 
 #include "mmtrace.h"
 
-/* What to replay; strings are borrowed from argv. */
+/* What to replay; strings are borrowed from argv. The run's options are the library's own
+ * (-c, -t, -p, -i, --scalesim, --no-traces as traces = 0, --engine), handed to mmt_run_load. */
 typedef struct replay_opts {
-    const char *cfg_path, *topo_path, *outdir;
-    int gemm;   /* topology in M,N,K format */
-    long jobs;  /* layers run at once */
-    int level;  /* zlib level of the traces written */
-    int traces; /* 0: --no-traces, the fused model without any trace file */
-    int force;  /* --force: go on when the traces may not fit on the disk */
-    mmt_scalesim version; /* --scalesim: which SCALE-Sim to reproduce */
+    mmt_run_opts run;
+    long jobs;               /* layers run at once */
+    int level;               /* zlib level of the traces written */
+    int force;               /* --force: go on when the traces may not fit on the disk */
     const char *layout_path; /* -l: v3's layout file, only named in v3's console header */
-    mmt_engine engine; /* --engine: fused path engine (default auto) */
-    int verbose;       /* -v: say which engine ran each layer (stderr) */
+    int verbose;             /* -v: say which engine ran each layer (stderr) */
 } replay_opts;
 
 /* Replays every layer and writes the reports (and traces) into OUTDIR/<run_name>/. On success
