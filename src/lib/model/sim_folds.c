@@ -334,8 +334,7 @@ int mmt__folds_run(const mmt_config *cfg, const mmt_geom *g, int py311, mmt_laye
     for (int op = 0; op < 2 && r == 0; op++) {
         calc *b = &E.rd[op].cs;
         int64_t words, bw0;
-        if ((r = mmt_precision_sram_elems(cfg, (mmt_operand)op, &words)) != 0 ||
-            (r = mmt_precision_dram_bw(cfg, (mmt_operand)op, &bw0)) != 0)
+        if ((r = mmt__buffer_elems(cfg, (mmt_operand)op, &words, &bw0)) != 0)
             return r;
         if (words < 100 || bw0 <= 0)
             return MMT_EINVAL; /* as mmt__rcalc_new */
@@ -386,8 +385,7 @@ static int buffers_ok(const mmt_config *cfg, const mmt_geom *g)
 {
     for (int op = 0; op < 3; op++) {
         int64_t words, bw;
-        if (mmt_precision_sram_elems(cfg, (mmt_operand)op, &words) ||
-            mmt_precision_dram_bw(cfg, (mmt_operand)op, &bw) || words <= 0 || bw <= 0 ||
+        if (mmt__buffer_elems(cfg, (mmt_operand)op, &words, &bw) || words <= 0 || bw <= 0 ||
             bw > MMT_MAX_BANDWIDTH)
             return 0;
         if (op == 2 || cfg->user_bw)

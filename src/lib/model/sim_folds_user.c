@@ -379,9 +379,7 @@ static int make_buffers(uengine *E, const mmt_config *cfg)
 {
     for (int op = 0; op < 2; op++) {
         int64_t words, bw;
-        int r = mmt_precision_sram_elems(cfg, (mmt_operand)op, &words);
-        if (r == 0)
-            r = mmt_precision_dram_bw(cfg, (mmt_operand)op, &bw);
+        int r = mmt__buffer_elems(cfg, (mmt_operand)op, &words, &bw);
         if (r == 0 && (words <= 0 || bw <= 0))
             r = MMT_EINVAL;
         if (r == 0 && bw > MMT_MAX_BANDWIDTH)
@@ -393,9 +391,7 @@ static int make_buffers(uengine *E, const mmt_config *cfg)
         E->rd[op].op = op;
     }
     int64_t owords, obw;
-    int r = mmt_precision_sram_elems(cfg, MMT_OP_OFMAP, &owords);
-    if (r == 0)
-        r = mmt_precision_dram_bw(cfg, MMT_OP_OFMAP, &obw);
+    int r = mmt__buffer_elems(cfg, MMT_OP_OFMAP, &owords, &obw);
     return r ? r : mmt__wbuf_new(owords, obw, NULL, NULL, &E->wb);
 }
 
@@ -431,8 +427,7 @@ int mmt__folds_user_ok(const mmt_config *cfg, const mmt_geom *g)
     for (int op = 0; op < 2; op++) {
         int64_t words, bw;
         mmt__plist pl;
-        if (mmt_precision_sram_elems(cfg, (mmt_operand)op, &words) ||
-            mmt_precision_dram_bw(cfg, (mmt_operand)op, &bw) || words < 2 || bw <= 0 ||
+        if (mmt__buffer_elems(cfg, (mmt_operand)op, &words, &bw) || words < 2 || bw <= 0 ||
             bw > MMT_MAX_BANDWIDTH || mmt__plist_init(&pl, g, (mmt_operand)op))
             return 0;
         if (pl.len / mmt__ceil_div(words, 100) + 1 >= (int64_t)UINT32_MAX)

@@ -13,6 +13,10 @@
 /* Rows ru and columns cu of the array that fold f uses (column fold outer, row fold inner). */
 void mmt__geom_fold_used(const mmt_geom *g, int64_t f, int64_t *ru, int64_t *cu);
 
+/* Operand op's SRAM size (*words) and DRAM bandwidth (*bw) in elements of its width
+ * ([precision]; 8 bits: SCALE-Sim's words), the two numbers every buffer is made from. */
+int mmt__buffer_elems(const mmt_config *cfg, mmt_operand op, int64_t *words, int64_t *bw);
+
 /* ---------------------------------------------------------------- Python emulation */
 
 /* What SCALE-Sim's Python does that the model must reproduce bit for bit. Not public: no
