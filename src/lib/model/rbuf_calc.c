@@ -286,8 +286,6 @@ static int read_paged(mmt__rcalc *b, const int64_t *row, int64_t lo, int64_t hi,
         int64_t a = row[i];
         if (a == -1)
             continue;
-        if (!b->has_first)
-            b->has_first = 1, b->first_cycle = c;
         uint64_t off = (uint64_t)(a - b->base);
         if (off >= (uint64_t)b->span)
             return MMT_ERANGE;
@@ -308,8 +306,20 @@ static int read_paged(mmt__rcalc *b, const int64_t *row, int64_t lo, int64_t hi,
     return 0;
 }
 
+/* Notes c as the first cycle (of the first row that holds an address), once. */
+static void note_first(mmt__rcalc *b, const int64_t *row, int64_t lo, int64_t hi, int64_t c)
+{
+    for (int64_t i = lo; i < hi; i++)
+        if (row[i] != -1) {
+            b->has_first = 1, b->first_cycle = c;
+            return;
+        }
+}
+
 int mmt__rcalc_read(mmt__rcalc *b, const int64_t *row, int64_t lo, int64_t hi, int64_t c)
 {
+    if (!b->has_first)
+        note_first(b, row, lo, hi, c);
     if (b->dir)
         return read_paged(b, row, lo, hi, c);
     /* The table is far bigger than the caches: start loading every slot of the row first, so
@@ -321,8 +331,6 @@ int mmt__rcalc_read(mmt__rcalc *b, const int64_t *row, int64_t lo, int64_t hi, i
         int64_t a = row[i];
         if (a == -1)
             continue;
-        if (!b->has_first)
-            b->has_first = 1, b->first_cycle = c;
         if (b->used * 4 >= b->cap * 3) {
             int r = rehash(b);
             if (r)
