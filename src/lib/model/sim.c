@@ -220,12 +220,7 @@ int mmt_sim_new(const mmt_config *cfg, const mmt_geom *g, const mmt_sim_opts *o,
                           s->dw[2], &s->wb);
     if (r == 0 && v3)
         mmt__wbuf_set_v3(s->wb);
-    if (r) {
-        mmt_sim_free(s);
-        return r;
-    }
-    *out = s;
-    return 0;
+    return MMT__NEW_END(r, s, mmt_sim_free, out);
 }
 
 void mmt_sim_free(mmt_sim *s)
