@@ -12,8 +12,8 @@
 struct mmt__wbuf {
     int64_t S, A, Dr, B;
     int64_t free;
-    int64_t nopen;  /* slots used in the open line */
-    int64_t *q;     /* FIFO of closed lines: qcap lines of B slots, ring (NULL until the first) */
+    int64_t nopen; /* slots used in the open line */
+    int64_t *q;    /* FIFO of closed lines: qcap lines of B slots, ring (NULL until the first) */
     int64_t qhead, qlen, qcap;
     int64_t dend;
     mmt__row_fn fn;
