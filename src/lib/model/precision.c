@@ -11,7 +11,7 @@
  *   bytes that n elements take          ceil(n * bits / 8)           (densely packed)
  * At 8 bits the first two are S * 1024 and B exactly, so every SCALE-Sim output is unchanged.
  */
-#include "internal.h"
+#include "sim_internal.h"
 
 #include <string.h>
 
@@ -113,6 +113,12 @@ int mmt_precision_dram_bw(const mmt_config *cfg, mmt_operand op, int64_t *out)
     /* SCALE-Sim v2: the CALC read buffers start from a base bandwidth of 10 words, taken
      * here as 10 bytes per cycle like a USER bandwidth. */
     return mmt_precision_bw(MMT_CALC_BASE_BW, mmt_precision_bits(cfg, op), out);
+}
+
+int mmt__buffer_elems(const mmt_config *cfg, mmt_operand op, int64_t *words, int64_t *bw)
+{
+    int r = mmt_precision_sram_elems(cfg, op, words);
+    return r ? r : mmt_precision_dram_bw(cfg, op, bw);
 }
 
 int mmt_precision_layer_bytes(const mmt_config *cfg, const mmt_layer_result *res,

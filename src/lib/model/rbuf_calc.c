@@ -100,6 +100,26 @@ static int rehash(mmt__rcalc *b)
     return 0;
 }
 
+/* Paged mode: the page directory of [base, base+span); the pages are made on first use. */
+static int make_dir(mmt__rcalc *b, int64_t base, int64_t span)
+{
+    int64_t npages = (span + PAGE_SIZE - 1) >> PAGE_BITS;
+    if (!(b->dir = calloc((size_t)npages, sizeof *b->dir)))
+        return MMT_ENOMEM;
+    b->base = base, b->span = span, b->npages = npages;
+    return 0;
+}
+
+/* Frees the page directory with its pages, those in use and the recycled ones. */
+static void free_dir(mmt__rcalc *b)
+{
+    for (int64_t i = 0; i < b->npages; i++)
+        free(b->dir[i]);
+    for (page *p = b->free_pages, *n; p; p = n)
+        n = p->next_free, free(p);
+    free(b->dir);
+}
+
 int mmt__rcalc_new(int64_t words, int64_t bw0, int64_t base, int64_t span, mmt__block_fn fn,
                    void *ud, mmt__rcalc **out)
 {
@@ -108,48 +128,28 @@ int mmt__rcalc_new(int64_t words, int64_t bw0, int64_t base, int64_t span, mmt__
     mmt__rcalc *b = calloc(1, sizeof *b);
     if (!b)
         return MMT_ENOMEM;
-    if (span > 0 && span <= MMT__RCALC_DIRECT_MAX) {
-        b->base = base, b->span = span;
-        b->npages = (span + PAGE_SIZE - 1) >> PAGE_BITS;
-        if (!(b->dir = calloc((size_t)b->npages, sizeof *b->dir))) {
-            free(b);
-            return MMT_ENOMEM;
-        }
-    }
     b->ips = words / 100;
     b->bw0 = bw0;
     b->re = NSETS - 1;
     b->ps = b->pe = -1;
     b->lps = -2, b->lpe = -1;
     b->fn = fn, b->ud = ud;
-    b->tab = malloc(sizeof *b->tab);
-    b->cap = 1;
-    int r = b->tab ? 0 : MMT_ENOMEM;
-    if (r == 0)
-        b->tab[0].key = NOKEY, r = rehash(b);
+    /* Only the hash mode has a table: rehashing the empty one makes its first 1024 slots. */
+    int r = span > 0 && span <= MMT__RCALC_DIRECT_MAX ? make_dir(b, base, span) : rehash(b);
     if (r == 0 && fn) {
         b->elcap = 1024;
         b->elems = malloc((size_t)b->elcap * sizeof *b->elems);
         r = b->elems ? mmt_pyset_new(&b->set) : MMT_ENOMEM;
     }
-    if (r) {
-        mmt__rcalc_free(b);
-        return r;
-    }
-    *out = b;
-    return 0;
+    return MMT__NEW_END(r, b, mmt__rcalc_free, out);
 }
 
 void mmt__rcalc_free(mmt__rcalc *b)
 {
     if (!b)
         return;
+    free_dir(b);
     free(b->tab), free(b->spare), free(b->elems), free(b->order);
-    for (int64_t i = 0; i < b->npages; i++)
-        free(b->dir[i]);
-    for (page *p = b->free_pages, *n; p; p = n)
-        n = p->next_free, free(p);
-    free(b->dir);
     mmt_pyset_free(b->set);
     free(b);
 }
@@ -286,8 +286,6 @@ static int read_paged(mmt__rcalc *b, const int64_t *row, int64_t lo, int64_t hi,
         int64_t a = row[i];
         if (a == -1)
             continue;
-        if (!b->has_first)
-            b->has_first = 1, b->first_cycle = c;
         uint64_t off = (uint64_t)(a - b->base);
         if (off >= (uint64_t)b->span)
             return MMT_ERANGE;
@@ -308,8 +306,20 @@ static int read_paged(mmt__rcalc *b, const int64_t *row, int64_t lo, int64_t hi,
     return 0;
 }
 
+/* Notes c as the first cycle (of the first row that holds an address), once. */
+static void note_first(mmt__rcalc *b, const int64_t *row, int64_t lo, int64_t hi, int64_t c)
+{
+    for (int64_t i = lo; i < hi; i++)
+        if (row[i] != -1) {
+            b->has_first = 1, b->first_cycle = c;
+            return;
+        }
+}
+
 int mmt__rcalc_read(mmt__rcalc *b, const int64_t *row, int64_t lo, int64_t hi, int64_t c)
 {
+    if (!b->has_first)
+        note_first(b, row, lo, hi, c);
     if (b->dir)
         return read_paged(b, row, lo, hi, c);
     /* The table is far bigger than the caches: start loading every slot of the row first, so
@@ -321,8 +331,6 @@ int mmt__rcalc_read(mmt__rcalc *b, const int64_t *row, int64_t lo, int64_t hi, i
         int64_t a = row[i];
         if (a == -1)
             continue;
-        if (!b->has_first)
-            b->has_first = 1, b->first_cycle = c;
         if (b->used * 4 >= b->cap * 3) {
             int r = rehash(b);
             if (r)

@@ -74,9 +74,7 @@ int mmt_sim_dram_rows_min(const mmt_config *cfg, mmt_operand op, int64_t *rows)
     if (cfg->user_bw || op == MMT_OP_OFMAP)
         return 0;
     int64_t words, bw;
-    int r = mmt_precision_sram_elems(cfg, op, &words);
-    if (r == 0)
-        r = mmt_precision_dram_bw(cfg, op, &bw);
+    int r = mmt__buffer_elems(cfg, op, &words, &bw);
     if (r == 0 && bw > 0) /* rbuf_calc.c: ceil(ips / bw0) rows for the first set alone */
         *rows = mmt__ceil_div(words / 100, bw);
     return r;
@@ -161,9 +159,7 @@ static int make_read_buffers(mmt_sim *s, const mmt_config *cfg)
         /* Sizes and bandwidths in elements of the operand's width ([precision]; 8 bits:
          * SCALE-Sim's words, KB * 1024 and Bandwidth or the CALC base bandwidth 10). */
         int64_t words, bw;
-        int r = mmt_precision_sram_elems(cfg, (mmt_operand)op, &words);
-        if (r == 0)
-            r = mmt_precision_dram_bw(cfg, (mmt_operand)op, &bw);
+        int r = mmt__buffer_elems(cfg, (mmt_operand)op, &words, &bw);
         if (r)
             return r;
         if (s->user) {
@@ -213,25 +209,18 @@ int mmt_sim_new(const mmt_config *cfg, const mmt_geom *g, const mmt_sim_opts *o,
     for (int op = 0; op < 3; op++)
         s->width[op] = mmt_geom_width(g, (mmt_operand)op);
     int64_t owords, obw;
-    int r = mmt_precision_sram_elems(cfg, MMT_OP_OFMAP, &owords);
+    int r = mmt__buffer_elems(cfg, MMT_OP_OFMAP, &owords, &obw);
     if (r == 0)
         r = open_traces(s, o);
     if (r == 0)
         r = make_read_buffers(s, cfg);
-    /* SCALE-Sim v2: in CALC mode the ofmap DRAM bandwidth is the array width C. */
-    if (r == 0 && s->user)
-        r = mmt_precision_dram_bw(cfg, MMT_OP_OFMAP, &obw);
+    /* SCALE-Sim v2: in CALC mode the ofmap DRAM bandwidth is the array width C (as obw). */
     if (r == 0)
         r = mmt__wbuf_new(owords, s->user ? obw : g->C, s->dw[2] ? row_to_trace : NULL,
                           s->dw[2], &s->wb);
     if (r == 0 && v3)
         mmt__wbuf_set_v3(s->wb);
-    if (r) {
-        mmt_sim_free(s);
-        return r;
-    }
-    *out = s;
-    return 0;
+    return MMT__NEW_END(r, s, mmt_sim_free, out);
 }
 
 void mmt_sim_free(mmt_sim *s)

@@ -262,11 +262,8 @@ static int reader_fire(reader *rd, int64_t cyc, int64_t L)
 typedef struct engine {
     const mmt_geom *g;
     reader rd[2];
-    mmt__wbuf *wb;
-    mmt_stream *of;
+    mmt__ofout out;
     int64_t stall;
-    int has_of;
-    int64_t of_start, of_stop;
 } engine;
 
 /* Fires every read query at rows <= t of fold f (issued with the current stall). */
@@ -300,24 +297,14 @@ static int run_fold(engine *E, int64_t f)
     }
     /* Ofmap outputs leave from row T-1 (OS) or 2R-1 (WS, IS) of the fold on. */
     int64_t t = g->df == MMT_DF_OS ? g->T - 1 : 2 * g->R - 1;
-    int r = mmt__stream_seek(E->of, f, t);
+    int r = mmt__stream_seek(E->out.of, f, t);
     for (; r == 0 && t < g->L; t++) {
-        const int64_t *row;
-        int64_t lo, hi, c, served;
-        if ((r = fire_upto(E, f, t)) != 0 || (r = mmt_stream_next_view(E->of, &row, &lo, &hi)) < 0)
+        int64_t c, served;
+        if ((r = fire_upto(E, f, t)) != 0)
             break;
-        r = 0;
         c = f * g->L + t + E->stall;
-        served = c;
-        if (hi > lo && (r = mmt__wbuf_write(E->wb, row, lo, hi, c, &served)) != 0)
+        if ((r = mmt__ofout_row(&E->out, c, &served)) != 0)
             break;
-        for (int64_t i = lo; i < hi; i++)
-            if (row[i] != -1) {
-                if (!E->has_of)
-                    E->has_of = 1, E->of_start = served;
-                E->of_stop = served;
-                break;
-            }
         E->stall += served - c; /* CALC reads never stall: the write stall is the row's */
     }
     return r ? r : fire_upto(E, f, INT64_MAX - 1);
@@ -334,8 +321,7 @@ int mmt__folds_run(const mmt_config *cfg, const mmt_geom *g, int py311, mmt_laye
     for (int op = 0; op < 2 && r == 0; op++) {
         calc *b = &E.rd[op].cs;
         int64_t words, bw0;
-        if ((r = mmt_precision_sram_elems(cfg, (mmt_operand)op, &words)) != 0 ||
-            (r = mmt_precision_dram_bw(cfg, (mmt_operand)op, &bw0)) != 0)
+        if ((r = mmt__buffer_elems(cfg, (mmt_operand)op, &words, &bw0)) != 0)
             return r;
         if (words < 100 || bw0 <= 0)
             return MMT_EINVAL; /* as mmt__rcalc_new */
@@ -348,25 +334,25 @@ int mmt__folds_run(const mmt_config *cfg, const mmt_geom *g, int py311, mmt_laye
     }
     /* SCALE-Sim v2: in CALC mode the ofmap DRAM bandwidth is the array width C. */
     if (r == 0)
-        r = mmt__wbuf_new(owords, g->C, NULL, NULL, &E.wb);
+        r = mmt__wbuf_new(owords, g->C, NULL, NULL, &E.out.wb);
     if (r == 0)
-        r = mmt_stream_new(g, MMT_OP_OFMAP, &E.of);
+        r = mmt_stream_new(g, MMT_OP_OFMAP, &E.out.of);
     for (int64_t f = 0; r == 0 && f < g->folds; f++)
         r = run_fold(&E, f);
     int64_t last_co = g->rows - 1 + E.stall; /* Total Cycles: the last row's ofmap serve */
     for (int op = 0; op < 2 && r == 0; op++)
         r = calc_finish(&E.rd[op].cs);
     if (r == 0)
-        r = mmt__wbuf_drain_all(E.wb, last_co);
+        r = mmt__wbuf_drain_all(E.out.wb, last_co);
     if (r == 0) {
-        int has[3] = {E.rd[0].cs.has_first, E.rd[1].cs.has_first, E.has_of};
-        int64_t start[3] = {E.rd[0].sram_start, E.rd[1].sram_start, E.of_start};
-        int64_t stop[3] = {E.rd[0].sram_stop, E.rd[1].sram_stop, E.of_stop};
-        const mmt__dram_stat *d[3] = {&E.rd[0].cs.st, &E.rd[1].cs.st, mmt__wbuf_stat(E.wb)};
+        int has[3] = {E.rd[0].cs.has_first, E.rd[1].cs.has_first, E.out.has};
+        int64_t start[3] = {E.rd[0].sram_start, E.rd[1].sram_start, E.out.start};
+        int64_t stop[3] = {E.rd[0].sram_stop, E.rd[1].sram_stop, E.out.stop};
+        const mmt__dram_stat *d[3] = {&E.rd[0].cs.st, &E.rd[1].cs.st, mmt__wbuf_stat(E.out.wb)};
         mmt__sim_result(g, py311, last_co, E.stall, has, start, stop, d, res);
     }
-    mmt__wbuf_free(E.wb);
-    mmt_stream_free(E.of);
+    mmt__wbuf_free(E.out.wb);
+    mmt_stream_free(E.out.of);
     return r;
 }
 
@@ -386,8 +372,7 @@ static int buffers_ok(const mmt_config *cfg, const mmt_geom *g)
 {
     for (int op = 0; op < 3; op++) {
         int64_t words, bw;
-        if (mmt_precision_sram_elems(cfg, (mmt_operand)op, &words) ||
-            mmt_precision_dram_bw(cfg, (mmt_operand)op, &bw) || words <= 0 || bw <= 0 ||
+        if (mmt__buffer_elems(cfg, (mmt_operand)op, &words, &bw) || words <= 0 || bw <= 0 ||
             bw > MMT_MAX_BANDWIDTH)
             return 0;
         if (op == 2 || cfg->user_bw)

@@ -312,30 +312,17 @@ static int reader_take(ureader *rd, int64_t c, int64_t *stall)
 typedef struct uengine {
     const mmt_geom *g;
     ureader rd[2];
-    mmt__wbuf *wb;
-    mmt_stream *of;
+    mmt__ofout out;
     int64_t stall, last_co;
-    int has_of;
-    int64_t of_start, of_stop;
 } uengine;
 
 /* Row t of fold f through the ofmap write buffer at cycle c; *stall gets its stall. */
 static int write_row(uengine *E, int64_t c, int64_t *stall)
 {
-    const int64_t *row;
-    int64_t lo, hi, served = c;
-    int r = mmt_stream_next_view(E->of, &row, &lo, &hi);
-    if (r < 0)
+    int64_t served;
+    int r = mmt__ofout_row(&E->out, c, &served);
+    if (r)
         return r;
-    if (hi > lo && (r = mmt__wbuf_write(E->wb, row, lo, hi, c, &served)) != 0)
-        return r;
-    for (int64_t i = lo; i < hi; i++)
-        if (row[i] != -1) {
-            if (!E->has_of)
-                E->has_of = 1, E->of_start = served;
-            E->of_stop = served;
-            break;
-        }
     E->last_co = served;
     *stall = served - c;
     return 0;
@@ -353,7 +340,7 @@ static int run_fold(uengine *E, int64_t f)
     /* Ofmap outputs leave from row T-1 (OS) or 2R-1 (WS, IS) of the fold on. */
     int64_t tw = g->df == MMT_DF_OS ? g->T - 1 : 2 * g->R - 1;
     if (r == 0 && tw < g->L)
-        r = mmt__stream_seek(E->of, f, tw);
+        r = mmt__stream_seek(E->out.of, f, tw);
     while (r == 0) {
         int64_t t = tw < g->L ? tw : INT64_MAX;
         for (int op = 0; op < 2; op++)
@@ -379,9 +366,7 @@ static int make_buffers(uengine *E, const mmt_config *cfg)
 {
     for (int op = 0; op < 2; op++) {
         int64_t words, bw;
-        int r = mmt_precision_sram_elems(cfg, (mmt_operand)op, &words);
-        if (r == 0)
-            r = mmt_precision_dram_bw(cfg, (mmt_operand)op, &bw);
+        int r = mmt__buffer_elems(cfg, (mmt_operand)op, &words, &bw);
         if (r == 0 && (words <= 0 || bw <= 0))
             r = MMT_EINVAL;
         if (r == 0 && bw > MMT_MAX_BANDWIDTH)
@@ -393,10 +378,8 @@ static int make_buffers(uengine *E, const mmt_config *cfg)
         E->rd[op].op = op;
     }
     int64_t owords, obw;
-    int r = mmt_precision_sram_elems(cfg, MMT_OP_OFMAP, &owords);
-    if (r == 0)
-        r = mmt_precision_dram_bw(cfg, MMT_OP_OFMAP, &obw);
-    return r ? r : mmt__wbuf_new(owords, obw, NULL, NULL, &E->wb);
+    int r = mmt__buffer_elems(cfg, MMT_OP_OFMAP, &owords, &obw);
+    return r ? r : mmt__wbuf_new(owords, obw, NULL, NULL, &E->out.wb);
 }
 
 int mmt__folds_run_user(const mmt_config *cfg, const mmt_geom *g, int py311,
@@ -407,20 +390,20 @@ int mmt__folds_run_user(const mmt_config *cfg, const mmt_geom *g, int py311,
     E.g = g;
     int r = make_buffers(&E, cfg);
     if (r == 0)
-        r = mmt_stream_new(g, MMT_OP_OFMAP, &E.of);
+        r = mmt_stream_new(g, MMT_OP_OFMAP, &E.out.of);
     for (int64_t f = 0; r == 0 && f < g->folds; f++)
         r = run_fold(&E, f);
     if (r == 0)
-        r = mmt__wbuf_drain_all(E.wb, E.last_co);
+        r = mmt__wbuf_drain_all(E.out.wb, E.last_co);
     if (r == 0) {
-        int has[3] = {E.rd[0].has_first, E.rd[1].has_first, E.has_of};
-        int64_t start[3] = {E.rd[0].sram_start, E.rd[1].sram_start, E.of_start};
-        int64_t stop[3] = {E.rd[0].sram_stop, E.rd[1].sram_stop, E.of_stop};
-        const mmt__dram_stat *d[3] = {&E.rd[0].u.st, &E.rd[1].u.st, mmt__wbuf_stat(E.wb)};
+        int has[3] = {E.rd[0].has_first, E.rd[1].has_first, E.out.has};
+        int64_t start[3] = {E.rd[0].sram_start, E.rd[1].sram_start, E.out.start};
+        int64_t stop[3] = {E.rd[0].sram_stop, E.rd[1].sram_stop, E.out.stop};
+        const mmt__dram_stat *d[3] = {&E.rd[0].u.st, &E.rd[1].u.st, mmt__wbuf_stat(E.out.wb)};
         mmt__sim_result(g, py311, E.last_co, E.stall, has, start, stop, d, res);
     }
-    mmt__wbuf_free(E.wb);
-    mmt_stream_free(E.of);
+    mmt__wbuf_free(E.out.wb);
+    mmt_stream_free(E.out.of);
     return r;
 }
 
@@ -431,8 +414,7 @@ int mmt__folds_user_ok(const mmt_config *cfg, const mmt_geom *g)
     for (int op = 0; op < 2; op++) {
         int64_t words, bw;
         mmt__plist pl;
-        if (mmt_precision_sram_elems(cfg, (mmt_operand)op, &words) ||
-            mmt_precision_dram_bw(cfg, (mmt_operand)op, &bw) || words < 2 || bw <= 0 ||
+        if (mmt__buffer_elems(cfg, (mmt_operand)op, &words, &bw) || words < 2 || bw <= 0 ||
             bw > MMT_MAX_BANDWIDTH || mmt__plist_init(&pl, g, (mmt_operand)op))
             return 0;
         if (pl.len / mmt__ceil_div(words, 100) + 1 >= (int64_t)UINT32_MAX)

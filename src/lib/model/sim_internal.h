@@ -13,6 +13,10 @@
 /* Rows ru and columns cu of the array that fold f uses (column fold outer, row fold inner). */
 void mmt__geom_fold_used(const mmt_geom *g, int64_t f, int64_t *ru, int64_t *cu);
 
+/* Operand op's SRAM size (*words) and DRAM bandwidth (*bw) in elements of its width
+ * ([precision]; 8 bits: SCALE-Sim's words), the two numbers every buffer is made from. */
+int mmt__buffer_elems(const mmt_config *cfg, mmt_operand op, int64_t *words, int64_t *bw);
+
 /* ---------------------------------------------------------------- Python emulation */
 
 /* What SCALE-Sim's Python does that the model must reproduce bit for bit. Not public: no
@@ -157,6 +161,37 @@ const mmt__dram_stat *mmt__wbuf_stat(const mmt__wbuf *b);
 void mmt__wbuf_set_v3(mmt__wbuf *b);
 
 /* ---------------------------------------------------------------- results and engines */
+
+/* The ofmap side of a fold engine: its row stream, the write buffer, and the serve cycles of
+ * the first and the last row that held an output (the ofmap SRAM start and stop). */
+typedef struct mmt__ofout {
+    mmt_stream *of;
+    mmt__wbuf *wb;
+    int has;
+    int64_t start, stop;
+} mmt__ofout;
+
+/* Writes the stream's next ofmap row through the write buffer at issue cycle c; *served gets
+ * c + write stall. Inline: both fold engines call it once per row. */
+static inline int mmt__ofout_row(mmt__ofout *o, int64_t c, int64_t *served)
+{
+    const int64_t *row;
+    int64_t lo, hi;
+    int r = mmt_stream_next_view(o->of, &row, &lo, &hi);
+    *served = c;
+    if (r < 0)
+        return r;
+    if (hi > lo && (r = mmt__wbuf_write(o->wb, row, lo, hi, c, served)) != 0)
+        return r;
+    for (int64_t i = lo; i < hi; i++)
+        if (row[i] != -1) {
+            if (!o->has)
+                o->has = 1, o->start = *served;
+            o->stop = *served;
+            break;
+        }
+    return 0;
+}
 
 /* Fills res from a finished layer: last_co is the last row's ofmap serve cycle (Total
  * Cycles), stall the Stall Cycles, dram[op] the three DRAM interfaces. */

@@ -12,15 +12,15 @@
 struct mmt__wbuf {
     int64_t S, A, Dr, B;
     int64_t free;
-    int64_t *open;  /* open line, B slots */
-    int64_t nopen;  /* slots used in it */
-    int64_t *q;     /* FIFO of closed lines: qcap lines of B slots, ring */
+    int64_t nopen; /* slots used in the open line */
+    int64_t *q;    /* FIFO of closed lines: qcap lines of B slots, ring (NULL until the first) */
     int64_t qhead, qlen, qcap;
     int64_t dend;
     mmt__row_fn fn;
     void *ud;
     mmt__dram_stat st;
     int v3; /* SCALE-Sim v3.0.0's DRAM start/stop */
+    int64_t open[]; /* the open line, B slots, in the same allocation */
 };
 
 int mmt__wbuf_new(int64_t words, int64_t bw, mmt__row_fn fn, void *ud, mmt__wbuf **out)
@@ -29,7 +29,8 @@ int mmt__wbuf_new(int64_t words, int64_t bw, mmt__row_fn fn, void *ud, mmt__wbuf
         return MMT_EINVAL;
     if (bw > MMT_MAX_BANDWIDTH)
         return MMT_ERANGE;
-    mmt__wbuf *b = calloc(1, sizeof *b);
+    /* bw <= MMT_MAX_BANDWIDTH: the open line's size cannot overflow */
+    mmt__wbuf *b = calloc(1, sizeof *b + (size_t)bw * sizeof *b->open);
     if (!b)
         return MMT_ENOMEM;
     b->S = words;
@@ -39,30 +40,22 @@ int mmt__wbuf_new(int64_t words, int64_t bw, mmt__row_fn fn, void *ud, mmt__wbuf
     b->free = words;
     b->fn = fn;
     b->ud = ud;
-    b->qcap = bw <= 4096 ? 16 : 2; /* the FIFO grows on demand; wide lines start small */
-    b->open = mmt__mallocn(bw, sizeof *b->open);
-    b->q = mmt__mallocn(b->qcap * bw, sizeof *b->q);
-    if (!b->open || !b->q) {
-        mmt__wbuf_free(b);
-        return MMT_ENOMEM;
-    }
     *out = b;
     return 0;
 }
 
 void mmt__wbuf_free(mmt__wbuf *b)
 {
-    if (!b)
-        return;
-    free(b->open);
-    free(b->q);
+    if (b) /* the open line goes with b */
+        free(b->q);
     free(b);
 }
 
-/* Doubles the FIFO, unrolling the ring. */
+/* Doubles the FIFO, unrolling the ring. The first closed line makes it: 16 lines, or 2 when
+ * lines are wide (it grows on demand, so wide lines start small). */
 static int grow(mmt__wbuf *b)
 {
-    int64_t cap = b->qcap * 2, B = b->B, slots;
+    int64_t cap = b->qcap ? b->qcap * 2 : b->B <= 4096 ? 16 : 2, B = b->B, slots;
     if (mmt__mul(cap, B, &slots))
         return MMT_ENOMEM;
     int64_t *q = mmt__mallocn(slots, sizeof *q);
