@@ -224,7 +224,6 @@ int mmt__config_v3_fill(const mmt__cfg_src *src, mmt_config *cfg, mmt_diag *d);
 /* 1 if the cfg has any section or key only v3's format has. */
 int mmt__config_v3_format(const mmt__cfg_src *src);
 
-/* dup-model */
 /* The end of a constructor X_new(..., X **out) that built obj with status r: hands obj out
  * and gives 0, or, when r is an error, frees the half-built obj with free_fn (an mmt free
  * function takes any partial state) and gives r. r and obj are read twice: plain names. */
