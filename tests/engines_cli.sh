@@ -5,7 +5,7 @@
 # are refused. Needs MMT_SRCDIR and MMT_BUILDDIR (set by `make check`).
 set -u
 . "$MMT_SRCDIR/tests/testlib.sh"
-REPLAY="$MMT_BUILDDIR/mmtrace-replay"
+need_built "$REPLAY"
 
 # Both engines on every golden case: the three reports and stdout must be identical.
 for dir in "$GOLDEN"/*/; do

@@ -8,10 +8,9 @@
 set -u
 
 . "$MMT_SRCDIR/tests/testlib.sh"
-GEN="$MMT_BUILDDIR/mmtrace-gen"
 OPS="IFMAP FILTER OFMAP"
 
-[ -x "$GEN" ] || { echo "golden_gen: $GEN is not built" >&2; exit 1; }
+need_built "$GEN"
 
 # Compares one decompressed output trace with a fixture (.csv.gz, or a sha256 line).
 check_trace() { # case out_gz rel  (POSIX sh has no locals: t_* names are this function's)

@@ -13,14 +13,10 @@
 set -u
 
 . "$MMT_SRCDIR/tests/testlib.sh"
-GEN="$MMT_BUILDDIR/mmtrace-gen"
-REPLAY="$MMT_BUILDDIR/mmtrace-replay"
 REPORTS="COMPUTE_REPORT.csv BANDWIDTH_REPORT.csv DETAILED_ACCESS_REPORT.csv BYTES_REPORT.csv"
 varied=0
 
-for p in "$GEN" "$REPLAY"; do
-    [ -x "$p" ] || { echo "golden_precision: $p is not built" >&2; exit 1; }
-done
+need_built "$GEN" "$REPLAY"
 
 # Copies case $1 into directory $2 with section text $3 appended to its cfg.
 make_case() {

@@ -15,16 +15,12 @@
 set -u
 
 . "$MMT_SRCDIR/tests/testlib.sh"
-GEN="$MMT_BUILDDIR/mmtrace-gen"
-REPLAY="$MMT_BUILDDIR/mmtrace-replay"
 OPS="IFMAP FILTER OFMAP"
 KINDS="SRAM DRAM"
 REPORTS="COMPUTE_REPORT.csv BANDWIDTH_REPORT.csv DETAILED_ACCESS_REPORT.csv"
 own=0
 
-for p in "$GEN" "$REPLAY"; do
-    [ -x "$p" ] || { echo "golden_replay: $p is not built" >&2; exit 1; }
-done
+need_built "$GEN" "$REPLAY"
 
 
 # Compares decompressed trace $2 with the fixture $1/$3(.gz or sha256); $4 names the run.

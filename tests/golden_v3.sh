@@ -14,16 +14,12 @@ set -u
 
 . "$MMT_SRCDIR/tests/testlib.sh"
 GOLDEN="$MMT_SRCDIR/tests/golden-v3"
-GEN="$MMT_BUILDDIR/mmtrace-gen"
-REPLAY="$MMT_BUILDDIR/mmtrace-replay"
 OPS="IFMAP FILTER OFMAP"
 REPORTS="COMPUTE_REPORT.csv BANDWIDTH_REPORT.csv DETAILED_ACCESS_REPORT.csv"
 own=0
 backwards=0
 
-for p in "$GEN" "$REPLAY"; do
-    [ -x "$p" ] || { echo "golden_v3: $p is not built" >&2; exit 1; }
-done
+need_built "$GEN" "$REPLAY"
 
 REF_NAME="SCALE-Sim v3"
 

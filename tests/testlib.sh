@@ -1,13 +1,25 @@
-# testlib.sh - shell helpers shared by the golden tests (sourced, not run).
-# Needs MMT_SRCDIR and MMT_BUILDDIR (set by `make check`); sets GOLDEN, TMP (removed on exit),
-# the counters failures/cases/files, and defines sha256, fail and cfg_get.
+# testlib.sh - shell helpers shared by the shell tests (sourced, not run).
+# Needs MMT_SRCDIR and MMT_BUILDDIR (set by `make check`); sets TEST (the script's name), GOLDEN,
+# GEN and REPLAY (the built programs), TMP (a fresh directory, removed on exit), the counters
+# failures/tests/cases/files, and defines need_built, sha256, fail and cfg_get.
 
 : "${MMT_SRCDIR:?MMT_SRCDIR is not set (run through make check)}"
 : "${MMT_BUILDDIR:?MMT_BUILDDIR is not set (run through make check)}"
+TEST=$(basename "$0" .sh)
 GOLDEN="$MMT_SRCDIR/tests/golden"
-[ -d "$GOLDEN" ] || { echo "$(basename "$0"): no fixtures at $GOLDEN" >&2; exit 1; }
+[ -d "$GOLDEN" ] || { echo "$TEST: no fixtures at $GOLDEN" >&2; exit 1; }
+GEN="$MMT_BUILDDIR/mmtrace-gen"
+REPLAY="$MMT_BUILDDIR/mmtrace-replay"
 
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/mmt-test.XXXXXX") || exit 1
+# need_built PROG...: a program that is not built fails the test (exit 1, not a skip: make
+# check builds them first, so a missing one is a broken build).
+need_built() {
+    for p in "$@"; do
+        [ -x "$p" ] || { echo "$TEST: $p is not built" >&2; exit 1; }
+    done
+}
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/mmt-$TEST.XXXXXX") || exit 1
 trap 'rm -rf "$TMP"' EXIT HUP INT TERM
 
 if command -v sha256sum >/dev/null 2>&1; then
@@ -17,6 +29,7 @@ else
 fi
 
 failures=0
+tests=0
 cases=0
 files=0
 

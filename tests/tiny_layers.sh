@@ -11,7 +11,7 @@
 # Needs MMT_SRCDIR and MMT_BUILDDIR (set by `make check`).
 set -u
 . "$MMT_SRCDIR/tests/testlib.sh"
-REPLAY="$MMT_BUILDDIR/mmtrace-replay"
+need_built "$REPLAY"
 n=200000
 awk -v n=$n 'BEGIN { print "Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides,";
                      for (i = 0; i < n; i++) printf "l%d, 1, 1, 1, 1, 1, 1, 1,\n", i }' >"$TMP/topo.csv"
