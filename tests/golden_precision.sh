@@ -48,12 +48,8 @@ OfmapBits = 8
 
 for dir in "$GOLDEN"/*/; do
     dir=${dir%/}
-    c=$(basename "$dir")
-    [ -f "$dir/config.cfg" ] || continue
+    golden_case "$dir" || continue
     cases=$((cases + 1))
-    itype=conv
-    grep -q -- '-i gemm' "$dir/command.txt" && itype=gemm
-    run=$(cfg_get "$dir/config.cfg" run_name)
     in="$TMP/in/$c"
     out="$TMP/out/$c"
     make_case "$dir" "$in" "$EIGHT"

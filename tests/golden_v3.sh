@@ -76,21 +76,10 @@ replay_own() { # case out itype run
 
 for dir in "$GOLDEN"/*/; do
     dir=${dir%/}
-    c=$(basename "$dir")
-    cfg="$dir/config.cfg"
-    [ -f "$cfg" ] || continue
+    golden_case "$dir" || continue
     cases=$((cases + 1))
-    itype=conv
-    grep -q -- '-i gemm' "$dir/command.txt" && itype=gemm
-    run=$(cfg_get "$cfg" run_name)
     out="$TMP/$c"
-    mkdir "$out"
-    if ! "$GEN" --scalesim=v3 -c "$cfg" -t "$dir/topology.csv" -p "$out" -i "$itype" \
-        >/dev/null 2>"$TMP/stderr"; then
-        fail "$c: mmtrace-gen exited with status $?:"
-        cat "$TMP/stderr" >&2
-        continue
-    fi
+    run_gen "$c" "$out" --scalesim=v3 -c "$cfg" -t "$dir/topology.csv" -i "$itype" || continue
     [ -s "$TMP/stderr" ] && { fail "$c: unexpected stderr from mmtrace-gen:"; cat "$TMP/stderr" >&2; }
     # In CALC mode nothing stalls: mmtrace-gen's traces are SCALE-Sim's SRAM traces.
     [ "$(cfg_get "$cfg" InterfaceBandwidth)" = CALC ] && check_traces "$dir" "$out/$run" SRAM "$c (gen)"

@@ -50,6 +50,30 @@ cfg_get() {
     }' "$1"
 }
 
+# golden_case DIR: sets c (the case's name), cfg, itype (its -i: gemm where SCALE-Sim was run
+# with -i gemm, else conv) and run (its run_name); returns 1 when DIR holds no case.
+golden_case() {
+    c=$(basename "$1")
+    cfg="$1/config.cfg"
+    [ -f "$cfg" ] || return 1
+    itype=conv
+    if grep -q -- '-i gemm' "$1/command.txt"; then itype=gemm; fi
+    run=$(cfg_get "$cfg" run_name)
+}
+
+# run_gen NAME OUTDIR ARGS...: mmtrace-gen ARGS -p OUTDIR into a new OUTDIR, with stdout and
+# stderr in $TMP/stdout and $TMP/stderr; a failed run is reported under NAME, with its stderr,
+# and returns 1.
+run_gen() {
+    g_name=$1 g_out=$2
+    shift 2
+    mkdir "$g_out" || { fail "$g_name: cannot create $g_out"; return 1; }
+    "$GEN" "$@" -p "$g_out" >"$TMP/stdout" 2>"$TMP/stderr" && return 0
+    fail "$g_name: mmtrace-gen exited with status $?:"
+    cat "$TMP/stderr" >&2
+    return 1
+}
+
 # The reference file for report $2 of case dir $1 (COMPUTE: the Python 3.12 variant).
 ref_report() {
     if [ "$2" = COMPUTE_REPORT.csv ] && [ -f "$1/COMPUTE_REPORT.py312sum.csv" ]; then
