@@ -78,6 +78,29 @@ expect_error() {
     esac
 }
 
+# kill_mid NAME PROG PATTERN: runs PROG on the big layer into $K and SIGKILLs it once a file
+# matching PATTERN appears there; $st is its exit status (137 when the kill came in time).
+kill_mid() {
+    "$2" -c "$CLOUD" -t "$TMP/big.csv" -i gemm -p "$K" -j 2 >/dev/null 2>&1 &
+    pid=$!
+    wait_for "$K" "$3" || fail "$1: no file matching $3 appeared"
+    sleep 0.1
+    kill -9 $pid 2>/dev/null
+    wait $pid
+    st=$?
+}
+
+# rerun NAME PROG DIGEST: PROG run again into $K after a kill succeeds, writes what an
+# undisturbed run wrote (the digest file DIGEST) and leaves no temporary or marker behind.
+rerun() {
+    tests=$((tests + 1))
+    "$2" -c "$CLOUD" -t "$TMP/big.csv" -i gemm -p "$K" -j 2 >/dev/null 2>"$TMP/err" ||
+        fail "$1 rerun: $(cat "$TMP/err")"
+    [ "$(digest "$K/$RUN")" = "$(cat "$3")" ] || fail "$1 rerun: output differs"
+    left=$(find "$K" -name '.mmtrace-*' | head -n 1)
+    [ -z "$left" ] || fail "$1 rerun: temporary or marker left: $left"
+}
+
 # No trace under a final name unless it is complete (and equal to the reference digest).
 check_finals() { # name rundir refdigest
     (cd "$2" && find . -name '*_TRACE.csv.gz' ! -name '.mmtrace-*') | while read -r f; do
@@ -106,13 +129,7 @@ digest "$TMP/ref2/$RUN" >"$TMP/replay.digest"
 # ---------------------------------------------------------------- kill
 # gen killed in a fresh directory: nothing incomplete under a final name; mkstemp temporaries.
 K="$TMP/k"
-"$GEN" -c "$CLOUD" -t "$TMP/big.csv" -i gemm -p "$K" -j 2 >/dev/null 2>&1 &
-pid=$!
-wait_for "$K" '.mmtrace-tmp.*_TRACE.csv.gz' || fail "kill-gen: no temporary trace appeared"
-sleep 0.1
-kill -9 $pid 2>/dev/null
-wait $pid
-st=$?
+kill_mid kill-gen "$GEN" '.mmtrace-tmp.*_TRACE.csv.gz'
 [ "$st" -eq 137 ] || fail "kill-gen: the run ended (status $st) before SIGKILL; make the layer bigger"
 check_finals kill-gen "$K/$RUN" "$TMP/gen.digest"
 [ -n "$(find "$K" -name '.mmtrace-tmp.*_TRACE.csv.gz')" ] || fail "kill-gen: no temporary left"
@@ -125,20 +142,10 @@ expect_error kill-gen-compare "mmtrace-replay: $K/$RUN: incomplete: *; rerun mmt
     "$REPLAY" -p "$K/$RUN" --compare "$TMP/ref/$RUN"
 [ -s "$TMP/stdout" ] && fail "kill-gen-compare: output on stdout"
 # Rerun: succeeds, same traces as an undisturbed run, no temporaries left.
-tests=$((tests + 1))
-"$GEN" -c "$CLOUD" -t "$TMP/big.csv" -i gemm -p "$K" -j 2 >/dev/null 2>"$TMP/err" ||
-    fail "kill-gen rerun: $(cat "$TMP/err")"
-[ "$(digest "$K/$RUN")" = "$(cat "$TMP/gen.digest")" ] || fail "kill-gen rerun: traces differ"
-left=$(find "$K" -name '.mmtrace-*' | head -n 1)
-[ -z "$left" ] || fail "kill-gen rerun: stale temporary not removed: $left"
+rerun kill-gen "$GEN" "$TMP/gen.digest"
 
 # gen killed while overwriting a complete run: the previous version stays under final names.
-"$GEN" -c "$CLOUD" -t "$TMP/big.csv" -i gemm -p "$K" -j 2 >/dev/null 2>&1 &
-pid=$!
-wait_for "$K" '.mmtrace-tmp.*_TRACE.csv.gz' || fail "kill-gen-over: no temporary trace appeared"
-sleep 0.1
-kill -9 $pid 2>/dev/null
-wait $pid
+kill_mid kill-gen-over "$GEN" '.mmtrace-tmp.*_TRACE.csv.gz'
 check_finals kill-gen-over "$K/$RUN" "$TMP/gen.digest"
 [ "$(find "$K/$RUN" -name '*_TRACE.csv.gz' ! -name '.mmtrace-*' | wc -l)" -eq 3 ] ||
     fail "kill-gen-over: the previous complete traces are gone"
@@ -147,25 +154,14 @@ check_finals kill-gen-over "$K/$RUN" "$TMP/gen.digest"
 # .mmtrace-tmp.<pid>.* names. The rerun gives what an undisturbed replay gives.
 "$GEN" -c "$CLOUD" -t "$TMP/big.csv" -i gemm -p "$K" -j 2 >/dev/null 2>&1 ||
     fail "kill-replay: setup gen failed"
-"$REPLAY" -c "$CLOUD" -t "$TMP/big.csv" -i gemm -p "$K" -j 2 >/dev/null 2>&1 &
-pid=$!
-wait_for "$K" '.mmtrace-tmp.*_DRAM_TRACE.csv.gz' || fail "kill-replay: no staged trace appeared"
-sleep 0.1
-kill -9 $pid 2>/dev/null
-wait $pid
-st=$?
+kill_mid kill-replay "$REPLAY" '.mmtrace-tmp.*_DRAM_TRACE.csv.gz'
 [ "$st" -eq 137 ] || fail "kill-replay: the run ended (status $st) before SIGKILL"
 tests=$((tests + 1))
 [ -n "$(find "$K/$RUN" \( -name '*_REPORT.csv' -o -name '*_DRAM_TRACE.csv.gz' \) ! -name '.mmtrace-*')" ] &&
     fail "kill-replay: a report or DRAM trace appeared under a final name"
 [ "$(digest "$K/$RUN")" = "$(cat "$TMP/gen.digest")" ] || fail "kill-replay: SRAM traces changed"
 [ -n "$(find "$K" -name '.mmtrace-tmp.*.csv.gz')" ] || fail "kill-replay: no staged file left"
-tests=$((tests + 1))
-"$REPLAY" -c "$CLOUD" -t "$TMP/big.csv" -i gemm -p "$K" -j 2 >/dev/null 2>"$TMP/err" ||
-    fail "kill-replay rerun: $(cat "$TMP/err")"
-[ "$(digest "$K/$RUN")" = "$(cat "$TMP/replay.digest")" ] || fail "kill-replay rerun: output differs"
-left=$(find "$K" -name '.mmtrace-*' | head -n 1)
-[ -z "$left" ] || fail "kill-replay rerun: stale temporary not removed: $left"
+rerun kill-replay "$REPLAY" "$TMP/replay.digest"
 
 # replay killed between its final renames (the test hook kills it after the 2nd rename):
 # old and new outputs are mixed, and the marker says so. --compare and the fused path refuse
@@ -189,12 +185,7 @@ expect_error kill-renames-compare "mmtrace-replay: $K/$RUN: incomplete: an inter
 [ -s "$TMP/stdout" ] && fail "kill-renames-compare: output on stdout"
 expect_error kill-renames-fused "mmtrace-replay: $K/$RUN: incomplete: *; rerun mmtrace-replay" \
     "$REPLAY" -c "$CLOUD" -t "$TMP/big.csv" -i gemm -p "$K" --no-traces
-tests=$((tests + 1))
-"$REPLAY" -c "$CLOUD" -t "$TMP/big.csv" -i gemm -p "$K" -j 2 >/dev/null 2>"$TMP/err" ||
-    fail "kill-renames rerun: $(cat "$TMP/err")"
-[ "$(digest "$K/$RUN")" = "$(cat "$TMP/replay.digest")" ] || fail "kill-renames rerun: output differs"
-left=$(find "$K" -name '.mmtrace-*' | head -n 1)
-[ -z "$left" ] || fail "kill-renames rerun: temporary or marker left: $left"
+rerun kill-renames "$REPLAY" "$TMP/replay.digest"
 "$REPLAY" -p "$K/$RUN" --compare "$TMP/ref2/$RUN" >/dev/null 2>"$TMP/err" ||
     fail "kill-renames: --compare after the rerun: $(cat "$TMP/err")"
 
