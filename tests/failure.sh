@@ -68,14 +68,7 @@ expect_error() {
     tests=$((tests + 1))
     "$@" >"$TMP/stdout" 2>"$TMP/stderr"
     st=$?
-    [ "$st" -eq 1 ] || fail "$name: exit status $st, expected 1 (stderr: $(cat "$TMP/stderr"))"
-    nl=$(wc -l <"$TMP/stderr")
-    [ "$nl" -eq 1 ] || fail "$name: $nl lines on stderr, expected 1: $(cat "$TMP/stderr")"
-    # shellcheck disable=SC2254
-    case $(head -n 1 "$TMP/stderr") in
-    $glob) ;;
-    *) fail "$name: stderr '$(head -n 1 "$TMP/stderr")' does not match '$glob'" ;;
-    esac
+    check_one_line "$name" 1 "$st" "$TMP/stderr" "$glob"
 }
 
 # kill_mid NAME PROG PATTERN: runs PROG on the big layer into $K and SIGKILLs it once a file

@@ -25,13 +25,7 @@ expect() {
     shift 3
     tests=$((tests + 1))
     run "$@"
-    [ "$status" -eq "$want" ] || fail "$name: exit status $status, expected $want"
-    [ "$(wc -l <err.txt)" -eq 1 ] || fail "$name: $(wc -l <err.txt) stderr lines, expected 1"
-    # shellcheck disable=SC2254
-    case $(head -n 1 err.txt) in
-    $glob) ;;
-    *) fail "$name: stderr '$(head -n 1 err.txt)' does not match '$glob'" ;;
-    esac
+    check_one_line "$name" "$want" "$status" err.txt "$glob"
     # (replay with traces prints its console header before reading them: harden-cli's item)
     [ -z "${ALLOW_STDOUT:-}" ] && [ -s out.txt ] && fail "$name: unexpected stdout: $(head -n 1 out.txt)"
 }

@@ -38,6 +38,19 @@ fail() {
     failures=$((failures + 1))
 }
 
+# check_one_line NAME WANT STATUS ERRFILE GLOB: a refused run exited with WANT (its status is
+# STATUS) and wrote exactly one line to stderr (in ERRFILE), matching GLOB.
+check_one_line() {
+    [ "$3" -eq "$2" ] || fail "$1: exit status $3, expected $2 (stderr: $(cat "$4"))"
+    o_n=$(wc -l <"$4")
+    [ "$o_n" -eq 1 ] || fail "$1: $o_n lines on stderr, expected 1: $(cat "$4")"
+    # shellcheck disable=SC2254
+    case $(head -n 1 "$4") in
+    $5) ;;
+    *) fail "$1: stderr '$(head -n 1 "$4")' does not match '$5'" ;;
+    esac
+}
+
 # Value of key $2 (case-insensitive, 'key = v' or 'key: v') in cfg $1.
 cfg_get() {
     awk -v key="$2" '{
