@@ -7,39 +7,26 @@
 # run still succeeds. Needs MMT_SRCDIR and MMT_BUILDDIR (set by `make check`).
 set -u
 
-: "${MMT_SRCDIR:?MMT_SRCDIR is not set (run through make check)}"
-: "${MMT_BUILDDIR:?MMT_BUILDDIR is not set (run through make check)}"
-GEN="$MMT_BUILDDIR/mmtrace-gen"
+. "$MMT_SRCDIR/tests/testlib.sh"
 BAD="$MMT_SRCDIR/tests/bad"
-[ -x "$GEN" ] || { echo "cli_errors: $GEN is not built" >&2; exit 1; }
+need_built "$GEN"
 [ -d "$BAD" ] || { echo "cli_errors: no fixtures at $BAD" >&2; exit 1; }
 
-W=$(mktemp -d "${TMPDIR:-/tmp}/mmt-cli.XXXXXX") || exit 1
-trap 'rm -rf "$W"' EXIT HUP INT TERM
-
-failures=0
-tests=0
-
-fail() {
-    echo "FAIL: $*" >&2
-    failures=$((failures + 1))
-}
-
 # Runs mmtrace-gen from tests/bad/ (so diagnostics show short relative names) with the given
-# arguments; sets $status and leaves stdout/stderr in $W/stdout, $W/stderr. $W/out is an
-# existing empty directory; the run writes to $W/out/new.
+# arguments; sets $status and leaves stdout/stderr in $TMP/stdout, $TMP/stderr. $TMP/out is an
+# existing empty directory; the run writes to $TMP/out/new.
 run() {
-    rm -rf "$W/out" "$W/stdout" "$W/stderr"
-    mkdir "$W/out"
-    (cd "$BAD" && exec "$GEN" "$@") >"$W/stdout" 2>"$W/stderr"
+    rm -rf "$TMP/out" "$TMP/stdout" "$TMP/stderr"
+    mkdir "$TMP/out"
+    (cd "$BAD" && exec "$GEN" "$@") >"$TMP/stdout" 2>"$TMP/stderr"
     status=$?
 }
 
-# Asserts that nothing was created under $W/out.
+# Asserts that nothing was created under $TMP/out.
 check_nothing_written() { # what
-    if [ -n "$(ls -A "$W/out")" ]; then
+    if [ -n "$(ls -A "$TMP/out")" ]; then
         fail "$1: output was created although the run failed:"
-        (cd "$W/out" && find . | head -n 5) >&2
+        (cd "$TMP/out" && find . | head -n 5) >&2
     fi
 }
 
@@ -51,9 +38,9 @@ expect_error() {
     tests=$((tests + 1))
     run "$@"
     [ "$status" -eq 1 ] || fail "$name: exit status $status, expected 1"
-    nl=$(wc -l <"$W/stderr")
+    nl=$(wc -l <"$TMP/stderr")
     [ "$nl" -eq 1 ] || fail "$name: $nl lines on stderr, expected exactly 1"
-    line=$(head -n 1 "$W/stderr")
+    line=$(head -n 1 "$TMP/stderr")
     case $line in
     "$prefix"*) ;;
     *) fail "$name: stderr '$line' does not start with '$prefix'" ;;
@@ -64,7 +51,7 @@ expect_error() {
     $glob) ;;
     *) fail "$name: message '$msg' does not match '$glob'" ;;
     esac
-    [ -s "$W/stdout" ] && fail "$name: unexpected output on stdout: $(head -n 1 "$W/stdout")"
+    [ -s "$TMP/stdout" ] && fail "$name: unexpected output on stdout: $(head -n 1 "$TMP/stdout")"
     check_nothing_written "$name"
 }
 
@@ -75,17 +62,17 @@ expect_usage() {
     tests=$((tests + 1))
     run "$@"
     [ "$status" -eq 2 ] || fail "$name: exit status $status, expected 2"
-    line=$(head -n 1 "$W/stderr")
+    line=$(head -n 1 "$TMP/stderr")
     # shellcheck disable=SC2254
     case $line in
     $glob) ;;
     *) fail "$name: first stderr line '$line' does not match '$glob'" ;;
     esac
-    [ -s "$W/stdout" ] && fail "$name: unexpected output on stdout: $(head -n 1 "$W/stdout")"
+    [ -s "$TMP/stdout" ] && fail "$name: unexpected output on stdout: $(head -n 1 "$TMP/stdout")"
     check_nothing_written "$name"
 }
 
-OUT="$W/out/new"
+OUT="$TMP/out/new"
 P="mmtrace-gen:"
 
 # ---------------------------------------------------------------- config errors (exit 1)
@@ -129,59 +116,59 @@ expect_error missing-config "$P no_such.cfg: " "*cannot open*" -c no_such.cfg -t
 expect_error missing-topology "$P no_such.csv: " "*cannot open*" -c good.cfg -t no_such.csv -p "$OUT"
 expect_error directory-as-config "$P .: " "*" -c . -t good_conv.csv -p "$OUT"
 # An unreadable file (skipped as root, who can read anything).
-cp "$BAD/good.cfg" "$W/unreadable.cfg"
-chmod 000 "$W/unreadable.cfg"
-if ! cat "$W/unreadable.cfg" >/dev/null 2>&1; then
-    expect_error unreadable-config "$P $W/unreadable.cfg: " "*cannot open*Permission denied*" \
-        -c "$W/unreadable.cfg" -t good_conv.csv -p "$OUT"
+cp "$BAD/good.cfg" "$TMP/unreadable.cfg"
+chmod 000 "$TMP/unreadable.cfg"
+if ! cat "$TMP/unreadable.cfg" >/dev/null 2>&1; then
+    expect_error unreadable-config "$P $TMP/unreadable.cfg: " "*cannot open*Permission denied*" \
+        -c "$TMP/unreadable.cfg" -t good_conv.csv -p "$OUT"
 fi
 # Inputs whose copy in the run directory would be wrong: a pipe (read once by the parser, the
 # copy would be empty), a cfg and a topology with one file name, a name the run itself uses.
 tests=$((tests + 1))
-rm -rf "$W/out" && mkdir "$W/out"
+rm -rf "$TMP/out" && mkdir "$TMP/out"
 (cd "$BAD" && cat good_conv.csv | "$GEN" -c good.cfg -t /dev/stdin -p "$OUT") \
-    >"$W/stdout" 2>"$W/stderr"
+    >"$TMP/stdout" 2>"$TMP/stderr"
 status=$?
 [ "$status" -eq 1 ] || fail "stdin-topology: exit status $status, expected 1"
-[ "$(cat "$W/stderr")" = "$P /dev/stdin: not a regular file (a FIFO or pipe); inputs must be regular files" ] ||
-    fail "stdin-topology: stderr '$(cat "$W/stderr")'"
-[ -s "$W/stdout" ] && fail "stdin-topology: output on stdout"
+[ "$(cat "$TMP/stderr")" = "$P /dev/stdin: not a regular file (a FIFO or pipe); inputs must be regular files" ] ||
+    fail "stdin-topology: stderr '$(cat "$TMP/stderr")'"
+[ -s "$TMP/stdout" ] && fail "stdin-topology: output on stdout"
 check_nothing_written stdin-topology
-mkdir -p "$W/a" "$W/b"
-cp "$BAD/good.cfg" "$W/a/same"
-cp "$BAD/good_conv.csv" "$W/b/same"
-expect_error same-basename "$P $W/b/same: " \
+mkdir -p "$TMP/a" "$TMP/b"
+cp "$BAD/good.cfg" "$TMP/a/same"
+cp "$BAD/good_conv.csv" "$TMP/b/same"
+expect_error same-basename "$P $TMP/b/same: " \
     "the cfg and the topology have the same file name 'same'*overwrite each other; rename one" \
-    -c "$W/a/same" -t "$W/b/same" -p "$OUT"
-cp "$BAD/good_conv.csv" "$W/b/COMPUTE_REPORT.csv"
-expect_error reserved-basename "$P $W/b/COMPUTE_REPORT.csv: " \
+    -c "$TMP/a/same" -t "$TMP/b/same" -p "$OUT"
+cp "$BAD/good_conv.csv" "$TMP/b/COMPUTE_REPORT.csv"
+expect_error reserved-basename "$P $TMP/b/COMPUTE_REPORT.csv: " \
     "the run directory uses the name 'COMPUTE_REPORT.csv' itself; rename the file" \
-    -c good.cfg -t "$W/b/COMPUTE_REPORT.csv" -p "$OUT"
-cp "$BAD/good_conv.csv" "$W/b/layer3"
-expect_error reserved-layer-name "$P $W/b/layer3: " "the run directory uses the name 'layer3'*" \
-    -c good.cfg -t "$W/b/layer3" -p "$OUT"
+    -c good.cfg -t "$TMP/b/COMPUTE_REPORT.csv" -p "$OUT"
+cp "$BAD/good_conv.csv" "$TMP/b/layer3"
+expect_error reserved-layer-name "$P $TMP/b/layer3: " "the run directory uses the name 'layer3'*" \
+    -c good.cfg -t "$TMP/b/layer3" -p "$OUT"
 # LLM lowering with a missing -c: the message names the cfg, not the destination.
 expect_error llm-missing-cfg "$P no_such.cfg: " "cannot open: No such file or directory" \
     --model=gpt2 --seq=128 -c no_such.cfg -p "$OUT"
 # stdout that cannot be written (a full disk): exit 1 with a message, not a silent 0.
 if [ -w /dev/full ]; then
     tests=$((tests + 1))
-    (cd "$BAD" && "$GEN" -c good.cfg -t good_conv.csv -p "$OUT") >/dev/full 2>"$W/stderr"
+    (cd "$BAD" && "$GEN" -c good.cfg -t good_conv.csv -p "$OUT") >/dev/full 2>"$TMP/stderr"
     status=$?
     [ "$status" -eq 1 ] || fail "stdout-full: exit status $status, expected 1"
-    [ "$(cat "$W/stderr")" = "$P standard output: write error: No space left on device" ] ||
-        fail "stdout-full: stderr '$(cat "$W/stderr")'"
+    [ "$(cat "$TMP/stderr")" = "$P standard output: write error: No space left on device" ] ||
+        fail "stdout-full: stderr '$(cat "$TMP/stderr")'"
 fi
 
 # The output path is a regular file: the run directory cannot be made.
 tests=$((tests + 1))
-: >"$W/afile"
-run -c good.cfg -t good_conv.csv -p "$W/afile"
+: >"$TMP/afile"
+run -c good.cfg -t good_conv.csv -p "$TMP/afile"
 [ "$status" -eq 1 ] || fail "output-is-a-file: exit status $status, expected 1"
-[ "$(wc -l <"$W/stderr")" -eq 1 ] || fail "output-is-a-file: expected one stderr line"
-case $(cat "$W/stderr") in
-"$P $W/afile/bad_run: cannot create directory"*) ;;
-*) fail "output-is-a-file: stderr '$(cat "$W/stderr")'" ;;
+[ "$(wc -l <"$TMP/stderr")" -eq 1 ] || fail "output-is-a-file: expected one stderr line"
+case $(cat "$TMP/stderr") in
+"$P $TMP/afile/bad_run: cannot create directory"*) ;;
+*) fail "output-is-a-file: stderr '$(cat "$TMP/stderr")'" ;;
 esac
 
 # ---------------------------------------------------------------- usage errors (exit 2)
@@ -198,10 +185,10 @@ expect_usage bad-gzip-level "$P --gzip-level:*'10'" \
 # An unknown option or a missing argument: one line naming it (with the program's name, not
 # argv[0]), then the --help hint, nothing else.
 usage_lines() { # name line1
-    [ "$(wc -l <"$W/stderr")" -eq 2 ] || fail "$1: expected 2 stderr lines: $(cat "$W/stderr")"
-    [ "$(head -n 1 "$W/stderr")" = "$2" ] || fail "$1: first line '$(head -n 1 "$W/stderr")'"
-    [ "$(sed -n 2p "$W/stderr")" = "Try 'mmtrace-gen --help' for more information." ] ||
-        fail "$1: no --help hint: $(cat "$W/stderr")"
+    [ "$(wc -l <"$TMP/stderr")" -eq 2 ] || fail "$1: expected 2 stderr lines: $(cat "$TMP/stderr")"
+    [ "$(head -n 1 "$TMP/stderr")" = "$2" ] || fail "$1: first line '$(head -n 1 "$TMP/stderr")'"
+    [ "$(sed -n 2p "$TMP/stderr")" = "Try 'mmtrace-gen --help' for more information." ] ||
+        fail "$1: no --help hint: $(cat "$TMP/stderr")"
 }
 expect_usage unknown-option "$P unrecognized option '--bogus'" \
     -c good.cfg -t good_conv.csv -p "$OUT" --bogus
@@ -227,17 +214,17 @@ for opt in --help -h; do
     tests=$((tests + 1))
     run "$opt"
     [ "$status" -eq 0 ] || fail "$opt: exit status $status, expected 0"
-    head -n 1 "$W/stdout" | grep -q '^Usage: mmtrace-gen ' || fail "$opt: no usage on stdout"
-    grep -q -- '--config' "$W/stdout" || fail "$opt: help does not list --config"
-    [ -s "$W/stderr" ] && fail "$opt: unexpected stderr: $(cat "$W/stderr")"
+    head -n 1 "$TMP/stdout" | grep -q '^Usage: mmtrace-gen ' || fail "$opt: no usage on stdout"
+    grep -q -- '--config' "$TMP/stdout" || fail "$opt: help does not list --config"
+    [ -s "$TMP/stderr" ] && fail "$opt: unexpected stderr: $(cat "$TMP/stderr")"
 done
 for opt in --version -V; do
     tests=$((tests + 1))
     run "$opt"
     [ "$status" -eq 0 ] || fail "$opt: exit status $status, expected 0"
-    grep -q '^mmtrace-gen .*[0-9]\.[0-9]' "$W/stdout" || fail "$opt: stdout '$(cat "$W/stdout")'"
-    [ "$(wc -l <"$W/stdout")" -eq 1 ] || fail "$opt: expected one line on stdout"
-    [ -s "$W/stderr" ] && fail "$opt: unexpected stderr: $(cat "$W/stderr")"
+    grep -q '^mmtrace-gen .*[0-9]\.[0-9]' "$TMP/stdout" || fail "$opt: stdout '$(cat "$TMP/stdout")'"
+    [ "$(wc -l <"$TMP/stdout")" -eq 1 ] || fail "$opt: expected one line on stdout"
+    [ -s "$TMP/stderr" ] && fail "$opt: unexpected stderr: $(cat "$TMP/stderr")"
 done
 
 # ---------------------------------------------------------------- warnings (exit 0)
@@ -247,13 +234,13 @@ done
 tests=$((tests + 1))
 run -c good.cfg -t warn_no_trailing_comma.csv -p "$OUT"
 [ "$status" -eq 0 ] || fail "no-trailing-comma: exit status $status, expected 0"
-[ "$(wc -l <"$W/stderr")" -eq 1 ] || fail "no-trailing-comma: expected exactly one warning line"
-case $(head -n 1 "$W/stderr") in
+[ "$(wc -l <"$TMP/stderr")" -eq 1 ] || fail "no-trailing-comma: expected exactly one warning line"
+case $(head -n 1 "$TMP/stderr") in
 "$P warn_no_trailing_comma.csv:3: warning: "*"'2'"*) ;;
-*) fail "no-trailing-comma: stderr '$(cat "$W/stderr")'" ;;
+*) fail "no-trailing-comma: stderr '$(cat "$TMP/stderr")'" ;;
 esac
-grep -q '^layer1: os 4x4, 9 folds, 216 rows' "$W/stdout" ||
-    fail "no-trailing-comma: layer1 summary '$(sed -n 2p "$W/stdout")', expected 9 folds, 216 rows"
+grep -q '^layer1: os 4x4, 9 folds, 216 rows' "$TMP/stdout" ||
+    fail "no-trailing-comma: layer1 summary '$(sed -n 2p "$TMP/stdout")', expected 9 folds, 216 rows"
 f="$OUT/bad_run/layer1/IFMAP_SRAM_TRACE.csv.gz"
 if [ -f "$f" ]; then
     n=$(gzip -dc "$f" | wc -l)
@@ -266,10 +253,10 @@ fi
 tests=$((tests + 1))
 run -c warn_bw_list.cfg -t good_conv.csv -p "$OUT"
 [ "$status" -eq 0 ] || fail "bandwidth-list: exit status $status, expected 0"
-[ "$(wc -l <"$W/stderr")" -eq 1 ] || fail "bandwidth-list: expected exactly one warning line"
-case $(head -n 1 "$W/stderr") in
+[ "$(wc -l <"$TMP/stderr")" -eq 1 ] || fail "bandwidth-list: expected exactly one warning line"
+case $(head -n 1 "$TMP/stderr") in
 "$P warn_bw_list.cfg:13: warning: "*) ;;
-*) fail "bandwidth-list: stderr '$(cat "$W/stderr")'" ;;
+*) fail "bandwidth-list: stderr '$(cat "$TMP/stderr")'" ;;
 esac
 [ -d "$OUT/bad_run/layer1" ] || fail "bandwidth-list: no output written"
 
@@ -277,10 +264,10 @@ esac
 # c1: H=10, F=3, S=2 gives the ceil output size 5x5, P=25, K=9, 7 folds of 9+4+4-2=15 rows.
 tests=$((tests + 1))
 run -c good.cfg -t good_conv.csv -p "$OUT"
-[ "$status" -eq 0 ] || fail "good-run: exit status $status: $(cat "$W/stderr")"
-[ -s "$W/stderr" ] && fail "good-run: unexpected stderr: $(cat "$W/stderr")"
-grep -q '^layer1: os 4x4, 7 folds, 105 rows' "$W/stdout" ||
-    fail "good-run: layer1 summary '$(sed -n 2p "$W/stdout")'"
+[ "$status" -eq 0 ] || fail "good-run: exit status $status: $(cat "$TMP/stderr")"
+[ -s "$TMP/stderr" ] && fail "good-run: unexpected stderr: $(cat "$TMP/stderr")"
+grep -q '^layer1: os 4x4, 7 folds, 105 rows' "$TMP/stdout" ||
+    fail "good-run: layer1 summary '$(sed -n 2p "$TMP/stdout")'"
 for l in layer0 layer1; do
     for op in IFMAP FILTER OFMAP; do
         gzip -t "$OUT/bad_run/$l/${op}_SRAM_TRACE.csv.gz" 2>/dev/null ||

@@ -5,26 +5,29 @@
 # are refused. Needs MMT_SRCDIR and MMT_BUILDDIR (set by `make check`).
 set -u
 . "$MMT_SRCDIR/tests/testlib.sh"
-REPLAY="$MMT_BUILDDIR/mmtrace-replay"
+need_built "$REPLAY"
 
-# Both engines on every golden case: the three reports and stdout must be identical.
-for dir in "$GOLDEN"/*/; do
-    case=$(basename "$dir")
-    input=conv
-    grep -q -- "-i gemm" "$dir/command.txt" && input=gemm
-    run=$(cfg_get "$dir/config.cfg" run_name)
-    for e in rows auto; do
-        "$REPLAY" -c "$dir/config.cfg" -t "$dir/topology.csv" -i $input -p "$TMP/$case.$e" \
-            --no-traces --engine=$e >"$TMP/$case.$e.out" 2>"$TMP/$case.$e.err" ||
-            fail "$case: --engine=$e exited $?: $(cat "$TMP/$case.$e.err")"
-    done
-    cmp -s "$TMP/$case.rows.out" "$TMP/$case.auto.out" || fail "$case: console output differs"
+# same_engines NAME RUN: the rows and auto runs into $TMP/NAME.rows and $TMP/NAME.auto (console
+# output in NAME.rows.out and NAME.auto.out) wrote identical consoles and reports of run RUN.
+same_engines() {
+    cmp -s "$TMP/$1.rows.out" "$TMP/$1.auto.out" || fail "$1: console output differs"
     for rep in COMPUTE_REPORT BANDWIDTH_REPORT DETAILED_ACCESS_REPORT; do
-        cmp -s "$TMP/$case.rows/$run/$rep.csv" "$TMP/$case.auto/$run/$rep.csv" ||
-            fail "$case: $rep.csv differs between the engines"
+        cmp -s "$TMP/$1.rows/$2/$rep.csv" "$TMP/$1.auto/$2/$rep.csv" ||
+            fail "$1 ($2): $rep.csv differs between the engines"
         files=$((files + 1))
     done
     cases=$((cases + 1))
+}
+
+# Both engines on every golden case: the three reports and stdout must be identical.
+for dir in "$GOLDEN"/*/; do
+    golden_case "$dir" || { fail "$c: not a golden case (no config.cfg)"; continue; }
+    for e in rows auto; do
+        "$REPLAY" -c "$cfg" -t "$dir/topology.csv" -i "$itype" -p "$TMP/$c.$e" \
+            --no-traces --engine=$e >"$TMP/$c.$e.out" 2>"$TMP/$c.$e.err" ||
+            fail "$c: --engine=$e exited $?: $(cat "$TMP/$c.$e.err")"
+    done
+    same_engines "$c" "$run"
 done
 
 cfg="$GOLDEN/a_gemm_8x8_os_calc64/config.cfg"
@@ -60,13 +63,7 @@ for c in "$conv/config.cfg" "$GOLDEN/c_conv_8x8_ws_calc1k/config.cfg"; do
     done
     [ "$(grep -c 'layer [0-9]*: fold engine$' "$TMP/tile.auto.err")" = 3 ] ||
         fail "tiling convs: expected 3 'fold engine' lines, got: $(cat "$TMP/tile.auto.err")"
-    cmp -s "$TMP/tile.rows.out" "$TMP/tile.auto.out" || fail "tiling convs: console differs"
-    for rep in COMPUTE_REPORT BANDWIDTH_REPORT DETAILED_ACCESS_REPORT; do
-        cmp -s "$TMP/tile.rows/$run/$rep.csv" "$TMP/tile.auto/$run/$rep.csv" ||
-            fail "tiling convs ($run): $rep.csv differs between the engines"
-        files=$((files + 1))
-    done
-    cases=$((cases + 1))
+    same_engines tile "$run"
 done
 "$REPLAY" -c "$conv/config.cfg" -t "$conv/topology.csv" -p "$TMP/c" --no-traces -v \
     >/dev/null 2>"$TMP/c.err" || fail "auto on a conv exited $?"

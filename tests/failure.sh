@@ -14,41 +14,31 @@
 # Needs MMT_SRCDIR and MMT_BUILDDIR (set by `make check`). Exit 77 only if nothing can be run.
 set -u
 
-: "${MMT_SRCDIR:?MMT_SRCDIR is not set (run through make check)}"
-: "${MMT_BUILDDIR:?MMT_BUILDDIR is not set (run through make check)}"
-GEN="$MMT_BUILDDIR/mmtrace-gen"
-REPLAY="$MMT_BUILDDIR/mmtrace-replay"
-[ -x "$GEN" ] && [ -x "$REPLAY" ] || { echo "failure: programs not built" >&2; exit 1; }
+. "$MMT_SRCDIR/tests/testlib.sh"
+need_built "$GEN" "$REPLAY"
 
-W=$(mktemp -d "${TMPDIR:-/tmp}/mmt-failure.XXXXXX") || exit 1
+# The tmpfs mounts of the full-disk checks come off before testlib's directory is removed.
 MOUNTS=""
 cleanup() {
     for m in $MOUNTS; do umount "$m" 2>/dev/null; done
-    rm -rf "$W"
+    rm -rf "$TMP"
 }
 trap cleanup EXIT
 trap 'exit 1' HUP INT TERM
-
-failures=0
-tests=0
-fail() {
-    echo "FAIL: $*" >&2
-    failures=$((failures + 1))
-}
 note() { echo "failure: $*"; }
 
 # Configs: a 256x256 OS array (cloud preset) for a layer that takes a moment, and 8x8 ones.
 CLOUD="$MMT_SRCDIR/topologies/hw/cloud.cfg"
 RUN=cloud
-printf 'Layer, M, N, K,\nbig, 1, 1024, 9216,\n' >"$W/big.csv"
-printf 'Layer, M, N, K,\ng, 4, 4, 4,\n' >"$W/small.csv"
-printf 'Layer, M, N, K,\nmid, 32, 768, 768,\n' >"$W/mid.csv"
+printf 'Layer, M, N, K,\nbig, 1, 1024, 9216,\n' >"$TMP/big.csv"
+printf 'Layer, M, N, K,\ng, 4, 4, 4,\n' >"$TMP/small.csv"
+printf 'Layer, M, N, K,\nmid, 32, 768, 768,\n' >"$TMP/mid.csv"
 small_cfg() { # file key value [mode]
     sed -e "s/^$2[ :=].*/$2: $3/" \
         -e "s/^InterfaceBandwidth.*/InterfaceBandwidth: ${4:-CALC}/" \
         "$MMT_SRCDIR/topologies/examples/gemm_8x8_os.cfg" >"$1"
 }
-small_cfg "$W/s.cfg" Bandwidth 10
+small_cfg "$TMP/s.cfg" Bandwidth 10
 
 # Prints "name cksum-of-decompressed-content" for every trace and report under a run directory.
 digest() {
@@ -76,16 +66,32 @@ expect_error() {
     name=$1 glob=$2
     shift 2
     tests=$((tests + 1))
-    "$@" >"$W/stdout" 2>"$W/stderr"
+    "$@" >"$TMP/stdout" 2>"$TMP/stderr"
     st=$?
-    [ "$st" -eq 1 ] || fail "$name: exit status $st, expected 1 (stderr: $(cat "$W/stderr"))"
-    nl=$(wc -l <"$W/stderr")
-    [ "$nl" -eq 1 ] || fail "$name: $nl lines on stderr, expected 1: $(cat "$W/stderr")"
-    # shellcheck disable=SC2254
-    case $(head -n 1 "$W/stderr") in
-    $glob) ;;
-    *) fail "$name: stderr '$(head -n 1 "$W/stderr")' does not match '$glob'" ;;
-    esac
+    check_one_line "$name" 1 "$st" "$TMP/stderr" "$glob"
+}
+
+# kill_mid NAME PROG PATTERN: runs PROG on the big layer into $K and SIGKILLs it once a file
+# matching PATTERN appears there; $st is its exit status (137 when the kill came in time).
+kill_mid() {
+    "$2" -c "$CLOUD" -t "$TMP/big.csv" -i gemm -p "$K" -j 2 >/dev/null 2>&1 &
+    pid=$!
+    wait_for "$K" "$3" || fail "$1: no file matching $3 appeared"
+    sleep 0.1
+    kill -9 $pid 2>/dev/null
+    wait $pid
+    st=$?
+}
+
+# rerun NAME PROG DIGEST: PROG run again into $K after a kill succeeds, writes what an
+# undisturbed run wrote (the digest file DIGEST) and leaves no temporary or marker behind.
+rerun() {
+    tests=$((tests + 1))
+    "$2" -c "$CLOUD" -t "$TMP/big.csv" -i gemm -p "$K" -j 2 >/dev/null 2>"$TMP/err" ||
+        fail "$1 rerun: $(cat "$TMP/err")"
+    [ "$(digest "$K/$RUN")" = "$(cat "$3")" ] || fail "$1 rerun: output differs"
+    left=$(find "$K" -name '.mmtrace-*' | head -n 1)
+    [ -z "$left" ] || fail "$1 rerun: temporary or marker left: $left"
 }
 
 # No trace under a final name unless it is complete (and equal to the reference digest).
@@ -98,123 +104,91 @@ check_finals() { # name rundir refdigest
             echo "FAIL: $1: $f under its final name differs from the complete run" >&2
             echo x
         fi
-    done >"$W/finals"
-    [ -s "$W/finals" ] && failures=$((failures + $(wc -l <"$W/finals")))
+    done >"$TMP/finals"
+    [ -s "$TMP/finals" ] && failures=$((failures + $(wc -l <"$TMP/finals")))
     tests=$((tests + 1))
 }
 
 # ---------------------------------------------------------------- reference runs
-"$GEN" -c "$CLOUD" -t "$W/big.csv" -i gemm -p "$W/ref" -j 2 >/dev/null 2>"$W/err" ||
-    { echo "failure: reference mmtrace-gen failed: $(cat "$W/err")" >&2; exit 1; }
-digest "$W/ref/$RUN" >"$W/gen.digest"
-cp -r "$W/ref" "$W/ref2"
-"$REPLAY" -c "$CLOUD" -t "$W/big.csv" -i gemm -p "$W/ref2" -j 2 >/dev/null 2>"$W/err" ||
-    { echo "failure: reference mmtrace-replay failed: $(cat "$W/err")" >&2; exit 1; }
-digest "$W/ref2/$RUN" >"$W/replay.digest"
-[ "$(wc -l <"$W/replay.digest")" -ge 6 ] || fail "reference replay wrote too little"
+"$GEN" -c "$CLOUD" -t "$TMP/big.csv" -i gemm -p "$TMP/ref" -j 2 >/dev/null 2>"$TMP/err" ||
+    { echo "failure: reference mmtrace-gen failed: $(cat "$TMP/err")" >&2; exit 1; }
+digest "$TMP/ref/$RUN" >"$TMP/gen.digest"
+cp -r "$TMP/ref" "$TMP/ref2"
+"$REPLAY" -c "$CLOUD" -t "$TMP/big.csv" -i gemm -p "$TMP/ref2" -j 2 >/dev/null 2>"$TMP/err" ||
+    { echo "failure: reference mmtrace-replay failed: $(cat "$TMP/err")" >&2; exit 1; }
+digest "$TMP/ref2/$RUN" >"$TMP/replay.digest"
+[ "$(wc -l <"$TMP/replay.digest")" -ge 6 ] || fail "reference replay wrote too little"
 
 # ---------------------------------------------------------------- kill
 # gen killed in a fresh directory: nothing incomplete under a final name; mkstemp temporaries.
-K="$W/k"
-"$GEN" -c "$CLOUD" -t "$W/big.csv" -i gemm -p "$K" -j 2 >/dev/null 2>&1 &
-pid=$!
-wait_for "$K" '.mmtrace-tmp.*_TRACE.csv.gz' || fail "kill-gen: no temporary trace appeared"
-sleep 0.1
-kill -9 $pid 2>/dev/null
-wait $pid
-st=$?
+K="$TMP/k"
+kill_mid kill-gen "$GEN" '.mmtrace-tmp.*_TRACE.csv.gz'
 [ "$st" -eq 137 ] || fail "kill-gen: the run ended (status $st) before SIGKILL; make the layer bigger"
-check_finals kill-gen "$K/$RUN" "$W/gen.digest"
+check_finals kill-gen "$K/$RUN" "$TMP/gen.digest"
 [ -n "$(find "$K" -name '.mmtrace-tmp.*_TRACE.csv.gz')" ] || fail "kill-gen: no temporary left"
 # The killed run marked the directory incomplete; replay and --compare refuse it.
 tests=$((tests + 1))
 [ -f "$K/$RUN/.mmtrace-incomplete" ] || fail "kill-gen: no incomplete marker"
 expect_error kill-gen-replay "mmtrace-replay: $K/$RUN: incomplete: an interrupted mmtrace-gen run left old and new files mixed here (.mmtrace-incomplete); rerun mmtrace-gen" \
-    "$REPLAY" -c "$CLOUD" -t "$W/big.csv" -i gemm -p "$K"
+    "$REPLAY" -c "$CLOUD" -t "$TMP/big.csv" -i gemm -p "$K"
 expect_error kill-gen-compare "mmtrace-replay: $K/$RUN: incomplete: *; rerun mmtrace-gen" \
-    "$REPLAY" -p "$K/$RUN" --compare "$W/ref/$RUN"
-[ -s "$W/stdout" ] && fail "kill-gen-compare: output on stdout"
+    "$REPLAY" -p "$K/$RUN" --compare "$TMP/ref/$RUN"
+[ -s "$TMP/stdout" ] && fail "kill-gen-compare: output on stdout"
 # Rerun: succeeds, same traces as an undisturbed run, no temporaries left.
-tests=$((tests + 1))
-"$GEN" -c "$CLOUD" -t "$W/big.csv" -i gemm -p "$K" -j 2 >/dev/null 2>"$W/err" ||
-    fail "kill-gen rerun: $(cat "$W/err")"
-[ "$(digest "$K/$RUN")" = "$(cat "$W/gen.digest")" ] || fail "kill-gen rerun: traces differ"
-left=$(find "$K" -name '.mmtrace-*' | head -n 1)
-[ -z "$left" ] || fail "kill-gen rerun: stale temporary not removed: $left"
+rerun kill-gen "$GEN" "$TMP/gen.digest"
 
 # gen killed while overwriting a complete run: the previous version stays under final names.
-"$GEN" -c "$CLOUD" -t "$W/big.csv" -i gemm -p "$K" -j 2 >/dev/null 2>&1 &
-pid=$!
-wait_for "$K" '.mmtrace-tmp.*_TRACE.csv.gz' || fail "kill-gen-over: no temporary trace appeared"
-sleep 0.1
-kill -9 $pid 2>/dev/null
-wait $pid
-check_finals kill-gen-over "$K/$RUN" "$W/gen.digest"
+kill_mid kill-gen-over "$GEN" '.mmtrace-tmp.*_TRACE.csv.gz'
+check_finals kill-gen-over "$K/$RUN" "$TMP/gen.digest"
 [ "$(find "$K/$RUN" -name '*_TRACE.csv.gz' ! -name '.mmtrace-*' | wc -l)" -eq 3 ] ||
     fail "kill-gen-over: the previous complete traces are gone"
 
 # replay killed mid-write: no report, no DRAM trace, the SRAM traces as before; staged
 # .mmtrace-tmp.<pid>.* names. The rerun gives what an undisturbed replay gives.
-"$GEN" -c "$CLOUD" -t "$W/big.csv" -i gemm -p "$K" -j 2 >/dev/null 2>&1 ||
+"$GEN" -c "$CLOUD" -t "$TMP/big.csv" -i gemm -p "$K" -j 2 >/dev/null 2>&1 ||
     fail "kill-replay: setup gen failed"
-"$REPLAY" -c "$CLOUD" -t "$W/big.csv" -i gemm -p "$K" -j 2 >/dev/null 2>&1 &
-pid=$!
-wait_for "$K" '.mmtrace-tmp.*_DRAM_TRACE.csv.gz' || fail "kill-replay: no staged trace appeared"
-sleep 0.1
-kill -9 $pid 2>/dev/null
-wait $pid
-st=$?
+kill_mid kill-replay "$REPLAY" '.mmtrace-tmp.*_DRAM_TRACE.csv.gz'
 [ "$st" -eq 137 ] || fail "kill-replay: the run ended (status $st) before SIGKILL"
 tests=$((tests + 1))
 [ -n "$(find "$K/$RUN" \( -name '*_REPORT.csv' -o -name '*_DRAM_TRACE.csv.gz' \) ! -name '.mmtrace-*')" ] &&
     fail "kill-replay: a report or DRAM trace appeared under a final name"
-[ "$(digest "$K/$RUN")" = "$(cat "$W/gen.digest")" ] || fail "kill-replay: SRAM traces changed"
+[ "$(digest "$K/$RUN")" = "$(cat "$TMP/gen.digest")" ] || fail "kill-replay: SRAM traces changed"
 [ -n "$(find "$K" -name '.mmtrace-tmp.*.csv.gz')" ] || fail "kill-replay: no staged file left"
-tests=$((tests + 1))
-"$REPLAY" -c "$CLOUD" -t "$W/big.csv" -i gemm -p "$K" -j 2 >/dev/null 2>"$W/err" ||
-    fail "kill-replay rerun: $(cat "$W/err")"
-[ "$(digest "$K/$RUN")" = "$(cat "$W/replay.digest")" ] || fail "kill-replay rerun: output differs"
-left=$(find "$K" -name '.mmtrace-*' | head -n 1)
-[ -z "$left" ] || fail "kill-replay rerun: stale temporary not removed: $left"
+rerun kill-replay "$REPLAY" "$TMP/replay.digest"
 
 # replay killed between its final renames (the test hook kills it after the 2nd rename):
 # old and new outputs are mixed, and the marker says so. --compare and the fused path refuse
 # the directory; a replay rerun completes it and removes the marker.
-"$GEN" -c "$CLOUD" -t "$W/big.csv" -i gemm -p "$K" -j 2 >/dev/null 2>&1 || fail "kill-renames: gen"
+"$GEN" -c "$CLOUD" -t "$TMP/big.csv" -i gemm -p "$K" -j 2 >/dev/null 2>&1 || fail "kill-renames: gen"
 # A rename gives the final name a new inode: count the final names whose inode changed (file
 # times are too coarse for this: a fast replay renames within one clock tick of the marker).
-find "$K/$RUN" -name '*_TRACE.csv.gz' ! -name '.mmtrace-*' -printf '%i %p\n' | sort >"$W/inodes.before"
-MMTRACE_TEST_KILL_AFTER=2 "$REPLAY" -c "$CLOUD" -t "$W/big.csv" -i gemm -p "$K" -j 2 \
-    >"$W/stdout" 2>"$W/err"
+find "$K/$RUN" -name '*_TRACE.csv.gz' ! -name '.mmtrace-*' -printf '%i %p\n' | sort >"$TMP/inodes.before"
+MMTRACE_TEST_KILL_AFTER=2 "$REPLAY" -c "$CLOUD" -t "$TMP/big.csv" -i gemm -p "$K" -j 2 \
+    >"$TMP/stdout" 2>"$TMP/err"
 st=$?
-find "$K/$RUN" -name '*_TRACE.csv.gz' ! -name '.mmtrace-*' -printf '%i %p\n' | sort >"$W/inodes.after"
+find "$K/$RUN" -name '*_TRACE.csv.gz' ! -name '.mmtrace-*' -printf '%i %p\n' | sort >"$TMP/inodes.after"
 tests=$((tests + 1))
-[ "$st" -eq 137 ] || fail "kill-renames: status $st, expected 137 (SIGKILL): $(cat "$W/err")"
-[ -s "$W/stdout" ] && fail "kill-renames: console output of an unfinished run"
+[ "$st" -eq 137 ] || fail "kill-renames: status $st, expected 137 (SIGKILL): $(cat "$TMP/err")"
+[ -s "$TMP/stdout" ] && fail "kill-renames: console output of an unfinished run"
 [ "$(cat "$K/$RUN/.mmtrace-incomplete" 2>/dev/null)" = replay ] || fail "kill-renames: no marker"
-[ "$(comm -13 "$W/inodes.before" "$W/inodes.after" | wc -l)" -eq 2 ] ||
+[ "$(comm -13 "$TMP/inodes.before" "$TMP/inodes.after" | wc -l)" -eq 2 ] ||
     fail "kill-renames: not killed after exactly 2 renames"
 expect_error kill-renames-compare "mmtrace-replay: $K/$RUN: incomplete: an interrupted mmtrace-replay run left old and new files mixed here (.mmtrace-incomplete); rerun mmtrace-replay" \
-    "$REPLAY" -p "$K/$RUN" --compare "$W/ref2/$RUN"
-[ -s "$W/stdout" ] && fail "kill-renames-compare: output on stdout"
+    "$REPLAY" -p "$K/$RUN" --compare "$TMP/ref2/$RUN"
+[ -s "$TMP/stdout" ] && fail "kill-renames-compare: output on stdout"
 expect_error kill-renames-fused "mmtrace-replay: $K/$RUN: incomplete: *; rerun mmtrace-replay" \
-    "$REPLAY" -c "$CLOUD" -t "$W/big.csv" -i gemm -p "$K" --no-traces
-tests=$((tests + 1))
-"$REPLAY" -c "$CLOUD" -t "$W/big.csv" -i gemm -p "$K" -j 2 >/dev/null 2>"$W/err" ||
-    fail "kill-renames rerun: $(cat "$W/err")"
-[ "$(digest "$K/$RUN")" = "$(cat "$W/replay.digest")" ] || fail "kill-renames rerun: output differs"
-left=$(find "$K" -name '.mmtrace-*' | head -n 1)
-[ -z "$left" ] || fail "kill-renames rerun: temporary or marker left: $left"
-"$REPLAY" -p "$K/$RUN" --compare "$W/ref2/$RUN" >/dev/null 2>"$W/err" ||
-    fail "kill-renames: --compare after the rerun: $(cat "$W/err")"
+    "$REPLAY" -c "$CLOUD" -t "$TMP/big.csv" -i gemm -p "$K" --no-traces
+rerun kill-renames "$REPLAY" "$TMP/replay.digest"
+"$REPLAY" -p "$K/$RUN" --compare "$TMP/ref2/$RUN" >/dev/null 2>"$TMP/err" ||
+    fail "kill-renames: --compare after the rerun: $(cat "$TMP/err")"
 
 # ---------------------------------------------------------------- stale temporaries
 # The sweep after taking the lock removes only regular files named .mmtrace-tmp.<pid>.NAME
 # of a dead pid, in the run directory and its layer<N>/ folders: never a user's file that
 # merely looks temporary, nor a live process's, nor anything in other folders.
-S="$W/sweep"
+S="$TMP/sweep"
 SR="$S/gemm_8x8_os"
-"$GEN" -c "$W/s.cfg" -t "$W/small.csv" -i gemm -p "$S" >/dev/null 2>&1 || fail "sweep: setup"
+"$GEN" -c "$TMP/s.cfg" -t "$TMP/small.csv" -i gemm -p "$S" >/dev/null 2>&1 || fail "sweep: setup"
 dead=$(sh -c 'echo $$')
 sleep 60 &
 live=$!
@@ -227,8 +201,8 @@ for f in $KEEP; do echo keep >"$SR/$f"; done
 for f in $STALE; do echo stale >"$SR/$f"; done
 for prog in "$GEN" "$REPLAY"; do
     tests=$((tests + 1))
-    "$prog" -c "$W/s.cfg" -t "$W/small.csv" -i gemm -p "$S" >/dev/null 2>"$W/err" ||
-        fail "sweep $prog: $(cat "$W/err")"
+    "$prog" -c "$TMP/s.cfg" -t "$TMP/small.csv" -i gemm -p "$S" >/dev/null 2>"$TMP/err" ||
+        fail "sweep $prog: $(cat "$TMP/err")"
     for f in $KEEP; do
         [ "$(cat "$SR/$f" 2>/dev/null)" = keep ] || fail "sweep $prog: deleted the user's $f"
     done
@@ -242,137 +216,137 @@ kill $live 2>/dev/null
 wait $live 2>/dev/null
 
 # ---------------------------------------------------------------- lock
-L="$W/lock"
-"$GEN" -c "$CLOUD" -t "$W/big.csv" -i gemm -p "$L" >/dev/null 2>"$W/err1" &
+L="$TMP/lock"
+"$GEN" -c "$CLOUD" -t "$TMP/big.csv" -i gemm -p "$L" >/dev/null 2>"$TMP/err1" &
 pid=$!
 wait_for "$L" '.mmtrace-tmp.*_TRACE.csv.gz' || fail "lock: the first run did not start"
 expect_error lock-gen "mmtrace-gen: $L/$RUN: another mmtrace run is writing this directory*" \
-    "$GEN" -c "$CLOUD" -t "$W/big.csv" -i gemm -p "$L"
+    "$GEN" -c "$CLOUD" -t "$TMP/big.csv" -i gemm -p "$L"
 expect_error lock-replay "mmtrace-replay: $L/$RUN: another mmtrace run is writing*" \
-    "$REPLAY" -c "$CLOUD" -t "$W/big.csv" -i gemm -p "$L"
-wait $pid || fail "lock: the first run failed: $(cat "$W/err1")"
-[ "$(digest "$L/$RUN")" = "$(cat "$W/gen.digest")" ] || fail "lock: the first run's traces differ"
+    "$REPLAY" -c "$CLOUD" -t "$TMP/big.csv" -i gemm -p "$L"
+wait $pid || fail "lock: the first run failed: $(cat "$TMP/err1")"
+[ "$(digest "$L/$RUN")" = "$(cat "$TMP/gen.digest")" ] || fail "lock: the first run's traces differ"
 
 # ---------------------------------------------------------------- limits
 # Addresses and SRAM sizes exactly at INT64_MAX run (and replay); one more is refused.
 for key in IfmapOffset FilterOffset OfmapOffset; do
     for mode in CALC USER; do
-        small_cfg "$W/e.cfg" $key 9223372036854775791 $mode # + 4*4 = INT64_MAX
+        small_cfg "$TMP/e.cfg" $key 9223372036854775791 $mode # + 4*4 = INT64_MAX
         tests=$((tests + 1))
-        rm -rf "$W/e"
-        if ! "$GEN" -c "$W/e.cfg" -t "$W/small.csv" -i gemm -p "$W/e" >/dev/null 2>"$W/err" ||
-            ! "$REPLAY" -c "$W/e.cfg" -t "$W/small.csv" -i gemm -p "$W/e" >/dev/null 2>>"$W/err"; then
-            fail "edge $key $mode at INT64_MAX: $(cat "$W/err")"
+        rm -rf "$TMP/e"
+        if ! "$GEN" -c "$TMP/e.cfg" -t "$TMP/small.csv" -i gemm -p "$TMP/e" >/dev/null 2>"$TMP/err" ||
+            ! "$REPLAY" -c "$TMP/e.cfg" -t "$TMP/small.csv" -i gemm -p "$TMP/e" >/dev/null 2>>"$TMP/err"; then
+            fail "edge $key $mode at INT64_MAX: $(cat "$TMP/err")"
         fi
     done
-    small_cfg "$W/e.cfg" $key 9223372036854775792
-    rm -rf "$W/e"
+    small_cfg "$TMP/e.cfg" $key 9223372036854775792
+    rm -rf "$TMP/e"
     what=$(echo $key | sed 's/Offset//' | tr 'A-Z' 'a-z')
     expect_error "edge $key past INT64_MAX" \
-        "mmtrace-gen: $W/small.csv:2: $what address range overflows 64 bits" \
-        "$GEN" -c "$W/e.cfg" -t "$W/small.csv" -i gemm -p "$W/e"
-    [ -e "$W/e" ] && fail "edge $key past INT64_MAX: output written"
+        "mmtrace-gen: $TMP/small.csv:2: $what address range overflows 64 bits" \
+        "$GEN" -c "$TMP/e.cfg" -t "$TMP/small.csv" -i gemm -p "$TMP/e"
+    [ -e "$TMP/e" ] && fail "edge $key past INT64_MAX: output written"
 done
 for key in IfmapSramSzkB FilterSramSzkB OfmapSramSzkB; do
-    small_cfg "$W/e.cfg" $key 9007199254740991 USER # * 1024 <= INT64_MAX
+    small_cfg "$TMP/e.cfg" $key 9007199254740991 USER # * 1024 <= INT64_MAX
     tests=$((tests + 1))
-    rm -rf "$W/e"
-    if ! "$GEN" -c "$W/e.cfg" -t "$W/small.csv" -i gemm -p "$W/e" >/dev/null 2>"$W/err" ||
-        ! "$REPLAY" -c "$W/e.cfg" -t "$W/small.csv" -i gemm -p "$W/e" >/dev/null 2>>"$W/err"; then
-        fail "edge $key at INT64_MAX words: $(cat "$W/err")"
+    rm -rf "$TMP/e"
+    if ! "$GEN" -c "$TMP/e.cfg" -t "$TMP/small.csv" -i gemm -p "$TMP/e" >/dev/null 2>"$TMP/err" ||
+        ! "$REPLAY" -c "$TMP/e.cfg" -t "$TMP/small.csv" -i gemm -p "$TMP/e" >/dev/null 2>>"$TMP/err"; then
+        fail "edge $key at INT64_MAX words: $(cat "$TMP/err")"
     fi
-    small_cfg "$W/e.cfg" $key 9007199254740992
+    small_cfg "$TMP/e.cfg" $key 9007199254740992
     expect_error "edge $key past INT64_MAX words" \
-        "mmtrace-gen: $W/e.cfg:*: $key = 9007199254740992 KB overflows 64 bits in words" \
-        "$GEN" -c "$W/e.cfg" -t "$W/small.csv" -i gemm -p "$W/e2"
+        "mmtrace-gen: $TMP/e.cfg:*: $key = 9007199254740992 KB overflows 64 bits in words" \
+        "$GEN" -c "$TMP/e.cfg" -t "$TMP/small.csv" -i gemm -p "$TMP/e2"
 done
 # Trace text beyond 64 bits (65536-wide rows, 9e16 rows): refused even with --force.
 sed -e 's/^ArrayHeight.*/ArrayHeight: 65536/' -e 's/^ArrayWidth.*/ArrayWidth: 65536/' \
-    -e 's/^Dataflow.*/Dataflow: ws/' "$W/s.cfg" >"$W/wide.cfg"
-printf 'Layer, M, N, K,\nhuge, 90000000000000000, 1, 1,\n' >"$W/huge.csv"
-expect_error text-overflow "mmtrace-gen: $W/huge.csv:2: the trace text (* rows x 3 bytes per field) overflows 64 bits" \
-    "$GEN" -c "$W/wide.cfg" -t "$W/huge.csv" -i gemm -p "$W/o" --force
-expect_error text-overflow-replay "mmtrace-replay: $W/huge.csv:2: the trace text*overflows 64 bits" \
-    "$REPLAY" -c "$W/wide.cfg" -t "$W/huge.csv" -i gemm -p "$W/o" --force
-[ -e "$W/o" ] && fail "text-overflow: output written"
+    -e 's/^Dataflow.*/Dataflow: ws/' "$TMP/s.cfg" >"$TMP/wide.cfg"
+printf 'Layer, M, N, K,\nhuge, 90000000000000000, 1, 1,\n' >"$TMP/huge.csv"
+expect_error text-overflow "mmtrace-gen: $TMP/huge.csv:2: the trace text (* rows x 3 bytes per field) overflows 64 bits" \
+    "$GEN" -c "$TMP/wide.cfg" -t "$TMP/huge.csv" -i gemm -p "$TMP/o" --force
+expect_error text-overflow-replay "mmtrace-replay: $TMP/huge.csv:2: the trace text*overflows 64 bits" \
+    "$REPLAY" -c "$TMP/wide.cfg" -t "$TMP/huge.csv" -i gemm -p "$TMP/o" --force
+[ -e "$TMP/o" ] && fail "text-overflow: output written"
 # More than the free disk (about 27 PB of text): refused with the estimate; --force goes on.
-printf 'Layer, M, N, K,\nabsurd, 400000, 400000, 400000,\n' >"$W/absurd.csv"
-expect_error absurd "mmtrace-gen: $W/a: the traces would take at least * compressed (* of text), more than the * free; use --force to write them anyway" \
-    "$GEN" -c "$W/s.cfg" -t "$W/absurd.csv" -i gemm -p "$W/a"
-[ -e "$W/a" ] && fail "absurd: output written"
-expect_error absurd-replay "mmtrace-replay: $W/a: the traces would take at least *; use --force*" \
-    "$REPLAY" -c "$W/s.cfg" -t "$W/absurd.csv" -i gemm -p "$W/a"
+printf 'Layer, M, N, K,\nabsurd, 400000, 400000, 400000,\n' >"$TMP/absurd.csv"
+expect_error absurd "mmtrace-gen: $TMP/a: the traces would take at least * compressed (* of text), more than the * free; use --force to write them anyway" \
+    "$GEN" -c "$TMP/s.cfg" -t "$TMP/absurd.csv" -i gemm -p "$TMP/a"
+[ -e "$TMP/a" ] && fail "absurd: output written"
+expect_error absurd-replay "mmtrace-replay: $TMP/a: the traces would take at least *; use --force*" \
+    "$REPLAY" -c "$TMP/s.cfg" -t "$TMP/absurd.csv" -i gemm -p "$TMP/a"
 tests=$((tests + 1))
-"$GEN" -c "$W/s.cfg" -t "$W/absurd.csv" -i gemm -p "$W/a" --force >/dev/null 2>"$W/err" &
+"$GEN" -c "$TMP/s.cfg" -t "$TMP/absurd.csv" -i gemm -p "$TMP/a" --force >/dev/null 2>"$TMP/err" &
 pid=$!
-wait_for "$W/a" '.mmtrace-tmp.*' || fail "absurd --force: did not start"
+wait_for "$TMP/a" '.mmtrace-tmp.*' || fail "absurd --force: did not start"
 kill -9 $pid 2>/dev/null
 wait $pid
-grep -q "^mmtrace-gen: warning: $W/a: the traces would take at least .*; going on (--force)$" \
-    "$W/err" || fail "absurd --force: no warning: $(cat "$W/err")"
-[ -n "$(find "$W/a" -name '*_TRACE.csv.gz' ! -name '.mmtrace-*')" ] && fail "absurd --force: a final trace appeared"
+grep -q "^mmtrace-gen: warning: $TMP/a: the traces would take at least .*; going on (--force)$" \
+    "$TMP/err" || fail "absurd --force: no warning: $(cat "$TMP/err")"
+[ -n "$(find "$TMP/a" -name '*_TRACE.csv.gz' ! -name '.mmtrace-*')" ] && fail "absurd --force: a final trace appeared"
 
 # ---------------------------------------------------------------- inodes
 # A filesystem with too few free inodes for the run's files is refused before anything is
 # written (a tmpfs with 40 inodes; 10 new layers need 45).
-I="$W/ino"
+I="$TMP/ino"
 mkdir "$I"
 if [ -z "${MMT_TEST_NO_MOUNT:-}" ] && mount -t tmpfs -o size=4m,nr_inodes=40 tmpfs "$I" 2>/dev/null; then
-    { echo 'Layer, M, N, K,'; for i in 0 1 2 3 4 5 6 7 8 9; do echo "l$i, 4, 4, 4,"; done; } >"$W/ten.csv"
+    { echo 'Layer, M, N, K,'; for i in 0 1 2 3 4 5 6 7 8 9; do echo "l$i, 4, 4, 4,"; done; } >"$TMP/ten.csv"
     free=$(df -i "$I" | awk 'NR == 2 {print $4}')
     expect_error inodes "mmtrace-gen: $I: the run needs 45 files and directories, more than the $free free inodes of its filesystem; use --force to try anyway" \
-        "$GEN" -c "$W/s.cfg" -t "$W/ten.csv" -i gemm -p "$I"
+        "$GEN" -c "$TMP/s.cfg" -t "$TMP/ten.csv" -i gemm -p "$I"
     [ -z "$(ls -A "$I")" ] || fail "inodes: something was written"
     tests=$((tests + 1))
-    "$GEN" -c "$W/s.cfg" -t "$W/small.csv" -i gemm -p "$I" >/dev/null 2>"$W/err" ||
-        fail "inodes: a run that fits was refused: $(cat "$W/err")"
+    "$GEN" -c "$TMP/s.cfg" -t "$TMP/small.csv" -i gemm -p "$I" >/dev/null 2>"$TMP/err" ||
+        fail "inodes: a run that fits was refused: $(cat "$TMP/err")"
     umount "$I"
 else
     note "inodes: cannot mount a tmpfs; skipped"
 fi
 
 # ---------------------------------------------------------------- unwritable, missing input
-: >"$W/file"
-expect_error unwritable-gen "mmtrace-gen: $W/file/x/gemm_8x8_os: cannot create directory: Not a directory" \
-    "$GEN" -c "$W/s.cfg" -t "$W/small.csv" -i gemm -p "$W/file/x"
-expect_error unwritable-replay-fused "mmtrace-replay: $W/file/x/gemm_8x8_os: cannot create directory: Not a directory" \
-    "$REPLAY" -c "$W/s.cfg" -t "$W/small.csv" -i gemm -p "$W/file/x" --no-traces
-expect_error missing-cfg "mmtrace-gen: $W/none.cfg: cannot open: No such file or directory" \
-    "$GEN" -c "$W/none.cfg" -t "$W/small.csv" -i gemm -p "$W/m"
-expect_error dir-topology "mmtrace-gen: $W: not a regular file (a directory)*" \
-    "$GEN" -c "$W/s.cfg" -t "$W" -i gemm -p "$W/m"
-"$GEN" -c "$W/s.cfg" -t "$W/small.csv" -i gemm -p "$W/m" >/dev/null 2>&1 || fail "setup m"
-T="$W/m/gemm_8x8_os/layer0"
+: >"$TMP/file"
+expect_error unwritable-gen "mmtrace-gen: $TMP/file/x/gemm_8x8_os: cannot create directory: Not a directory" \
+    "$GEN" -c "$TMP/s.cfg" -t "$TMP/small.csv" -i gemm -p "$TMP/file/x"
+expect_error unwritable-replay-fused "mmtrace-replay: $TMP/file/x/gemm_8x8_os: cannot create directory: Not a directory" \
+    "$REPLAY" -c "$TMP/s.cfg" -t "$TMP/small.csv" -i gemm -p "$TMP/file/x" --no-traces
+expect_error missing-cfg "mmtrace-gen: $TMP/none.cfg: cannot open: No such file or directory" \
+    "$GEN" -c "$TMP/none.cfg" -t "$TMP/small.csv" -i gemm -p "$TMP/m"
+expect_error dir-topology "mmtrace-gen: $TMP: not a regular file (a directory)*" \
+    "$GEN" -c "$TMP/s.cfg" -t "$TMP" -i gemm -p "$TMP/m"
+"$GEN" -c "$TMP/s.cfg" -t "$TMP/small.csv" -i gemm -p "$TMP/m" >/dev/null 2>&1 || fail "setup m"
+T="$TMP/m/gemm_8x8_os/layer0"
 rm "$T/FILTER_SRAM_TRACE.csv.gz"
 expect_error vanished-trace "mmtrace-replay: $T/FILTER_SRAM_TRACE.csv.gz: no such trace*" \
-    "$REPLAY" -c "$W/s.cfg" -t "$W/small.csv" -i gemm -p "$W/m"
+    "$REPLAY" -c "$TMP/s.cfg" -t "$TMP/small.csv" -i gemm -p "$TMP/m"
 mkdir "$T/FILTER_SRAM_TRACE.csv.gz"
 expect_error unreadable-trace "mmtrace-replay: $T/FILTER_SRAM_TRACE.csv.gz*" \
-    "$REPLAY" -c "$W/s.cfg" -t "$W/small.csv" -i gemm -p "$W/m"
+    "$REPLAY" -c "$TMP/s.cfg" -t "$TMP/small.csv" -i gemm -p "$TMP/m"
 if [ "$(id -u)" != 0 ]; then # root reads anything: only an unprivileged run can test EACCES
     rmdir "$T/FILTER_SRAM_TRACE.csv.gz"
     cp "$T/IFMAP_SRAM_TRACE.csv.gz" "$T/FILTER_SRAM_TRACE.csv.gz"
     chmod 000 "$T/IFMAP_SRAM_TRACE.csv.gz"
     expect_error unreadable-trace-perm "mmtrace-replay: $T/IFMAP_SRAM_TRACE.csv.gz*Permission denied" \
-        "$REPLAY" -c "$W/s.cfg" -t "$W/small.csv" -i gemm -p "$W/m"
-    chmod 555 "$W/m/gemm_8x8_os"
-    expect_error unwritable-dir-gen "mmtrace-gen: $W/m/gemm_8x8_os*Permission denied" \
-        "$GEN" -c "$W/s.cfg" -t "$W/small.csv" -i gemm -p "$W/m"
-    chmod 755 "$W/m/gemm_8x8_os"
+        "$REPLAY" -c "$TMP/s.cfg" -t "$TMP/small.csv" -i gemm -p "$TMP/m"
+    chmod 555 "$TMP/m/gemm_8x8_os"
+    expect_error unwritable-dir-gen "mmtrace-gen: $TMP/m/gemm_8x8_os*Permission denied" \
+        "$GEN" -c "$TMP/s.cfg" -t "$TMP/small.csv" -i gemm -p "$TMP/m"
+    chmod 755 "$TMP/m/gemm_8x8_os"
 fi
 
 # ---------------------------------------------------------------- full disk
 # mid.csv on 8x8 OS: about 13 MB of text, a few hundred KB over 512 KiB compressed, while the
 # estimate (text / 100) stays under the free space, so the writes themselves hit ENOSPC.
-F="$W/full"
+F="$TMP/full"
 mkdir "$F"
 if [ -z "${MMT_TEST_NO_MOUNT:-}" ] && mount -t tmpfs -o size=512k tmpfs "$F" 2>/dev/null; then
     MOUNTS="$F"
     how=tmpfs
     PRELOAD=""
-elif cc -shared -fPIC -o "$W/failwrite.so" "$MMT_SRCDIR/tests/shim/failwrite.c" -ldl 2>"$W/err"; then
+elif cc -shared -fPIC -o "$TMP/failwrite.so" "$MMT_SRCDIR/tests/shim/failwrite.c" -ldl 2>"$TMP/err"; then
     how=shim
-    PRELOAD="$W/failwrite.so"
+    PRELOAD="$TMP/failwrite.so"
 else
     how=none
     note "full disk: cannot mount a tmpfs nor build the shim; skipped"
@@ -388,31 +362,31 @@ full_run() { # prog args...: runs with the shim preloaded when there is no tmpfs
 if [ "$how" != none ]; then
     note "full disk: $how"
     expect_error full-gen "mmtrace-gen: $F/gemm_8x8_os/layer0/*_SRAM_TRACE.csv.gz: cannot write trace: No space left on device" \
-        full_run "$GEN" -c "$W/s.cfg" -t "$W/mid.csv" -i gemm -p "$F"
+        full_run "$GEN" -c "$TMP/s.cfg" -t "$TMP/mid.csv" -i gemm -p "$F"
     check_finals full-gen "$F/gemm_8x8_os" /dev/null
     left=$(find "$F" -name '.mmtrace-tmp.*' | head -n 1)
     [ -z "$left" ] || fail "full-gen: temporary left on the full disk: $left"
     # Replay on a full filesystem: the traces fit, 16 KiB are left for the outputs (tmpfs:
     # a filler file takes the rest; the shim fails after 16 KiB). --force: past the estimate.
-    "$GEN" -c "$W/s.cfg" -t "$W/mid.csv" -i gemm -p "$W/rf" >/dev/null 2>&1 || fail "setup rf"
+    "$GEN" -c "$TMP/s.cfg" -t "$TMP/mid.csv" -i gemm -p "$TMP/rf" >/dev/null 2>&1 || fail "setup rf"
     R2="$F/gemm_8x8_os"
     if [ "$how" = tmpfs ]; then
         umount "$F" && mount -t tmpfs -o size=32m tmpfs "$F" || fail "remount"
-        cp -r "$W/rf/gemm_8x8_os" "$F/"
+        cp -r "$TMP/rf/gemm_8x8_os" "$F/"
         avail=$(df -k "$F" | awk 'NR == 2 {print $4}')
         dd if=/dev/zero of="$F/filler" bs=1k count=$((avail - 16)) 2>/dev/null
-        "$REPLAY" -c "$W/s.cfg" -t "$W/mid.csv" -i gemm -p "$F" --force >/dev/null 2>"$W/err"
+        "$REPLAY" -c "$TMP/s.cfg" -t "$TMP/mid.csv" -i gemm -p "$F" --force >/dev/null 2>"$TMP/err"
     else
-        R2="$W/rf/gemm_8x8_os"
+        R2="$TMP/rf/gemm_8x8_os"
         LD_PRELOAD="$PRELOAD" MMT_FAIL_AFTER=16384 \
             ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" \
-            "$REPLAY" -c "$W/s.cfg" -t "$W/mid.csv" -i gemm -p "$W/rf" >/dev/null 2>"$W/err"
+            "$REPLAY" -c "$TMP/s.cfg" -t "$TMP/mid.csv" -i gemm -p "$TMP/rf" >/dev/null 2>"$TMP/err"
     fi
     st=$?
     tests=$((tests + 1))
-    [ "$st" -eq 1 ] || fail "full-replay: exit status $st: $(cat "$W/err")"
-    tail -n 1 "$W/err" | grep -q "^mmtrace-replay: $R2/.*: No space left on device$" ||
-        fail "full-replay: message: $(cat "$W/err")"
+    [ "$st" -eq 1 ] || fail "full-replay: exit status $st: $(cat "$TMP/err")"
+    tail -n 1 "$TMP/err" | grep -q "^mmtrace-replay: $R2/.*: No space left on device$" ||
+        fail "full-replay: message: $(cat "$TMP/err")"
     [ -n "$(find "$R2" -name '*_REPORT.csv' -o -name '*_DRAM_TRACE.csv.gz' -o -name '.mmtrace-tmp.*')" ] &&
         fail "full-replay: outputs or staged files left"
     if [ "$how" = tmpfs ]; then
@@ -423,13 +397,13 @@ if [ "$how" != none ]; then
     if [ "$how" = tmpfs ] && mount -t tmpfs -o size=512k tmpfs "$F"; then
         MOUNTS="$F"
         expect_error full-estimate "mmtrace-gen: $F: the traces would take at least * compressed (* of text), more than the * free; use --force to write them anyway" \
-            "$GEN" -c "$CLOUD" -t "$W/big.csv" -i gemm -p "$F"
+            "$GEN" -c "$CLOUD" -t "$TMP/big.csv" -i gemm -p "$F"
         [ -z "$(ls -A "$F")" ] || fail "full-estimate: something was written"
-        "$GEN" -c "$CLOUD" -t "$W/big.csv" -i gemm -p "$F" --force >/dev/null 2>"$W/err"
+        "$GEN" -c "$CLOUD" -t "$TMP/big.csv" -i gemm -p "$F" --force >/dev/null 2>"$TMP/err"
         st=$?
         tests=$((tests + 1))
         [ "$st" -eq 1 ] || fail "full-estimate --force: exit $st"
-        grep -q "No space left on device" "$W/err" || fail "full-estimate --force: $(cat "$W/err")"
+        grep -q "No space left on device" "$TMP/err" || fail "full-estimate --force: $(cat "$TMP/err")"
         check_finals full-estimate-force "$F/$RUN" /dev/null
     fi
 fi

@@ -8,10 +8,9 @@
 set -u
 
 . "$MMT_SRCDIR/tests/testlib.sh"
-GEN="$MMT_BUILDDIR/mmtrace-gen"
 OPS="IFMAP FILTER OFMAP"
 
-[ -x "$GEN" ] || { echo "golden_gen: $GEN is not built" >&2; exit 1; }
+need_built "$GEN"
 
 # Compares one decompressed output trace with a fixture (.csv.gz, or a sha256 line).
 check_trace() { # case out_gz rel  (POSIX sh has no locals: t_* names are this function's)
@@ -46,22 +45,11 @@ check_trace() { # case out_gz rel  (POSIX sh has no locals: t_* names are this f
 }
 
 for dir in "$GOLDEN"/*/; do
-    c=$(basename "$dir")
-    cfg="$dir/config.cfg"
-    [ -f "$cfg" ] || continue
+    golden_case "$dir" || continue
     [ "$(cfg_get "$cfg" InterfaceBandwidth)" = CALC ] || continue # USER mode stalls
     cases=$((cases + 1))
-    itype=conv
-    grep -q -- '-i gemm' "$dir/command.txt" && itype=gemm
-    run=$(cfg_get "$cfg" run_name)
     out="$TMP/$c"
-    mkdir "$out"
-    if ! "$GEN" -c "$cfg" -t "$dir/topology.csv" -p "$out" -i "$itype" -j 2 \
-        >"$TMP/stdout" 2>"$TMP/stderr"; then
-        fail "$c: mmtrace-gen exited with status $?:"
-        cat "$TMP/stderr" >&2
-        continue
-    fi
+    run_gen "$c" "$out" -c "$cfg" -t "$dir/topology.csv" -i "$itype" -j 2 || continue
     if [ -s "$TMP/stderr" ]; then
         fail "$c: unexpected output on stderr:"
         cat "$TMP/stderr" >&2

@@ -13,14 +13,10 @@
 set -u
 
 . "$MMT_SRCDIR/tests/testlib.sh"
-GEN="$MMT_BUILDDIR/mmtrace-gen"
-REPLAY="$MMT_BUILDDIR/mmtrace-replay"
 REPORTS="COMPUTE_REPORT.csv BANDWIDTH_REPORT.csv DETAILED_ACCESS_REPORT.csv BYTES_REPORT.csv"
 varied=0
 
-for p in "$GEN" "$REPLAY"; do
-    [ -x "$p" ] || { echo "golden_precision: $p is not built" >&2; exit 1; }
-done
+need_built "$GEN" "$REPLAY"
 
 # Copies case $1 into directory $2 with section text $3 appended to its cfg.
 make_case() {
@@ -52,12 +48,8 @@ OfmapBits = 8
 
 for dir in "$GOLDEN"/*/; do
     dir=${dir%/}
-    c=$(basename "$dir")
-    [ -f "$dir/config.cfg" ] || continue
+    golden_case "$dir" || continue
     cases=$((cases + 1))
-    itype=conv
-    grep -q -- '-i gemm' "$dir/command.txt" && itype=gemm
-    run=$(cfg_get "$dir/config.cfg" run_name)
     in="$TMP/in/$c"
     out="$TMP/out/$c"
     make_case "$dir" "$in" "$EIGHT"

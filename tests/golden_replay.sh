@@ -15,16 +15,12 @@
 set -u
 
 . "$MMT_SRCDIR/tests/testlib.sh"
-GEN="$MMT_BUILDDIR/mmtrace-gen"
-REPLAY="$MMT_BUILDDIR/mmtrace-replay"
 OPS="IFMAP FILTER OFMAP"
 KINDS="SRAM DRAM"
 REPORTS="COMPUTE_REPORT.csv BANDWIDTH_REPORT.csv DETAILED_ACCESS_REPORT.csv"
 own=0
 
-for p in "$GEN" "$REPLAY"; do
-    [ -x "$p" ] || { echo "golden_replay: $p is not built" >&2; exit 1; }
-done
+need_built "$GEN" "$REPLAY"
 
 
 # Compares decompressed trace $2 with the fixture $1/$3(.gz or sha256); $4 names the run.
@@ -108,20 +104,10 @@ compare_altered() { # dir rundir
 
 for dir in "$GOLDEN"/*/; do
     dir=${dir%/}
-    c=$(basename "$dir")
-    cfg="$dir/config.cfg"
-    [ -f "$cfg" ] || continue
+    golden_case "$dir" || continue
     cases=$((cases + 1))
-    itype=conv
-    grep -q -- '-i gemm' "$dir/command.txt" && itype=gemm
-    run=$(cfg_get "$cfg" run_name)
     out="$TMP/$c"
-    mkdir "$out"
-    if ! "$GEN" -c "$cfg" -t "$dir/topology.csv" -p "$out" -i "$itype" -j 2 >/dev/null 2>"$TMP/stderr"; then
-        fail "$c: mmtrace-gen exited with status $?:"
-        cat "$TMP/stderr" >&2
-        continue
-    fi
+    run_gen "$c" "$out" -c "$cfg" -t "$dir/topology.csv" -i "$itype" -j 2 || continue
     # Replay from the case directory, as SCALE-Sim was run there.
     if ! (cd "$dir" && "$REPLAY" -c config.cfg -t topology.csv -p "$out" -i "$itype" -j 2) \
         >"$TMP/stdout" 2>"$TMP/stderr"; then

@@ -14,16 +14,12 @@ set -u
 
 . "$MMT_SRCDIR/tests/testlib.sh"
 GOLDEN="$MMT_SRCDIR/tests/golden-v3"
-GEN="$MMT_BUILDDIR/mmtrace-gen"
-REPLAY="$MMT_BUILDDIR/mmtrace-replay"
 OPS="IFMAP FILTER OFMAP"
 REPORTS="COMPUTE_REPORT.csv BANDWIDTH_REPORT.csv DETAILED_ACCESS_REPORT.csv"
 own=0
 backwards=0
 
-for p in "$GEN" "$REPLAY"; do
-    [ -x "$p" ] || { echo "golden_v3: $p is not built" >&2; exit 1; }
-done
+need_built "$GEN" "$REPLAY"
 
 REF_NAME="SCALE-Sim v3"
 
@@ -80,21 +76,10 @@ replay_own() { # case out itype run
 
 for dir in "$GOLDEN"/*/; do
     dir=${dir%/}
-    c=$(basename "$dir")
-    cfg="$dir/config.cfg"
-    [ -f "$cfg" ] || continue
+    golden_case "$dir" || continue
     cases=$((cases + 1))
-    itype=conv
-    grep -q -- '-i gemm' "$dir/command.txt" && itype=gemm
-    run=$(cfg_get "$cfg" run_name)
     out="$TMP/$c"
-    mkdir "$out"
-    if ! "$GEN" --scalesim=v3 -c "$cfg" -t "$dir/topology.csv" -p "$out" -i "$itype" \
-        >/dev/null 2>"$TMP/stderr"; then
-        fail "$c: mmtrace-gen exited with status $?:"
-        cat "$TMP/stderr" >&2
-        continue
-    fi
+    run_gen "$c" "$out" --scalesim=v3 -c "$cfg" -t "$dir/topology.csv" -i "$itype" || continue
     [ -s "$TMP/stderr" ] && { fail "$c: unexpected stderr from mmtrace-gen:"; cat "$TMP/stderr" >&2; }
     # In CALC mode nothing stalls: mmtrace-gen's traces are SCALE-Sim's SRAM traces.
     [ "$(cfg_get "$cfg" InterfaceBandwidth)" = CALC ] && check_traces "$dir" "$out/$run" SRAM "$c (gen)"

@@ -7,25 +7,10 @@
 # forever) fails the test instead of hanging the suite. Needs MMT_SRCDIR and MMT_BUILDDIR.
 set -u
 
-: "${MMT_SRCDIR:?MMT_SRCDIR is not set (run through make check)}"
-: "${MMT_BUILDDIR:?MMT_BUILDDIR is not set (run through make check)}"
-GEN="$MMT_BUILDDIR/mmtrace-gen"
-REPLAY="$MMT_BUILDDIR/mmtrace-replay"
+. "$MMT_SRCDIR/tests/testlib.sh"
 BAD="$MMT_SRCDIR/tests/bad"
-for p in "$GEN" "$REPLAY"; do
-    [ -x "$p" ] || { echo "hardening_core: $p is not built" >&2; exit 1; }
-done
-
-W=$(mktemp -d "${TMPDIR:-/tmp}/mmt-hard.XXXXXX") || exit 1
-trap 'rm -rf "$W"' EXIT HUP INT TERM
-cd "$W" || exit 1
-
-failures=0
-tests=0
-fail() {
-    echo "FAIL: $*" >&2
-    failures=$((failures + 1))
-}
+need_built "$GEN" "$REPLAY"
+cd "$TMP" || exit 1
 
 # run PROG ARGS...: runs with a 60 s limit; $status, stdout in out.txt, stderr in err.txt.
 run() {
@@ -40,13 +25,7 @@ expect() {
     shift 3
     tests=$((tests + 1))
     run "$@"
-    [ "$status" -eq "$want" ] || fail "$name: exit status $status, expected $want"
-    [ "$(wc -l <err.txt)" -eq 1 ] || fail "$name: $(wc -l <err.txt) stderr lines, expected 1"
-    # shellcheck disable=SC2254
-    case $(head -n 1 err.txt) in
-    $glob) ;;
-    *) fail "$name: stderr '$(head -n 1 err.txt)' does not match '$glob'" ;;
-    esac
+    check_one_line "$name" "$want" "$status" err.txt "$glob"
     # (replay with traces prints its console header before reading them: harden-cli's item)
     [ -z "${ALLOW_STDOUT:-}" ] && [ -s out.txt ] && fail "$name: unexpected stdout: $(head -n 1 out.txt)"
 }
@@ -251,7 +230,7 @@ fi
 # ("out/run/layer0: cannot simulate or write traces: ..."); it names the trace now.
 if cc -shared -fPIC -o failwrite.so "$MMT_SRCDIR/tests/shim/failwrite.c" -ldl 2>/dev/null; then
     cp -r spref shim
-    LD_PRELOAD="$W/failwrite.so" MMT_FAIL_AFTER=100000 \
+    LD_PRELOAD="$TMP/failwrite.so" MMT_FAIL_AFTER=100000 \
         ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" \
         expect dram-full-shim 1 "$R shim/bad_run/layer0/.mmtrace-tmp.*_DRAM_TRACE.csv.gz: cannot write trace: No space left on device" \
         "$REPLAY" -c good.cfg -t spf.csv -i gemm -p shim

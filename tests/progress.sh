@@ -7,8 +7,7 @@
 # Needs MMT_SRCDIR and MMT_BUILDDIR (set by `make check`).
 set -u
 . "$MMT_SRCDIR/tests/testlib.sh"
-GEN="$MMT_BUILDDIR/mmtrace-gen"
-REPLAY="$MMT_BUILDDIR/mmtrace-replay"
+need_built "$GEN" "$REPLAY"
 CFG="$MMT_SRCDIR/topologies/examples/gemm_8x8_os.cfg"
 # One layer of about 1.2 million demand rows: over a second of work on each program on an idle
 # machine, so the pool's watcher (a tick every 100 ms) sees it running several times.

@@ -8,25 +8,9 @@
 # Needs MMT_SRCDIR and MMT_BUILDDIR (set by `make check`).
 set -u
 
-: "${MMT_SRCDIR:?MMT_SRCDIR is not set (run through make check)}"
-: "${MMT_BUILDDIR:?MMT_BUILDDIR is not set (run through make check)}"
-GEN="$MMT_BUILDDIR/mmtrace-gen"
-REPLAY="$MMT_BUILDDIR/mmtrace-replay"
+. "$MMT_SRCDIR/tests/testlib.sh"
 BAD="$MMT_SRCDIR/tests/bad/replay"
-
-for p in "$GEN" "$REPLAY"; do
-    [ -x "$p" ] || { echo "replay_errors: $p is not built" >&2; exit 1; }
-done
-
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/mmt-replay-err.XXXXXX") || exit 1
-trap 'rm -rf "$TMP"' EXIT HUP INT TERM
-
-failures=0
-cases=0
-fail() {
-    echo "FAIL: $*" >&2
-    failures=$((failures + 1))
-}
+need_built "$GEN" "$REPLAY"
 
 # A listing of every file under a directory with its checksum, to prove nothing changed.
 snapshot() { (cd "$1" && find . -type f | LC_ALL=C sort | xargs cksum); }

@@ -9,131 +9,120 @@
 # Needs MMT_SRCDIR and MMT_BUILDDIR (set by `make check`).
 set -u
 
-: "${MMT_SRCDIR:?MMT_SRCDIR is not set (run through make check)}"
-: "${MMT_BUILDDIR:?MMT_BUILDDIR is not set (run through make check)}"
-GEN="$MMT_BUILDDIR/mmtrace-gen"
-REPLAY="$MMT_BUILDDIR/mmtrace-replay"
-[ -x "$GEN" ] && [ -x "$REPLAY" ] || { echo "study_cli: programs not built" >&2; exit 1; }
-
-W=$(mktemp -d "${TMPDIR:-/tmp}/mmt-study.XXXXXX") || exit 1
-trap 'rm -rf "$W"' EXIT HUP INT TERM
-failures=0
-fail() {
-    echo "FAIL: $*" >&2
-    failures=$((failures + 1))
-}
+. "$MMT_SRCDIR/tests/testlib.sh"
+need_built "$GEN" "$REPLAY"
 
 # 1. gen -> replay --no-traces -> --fractions, against --study.
-"$GEN" --model=opt-350m --seq=1024 --hw=edge -p "$W/t" >/dev/null || fail "gen --model"
-"$REPLAY" -c "$W/t/edge.cfg" -t "$W/t/opt-350m_decode_l1024.csv" -i gemm -p "$W/run" \
+"$GEN" --model=opt-350m --seq=1024 --hw=edge -p "$TMP/t" >/dev/null || fail "gen --model"
+"$REPLAY" -c "$TMP/t/edge.cfg" -t "$TMP/t/opt-350m_decode_l1024.csv" -i gemm -p "$TMP/run" \
     --no-traces >/dev/null || fail "replay of the generated topology"
-"$REPLAY" --fractions="$W/t/opt-350m_decode_l1024.parts.csv" "$W/run/edge" >"$W/fr" ||
+"$REPLAY" --fractions="$TMP/t/opt-350m_decode_l1024.parts.csv" "$TMP/run/edge" >"$TMP/fr" ||
     fail "--fractions"
-"$REPLAY" --study="$W/s" --model=opt-350m --hw=edge --seq=1024 --traces=opt-350m >/dev/null ||
+"$REPLAY" --study="$TMP/s" --model=opt-350m --hw=edge --seq=1024 --traces=opt-350m >/dev/null ||
     fail "--study"
-want=$(sed -n 6p "$W/fr" | cut -d, -f1-3)
-got=$(sed -n 2p "$W/s/fractions.csv" | cut -d, -f4-6)
+want=$(sed -n 6p "$TMP/fr" | cut -d, -f1-3)
+got=$(sed -n 2p "$TMP/s/fractions.csv" | cut -d, -f4-6)
 [ -n "$want" ] && [ "$want" = "$got" ] || fail "--fractions gives '$want', --study '$got'"
-cmp -s "$W/t/opt-350m_decode_l1024.parts.csv" "$W/s/topologies/opt-350m_decode_l1024.parts.csv" ||
+cmp -s "$TMP/t/opt-350m_decode_l1024.parts.csv" "$TMP/s/topologies/opt-350m_decode_l1024.parts.csv" ||
     fail "gen and study write different manifests"
 
 # 2. kept traces: reports equal to the fused replay's; six traces per layer.
 for r in COMPUTE_REPORT.csv DETAILED_ACCESS_REPORT.csv BANDWIDTH_REPORT.csv; do
-    cmp -s "$W/run/edge/$r" "$W/s/traces/edge/opt-350m_decode_l1024/$r" ||
+    cmp -s "$TMP/run/edge/$r" "$TMP/s/traces/edge/opt-350m_decode_l1024/$r" ||
         fail "--traces $r differs from mmtrace-replay --no-traces"
 done
-n=$(ls "$W/s/traces/edge/opt-350m_decode_l1024/layer7" 2>/dev/null | grep -c 'TRACE.csv.gz$')
+n=$(ls "$TMP/s/traces/edge/opt-350m_decode_l1024/layer7" 2>/dev/null | grep -c 'TRACE.csv.gz$')
 [ "$n" = 6 ] || fail "layer7 has $n traces, expected 6"
 for f in fractions.csv amdahl.csv fits.csv fit_predictions.csv figures/heatmap_f_compute_edge.svg \
     figures/amdahl_edge_opt-350m.svg hw/edge.cfg; do
-    [ -s "$W/s/$f" ] || fail "--study wrote no $f"
+    [ -s "$TMP/s/$f" ] || fail "--study wrote no $f"
 done
 
 # 3. committed study topologies are reproducible.
-"$GEN" --model=all -p "$W/all" >/dev/null 2>&1 || fail "gen --model=all"
-diff -r -q -x '*.cfg' -x 'README*' "$MMT_SRCDIR/topologies/study" "$W/all" >/dev/null ||
+"$GEN" --model=all -p "$TMP/all" >/dev/null 2>&1 || fail "gen --model=all"
+diff -r -q -x '*.cfg' -x 'README*' "$MMT_SRCDIR/topologies/study" "$TMP/all" >/dev/null ||
     fail "topologies/study differs from mmtrace-gen --model=all"
 
 # 4. errors: bad manifest, bad study options.
-printf 'layer,name,part,count,M,N,K\n0,Q,other,1,1,1,1\n' >"$W/bad.parts.csv"
-"$REPLAY" --fractions="$W/bad.parts.csv" "$W/run/edge" >/dev/null 2>"$W/err"
-[ $? = 1 ] && grep -q "bad.parts.csv:2: part must be" "$W/err" || fail "bad manifest: $(cat "$W/err")"
-"$REPLAY" --study="$W/x" --hw=tpu >/dev/null 2>&1
+printf 'layer,name,part,count,M,N,K\n0,Q,other,1,1,1,1\n' >"$TMP/bad.parts.csv"
+"$REPLAY" --fractions="$TMP/bad.parts.csv" "$TMP/run/edge" >/dev/null 2>"$TMP/err"
+[ $? = 1 ] && grep -q "bad.parts.csv:2: part must be" "$TMP/err" || fail "bad manifest: $(cat "$TMP/err")"
+"$REPLAY" --study="$TMP/x" --hw=tpu >/dev/null 2>&1
 [ $? = 2 ] || fail "--hw=tpu is not a usage error"
 
 # 5. report fields SCALE-Sim would not write are refused with file and line (issue 8 item 7).
-P="$W/t/opt-350m_decode_l1024.parts.csv"
+P="$TMP/t/opt-350m_decode_l1024.parts.csv"
 for bad in '1e30' '10727abc'; do
-    rm -rf "$W/badrun" && cp -r "$W/run/edge" "$W/badrun"
-    sed "3s/^1, [0-9]*,/1, $bad,/" "$W/run/edge/COMPUTE_REPORT.csv" >"$W/badrun/COMPUTE_REPORT.csv"
-    "$REPLAY" --fractions="$P" "$W/badrun" >"$W/out" 2>"$W/err"
-    [ $? = 1 ] && [ ! -s "$W/out" ] && grep -q "COMPUTE_REPORT.csv:3: field 2: '$bad'" "$W/err" ||
-        fail "--fractions with $bad: $(cat "$W/err")"
+    rm -rf "$TMP/badrun" && cp -r "$TMP/run/edge" "$TMP/badrun"
+    sed "3s/^1, [0-9]*,/1, $bad,/" "$TMP/run/edge/COMPUTE_REPORT.csv" >"$TMP/badrun/COMPUTE_REPORT.csv"
+    "$REPLAY" --fractions="$P" "$TMP/badrun" >"$TMP/out" 2>"$TMP/err"
+    [ $? = 1 ] && [ ! -s "$TMP/out" ] && grep -q "COMPUTE_REPORT.csv:3: field 2: '$bad'" "$TMP/err" ||
+        fail "--fractions with $bad: $(cat "$TMP/err")"
 done
 
 # 6. study usage errors: one line saying what is wrong, exit 2, nothing on stdout.
 many=$(seq -s, 1 257)
 for a in --seq=, --model=, --seq=$many --seq=128,128 --model=gpt2,gpt2 --model=all,gpt2 \
     --traces=nosuch --hw=cloud,cloud --hw=tpu; do
-    "$REPLAY" --study="$W/u" $a >"$W/out" 2>"$W/err"
+    "$REPLAY" --study="$TMP/u" $a >"$TMP/out" 2>"$TMP/err"
     rc=$?
-    [ $rc = 2 ] && [ ! -s "$W/out" ] && [ "$(wc -l <"$W/err")" = 1 ] &&
-        grep -q "mmtrace-replay: --[a-z]*: ." "$W/err" || fail "$a: exit $rc, '$(cat "$W/err")'"
+    [ $rc = 2 ] && [ ! -s "$TMP/out" ] && [ "$(wc -l <"$TMP/err")" = 1 ] &&
+        grep -q "mmtrace-replay: --[a-z]*: ." "$TMP/err" || fail "$a: exit $rc, '$(cat "$TMP/err")'"
 done
 
 # 7. one length: the fits are nan, and a warning says so.
-"$REPLAY" --study="$W/one" --model=gpt2 --hw=edge --seq=256 >/dev/null 2>"$W/err" ||
+"$REPLAY" --study="$TMP/one" --model=gpt2 --hw=edge --seq=256 >/dev/null 2>"$TMP/err" ||
     fail "--seq=256 alone failed"
-grep -q "warning: one sequence length" "$W/err" ||
-    fail "one length: '$(cat "$W/err")'"
+grep -q "warning: one sequence length" "$TMP/err" ||
+    fail "one length: '$(cat "$TMP/err")'"
 
 # 8. the mode is chosen by options in replay's one getopt pass: --help after --study (as its
 #    value or not) prints the study's help; an option of the other mode is a usage error (exit
 #    2, one line and the hint, nothing on stdout, nothing written).
-for a in "--study --help" "--study=$W/h --help" "--help --study=$W/h" "--fractions --help" \
+for a in "--study --help" "--study=$TMP/h --help" "--help --study=$TMP/h" "--fractions --help" \
     "--study -h"; do
-    "$REPLAY" $a >"$W/out" 2>"$W/err"
+    "$REPLAY" $a >"$TMP/out" 2>"$TMP/err"
     rc=$?
-    [ $rc = 0 ] && [ ! -s "$W/err" ] && grep -q '^Usage: mmtrace-replay --study=DIR' "$W/out" &&
-        ! grep -q -- '--no-traces' "$W/out" && grep -q -- '--dataflow=LIST' "$W/out" ||
-        fail "$a: exit $rc, not the study's help: $(head -2 "$W/out") $(cat "$W/err")"
+    [ $rc = 0 ] && [ ! -s "$TMP/err" ] && grep -q '^Usage: mmtrace-replay --study=DIR' "$TMP/out" &&
+        ! grep -q -- '--no-traces' "$TMP/out" && grep -q -- '--dataflow=LIST' "$TMP/out" ||
+        fail "$a: exit $rc, not the study's help: $(head -2 "$TMP/out") $(cat "$TMP/err")"
 done
-[ -e "$W/h" ] || [ -e ./--help ] && fail "--help wrote a study"
-"$REPLAY" --help >"$W/out" 2>&1 && grep -q -- '--no-traces' "$W/out" &&
-    grep -q -- '--study=DIR' "$W/out" || fail "--help lists both modes"
+[ -e "$TMP/h" ] || [ -e ./--help ] && fail "--help wrote a study"
+"$REPLAY" --help >"$TMP/out" 2>&1 && grep -q -- '--no-traces' "$TMP/out" &&
+    grep -q -- '--study=DIR' "$TMP/out" || fail "--help lists both modes"
 mode_err() { # first-line-pattern hint args...
     m_pat=$1 m_hint=$2
     shift 2
-    "$REPLAY" "$@" >"$W/out" 2>"$W/err"
+    "$REPLAY" "$@" >"$TMP/out" 2>"$TMP/err"
     rc=$?
-    [ $rc = 2 ] && [ ! -s "$W/out" ] && [ "$(wc -l <"$W/err")" = 2 ] &&
-        head -n 1 "$W/err" | grep -q "^mmtrace-replay: $m_pat" &&
-        [ "$(sed -n 2p "$W/err")" = "Try 'mmtrace-replay $m_hint--help' for more information." ] ||
-        fail "$*: exit $rc, '$(cat "$W/err")'"
+    [ $rc = 2 ] && [ ! -s "$TMP/out" ] && [ "$(wc -l <"$TMP/err")" = 2 ] &&
+        head -n 1 "$TMP/err" | grep -q "^mmtrace-replay: $m_pat" &&
+        [ "$(sed -n 2p "$TMP/err")" = "Try 'mmtrace-replay $m_hint--help' for more information." ] ||
+        fail "$*: exit $rc, '$(cat "$TMP/err")'"
 }
-mode_err "-c: not an option of the study" "--study " --study="$W/m" -c "$W/t/edge.cfg"
-mode_err "--no-traces: not an option of the study" "--study " --no-traces --study="$W/m"
-mode_err "--compare: not an option of the study" "--study " --fractions="$P" "$W/run/edge" \
-    --compare="$W/run"
-mode_err "--hw: a study option" "" -c "$W/t/edge.cfg" -t "$W/t/opt-350m_decode_l1024.csv" \
-    -p "$W/r2" --hw=edge
-mode_err "--format: a study option" "" --format=svg -p "$W/r2" --compare="$W/run"
-[ -e "$W/m" ] || [ -e "$W/r2" ] && fail "a usage error wrote output"
-"$REPLAY" --study -j 2 >"$W/out" 2>"$W/err"
-[ $? = 2 ] && grep -q "^mmtrace-replay: --study: '-j' looks like an option" "$W/err" ||
-    fail "--study -j 2: '$(cat "$W/err")'"
-"$REPLAY" --fractions="$P" "$W/run/edge" --model=gpt2 >"$W/out" 2>"$W/err"
-[ $? = 2 ] && [ ! -s "$W/out" ] || fail "--fractions with --model: '$(cat "$W/err")'"
+mode_err "-c: not an option of the study" "--study " --study="$TMP/m" -c "$TMP/t/edge.cfg"
+mode_err "--no-traces: not an option of the study" "--study " --no-traces --study="$TMP/m"
+mode_err "--compare: not an option of the study" "--study " --fractions="$P" "$TMP/run/edge" \
+    --compare="$TMP/run"
+mode_err "--hw: a study option" "" -c "$TMP/t/edge.cfg" -t "$TMP/t/opt-350m_decode_l1024.csv" \
+    -p "$TMP/r2" --hw=edge
+mode_err "--format: a study option" "" --format=svg -p "$TMP/r2" --compare="$TMP/run"
+[ -e "$TMP/m" ] || [ -e "$TMP/r2" ] && fail "a usage error wrote output"
+"$REPLAY" --study -j 2 >"$TMP/out" 2>"$TMP/err"
+[ $? = 2 ] && grep -q "^mmtrace-replay: --study: '-j' looks like an option" "$TMP/err" ||
+    fail "--study -j 2: '$(cat "$TMP/err")'"
+"$REPLAY" --fractions="$P" "$TMP/run/edge" --model=gpt2 >"$TMP/out" 2>"$TMP/err"
+[ $? = 2 ] && [ ! -s "$TMP/out" ] || fail "--fractions with --model: '$(cat "$TMP/err")'"
 # options in any order: the shared -j and a study axis before --study
-"$REPLAY" -j 1 --seq=256,512 --model=gpt2 --hw=edge --study="$W/o" --no-cache --format=svg \
-    >"$W/out" 2>"$W/err" && [ -s "$W/o/results.csv" ] || fail "options before --study: $(cat "$W/err")"
+"$REPLAY" -j 1 --seq=256,512 --model=gpt2 --hw=edge --study="$TMP/o" --no-cache --format=svg \
+    >"$TMP/out" 2>"$TMP/err" && [ -s "$TMP/o/results.csv" ] || fail "options before --study: $(cat "$TMP/err")"
 
 # 9. figures: the fits and the dataflow comparison as small multiples (one figure per hardware,
 #    one panel per model, series told apart in black by line style and marker, the legend
 #    inside); a narrow heat map's canvas fits its cells.
-"$REPLAY" --study="$W/f" --model=gpt2,llama-7b,llama-13b --hw=edge --seq=128,256 \
-    --dataflow=os,ws --no-cache --format=svg >/dev/null 2>"$W/err" || fail "figures run: $(cat "$W/err")"
-F=$W/f/figures
+"$REPLAY" --study="$TMP/f" --model=gpt2,llama-7b,llama-13b --hw=edge --seq=128,256 \
+    --dataflow=os,ws --no-cache --format=svg >/dev/null 2>"$TMP/err" || fail "figures run: $(cat "$TMP/err")"
+F=$TMP/f/figures
 for g in fits_f_compute_edge_os_decode_b1_plain fits_f_compute_edge_ws_decode_b1_plain \
     dataflows_edge_decode_b1_plain; do
     [ "$(grep -c '<clipPath id="p' "$F/$g.svg" 2>/dev/null)" = 3 ] || fail "$g.svg: not 3 panels"

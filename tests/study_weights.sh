@@ -8,26 +8,17 @@
 #  * the new columns agree with each other and with the old ones (f_time, speed-up, bytes,
 #    model cycles); 2-bit weights remove every stall; the attention rows do not change;
 #  * the layer cache keeps widths apart; --mmf-array adds its columns; usage errors exit 2.
-# Needs MMT_BUILDDIR (set by `make check`).
+# Needs MMT_SRCDIR and MMT_BUILDDIR (set by `make check`).
 set -u
 
-: "${MMT_BUILDDIR:?MMT_BUILDDIR is not set (run through make check)}"
-REPLAY="$MMT_BUILDDIR/mmtrace-replay"
-[ -x "$REPLAY" ] || { echo "study_weights: mmtrace-replay not built" >&2; exit 1; }
+. "$MMT_SRCDIR/tests/testlib.sh"
+need_built "$REPLAY"
 
-W=$(mktemp -d "${TMPDIR:-/tmp}/mmt-weights.XXXXXX") || exit 1
-trap 'rm -rf "$W"' EXIT HUP INT TERM
-failures=0
-fail() {
-    echo "FAIL: $*" >&2
-    failures=$((failures + 1))
-}
-
-cat >"$W/tiny.json" <<'EOF'
+cat >"$TMP/tiny.json" <<'EOF'
 {"model_type": "gpt2", "n_embd": 64, "n_head": 2, "n_layer": 2, "n_inner": 256,
  "n_positions": 1024}
 EOF
-cat >"$W/tinyu.cfg" <<'EOF'
+cat >"$TMP/tinyu.cfg" <<'EOF'
 [general]
 run_name = tinyu
 
@@ -50,8 +41,8 @@ EOF
 study() { # DIR ARGS...: a study of the tiny model on the tiny hardware, SVG only
     d=$1
     shift
-    "$REPLAY" --study="$W/$d" --hw="$W/tinyu.cfg" --hf-config="$W/tiny.json" --seq=16,32 \
-        --format=svg "$@" >"$W/$d.out" 2>"$W/$d.err" || fail "study $d $*: $(cat "$W/$d.err")"
+    "$REPLAY" --study="$TMP/$d" --hw="$TMP/tinyu.cfg" --hf-config="$TMP/tiny.json" --seq=16,32 \
+        --format=svg "$@" >"$TMP/$d.out" 2>"$TMP/$d.err" || fail "study $d $*: $(cat "$TMP/$d.err")"
 }
 col() { # FILE NAME: the column number of NAME in FILE's header
     head -1 "$1" | tr ',' '\n' | grep -n -x "$2" | cut -d: -f1
@@ -60,18 +51,18 @@ col() { # FILE NAME: the column number of NAME in FILE's header
 # 1. --weights=8 is today's output, byte for byte (tables and figures).
 study plain --no-cache
 study w8 --no-cache --weights=8
-diff -r "$W/plain" "$W/w8" >/dev/null || fail "--weights=8 differs from no --weights"
-sed 's/w8/plain/' "$W/w8.out" | cmp -s "$W/plain.out" - || fail "--weights=8 prints another summary"
+diff -r "$TMP/plain" "$TMP/w8" >/dev/null || fail "--weights=8 differs from no --weights"
+sed 's/w8/plain/' "$TMP/w8.out" | cmp -s "$TMP/plain.out" - || fail "--weights=8 prints another summary"
 
 # 2. Two widths: two rows per point; the 8-bit rows are the plain run's rows.
 study w82 --no-cache --weights=8,2
-R="$W/w82/results.csv"
+R="$TMP/w82/results.csv"
 [ "$(wc -l <"$R")" = 5 ] || fail "results.csv has $(($(wc -l <"$R") - 1)) rows, expected 2 seqs x 2 widths"
-cmp -s "$W/plain/fractions.csv" "$W/w82/fractions.csv" || fail "fractions.csv depends on --weights"
+cmp -s "$TMP/plain/fractions.csv" "$TMP/w82/fractions.csv" || fail "fractions.csv depends on --weights"
 wb=$(col "$R" weight_bits)
 [ -n "$wb" ] && [ "$wb" = 21 ] || fail "weight_bits is column '$wb', expected 21 (after the old 20)"
-awk -F, -v c="$wb" 'NR == 1 || $c == 8' "$R" >"$W/r8"
-cmp -s "$W/plain/results.csv" "$W/r8" || fail "the 8-bit rows differ from the run without --weights"
+awk -F, -v c="$wb" 'NR == 1 || $c == 8' "$R" >"$TMP/r8"
+cmp -s "$TMP/plain/results.csv" "$TMP/r8" || fail "the 8-bit rows differ from the run without --weights"
 
 # 3. The columns, hand-checked. Stall-inclusive cycles per part equal Total Cycles; f_time is
 #    the projections' share; speed-up is 8-bit block cycles over w-bit block cycles of the
@@ -115,40 +106,40 @@ function bad(m) { print "study_weights: " m > "/dev/stderr"; nbad++ }
 awk -F, -v a="$(col "$R" f_compute_calc)" -v b="$(col "$R" f_time)" -v w="$wb" \
     'NR > 1 && $w == 2 && $a != $b { exit 1 }' "$R" || fail "2-bit f_time differs from f_compute_calc"
 for f in ftime_tinyu_w8 ftime_tinyu_w2 amdahl_time_tinyu_w2_l32 speedup_tinyu_w2; do
-    [ -s "$W/w82/figures/$f.svg" ] || fail "no figures/$f.svg"
+    [ -s "$TMP/w82/figures/$f.svg" ] || fail "no figures/$f.svg"
 done
-[ ! -e "$W/w82/figures/speedup_tinyu_w8.svg" ] || fail "a speed-up figure for 8 bits"
+[ ! -e "$TMP/w82/figures/speedup_tinyu_w8.svg" ] || fail "a speed-up figure for 8 bits"
 
 # A fractional width is printed as written, and its bytes are rounded up per layer: 1.58-bit
 # filter reads take ceil(4096 x 1.58 / 8) = 809 bytes per d x d projection (x4) and 3236 per
 # FFN matrix (x2), 9708 in all against 49152 at 8 bits.
 study w158 --no-cache --weights=1.58
 awk -F, -v w="$wb" -v b="$(col "$R" sram_bytes_projections)" 'NR > 1 { print $w, $b }' \
-    "$W/w158/results.csv" >"$W/b158"
+    "$TMP/w158/results.csv" >"$TMP/b158"
 awk -F, -v b="$(col "$R" sram_bytes_projections)" -v w="$wb" 'NR > 1 && $w == 8 { print "1.58", $b - 49152 + 9708 }' \
-    "$R" | cmp -s - "$W/b158" || fail "1.58-bit rows: $(cat "$W/b158")"
+    "$R" | cmp -s - "$TMP/b158" || fail "1.58-bit rows: $(cat "$TMP/b158")"
 
 # A cfg with its own [precision] runs as given without --weights (every operand at its widths:
 # weight_bits is its FilterBits) and is still compared with 8-bit projections.
-{ cat "$W/tinyu.cfg"; printf '\n[precision]\nFilterBits: 2\n'; } >"$W/tinyp.cfg"
-"$REPLAY" --study="$W/own" --hw="$W/tinyp.cfg" --hf-config="$W/tiny.json" --seq=16 --no-cache \
-    --format=svg >/dev/null 2>"$W/own.err" || fail "[precision] cfg: $(cat "$W/own.err")"
+{ cat "$TMP/tinyu.cfg"; printf '\n[precision]\nFilterBits: 2\n'; } >"$TMP/tinyp.cfg"
+"$REPLAY" --study="$TMP/own" --hw="$TMP/tinyp.cfg" --hf-config="$TMP/tiny.json" --seq=16 --no-cache \
+    --format=svg >/dev/null 2>"$TMP/own.err" || fail "[precision] cfg: $(cat "$TMP/own.err")"
 awk -F, -v w="$wb" -v s="$(col "$R" speedup_vs_8bit)" 'NR == 2 { exit !($w == 2 && $s > 1) }' \
-    "$W/own/results.csv" || fail "[precision] cfg: $(sed -n 2p "$W/own/results.csv")"
+    "$TMP/own/results.csv" || fail "[precision] cfg: $(sed -n 2p "$TMP/own/results.csv")"
 
 # 4. The layer cache keeps widths apart: after an 8-bit run has filled it, a 2-bit run must
 #    simulate its 2-bit projections (the 8-bit ones it needs for the speed-up are cached) and
 #    give the rows a run without the cache gives.
-study c8 --cache="$W/cache" --weights=8
-study c2 --cache="$W/cache" --weights=2
-grep -q ' 0 simulated' "$W/c2.out" && fail "the 2-bit run found every layer cached: $(cat "$W/c2.out")"
-awk -F, -v c="$wb" 'NR == 1 || $c == 2' "$R" | cmp -s - "$W/c2/results.csv" ||
+study c8 --cache="$TMP/cache" --weights=8
+study c2 --cache="$TMP/cache" --weights=2
+grep -q ' 0 simulated' "$TMP/c2.out" && fail "the 2-bit run found every layer cached: $(cat "$TMP/c2.out")"
+awk -F, -v c="$wb" 'NR == 1 || $c == 2' "$R" | cmp -s - "$TMP/c2/results.csv" ||
     fail "2-bit rows through the cache differ from those without it"
-cmp -s "$W/plain/results.csv" "$W/c8/results.csv" || fail "8-bit rows through the cache differ"
+cmp -s "$TMP/plain/results.csv" "$TMP/c8/results.csv" || fail "8-bit rows through the cache differ"
 
 # 5. --mmf-array: projections on a 16x16 array; the columns after the width ones.
 study mmf --no-cache --weights=8,2 --mmf-array=16x16
-M="$W/mmf/results.csv"
+M="$TMP/mmf/results.csv"
 head -1 "$M" | grep -q ',S100_projections_time,mmf_array,mmf_cycles_projections,mmf_model_cycles,mmf_speedup,amdahl_pe_ratio$' ||
     fail "--mmf-array header: $(head -1 "$M")"
 cut -d, -f1-32 "$M" | cmp -s - "$R" || fail "--mmf-array changed the other columns"
@@ -166,10 +157,10 @@ NR == 1 { next }
 # 6. Usage errors: one line, exit 2, nothing on stdout.
 for a in --weights=0.5 --weights=33 --weights=2,2 --weights=two --weights=1.5811 \
     --mmf-array=0x8 --mmf-array=8 --mmf-array=8x --mmf-array=8x8x8 --mmf-array=-8x8; do
-    "$REPLAY" --study="$W/u" --hw="$W/tinyu.cfg" $a >"$W/out" 2>"$W/err"
+    "$REPLAY" --study="$TMP/u" --hw="$TMP/tinyu.cfg" $a >"$TMP/out" 2>"$TMP/err"
     rc=$?
-    [ $rc = 2 ] && [ ! -s "$W/out" ] && [ "$(wc -l <"$W/err")" = 1 ] &&
-        grep -q "mmtrace-replay: --[a-z-]*: ." "$W/err" || fail "$a: exit $rc, '$(cat "$W/err")'"
+    [ $rc = 2 ] && [ ! -s "$TMP/out" ] && [ "$(wc -l <"$TMP/err")" = 1 ] &&
+        grep -q "mmtrace-replay: --[a-z-]*: ." "$TMP/err" || fail "$a: exit $rc, '$(cat "$TMP/err")'"
 done
 
 [ "$failures" = 0 ] || exit 1

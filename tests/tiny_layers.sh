@@ -11,30 +11,12 @@
 # Needs MMT_SRCDIR and MMT_BUILDDIR (set by `make check`).
 set -u
 . "$MMT_SRCDIR/tests/testlib.sh"
-REPLAY="$MMT_BUILDDIR/mmtrace-replay"
+need_built "$REPLAY"
 n=200000
 awk -v n=$n 'BEGIN { print "Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides,";
                      for (i = 0; i < n; i++) printf "l%d, 1, 1, 1, 1, 1, 1, 1,\n", i }' >"$TMP/topo.csv"
-cat >"$TMP/cfg" <<'CFG'
-[general]
-run_name = tiny
-
-[architecture_presets]
-ArrayHeight:    8
-ArrayWidth:     8
-IfmapSramSzkB:   64
-FilterSramSzkB:  64
-OfmapSramSzkB:   64
-IfmapOffset:    0
-FilterOffset:   10000000
-OfmapOffset:    20000000
-Bandwidth : 10
-Dataflow : ws
-MemoryBanks:   1
-
-[run_presets]
-InterfaceBandwidth: CALC
-CFG
+# The 8x8 WS example array (CALC, 64 KB SRAMs); tools/bench-tiny-layers.sh times the same runs.
+CFG="$MMT_SRCDIR/topologies/examples/gemm_8x8_ws.cfg"
 # AddressSanitizer maps terabytes of shadow memory: a sanitizer build cannot even start under
 # the limit, so there the run goes without it and checks the outputs only.
 limit="ulimit -v 60000"
@@ -42,9 +24,9 @@ if ! (ulimit -v 60000 && "$REPLAY" --version) >/dev/null 2>&1; then
     limit=:
     echo "tiny_layers: the binary cannot start under ulimit -v (a sanitizer build): no limit"
 fi
-($limit && timeout 150 "$REPLAY" -c "$TMP/cfg" -t "$TMP/topo.csv" -p "$TMP/out" --no-traces -j 1 \
+($limit && timeout 150 "$REPLAY" -c "$CFG" -t "$TMP/topo.csv" -p "$TMP/out" --no-traces -j 1 \
     >"$TMP/out.txt" 2>"$TMP/err.txt") || fail "exited $?: $(head -c 300 "$TMP/err.txt")"
-lines=$(wc -l <"$TMP/out/tiny/COMPUTE_REPORT.csv" 2>/dev/null || echo 0)
+lines=$(wc -l <"$TMP/out/$(cfg_get "$CFG" run_name)/COMPUTE_REPORT.csv" 2>/dev/null || echo 0)
 [ "$lines" = $((n + 1)) ] || fail "COMPUTE_REPORT.csv has $lines lines, not $((n + 1))"
 grep -c "^Running Layer" "$TMP/out.txt" | grep -qx $n || fail "console lacks $n layer blocks"
 echo "tiny_layers: $n layers under ulimit -v 60000, $failures failures"

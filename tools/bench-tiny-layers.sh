@@ -14,26 +14,8 @@ replay=${MMT_BUILDDIR:-build}/mmtrace-replay
 [ -x "$replay" ] || { echo "bench-tiny-layers: $replay not built (tools/build.sh)" >&2; exit 1; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-cat >"$tmp/cfg" <<'CFG'
-[general]
-run_name = tiny
-
-[architecture_presets]
-ArrayHeight:    8
-ArrayWidth:     8
-IfmapSramSzkB:   64
-FilterSramSzkB:  64
-OfmapSramSzkB:   64
-IfmapOffset:    0
-FilterOffset:   10000000
-OfmapOffset:    20000000
-Bandwidth : 10
-Dataflow : ws
-MemoryBanks:   1
-
-[run_presets]
-InterfaceBandwidth: CALC
-CFG
+# The 8x8 WS example array (CALC, 64 KB SRAMs), as in tests/tiny_layers.sh.
+cfg=topologies/examples/gemm_8x8_ws.cfg
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 printf '%-9s %12s %12s %12s %12s\n' layers wall_s us/layer peak_RSS_KB bytes/layer
 for n in "${sizes[@]}"; do
@@ -42,7 +24,7 @@ for n in "${sizes[@]}"; do
     ts=() ms=()
     for ((i = 0; i < runs; i++)); do
         rm -rf "$tmp/out"
-        /usr/bin/time -v -o "$tmp/t" "$replay" -c "$tmp/cfg" -t "$tmp/topo" -p "$tmp/out" \
+        /usr/bin/time -v -o "$tmp/t" "$replay" -c "$cfg" -t "$tmp/topo" -p "$tmp/out" \
             --no-traces >/dev/null
         ts+=("$(awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, p, ":"); s = 0;
                    for (k = 1; k <= n; k++) s = s * 60 + p[k]; print s }' "$tmp/t")")

@@ -3,12 +3,8 @@
 # generates configure, configures and compiles. Safe to run again.
 set -e
 cd "$(dirname "$0")/.."
-if [ "$(id -u)" = 0 ] && [ -z "${MMT_SKIP_DEPS:-}" ]; then
-    tools/install-deps.sh
-fi
-if [ ! -x configure ] || [ configure.ac -nt configure ] || [ Makefile.am -nt Makefile.in ]; then
-    ./autogen.sh >/dev/null 2>&1 || ./autogen.sh
-fi
+. tools/lib.sh
+prepare_tree
 mkdir -p build
 cd build
 if [ ! -f Makefile ]; then

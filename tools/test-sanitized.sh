@@ -5,12 +5,8 @@
 # libmmtrace (--disable-shared) lets the shell-script tests run the real binaries directly.
 set -e
 cd "$(dirname "$0")/.."
-if [ "$(id -u)" = 0 ] && [ -z "${MMT_SKIP_DEPS:-}" ]; then
-    tools/install-deps.sh
-fi
-if [ ! -x configure ] || [ configure.ac -nt configure ] || [ Makefile.am -nt Makefile.in ]; then
-    ./autogen.sh >/dev/null 2>&1 || ./autogen.sh
-fi
+. tools/lib.sh
+prepare_tree
 src=$(pwd)
 build=${MMT_SAN_BUILDDIR:-build-san}
 mkdir -p "$build"
@@ -31,16 +27,5 @@ if grep -l -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' $(find . -name '*.
     cat sanitizer-reports.txt
     status=1
 fi
-if [ "$status" != 0 ]; then
-    for f in $(find . -name '*.trs'); do
-        if grep -q -E '^:test-result: (FAIL|ERROR)' "$f"; then
-            echo "==== ${f%.trs}.log"
-            tail -n 40 "${f%.trs}.log"
-        fi
-    done
-    exit "$status"
-fi
-pass=$(sed -n 's/^# PASS: *//p' test-suite.log)
-fail=$(sed -n 's/^# FAIL: *//p' test-suite.log)
-echo "tools/test-sanitized.sh: make check passed under ASan+UBSan"
-echo "${pass:-0} passed, ${fail:-0} failed"
+exit_if_failed "$status"
+print_summary "tools/test-sanitized.sh: make check passed under ASan+UBSan"
