@@ -2,26 +2,23 @@
  * trace_writer.c - gzip trace writer: fast decimal formatting into a text buffer that zlib
  * compresses in large blocks. Once a file outgrows one buffer, a compressor thread takes each
  * full buffer while the caller formats the next (two buffers, handed over under a mutex), so
- * formatting and deflate overlap. The file is written under a temporary name in the target
- * directory and renamed into place only by a successful close, so a killed run never leaves
- * a truncated trace under its final name.
+ * formatting and deflate overlap. The file is a staged output (mmt__staged: a temporary in the
+ * target directory) published only by a successful close, so a killed run never leaves a
+ * truncated trace under its final name.
  */
 #include "internal.h"
 
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <zlib.h>
 
 #define TEXT_CAP (1u << 20) /* text handed to deflate at a time */
 #define OUT_CAP (1u << 18)
 
 struct mmt_tracew {
-    char *path, *tmp;
-    int fd;
+    char *path;
+    mmt__staged file; /* the temporary being written, published by close */
     z_stream z;
     char *text;
     size_t len, cap; /* text buffer being filled; cap leaves room for one maximal row */
@@ -91,7 +88,7 @@ static int deflate_text(mmt_tracew *w, const char *text, size_t n, int flush, mm
         if (zr == Z_STREAM_ERROR)
             return mmt__diag(d, MMT_EZLIB, w->path, 0, "cannot write trace: %s",
                              mmt_strerror(MMT_EZLIB));
-        if (mmt__write_all(w->fd, w->out, OUT_CAP - w->z.avail_out) != 0)
+        if (mmt__write_all(w->file.fd, w->out, OUT_CAP - w->z.avail_out) != 0)
             return mmt__sys_diag(d, w->path, 0, "cannot write trace");
     } while (w->z.avail_out == 0 || (flush == Z_FINISH && zr != Z_STREAM_END));
     return 0;
@@ -190,29 +187,18 @@ int mmt_tracew_open(const char *path, int level, mmt_tracew **out, mmt_diag *dia
     mmt_tracew *w = calloc(1, sizeof *w);
     if (!w)
         return mmt__diag(diag, MMT_ENOMEM, path, 0, "cannot write trace: out of memory");
-    w->fd = -1;
     pthread_mutex_init(&w->m, NULL);
     pthread_cond_init(&w->c, NULL);
-    size_t pl = strlen(path);
     w->path = strdup(path);
-    w->tmp = malloc(pl + 48);
     w->text = malloc(TEXT_CAP);
     w->out = malloc(OUT_CAP);
     w->cap = TEXT_CAP;
-    if (!w->path || !w->tmp || !w->text || !w->out) {
+    if (!w->path || !w->text || !w->out) {
         mmt_tracew_abort(w);
         return mmt__diag(diag, MMT_ENOMEM, path, 0, "cannot write trace: out of memory");
     }
-    /* Our pid in the name (mmt_temp_path): only one writer per path and process. */
-    if (mmt_temp_path(path, (long)getpid(), w->tmp, pl + 48) != 0) {
-        w->tmp[0] = '\0';
-        mmt_tracew_abort(w);
-        return mmt__diag(diag, MMT_EINVAL, path, 0, "path too long");
-    }
-    w->fd = open(w->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-    if (w->fd < 0) {
-        int r = mmt__sys_diag(diag, path, 0, "cannot write trace");
-        w->tmp[0] = '\0';
+    int r = mmt__staged_open(&w->file, w->path, 0, diag, "cannot write trace");
+    if (r) {
         mmt_tracew_abort(w);
         return r;
     }
@@ -310,18 +296,12 @@ int mmt_tracew_close(mmt_tracew *w, mmt_diag *diag)
 {
     mmt_diag d;
     int r = stop_compressor(w);
-    if (r == 0 && (r = deflate_text(w, w->text, w->len, Z_FINISH, &d)) == 0) {
-        /* fsync: on the disk before the rename makes it final */
-        if (fsync(w->fd) != 0)
-            r = mmt__sys_diag(&d, w->path, 0, "cannot write trace");
-        if (close(w->fd) != 0 && r == 0)
-            r = mmt__sys_diag(&d, w->path, 0, "cannot write trace");
-        w->fd = -1;
-        if (r == 0 && rename(w->tmp, w->path) != 0)
-            r = mmt__sys_diag(&d, w->path, 0, "cannot write trace");
-        if (r == 0)
-            w->tmp[0] = '\0';
-    }
+    if (r == 0)
+        r = deflate_text(w, w->text, w->len, Z_FINISH, &d);
+    if (r == 0)
+        r = mmt__staged_finish(&w->file, 1, &d, "cannot write trace");
+    if (r == 0)
+        r = mmt__staged_publish(&w->file, &d, "cannot write trace");
     latch(w, r, &d);
     if (r && diag)
         *diag = w->diag;
@@ -336,14 +316,10 @@ void mmt_tracew_abort(mmt_tracew *w)
     stop_compressor(w);
     pthread_mutex_destroy(&w->m);
     pthread_cond_destroy(&w->c);
-    if (w->fd >= 0)
-        close(w->fd);
-    if (w->tmp && w->tmp[0])
-        unlink(w->tmp);
+    mmt__staged_abort(&w->file);
     if (w->z.state)
         deflateEnd(&w->z);
     free(w->path);
-    free(w->tmp);
     free(w->text);
     free(w->ztext);
     free(w->out);
