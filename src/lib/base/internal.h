@@ -9,6 +9,7 @@
 #include "mmtrace.h"
 
 #include <inttypes.h>
+#include <pthread.h> /* mmt__worker */
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -198,6 +199,44 @@ mmt__wbatch *mmt__wbatch_current(void);
 int mmt__wbatch_add(mmt__wbatch *b, const char *tmp, const char *path);
 /* 1 if path holds text already: it joins the batch to be synced, and needs no temporary. */
 int mmt__wbatch_same(mmt__wbatch *b, const char *path, const char *text, size_t len);
+
+/* A helper thread that writes or reads a file beside its owner (a trace writer's compressor,
+ * a replay feed's reader or sink's writer), with the lock and condition the two share. init
+ * before use; start creates the thread (MMT_ENOMEM if it cannot); stop sets *flag (the
+ * owner's "quit" or "done") under the lock, wakes the thread and waits for it to end, if it
+ * was started; destroy (after stop) frees the lock and condition. */
+typedef struct mmt__worker {
+    pthread_mutex_t m;
+    pthread_cond_t c;
+    pthread_t th;
+    int started;
+} mmt__worker;
+static inline void mmt__worker_init(mmt__worker *w)
+{
+    pthread_mutex_init(&w->m, NULL);
+    pthread_cond_init(&w->c, NULL);
+}
+static inline int mmt__worker_start(mmt__worker *w, void *(*fn)(void *), void *arg)
+{
+    w->started = pthread_create(&w->th, NULL, fn, arg) == 0;
+    return w->started ? 0 : MMT_ENOMEM;
+}
+static inline void mmt__worker_stop(mmt__worker *w, int *flag)
+{
+    if (!w->started)
+        return;
+    pthread_mutex_lock(&w->m);
+    *flag = 1;
+    pthread_cond_broadcast(&w->c);
+    pthread_mutex_unlock(&w->m);
+    pthread_join(w->th, NULL);
+    w->started = 0;
+}
+static inline void mmt__worker_destroy(mmt__worker *w)
+{
+    pthread_cond_destroy(&w->c);
+    pthread_mutex_destroy(&w->m);
+}
 
 /* A parsed .cfg as config.c hands it to config_v3.c: get fetches the interpolated value of a
  * required key (an error naming the missing section or key otherwise); has tells whether a

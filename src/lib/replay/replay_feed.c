@@ -33,10 +33,7 @@ struct mmt__feed {
     int64_t rpos;
     mmt_diag err; /* the reader's error, read once a BAD slot is reached */
     int errcode;
-    pthread_mutex_t m;
-    pthread_cond_t c;
-    pthread_t th;
-    int started;
+    mmt__worker wk; /* the reader thread */
 };
 
 /* Fills d with "file:line: message"; returns MMT_ETRACE. */
@@ -100,11 +97,11 @@ static int check_end(mmt__feed *f, int64_t *scratch)
 /* Waits until slot k is empty; returns 0, or -1 if the consumer has quit. */
 static int wait_empty(mmt__feed *f, int k)
 {
-    pthread_mutex_lock(&f->m);
+    pthread_mutex_lock(&f->wk.m);
     while (f->state[k] != EMPTY && !f->quit)
-        pthread_cond_wait(&f->c, &f->m);
+        pthread_cond_wait(&f->wk.c, &f->wk.m);
     int q = f->quit;
-    pthread_mutex_unlock(&f->m);
+    pthread_mutex_unlock(&f->wk.m);
     return q ? -1 : 0;
 }
 
@@ -124,12 +121,12 @@ static void *reader(void *arg)
                 n++, i++;
         if (r == 0 && i == f->s.rows)
             r = check_end(f, base);
-        pthread_mutex_lock(&f->m);
+        pthread_mutex_lock(&f->wk.m);
         f->count[k] = n;
         f->errcode = r;
         f->state[k] = r ? BAD : i == f->s.rows ? LAST : FULL;
-        pthread_cond_broadcast(&f->c);
-        pthread_mutex_unlock(&f->m);
+        pthread_cond_broadcast(&f->wk.c);
+        pthread_mutex_unlock(&f->wk.m);
         if (r || i == f->s.rows)
             return NULL;
     }
@@ -146,14 +143,11 @@ int mmt__feed_start(const mmt__feed_spec *s, mmt__feed **out, mmt_diag *d)
     f->batch = SLOT_VALUES / w > 0 ? SLOT_VALUES / w : 1;
     f->buf = malloc((size_t)NSLOT * (size_t)(f->batch * w) * sizeof *f->buf);
     f->cyc = malloc((size_t)NSLOT * (size_t)f->batch * sizeof *f->cyc);
-    pthread_mutex_init(&f->m, NULL);
-    pthread_cond_init(&f->c, NULL);
+    mmt__worker_init(&f->wk);
     int r = f->buf && f->cyc ? mmt_tracer_open(s->path, &f->t, d) : MMT_ENOMEM;
     if (r == 0) {
         mmt_tracer_set_range(f->t, s->lo, s->hi, s->what);
-        if (pthread_create(&f->th, NULL, reader, f) != 0)
-            r = MMT_ENOMEM;
-        f->started = r == 0;
+        r = mmt__worker_start(&f->wk, reader, f);
     }
     if (r) {
         mmt__feed_free(f);
@@ -163,14 +157,25 @@ int mmt__feed_start(const mmt__feed_spec *s, mmt__feed **out, mmt_diag *d)
     return 0;
 }
 
+/* Gives the consumer's emptied slot back to the reader and moves to the next one. */
+static void release_slot(mmt__feed *f)
+{
+    pthread_mutex_lock(&f->wk.m);
+    f->state[f->rslot] = EMPTY;
+    pthread_cond_broadcast(&f->wk.c);
+    pthread_mutex_unlock(&f->wk.m);
+    f->rslot = (f->rslot + 1) % NSLOT;
+    f->rpos = 0;
+}
+
 /* Waits until the consumer's slot is filled; returns its state. */
 static int wait_filled(mmt__feed *f)
 {
-    pthread_mutex_lock(&f->m);
+    pthread_mutex_lock(&f->wk.m);
     while (f->state[f->rslot] == EMPTY)
-        pthread_cond_wait(&f->c, &f->m);
+        pthread_cond_wait(&f->wk.c, &f->wk.m);
     int st = f->state[f->rslot];
-    pthread_mutex_unlock(&f->m);
+    pthread_mutex_unlock(&f->wk.m);
     return st;
 }
 
@@ -189,12 +194,7 @@ int mmt__feed_next(mmt__feed *f, const int64_t **row, int64_t *cycle, mmt_diag *
             *d = f->err;
             return st == BAD ? f->errcode : MMT_EINVAL;
         }
-        pthread_mutex_lock(&f->m);
-        f->state[f->rslot] = EMPTY;
-        pthread_cond_broadcast(&f->c);
-        pthread_mutex_unlock(&f->m);
-        f->rslot = (f->rslot + 1) % NSLOT;
-        f->rpos = 0;
+        release_slot(f);
     }
 }
 
@@ -210,12 +210,7 @@ int mmt__feed_end(mmt__feed *f, mmt_diag *d)
         }
         if (st != FULL || f->rpos != f->count[f->rslot])
             return MMT_EINVAL; /* rows left unread: a caller bug */
-        pthread_mutex_lock(&f->m);
-        f->state[f->rslot] = EMPTY;
-        pthread_cond_broadcast(&f->c);
-        pthread_mutex_unlock(&f->m);
-        f->rslot = (f->rslot + 1) % NSLOT;
-        f->rpos = 0;
+        release_slot(f);
     }
 }
 
@@ -223,16 +218,9 @@ void mmt__feed_free(mmt__feed *f)
 {
     if (!f)
         return;
-    if (f->started) {
-        pthread_mutex_lock(&f->m);
-        f->quit = 1;
-        pthread_cond_broadcast(&f->c);
-        pthread_mutex_unlock(&f->m);
-        pthread_join(f->th, NULL);
-    }
+    mmt__worker_stop(&f->wk, &f->quit);
     mmt_tracer_close(f->t, NULL);
-    pthread_cond_destroy(&f->c);
-    pthread_mutex_destroy(&f->m);
+    mmt__worker_destroy(&f->wk);
     free(f->buf);
     free(f->cyc);
     free(f);

@@ -27,10 +27,7 @@ struct mmt__sink {
     atomic_int err; /* the writer's first error (an MMT_E* code: MMT_ENOSPC, ...) */
     int pslot;      /* producer position */
     int64_t ppos;
-    pthread_mutex_t m;
-    pthread_cond_t c;
-    pthread_t th;
-    int started;
+    mmt__worker wk; /* the writer thread */
     char *copy_from;    /* input trace whose first copy_lines lines open the output */
     int64_t copy_lines;
 };
@@ -72,11 +69,11 @@ static void *writer(void *arg)
             set_err(s, e);
     }
     for (int k = 0;; k = (k + 1) % NSLOT) {
-        pthread_mutex_lock(&s->m);
+        pthread_mutex_lock(&s->wk.m);
         while (s->state[k] == EMPTY && !s->done && !s->quit)
-            pthread_cond_wait(&s->c, &s->m);
+            pthread_cond_wait(&s->wk.c, &s->wk.m);
         int stop = s->state[k] == EMPTY || s->quit;
-        pthread_mutex_unlock(&s->m);
+        pthread_mutex_unlock(&s->wk.m);
         if (stop)
             return NULL;
         const int64_t *r = s->buf + (size_t)k * (size_t)(s->batch * s->stride);
@@ -85,10 +82,10 @@ static void *writer(void *arg)
             if (e)
                 set_err(s, e);
         }
-        pthread_mutex_lock(&s->m);
+        pthread_mutex_lock(&s->wk.m);
         s->state[k] = EMPTY;
-        pthread_cond_broadcast(&s->c);
-        pthread_mutex_unlock(&s->m);
+        pthread_cond_broadcast(&s->wk.c);
+        pthread_mutex_unlock(&s->wk.m);
     }
 }
 
@@ -113,12 +110,10 @@ int mmt__sink_start_copy(const char *path, int level, int64_t width, const char 
     s->stride = width + 1;
     s->batch = SLOT_VALUES / s->stride > 0 ? SLOT_VALUES / s->stride : 1;
     s->buf = malloc((size_t)NSLOT * (size_t)(s->batch * s->stride) * sizeof *s->buf);
-    pthread_mutex_init(&s->m, NULL);
-    pthread_cond_init(&s->c, NULL);
+    mmt__worker_init(&s->wk);
     int r = s->buf ? mmt_tracew_open(path, level, &s->w, NULL) : MMT_ENOMEM;
-    if (r == 0 && pthread_create(&s->th, NULL, writer, s) != 0)
-        r = MMT_ENOMEM;
-    s->started = r == 0;
+    if (r == 0)
+        r = mmt__worker_start(&s->wk, writer, s);
     if (r) {
         mmt__sink_free(s);
         return r;
@@ -130,15 +125,15 @@ int mmt__sink_start_copy(const char *path, int level, int64_t width, const char 
 /* Hands the producer's slot to the writer and waits for the next one to be free. */
 static void publish(mmt__sink *s)
 {
-    pthread_mutex_lock(&s->m);
+    pthread_mutex_lock(&s->wk.m);
     s->count[s->pslot] = s->ppos;
     s->state[s->pslot] = FULL;
-    pthread_cond_broadcast(&s->c);
+    pthread_cond_broadcast(&s->wk.c);
     s->pslot = (s->pslot + 1) % NSLOT;
     s->ppos = 0;
     while (s->state[s->pslot] != EMPTY)
-        pthread_cond_wait(&s->c, &s->m);
-    pthread_mutex_unlock(&s->m);
+        pthread_cond_wait(&s->wk.c, &s->wk.m);
+    pthread_mutex_unlock(&s->wk.m);
 }
 
 int mmt__sink_put(mmt__sink *s, int64_t cycle, const int64_t *row)
@@ -156,12 +151,7 @@ int mmt__sink_close(mmt__sink *s)
 {
     if (s->ppos > 0)
         publish(s);
-    pthread_mutex_lock(&s->m);
-    s->done = 1;
-    pthread_cond_broadcast(&s->c);
-    pthread_mutex_unlock(&s->m);
-    pthread_join(s->th, NULL);
-    s->started = 0;
+    mmt__worker_stop(&s->wk, &s->done); /* the writer drains the queue first */
     int r = atomic_load(&s->err);
     if (r == 0)
         r = mmt_tracew_close(s->w, NULL);
@@ -176,16 +166,9 @@ void mmt__sink_free(mmt__sink *s)
 {
     if (!s)
         return;
-    if (s->started) {
-        pthread_mutex_lock(&s->m);
-        s->quit = 1;
-        pthread_cond_broadcast(&s->c);
-        pthread_mutex_unlock(&s->m);
-        pthread_join(s->th, NULL);
-    }
+    mmt__worker_stop(&s->wk, &s->quit);
     mmt_tracew_abort(s->w);
-    pthread_cond_destroy(&s->c);
-    pthread_mutex_destroy(&s->m);
+    mmt__worker_destroy(&s->wk);
     free(s->buf);
     free(s->copy_from);
     free(s);

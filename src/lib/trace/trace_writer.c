@@ -25,14 +25,12 @@ struct mmt_tracew {
     unsigned char *out;
     uint64_t bytes;
     /* The compressor thread (started when the first buffer fills) and its buffer. */
-    pthread_t th;
-    int started, busy, quit; /* busy: ztext holds zlen bytes to compress */
+    mmt__worker wk;
+    int busy, quit; /* busy: ztext holds zlen bytes to compress */
     int err;                 /* the writer's first failure (either thread), latched */
     mmt_diag diag;           /* its reason, given to the caller by mmt_tracew_close */
     char *ztext;
     size_t zlen, zcap;
-    pthread_mutex_t m;
-    pthread_cond_t c;
 };
 
 static const char digits2[] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
@@ -98,32 +96,32 @@ static int deflate_text(mmt_tracew *w, const char *text, size_t n, int flush, mm
 static void *compressor(void *arg)
 {
     mmt_tracew *w = arg;
-    pthread_mutex_lock(&w->m);
+    pthread_mutex_lock(&w->wk.m);
     for (;;) {
         while (!w->busy && !w->quit)
-            pthread_cond_wait(&w->c, &w->m);
+            pthread_cond_wait(&w->wk.c, &w->wk.m);
         if (!w->busy)
             break;
-        pthread_mutex_unlock(&w->m);
+        pthread_mutex_unlock(&w->wk.m);
         mmt_diag d;
         int r = w->err ? 0 : deflate_text(w, w->ztext, w->zlen, Z_NO_FLUSH, &d);
-        pthread_mutex_lock(&w->m);
+        pthread_mutex_lock(&w->wk.m);
         latch(w, r, &d);
         w->busy = 0;
-        pthread_cond_broadcast(&w->c);
+        pthread_cond_broadcast(&w->wk.c);
     }
-    pthread_mutex_unlock(&w->m);
+    pthread_mutex_unlock(&w->wk.m);
     return NULL;
 }
 
 /* Waits until the compressor is idle; returns the writer's first error. */
 static int wait_idle(mmt_tracew *w)
 {
-    pthread_mutex_lock(&w->m);
+    pthread_mutex_lock(&w->wk.m);
     while (w->busy)
-        pthread_cond_wait(&w->c, &w->m);
+        pthread_cond_wait(&w->wk.c, &w->wk.m);
     int r = w->err;
-    pthread_mutex_unlock(&w->m);
+    pthread_mutex_unlock(&w->wk.m);
     return r;
 }
 
@@ -133,9 +131,9 @@ static int latch_nomem(mmt_tracew *w)
 {
     mmt_diag d;
     mmt__diag(&d, MMT_ENOMEM, w->path, 0, "cannot write trace: %s", mmt_strerror(MMT_ENOMEM));
-    pthread_mutex_lock(&w->m);
+    pthread_mutex_lock(&w->wk.m);
     latch(w, MMT_ENOMEM, &d);
-    pthread_mutex_unlock(&w->m);
+    pthread_mutex_unlock(&w->wk.m);
     return MMT_ENOMEM;
 }
 
@@ -143,40 +141,34 @@ static int latch_nomem(mmt_tracew *w)
  * the other buffer. */
 static int pump(mmt_tracew *w)
 {
-    if (!w->started) {
+    if (!w->wk.started) {
         if (!w->ztext && !(w->ztext = malloc(w->cap)))
             return latch_nomem(w);
         w->zcap = w->cap;
-        if (pthread_create(&w->th, NULL, compressor, w) != 0)
+        if (mmt__worker_start(&w->wk, compressor, w) != 0)
             return latch_nomem(w);
-        w->started = 1;
     }
     int r = wait_idle(w);
     if (r)
         return r;
-    pthread_mutex_lock(&w->m);
+    pthread_mutex_lock(&w->wk.m);
     char *t = w->ztext;
     size_t tcap = w->zcap;
     w->ztext = w->text, w->zcap = w->cap, w->zlen = w->len;
     w->text = t, w->cap = tcap, w->len = 0;
     w->busy = 1;
-    pthread_cond_broadcast(&w->c);
-    pthread_mutex_unlock(&w->m);
+    pthread_cond_broadcast(&w->wk.c);
+    pthread_mutex_unlock(&w->wk.m);
     return 0;
 }
 
 /* Stops the compressor thread after its last buffer; returns its first error. */
 static int stop_compressor(mmt_tracew *w)
 {
-    if (!w->started)
+    if (!w->wk.started)
         return 0;
     int r = wait_idle(w);
-    pthread_mutex_lock(&w->m);
-    w->quit = 1;
-    pthread_cond_broadcast(&w->c);
-    pthread_mutex_unlock(&w->m);
-    pthread_join(w->th, NULL);
-    w->started = 0;
+    mmt__worker_stop(&w->wk, &w->quit);
     return r;
 }
 
@@ -187,8 +179,7 @@ int mmt_tracew_open(const char *path, int level, mmt_tracew **out, mmt_diag *dia
     mmt_tracew *w = calloc(1, sizeof *w);
     if (!w)
         return mmt__diag(diag, MMT_ENOMEM, path, 0, "cannot write trace: out of memory");
-    pthread_mutex_init(&w->m, NULL);
-    pthread_cond_init(&w->c, NULL);
+    mmt__worker_init(&w->wk);
     w->path = strdup(path);
     w->text = malloc(TEXT_CAP);
     w->out = malloc(OUT_CAP);
@@ -314,8 +305,7 @@ void mmt_tracew_abort(mmt_tracew *w)
     if (!w)
         return;
     stop_compressor(w);
-    pthread_mutex_destroy(&w->m);
-    pthread_cond_destroy(&w->c);
+    mmt__worker_destroy(&w->wk);
     mmt__staged_abort(&w->file);
     if (w->z.state)
         deflateEnd(&w->z);
@@ -328,9 +318,9 @@ void mmt_tracew_abort(mmt_tracew *w)
 
 int mmt__tracew_err(mmt_tracew *w)
 {
-    pthread_mutex_lock(&w->m);
+    pthread_mutex_lock(&w->wk.m);
     int r = w->err;
-    pthread_mutex_unlock(&w->m);
+    pthread_mutex_unlock(&w->wk.m);
     return r;
 }
 
