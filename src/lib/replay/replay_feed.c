@@ -1,6 +1,6 @@
 /*
- * replay_feed.c - one input trace read ahead by a thread into a ring of batches (mmt__ring). The reader
- * fills a slot, marks it FULL (or LAST after the final row and the end-of-file check, or BAD
+ * replay_feed.c - one input trace read ahead by a thread into a ring of batches (mmt__ring). The
+ * reader fills a slot, marks it FULL (or LAST after the final row and the end-of-file check, or BAD
  * after a bad row: the rows before it in the slot stay valid), and moves on; the consumer
  * empties slots in the same order. All slot state is under one mutex, touched once a batch.
  */
@@ -23,8 +23,8 @@ struct mmt__feed {
     mmt__feed_spec s;
     mmt_tracer *t;
     mmt__ring ring; /* its worker: the reader thread */
-    int quit;  /* the consumer has gone: the reader stops */
-    int rslot; /* consumer position */
+    int quit;       /* the consumer has gone: the reader stops */
+    int rslot;      /* consumer position */
     int64_t rpos;
     mmt_diag err; /* the reader's error, read once a BAD slot is reached */
     int errcode;

@@ -6,8 +6,8 @@
  * parsing overlap simulation and trace writing. Memory is bounded by the ring (512 KB a
  * trace). mmt__sink writes one stall-adjusted SRAM trace on its own thread: the engine hands
  * over (served cycle, row) pairs, which are batched into a ring and formatted and compressed by
- * mmt_tracew; the file appears at its path only when mmt__sink_close succeeds (mmt_tracew's
- * temporary name and rename). The engine owns every feed and sink it starts.
+ * mmt_tracew; the file appears at its path only when mmt__sink_close succeeds (mmt_tracew
+ * publishes its staged output). The engine owns every feed and sink it starts.
  */
 #ifndef MMT_REPLAY_INTERNAL_H
 #define MMT_REPLAY_INTERNAL_H

@@ -301,10 +301,10 @@ int mmt_report_console(char *buf, size_t cap, const mmt_layer_result *res)
 #define NREP 4 /* the three reports and BYTES_REPORT.csv */
 
 struct mmt_report_stream {
-    int v3, nrep;   /* nrep: 3, or 4 with the bytes report */
-    mmt_config cfg; /* the widths of the bytes report */
-    size_t next;    /* the index of the next layer */
-    text t[NREP];   /* t[k].f: out[k]'s stream while it is open, then NULL */
+    int v3, nrep;          /* nrep: 3, or 4 with the bytes report */
+    mmt_config cfg;        /* the widths of the bytes report */
+    size_t next;           /* the index of the next layer */
+    text t[NREP];          /* t[k].f: out[k]'s stream while it is open, then NULL */
     mmt__staged out[NREP]; /* the staged reports, published together by commit */
     char final[NREP][4096];
 };
@@ -351,10 +351,12 @@ int mmt_report_stream_open(const char *dir, mmt_scalesim v, const mmt_config *by
         s->cfg = *bytes_cfg;
     for (int k = 0; k < s->nrep; k++) {
         const char *name = mmt_output_name((mmt_output)(MMT_OUT_COMPUTE_REPORT + k));
-        int r = snprintf(s->final[k], sizeof s->final[k], "%s/%s", dir, name) >=
-                        (int)sizeof s->final[k]
-                    ? mmt__diag(diag, MMT_EINVAL, dir, 0, "path too long")
-                    : mmt__staged_open(&s->out[k], s->final[k], 1, diag, "cannot create");
+        int r;
+        if (snprintf(s->final[k], sizeof s->final[k], "%s/%s", dir, name) >=
+            (int)sizeof s->final[k])
+            r = mmt__diag(diag, MMT_EINVAL, dir, 0, "path too long");
+        else
+            r = mmt__staged_open(&s->out[k], s->final[k], 1, diag, "cannot create");
         if (r) {
             mmt_report_stream_free(s);
             return r;

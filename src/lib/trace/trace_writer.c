@@ -27,8 +27,8 @@ struct mmt_tracew {
     /* The compressor thread (started when the first buffer fills) and its buffer. */
     mmt__worker wk;
     int busy, quit; /* busy: ztext holds zlen bytes to compress */
-    int err;                 /* the writer's first failure (either thread), latched */
-    mmt_diag diag;           /* its reason, given to the caller by mmt_tracew_close */
+    int err;        /* the writer's first failure (either thread), latched */
+    mmt_diag diag;  /* its reason, given to the caller by mmt_tracew_close */
     char *ztext;
     size_t zlen, zcap;
 };
