@@ -3,7 +3,8 @@
  * name before the commit (a reader sees the old file), the commit puts every file in place
  * whole and removes the temporaries, a second write of a name keeps the last text, abort
  * leaves the old files and no temporary, without a batch each write is immediate, and a file
- * that holds the text already is kept, not replaced.
+ * that holds the text already is kept, not replaced. Under them all, a staged output
+ * (mmt__staged) appears only when published.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -197,6 +198,47 @@ static void test_same_text(void **state)
     rm_dir(dir);
 }
 
+/* A staged output: invisible under its final name until published, then whole and no
+ * temporary left; an aborted one leaves the old file and no temporary; a zeroed one or a
+ * published one aborts to nothing. */
+static void test_staged(void **state)
+{
+    (void)state;
+    char *dir = mkdir_tmp();
+    char p[4200];
+    snprintf(p, sizeof p, "%s/t.csv", dir);
+    assert_int_equal(put(dir, "t.csv", "old\n"), 0);
+    mmt__staged s = {0}, z = {0};
+    mmt__staged_abort(&z);
+    mmt_diag d = {0};
+    assert_int_equal(mmt__staged_open(&s, p, 0, &d, "cannot write"), 0);
+    assert_int_equal(mmt__write_all(s.fd, "new\n", 4), 0);
+    assert_int_equal(mmt__staged_finish(&s, 1, &d, "cannot write"), 0);
+    char *t = slurp(dir, "t.csv");
+    assert_string_equal(t, "old\n"); /* finished, not published */
+    free(t);
+    assert_int_equal(count(dir, ".mmtrace-tmp."), 1);
+    assert_int_equal(mmt__staged_publish(&s, &d, "cannot write"), 0);
+    mmt__staged_abort(&s); /* published: nothing to remove */
+    t = slurp(dir, "t.csv");
+    assert_string_equal(t, "new\n");
+    free(t);
+    assert_int_equal(count(dir, ".mmtrace-tmp."), 0);
+    assert_int_equal(mmt__staged_open(&s, p, 1, &d, "cannot create"), 0);
+    fputs("partial", s.f);
+    mmt__staged_abort(&s);
+    t = slurp(dir, "t.csv");
+    assert_string_equal(t, "new\n");
+    free(t);
+    assert_int_equal(count(dir, ".mmtrace-tmp."), 0);
+    snprintf(p, sizeof p, "%s/no/such/dir.csv", dir); /* cannot create: the reason, named */
+    assert_int_equal(mmt__staged_open(&s, p, 1, &d, "cannot create"), MMT_ENOENT);
+    assert_non_null(strstr(d.message, "cannot create: "));
+    assert_string_equal(d.file, p);
+    mmt__staged_abort(&s);
+    rm_dir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -204,6 +246,7 @@ int main(void)
         cmocka_unit_test(test_abort),
         cmocka_unit_test(test_commit_error),
         cmocka_unit_test(test_same_text),
+        cmocka_unit_test(test_staged),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -345,41 +345,34 @@ long mmt_temp_pid(const char *name)
     return strtol(s, NULL, 10);
 }
 
-/* Writes a file through fill to a temporary beside path, flushes it to the disk, then
- * renames it over path, so a crash leaves the old or the new file under path, never a
+/* Leaves the finished temporary s to the batch b, which renames or removes it. */
+static int to_batch(mmt__wbatch *b, mmt__staged *s, mmt_diag *d)
+{
+    if (mmt__wbatch_add(b, s->tmp, s->path) != 0)
+        return mmt__diag(d, MMT_ENOMEM, s->path, 0, "out of memory");
+    s->tmp[0] = '\0'; /* the batch's now */
+    return 0;
+}
+
+/* Writes a file through fill to a staged temporary beside path, flushes it to the disk, then
+ * publishes it over path, so a crash leaves the old or the new file under path, never a
  * partial one. While a write batch is open on this thread (write_batch.c), the temporary is
- * left to the batch, which syncs and renames all of them together. */
+ * left unsynced to the batch, which syncs and renames all of them together. */
 int mmt__write_atomic(const char *path, mmt__fill_fn fill, void *ud, mmt_diag *d)
 {
-    char tmp[4096];
     mmt__wbatch *batch = mmt__wbatch_current();
-    if (mmt_temp_path(path, (long)getpid(), tmp, sizeof tmp) != 0)
-        return mmt__diag(d, MMT_EINVAL, path, 0, "path too long");
-    FILE *f = fopen(tmp, "wb");
-    if (!f)
-        return mmt__sys_diag(d, path, 0, "cannot create");
-    int r = fill(f, ud);
-    if (r != 0) { /* the content could not be made (out of memory) */
-        fclose(f);
-        unlink(tmp);
-        return mmt__diag(d, r, path, 0, "%s", mmt_strerror(r));
-    }
-    mmt_diag wd;
-    int w = ferror(f) ? mmt__sys_diag(&wd, path, 0, "cannot write") : 0;
-    if (!w && (fflush(f) != 0 || (!batch && fsync(fileno(f)) != 0)))
-        w = mmt__sys_diag(&wd, path, 0, "cannot write");
-    if (fclose(f) != 0 && !w)
-        w = mmt__sys_diag(&wd, path, 0, "cannot write");
-    if (!w && batch && mmt__wbatch_add(batch, tmp, path) != 0)
-        w = mmt__diag(&wd, MMT_ENOMEM, path, 0, "out of memory");
-    if (!w && !batch && rename(tmp, path) != 0)
-        w = mmt__sys_diag(&wd, path, 0, "cannot write");
-    if (w) {
-        unlink(tmp);
-        if (d)
-            *d = wd;
-    }
-    return w;
+    mmt__staged s;
+    int r = mmt__staged_open(&s, path, 1, d, "cannot create");
+    if (r)
+        return r;
+    if ((r = fill(s.f, ud)) != 0) /* the content could not be made (out of memory) */
+        r = mmt__diag(d, r, path, 0, "%s", mmt_strerror(r));
+    if (r == 0)
+        r = mmt__staged_finish(&s, !batch, d, "cannot write");
+    if (r == 0)
+        r = batch ? to_batch(batch, &s, d) : mmt__staged_publish(&s, d, "cannot write");
+    mmt__staged_abort(&s);
+    return r;
 }
 
 /* The text of mmt__write_file_atomic. */

@@ -9,6 +9,7 @@
 #include "mmtrace.h"
 
 #include <inttypes.h>
+#include <pthread.h> /* mmt__worker */
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -167,10 +168,32 @@ size_t mmt_fmt_i64(char *buf, int64_t v);
  * MMT_EINVAL outside the layer. */
 int mmt__stream_seek(mmt_stream *s, int64_t fold, int64_t t);
 
-/* The one atomic writer: fill writes the content to f (a temporary beside path named by
- * mmt_temp_path) and returns 0, or a negative code (MMT_ENOMEM) if it cannot make the content;
- * a write error is left in f's error flag. The file is then flushed to the disk (fsync) and
- * renamed over path. Failures fill d with path and "cannot create/write: <reason>". */
+/* A staged output (write_batch.c): the one way the library's outputs reach their final names.
+ * open creates a temporary beside path (mmt_temp_path: DIR/.mmtrace-tmp.<pid>.BASE), to be
+ * written through fd, or through f when stdio is set; finish flushes it, syncs it to the disk
+ * (unless sync is 0: a write batch syncs it later) and closes it; publish renames it over path,
+ * so a crash leaves the old or the whole new file under path, never a partial one. abort, at
+ * any point and again, closes and removes the temporary unless it was published; a zeroed
+ * struct holds nothing. Failures fill d with path and "<what>: <the system's reason>". path is
+ * borrowed until published or aborted. */
+typedef struct mmt__staged {
+    const char *path;
+    char tmp[4096]; /* "" once published (or never created) */
+    int fd;         /* -1 once closed */
+    FILE *f;        /* with stdio: owns fd */
+} mmt__staged;
+int mmt__staged_open(mmt__staged *s, const char *path, int stdio, mmt_diag *d, const char *what);
+int mmt__staged_finish(mmt__staged *s, int sync, mmt_diag *d, const char *what);
+int mmt__staged_publish(mmt__staged *s, mmt_diag *d, const char *what);
+void mmt__staged_abort(mmt__staged *s);
+/* The rename under publish, for temporaries finished earlier and held by name (a write batch,
+ * the replay's staged traces): 0, or -1 for mmt__sys_diag (errno of the rename). */
+int mmt__staged_rename(const char *tmp, const char *path);
+
+/* The one atomic writer: fill writes the content to f (a staged temporary) and returns 0, or a
+ * negative code (MMT_ENOMEM) if it cannot make the content; a write error is left in f's error
+ * flag. The file is then finished (fsync) and published. Failures fill d with path and
+ * "cannot create/write: <reason>". */
 typedef int (*mmt__fill_fn)(FILE *f, void *ud);
 int mmt__write_atomic(const char *path, mmt__fill_fn fill, void *ud, mmt_diag *d);
 /* mmt__write_atomic of len bytes of text. */
@@ -206,6 +229,44 @@ mmt__wbatch *mmt__wbatch_current(void);
 int mmt__wbatch_add(mmt__wbatch *b, const char *tmp, const char *path);
 /* 1 if path holds text already: it joins the batch to be synced, and needs no temporary. */
 int mmt__wbatch_same(mmt__wbatch *b, const char *path, const char *text, size_t len);
+
+/* A helper thread that writes or reads a file beside its owner (a trace writer's compressor,
+ * a replay feed's reader or sink's writer), with the lock and condition the two share. init
+ * before use; start creates the thread (MMT_ENOMEM if it cannot); stop sets *flag (the
+ * owner's "quit" or "done") under the lock, wakes the thread and waits for it to end, if it
+ * was started; destroy (after stop) frees the lock and condition. */
+typedef struct mmt__worker {
+    pthread_mutex_t m;
+    pthread_cond_t c;
+    pthread_t th;
+    int started;
+} mmt__worker;
+static inline void mmt__worker_init(mmt__worker *w)
+{
+    pthread_mutex_init(&w->m, NULL);
+    pthread_cond_init(&w->c, NULL);
+}
+static inline int mmt__worker_start(mmt__worker *w, void *(*fn)(void *), void *arg)
+{
+    w->started = pthread_create(&w->th, NULL, fn, arg) == 0;
+    return w->started ? 0 : MMT_ENOMEM;
+}
+static inline void mmt__worker_stop(mmt__worker *w, int *flag)
+{
+    if (!w->started)
+        return;
+    pthread_mutex_lock(&w->m);
+    *flag = 1;
+    pthread_cond_broadcast(&w->c);
+    pthread_mutex_unlock(&w->m);
+    pthread_join(w->th, NULL);
+    w->started = 0;
+}
+static inline void mmt__worker_destroy(mmt__worker *w)
+{
+    pthread_cond_destroy(&w->c);
+    pthread_mutex_destroy(&w->m);
+}
 
 /* A parsed .cfg as config.c hands it to config_v3.c: get fetches the interpolated value of a
  * required key (an error naming the missing section or key otherwise); has tells whether a

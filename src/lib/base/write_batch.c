@@ -1,5 +1,11 @@
 /*
- * write_batch.c - many atomic writes made durable together. mmt__write_file_atomic syncs and
+ * write_batch.c - staged outputs, and many of them made durable together. A staged output is
+ * a temporary beside its final name, synced and then renamed over it: every output of the
+ * library (mmt__write_atomic, trace writers, report streams, the replay's staged traces)
+ * reaches its final name through mmt__staged_publish or mmt__staged_rename, so the order
+ * "on the disk before renamed" is kept in this one file.
+ *
+ * Batches: mmt__write_file_atomic syncs and mmt__write_file_atomic syncs and
  * renames each file on its own: one fsync, so one journal commit, per file (the study writes
  * about 250 files, and those waits were most of a warm run). While a batch is open on a
  * thread, that thread's mmt__write_file_atomic leaves its temporary unsynced and records it;
@@ -21,6 +27,65 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+int mmt__staged_open(mmt__staged *s, const char *path, int stdio, mmt_diag *d, const char *what)
+{
+    memset(s, 0, sizeof *s);
+    s->path = path, s->fd = -1;
+    /* Our pid in the name (mmt_temp_path): only one writer per path and process. */
+    if (mmt_temp_path(path, (long)getpid(), s->tmp, sizeof s->tmp) != 0) {
+        s->tmp[0] = '\0';
+        return mmt__diag(d, MMT_EINVAL, path, 0, "path too long");
+    }
+    s->fd = open(s->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    if (s->fd < 0) {
+        s->tmp[0] = '\0'; /* not created: nothing of ours to remove */
+        return mmt__sys_diag(d, path, 0, "%s", what);
+    }
+    if (stdio && !(s->f = fdopen(s->fd, "wb"))) {
+        int r = mmt__sys_diag(d, path, 0, "%s", what);
+        mmt__staged_abort(s);
+        return r;
+    }
+    return 0;
+}
+
+int mmt__staged_finish(mmt__staged *s, int sync, mmt_diag *d, const char *what)
+{
+    int r = 0;
+    if (s->f && (ferror(s->f) || fflush(s->f) != 0))
+        r = mmt__sys_diag(d, s->path, 0, "%s", what);
+    if (r == 0 && sync && fsync(s->fd) != 0) /* on the disk before the rename makes it final */
+        r = mmt__sys_diag(d, s->path, 0, "%s", what);
+    if ((s->f ? fclose(s->f) : close(s->fd)) != 0 && r == 0)
+        r = mmt__sys_diag(d, s->path, 0, "%s", what);
+    s->f = NULL, s->fd = -1;
+    return r;
+}
+
+int mmt__staged_rename(const char *tmp, const char *path)
+{
+    return rename(tmp, path) != 0 ? -1 : 0;
+}
+
+int mmt__staged_publish(mmt__staged *s, mmt_diag *d, const char *what)
+{
+    if (mmt__staged_rename(s->tmp, s->path) != 0)
+        return mmt__sys_diag(d, s->path, 0, "%s", what);
+    s->tmp[0] = '\0'; /* in place: not ours to remove any more */
+    return 0;
+}
+
+void mmt__staged_abort(mmt__staged *s)
+{
+    if (s->f)
+        fclose(s->f);
+    else if (s->fd >= 0 && s->tmp[0])
+        close(s->fd);
+    if (s->tmp[0])
+        unlink(s->tmp);
+    s->tmp[0] = '\0', s->f = NULL, s->fd = -1;
+}
 
 /* One deferred file: its temporary and its final name; tmp NULL: path holds the text already
  * (a rerun writing the same tables), so it is only synced, not replaced. */
@@ -145,7 +210,8 @@ typedef struct wb_sync {
     int *fd, *err;
 } wb_sync;
 
-/* Pool job: waits until file i is on the disk. */
+/* Pool job: waits until file i is on the disk. (mmt__staged_finish's fsync, deferred: the
+ * batch's temporaries are closed, so they are synced here through fresh descriptors.) */
 static int sync_one(void *ud, size_t i)
 {
     wb_sync *w = ud;
@@ -195,12 +261,7 @@ static int sync_dir_of(const char *path)
     char dir[4096];
     const char *s = strrchr(path, '/');
     snprintf(dir, sizeof dir, "%.*s", s ? (int)(s - path) + (s == path) : 1, s ? path : ".");
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return mmt__sys_diag(NULL, NULL, 0, "open");
-    int r = fsync(fd) != 0 ? mmt__sys_diag(NULL, NULL, 0, "sync") : 0;
-    close(fd);
-    return r;
+    return mmt__fsync_dir(dir, NULL, dir, "sync");
 }
 
 /* Length of the directory part of path ("" for a bare name). */
@@ -247,7 +308,7 @@ int mmt__wbatch_commit(mmt__wbatch *b, mmt_diag *d)
         return e;
     }
     for (; done < b->n; done++)
-        if (b->f[done].tmp && rename(b->f[done].tmp, b->f[done].path) != 0) {
+        if (b->f[done].tmp && mmt__staged_rename(b->f[done].tmp, b->f[done].path) != 0) {
             int r = mmt__sys_diag(d, b->f[done].path, 0, "cannot write");
             wb_free(b, done);
             return r;

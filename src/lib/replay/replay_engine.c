@@ -415,7 +415,7 @@ static int publish_layer(const mmt_replay *R, size_t li, mmt_diag *d)
             continue; /* the input trace already is the output */
         out_path(R, li, k, 1, staged);
         out_path(R, li, k, 0, final);
-        if (rename(staged, final) != 0)
+        if (mmt__staged_rename(staged, final) != 0) /* synced by its trace writer's close */
             return mmt__sys_diag(d, staged, 0, "cannot rename to %s", final);
         mmt__test_kill_point();
     }

@@ -1,6 +1,6 @@
 /*
- * replay_feed.c - one input trace read ahead by a thread into a ring of NSLOT batches. The reader
- * fills a slot, marks it FULL (or LAST after the final row and the end-of-file check, or BAD
+ * replay_feed.c - one input trace read ahead by a thread into a ring of batches (mmt__ring). The
+ * reader fills a slot, marks it FULL (or LAST after the final row and the end-of-file check, or BAD
  * after a bad row: the rows before it in the slot stay valid), and moves on; the consumer
  * empties slots in the same order. All slot state is under one mutex, touched once a batch.
  */
@@ -15,28 +15,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NSLOT 4
-#define SLOT_VALUES (1 << 14) /* int64 values per batch: 128 KB */
+#define NSLOT MMT__RING_SLOTS
 
 enum { EMPTY = 0, FULL, LAST, BAD };
 
 struct mmt__feed {
     mmt__feed_spec s;
     mmt_tracer *t;
-    int64_t batch; /* rows per slot */
-    int64_t *buf;  /* NSLOT * batch * width */
-    int64_t *cyc;  /* NSLOT * batch: the cycle column of each row */
-    int64_t count[NSLOT];
-    int state[NSLOT];
-    int quit;  /* the consumer has gone: the reader stops */
-    int rslot; /* consumer position */
+    mmt__ring ring; /* its worker: the reader thread */
+    int quit;       /* the consumer has gone: the reader stops */
+    int rslot;      /* consumer position */
     int64_t rpos;
     mmt_diag err; /* the reader's error, read once a BAD slot is reached */
     int errcode;
-    pthread_mutex_t m;
-    pthread_cond_t c;
-    pthread_t th;
-    int started;
 };
 
 /* Fills d with "file:line: message"; returns MMT_ETRACE. */
@@ -100,11 +91,11 @@ static int check_end(mmt__feed *f, int64_t *scratch)
 /* Waits until slot k is empty; returns 0, or -1 if the consumer has quit. */
 static int wait_empty(mmt__feed *f, int k)
 {
-    pthread_mutex_lock(&f->m);
-    while (f->state[k] != EMPTY && !f->quit)
-        pthread_cond_wait(&f->c, &f->m);
+    pthread_mutex_lock(&f->ring.wk.m);
+    while (f->ring.state[k] != EMPTY && !f->quit)
+        pthread_cond_wait(&f->ring.wk.c, &f->ring.wk.m);
     int q = f->quit;
-    pthread_mutex_unlock(&f->m);
+    pthread_mutex_unlock(&f->ring.wk.m);
     return q ? -1 : 0;
 }
 
@@ -112,24 +103,21 @@ static int wait_empty(mmt__feed *f, int k)
 static void *reader(void *arg)
 {
     mmt__feed *f = arg;
-    int64_t i = 0, prev = 0, w = f->s.width;
+    int64_t i = 0, prev = 0, n;
     for (int k = 0;; k = (k + 1) % NSLOT) {
         if (wait_empty(f, k) != 0)
             return NULL;
-        int64_t *base = f->buf + (size_t)k * (size_t)(f->batch * w), n = 0;
         int r = 0;
-        while (r == 0 && n < f->batch && i < f->s.rows)
-            if ((r = read_row(f, i, base + n * w, f->cyc + (size_t)k * (size_t)f->batch + n,
-                              &prev)) == 0)
-                n++, i++;
+        for (n = 0; n < f->ring.batch && i < f->s.rows; n++, i++) {
+            int64_t *p = mmt__ring_row(&f->ring, k, n);
+            if ((r = read_row(f, i, p + 1, p, &prev)) != 0)
+                break;
+        }
         if (r == 0 && i == f->s.rows)
-            r = check_end(f, base);
-        pthread_mutex_lock(&f->m);
-        f->count[k] = n;
+            r = check_end(f, mmt__ring_row(&f->ring, k, 0) + 1);
+        f->ring.count[k] = n;
         f->errcode = r;
-        f->state[k] = r ? BAD : i == f->s.rows ? LAST : FULL;
-        pthread_cond_broadcast(&f->c);
-        pthread_mutex_unlock(&f->m);
+        mmt__ring_hand(&f->ring, k, r ? BAD : i == f->s.rows ? LAST : FULL);
         if (r || i == f->s.rows)
             return NULL;
     }
@@ -142,18 +130,10 @@ int mmt__feed_start(const mmt__feed_spec *s, mmt__feed **out, mmt_diag *d)
     if (!f)
         return MMT_ENOMEM;
     f->s = *s;
-    int64_t w = s->width > 0 ? s->width : 1;
-    f->batch = SLOT_VALUES / w > 0 ? SLOT_VALUES / w : 1;
-    f->buf = malloc((size_t)NSLOT * (size_t)(f->batch * w) * sizeof *f->buf);
-    f->cyc = malloc((size_t)NSLOT * (size_t)f->batch * sizeof *f->cyc);
-    pthread_mutex_init(&f->m, NULL);
-    pthread_cond_init(&f->c, NULL);
-    int r = f->buf && f->cyc ? mmt_tracer_open(s->path, &f->t, d) : MMT_ENOMEM;
+    int r = mmt_tracer_open(s->path, &f->t, d);
     if (r == 0) {
         mmt_tracer_set_range(f->t, s->lo, s->hi, s->what);
-        if (pthread_create(&f->th, NULL, reader, f) != 0)
-            r = MMT_ENOMEM;
-        f->started = r == 0;
+        r = mmt__ring_start(&f->ring, s->width, reader, f);
     }
     if (r) {
         mmt__feed_free(f);
@@ -163,14 +143,22 @@ int mmt__feed_start(const mmt__feed_spec *s, mmt__feed **out, mmt_diag *d)
     return 0;
 }
 
+/* Gives the consumer's emptied slot back to the reader and moves to the next one. */
+static void release_slot(mmt__feed *f)
+{
+    mmt__ring_hand(&f->ring, f->rslot, EMPTY);
+    f->rslot = (f->rslot + 1) % NSLOT;
+    f->rpos = 0;
+}
+
 /* Waits until the consumer's slot is filled; returns its state. */
 static int wait_filled(mmt__feed *f)
 {
-    pthread_mutex_lock(&f->m);
-    while (f->state[f->rslot] == EMPTY)
-        pthread_cond_wait(&f->c, &f->m);
-    int st = f->state[f->rslot];
-    pthread_mutex_unlock(&f->m);
+    pthread_mutex_lock(&f->ring.wk.m);
+    while (f->ring.state[f->rslot] == EMPTY)
+        pthread_cond_wait(&f->ring.wk.c, &f->ring.wk.m);
+    int st = f->ring.state[f->rslot];
+    pthread_mutex_unlock(&f->ring.wk.m);
     return st;
 }
 
@@ -178,23 +166,17 @@ int mmt__feed_next(mmt__feed *f, const int64_t **row, int64_t *cycle, mmt_diag *
 {
     for (;;) {
         int st = wait_filled(f);
-        if (f->rpos < f->count[f->rslot]) {
-            *row =
-                f->buf + (size_t)f->rslot * (size_t)(f->batch * f->s.width) + f->rpos * f->s.width;
-            *cycle = f->cyc[(size_t)f->rslot * (size_t)f->batch + (size_t)f->rpos];
-            f->rpos++;
+        if (f->rpos < f->ring.count[f->rslot]) {
+            const int64_t *p = mmt__ring_row(&f->ring, f->rslot, f->rpos++);
+            *cycle = p[0];
+            *row = p + 1;
             return 0;
         }
         if (st != FULL) { /* BAD, or LAST when asked for more rows than the layer has */
             *d = f->err;
             return st == BAD ? f->errcode : MMT_EINVAL;
         }
-        pthread_mutex_lock(&f->m);
-        f->state[f->rslot] = EMPTY;
-        pthread_cond_broadcast(&f->c);
-        pthread_mutex_unlock(&f->m);
-        f->rslot = (f->rslot + 1) % NSLOT;
-        f->rpos = 0;
+        release_slot(f);
     }
 }
 
@@ -202,20 +184,15 @@ int mmt__feed_end(mmt__feed *f, mmt_diag *d)
 {
     for (;;) {
         int st = wait_filled(f);
-        if (st == LAST && f->rpos == f->count[f->rslot])
+        if (st == LAST && f->rpos == f->ring.count[f->rslot])
             return 0;
-        if (st == BAD && f->rpos == f->count[f->rslot]) {
+        if (st == BAD && f->rpos == f->ring.count[f->rslot]) {
             *d = f->err;
             return f->errcode;
         }
-        if (st != FULL || f->rpos != f->count[f->rslot])
+        if (st != FULL || f->rpos != f->ring.count[f->rslot])
             return MMT_EINVAL; /* rows left unread: a caller bug */
-        pthread_mutex_lock(&f->m);
-        f->state[f->rslot] = EMPTY;
-        pthread_cond_broadcast(&f->c);
-        pthread_mutex_unlock(&f->m);
-        f->rslot = (f->rslot + 1) % NSLOT;
-        f->rpos = 0;
+        release_slot(f);
     }
 }
 
@@ -223,17 +200,8 @@ void mmt__feed_free(mmt__feed *f)
 {
     if (!f)
         return;
-    if (f->started) {
-        pthread_mutex_lock(&f->m);
-        f->quit = 1;
-        pthread_cond_broadcast(&f->c);
-        pthread_mutex_unlock(&f->m);
-        pthread_join(f->th, NULL);
-    }
+    mmt__worker_stop(&f->ring.wk, &f->quit);
     mmt_tracer_close(f->t, NULL);
-    pthread_cond_destroy(&f->c);
-    pthread_mutex_destroy(&f->m);
-    free(f->buf);
-    free(f->cyc);
+    mmt__ring_free(&f->ring);
     free(f);
 }

@@ -6,13 +6,63 @@
  * parsing overlap simulation and trace writing. Memory is bounded by the ring (512 KB a
  * trace). mmt__sink writes one stall-adjusted SRAM trace on its own thread: the engine hands
  * over (served cycle, row) pairs, which are batched into a ring and formatted and compressed by
- * mmt_tracew; the file appears at its path only when mmt__sink_close succeeds (mmt_tracew's
- * temporary name and rename). The engine owns every feed and sink it starts.
+ * mmt_tracew; the file appears at its path only when mmt__sink_close succeeds (mmt_tracew
+ * publishes its staged output). The engine owns every feed and sink it starts.
  */
 #ifndef MMT_REPLAY_INTERNAL_H
 #define MMT_REPLAY_INTERNAL_H
 
 #include "internal.h"
+
+/* The ring a feed or sink hands rows through between its helper thread and the engine:
+ * MMT__RING_SLOTS slots of batch rows, each stored as [cycle, v0, ..., v(width-1)]; a slot's
+ * count and state (0: empty, else the owner's states) are under the worker's lock. */
+#define MMT__RING_SLOTS 4
+#define MMT__SLOT_VALUES (1 << 14) /* int64 values per slot: 128 KB */
+typedef struct mmt__ring {
+    int64_t stride, batch; /* stride = width + 1; batch: rows per slot */
+    int64_t *buf;
+    int64_t count[MMT__RING_SLOTS];
+    int state[MMT__RING_SLOTS];
+    mmt__worker wk; /* the helper thread, started by the owner */
+} mmt__ring;
+
+/* Allocates the slots for rows of width values and starts the worker on fn(arg); 0 or
+ * MMT_ENOMEM. The owner stops the worker and calls mmt__ring_free, also after a failure. */
+static inline int mmt__ring_start(mmt__ring *r, int64_t width, void *(*fn)(void *), void *arg)
+{
+    r->stride = width + 1;
+    r->batch = MMT__SLOT_VALUES / r->stride > 0 ? MMT__SLOT_VALUES / r->stride : 1;
+    r->buf = malloc((size_t)MMT__RING_SLOTS * (size_t)(r->batch * r->stride) * sizeof *r->buf);
+    if (!r->buf)
+        return MMT_ENOMEM;
+    mmt__worker_init(&r->wk);
+    return mmt__worker_start(&r->wk, fn, arg);
+}
+
+/* Row i of slot k: its cycle, then its width values. */
+static inline int64_t *mmt__ring_row(const mmt__ring *r, int k, int64_t i)
+{
+    return r->buf + ((size_t)k * (size_t)r->batch + (size_t)i) * (size_t)r->stride;
+}
+
+/* Gives slot k to the other side in its new state (the slot's count and anything else the
+ * other side reads are set before) and wakes it. */
+static inline void mmt__ring_hand(mmt__ring *r, int k, int state)
+{
+    pthread_mutex_lock(&r->wk.m);
+    r->state[k] = state;
+    pthread_cond_broadcast(&r->wk.c);
+    pthread_mutex_unlock(&r->wk.m);
+}
+
+/* Frees what start made (nothing if a zeroed ring); the owner has stopped the worker. */
+static inline void mmt__ring_free(mmt__ring *r)
+{
+    if (r->buf)
+        mmt__worker_destroy(&r->wk);
+    free(r->buf);
+}
 
 typedef struct mmt__feed mmt__feed;
 
@@ -41,11 +91,9 @@ void mmt__feed_free(mmt__feed *f);
 
 typedef struct mmt__sink mmt__sink;
 
-/* Creates path's temporary file (zlib level) and starts the writer. The caller owns *out. */
-int mmt__sink_start(const char *path, int level, int64_t width, mmt__sink **out);
-
-/* Same, but the output starts with the first `lines` lines of the trace `from`, copied
- * unchanged (rows that replay left as they were, found out only later). */
+/* Creates path's staged file (zlib level) and starts the writer; the output starts with the
+ * first `lines` lines of the trace `from` (none if NULL), copied unchanged (rows that replay
+ * left as they were, found out only later). The caller owns *out. */
 int mmt__sink_start_copy(const char *path, int level, int64_t width, const char *from,
                          int64_t lines, mmt__sink **out);
 

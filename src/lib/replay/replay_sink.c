@@ -1,6 +1,6 @@
 /*
- * replay_sink.c - one output SRAM trace written by its own thread from a ring of NSLOT batches of
- * rows stored as [cycle, v0..v(w-1)]. The producer fills a slot and marks it FULL; the writer
+ * replay_sink.c - one output SRAM trace written by its own thread from a ring of batches of rows
+ * (mmt__ring). The producer fills a slot and marks it FULL; the writer
  * formats and compresses it (mmt_tracew_row) and marks it EMPTY again.
  */
 #include <config.h>
@@ -12,25 +12,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NSLOT 4
-#define SLOT_VALUES (1 << 14) /* int64 values per batch: 128 KB */
+#define NSLOT MMT__RING_SLOTS
 
 enum { EMPTY = 0, FULL };
 
 struct mmt__sink {
     mmt_tracew *w;
-    int64_t width, stride, batch; /* stride = width + 1 */
-    int64_t *buf;
-    int64_t count[NSLOT];
-    int state[NSLOT];
+    int64_t width;
+    mmt__ring ring; /* its worker: the writer thread */
     int done, quit; /* no more rows will come; the writer must stop now */
     atomic_int err; /* the writer's first error (an MMT_E* code: MMT_ENOSPC, ...) */
     int pslot;      /* producer position */
     int64_t ppos;
-    pthread_mutex_t m;
-    pthread_cond_t c;
-    pthread_t th;
-    int started;
     char *copy_from;    /* input trace whose first copy_lines lines open the output */
     int64_t copy_lines;
 };
@@ -72,29 +65,21 @@ static void *writer(void *arg)
             set_err(s, e);
     }
     for (int k = 0;; k = (k + 1) % NSLOT) {
-        pthread_mutex_lock(&s->m);
-        while (s->state[k] == EMPTY && !s->done && !s->quit)
-            pthread_cond_wait(&s->c, &s->m);
-        int stop = s->state[k] == EMPTY || s->quit;
-        pthread_mutex_unlock(&s->m);
+        pthread_mutex_lock(&s->ring.wk.m);
+        while (s->ring.state[k] == EMPTY && !s->done && !s->quit)
+            pthread_cond_wait(&s->ring.wk.c, &s->ring.wk.m);
+        int stop = s->ring.state[k] == EMPTY || s->quit;
+        pthread_mutex_unlock(&s->ring.wk.m);
         if (stop)
             return NULL;
-        const int64_t *r = s->buf + (size_t)k * (size_t)(s->batch * s->stride);
-        for (int64_t i = 0; i < s->count[k] && !atomic_load(&s->err); i++, r += s->stride) {
+        for (int64_t i = 0; i < s->ring.count[k] && !atomic_load(&s->err); i++) {
+            const int64_t *r = mmt__ring_row(&s->ring, k, i);
             int e = mmt_tracew_row(s->w, r[0], r + 1, s->width);
             if (e)
                 set_err(s, e);
         }
-        pthread_mutex_lock(&s->m);
-        s->state[k] = EMPTY;
-        pthread_cond_broadcast(&s->c);
-        pthread_mutex_unlock(&s->m);
+        mmt__ring_hand(&s->ring, k, EMPTY);
     }
-}
-
-int mmt__sink_start(const char *path, int level, int64_t width, mmt__sink **out)
-{
-    return mmt__sink_start_copy(path, level, width, NULL, 0, out);
 }
 
 int mmt__sink_start_copy(const char *path, int level, int64_t width, const char *from,
@@ -110,15 +95,9 @@ int mmt__sink_start_copy(const char *path, int level, int64_t width, const char 
     }
     s->copy_lines = lines;
     s->width = width;
-    s->stride = width + 1;
-    s->batch = SLOT_VALUES / s->stride > 0 ? SLOT_VALUES / s->stride : 1;
-    s->buf = malloc((size_t)NSLOT * (size_t)(s->batch * s->stride) * sizeof *s->buf);
-    pthread_mutex_init(&s->m, NULL);
-    pthread_cond_init(&s->c, NULL);
-    int r = s->buf ? mmt_tracew_open(path, level, &s->w, NULL) : MMT_ENOMEM;
-    if (r == 0 && pthread_create(&s->th, NULL, writer, s) != 0)
-        r = MMT_ENOMEM;
-    s->started = r == 0;
+    int r = mmt_tracew_open(path, level, &s->w, NULL);
+    if (r == 0)
+        r = mmt__ring_start(&s->ring, width, writer, s);
     if (r) {
         mmt__sink_free(s);
         return r;
@@ -130,25 +109,23 @@ int mmt__sink_start_copy(const char *path, int level, int64_t width, const char 
 /* Hands the producer's slot to the writer and waits for the next one to be free. */
 static void publish(mmt__sink *s)
 {
-    pthread_mutex_lock(&s->m);
-    s->count[s->pslot] = s->ppos;
-    s->state[s->pslot] = FULL;
-    pthread_cond_broadcast(&s->c);
+    s->ring.count[s->pslot] = s->ppos;
+    mmt__ring_hand(&s->ring, s->pslot, FULL);
     s->pslot = (s->pslot + 1) % NSLOT;
     s->ppos = 0;
-    while (s->state[s->pslot] != EMPTY)
-        pthread_cond_wait(&s->c, &s->m);
-    pthread_mutex_unlock(&s->m);
+    pthread_mutex_lock(&s->ring.wk.m);
+    while (s->ring.state[s->pslot] != EMPTY)
+        pthread_cond_wait(&s->ring.wk.c, &s->ring.wk.m);
+    pthread_mutex_unlock(&s->ring.wk.m);
 }
 
 int mmt__sink_put(mmt__sink *s, int64_t cycle, const int64_t *row)
 {
-    if (s->ppos == s->batch)
+    if (s->ppos == s->ring.batch)
         publish(s);
-    int64_t *d = s->buf + (size_t)s->pslot * (size_t)(s->batch * s->stride) + s->ppos * s->stride;
+    int64_t *d = mmt__ring_row(&s->ring, s->pslot, s->ppos++);
     d[0] = cycle;
     memcpy(d + 1, row, (size_t)s->width * sizeof *row);
-    s->ppos++;
     return atomic_load(&s->err);
 }
 
@@ -156,12 +133,7 @@ int mmt__sink_close(mmt__sink *s)
 {
     if (s->ppos > 0)
         publish(s);
-    pthread_mutex_lock(&s->m);
-    s->done = 1;
-    pthread_cond_broadcast(&s->c);
-    pthread_mutex_unlock(&s->m);
-    pthread_join(s->th, NULL);
-    s->started = 0;
+    mmt__worker_stop(&s->ring.wk, &s->done); /* the writer drains the queue first */
     int r = atomic_load(&s->err);
     if (r == 0)
         r = mmt_tracew_close(s->w, NULL);
@@ -176,17 +148,9 @@ void mmt__sink_free(mmt__sink *s)
 {
     if (!s)
         return;
-    if (s->started) {
-        pthread_mutex_lock(&s->m);
-        s->quit = 1;
-        pthread_cond_broadcast(&s->c);
-        pthread_mutex_unlock(&s->m);
-        pthread_join(s->th, NULL);
-    }
+    mmt__worker_stop(&s->ring.wk, &s->quit);
     mmt_tracew_abort(s->w);
-    pthread_cond_destroy(&s->c);
-    pthread_mutex_destroy(&s->m);
-    free(s->buf);
+    mmt__ring_free(&s->ring);
     free(s->copy_from);
     free(s);
 }

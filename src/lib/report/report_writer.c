@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h> /* getpid, unlink: the report stream's temporary files */
 
 /* A growable text buffer; err latches the first allocation failure. With f set, the text is
  * written to f whenever it passes FLUSH_AT bytes (f's error flag keeps a write failure), so a report
@@ -302,11 +301,12 @@ int mmt_report_console(char *buf, size_t cap, const mmt_layer_result *res)
 #define NREP 4 /* the three reports and BYTES_REPORT.csv */
 
 struct mmt_report_stream {
-    int v3, nrep;   /* nrep: 3, or 4 with the bytes report */
-    mmt_config cfg; /* the widths of the bytes report */
-    size_t next;    /* the index of the next layer */
-    text t[NREP];   /* t[k].f: the open temporary, NULL once closed */
-    char tmp[NREP][4096], final[NREP][4096];
+    int v3, nrep;          /* nrep: 3, or 4 with the bytes report */
+    mmt_config cfg;        /* the widths of the bytes report */
+    size_t next;           /* the index of the next layer */
+    text t[NREP];          /* t[k].f: out[k]'s stream while it is open, then NULL */
+    mmt__staged out[NREP]; /* the staged reports, published together by commit */
+    char final[NREP][4096];
 };
 
 /* BYTES_REPORT.csv header, laid out like SCALE-Sim's reports. */
@@ -351,17 +351,17 @@ int mmt_report_stream_open(const char *dir, mmt_scalesim v, const mmt_config *by
         s->cfg = *bytes_cfg;
     for (int k = 0; k < s->nrep; k++) {
         const char *name = mmt_output_name((mmt_output)(MMT_OUT_COMPUTE_REPORT + k));
+        int r;
         if (snprintf(s->final[k], sizeof s->final[k], "%s/%s", dir, name) >=
-                (int)sizeof s->final[k] ||
-            mmt_temp_path(s->final[k], (long)getpid(), s->tmp[k], sizeof s->tmp[k]) != 0) {
-            mmt_report_stream_free(s);
-            return mmt__diag(diag, MMT_EINVAL, dir, 0, "path too long");
-        }
-        if (!(s->t[k].f = fopen(s->tmp[k], "wb"))) {
-            int r = mmt__sys_diag(diag, s->final[k], 0, "cannot create");
+            (int)sizeof s->final[k])
+            r = mmt__diag(diag, MMT_EINVAL, dir, 0, "path too long");
+        else
+            r = mmt__staged_open(&s->out[k], s->final[k], 1, diag, "cannot create");
+        if (r) {
             mmt_report_stream_free(s);
             return r;
         }
+        s->t[k].f = s->out[k].f;
         if (k < 3)
             layouts[k].head(&s->t[k], s->v3);
         else
@@ -385,19 +385,19 @@ int mmt_report_stream_add(mmt_report_stream *s, const mmt_layer_result *res, mmt
     return 0;
 }
 
-/* Writes what report k still holds, flushes it to the disk and closes it; a failure fills diag. */
+/* Writes what report k still holds, flushes it to the disk and closes it (not yet published);
+ * a failure fills diag and leaves the temporary to mmt_report_stream_free. */
 static int stream_close(mmt_report_stream *s, int k, mmt_diag *diag)
 {
     text *t = &s->t[k];
     int r = 0;
     if (t->err)
         r = mmt__diag(diag, t->err, s->final[k], 0, "out of memory");
-    else if (ferror(t->f) || fwrite(t->s ? t->s : "", 1, t->len, t->f) != t->len ||
-             fflush(t->f) != 0 || fsync(fileno(t->f)) != 0)
+    else if (!ferror(t->f) && fwrite(t->s ? t->s : "", 1, t->len, t->f) != t->len)
         r = mmt__sys_diag(diag, s->final[k], 0, "cannot write");
-    if (fclose(t->f) != 0 && r == 0)
-        r = mmt__sys_diag(diag, s->final[k], 0, "cannot write");
-    t->f = NULL;
+    else
+        r = mmt__staged_finish(&s->out[k], 1, diag, "cannot write");
+    t->f = NULL; /* closed by finish, or by the free */
     return r;
 }
 
@@ -407,10 +407,7 @@ int mmt_report_stream_commit(mmt_report_stream *s, mmt_diag *diag)
     for (int k = 0; r == 0 && k < s->nrep; k++)
         r = stream_close(s, k, diag);
     for (int k = 0; r == 0 && k < s->nrep; k++)
-        if (rename(s->tmp[k], s->final[k]) != 0)
-            r = mmt__sys_diag(diag, s->final[k], 0, "cannot write");
-        else
-            s->tmp[k][0] = '\0'; /* in place: not ours to remove any more */
+        r = mmt__staged_publish(&s->out[k], diag, "cannot write"); /* all synced first */
     mmt_report_stream_free(s);
     return r;
 }
@@ -420,10 +417,7 @@ void mmt_report_stream_free(mmt_report_stream *s)
     if (!s)
         return;
     for (int k = 0; k < s->nrep; k++) {
-        if (s->t[k].f)
-            fclose(s->t[k].f);
-        if (s->tmp[k][0])
-            unlink(s->tmp[k]);
+        mmt__staged_abort(&s->out[k]);
         free(s->t[k].s);
     }
     free(s);

@@ -2,40 +2,35 @@
  * trace_writer.c - gzip trace writer: fast decimal formatting into a text buffer that zlib
  * compresses in large blocks. Once a file outgrows one buffer, a compressor thread takes each
  * full buffer while the caller formats the next (two buffers, handed over under a mutex), so
- * formatting and deflate overlap. The file is written under a temporary name in the target
- * directory and renamed into place only by a successful close, so a killed run never leaves
- * a truncated trace under its final name.
+ * formatting and deflate overlap. The file is a staged output (mmt__staged: a temporary in the
+ * target directory) published only by a successful close, so a killed run never leaves a
+ * truncated trace under its final name.
  */
 #include "internal.h"
 
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <zlib.h>
 
 #define TEXT_CAP (1u << 20) /* text handed to deflate at a time */
 #define OUT_CAP (1u << 18)
 
 struct mmt_tracew {
-    char *path, *tmp;
-    int fd;
+    char *path;
+    mmt__staged file; /* the temporary being written, published by close */
     z_stream z;
     char *text;
     size_t len, cap; /* text buffer being filled; cap leaves room for one maximal row */
     unsigned char *out;
     uint64_t bytes;
     /* The compressor thread (started when the first buffer fills) and its buffer. */
-    pthread_t th;
-    int started, busy, quit; /* busy: ztext holds zlen bytes to compress */
-    int err;                 /* the writer's first failure (either thread), latched */
-    mmt_diag diag;           /* its reason, given to the caller by mmt_tracew_close */
+    mmt__worker wk;
+    int busy, quit; /* busy: ztext holds zlen bytes to compress */
+    int err;        /* the writer's first failure (either thread), latched */
+    mmt_diag diag;  /* its reason, given to the caller by mmt_tracew_close */
     char *ztext;
     size_t zlen, zcap;
-    pthread_mutex_t m;
-    pthread_cond_t c;
 };
 
 static const char digits2[] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
@@ -91,7 +86,7 @@ static int deflate_text(mmt_tracew *w, const char *text, size_t n, int flush, mm
         if (zr == Z_STREAM_ERROR)
             return mmt__diag(d, MMT_EZLIB, w->path, 0, "cannot write trace: %s",
                              mmt_strerror(MMT_EZLIB));
-        if (mmt__write_all(w->fd, w->out, OUT_CAP - w->z.avail_out) != 0)
+        if (mmt__write_all(w->file.fd, w->out, OUT_CAP - w->z.avail_out) != 0)
             return mmt__sys_diag(d, w->path, 0, "cannot write trace");
     } while (w->z.avail_out == 0 || (flush == Z_FINISH && zr != Z_STREAM_END));
     return 0;
@@ -101,32 +96,32 @@ static int deflate_text(mmt_tracew *w, const char *text, size_t n, int flush, mm
 static void *compressor(void *arg)
 {
     mmt_tracew *w = arg;
-    pthread_mutex_lock(&w->m);
+    pthread_mutex_lock(&w->wk.m);
     for (;;) {
         while (!w->busy && !w->quit)
-            pthread_cond_wait(&w->c, &w->m);
+            pthread_cond_wait(&w->wk.c, &w->wk.m);
         if (!w->busy)
             break;
-        pthread_mutex_unlock(&w->m);
+        pthread_mutex_unlock(&w->wk.m);
         mmt_diag d;
         int r = w->err ? 0 : deflate_text(w, w->ztext, w->zlen, Z_NO_FLUSH, &d);
-        pthread_mutex_lock(&w->m);
+        pthread_mutex_lock(&w->wk.m);
         latch(w, r, &d);
         w->busy = 0;
-        pthread_cond_broadcast(&w->c);
+        pthread_cond_broadcast(&w->wk.c);
     }
-    pthread_mutex_unlock(&w->m);
+    pthread_mutex_unlock(&w->wk.m);
     return NULL;
 }
 
 /* Waits until the compressor is idle; returns the writer's first error. */
 static int wait_idle(mmt_tracew *w)
 {
-    pthread_mutex_lock(&w->m);
+    pthread_mutex_lock(&w->wk.m);
     while (w->busy)
-        pthread_cond_wait(&w->c, &w->m);
+        pthread_cond_wait(&w->wk.c, &w->wk.m);
     int r = w->err;
-    pthread_mutex_unlock(&w->m);
+    pthread_mutex_unlock(&w->wk.m);
     return r;
 }
 
@@ -136,9 +131,9 @@ static int latch_nomem(mmt_tracew *w)
 {
     mmt_diag d;
     mmt__diag(&d, MMT_ENOMEM, w->path, 0, "cannot write trace: %s", mmt_strerror(MMT_ENOMEM));
-    pthread_mutex_lock(&w->m);
+    pthread_mutex_lock(&w->wk.m);
     latch(w, MMT_ENOMEM, &d);
-    pthread_mutex_unlock(&w->m);
+    pthread_mutex_unlock(&w->wk.m);
     return MMT_ENOMEM;
 }
 
@@ -146,40 +141,34 @@ static int latch_nomem(mmt_tracew *w)
  * the other buffer. */
 static int pump(mmt_tracew *w)
 {
-    if (!w->started) {
+    if (!w->wk.started) {
         if (!w->ztext && !(w->ztext = malloc(w->cap)))
             return latch_nomem(w);
         w->zcap = w->cap;
-        if (pthread_create(&w->th, NULL, compressor, w) != 0)
+        if (mmt__worker_start(&w->wk, compressor, w) != 0)
             return latch_nomem(w);
-        w->started = 1;
     }
     int r = wait_idle(w);
     if (r)
         return r;
-    pthread_mutex_lock(&w->m);
+    pthread_mutex_lock(&w->wk.m);
     char *t = w->ztext;
     size_t tcap = w->zcap;
     w->ztext = w->text, w->zcap = w->cap, w->zlen = w->len;
     w->text = t, w->cap = tcap, w->len = 0;
     w->busy = 1;
-    pthread_cond_broadcast(&w->c);
-    pthread_mutex_unlock(&w->m);
+    pthread_cond_broadcast(&w->wk.c);
+    pthread_mutex_unlock(&w->wk.m);
     return 0;
 }
 
 /* Stops the compressor thread after its last buffer; returns its first error. */
 static int stop_compressor(mmt_tracew *w)
 {
-    if (!w->started)
+    if (!w->wk.started)
         return 0;
     int r = wait_idle(w);
-    pthread_mutex_lock(&w->m);
-    w->quit = 1;
-    pthread_cond_broadcast(&w->c);
-    pthread_mutex_unlock(&w->m);
-    pthread_join(w->th, NULL);
-    w->started = 0;
+    mmt__worker_stop(&w->wk, &w->quit);
     return r;
 }
 
@@ -190,29 +179,17 @@ int mmt_tracew_open(const char *path, int level, mmt_tracew **out, mmt_diag *dia
     mmt_tracew *w = calloc(1, sizeof *w);
     if (!w)
         return mmt__diag(diag, MMT_ENOMEM, path, 0, "cannot write trace: out of memory");
-    w->fd = -1;
-    pthread_mutex_init(&w->m, NULL);
-    pthread_cond_init(&w->c, NULL);
-    size_t pl = strlen(path);
+    mmt__worker_init(&w->wk);
     w->path = strdup(path);
-    w->tmp = malloc(pl + 48);
     w->text = malloc(TEXT_CAP);
     w->out = malloc(OUT_CAP);
     w->cap = TEXT_CAP;
-    if (!w->path || !w->tmp || !w->text || !w->out) {
+    if (!w->path || !w->text || !w->out) {
         mmt_tracew_abort(w);
         return mmt__diag(diag, MMT_ENOMEM, path, 0, "cannot write trace: out of memory");
     }
-    /* Our pid in the name (mmt_temp_path): only one writer per path and process. */
-    if (mmt_temp_path(path, (long)getpid(), w->tmp, pl + 48) != 0) {
-        w->tmp[0] = '\0';
-        mmt_tracew_abort(w);
-        return mmt__diag(diag, MMT_EINVAL, path, 0, "path too long");
-    }
-    w->fd = open(w->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-    if (w->fd < 0) {
-        int r = mmt__sys_diag(diag, path, 0, "cannot write trace");
-        w->tmp[0] = '\0';
+    int r = mmt__staged_open(&w->file, w->path, 0, diag, "cannot write trace");
+    if (r) {
         mmt_tracew_abort(w);
         return r;
     }
@@ -310,18 +287,12 @@ int mmt_tracew_close(mmt_tracew *w, mmt_diag *diag)
 {
     mmt_diag d;
     int r = stop_compressor(w);
-    if (r == 0 && (r = deflate_text(w, w->text, w->len, Z_FINISH, &d)) == 0) {
-        /* fsync: on the disk before the rename makes it final */
-        if (fsync(w->fd) != 0)
-            r = mmt__sys_diag(&d, w->path, 0, "cannot write trace");
-        if (close(w->fd) != 0 && r == 0)
-            r = mmt__sys_diag(&d, w->path, 0, "cannot write trace");
-        w->fd = -1;
-        if (r == 0 && rename(w->tmp, w->path) != 0)
-            r = mmt__sys_diag(&d, w->path, 0, "cannot write trace");
-        if (r == 0)
-            w->tmp[0] = '\0';
-    }
+    if (r == 0)
+        r = deflate_text(w, w->text, w->len, Z_FINISH, &d);
+    if (r == 0)
+        r = mmt__staged_finish(&w->file, 1, &d, "cannot write trace");
+    if (r == 0)
+        r = mmt__staged_publish(&w->file, &d, "cannot write trace");
     latch(w, r, &d);
     if (r && diag)
         *diag = w->diag;
@@ -334,16 +305,11 @@ void mmt_tracew_abort(mmt_tracew *w)
     if (!w)
         return;
     stop_compressor(w);
-    pthread_mutex_destroy(&w->m);
-    pthread_cond_destroy(&w->c);
-    if (w->fd >= 0)
-        close(w->fd);
-    if (w->tmp && w->tmp[0])
-        unlink(w->tmp);
+    mmt__worker_destroy(&w->wk);
+    mmt__staged_abort(&w->file);
     if (w->z.state)
         deflateEnd(&w->z);
     free(w->path);
-    free(w->tmp);
     free(w->text);
     free(w->ztext);
     free(w->out);
@@ -352,9 +318,9 @@ void mmt_tracew_abort(mmt_tracew *w)
 
 int mmt__tracew_err(mmt_tracew *w)
 {
-    pthread_mutex_lock(&w->m);
+    pthread_mutex_lock(&w->wk.m);
     int r = w->err;
-    pthread_mutex_unlock(&w->m);
+    pthread_mutex_unlock(&w->wk.m);
     return r;
 }
 
