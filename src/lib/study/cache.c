@@ -137,7 +137,10 @@ static int append(char **t, size_t *len, const char *src, size_t n)
     return 0;
 }
 
-/* Writes text to a unique temporary file in sub and renames it to path. */
+/* Writes text to a unique temporary file in sub and renames it to path. Not the staged output
+ * writer (mmt__staged): an entry is a cache, not an output, so it is not synced (thousands per
+ * sweep, and a lost one is only recomputed), and its temporary has a random name, since shards
+ * on several hosts (Slurm) share the cache and their pids may coincide. */
 static int write_unique(const char *sub, const char *path, const char *text, size_t len,
                         mmt_diag *d)
 {
