@@ -5,8 +5,9 @@
  * reaches its final name through mmt__staged_publish or mmt__staged_rename, so the order
  * "on the disk before renamed" is kept in this one file.
  *
- * Batches: outside a batch, mmt__write_file_atomic syncs and renames each file on its own: one fsync, so one journal commit, per file (the study writes
- * about 250 files, and those waits were most of a warm run). While a batch is open on a
+ * Batches: outside a batch, mmt__write_file_atomic syncs and renames each file on its own:
+ * one fsync, so one journal commit, per file (the study writes about 250 files, and those
+ * waits were most of a warm run). While a batch is open on a
  * thread, that thread's mmt__write_file_atomic leaves its temporary unsynced and records it;
  * the commit then starts the writeback of every temporary, waits for each (the first wait
  * commits the journal for all), renames them all into place and syncs each directory once.
