@@ -52,13 +52,35 @@ static void test_fmt_i64(void **state)
     fmt_is(INT64_MIN + 1, "-9223372036854775807");
 }
 
-/* A fresh empty directory for one test. */
-static char *tmpdir(void)
+/* A fresh empty directory for one test and the path of the trace file in it. */
+typedef struct scratch {
+    char *dir;
+    char path[256];
+} scratch;
+
+static void scratch_make(scratch *s, const char *name)
 {
-    char *d = strdup("/tmp/mmt-test-tracew-XXXXXX");
-    assert_non_null(d);
-    assert_non_null(mkdtemp(d));
-    return d;
+    s->dir = strdup("/tmp/mmt-test-tracew-XXXXXX");
+    assert_non_null(s->dir);
+    assert_non_null(mkdtemp(s->dir));
+    snprintf(s->path, sizeof s->path, "%s/%s", s->dir, name);
+}
+
+/* scratch_make(), then opens a writer on the trace file at the given level. */
+static mmt_tracew *scratch_open(scratch *s, const char *name, int level)
+{
+    scratch_make(s, name);
+    mmt_tracew *w = NULL;
+    assert_int_equal(mmt_tracew_open(s->path, level, &w, NULL), 0);
+    return w;
+}
+
+/* Removes the trace file, if any, and the directory. */
+static void scratch_remove(scratch *s)
+{
+    unlink(s->path);
+    rmdir(s->dir);
+    free(s->dir);
 }
 
 /* Number of entries in dir besides . and .. */
@@ -107,13 +129,20 @@ static char *gunzip(const char *path, size_t *len)
     return buf;
 }
 
+/* Expects path to decompress to exactly the n bytes of want (memcmp: a 2 MB diff is no help). */
+static void expect_gz(const char *path, const char *want, size_t n)
+{
+    size_t gn;
+    char *got = gunzip(path, &gn);
+    assert_int_equal(gn, n);
+    assert_true(memcmp(got, want, n) == 0);
+    free(got);
+}
+
 static void test_rows_exact(void **state)
 {
-    char *dir = tmpdir();
-    char path[256];
-    snprintf(path, sizeof path, "%s/T.csv.gz", dir);
-    mmt_tracew *w = NULL;
-    assert_int_equal(mmt_tracew_open(path, 6, &w, NULL), 0);
+    scratch s;
+    mmt_tracew *w = scratch_open(&s, "T.csv.gz", 6);
     const int64_t r1[] = {0, -1, -1, 5};
     const int64_t r2[] = {20000056, 20000048};
     const int64_t r3[] = {INT64_MIN, INT64_MAX, -2};
@@ -129,44 +158,33 @@ static void test_rows_exact(void **state)
                                "-66.0,0.0,1.0\n";
     assert_int_equal(mmt_tracew_bytes(w), sizeof want - 1);
     /* Until close, the final name does not exist. */
-    assert_false(exists(path));
+    assert_false(exists(s.path));
     assert_int_equal(mmt_tracew_close(w, NULL), 0);
-    assert_true(exists(path));
-    assert_int_equal(entries(dir), 1); /* no temporary left */
+    assert_true(exists(s.path));
+    assert_int_equal(entries(s.dir), 1); /* no temporary left */
     size_t n;
-    char *got = gunzip(path, &n);
+    char *got = gunzip(s.path, &n);
     assert_int_equal(n, sizeof want - 1);
     assert_string_equal(got, want);
     free(got);
-    unlink(path);
-    rmdir(dir);
-    free(dir);
+    scratch_remove(&s);
 }
 
 static void test_empty_file(void **state)
 {
-    char *dir = tmpdir();
-    char path[256];
-    snprintf(path, sizeof path, "%s/E.csv.gz", dir);
-    mmt_tracew *w = NULL;
-    assert_int_equal(mmt_tracew_open(path, 1, &w, NULL), 0);
+    scratch s;
+    mmt_tracew *w = scratch_open(&s, "E.csv.gz", 1);
     assert_int_equal(mmt_tracew_close(w, NULL), 0);
-    size_t n;
-    char *got = gunzip(path, &n);
-    assert_int_equal(n, 0);
-    free(got);
-    unlink(path);
-    rmdir(dir);
-    free(dir);
+    expect_gz(s.path, "", 0);
+    scratch_remove(&s);
 }
 
 /* More text than the writer buffers at once (1 MiB), at levels 0 and 9; the expectation is
  * built with snprintf. */
 static void test_large(void **state)
 {
-    char *dir = tmpdir();
-    char path[256];
-    snprintf(path, sizeof path, "%s/L.csv.gz", dir);
+    scratch s;
+    scratch_make(&s, "L.csv.gz");
     const int64_t rows = 60000, width = 8;
     size_t cap = (size_t)rows * (size_t)(width + 1) * 21 + 1, n = 0;
     char *want = malloc(cap);
@@ -185,7 +203,7 @@ static void test_large(void **state)
     static const int levels[] = {0, 9};
     for (int k = 0; k < 2; k++) {
         mmt_tracew *w = NULL;
-        assert_int_equal(mmt_tracew_open(path, levels[k], &w, NULL), 0);
+        assert_int_equal(mmt_tracew_open(s.path, levels[k], &w, NULL), 0);
         for (int64_t i = 0; i < rows; i++) {
             for (int64_t x = 0; x < width; x++)
                 vals[x] = (i + x) % 3 == 0 ? -1 : 10000000 + i * width + x;
@@ -193,80 +211,63 @@ static void test_large(void **state)
         }
         assert_int_equal(mmt_tracew_bytes(w), n);
         assert_int_equal(mmt_tracew_close(w, NULL), 0);
-        size_t gn;
-        char *got = gunzip(path, &gn);
-        assert_int_equal(gn, n);
-        assert_true(memcmp(got, want, n) == 0);
-        free(got);
-        assert_int_equal(entries(dir), 1);
+        expect_gz(s.path, want, n);
+        assert_int_equal(entries(s.dir), 1);
     }
     /* Raw text across the buffer boundary too. */
     mmt_tracew *w = NULL;
-    assert_int_equal(mmt_tracew_open(path, 1, &w, NULL), 0);
+    assert_int_equal(mmt_tracew_open(s.path, 1, &w, NULL), 0);
     assert_int_equal(mmt_tracew_write(w, want, n), 0);
     assert_int_equal(mmt_tracew_close(w, NULL), 0);
-    size_t gn;
-    char *got = gunzip(path, &gn);
-    assert_int_equal(gn, n);
-    assert_true(memcmp(got, want, n) == 0);
-    free(got);
+    expect_gz(s.path, want, n);
     free(want);
-    unlink(path);
-    rmdir(dir);
-    free(dir);
+    scratch_remove(&s);
 }
 
 static void test_abort(void **state)
 {
-    char *dir = tmpdir();
-    char path[256];
-    snprintf(path, sizeof path, "%s/A.csv.gz", dir);
-    mmt_tracew *w = NULL;
-    assert_int_equal(mmt_tracew_open(path, 1, &w, NULL), 0);
+    scratch s;
+    mmt_tracew *w = scratch_open(&s, "A.csv.gz", 1);
     const int64_t r[] = {1, 2, 3};
     assert_int_equal(mmt_tracew_row(w, 1, r, 3), 0);
-    assert_int_equal(entries(dir), 1); /* the temporary file */
+    assert_int_equal(entries(s.dir), 1); /* the temporary file */
     mmt_tracew_abort(w);
-    assert_false(exists(path));
-    assert_int_equal(entries(dir), 0);
+    assert_false(exists(s.path));
+    assert_int_equal(entries(s.dir), 0);
     mmt_tracew_abort(NULL);
     /* An existing file under the final name is left alone by an aborted rewrite. */
-    FILE *f = fopen(path, "w");
+    FILE *f = fopen(s.path, "w");
     assert_non_null(f);
     fputs("old", f);
     fclose(f);
-    assert_int_equal(mmt_tracew_open(path, 1, &w, NULL), 0);
+    assert_int_equal(mmt_tracew_open(s.path, 1, &w, NULL), 0);
     assert_int_equal(mmt_tracew_row(w, 1, r, 3), 0);
     mmt_tracew_abort(w);
-    f = fopen(path, "r");
+    f = fopen(s.path, "r");
     assert_non_null(f);
     char buf[8] = {0};
     assert_int_equal(fread(buf, 1, sizeof buf - 1, f), 3);
     fclose(f);
     assert_string_equal(buf, "old");
-    assert_int_equal(entries(dir), 1);
-    unlink(path);
-    rmdir(dir);
-    free(dir);
+    assert_int_equal(entries(s.dir), 1);
+    scratch_remove(&s);
 }
 
 static void test_open_errors(void **state)
 {
-    char *dir = tmpdir();
-    char path[256];
-    snprintf(path, sizeof path, "%s/X.csv.gz", dir);
+    scratch s;
+    scratch_make(&s, "X.csv.gz");
     mmt_tracew *w = NULL;
-    assert_int_equal(mmt_tracew_open(path, -1, &w, NULL), MMT_EINVAL);
-    assert_int_equal(mmt_tracew_open(path, 10, &w, NULL), MMT_EINVAL);
-    assert_int_equal(entries(dir), 0);
-    snprintf(path, sizeof path, "%s/no/such/dir/X.csv.gz", dir);
+    assert_int_equal(mmt_tracew_open(s.path, -1, &w, NULL), MMT_EINVAL);
+    assert_int_equal(mmt_tracew_open(s.path, 10, &w, NULL), MMT_EINVAL);
+    assert_int_equal(entries(s.dir), 0);
+    snprintf(s.path, sizeof s.path, "%s/no/such/dir/X.csv.gz", s.dir);
     mmt_diag d = {0};
-    assert_int_equal(mmt_tracew_open(path, 1, &w, &d), MMT_ENOENT);
-    assert_string_equal(d.file, path);
+    assert_int_equal(mmt_tracew_open(s.path, 1, &w, &d), MMT_ENOENT);
+    assert_string_equal(d.file, s.path);
     assert_string_equal(d.message, "cannot write trace: No such file or directory");
-    assert_int_equal(entries(dir), 0);
-    rmdir(dir);
-    free(dir);
+    assert_int_equal(entries(s.dir), 0);
+    scratch_remove(&s);
 }
 
 int main(void)
