@@ -40,6 +40,16 @@ static int parse(const char *text, int gemm, mmt_topology **t, mmt_diag *d, warn
     return mmt_topology_parse("t.csv", text, strlen(text), gemm, t, d, on_warn, w);
 }
 
+/* Parses text that must be accepted with n layers (warnings go to w); caller frees. */
+static mmt_topology *parse_ok(const char *text, int gemm, int64_t n, warns *w)
+{
+    mmt_topology *t;
+    mmt_diag d;
+    assert_int_equal(parse(text, gemm, &t, &d, w), 0);
+    assert_int_equal(mmt_topology_count(t), n);
+    return t;
+}
+
 /* Checks every dimension of a layer. */
 static void check_layer(const mmt_layer *l, const char *name, int64_t h, int64_t w, int64_t fh,
                         int64_t fw, int64_t c, int64_t n, int64_t sh, int64_t sw, long line)
@@ -77,12 +87,10 @@ static void expect_err(const char *text, int gemm, int err, long line, const cha
 static void test_conv_rows(void **state)
 {
     mmt_topology *t;
-    mmt_diag d;
     warns w;
     const char *txt = CONV_HDR "conv_s1, 10, 10, 3, 3, 3, 8, 1,\n"
                                "conv_s2, 10, 10, 3, 3, 4, 6, 2,\n";
-    assert_int_equal(parse(txt, 0, &t, &d, &w), 0);
-    assert_int_equal(mmt_topology_count(t), 2);
+    t = parse_ok(txt, 0, 2, &w);
     check_layer(mmt_topology_layer(t, 0), "conv_s1", 10, 10, 3, 3, 3, 8, 1, 1, 2);
     check_layer(mmt_topology_layer(t, 1), "conv_s2", 10, 10, 3, 3, 4, 6, 2, 2, 3);
     assert_null(mmt_topology_layer(t, 2));
@@ -94,15 +102,12 @@ static void test_conv_rows(void **state)
 static void test_header_always_skipped(void **state)
 {
     mmt_topology *t;
-    mmt_diag d;
     warns w;
     /* The first line is skipped even when it is a valid data row or empty. */
-    assert_int_equal(parse("a, 5, 5, 1, 1, 1, 1, 1,\nb, 6, 6, 2, 2, 1, 1, 1,\n", 0, &t, &d, &w), 0);
-    assert_int_equal(mmt_topology_count(t), 1);
+    t = parse_ok("a, 5, 5, 1, 1, 1, 1, 1,\nb, 6, 6, 2, 2, 1, 1, 1,\n", 0, 1, &w);
     check_layer(mmt_topology_layer(t, 0), "b", 6, 6, 2, 2, 1, 1, 1, 1, 2);
     mmt_topology_free(t);
-    assert_int_equal(parse("\nb, 6, 6, 2, 2, 1, 1, 1,\n", 0, &t, &d, &w), 0);
-    assert_int_equal(mmt_topology_count(t), 1);
+    t = parse_ok("\nb, 6, 6, 2, 2, 1, 1, 1,\n", 0, 1, &w);
     assert_int_equal(mmt_topology_layer(t, 0)->line, 2);
     mmt_topology_free(t);
 }
@@ -110,15 +115,13 @@ static void test_header_always_skipped(void **state)
 static void test_empty_lines(void **state)
 {
     mmt_topology *t;
-    mmt_diag d;
     warns w;
     const char *txt = CONV_HDR "\n"
                                "a, 5, 5, 1, 1, 1, 1, 1,\n"
                                "   \t \n"
                                "\n"
                                "b, 6, 6, 2, 2, 1, 1, 1,";
-    assert_int_equal(parse(txt, 0, &t, &d, &w), 0);
-    assert_int_equal(mmt_topology_count(t), 2);
+    t = parse_ok(txt, 0, 2, &w);
     assert_int_equal(mmt_topology_layer(t, 0)->line, 3);
     assert_int_equal(mmt_topology_layer(t, 1)->line, 6); /* no final newline needed */
     assert_int_equal(w.n, 0);
@@ -128,14 +131,12 @@ static void test_empty_lines(void **state)
 static void test_last_field_dropped(void **state)
 {
     mmt_topology *t;
-    mmt_diag d;
     warns w;
     /* Row 3 lacks the trailing comma: its 9th field (stride width 3) is dropped with a
      * warning, so the row has one stride (2) for both directions. */
     const char *txt = CONV_HDR "a, 9, 12, 3, 2, 2, 4, 2,\n"
                                "b, 9, 12, 3, 2, 2, 4, 2, 3\n";
-    assert_int_equal(parse(txt, 0, &t, &d, &w), 0);
-    assert_int_equal(mmt_topology_count(t), 2);
+    t = parse_ok(txt, 0, 2, &w);
     check_layer(mmt_topology_layer(t, 1), "b", 9, 12, 3, 2, 2, 4, 2, 2, 3);
     assert_int_equal(w.n, 1);
     assert_int_equal(w.first.line, 3);
@@ -145,7 +146,7 @@ static void test_last_field_dropped(void **state)
     mmt_topology_free(t);
     expect_err(CONV_HDR "a, 9, 12, 3, 2, 2, 4, 2\n", 0, MMT_EPARSE, 2, "at least 8");
     /* A trailing comma followed by spaces is an empty last field: no warning. */
-    assert_int_equal(parse(CONV_HDR "a, 9, 12, 3, 2, 2, 4, 2,   \n", 0, &t, &d, &w), 0);
+    t = parse_ok(CONV_HDR "a, 9, 12, 3, 2, 2, 4, 2,   \n", 0, 1, &w);
     assert_int_equal(w.n, 0);
     mmt_topology_free(t);
 }
@@ -153,15 +154,14 @@ static void test_last_field_dropped(void **state)
 static void test_two_strides(void **state)
 {
     mmt_topology *t;
-    mmt_diag d;
     warns w;
     /* 9 fields + trailing comma: stride height 2, stride width 3 (case f_edge_conv). */
-    assert_int_equal(parse(CONV_HDR "rect_stride, 9, 12, 3, 2, 2, 4, 2, 3,\n", 0, &t, &d, &w), 0);
+    t = parse_ok(CONV_HDR "rect_stride, 9, 12, 3, 2, 2, 4, 2, 3,\n", 0, 1, &w);
     check_layer(mmt_topology_layer(t, 0), "rect_stride", 9, 12, 3, 2, 2, 4, 2, 3, 2);
     assert_int_equal(w.n, 0);
     mmt_topology_free(t);
     /* Extra fields beyond the strides are ignored with a warning. */
-    assert_int_equal(parse(CONV_HDR "x, 9, 12, 3, 2, 2, 4, 2, 3, 7, 7,\n", 0, &t, &d, &w), 0);
+    t = parse_ok(CONV_HDR "x, 9, 12, 3, 2, 2, 4, 2, 3, 7, 7,\n", 0, 1, &w);
     check_layer(mmt_topology_layer(t, 0), "x", 9, 12, 3, 2, 2, 4, 2, 3, 2);
     assert_int_equal(w.n, 1);
     assert_int_equal(w.first.line, 2);
@@ -171,26 +171,23 @@ static void test_two_strides(void **state)
 static void test_gemm(void **state)
 {
     mmt_topology *t;
-    mmt_diag d;
     warns w;
     /* M, N, K -> [H=M, W=K, FH=1, FW=K, C=1, NumFilter=N, S=1, 1]. */
     const char *txt = "Layer, M, N, K,\n"
                       "g1_16x24x40, 16, 24, 40,\n"
                       "g3, 37, 19, 53,\n";
-    assert_int_equal(parse(txt, 1, &t, &d, &w), 0);
-    assert_int_equal(mmt_topology_count(t), 2);
+    t = parse_ok(txt, 1, 2, &w);
     check_layer(mmt_topology_layer(t, 0), "g1_16x24x40", 16, 40, 1, 40, 1, 24, 1, 1, 2);
     check_layer(mmt_topology_layer(t, 1), "g3", 37, 53, 1, 53, 1, 19, 1, 1, 3);
     mmt_topology_free(t);
     /* A GEMM row has one channel, so DP in its name still gives exactly one layer (the
      * name never reaches any output). */
-    assert_int_equal(parse("h\nDP_gemm, 2, 3, 4,\n", 1, &t, &d, &w), 0);
-    assert_int_equal(mmt_topology_count(t), 1);
+    t = parse_ok("h\nDP_gemm, 2, 3, 4,\n", 1, 1, &w);
     assert_int_equal(mmt_topology_layer(t, 0)->channels, 1);
     assert_int_equal(mmt_topology_layer(t, 0)->num_filt, 3);
     mmt_topology_free(t);
     /* Extra GEMM fields are ignored. */
-    assert_int_equal(parse("h\ng, 2, 3, 4, 5,\n", 1, &t, &d, &w), 0);
+    t = parse_ok("h\ng, 2, 3, 4, 5,\n", 1, 1, &w);
     check_layer(mmt_topology_layer(t, 0), "g", 2, 4, 1, 4, 1, 3, 1, 1, 2);
     mmt_topology_free(t);
 }
@@ -198,25 +195,21 @@ static void test_gemm(void **state)
 static void test_dp_expansion(void **state)
 {
     mmt_topology *t;
-    mmt_diag d;
     warns w;
     const char *txt = CONV_HDR "DP_dw3x3, 8, 8, 3, 3, 3, 1, 1,\n"
                                "after, 9, 12, 3, 2, 2, 4, 2, 3,\n";
-    assert_int_equal(parse(txt, 0, &t, &d, &w), 0);
-    assert_int_equal(mmt_topology_count(t), 4);
+    t = parse_ok(txt, 0, 4, &w);
     check_layer(mmt_topology_layer(t, 0), "DP_dw3x3Channel_0", 8, 8, 3, 3, 1, 1, 1, 1, 2);
     check_layer(mmt_topology_layer(t, 1), "DP_dw3x3Channel_1", 8, 8, 3, 3, 1, 1, 1, 1, 2);
     check_layer(mmt_topology_layer(t, 2), "DP_dw3x3Channel_2", 8, 8, 3, 3, 1, 1, 1, 1, 2);
     check_layer(mmt_topology_layer(t, 3), "after", 9, 12, 3, 2, 2, 4, 2, 3, 3);
     mmt_topology_free(t);
     /* "DP" anywhere in the name counts; "dp" does not. */
-    assert_int_equal(parse(CONV_HDR "convDPx, 4, 4, 1, 1, 2, 5, 1,\n", 0, &t, &d, &w), 0);
-    assert_int_equal(mmt_topology_count(t), 2);
+    t = parse_ok(CONV_HDR "convDPx, 4, 4, 1, 1, 2, 5, 1,\n", 0, 2, &w);
     assert_string_equal(mmt_topology_layer(t, 1)->name, "convDPxChannel_1");
     assert_int_equal(mmt_topology_layer(t, 1)->num_filt, 5);
     mmt_topology_free(t);
-    assert_int_equal(parse(CONV_HDR "dp_lower, 4, 4, 1, 1, 2, 5, 1,\n", 0, &t, &d, &w), 0);
-    assert_int_equal(mmt_topology_count(t), 1);
+    t = parse_ok(CONV_HDR "dp_lower, 4, 4, 1, 1, 2, 5, 1,\n", 0, 1, &w);
     assert_int_equal(mmt_topology_layer(t, 0)->channels, 2);
     mmt_topology_free(t);
     /* Found by fuzzing: a long name copied into 2^20 layers would take 1.6 GB; names are capped
@@ -231,20 +224,17 @@ static void test_dp_expansion(void **state)
 static void test_crlf(void **state)
 {
     mmt_topology *t;
-    mmt_diag d;
     warns w;
     const char *txt = "Layer, M, N, K,\r\n"
                       "a, 1, 2, 3,\r\n"
                       "\r\n"
                       "b, 4, 5, 6,\r\n";
-    assert_int_equal(parse(txt, 1, &t, &d, &w), 0);
-    assert_int_equal(mmt_topology_count(t), 2);
+    t = parse_ok(txt, 1, 2, &w);
     check_layer(mmt_topology_layer(t, 1), "b", 4, 6, 1, 6, 1, 5, 1, 1, 4);
     assert_int_equal(w.n, 0); /* the \r is not a dropped field */
     mmt_topology_free(t);
     /* Old-Mac CR-only line ends count as lines too. */
-    assert_int_equal(parse("h\ra, 1, 2, 3,\rb, 4, 5, 6,\r", 1, &t, &d, &w), 0);
-    assert_int_equal(mmt_topology_count(t), 2);
+    t = parse_ok("h\ra, 1, 2, 3,\rb, 4, 5, 6,\r", 1, 2, &w);
     assert_int_equal(mmt_topology_layer(t, 1)->line, 3);
     mmt_topology_free(t);
 }
@@ -279,10 +269,9 @@ static void test_malformed(void **state)
 static void test_python_ints(void **state)
 {
     mmt_topology *t;
-    mmt_diag d;
     warns w;
     /* int(field.strip()) accepts signs, underscores and leading zeros. */
-    assert_int_equal(parse("h\ng, +5, 0_3, 007,\n", 1, &t, &d, &w), 0);
+    t = parse_ok("h\ng, +5, 0_3, 007,\n", 1, 1, &w);
     check_layer(mmt_topology_layer(t, 0), "g", 5, 7, 1, 7, 1, 3, 1, 1, 2);
     mmt_topology_free(t);
 }
