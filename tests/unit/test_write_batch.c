@@ -48,6 +48,14 @@ static char *slurp(const char *dir, const char *name)
     return s;
 }
 
+/* Expects dir/name to hold exactly want. */
+static void expect_text(const char *dir, const char *name, const char *want)
+{
+    char *s = slurp(dir, name);
+    assert_string_equal(s, want);
+    free(s);
+}
+
 /* Entries of dir whose names start with prefix. */
 static int count(const char *dir, const char *prefix)
 {
@@ -98,25 +106,17 @@ static void test_commit(void **state)
     assert_int_equal(put(dir, "a.csv", "new a, first\n"), 0);
     assert_int_equal(put(dir, "b.csv", "new b\n"), 0);
     assert_int_equal(put(dir, "a.csv", "new a\n"), 0); /* written twice: the last text */
-    char *s = slurp(dir, "a.csv");
-    assert_string_equal(s, "old a\n"); /* a reader still sees the old file */
-    free(s);
+    expect_text(dir, "a.csv", "old a\n"); /* a reader still sees the old file */
     assert_null(slurp(dir, "b.csv"));
     assert_int_equal(count(dir, ".mmtrace-tmp."), 2);
     mmt_diag d = {0};
     assert_int_equal(mmt__wbatch_commit(b, &d), 0);
     assert_null(mmt__wbatch_current());
-    s = slurp(dir, "a.csv");
-    assert_string_equal(s, "new a\n");
-    free(s);
-    s = slurp(dir, "b.csv");
-    assert_string_equal(s, "new b\n");
-    free(s);
+    expect_text(dir, "a.csv", "new a\n");
+    expect_text(dir, "b.csv", "new b\n");
     assert_int_equal(count(dir, ".mmtrace-tmp."), 0);
     assert_int_equal(put(dir, "c.csv", "at once\n"), 0); /* no batch: immediate */
-    s = slurp(dir, "c.csv");
-    assert_string_equal(s, "at once\n");
-    free(s);
+    expect_text(dir, "c.csv", "at once\n");
     rm_dir(dir);
 }
 
@@ -131,9 +131,7 @@ static void test_abort(void **state)
     assert_int_equal(put(dir, "b.csv", "new b\n"), 0);
     mmt__wbatch_abort(b);
     assert_null(mmt__wbatch_current());
-    char *s = slurp(dir, "a.csv");
-    assert_string_equal(s, "old a\n");
-    free(s);
+    expect_text(dir, "a.csv", "old a\n");
     assert_null(slurp(dir, "b.csv"));
     assert_int_equal(count(dir, ".mmtrace-tmp."), 0);
     mmt__wbatch_abort(NULL);
@@ -192,9 +190,7 @@ static void test_same_text(void **state)
     assert_int_equal(mmt__wbatch_commit(b, &d), 0);
     assert_true(inode(dir, "same.csv") == same);
     assert_true(inode(dir, "diff.csv") != diff);
-    char *s = slurp(dir, "diff.csv");
-    assert_string_equal(s, "y\n");
-    free(s);
+    expect_text(dir, "diff.csv", "y\n");
     rm_dir(dir);
 }
 
@@ -214,22 +210,16 @@ static void test_staged(void **state)
     assert_int_equal(mmt__staged_open(&s, p, 0, &d, "cannot write"), 0);
     assert_int_equal(mmt__write_all(s.fd, "new\n", 4), 0);
     assert_int_equal(mmt__staged_finish(&s, 1, &d, "cannot write"), 0);
-    char *t = slurp(dir, "t.csv");
-    assert_string_equal(t, "old\n"); /* finished, not published */
-    free(t);
+    expect_text(dir, "t.csv", "old\n"); /* finished, not published */
     assert_int_equal(count(dir, ".mmtrace-tmp."), 1);
     assert_int_equal(mmt__staged_publish(&s, &d, "cannot write"), 0);
     mmt__staged_abort(&s); /* published: nothing to remove */
-    t = slurp(dir, "t.csv");
-    assert_string_equal(t, "new\n");
-    free(t);
+    expect_text(dir, "t.csv", "new\n");
     assert_int_equal(count(dir, ".mmtrace-tmp."), 0);
     assert_int_equal(mmt__staged_open(&s, p, 1, &d, "cannot create"), 0);
     fputs("partial", s.f);
     mmt__staged_abort(&s);
-    t = slurp(dir, "t.csv");
-    assert_string_equal(t, "new\n");
-    free(t);
+    expect_text(dir, "t.csv", "new\n");
     assert_int_equal(count(dir, ".mmtrace-tmp."), 0);
     snprintf(p, sizeof p, "%s/no/such/dir.csv", dir); /* cannot create: the reason, named */
     assert_int_equal(mmt__staged_open(&s, p, 1, &d, "cannot create"), MMT_ENOENT);
