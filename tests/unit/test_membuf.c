@@ -212,16 +212,23 @@ static void test_rcalc_modes_agree(void **state)
     assert_true(h_hash == h_paged);
 }
 
+/* Fills list with the addresses 0..n-1 and makes pl the prefetch list of them, for an operand
+ * whose addresses are [0, span). */
+static void plist_iota(mmt__plist *pl, int64_t *list, int n, int64_t span)
+{
+    for (int i = 0; i < n; i++)
+        list[i] = i;
+    mmt__plist_array(pl, list, n, 0, span);
+}
+
 /* USER: the constant next_line refetches rows 6..10 on every refill; stalls follow the
  * refill cycles; the window wraps around. */
 static void test_ruser_refills(void **state)
 {
     (void)state;
     int64_t *list = malloc(2000 * sizeof *list);
-    for (int i = 0; i < 2000; i++)
-        list[i] = i;
     mmt__plist pl;
-    mmt__plist_array(&pl, list, 2000, 0, 2000);
+    plist_iota(&pl, list, 2000, 2000);
     mmt__ruser *b;
     assert_int_equal(mmt__ruser_new(&pl, 1000, 100, NULL, NULL, &b), 0);
     const int64_t addr[] = {0, 600, 1500, 100}, cyc[] = {0, 1, 5, 20}, want[] = {1, 5, 17, 23};
@@ -245,10 +252,8 @@ static void test_ruser_edits(void **state)
 {
     (void)state;
     int64_t *list = malloc(2000 * sizeof *list);
-    for (int i = 0; i < 2000; i++)
-        list[i] = i;
     mmt__plist pl;
-    mmt__plist_array(&pl, list, 2000, 0, 2000);
+    plist_iota(&pl, list, 2000, 2000);
     rec *r = calloc(1, sizeof *r);
     mmt__ruser *b;
     assert_int_equal(mmt__ruser_new(&pl, 1000, 30, rec_row, r, &b), 0);
@@ -279,10 +284,8 @@ static void test_ruser_absent(void **state)
 {
     (void)state;
     int64_t list[200];
-    for (int i = 0; i < 200; i++)
-        list[i] = i;
     mmt__plist pl;
-    mmt__plist_array(&pl, list, 200, 0, 300);
+    plist_iota(&pl, list, 200, 300);
     mmt__ruser *b;
     assert_int_equal(mmt__ruser_new(&pl, 1024, 4, NULL, NULL, &b), 0);
     int64_t a = 250, served;
@@ -312,10 +315,8 @@ static void test_size_bounds(void **state)
     assert_int_equal(mmt__wbuf_new(1024, huge, NULL, NULL, &w), MMT_ERANGE);
     assert_int_equal(mmt__wbuf_new(1024, MMT_MAX_BANDWIDTH + 1, NULL, NULL, &w), MMT_ERANGE);
     int64_t list[200];
-    for (int i = 0; i < 200; i++)
-        list[i] = i;
     mmt__plist pl;
-    mmt__plist_array(&pl, list, 200, 0, 200);
+    plist_iota(&pl, list, 200, 200);
     mmt__ruser *u = NULL;
     assert_int_equal(mmt__ruser_new(&pl, 1024, huge, NULL, NULL, &u), MMT_ERANGE);
     /* The widest accepted bandwidth works: one fetch row of 2^20 slots, 200 of them used. */
