@@ -71,12 +71,25 @@ static char *make_rows(int n, size_t *len)
     return t;
 }
 
+/* Opens path, which must succeed. */
+static mmt_tracer *open_ok(const char *path, mmt_diag *d)
+{
+    mmt_tracer *t = NULL;
+    assert_int_equal(mmt_tracer_open(path, &t, d), 0);
+    return t;
+}
+
+/* Writes text to a plain file and opens it. */
+static mmt_tracer *open_plain(const char *name, const char *text, size_t len, mmt_diag *d)
+{
+    return open_ok(write_plain(name, text, len), d);
+}
+
 /* Reads every row of path; with check, expects make_rows() content. Returns the first error
  * (of reading or closing), or 0. */
 static int read_all(const char *path, int check, int *rows, mmt_diag *d)
 {
-    mmt_tracer *t = NULL;
-    assert_int_equal(mmt_tracer_open(path, &t, d), 0);
+    mmt_tracer *t = open_ok(path, d);
     int64_t cyc, v[4];
     int r;
     *rows = 0;
@@ -112,8 +125,7 @@ static void test_plain_and_gzip(void **state)
         int rows;
         assert_int_equal(read_all(all[k], 1, &rows, &d), 0);
         assert_int_equal(rows, 5000);
-        mmt_tracer *t = NULL;
-        assert_int_equal(mmt_tracer_open(all[k], &t, &d), 0);
+        mmt_tracer *t = open_ok(all[k], &d);
         int64_t cyc, v[4];
         assert_int_equal(mmt_tracer_next(t, 4, &cyc, v, &d), 1);
         assert_int_equal(mmt_tracer_is_gzip(t), k);
@@ -126,11 +138,9 @@ static void test_plain_and_gzip(void **state)
 static void test_empty_file(void **state)
 {
     (void)state;
-    const char *p = write_plain("empty.csv", "", 0);
-    mmt_tracer *t = NULL;
     mmt_diag d = {0};
     int64_t cyc, v[1];
-    assert_int_equal(mmt_tracer_open(p, &t, &d), 0);
+    mmt_tracer *t = open_plain("empty.csv", "", 0, &d);
     assert_int_equal(mmt_tracer_next(t, 1, &cyc, v, &d), 0);
     assert_int_equal(mmt_tracer_close(t, &d), 0);
 }
@@ -150,8 +160,7 @@ static void test_missing_file(void **state)
 static int parse_one(const char *text, int64_t width, int64_t *vals, mmt_diag *d)
 {
     const char *p = write_gz("one.csv.gz", text, strlen(text));
-    mmt_tracer *t = NULL;
-    assert_int_equal(mmt_tracer_open(p, &t, d), 0);
+    mmt_tracer *t = open_ok(p, d);
     mmt_tracer_set_range(t, 100, 200, "filter");
     int64_t cyc;
     int r = mmt_tracer_next(t, width, &cyc, vals, d);
@@ -215,11 +224,9 @@ static void test_range(void **state)
 static void test_no_final_newline(void **state)
 {
     (void)state;
-    const char *p = write_plain("nonl.csv", "1,2\n2,3", 7);
-    mmt_tracer *t = NULL;
     mmt_diag d = {0};
     int64_t cyc, v[1];
-    assert_int_equal(mmt_tracer_open(p, &t, &d), 0);
+    mmt_tracer *t = open_plain("nonl.csv", "1,2\n2,3", 7, &d);
     assert_int_equal(mmt_tracer_next(t, 1, &cyc, v, &d), 1);
     assert_int_equal(mmt_tracer_next(t, 1, &cyc, v, &d), MMT_ETRACE);
     assert_int_equal(d.line, 2);
@@ -241,11 +248,10 @@ static void test_raw_lines_and_long_line(void **state)
     memcpy(text + len, "\nlast\n", 6);
     len += 6;
     const char *p = write_gz("long.csv.gz", text, len);
-    mmt_tracer *t = NULL;
     mmt_diag d = {0};
     int64_t *v = malloc(n * sizeof *v), cyc;
     assert_non_null(v);
-    assert_int_equal(mmt_tracer_open(p, &t, &d), 0);
+    mmt_tracer *t = open_ok(p, &d);
     assert_int_equal(mmt_tracer_next(t, (int64_t)n, &cyc, v, &d), 1);
     assert_int_equal(cyc, 42);
     assert_int_equal(v[n - 1], -1);
@@ -272,10 +278,9 @@ static void test_line_cap(void **state)
     memset(text, '7', n);
     text[n] = '\n';
     const char *p = write_gz("wide.csv.gz", text, n + 1);
-    mmt_tracer *t = NULL;
     mmt_diag d = {0};
     int64_t v[4], cyc;
-    assert_int_equal(mmt_tracer_open(p, &t, &d), 0);
+    mmt_tracer *t = open_ok(p, &d);
     assert_int_equal(mmt_tracer_next(t, 4, &cyc, v, &d), MMT_ETRACE);
     assert_int_equal(d.line, 1);
     assert_non_null(strstr(d.message, "longer than 105 bytes"));
@@ -283,14 +288,12 @@ static void test_line_cap(void **state)
     /* The widest row of width 4 (five times -2^63, then "\r\n") still parses. */
     const char row[] = "-9223372036854775808,-9223372036854775808,-9223372036854775808,"
                        "-9223372036854775808,-9223372036854775808\r\n";
-    p = write_plain("widest.csv", row, sizeof row - 1);
-    assert_int_equal(mmt_tracer_open(p, &t, &d), 0);
+    t = open_plain("widest.csv", row, sizeof row - 1, &d);
     assert_int_equal(mmt_tracer_next(t, 4, &cyc, v, &d), 1);
     assert_int_equal(v[3], INT64_MIN);
     mmt_tracer_close(t, NULL);
     /* mmt_tracer_set_max_line applies to raw lines too. */
-    p = write_plain("raw.csv", "abcdefgh\n", 9);
-    assert_int_equal(mmt_tracer_open(p, &t, &d), 0);
+    t = open_plain("raw.csv", "abcdefgh\n", 9, &d);
     mmt_tracer_set_max_line(t, 4);
     const char *s;
     size_t sl;
@@ -329,54 +332,59 @@ static void damage(const char *src, const char *dst, long keep, long flip)
     assert_int_equal(fclose(out), 0);
 }
 
+/* Writes 20000 make_rows() rows gzip-compressed to the scratch file name, copies its path to
+ * good and returns its size. */
+static long write_good_gz(const char *name, char good[512])
+{
+    size_t len;
+    char *text = make_rows(20000, &len);
+    snprintf(good, 512, "%s", write_gz(name, text, len));
+    free(text);
+    return file_size(good);
+}
+
+/* Reads, as read_all() without checking, a damaged copy of good saved under the scratch name
+ * bad_name (damage() gives keep and flip). */
+static int read_damaged(const char *good, const char *bad_name, long keep, long flip, int *rows,
+                        mmt_diag *d)
+{
+    char bad[512];
+    snprintf(bad, sizeof bad, "%s", tmp_path(bad_name));
+    damage(good, bad, keep, flip);
+    return read_all(bad, 0, rows, d);
+}
+
 static void test_truncated_gzip(void **state)
 {
     (void)state;
-    size_t len;
-    char *text = make_rows(20000, &len);
     char good[512];
-    snprintf(good, sizeof good, "%s", write_gz("good.csv.gz", text, len));
-    free(text);
-    long size = file_size(good);
+    long size = write_good_gz("good.csv.gz", good);
     const long cut[3] = {size / 2, size - 4, 12}; /* mid-stream, in the trailer, in the header */
     for (int k = 0; k < 3; k++) {
-        char bad[512];
-        snprintf(bad, sizeof bad, "%s", tmp_path("trunc.csv.gz"));
-        damage(good, bad, cut[k], -1);
         mmt_diag d = {0};
         int rows;
-        int r = read_all(bad, 0, &rows, &d);
+        int r = read_damaged(good, "trunc.csv.gz", cut[k], -1, &rows, &d);
         assert_true(r == MMT_EZLIB || r == MMT_ETRACE);
         assert_true(rows < 20000 || r == MMT_EZLIB);
         assert_non_null(strstr(d.file, "trunc.csv.gz"));
     }
     /* Cut at a line boundary inside the deflate data: only zlib can tell. */
-    char bad[512];
-    snprintf(bad, sizeof bad, "%s", tmp_path("trunc2.csv.gz"));
-    damage(good, bad, size - 8, -1);
     mmt_diag d = {0};
     int rows;
-    assert_int_equal(read_all(bad, 0, &rows, &d), MMT_EZLIB);
+    assert_int_equal(read_damaged(good, "trunc2.csv.gz", size - 8, -1, &rows, &d), MMT_EZLIB);
     assert_non_null(strstr(d.message, "truncated"));
 }
 
 static void test_corrupt_gzip(void **state)
 {
     (void)state;
-    size_t len;
-    char *text = make_rows(20000, &len);
     char good[512];
-    snprintf(good, sizeof good, "%s", write_gz("good2.csv.gz", text, len));
-    free(text);
-    long size = file_size(good);
+    long size = write_good_gz("good2.csv.gz", good);
     const long flips[3] = {size / 3, size / 2, size - 6}; /* deflate data twice, then the CRC */
     for (int k = 0; k < 3; k++) {
-        char bad[512];
-        snprintf(bad, sizeof bad, "%s", tmp_path("corrupt.csv.gz"));
-        damage(good, bad, size, flips[k]);
         mmt_diag d = {0};
         int rows;
-        int r = read_all(bad, 0, &rows, &d);
+        int r = read_damaged(good, "corrupt.csv.gz", size, flips[k], &rows, &d);
         assert_true(r == MMT_EZLIB || r == MMT_ETRACE);
         if (k == 2) {
             assert_int_equal(r, MMT_EZLIB);
