@@ -185,15 +185,22 @@ static void test_i64_path(void **state)
     }
 }
 
+/* Steps the xorshift64 state x and returns its bits as a double (any double: NaN, inf, ...). */
+static double next_double(uint64_t *x)
+{
+    *x ^= *x << 13, *x ^= *x >> 7, *x ^= *x << 17;
+    double v;
+    memcpy(&v, x, sizeof v);
+    return v;
+}
+
 /* Shortest digits always read back to the same double (round trip). */
 static void test_round_trip(void **state)
 {
     (void)state;
     uint64_t x = 88172645463325252ull;
     for (int i = 0; i < 20000; i++) {
-        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-        double v;
-        memcpy(&v, &x, sizeof v);
+        double v = next_double(&x);
         if (!isfinite(v))
             continue;
         char buf[40];
@@ -221,9 +228,7 @@ static void test_exact_path_agrees(void **state)
     (void)state;
     uint64_t x = 88172645463325252ull;
     for (int i = 0; i < 100000; i++) {
-        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-        double v;
-        memcpy(&v, &x, sizeof v);
+        double v = next_double(&x);
         if (isfinite(v))
             same_both_ways(v);
         same_both_ways((double)(x >> 11) * ldexp(1.0, -(int)(x % 70)));
