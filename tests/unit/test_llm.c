@@ -579,6 +579,32 @@ static void test_hf_errors(void **state)
     }
 }
 
+/* Replaces path's content with text. */
+static void put_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    fputs(text, f);
+    fclose(f);
+}
+
+/* Expects the next line of f to be want. */
+static void expect_line(FILE *f, const char *want)
+{
+    char line[128];
+    assert_non_null(fgets(line, sizeof line, f));
+    assert_string_equal(line, want);
+}
+
+/* Expects the manifest at path to read back as exactly the layers of b. */
+static void expect_manifest(const char *path, const mmt_llm_block *b, mmt_diag *d)
+{
+    mmt_llm_block *back;
+    assert_int_equal(mmt_llm_manifest_read(path, &back, d), 0);
+    assert_int_equal(back->n, b->n);
+    assert_memory_equal(back->layers, b->layers, b->n * sizeof *b->layers);
+    mmt_llm_block_free(back);
+}
+
 /* The topology CSV is SCALE-Sim's GEMM format and reads back through the topology reader; the
  * manifest round-trips. */
 static void test_files(void **state)
@@ -608,20 +634,12 @@ static void test_files(void **state)
     assert_int_equal(conv.ifmap_w, l->ifmap_w);
     assert_int_equal(conv.channels, l->channels);
     mmt_topology_free(t);
-    assert_int_equal(mmt_llm_manifest_read(man, &back, &d), 0);
-    assert_int_equal(back->n, b->n);
-    assert_memory_equal(back->layers, b->layers, b->n * sizeof *b->layers);
+    expect_manifest(man, b, &d);
     FILE *f = fopen(topo, "r");
-    char line[128];
-    assert_non_null(fgets(line, sizeof line, f));
-    assert_string_equal(line, "Layer, M, N, K,\n");
-    assert_non_null(fgets(line, sizeof line, f));
-    assert_string_equal(line, "Q, 1, 768, 768,\n");
+    expect_line(f, "Layer, M, N, K,\n");
+    expect_line(f, "Q, 1, 768, 768,\n");
     fclose(f);
-    f = fopen(man, "w");
-    fputs("layer,name,part,count,M,N,K\n0,Q,sideways,1,1,2,3\n", f);
-    fclose(f);
-    mmt_llm_block_free(back);
+    put_file(man, "layer,name,part,count,M,N,K\n0,Q,sideways,1,1,2,3\n");
     assert_int_equal(mmt_llm_manifest_read(man, &back, &d), MMT_EPARSE);
     assert_null(back);
     assert_int_equal(d.line, 2);
@@ -638,36 +656,25 @@ static void test_manifest_layers(void **state)
     mmt_llm_model m;
     mmt_llm_block *b, *back;
     mmt_diag d = {0};
-    char dir[] = "/tmp/test_llm.XXXXXX", man[128], line[128];
+    char dir[] = "/tmp/test_llm.XXXXXX", man[128];
     assert_non_null(mkdtemp(dir));
     snprintf(man, sizeof man, "%s/g.parts.csv", dir);
     b = lower_fixture("gemma2.json", &m, MMT_LLM_DECODE, 8192, 1);
     assert_int_equal(mmt_llm_write_manifest(man, b, &d), 0);
     FILE *f = fopen(man, "r");
-    assert_non_null(fgets(line, sizeof line, f));
-    assert_string_equal(line, "layer,name,part,count,M,N,K,layers\n");
-    assert_non_null(fgets(line, sizeof line, f));
-    assert_string_equal(line, "0,Q,matmul-free,1,1,2048,2304,26\n");
+    expect_line(f, "layer,name,part,count,M,N,K,layers\n");
+    expect_line(f, "0,Q,matmul-free,1,1,2048,2304,26\n");
     fclose(f);
-    assert_int_equal(mmt_llm_manifest_read(man, &back, &d), 0);
-    assert_int_equal(back->n, b->n);
-    assert_memory_equal(back->layers, b->layers, b->n * sizeof *b->layers);
-    mmt_llm_block_free(back);
+    expect_manifest(man, b, &d);
     mmt_llm_block_free(b);
     /* a layers value of 0, or a seven-field row under the eight-column header, is an error */
-    f = fopen(man, "w");
-    fputs("layer,name,part,count,M,N,K,layers\n0,Q,matmul,1,1,2,3,0\n", f);
-    fclose(f);
+    put_file(man, "layer,name,part,count,M,N,K,layers\n0,Q,matmul,1,1,2,3,0\n");
     assert_int_equal(mmt_llm_manifest_read(man, &back, &d), MMT_EPARSE);
-    f = fopen(man, "w");
-    fputs("layer,name,part,count,M,N,K,layers\n0,Q,matmul,1,1,2,3\n", f);
-    fclose(f);
+    put_file(man, "layer,name,part,count,M,N,K,layers\n0,Q,matmul,1,1,2,3\n");
     assert_int_equal(mmt_llm_manifest_read(man, &back, &d), MMT_EPARSE);
     assert_non_null(strstr(d.message, "expected 8 fields, got 7"));
     /* the one line splitter's universal newlines: "\r\n" and a lone "\r" end lines too */
-    f = fopen(man, "w");
-    fputs("layer,name,part,count,M,N,K\r\n0,Q,matmul,1,1,2,3\r1,O,matmul-free,1,1,3,2\n\n", f);
-    fclose(f);
+    put_file(man, "layer,name,part,count,M,N,K\r\n0,Q,matmul,1,1,2,3\r1,O,matmul-free,1,1,3,2\n\n");
     assert_int_equal(mmt_llm_manifest_read(man, &back, &d), 0);
     assert_int_equal(back->n, 2);
     assert_int_equal(back->layers[1].N, 3);
