@@ -85,6 +85,13 @@ static mmt_tracer *open_plain(const char *name, const char *text, size_t len, mm
     return open_ok(write_plain(name, text, len), d);
 }
 
+/* Reads the next row of width 1, discarding its values. */
+static int next1(mmt_tracer *t, mmt_diag *d)
+{
+    int64_t cyc, v[1];
+    return mmt_tracer_next(t, 1, &cyc, v, d);
+}
+
 /* Reads every row of path; with check, expects make_rows() content. Returns the first error
  * (of reading or closing), or 0. */
 static int read_all(const char *path, int check, int *rows, mmt_diag *d)
@@ -139,9 +146,8 @@ static void test_empty_file(void **state)
 {
     (void)state;
     mmt_diag d = {0};
-    int64_t cyc, v[1];
     mmt_tracer *t = open_plain("empty.csv", "", 0, &d);
-    assert_int_equal(mmt_tracer_next(t, 1, &cyc, v, &d), 0);
+    assert_int_equal(next1(t, &d), 0);
     assert_int_equal(mmt_tracer_close(t, &d), 0);
 }
 
@@ -168,24 +174,33 @@ static int parse_one(const char *text, int64_t width, int64_t *vals, mmt_diag *d
     return r;
 }
 
+/* Expects the one-line trace text (at width) to be refused, the message containing needle
+ * (unless NULL); d keeps the diagnostic. */
+static void expect_bad(const char *text, int64_t width, const char *needle, mmt_diag *d)
+{
+    int64_t v[8];
+    int r = parse_one(text, width, v, d);
+    if (r != MMT_ETRACE || (needle && !strstr(d->message, needle)))
+        print_error("'%s': got %d: %s\n", text, r, d->message);
+    assert_int_equal(r, MMT_ETRACE);
+    if (needle)
+        assert_non_null(strstr(d->message, needle));
+}
+
 static void test_non_numeric(void **state)
 {
     (void)state;
-    int64_t v[4];
     mmt_diag d = {0};
-    assert_int_equal(parse_one("1,100,x1,101\n", 3, v, &d), MMT_ETRACE);
+    expect_bad("1,100,x1,101\n", 3, NULL, &d);
     assert_int_equal(d.line, 1);
     assert_int_equal(d.column, 7);
     assert_non_null(strstr(d.message, "field 3: expected an integer, got 'x1'"));
-    assert_int_equal(parse_one("1,100,1.5,101\n", 3, v, &d), MMT_ETRACE);
-    assert_non_null(strstr(d.message, "got '1.5'"));
-    assert_int_equal(parse_one("a,100\n", 1, v, &d), MMT_ETRACE);
-    assert_non_null(strstr(d.message, "field 1"));
-    assert_int_equal(parse_one("1,,101\n", 2, v, &d), MMT_ETRACE);
-    assert_non_null(strstr(d.message, "field 2: expected an integer, got ''"));
-    assert_int_equal(parse_one("1,99999999999999999999\n", 1, v, &d), MMT_ETRACE);
-    assert_int_equal(parse_one("1, 100\n", 1, v, &d), MMT_ETRACE);
-    assert_int_equal(parse_one("1,-\n", 1, v, &d), MMT_ETRACE);
+    expect_bad("1,100,1.5,101\n", 3, "got '1.5'", &d);
+    expect_bad("a,100\n", 1, "field 1", &d);
+    expect_bad("1,,101\n", 2, "field 2: expected an integer, got ''", &d);
+    expect_bad("1,99999999999999999999\n", 1, NULL, &d);
+    expect_bad("1, 100\n", 1, NULL, &d);
+    expect_bad("1,-\n", 1, NULL, &d);
 }
 
 static void test_width(void **state)
@@ -193,12 +208,10 @@ static void test_width(void **state)
     (void)state;
     int64_t v[8];
     mmt_diag d = {0};
-    assert_int_equal(parse_one("1,100,101\n", 3, v, &d), MMT_ETRACE);
-    assert_non_null(strstr(d.message, "expected 4 fields (cycle and 3 addresses), got 3"));
-    assert_int_equal(parse_one("1,100,101,102,103\n", 3, v, &d), MMT_ETRACE);
-    assert_non_null(strstr(d.message, "expected 4 fields (cycle and 3 addresses), got 5"));
-    assert_int_equal(parse_one("1,100,101,102,\n", 3, v, &d), MMT_ETRACE);
-    assert_int_equal(parse_one("1\n", 1, v, &d), MMT_ETRACE);
+    expect_bad("1,100,101\n", 3, "expected 4 fields (cycle and 3 addresses), got 3", &d);
+    expect_bad("1,100,101,102,103\n", 3, "expected 4 fields (cycle and 3 addresses), got 5", &d);
+    expect_bad("1,100,101,102,\n", 3, NULL, &d);
+    expect_bad("1\n", 1, NULL, &d);
     assert_int_equal(parse_one("7\n", 0, v, &d), 1);
     assert_int_equal(parse_one("1,100,-1,199\r\n", 3, v, &d), 1);
     assert_int_equal(v[0], 100);
@@ -211,13 +224,11 @@ static void test_range(void **state)
     (void)state;
     int64_t v[4];
     mmt_diag d = {0};
-    assert_int_equal(parse_one("1,100,200\n", 2, v, &d), MMT_ETRACE);
-    assert_non_null(
-        strstr(d.message, "field 3: address 200 is outside the filter range [100, 200)"));
+    expect_bad("1,100,200\n", 2, "field 3: address 200 is outside the filter range [100, 200)", &d);
     assert_int_equal(d.column, 7);
-    assert_int_equal(parse_one("1,99,-1\n", 2, v, &d), MMT_ETRACE);
-    assert_int_equal(parse_one("1,-2,-1\n", 2, v, &d), MMT_ETRACE);
-    assert_int_equal(parse_one("1,-12,-1\n", 2, v, &d), MMT_ETRACE);
+    expect_bad("1,99,-1\n", 2, NULL, &d);
+    expect_bad("1,-2,-1\n", 2, NULL, &d);
+    expect_bad("1,-12,-1\n", 2, NULL, &d);
     assert_int_equal(parse_one("-5,-1,-1\n", 2, v, &d), 1); /* the cycle is not range-checked */
 }
 
@@ -225,10 +236,9 @@ static void test_no_final_newline(void **state)
 {
     (void)state;
     mmt_diag d = {0};
-    int64_t cyc, v[1];
     mmt_tracer *t = open_plain("nonl.csv", "1,2\n2,3", 7, &d);
-    assert_int_equal(mmt_tracer_next(t, 1, &cyc, v, &d), 1);
-    assert_int_equal(mmt_tracer_next(t, 1, &cyc, v, &d), MMT_ETRACE);
+    assert_int_equal(next1(t, &d), 1);
+    assert_int_equal(next1(t, &d), MMT_ETRACE);
     assert_int_equal(d.line, 2);
     assert_non_null(strstr(d.message, "no line end"));
     mmt_tracer_close(t, NULL);
