@@ -93,20 +93,27 @@ static void rm_dir(char *dir)
     free(dir);
 }
 
+/* A fresh directory holding a.csv ("old a\n") and a batch begun; the caller ends both. */
+static char *dir_in_batch(mmt__wbatch **b)
+{
+    char *dir = mkdir_tmp();
+    assert_int_equal(put(dir, "a.csv", "old a\n"), 0);
+    assert_int_equal(mmt__wbatch_begin(b), 0);
+    return dir;
+}
+
 static void test_commit(void **state)
 {
     (void)state;
-    char *dir = mkdir_tmp();
-    assert_int_equal(put(dir, "a.csv", "old a\n"), 0);
     mmt__wbatch *b;
-    assert_int_equal(mmt__wbatch_begin(&b), 0);
+    char *dir = dir_in_batch(&b);
     assert_ptr_equal(mmt__wbatch_current(), b);
     mmt__wbatch *b2;
     assert_int_equal(mmt__wbatch_begin(&b2), MMT_EINVAL); /* one per thread */
     assert_int_equal(put(dir, "a.csv", "new a, first\n"), 0);
     assert_int_equal(put(dir, "b.csv", "new b\n"), 0);
     assert_int_equal(put(dir, "a.csv", "new a\n"), 0); /* written twice: the last text */
-    expect_text(dir, "a.csv", "old a\n"); /* a reader still sees the old file */
+    expect_text(dir, "a.csv", "old a\n");              /* a reader still sees the old file */
     assert_null(slurp(dir, "b.csv"));
     assert_int_equal(count(dir, ".mmtrace-tmp."), 2);
     mmt_diag d = {0};
@@ -123,10 +130,8 @@ static void test_commit(void **state)
 static void test_abort(void **state)
 {
     (void)state;
-    char *dir = mkdir_tmp();
-    assert_int_equal(put(dir, "a.csv", "old a\n"), 0);
     mmt__wbatch *b;
-    assert_int_equal(mmt__wbatch_begin(&b), 0);
+    char *dir = dir_in_batch(&b);
     assert_int_equal(put(dir, "a.csv", "new a\n"), 0);
     assert_int_equal(put(dir, "b.csv", "new b\n"), 0);
     mmt__wbatch_abort(b);
