@@ -48,6 +48,14 @@ static void check(const mmt_llm_block *b, const char *name, int64_t M, int64_t N
     assert_int_equal(l->part, part);
 }
 
+/* Lowers m with o, which must succeed (no diagnostic, no warning sink); caller frees. */
+static mmt_llm_block *lower_ok(const mmt_llm_model *m, const mmt_llm_opts *o)
+{
+    mmt_llm_block *b;
+    assert_int_equal(mmt_llm_lower(m, o, &b, NULL, NULL, NULL), 0);
+    return b;
+}
+
 static int nwarn;
 static void count_warn(void *ud, const mmt_diag *d)
 {
@@ -90,7 +98,7 @@ static void test_decode_table(void **state)
     mmt_llm_block *b;
     assert_int_equal(mmt_llm_preset("gpt2", &m), 0);
     mmt_llm_opts o = {MMT_LLM_DECODE, 128, 1, MMT_LLM_FFN_PLAIN, 0};
-    assert_int_equal(mmt_llm_lower(&m, &o, &b, NULL, NULL, NULL), 0);
+    b = lower_ok(&m, &o);
     assert_int_equal(b->n, 8);
     check(b, "Q", 1, 768, 768, 1, MMT_PART_MMFREE);
     check(b, "K", 1, 768, 768, 1, MMT_PART_MMFREE);
@@ -110,14 +118,14 @@ static void test_prefill_batch(void **state)
     mmt_llm_block *b;
     assert_int_equal(mmt_llm_preset("opt-1.3b", &m), 0);
     mmt_llm_opts o = {MMT_LLM_PREFILL, 256, 4, MMT_LLM_FFN_PLAIN, 0};
-    assert_int_equal(mmt_llm_lower(&m, &o, &b, NULL, NULL, NULL), 0);
+    b = lower_ok(&m, &o);
     check(b, "Q", 1024, 2048, 2048, 1, MMT_PART_MMFREE);
     check(b, "FFN2", 1024, 2048, 8192, 1, MMT_PART_MMFREE);
     check(b, "QKt", 256, 256, 64, 32 * 4, MMT_PART_MATMUL);
     check(b, "SV", 256, 64, 256, 32 * 4, MMT_PART_MATMUL);
     mmt_llm_block_free(b);
     o.phase = MMT_LLM_DECODE;
-    assert_int_equal(mmt_llm_lower(&m, &o, &b, NULL, NULL, NULL), 0);
+    b = lower_ok(&m, &o);
     check(b, "Q", 4, 2048, 2048, 1, MMT_PART_MMFREE);
     check(b, "QKt", 1, 256, 64, 128, MMT_PART_MATMUL);
     mmt_llm_block_free(b);
@@ -130,7 +138,7 @@ static void test_gated_and_expand(void **state)
     mmt_llm_block *b;
     assert_int_equal(mmt_llm_preset("llama-7b", &m), 0);
     mmt_llm_opts o = {MMT_LLM_DECODE, 512, 2, MMT_LLM_FFN_GATED, 1};
-    assert_int_equal(mmt_llm_lower(&m, &o, &b, NULL, NULL, NULL), 0);
+    b = lower_ok(&m, &o);
     assert_int_equal(b->n, 7 + 2 * 32);
     check(b, "FFN_gate", 2, 11008, 4096, 1, MMT_PART_MMFREE);
     check(b, "FFN_up", 2, 11008, 4096, 1, MMT_PART_MMFREE);
@@ -145,7 +153,7 @@ static void test_gated_and_expand(void **state)
     assert_null(b);
     assert_non_null(strstr(d.message, "at most 65536"));
     o.expand_heads = 0; /* one row counted h times is fine */
-    assert_int_equal(mmt_llm_lower(&m, &o, &b, NULL, NULL, NULL), 0);
+    b = lower_ok(&m, &o);
     mmt_llm_block_free(b);
 }
 
@@ -221,7 +229,7 @@ static void test_hf_llama(void **state)
     assert_int_equal(m.head_dim, 128);
     assert_int_equal(m.ffn, MMT_LLM_FFN_GATED);
     mmt_llm_opts o = {MMT_LLM_DECODE, 128, 1, m.ffn, 0};
-    assert_int_equal(mmt_llm_lower(&m, &o, &b, NULL, NULL, NULL), 0);
+    b = lower_ok(&m, &o);
     assert_int_equal(b->n, 9);
     check(b, "K", 1, 4096, 4096, 1, MMT_PART_MMFREE);
     check(b, "FFN_down", 1, 4096, 11008, 1, MMT_PART_MMFREE);
@@ -240,7 +248,7 @@ static void test_hf_gqa(void **state)
     assert_int_equal(m.kv_heads, 4);
     assert_int_equal(m.head_dim, 64);
     mmt_llm_opts o = {MMT_LLM_PREFILL, 64, 1, m.ffn, 0};
-    assert_int_equal(mmt_llm_lower(&m, &o, &b, NULL, NULL, NULL), 0);
+    b = lower_ok(&m, &o);
     check(b, "Q", 64, 2048, 2048, 1, MMT_PART_MMFREE);
     check(b, "K", 64, 256, 2048, 1, MMT_PART_MMFREE);
     check(b, "V", 64, 256, 2048, 1, MMT_PART_MMFREE);
@@ -249,13 +257,13 @@ static void test_hf_gqa(void **state)
     check(b, "QKt", 8 * 64, 64, 64, 4, MMT_PART_MATMUL);
     mmt_llm_block_free(b);
     o.attention = MMT_LLM_ATTN_PER_HEAD;
-    assert_int_equal(mmt_llm_lower(&m, &o, &b, NULL, NULL, NULL), 0);
+    b = lower_ok(&m, &o);
     check(b, "QKt", 64, 64, 64, 32, MMT_PART_MATMUL);
     mmt_llm_block_free(b);
     o.attention = MMT_LLM_ATTN_GROUPED;
     /* An explicit head_dim decouples q width from the hidden size. */
     assert_int_equal(mmt_llm_config_read(fixture("llama_headdim.json"), &m, &d), 0);
-    assert_int_equal(mmt_llm_lower(&m, &o, &b, NULL, NULL, NULL), 0);
+    b = lower_ok(&m, &o);
     check(b, "Q", 64, 1024, 1000, 1, MMT_PART_MMFREE);
     check(b, "K", 64, 256, 1000, 1, MMT_PART_MMFREE);
     check(b, "O", 64, 1000, 1024, 1, MMT_PART_MMFREE);
@@ -620,7 +628,7 @@ static void test_files(void **state)
     snprintf(man, sizeof man, "%s/gpt2.parts.csv", dir);
     assert_int_equal(mmt_llm_preset("gpt2", &m), 0);
     mmt_llm_opts o = {MMT_LLM_DECODE, 256, 1, MMT_LLM_FFN_PLAIN, 0};
-    assert_int_equal(mmt_llm_lower(&m, &o, &b, NULL, NULL, NULL), 0);
+    b = lower_ok(&m, &o);
     assert_int_equal(mmt_llm_write_topology(topo, b, &d), 0);
     assert_int_equal(mmt_llm_write_manifest(man, b, &d), 0);
     assert_int_equal(mmt_topology_read(topo, 1, &t, &d, NULL, NULL), 0);
