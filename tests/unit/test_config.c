@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "mmtrace.h"
+#include "unit_util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,19 +38,6 @@ static const char BASE[] = "[general]\n"                 /* 1 */
                            "\n"                          /* 16 */
                            "[run_presets]\n"             /* 17 */
                            "InterfaceBandwidth: CALC\n"; /* 18 */
-
-/* Warnings seen by the callback. */
-typedef struct warns {
-    int n;
-    mmt_diag last;
-} warns;
-
-static void on_warn(void *ud, const mmt_diag *d)
-{
-    warns *w = ud;
-    w->n++;
-    w->last = *d;
-}
 
 /* Returns BASE with some lines replaced: pairs (line, text) ending with line 0. The text may
  * hold several lines or be empty (the line then becomes empty). Caller frees. */

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "mmtrace.h"
+#include "unit_util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,18 +48,6 @@ static const char BASE[] = "[general]\n"                     /* 1 */
                            "[run_presets]\n"                 /* 27 */
                            "InterfaceBandwidth: USER\n"      /* 28 */
                            "UseRamulatorTrace: False\n";     /* 29 */
-
-typedef struct warns {
-    int n;
-    mmt_diag last;
-} warns;
-
-static void on_warn(void *ud, const mmt_diag *d)
-{
-    warns *w = ud;
-    w->n++;
-    w->last = *d;
-}
 
 /* BASE with line `line` replaced by text (which may be empty or hold several lines). */
 static char *edit(int line, const char *text)
