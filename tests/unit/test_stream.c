@@ -35,6 +35,16 @@ static mmt_geom make(int64_t R, int64_t C, mmt_dataflow df, int64_t M, int64_t N
     return g;
 }
 
+/* make(), then checks the hand-worked fold count and fold length L the tables rely on. */
+static mmt_geom make_folds(int64_t R, int64_t C, mmt_dataflow df, int64_t M, int64_t N, int64_t K,
+                           int64_t folds, int64_t L)
+{
+    mmt_geom g = make(R, C, df, M, N, K);
+    assert_int_equal(g.folds, folds);
+    assert_int_equal(g.L, L);
+    return g;
+}
+
 /* Streams operand op of g and compares every row with want (nrows x width). */
 static void expect_rows(const mmt_geom *g, mmt_operand op, int64_t width, int64_t nrows,
                         const int64_t want[][MAXW])
@@ -73,9 +83,7 @@ static void expect_streams(const mmt_geom *g, int64_t nrows, int64_t wi,
 /* OS on 2x2: Sr=P=3, Sc=N=2, T=K=2; 2 row folds x 1 col fold; L = T+R+C-2 = 4. */
 static void test_os_2x2(void **state)
 {
-    mmt_geom g = make(2, 2, MMT_DF_OS, 3, 2, 2);
-    assert_int_equal(g.folds, 2);
-    assert_int_equal(g.L, 4);
+    mmt_geom g = make_folds(2, 2, MMT_DF_OS, 3, 2, 2, 2, 4);
     /* ifmap[t][r] = I[r0+r][t-r]: fold 0 rows 0-1, fold 1 row 2 only. */
     static const int64_t ifmap[8][MAXW] = {
         {0, X}, {1, 2}, {X, 3}, {X, X}, /* fold 0 */
@@ -96,9 +104,7 @@ static void test_os_2x2(void **state)
 /* OS on 2x3 (R=2, C=3): widths R, C, C; one column always idle; L = 2+2+3-2 = 5. */
 static void test_os_2x3(void **state)
 {
-    mmt_geom g = make(2, 3, MMT_DF_OS, 3, 2, 2);
-    assert_int_equal(g.folds, 2);
-    assert_int_equal(g.L, 5);
+    mmt_geom g = make_folds(2, 3, MMT_DF_OS, 3, 2, 2, 2, 5);
     static const int64_t ifmap[10][MAXW] = {
         {0, X}, {1, 2}, {X, 3}, {X, X}, {X, X}, {4, X}, {5, X}, {X, X}, {X, X}, {X, X},
     };
@@ -116,9 +122,7 @@ static void test_os_2x3(void **state)
 /* WS on 2x2: Sr=K=2, Sc=N=2, T=P=3; one fold; L = 2R+C+T-2 = 7. */
 static void test_ws_2x2(void **state)
 {
-    mmt_geom g = make(2, 2, MMT_DF_WS, 3, 2, 2);
-    assert_int_equal(g.folds, 1);
-    assert_int_equal(g.L, 7);
+    mmt_geom g = make_folds(2, 2, MMT_DF_WS, 3, 2, 2, 1, 7);
     /* ifmap[t][r] = I[u-R][r] with u = t-r in [R, R+T). */
     static const int64_t ifmap[7][MAXW] = {
         {X, X}, {X, X}, {0, X}, {2, 1}, {4, 3}, {X, 5}, {X, X},
@@ -137,9 +141,7 @@ static void test_ws_2x2(void **state)
 /* IS on 2x2: Sr=K=2, Sc=P=3, T=N=2; 1 row fold x 2 col folds; L = 2R+C+T-2 = 6. */
 static void test_is_2x2(void **state)
 {
-    mmt_geom g = make(2, 2, MMT_DF_IS, 3, 2, 2);
-    assert_int_equal(g.folds, 2);
-    assert_int_equal(g.L, 6);
+    mmt_geom g = make_folds(2, 2, MMT_DF_IS, 3, 2, 2, 2, 6);
     /* ifmap (C wide) loaded in the first R rows: row t holds I[c0+c][R-1-t]. */
     static const int64_t ifmap[12][MAXW] = {
         {1, 3}, {0, 2}, {X, X}, {X, X}, {X, X}, {X, X}, /* fold 0: pixels 0,1 */
@@ -161,9 +163,7 @@ static void test_is_2x2(void **state)
 /* IS on 2x3: the ifmap stream is C=3 wide and the filter stream R=2 wide; L = 4+3+2-2 = 7. */
 static void test_is_2x3_widths(void **state)
 {
-    mmt_geom g = make(2, 3, MMT_DF_IS, 3, 2, 2);
-    assert_int_equal(g.folds, 1);
-    assert_int_equal(g.L, 7);
+    mmt_geom g = make_folds(2, 3, MMT_DF_IS, 3, 2, 2, 1, 7);
     static const int64_t ifmap[7][MAXW] = {
         {1, 3, 5}, {0, 2, 4}, {X, X, X}, {X, X, X}, {X, X, X}, {X, X, X}, {X, X, X},
     };
