@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "mmtrace.h"
+#include "unit_util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,19 +38,6 @@ static const char BASE[] = "[general]\n"                 /* 1 */
                            "\n"                          /* 16 */
                            "[run_presets]\n"             /* 17 */
                            "InterfaceBandwidth: CALC\n"; /* 18 */
-
-/* Warnings seen by the callback. */
-typedef struct warns {
-    int n;
-    mmt_diag last;
-} warns;
-
-static void on_warn(void *ud, const mmt_diag *d)
-{
-    warns *w = ud;
-    w->n++;
-    w->last = *d;
-}
 
 /* Returns BASE with some lines replaced: pairs (line, text) ending with line 0. The text may
  * hold several lines or be empty (the line then becomes empty). Caller frees. */
@@ -89,21 +77,27 @@ static int parse(const char *text, mmt_config *cfg, mmt_diag *d, warns *w)
     return mmt_config_parse("t.cfg", text, strlen(text), cfg, d, w ? on_warn : NULL, w);
 }
 
-/* Parses BASE edited at one line and expects error err at diag line `line`. */
-static void expect_err_at(int at, const char *text, int err, long line, const char *needle)
+/* Parses text and expects error err at diag line `line`, its message holding needle (if any). */
+static void expect_err_in(const char *text, int err, long line, const char *needle)
 {
-    char *t = edit(at, text, 0);
     mmt_config cfg;
     mmt_diag d;
-    int r = parse(t, &cfg, &d, NULL);
+    int r = parse(text, &cfg, &d, NULL);
     if (r != err || d.line != line || (needle && !strstr(d.message, needle)))
-        print_error("line %d = '%s': got %d (%s) at line %ld: %s\n", at, text, r, mmt_strerror(r),
-                    d.line, d.message);
+        print_error("'%s': got %d (%s) at line %ld: %s\n", text, r, mmt_strerror(r), d.line,
+                    d.message);
     assert_int_equal(r, err);
     assert_int_equal(d.line, line);
     assert_string_equal(d.file, "t.cfg");
     if (needle)
         assert_non_null(strstr(d.message, needle));
+}
+
+/* Parses BASE edited at one line and expects error err at diag line `line`. */
+static void expect_err_at(int at, const char *text, int err, long line, const char *needle)
+{
+    char *t = edit(at, text, 0);
+    expect_err_in(t, err, line, needle);
     free(t);
 }
 
@@ -281,11 +275,7 @@ static void test_duplicates(void **state)
     assert_int_equal(ok_with(3, "ArrayHeight = 9").array_h, 4);
     /* A section given twice is an error at the second header. */
     char *t = edit(16, "[general]", 0);
-    mmt_config c;
-    mmt_diag d;
-    assert_int_equal(parse(t, &c, &d, NULL), MMT_EPARSE);
-    assert_int_equal(d.line, 16);
-    assert_non_null(strstr(d.message, "duplicate"));
+    expect_err_in(t, MMT_EPARSE, 16, "duplicate");
     free(t);
 }
 
@@ -440,13 +430,11 @@ static void test_bandwidth_cap(void **state)
 {
     (void)state;
     char *t = edit(18, "InterfaceBandwidth: USER", 13, "Bandwidth : 2305843009213693952", 0);
-    mmt_config c;
-    mmt_diag d;
-    assert_int_equal(parse(t, &c, &d, NULL), MMT_ERANGE);
-    assert_int_equal(d.line, 13);
-    assert_non_null(strstr(d.message, "at most 1048576"));
+    expect_err_in(t, MMT_ERANGE, 13, "at most 1048576");
     free(t);
     t = edit(18, "InterfaceBandwidth: USER", 13, "Bandwidth : 1048576", 0);
+    mmt_config c;
+    mmt_diag d;
     assert_int_equal(parse(t, &c, &d, NULL), 0);
     assert_int_equal(c.bandwidth, 1048576);
     free(t);

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "mmtrace.h"
+#include "unit_util.h"
 
 /* ---------------------------------------------------------------- parsing a width */
 
@@ -492,18 +493,6 @@ static void test_presets(void **state)
     }
 }
 
-/* Reads a whole file into a static buffer. */
-static const char *slurp(const char *path)
-{
-    static char buf[4096];
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    buf[n] = '\0';
-    fclose(f);
-    return buf;
-}
-
 /* BYTES_REPORT.csv: SCALE-Sim's report layout, one row per layer, bytes at the widths. */
 static void test_bytes_report(void **state)
 {
@@ -517,7 +506,7 @@ static void test_bytes_report(void **state)
     assert_int_equal(mmt_report_bytes_write(dir, &c, r, 2, NULL), 0);
     snprintf(p, sizeof p, "%s/BYTES_REPORT.csv", dir);
     /* ofmap: 24 SRAM writes x 1.58 bits = 4.74 -> 5 bytes; 16 DRAM writes -> 3.16 -> 4 */
-    assert_string_equal(slurp(p),
+    assert_string_equal(unit_slurp(p),
                         "LayerID, SRAM IFMAP Bytes Read, SRAM Filter Bytes Read, SRAM OFMAP Bytes "
                         "Written, DRAM IFMAP Bytes Read, DRAM Filter Bytes Read, DRAM OFMAP Bytes "
                         "Written,\n"

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "mmtrace.h"
+#include "unit_util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,18 +49,6 @@ static const char BASE[] = "[general]\n"                     /* 1 */
                            "InterfaceBandwidth: USER\n"      /* 28 */
                            "UseRamulatorTrace: False\n";     /* 29 */
 
-typedef struct warns {
-    int n;
-    mmt_diag last;
-} warns;
-
-static void on_warn(void *ud, const mmt_diag *d)
-{
-    warns *w = ud;
-    w->n++;
-    w->last = *d;
-}
-
 /* BASE with line `line` replaced by text (which may be empty or hold several lines). */
 static char *edit(int line, const char *text)
 {
@@ -88,6 +77,16 @@ static int parse(const char *text, mmt_scalesim v, mmt_config *c, mmt_diag *d, w
     return mmt_config_parse_version("x.cfg", text, strlen(text), v, c, d, on_warn, w);
 }
 
+/* Parses text in mode v, which must succeed; w holds this parse's warnings only. */
+static mmt_config parse_ok(const char *text, mmt_scalesim v, warns *w)
+{
+    mmt_config c;
+    mmt_diag d;
+    memset(w, 0, sizeof *w);
+    assert_int_equal(parse(text, v, &c, &d, w), 0);
+    return c;
+}
+
 /* Expects BASE with line replaced to fail in v3 mode with err at eline, message containing
  * needle. */
 static void expect_err(int line, const char *text, int err, long eline, const char *needle)
@@ -105,10 +104,8 @@ static void expect_err(int line, const char *text, int err, long eline, const ch
 static void test_good_v3(void **state)
 {
     (void)state;
-    mmt_config c;
-    mmt_diag d;
-    warns w = {0};
-    assert_int_equal(parse(BASE, MMT_SCALESIM_V3, &c, &d, &w), 0);
+    warns w;
+    mmt_config c = parse_ok(BASE, MMT_SCALESIM_V3, &w);
     assert_int_equal(w.n, 0);
     assert_int_equal(c.version, MMT_SCALESIM_V3);
     assert_int_equal(c.v3_format, 1);
@@ -124,10 +121,8 @@ static void test_good_v3(void **state)
 static void test_v2_mode_warns(void **state)
 {
     (void)state;
-    mmt_config c;
-    mmt_diag d;
-    warns w = {0};
-    assert_int_equal(parse(BASE, MMT_SCALESIM_V2, &c, &d, &w), 0);
+    warns w;
+    mmt_config c = parse_ok(BASE, MMT_SCALESIM_V2, &w);
     assert_int_equal(w.n, 1);
     assert_non_null(strstr(w.last.message, "--scalesim=v3"));
     assert_string_equal(w.last.file, "x.cfg");
@@ -138,11 +133,11 @@ static void test_v2_mode_warns(void **state)
                              "OfmapSramSzkB: 1\nIfmapOffset: 0\nFilterOffset: 100\n"
                              "OfmapOffset: 200\nDataflow: os\n[run_presets]\n"
                              "InterfaceBandwidth: CALC\n";
-    w.n = 0;
-    assert_int_equal(parse(V2, MMT_SCALESIM_V2, &c, &d, &w), 0);
+    c = parse_ok(V2, MMT_SCALESIM_V2, &w);
     assert_int_equal(w.n, 0);
     assert_int_equal(c.v3_format, 0);
     /* ... and that v2 cfg is refused in v3 mode, naming the first key v3 misses. */
+    mmt_diag d;
     assert_int_equal(parse(V2, MMT_SCALESIM_V3, &c, &d, &w), MMT_EPARSE);
     assert_non_null(strstr(d.message, "UseRamulatorTrace"));
 }
@@ -175,17 +170,15 @@ static void test_not_dense(void **state)
     expect_err(21, "FilterCustomLayout: 1\n", MMT_ERANGE, 21, "FilterCustomLayout");
     expect_err(29, "UseRamulatorTrace: True\n", MMT_ERANGE, 29, "UseRamulatorTrace");
     expect_err(17, "IfmapCustomLayout: maybe\n", MMT_EPARSE, 17, "expected a boolean");
-    mmt_config c;
-    mmt_diag d;
-    warns w = {0};
+    warns w;
     static const char *const off[] = {"UseRamulatorTrace: true\n", "UseRamulatorTrace: 1\n"};
     for (int i = 0; i < 2; i++) { /* v3: only the exact string True switches Ramulator on */
         char *t = edit(29, off[i]);
-        assert_int_equal(parse(t, MMT_SCALESIM_V3, &c, &d, &w), 0);
+        parse_ok(t, MMT_SCALESIM_V3, &w);
         free(t);
     }
     char *t = edit(26, "SparsitySupport : yes\n"); /* v3: only "true" in any case */
-    assert_int_equal(parse(t, MMT_SCALESIM_V3, &c, &d, &w), 0);
+    parse_ok(t, MMT_SCALESIM_V3, &w);
     free(t);
 }
 
@@ -209,10 +202,8 @@ static void test_banks(void **state)
     strcpy(u, t);
     char *p = strstr(u, "IfmapSRAMBankNum: 2");
     p[18] = '3';
-    mmt_config c;
-    mmt_diag d;
-    warns w = {0};
-    assert_int_equal(parse(u, MMT_SCALESIM_V3, &c, &d, &w), 0);
+    warns w;
+    parse_ok(u, MMT_SCALESIM_V3, &w);
     free(t);
     free(u);
 }

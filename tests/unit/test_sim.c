@@ -14,21 +14,16 @@
 #include <cmocka.h>
 
 #include "sim_internal.h"
+#include "unit_util.h"
 
 /* The 8x8 OS config with 64 KB SRAMs and the GEMM layer M, N, K (default 8, 8, 8). */
 static void setup_gemm(mmt_config *cfg, mmt_geom *g, int user, int64_t bw, int64_t M,
                        int64_t N, int64_t K)
 {
-    memset(cfg, 0, sizeof *cfg);
-    cfg->array_h = cfg->array_w = 8;
-    cfg->ifmap_kb = cfg->filter_kb = cfg->ofmap_kb = 64;
-    cfg->filter_offset = 10000000;
-    cfg->ofmap_offset = 20000000;
+    *cfg = unit_cfg(8, 8, MMT_DF_OS);
     cfg->user_bw = user;
     cfg->bandwidth = bw;
-    cfg->dataflow = MMT_DF_OS;
-    mmt_layer l = {.ifmap_h = M, .ifmap_w = K, .filt_h = 1, .filt_w = K, .channels = 1,
-                   .num_filt = N, .stride_h = 1, .stride_w = 1};
+    mmt_layer l = unit_gemm(M, N, K);
     assert_int_equal(mmt_geom_init(g, &l, cfg, NULL), 0);
 }
 
@@ -38,15 +33,22 @@ static void setup_layer(mmt_config *cfg, mmt_geom *g, int user, int64_t bw)
     setup_gemm(cfg, g, user, bw, 8, 8, 8);
 }
 
-/* The fused run reproduces SCALE-Sim's numbers for the layer. */
-static void test_run_calc(void **state)
+/* The fused CALC run of the layer. */
+static mmt_layer_result run_calc(void)
 {
-    (void)state;
     mmt_config cfg;
     mmt_geom g;
     mmt_layer_result r;
     setup_layer(&cfg, &g, 0, 0);
     assert_int_equal(mmt_sim_run(&cfg, &g, NULL, &r), 0);
+    return r;
+}
+
+/* The fused run reproduces SCALE-Sim's numbers for the layer. */
+static void test_run_calc(void **state)
+{
+    (void)state;
+    mmt_layer_result r = run_calc();
     assert_int_equal(r.total_cycles, 21);
     assert_int_equal(r.stall_cycles, 0);
     const int64_t ss[3] = {1, 1, 7}, se[3] = {15, 15, 21}, sc[3] = {64, 64, 80};
@@ -102,39 +104,24 @@ static void test_step_equals_run(void **state)
     }
 }
 
-/* Reads a whole file into a static buffer. */
-static const char *slurp(const char *path)
-{
-    static char buf[8192];
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    buf[n] = '\0';
-    fclose(f);
-    return buf;
-}
-
 /* Reports and console text are exactly SCALE-Sim's for the layer. */
 static void test_reports(void **state)
 {
     (void)state;
-    mmt_config cfg;
-    mmt_geom g;
-    mmt_layer_result r;
-    setup_layer(&cfg, &g, 0, 0);
-    assert_int_equal(mmt_sim_run(&cfg, &g, NULL, &r), 0);
+    mmt_layer_result r = run_calc();
     char dir[] = "/tmp/test_sim.XXXXXX", p[256];
     assert_non_null(mkdtemp(dir));
     assert_int_equal(mmt_report_write(dir, &r, 1, NULL), 0);
     snprintf(p, sizeof p, "%s/DETAILED_ACCESS_REPORT.csv", dir);
-    const char *det = strchr(slurp(p), '\n') + 1;
+    const char *det = strchr(unit_slurp(p), '\n') + 1;
     assert_string_equal(det, "0, 1.0, 15.0, 64, 1.0, 15.0, 64, 7.0, 21.0, 80, -66.0, -1.0, 64, "
                              "-66.0, -1.0, 64, 21.0, 28.0, 64,\n");
     unlink(p);
     snprintf(p, sizeof p, "%s/COMPUTE_REPORT.csv", dir);
-    assert_string_equal(slurp(p), "LayerID, Total Cycles, Stall Cycles, Overall Util %, Mapping "
-                                  "Efficiency %, Compute Util %,\n0, 21, 0, 38.095238095238095, "
-                                  "100.0, 36.36363636363637,\n");
+    assert_string_equal(unit_slurp(p),
+                        "LayerID, Total Cycles, Stall Cycles, Overall Util %, Mapping "
+                        "Efficiency %, Compute Util %,\n0, 21, 0, 38.095238095238095, "
+                        "100.0, 36.36363636363637,\n");
     unlink(p);
     snprintf(p, sizeof p, "%s/BANDWIDTH_REPORT.csv", dir);
     unlink(p);

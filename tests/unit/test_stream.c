@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "internal.h"
+#include "unit_util.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -24,29 +25,23 @@
 
 static mmt_geom make(int64_t R, int64_t C, mmt_dataflow df, int64_t M, int64_t N, int64_t K)
 {
-    mmt_config c;
-    memset(&c, 0, sizeof c);
-    c.array_h = R;
-    c.array_w = C;
-    c.ifmap_kb = c.filter_kb = c.ofmap_kb = 64;
-    c.ifmap_offset = 0;
-    c.filter_offset = 100;
+    mmt_config c = unit_cfg(R, C, df);
+    c.filter_offset = 100; /* the small offsets the tables below are written with */
     c.ofmap_offset = 200;
-    c.dataflow = df;
-    /* SCALE-Sim's conv form of a GEMM row (doc/scalesim-v2.md §3.2). */
-    mmt_layer l = {.name = (char *)"g",
-                   .ifmap_h = M,
-                   .ifmap_w = K,
-                   .filt_h = 1,
-                   .filt_w = K,
-                   .channels = 1,
-                   .num_filt = N,
-                   .stride_h = 1,
-                   .stride_w = 1,
-                   .line = 2};
+    mmt_layer l = unit_gemm(M, N, K);
     mmt_geom g;
     mmt_diag d;
     assert_int_equal(mmt_geom_init(&g, &l, &c, &d), 0);
+    return g;
+}
+
+/* make(), then checks the hand-worked fold count and fold length L the tables rely on. */
+static mmt_geom make_folds(int64_t R, int64_t C, mmt_dataflow df, int64_t M, int64_t N, int64_t K,
+                           int64_t folds, int64_t L)
+{
+    mmt_geom g = make(R, C, df, M, N, K);
+    assert_int_equal(g.folds, folds);
+    assert_int_equal(g.L, L);
     return g;
 }
 
@@ -74,13 +69,21 @@ static void expect_rows(const mmt_geom *g, mmt_operand op, int64_t width, int64_
     mmt_stream_free(s);
 }
 
+/* Streams all three operands of g: ifmap, filter and ofmap rows, widths wi, wf and wo. */
+static void expect_streams(const mmt_geom *g, int64_t nrows, int64_t wi,
+                           const int64_t ifmap[][MAXW], int64_t wf, const int64_t filter[][MAXW],
+                           int64_t wo, const int64_t ofmap[][MAXW])
+{
+    expect_rows(g, MMT_OP_IFMAP, wi, nrows, ifmap);
+    expect_rows(g, MMT_OP_FILTER, wf, nrows, filter);
+    expect_rows(g, MMT_OP_OFMAP, wo, nrows, ofmap);
+}
+
 /* clang-format off: the tables below are laid out one fold per line. */
 /* OS on 2x2: Sr=P=3, Sc=N=2, T=K=2; 2 row folds x 1 col fold; L = T+R+C-2 = 4. */
 static void test_os_2x2(void **state)
 {
-    mmt_geom g = make(2, 2, MMT_DF_OS, 3, 2, 2);
-    assert_int_equal(g.folds, 2);
-    assert_int_equal(g.L, 4);
+    mmt_geom g = make_folds(2, 2, MMT_DF_OS, 3, 2, 2, 2, 4);
     /* ifmap[t][r] = I[r0+r][t-r]: fold 0 rows 0-1, fold 1 row 2 only. */
     static const int64_t ifmap[8][MAXW] = {
         {0, X}, {1, 2}, {X, 3}, {X, X}, /* fold 0 */
@@ -95,17 +98,13 @@ static void test_os_2x2(void **state)
         {X, X}, {202, X}, {200, 203}, {X, 201}, /* fold 0 */
         {X, X}, {X, X},   {204, X},   {X, 205}, /* fold 1: only PE row 0 (p=2) is used */
     };
-    expect_rows(&g, MMT_OP_IFMAP, 2, 8, ifmap);
-    expect_rows(&g, MMT_OP_FILTER, 2, 8, filter);
-    expect_rows(&g, MMT_OP_OFMAP, 2, 8, ofmap);
+    expect_streams(&g, 8, 2, ifmap, 2, filter, 2, ofmap);
 }
 
 /* OS on 2x3 (R=2, C=3): widths R, C, C; one column always idle; L = 2+2+3-2 = 5. */
 static void test_os_2x3(void **state)
 {
-    mmt_geom g = make(2, 3, MMT_DF_OS, 3, 2, 2);
-    assert_int_equal(g.folds, 2);
-    assert_int_equal(g.L, 5);
+    mmt_geom g = make_folds(2, 3, MMT_DF_OS, 3, 2, 2, 2, 5);
     static const int64_t ifmap[10][MAXW] = {
         {0, X}, {1, 2}, {X, 3}, {X, X}, {X, X}, {4, X}, {5, X}, {X, X}, {X, X}, {X, X},
     };
@@ -117,17 +116,13 @@ static void test_os_2x3(void **state)
         {X, X, X}, {202, X, X}, {200, 203, X}, {X, 201, X}, {X, X, X},
         {X, X, X}, {X, X, X},   {204, X, X},   {X, 205, X}, {X, X, X},
     };
-    expect_rows(&g, MMT_OP_IFMAP, 2, 10, ifmap);
-    expect_rows(&g, MMT_OP_FILTER, 3, 10, filter);
-    expect_rows(&g, MMT_OP_OFMAP, 3, 10, ofmap);
+    expect_streams(&g, 10, 2, ifmap, 3, filter, 3, ofmap);
 }
 
 /* WS on 2x2: Sr=K=2, Sc=N=2, T=P=3; one fold; L = 2R+C+T-2 = 7. */
 static void test_ws_2x2(void **state)
 {
-    mmt_geom g = make(2, 2, MMT_DF_WS, 3, 2, 2);
-    assert_int_equal(g.folds, 1);
-    assert_int_equal(g.L, 7);
+    mmt_geom g = make_folds(2, 2, MMT_DF_WS, 3, 2, 2, 1, 7);
     /* ifmap[t][r] = I[u-R][r] with u = t-r in [R, R+T). */
     static const int64_t ifmap[7][MAXW] = {
         {X, X}, {X, X}, {0, X}, {2, 1}, {4, 3}, {X, 5}, {X, X},
@@ -140,17 +135,13 @@ static void test_ws_2x2(void **state)
     static const int64_t ofmap[7][MAXW] = {
         {X, X}, {X, X}, {X, X}, {200, X}, {202, 201}, {204, 203}, {X, 205},
     };
-    expect_rows(&g, MMT_OP_IFMAP, 2, 7, ifmap);
-    expect_rows(&g, MMT_OP_FILTER, 2, 7, filter);
-    expect_rows(&g, MMT_OP_OFMAP, 2, 7, ofmap);
+    expect_streams(&g, 7, 2, ifmap, 2, filter, 2, ofmap);
 }
 
 /* IS on 2x2: Sr=K=2, Sc=P=3, T=N=2; 1 row fold x 2 col folds; L = 2R+C+T-2 = 6. */
 static void test_is_2x2(void **state)
 {
-    mmt_geom g = make(2, 2, MMT_DF_IS, 3, 2, 2);
-    assert_int_equal(g.folds, 2);
-    assert_int_equal(g.L, 6);
+    mmt_geom g = make_folds(2, 2, MMT_DF_IS, 3, 2, 2, 2, 6);
     /* ifmap (C wide) loaded in the first R rows: row t holds I[c0+c][R-1-t]. */
     static const int64_t ifmap[12][MAXW] = {
         {1, 3}, {0, 2}, {X, X}, {X, X}, {X, X}, {X, X}, /* fold 0: pixels 0,1 */
@@ -166,17 +157,13 @@ static void test_is_2x2(void **state)
         {X, X}, {X, X}, {X, X}, {200, X}, {201, 202}, {X, 203},
         {X, X}, {X, X}, {X, X}, {204, X}, {205, X},   {X, X},
     };
-    expect_rows(&g, MMT_OP_IFMAP, 2, 12, ifmap);
-    expect_rows(&g, MMT_OP_FILTER, 2, 12, filter);
-    expect_rows(&g, MMT_OP_OFMAP, 2, 12, ofmap);
+    expect_streams(&g, 12, 2, ifmap, 2, filter, 2, ofmap);
 }
 
 /* IS on 2x3: the ifmap stream is C=3 wide and the filter stream R=2 wide; L = 4+3+2-2 = 7. */
 static void test_is_2x3_widths(void **state)
 {
-    mmt_geom g = make(2, 3, MMT_DF_IS, 3, 2, 2);
-    assert_int_equal(g.folds, 1);
-    assert_int_equal(g.L, 7);
+    mmt_geom g = make_folds(2, 3, MMT_DF_IS, 3, 2, 2, 1, 7);
     static const int64_t ifmap[7][MAXW] = {
         {1, 3, 5}, {0, 2, 4}, {X, X, X}, {X, X, X}, {X, X, X}, {X, X, X}, {X, X, X},
     };
@@ -186,9 +173,7 @@ static void test_is_2x3_widths(void **state)
     static const int64_t ofmap[7][MAXW] = {
         {X, X, X}, {X, X, X}, {X, X, X}, {200, X, X}, {201, 202, X}, {X, 203, 204}, {X, X, 205},
     };
-    expect_rows(&g, MMT_OP_IFMAP, 3, 7, ifmap);
-    expect_rows(&g, MMT_OP_FILTER, 2, 7, filter);
-    expect_rows(&g, MMT_OP_OFMAP, 3, 7, ofmap);
+    expect_streams(&g, 7, 3, ifmap, 2, filter, 3, ofmap);
 }
 
 /* OS GEMM M=3, N=3, K=1 on 2x2: 2 row folds x 2 col folds, L = 3. Folds run col fold outer:
@@ -217,9 +202,7 @@ static void test_fold_order(void **state)
         {205, X}, {202, X},   {X, X},   /* fc 1, fr 0: n=2 only */
         {X, X},   {208, X},   {X, X},   /* fc 1, fr 1 */
     };
-    expect_rows(&g, MMT_OP_IFMAP, 2, 12, ifmap);
-    expect_rows(&g, MMT_OP_FILTER, 2, 12, filter);
-    expect_rows(&g, MMT_OP_OFMAP, 2, 12, ofmap);
+    expect_streams(&g, 12, 2, ifmap, 2, filter, 2, ofmap);
 }
 
 /* Conv ifmap entries past the edge stay -1 in the demand: H=W=3, 2x2 filter, stride 2 gives
@@ -227,21 +210,9 @@ static void test_fold_order(void **state)
  * Sr=P=4, T=K=4; ifmap row t, column r holds I[r][t-r]. */
 static void test_conv_edge_minus_one(void **state)
 {
-    mmt_config c;
-    memset(&c, 0, sizeof c);
-    c.array_h = c.array_w = 4;
+    mmt_config c = unit_cfg(4, 4, MMT_DF_OS);
     c.ifmap_kb = c.filter_kb = c.ofmap_kb = 1;
-    c.dataflow = MMT_DF_OS;
-    mmt_layer l = {.name = (char *)"c",
-                   .ifmap_h = 3,
-                   .ifmap_w = 3,
-                   .filt_h = 2,
-                   .filt_w = 2,
-                   .channels = 1,
-                   .num_filt = 1,
-                   .stride_h = 2,
-                   .stride_w = 2,
-                   .line = 2};
+    mmt_layer l = unit_conv(3, 3, 2, 2, 1, 1, 2, 2);
     mmt_geom g;
     mmt_diag d;
     assert_int_equal(mmt_geom_init(&g, &l, &c, &d), 0);
@@ -336,24 +307,7 @@ static void test_row_counts(void **state)
         int64_t rows;
     } want[] = {{MMT_DF_OS, 15 * 67}, {MMT_DF_WS, 21 * 59}, {MMT_DF_IS, 35 * 41}};
     for (int i = 0; i < 3; i++) {
-        mmt_config c;
-        memset(&c, 0, sizeof c);
-        c.array_h = c.array_w = 8;
-        c.ifmap_kb = c.filter_kb = c.ofmap_kb = 64;
-        c.dataflow = want[i].df;
-        mmt_layer l = {.name = (char *)"g",
-                       .ifmap_h = 37,
-                       .ifmap_w = 53,
-                       .filt_h = 1,
-                       .filt_w = 53,
-                       .channels = 1,
-                       .num_filt = 19,
-                       .stride_h = 1,
-                       .stride_w = 1,
-                       .line = 2};
-        mmt_geom g;
-        mmt_diag d;
-        assert_int_equal(mmt_geom_init(&g, &l, &c, &d), 0);
+        mmt_geom g = make(8, 8, want[i].df, 37, 19, 53);
         for (int op = 0; op < 3; op++)
             assert_int_equal(count_rows(&g, (mmt_operand)op), want[i].rows);
     }
