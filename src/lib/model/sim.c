@@ -214,7 +214,7 @@ int mmt_sim_new(const mmt_config *cfg, const mmt_geom *g, const mmt_sim_opts *o,
         r = open_traces(s, o);
     if (r == 0)
         r = make_read_buffers(s, cfg);
-    /* SCALE-Sim v2: in CALC mode the ofmap DRAM bandwidth is the array width C (as obw). */
+    /* SCALE-Sim v2: in CALC mode the ofmap DRAM bandwidth is the array width C, not obw. */
     if (r == 0)
         r = mmt__wbuf_new(owords, s->user ? obw : g->C, s->dw[2] ? row_to_trace : NULL,
                           s->dw[2], &s->wb);
