@@ -203,15 +203,27 @@ static int mmf_array(mmt_study_args *a, const char *arg, mmt_diag *d)
     return 0;
 }
 
+/* A decimal of digits only (no sign, no space: sscanf's %u took " +1" and wrapped
+ * 4294967297 to 1) of at most 4 digits; *end past it. -1 if none. */
+static long small_decimal(const char *s, const char **end)
+{
+    size_t n = strspn(s, "0123456789");
+    long v = 0;
+    for (size_t i = 0; i < n && n <= 4; i++)
+        v = v * 10 + (s[i] - '0');
+    *end = s + n;
+    return n == 0 || n > 4 ? -1 : v;
+}
+
 /* --shard=I/N: share I of N. */
 static int shard(mmt_study_args *a, const char *arg, mmt_diag *d)
 {
-    unsigned si, sn;
-    char tail;
-    if (sscanf(arg, "%u/%u%c", &si, &sn, &tail) != 2 || si < 1 || si > sn || sn > 4096)
+    const char *e;
+    long si = small_decimal(arg, &e), sn = *e == '/' ? small_decimal(e + 1, &e) : -1;
+    if (si < 1 || sn < 1 || *e || si > sn || sn > 4096)
         return mmt__diag(d, MMT_EINVAL, "", 0,
                          "--shard: expected I/N with 1 <= I <= N <= 4096, got '%s'", arg);
-    a->sp.shard = si, a->sp.nshards = sn;
+    a->sp.shard = (unsigned)si, a->sp.nshards = (unsigned)sn;
     return 0;
 }
 
