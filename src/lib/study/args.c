@@ -25,6 +25,7 @@ struct mmt_study_args {
     int32_t weights[MAXN]; /* thousandths of a bit */
     char *traces;          /* --traces, copied */
     int models_given;      /* --model or --hf-config seen: no default "all" */
+    unsigned given;        /* bit i: once[i] set (a second time is refused) */
     mmt_scalesim version;  /* of the last call: the default hardware's */
 };
 
@@ -251,6 +252,19 @@ int mmt_study_args_set(mmt_study_args *a, const char *option, const char *value,
                        mmt_scalesim version, mmt_warn_fn warn, void *ud, mmt_diag *d)
 {
     static const char *const names[] = {"--hw", "--dataflow", "--model", "--phase", "--ffn"};
+    /* Options that set a whole axis: a second one would silently replace the first, while
+     * --model and --hf-config add, so it is refused. */
+    static const char *const once[] = {"--hw",    "--dataflow", "--phase",     "--ffn",
+                                       "--seq",   "--batch",    "--weights",   "--mmf-array",
+                                       "--shard", "--traces"};
+    int k = pick(option, once, (int)(sizeof once / sizeof *once));
+    if (k >= 0 && (a->given >> k & 1))
+        return mmt__diag(d, MMT_EINVAL, "", 0,
+                         "%s: given twice; give one comma list (only --model and --hf-config "
+                         "add)",
+                         option);
+    if (k >= 0)
+        a->given |= 1u << k;
     a->version = version;
     if (pick(option, names, 5) >= 0) {
         a->models_given |= !strcmp(option, "--model");

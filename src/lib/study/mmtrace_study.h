@@ -140,7 +140,8 @@ typedef struct mmt_study_spec {
  * option as written ("--hw", "--dataflow", "--model", "--hf-config", "--seq", "--phase",
  * "--batch", "--ffn", "--weights", "--mmf-array", "--shard", "--traces") and its value; a
  * .cfg of --hw is read as SCALE-Sim version `version` (warnings through warn) and named after
- * its file. --model and --hf-config append; the other options replace their axis.
+ * its file. --model and --hf-config append; any other given a second time is MMT_EINVAL
+ * ("--seq: given twice; ...": a second value never silently replaces the first).
  * mmt_study_args_check gives the axes never set their defaults (--hw=cloud,edge as the
  * version of the last call, --model=all, --seq=128,...,4096, --phase=decode, --batch=1), then
  * refuses two models or hardware points of one name and --traces naming a model not studied.
