@@ -99,6 +99,14 @@ static int hw_item(mmt_study_args *a, size_t i, const char *t, mmt_scalesim v, m
     int e = mmt_config_read_version(t, v, c, d, warn, ud);
     if (e)
         return bad_file(e);
+    /* doc/study.md: the study sets the widths itself (--weights for the projections, 8-bit
+     * attention heads and CALC twin); a cfg's own widths would change both. */
+    for (int op = 0; op < 3; op++)
+        if (mmt_precision_bits(c, (mmt_operand)op) != MMT_BITS_DEFAULT)
+            return mmt__diag(d, MMT_EPARSE, t, 0,
+                             "[precision] sets operand widths, which the study sets itself "
+                             "(--weights for the projections; the attention heads stay 8-bit): "
+                             "remove the section and give --weights");
     const char *b = strrchr(t, '/'), *x;
     b = b ? b + 1 : t;
     x = strrchr(b, '.');
@@ -327,11 +335,45 @@ static int defaults(mmt_study_args *a, mmt_diag *d)
     return r;
 }
 
+/* What the hardware points cannot model: operand widths or a second array under SCALE-Sim
+ * v3 (it has one word size; v3 cfgs with [precision] are refused the same way), and a width
+ * at which a USER point's filter DRAM bandwidth moves less than one weight per cycle. */
+static int check_widths(const mmt_study_args *a, mmt_diag *d)
+{
+    const mmt_study_spec *sp = &a->sp;
+    for (size_t h = 0; h < sp->nhw; h++) {
+        const mmt_config *c = &a->hw[h];
+        for (size_t k = 0; c->version == MMT_SCALESIM_V3 && k < sp->nweights; k++)
+            if (a->weights[k] != MMT_BITS_DEFAULT)
+                return mmt__diag(d, MMT_EINVAL, "", 0,
+                                 "--weights: widths other than 8 are not modelled with "
+                                 "--scalesim=v3 (SCALE-Sim v3 has one word size); use "
+                                 "--scalesim=v2");
+        if (c->version == MMT_SCALESIM_V3 && sp->mmf_rows)
+            return mmt__diag(d, MMT_EINVAL, "", 0,
+                             "--mmf-array is not modelled with --scalesim=v3; use --scalesim=v2");
+        for (size_t k = 0; c->user_bw && k < sp->nweights; k++) {
+            int64_t n;
+            int64_t bytes = c->version == MMT_SCALESIM_V3 ? c->bank_bw[MMT_OP_FILTER] : c->bandwidth;
+            char w[16];
+            mmt__st_bits_str(a->weights[k], w, sizeof w);
+            if (mmt_precision_bw(bytes, a->weights[k], &n) != 0)
+                return mmt__diag(d, MMT_EINVAL, "", 0,
+                                 "--weights=%s: hardware point '%s' moves %" PRId64
+                                 " bytes per cycle on its filter DRAM interface, less than one "
+                                 "%s-bit weight; give widths of at most %" PRId64
+                                 " bits or a larger Bandwidth",
+                                 w, c->run_name, bytes, w, bytes * 8 < 32 ? bytes * 8 : 32);
+        }
+    }
+    return 0;
+}
+
 int mmt_study_args_check(mmt_study_args *a, mmt_diag *d)
 {
     const mmt_study_spec *sp = &a->sp;
     int r = defaults(a, d);
-    if (r)
+    if (r || (r = check_widths(a, d)))
         return r;
     for (size_t i = 0; i < sp->nmodels; i++)
         for (size_t j = 0; j < i; j++)
