@@ -13,6 +13,7 @@
 #include "progress.h"
 
 #include <getopt.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -309,6 +310,33 @@ int study_cli_mode(int argc, char **argv, int help)
     return rc >= 0 ? rc : STUDY_CLI_RUN;
 }
 
+/* The note on workloads past their model's trained context, naming them: each model with its
+ * lengths past the context, the first ten lengths in all, then how many more. */
+static void past_context(const mmt_study_spec *sp, size_t count)
+{
+    printf("note: %zu workloads exceed the model's trained context (simulated anyway)", count);
+    size_t shown = 0, more = 0;
+    for (size_t m = 0; m < sp->nmodels; m++) {
+        const mmt_llm_model *M = &sp->models[m];
+        int first = 1;
+        for (size_t q = 0; M->max_ctx > 0 && q < sp->nseqs; q++) {
+            if (sp->seqs[q] <= M->max_ctx)
+                continue;
+            if (shown == 10) {
+                more++;
+                continue;
+            }
+            if (first)
+                printf("%s%s at ", shown ? "; " : ": ", M->name);
+            printf("%s%" PRId64, first ? "" : ", ", sp->seqs[q]);
+            first = 0, shown++;
+        }
+    }
+    if (more)
+        printf("; and %zu more", more);
+    printf("\n");
+}
+
 /* Runs the mode decided: --fractions, --plan or the study itself. */
 static int run(opts *o, int argc, char **argv)
 {
@@ -333,7 +361,7 @@ static int run(opts *o, int argc, char **argv)
                 cli_progname);
     cli_progress pr;
     cli_progress_init(&pr, "layers");
-    o->sp->progress = cli_progress_tick, o->sp->progress_ud = &pr;
+    o->sp->progress_work = cli_progress_tick_work, o->sp->progress_ud = &pr;
     mmt_study_summary s;
     mmt_diag d = {0};
     if (mmt_study_run(o->sp, &s, &d) != 0)
@@ -343,8 +371,7 @@ static int run(opts *o, int argc, char **argv)
     printf("study: %zu points, %zu layers, %zu distinct: %zu cached, %zu simulated, %zu corrupt\n",
            s.points, s.layers, s.distinct, s.cached, s.simulated, s.corrupt);
     if (s.past_ctx)
-        printf("note: %zu workloads exceed the model's trained context (simulated anyway)\n",
-               s.past_ctx);
+        past_context(o->sp, s.past_ctx);
     if (o->sp->nshards)
         printf("shard %u/%u: cache %s filled\n", o->sp->shard, o->sp->nshards, o->sp->cache_dir);
     else

@@ -62,11 +62,60 @@ void study_cli_usage(FILE *f)
             "      --engine=E        fused model engine: auto (default), rows or folds\n");
 }
 
+/* 1 if name is one of the reports a run directory holds (SCALE-Sim's three, BYTES_REPORT). */
+static int is_report(const char *name)
+{
+    static const char *const r[] = {"COMPUTE_REPORT.csv", "BANDWIDTH_REPORT.csv",
+                                    "DETAILED_ACCESS_REPORT.csv", "BYTES_REPORT.csv"};
+    for (size_t i = 0; i < sizeof r / sizeof *r; i++)
+        if (!strcmp(name, r[i]))
+            return 1;
+    return 0;
+}
+
+/* A manifest BASE.parts.csv describes the workload of the topology BASE.csv beside it (the
+ * file names are how the two identify it). mmtrace-gen copies the topology into the run
+ * directory, so a run directory holding topologies (.csv files other than reports) but not
+ * BASE.csv is of another workload, even with as many layers. -1 after a message. */
+static int same_workload(const char *manifest, const char *rundir)
+{
+    const char *base = cli_basename(manifest);
+    size_t n = strlen(base), suf = strlen(".parts.csv");
+    if (n <= suf || strcmp(base + n - suf, ".parts.csv"))
+        return 0; /* not named as mmtrace writes manifests: nothing to go by */
+    DIR *D = opendir(rundir);
+    if (!D)
+        return 0; /* the reports' reader says why */
+    char other[256] = "";
+    int found = 0;
+    for (struct dirent *e; (e = readdir(D));) {
+        size_t k = strlen(e->d_name);
+        if (k < 5 || strcmp(e->d_name + k - 4, ".csv") || is_report(e->d_name) ||
+            e->d_name[0] == '.')
+            continue;
+        if (k - 4 == n - suf && !strncmp(e->d_name, base, n - suf))
+            found = 1;
+        else if (!other[0])
+            snprintf(other, sizeof other, "%s", e->d_name);
+    }
+    closedir(D);
+    if (found || !other[0])
+        return 0;
+    cli_error("%s: the run is of the topology %s, but %s describes %.*s.csv: another workload",
+              rundir, other, base, (int)(n - suf), base);
+    return -1;
+}
+
 /* --fractions: prints one CSV record of totals by part, fractions and S(100) both ways. */
 int study_fractions(const char *manifest, const char *rundir)
 {
     mmt_llm_block *b;
     mmt_diag d = {0};
+    /* a run a kill interrupted mixes old and new reports */
+    if (mmt_rundir_check_complete(rundir, -1, &d) != 0)
+        return cli_print_diag(&d, NULL), EXIT_ERR;
+    if (same_workload(manifest, rundir) != 0)
+        return EXIT_ERR;
     if (mmt_llm_manifest_read(manifest, &b, &d) != 0)
         return cli_print_diag(&d, NULL), EXIT_ERR;
     mmt_layer_result *res = calloc(b->n + 1, sizeof *res);

@@ -601,6 +601,35 @@ static int write_outputs(st *S, mmt_diag *d)
     return r;
 }
 
+/* The pool's tick with the share of the work done: the jobs run in todo order, so the first
+ * `done` of them are (nearly) the ones finished. */
+static void work_tick(void *ud, size_t done, size_t total)
+{
+    const st *S = ud;
+    double all = S->cum[S->ntodo];
+    S->sp->progress_work(S->sp->progress_ud, done, total,
+                         all > 0 ? S->cum[done < S->ntodo ? done : S->ntodo] / all : 1);
+}
+
+/* Runs the simulations on the pool, with the caller's progress. */
+static int run_jobs(st *S, mmt_diag *d)
+{
+    const mmt_study_spec *sp = S->sp;
+    mmt_pool_tick_fn tick = sp->progress;
+    void *ud = sp->progress_ud;
+    if (sp->progress_work) {
+        if (!(S->cum = calloc(S->ntodo + 1, sizeof *S->cum)))
+            return mmt__diag(d, MMT_ENOMEM, "", 0, "out of memory");
+        for (size_t i = 0; i < S->ntodo; i++) /* at least 1: a tiny layer still takes time */
+            S->cum[i + 1] = S->cum[i] + 1 + S->jobs[S->todo[i]].cost;
+        tick = work_tick, ud = S;
+    }
+    int r = mmt_pool_run(S->ntodo, sp->jobs, sim_job, S, tick, ud);
+    if (r != 0)
+        *d = S->err;
+    return r;
+}
+
 /* Frees the engine's state: the workloads' blocks, then every array the state owns. */
 static void st_free(st *S)
 {
@@ -608,8 +637,8 @@ static void st_free(st *S)
         mmt_llm_block_free(S->wl[w].b);
         free(S->wl[w].job_of);
     }
-    void *const owned[] = {S->wl,     S->hw,  S->jobs, S->todo, S->fr,  S->fit,
-                           S->fit_ok, S->var, S->wvar, S->mvar, S->frv, S->tm};
+    void *const owned[] = {S->wl,  S->hw,   S->jobs, S->todo, S->fr,  S->fit, S->fit_ok,
+                           S->var, S->wvar, S->mvar, S->frv,  S->tm,  S->cum};
     for (size_t i = 0; i < sizeof owned / sizeof *owned; i++)
         free(owned[i]);
 }
@@ -642,9 +671,8 @@ int mmt_study_run(const mmt_study_spec *sp, mmt_study_summary *sum, mmt_diag *d)
         r = make_jobs(&S, d);
     if (r == 0)
         r = pick_jobs(&S, d);
-    if (r == 0 &&
-        (r = mmt_pool_run(S.ntodo, sp->jobs, sim_job, &S, sp->progress, sp->progress_ud)) != 0)
-        *d = S.err;
+    if (r == 0)
+        r = run_jobs(&S, d);
     sum->simulated = r == 0 ? S.ntodo : 0;
     sum->points = S.nhw * S.nwl * S.nwk;
     if (r == 0 && !sp->nshards)

@@ -132,6 +132,10 @@ typedef struct mmt_study_spec {
     int64_t mmf_rows, mmf_cols;
     mmt_pool_tick_fn progress; /* layers done / total, on the caller's thread */
     void *progress_ud;
+    /* Instead of progress when set: the same, with the estimated share of the simulation work
+     * done (0..1; the layers differ in size by orders of magnitude and run largest first, so
+     * the count of layers misleads an ETA). */
+    void (*progress_work)(void *ud, size_t done, size_t total, double work);
 } mmt_study_spec;
 
 /* The axes of a study from option values (args.c), for programs: an opaque handle that owns

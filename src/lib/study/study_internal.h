@@ -64,6 +64,7 @@ typedef struct st {
     st_job *jobs;
     size_t njobs;
     size_t *todo; /* jobs this run simulates, largest first */
+    double *cum;  /* cum[i]: estimated cost of todo[0..i-1] (progress_work) */
     size_t ntodo;
     int extra;               /* 1: tables carry the dataflow/phase/batch/ffn columns */
     mmt_study_fractions *fr; /* [hw * nwl + wl], variant 0 */
