@@ -54,12 +54,16 @@ void study_cli_usage(FILE *f)
             "                        cache and write nothing else; then run without --shard\n"
             "      --plan=parallel|slurm  print the GNU parallel command line, or write a\n"
             "                        Slurm job array and merge job to DIR/slurm/, for --shards=N\n"
-            "                        shards (default 2)\n"
+            "                        shards (default 2); not with --shard\n"
+            "      --slurm-time=T, --slurm-mem=SIZE, --slurm-cpus-per-task=N,\n"
+            "      --slurm-partition=LIST, --slurm-account=NAME  resources of both Slurm jobs\n"
+            "      --sbatch=--OPT[=VALUE]  any other sbatch option (repeatable)\n"
             "      --format=LIST     figures: svg, png, pdf (default svg,png; rsvg-convert)\n"
             "      --traces=MODELS   keep full traces and reports under DIR/traces/\n"
             "      --scalesim=v2|v3  simulate every hardware point as SCALE-Sim v2 (default)\n"
             "                        or v3.0.0 (hw cfgs read and written in v3's format)\n"
-            "      --engine=E        fused model engine: auto (default), rows or folds\n");
+            "      --engine=E        fused model engine: auto (default), rows or folds\n"
+            "      Each option once, but --model, --hf-config and --sbatch, which add.\n");
 }
 
 /* 1 if name is one of the reports a run directory holds (SCALE-Sim's three, BYTES_REPORT). */
