@@ -304,6 +304,7 @@ static int sim_job(void *ud, size_t i)
         r = mmt_study_cache_put(S->sp->cache_dir, J->key, &J->res, &d);
     if (r == 0) {
         J->have = 1;
+        atomic_fetch_add(&S->work_done, J->units);
         return 0;
     }
     if (!atomic_flag_test_and_set(&S->errlock)) {
@@ -601,14 +602,13 @@ static int write_outputs(st *S, mmt_diag *d)
     return r;
 }
 
-/* The pool's tick with the share of the work done: the jobs run in todo order, so the first
- * `done` of them are (nearly) the ones finished. */
+/* The pool's tick with the share of the work done: the estimated cost of the jobs finished
+ * (not the first `done` of them: the largest runs first and may still be running). */
 static void work_tick(void *ud, size_t done, size_t total)
 {
-    const st *S = ud;
-    double all = S->cum[S->ntodo];
-    S->sp->progress_work(S->sp->progress_ud, done, total,
-                         all > 0 ? S->cum[done < S->ntodo ? done : S->ntodo] / all : 1);
+    st *S = ud;
+    double w = (double)atomic_load(&S->work_done) / 1099511627776.0;
+    S->sp->progress_work(S->sp->progress_ud, done, total, done >= total ? 1 : w);
 }
 
 /* Runs the simulations on the pool, with the caller's progress. */
@@ -618,10 +618,11 @@ static int run_jobs(st *S, mmt_diag *d)
     mmt_pool_tick_fn tick = sp->progress;
     void *ud = sp->progress_ud;
     if (sp->progress_work) {
-        if (!(S->cum = calloc(S->ntodo + 1, sizeof *S->cum)))
-            return mmt__diag(d, MMT_ENOMEM, "", 0, "out of memory");
         for (size_t i = 0; i < S->ntodo; i++) /* at least 1: a tiny layer still takes time */
-            S->cum[i + 1] = S->cum[i] + 1 + S->jobs[S->todo[i]].cost;
+            S->work_all += 1 + S->jobs[S->todo[i]].cost;
+        for (size_t i = 0; i < S->ntodo; i++) /* units sum to at most 2^40 */
+            S->jobs[S->todo[i]].units =
+                (uint64_t)((1 + S->jobs[S->todo[i]].cost) / S->work_all * 1099511627776.0);
         tick = work_tick, ud = S;
     }
     int r = mmt_pool_run(S->ntodo, sp->jobs, sim_job, S, tick, ud);
@@ -637,8 +638,8 @@ static void st_free(st *S)
         mmt_llm_block_free(S->wl[w].b);
         free(S->wl[w].job_of);
     }
-    void *const owned[] = {S->wl,  S->hw,   S->jobs, S->todo, S->fr,  S->fit, S->fit_ok,
-                           S->var, S->wvar, S->mvar, S->frv,  S->tm,  S->cum};
+    void *const owned[] = {S->wl,     S->hw,  S->jobs, S->todo, S->fr,  S->fit,
+                           S->fit_ok, S->var, S->wvar, S->mvar, S->frv, S->tm};
     for (size_t i = 0; i < sizeof owned / sizeof *owned; i++)
         free(owned[i]);
 }
@@ -647,6 +648,7 @@ int mmt_study_run(const mmt_study_spec *sp, mmt_study_summary *sum, mmt_diag *d)
 {
     st S = {.sp = sp, .sum = sum};
     atomic_init(&S.failed, 0);
+    atomic_init(&S.work_done, 0);
     atomic_flag_clear(&S.errlock);
     memset(sum, 0, sizeof *sum);
     S.extra = sp->ndataflows || sp->nphases != 1 || sp->phases[0] != MMT_LLM_DECODE ||

@@ -50,6 +50,7 @@ typedef struct st_job {
     size_t hw, var;
     mmt_llm_part part;
     double cost;
+    uint64_t units; /* cost as a share of this run's work, in 2^-40 (progress) */
     char key[512];
     int have;
     mmt_layer_result res;
@@ -64,7 +65,8 @@ typedef struct st {
     st_job *jobs;
     size_t njobs;
     size_t *todo; /* jobs this run simulates, largest first */
-    double *cum;  /* cum[i]: estimated cost of todo[0..i-1] (progress_work) */
+    double work_all;            /* estimated cost of every job in todo (progress_work) */
+    _Atomic uint64_t work_done; /* of the jobs finished, in units of work_all / 2^40 */
     size_t ntodo;
     int extra;               /* 1: tables carry the dataflow/phase/batch/ffn columns */
     mmt_study_fractions *fr; /* [hw * nwl + wl], variant 0 */
