@@ -248,6 +248,14 @@ cmp -s "$TMP/want" "$TMP/argv.log" || fail "argv: the shard got $(cat "$TMP/argv
     fail "argv: merge job"
 grep -q -x -e --jobs=3 "$TMP/argv.log" || fail "argv: merge -j without Slurm: $(cat "$TMP/argv.log")"
 [ -z "$(injected)" ] || fail "a name was run as code: $(injected) exists"
+# the cache the plans pass on by default: $XDG_CACHE_HOME/mmtrace when it is absolute, else
+# $HOME/.cache/mmtrace
+XDG_CACHE_HOME=$TMP/xdg "$REPLAY" --study="$TMP/xd" --model=gpt2 --seq=128 --hw=edge \
+    --plan=parallel >"$TMP/plan3" || fail "plan with XDG_CACHE_HOME"
+grep -q -e "'--cache=$TMP/xdg/mmtrace' && " "$TMP/plan3" || fail "XDG_CACHE_HOME: $(cat "$TMP/plan3")"
+(unset XDG_CACHE_HOME; HOME=$TMP/home "$REPLAY" --study="$TMP/xd" --model=gpt2 --seq=128 \
+    --hw=edge --plan=parallel) >"$TMP/plan3" || fail "plan with HOME"
+grep -q -e "'--cache=$TMP/home/.cache/mmtrace' && " "$TMP/plan3" || fail "HOME: $(cat "$TMP/plan3")"
 cd / || exit 1
 
 [ $failures = 0 ] && echo "study_shards: all checks passed"
