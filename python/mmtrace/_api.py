@@ -16,6 +16,14 @@ class MmtraceWarning(UserWarning):
     SCALE-Sim reads it, but something in it was ignored (a field SCALE-Sim drops, ...)."""
 
 
+def _plain_error(e, what):
+    """e, from a dict or a list the library saw as synthetic text, without that text's file
+    and line (which the user never wrote): "what: message"."""
+    err = Error("%s: %s" % (what, e.message))
+    err.file, err.line, err.message, err.code = None, None, e.message, e.code
+    return err
+
+
 def _warn(items):
     """Issues the readers' warnings, (file, line, message) tuples, as MmtraceWarning."""
     for f, line, msg in items:
@@ -57,7 +65,7 @@ def _cfg_text(d):
             v = {True: "true", False: "false", None: ""}[v]
         text = str(v)
         if "\n" in text or "\r" in text:
-            raise Error("%s: a value on more than one line" % k)
+            raise ValueError("config: %s: a value on more than one line" % k)
         sections.setdefault(_SECTIONS.get(low, "architecture_presets"), []).append((k, text))
     out = []
     for sec, items in sections.items():
@@ -111,7 +119,10 @@ def config(source, *, v3=False):
     if isinstance(source, Config):
         return source
     if isinstance(source, dict):
-        fields = _mmtrace.config_parse("<config dict>", _cfg_text(source), bool(v3))
+        try:
+            fields = _mmtrace.config_parse("<config dict>", _cfg_text(source), bool(v3))
+        except Error as e:
+            raise _plain_error(e, "config") from None
         _warn(fields["warnings"])
         return Config(fields, "<config dict>")
     path = os.fspath(source)
@@ -147,15 +158,15 @@ def _layer_tuples(layers, input_type, v3):
                 raise ValueError("layer %d (%s): %r is not an integer" % (i, row[0], v))
         if len(nums) == 3:  # SCALE-Sim v2 §3.2: a GEMM is a conv of an M x K ifmap, 1 x K filters
             m, n, k = nums
-            out.append((row[0], m, k, 1, k, 1, n, 1, 1, i + 1))
+            out.append((row[0], m, k, 1, k, 1, n, 1, 1, 0))
         elif len(nums) in (7, 8):
             h, w, fh, fw, c, n, sh = nums[:7]
             sw = nums[7] if len(nums) == 8 else sh  # SCALE-Sim: one stride serves both
-            out.append((row[0], h, w, fh, fw, c, n, sh, sw, i + 1))
+            out.append((row[0], h, w, fh, fw, c, n, sh, sw, 0))
         else:
             raise ValueError("layer %d (%s): %d numbers: expected 3 (M, N, K) or 7-8 (conv)"
                              % (i, row[0], len(nums)))
-    return out, "<layers>"
+    return out, ""
 
 
 # ------------------------------------------------------------------ results
