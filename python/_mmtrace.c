@@ -478,12 +478,13 @@ static int results_from_list(PyObject *list, mmt_layer_result **res, size_t *n)
     return 0;
 }
 
-/* report_write(dir, results, v3): SCALE-Sim's three reports, each written atomically. */
+/* report_write(dir, results, v3, sync): SCALE-Sim's three reports, each staged and renamed
+ * into place; flushed to the disk first when sync is true (mmt_report_write_flags). */
 static PyObject *py_report_write(PyObject *self, PyObject *args)
 {
     PyObject *dir, *list;
-    int v3;
-    if (!PyArg_ParseTuple(args, "O&Op", PyUnicode_FSConverter, &dir, &list, &v3))
+    int v3, sync;
+    if (!PyArg_ParseTuple(args, "O&Opp", PyUnicode_FSConverter, &dir, &list, &v3, &sync))
         return NULL;
     mmt_layer_result *res = NULL;
     size_t n;
@@ -492,8 +493,9 @@ static PyObject *py_report_write(PyObject *self, PyObject *args)
         mmt_diag d = {0};
         int r;
         Py_BEGIN_ALLOW_THREADS
-        r = mmt_report_write_version(PyBytes_AS_STRING(dir), res, n,
-                                     v3 ? MMT_SCALESIM_V3 : MMT_SCALESIM_V2, &d);
+        r = mmt_report_write_flags(PyBytes_AS_STRING(dir), res, n,
+                                   v3 ? MMT_SCALESIM_V3 : MMT_SCALESIM_V2,
+                                   sync ? 0 : MMT_WRITE_NOSYNC, &d);
         Py_END_ALLOW_THREADS
         out = r == 0 ? Py_NewRef(Py_None) : raise_diag(r, &d);
         free(res);
@@ -724,7 +726,7 @@ static PyMethodDef methods[] = {
      "topology_parse(name, text, gemm, v3) -> (layers, warnings)"},
     {"simulate", py_simulate, METH_VARARGS,
      "simulate(raw, layers, engine, jobs, py311, paths, level, topo) -> results"},
-    {"report_write", py_report_write, METH_VARARGS, "report_write(dir, results, v3)"},
+    {"report_write", py_report_write, METH_VARARGS, "report_write(dir, results, v3, sync)"},
     {"report_format", py_report_format, METH_VARARGS, "report_format(which, results) -> str"},
     {"console", py_console, METH_VARARGS, "console(result, v3) -> str"},
     {"llm_presets", py_llm_presets, METH_NOARGS, "llm_presets() -> list of names"},

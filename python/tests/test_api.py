@@ -157,7 +157,7 @@ def test_gil_released():
 
     def work():
         t0 = time.monotonic()
-        mmtrace.simulate(DICT, [("big", 64, 512, 512)], engine="rows", jobs=1)
+        mmtrace.simulate(DICT, [("big", 128, 512, 1024)], engine="rows", jobs=1)
         out["span"] = (t0, time.monotonic())
 
     t = threading.Thread(target=work)

@@ -17,6 +17,12 @@ Differences, each on purpose (doc/python.md lists them):
   has numpy.float64 (equal values, same text).
 """
 
-from .scale_sim import scalesim
+#: True: flush every report and trace to the disk before renaming it into place (what
+#: mmtrace-replay does, so a run survives a power loss). False, the default: SCALE-Sim's own
+#: behaviour, no fsync (thousands of tiny runs would wait on the disk). Either way a file is
+#: written under a temporary name and renamed: never partial under its final name.
+fsync = False
 
-__all__ = ["scalesim"]
+from .scale_sim import scalesim  # noqa: E402  (after fsync, which the modules read)
+
+__all__ = ["scalesim", "fsync"]

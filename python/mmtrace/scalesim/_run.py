@@ -21,14 +21,17 @@ def py311_sum():
 
 def _publish(gz, final, pid):
     """Decompresses the library's gzip trace gz into final (SCALE-Sim writes plain text):
-    under the library's temporary name first, flushed, then renamed; gz is removed."""
+    under the library's temporary name first (flushed when mmtrace.scalesim.fsync), then
+    renamed; gz is removed."""
     d, base = os.path.split(final)
     tmp = os.path.join(d, ".mmtrace-tmp.%d.%s" % (pid, base))
     try:
         with gzip.open(gz, "rb") as src, open(tmp, "wb") as dst:
             shutil.copyfileobj(src, dst, 1 << 20)
             dst.flush()
-            os.fsync(dst.fileno())
+            from . import fsync
+            if fsync:
+                os.fsync(dst.fileno())
         os.replace(tmp, final)
     finally:
         if os.path.exists(tmp):

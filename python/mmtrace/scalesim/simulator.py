@@ -14,7 +14,8 @@ class simulator:
     creates top_path and top_path/<run_name>, simulates every layer (on all CPUs, without the
     GIL), writes each layer's six traces into layer<i>/ when save_trace is true, then
     COMPUTE_REPORT.csv, BANDWIDTH_REPORT.csv and DETAILED_ACCESS_REPORT.csv, each under a
-    temporary name renamed into place, and prints SCALE-Sim's per-layer console text when
+    temporary name renamed into place (flushed to the disk first when mmtrace.scalesim.fsync
+    is True), and prints SCALE-Sim's per-layer console text when
     verbosity is true. single_layer_sim_object_list then holds one single_layer_sim per layer.
     """
 
@@ -74,7 +75,9 @@ class simulator:
     def generate_reports(self):
         """Writes the three reports into the run directory (the library's staged writer)."""
         assert self.all_layer_run_done, "Layer runs are not done yet"
-        _mmtrace.report_write(self.top_path, self._results, bool(self.conf._mmt_config().v3))
+        from . import fsync
+        _mmtrace.report_write(self.top_path, self._results, bool(self.conf._mmt_config().v3),
+                              fsync)
 
     def get_total_cycles(self):
         """The sum of every layer's total cycles. (SCALE-Sim v2's own indexes a method and
