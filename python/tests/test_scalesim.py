@@ -192,3 +192,45 @@ def test_refused_layer_names_line(tmp_path):
     assert not os.path.exists(run / "COMPUTE_REPORT.csv")
     for layer in os.listdir(run):  # the layer folders SCALE-Sim makes, but no trace
         assert os.listdir(run / layer) == []
+
+
+def test_py312_sum_variant(tmp_path, monkeypatch):
+    """python311_sum=False gives the COMPUTE_REPORT of SCALE-Sim under Python >= 3.12."""
+    import mmtrace.scalesim as ms
+    monkeypatch.setattr(ms, "python311_sum", False)
+    case = "e_repo_golden_alexnet_part_32x32_ws_calc"
+    s, _ = run_case(case, tmp_path, True, monkeypatch)
+    got = read(tmp_path / s.config.get_run_name() / "COMPUTE_REPORT.csv")
+    assert got == read(os.path.join(GOLDEN, case, "COMPUTE_REPORT.py312sum.csv"))
+    assert got != read(os.path.join(GOLDEN, case, "COMPUTE_REPORT.csv"))
+
+
+GOLDEN3 = os.path.join(os.path.dirname(GOLDEN), "golden-v3")
+CASES3 = sorted(c for c in os.listdir(GOLDEN3) if os.path.isdir(os.path.join(GOLDEN3, c)))
+
+
+@pytest.mark.parametrize("case", CASES3)
+def test_golden_v3_case(case, tmp_path, monkeypatch):
+    """v3=True: the reports and traces of the real SCALE-Sim v3.0.0 (recorded with Python
+    3.12's sum), and the accessors print as the reports do (v3's extra first column)."""
+    import mmtrace.scalesim as ms
+    monkeypatch.setattr(ms, "python311_sum", False)
+    d = os.path.join(GOLDEN3, case)
+    monkeypatch.chdir(d)
+    gemm = "-i gemm" in read("command.txt")
+    with contextlib.redirect_stdout(io.StringIO()):
+        s = scalesim(save_disk_space=False, verbose=True, config="config.cfg",
+                     topology="topology.csv", input_type_gemm=gemm, v3=True)
+        s.run_scale(top_path=str(tmp_path))
+    run = tmp_path / s.config.get_run_name()
+    for r in REPORTS:
+        assert read(run / r) == read(os.path.join(d, r)), r
+    rows = read(os.path.join(d, "COMPUTE_REPORT.csv")).splitlines()[1:]
+    for lid, layer in enumerate(s.runner.single_layer_sim_object_list):
+        items = layer.get_compute_report_items()
+        assert "%d, " % lid + ", ".join(str(x) for x in items) + "," == rows[lid]
+    assert s.get_total_cycles() == sum(int(r.split(",")[1]) for r in rows)
+    for layer in sorted(x for x in os.listdir(d) if x.startswith("layer")):
+        for t in TRACES:
+            with gzip.open(os.path.join(d, layer, t + ".gz"), "rb") as f:
+                assert (run / layer / t).read_bytes() == f.read(), layer + "/" + t

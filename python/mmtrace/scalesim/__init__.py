@@ -23,6 +23,12 @@ Differences, each on purpose (doc/python.md lists them):
 #: written under a temporary name and renamed: never partial under its final name.
 fsync = False
 
+#: Which Python's sum() SCALE-Sim's two mean columns (Mapping Efficiency %, Compute Util %)
+#: follow: None, the default, this interpreter's (3.11 and older add left to right, 3.12 and
+#: later compensate; doc/scalesim-v2.md §0), so the values are those SCALE-Sim gives when run
+#: here; True: 3.11's; False: 3.12's (what mmtrace-replay prints).
+python311_sum = None
+
 from .scale_sim import scalesim  # noqa: E402  (after fsync, which the modules read)
 
-__all__ = ["scalesim", "fsync"]
+__all__ = ["scalesim", "fsync", "python311_sum"]

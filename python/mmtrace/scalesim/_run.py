@@ -15,7 +15,11 @@ TRACES = ("IFMAP_SRAM_TRACE.csv", "FILTER_SRAM_TRACE.csv", "OFMAP_SRAM_TRACE.csv
 
 def py311_sum():
     """True under Python <= 3.11, whose sum() adds left to right: SCALE-Sim run by this
-    interpreter prints those digits in two COMPUTE_REPORT columns (doc/scalesim-v2.md §0)."""
+    interpreter prints those digits in two COMPUTE_REPORT columns (doc/scalesim-v2.md §0).
+    mmtrace.scalesim.python311_sum, when not None, says which instead."""
+    from . import python311_sum
+    if python311_sum is not None:
+        return bool(python311_sum)
     return sys.version_info < (3, 12)
 
 

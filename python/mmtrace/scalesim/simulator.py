@@ -61,7 +61,7 @@ class simulator:
         v3 = bool(cfg.v3)
         results = _run.run_layers(cfg, layers, topo, report_path, self.save_trace, v3)
         for layer, t in zip(self.single_layer_sim_object_list, results):
-            layer._set_result(t)
+            layer._set_result(t, v3)
             if self.verbose:
                 # SCALE-Sim v2 prints each layer's block after running it (§1)
                 text = "\nRunning Layer %d\n" % layer.get_layer_id() + _mmtrace.console(t, v3)
@@ -80,8 +80,11 @@ class simulator:
                               fsync)
 
     def get_total_cycles(self):
-        """The sum of every layer's total cycles. (SCALE-Sim v2's own indexes a method and
-        raises TypeError; this is the sum it means.)"""
+        """The sum of every layer's first compute-report item: its Total Cycles (v3: Total
+        Cycles incl. prefetch). SCALE-Sim's own indexes a method and raises TypeError; this
+        is the sum it means."""
         assert self.all_layer_run_done, "Layer runs are not done yet"
+        # SCALE-Sim v2 and v3.0.0: int(layer_obj.get_compute_report_items[0]), a method
+        # indexed (TypeError); the call it means: v2's Total Cycles, v3's incl. prefetch
         return sum(int(layer.get_compute_report_items()[0])
                    for layer in self.single_layer_sim_object_list)

@@ -49,9 +49,13 @@ class single_layer_sim:
             self.num_mac_unit = rows * cols
         self.params_set_flag = True
 
-    def _set_result(self, t):
+    def _set_result(self, t, v3=False):
         """Fills the attributes from the extension's result tuple t (as calc_report_data)."""
         self._result = t
+        self.v3 = v3
+        # SCALE-Sim v3.0.0's overall_cycles ("Total Cycles (incl. prefetch)"): the ofmap's
+        # DRAM stop minus the earlier read DRAM start, no +1 (doc/scalesim-v3.md §V3.7)
+        self.overall_cycles = t[11][2] - min(t[10][0], t[10][1])
         self.total_cycles, self.stall_cycles = t[0], t[1]
         self.overall_util, self.mapping_eff, self.compute_util = t[2], t[3], t[4]
         # SCALE-Sim v2: num_compute is ofmap pixels x window size, i.e. the MACs
@@ -78,7 +82,7 @@ class single_layer_sim:
         from .. import _mmtrace
         cfg = self.config._mmt_config()
         self._set_result(_mmtrace.simulate(cfg.raw, [layers[self.layer_id]], "auto", 1,
-                                           py311_sum(), None, 0, topo)[0])
+                                           py311_sum(), None, 0, topo)[0], bool(cfg.v3))
 
     def get_layer_id(self):
         """The layer's index."""
@@ -86,8 +90,10 @@ class single_layer_sim:
         return self.layer_id
 
     def get_compute_report_items(self):
-        """[total cycles, stall cycles, overall util %, mapping efficiency %, compute util %]."""
-        return [self.total_cycles, self.stall_cycles, self.overall_util, self.mapping_eff,
+        """[total cycles, stall cycles, overall util %, mapping efficiency %, compute util %];
+        SCALE-Sim v3.0.0 (v3 runs) puts overall_cycles (incl. prefetch) first."""
+        first = [self.overall_cycles] if getattr(self, "v3", False) else []
+        return first + [self.total_cycles, self.stall_cycles, self.overall_util, self.mapping_eff,
                 self.compute_util]
 
     def get_bandwidth_report_items(self):
