@@ -39,7 +39,9 @@ def flags(text, prefix):
 HERE = os.path.dirname(os.path.abspath(__file__))
 include_dirs = flags(pkg_config("--cflags"), "-I")
 library_dirs = flags(pkg_config("--libs"), "-L")
-libdir = pkg_config("--variable=libdir")
+# The run path: the library's directory, or MMTRACE_RPATH (make install builds against the
+# build tree but runs from the installed library).
+libdir = os.environ.get("MMTRACE_RPATH") or pkg_config("--variable=libdir")
 rpath = [libdir] if libdir else []
 version = pkg_config("--modversion")
 # mmtrace_study.h is installed beside mmtrace.h; in a build tree it is in src/lib/study.
