@@ -1,7 +1,7 @@
 """mmtrace: SCALE-Sim's answers at C speed, from Python.
 
 mmtrace reproduces SCALE-Sim v2 (commit 22f88b1) and v3.0.0 byte for byte: the same cycles,
-stalls, utilisations, SRAM and DRAM accesses and bandwidths, hundreds of times faster. This
+stalls, utilisations, SRAM and DRAM accesses and bandwidths, from C (tools/bench-python.sh). This
 package is a thin layer over the C library libmmtrace; a simulation runs without the GIL.
 
 Two ways in:
@@ -39,6 +39,12 @@ Readers' warnings are MmtraceWarning. README.md ("Python") and doc/python.md say
 
 from ._api import (Config, Error, Gemm, MmtraceWarning, Result, Results, config, lower,
                    presets, simulate, study, version)
+
+# help(mmtrace) lists the public classes and functions under the package's name
+for _obj in (Config, Gemm, MmtraceWarning, Result, Results, config, lower, presets, simulate,
+             study, version):
+    _obj.__module__ = __name__
+del _obj
 
 __version__ = version()
 __all__ = ["Config", "Error", "Gemm", "MmtraceWarning", "Result", "Results", "config", "lower",
