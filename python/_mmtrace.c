@@ -430,7 +430,11 @@ static PyObject *py_simulate(PyObject *self, PyObject *args)
         goto done;
     int r = 0;
     Py_BEGIN_ALLOW_THREADS
-    r = J.n ? mmt_pool_run(J.n, jobs < 1 ? 1 : jobs, sim_layer, &J, NULL, NULL) : 0;
+    if (jobs <= 1 || J.n == 1) /* on this thread: no thread to start for one layer */
+        for (size_t i = 0; i < J.n && r == 0; i++)
+            r = sim_layer(&J, i);
+    else
+        r = mmt_pool_run(J.n, jobs, sim_layer, &J, NULL, NULL);
     Py_END_ALLOW_THREADS
     if (r) {
         if (J.bad == J.n) /* not reached: a failing job records itself */
