@@ -126,8 +126,9 @@ static PyObject *py_config_parse(PyObject *self, PyObject *args)
         return NULL;
     mmt_config c;
     mmt_diag d = {0};
-    int r = mmt_config_parse_version(name, text, (size_t)len, v3 ? MMT_SCALESIM_V3 : MMT_SCALESIM_V2,
-                                     &c, &d, collect_warning, warnings);
+    int r =
+        mmt_config_parse_version(name, text, (size_t)len, v3 ? MMT_SCALESIM_V3 : MMT_SCALESIM_V2,
+                                 &c, &d, collect_warning, warnings);
     PyObject *out = r == 0 ? config_dict(&c, warnings) : raise_diag(r, &d);
     Py_DECREF(warnings);
     return out;
@@ -243,14 +244,14 @@ static PyObject *py_topology_parse(PyObject *self, PyObject *args)
 typedef struct simjob {
     mmt_config cfg;
     mmt_layer *layers;
-    char **names;         /* the layers' names (for messages), owned */
-    char *(*paths)[6];    /* per layer: 3 SRAM then 3 DRAM trace paths, or NULL */
+    char **names;      /* the layers' names (for messages), owned */
+    char *(*paths)[6]; /* per layer: 3 SRAM then 3 DRAM trace paths, or NULL */
     size_t n;
     mmt_engine engine;
     int py311, level;
     mmt_layer_result *res;
     pthread_mutex_t lock;
-    size_t bad;           /* lowest failed layer, n if none */
+    size_t bad; /* lowest failed layer, n if none */
     int code;
     mmt_diag diag;
 } simjob;
@@ -261,7 +262,8 @@ static int sim_layer(void *ud, size_t i)
     simjob *J = ud;
     mmt_diag d = {0};
     mmt_geom g;
-    mmt_sim_opts o = {.gzip_level = J->level, .py311_sum = J->py311, .engine = J->engine, .diag = &d};
+    mmt_sim_opts o = {
+        .gzip_level = J->level, .py311_sum = J->py311, .engine = J->engine, .diag = &d};
     if (J->paths)
         for (int k = 0; k < 3; k++) {
             o.sram_trace_path[k] = J->paths[i][k];
@@ -312,10 +314,10 @@ static int result_from_tuple(PyObject *t, mmt_layer_result *r)
     long long tc, sc, macs, a[6][3];
     int h[3];
     if (!PyArg_ParseTuple(t, "LLdddL(iii)(LLL)(LLL)(LLL)(LLL)(LLL)(LLL)", &tc, &sc,
-                          &r->overall_util, &r->mapping_eff, &r->compute_util, &macs, &h[0],
-                          &h[1], &h[2], &a[0][0], &a[0][1], &a[0][2], &a[1][0], &a[1][1],
-                          &a[1][2], &a[2][0], &a[2][1], &a[2][2], &a[3][0], &a[3][1], &a[3][2],
-                          &a[4][0], &a[4][1], &a[4][2], &a[5][0], &a[5][1], &a[5][2]))
+                          &r->overall_util, &r->mapping_eff, &r->compute_util, &macs, &h[0], &h[1],
+                          &h[2], &a[0][0], &a[0][1], &a[0][2], &a[1][0], &a[1][1], &a[1][2],
+                          &a[2][0], &a[2][1], &a[2][2], &a[3][0], &a[3][1], &a[3][2], &a[4][0],
+                          &a[4][1], &a[4][2], &a[5][0], &a[5][1], &a[5][2]))
         return -1;
     r->total_cycles = tc, r->stall_cycles = sc, r->macs = macs;
     for (int k = 0; k < 3; k++) {
@@ -340,9 +342,16 @@ static int layer_from_tuple(PyObject *t, mmt_layer *l, char **name)
         PyErr_NoMemory();
         return -1;
     }
-    *l = (mmt_layer){.name = *name, .ifmap_h = v[0], .ifmap_w = v[1], .filt_h = v[2],
-                     .filt_w = v[3], .channels = v[4], .num_filt = v[5], .stride_h = v[6],
-                     .stride_w = v[7], .line = line};
+    *l = (mmt_layer){.name = *name,
+                     .ifmap_h = v[0],
+                     .ifmap_w = v[1],
+                     .filt_h = v[2],
+                     .filt_w = v[3],
+                     .channels = v[4],
+                     .num_filt = v[5],
+                     .stride_h = v[6],
+                     .stride_w = v[7],
+                     .line = line};
     return 0;
 }
 
@@ -429,19 +438,18 @@ static PyObject *py_simulate(PyObject *self, PyObject *args)
     if (paths != Py_None && simjob_paths(&J, paths) != 0)
         goto done;
     int r = 0;
-    Py_BEGIN_ALLOW_THREADS
-    if (jobs <= 1 || J.n == 1) /* on this thread: no thread to start for one layer */
-        for (size_t i = 0; i < J.n && r == 0; i++)
-            r = sim_layer(&J, i);
-    else
-        r = mmt_pool_run(J.n, jobs, sim_layer, &J, NULL, NULL);
-    Py_END_ALLOW_THREADS
-    if (r) {
+    Py_BEGIN_ALLOW_THREADS if (jobs <= 1 ||
+                               J.n == 1) /* on this thread: no thread to start for one layer */
+        for (size_t i = 0; i < J.n && r == 0; i++) r = sim_layer(&J, i);
+    else r = mmt_pool_run(J.n, jobs, sim_layer, &J, NULL, NULL);
+    Py_END_ALLOW_THREADS if (r)
+    {
         if (J.bad == J.n) /* not reached: a failing job records itself */
             J.code = r;
         if (J.bad < J.n && !strstr(J.diag.message, "layer")) {
             char m[sizeof J.diag.message];
-            snprintf(m, sizeof m, "layer %zu (%.100s): %.380s", J.bad, J.names[J.bad], J.diag.message);
+            snprintf(m, sizeof m, "layer %zu (%.100s): %.380s", J.bad, J.names[J.bad],
+                     J.diag.message);
             memcpy(J.diag.message, m, sizeof m);
         }
         if (!J.diag.file[0] && J.diag.line > 0)
@@ -496,12 +504,10 @@ static PyObject *py_report_write(PyObject *self, PyObject *args)
     if (results_from_list(list, &res, &n) == 0) {
         mmt_diag d = {0};
         int r;
-        Py_BEGIN_ALLOW_THREADS
-        r = mmt_report_write_flags(PyBytes_AS_STRING(dir), res, n,
-                                   v3 ? MMT_SCALESIM_V3 : MMT_SCALESIM_V2,
-                                   sync ? 0 : MMT_WRITE_NOSYNC, &d);
-        Py_END_ALLOW_THREADS
-        out = r == 0 ? Py_NewRef(Py_None) : raise_diag(r, &d);
+        Py_BEGIN_ALLOW_THREADS r = mmt_report_write_flags(PyBytes_AS_STRING(dir), res, n,
+                                                          v3 ? MMT_SCALESIM_V3 : MMT_SCALESIM_V2,
+                                                          sync ? 0 : MMT_WRITE_NOSYNC, &d);
+        Py_END_ALLOW_THREADS out = r == 0 ? Py_NewRef(Py_None) : raise_diag(r, &d);
         free(res);
     }
     Py_DECREF(dir);
@@ -579,8 +585,8 @@ static PyObject *py_llm_model(PyObject *self, PyObject *args)
     if (is_path)
         r = mmt_llm_config_read(PyBytes_AS_STRING(arg), &m, &d);
     else if ((r = mmt_llm_preset(PyBytes_AS_STRING(arg), &m)) != 0)
-        snprintf(d.message, sizeof d.message, "no preset model '%.200s' (mmtrace.presets() lists them)",
-                 PyBytes_AS_STRING(arg));
+        snprintf(d.message, sizeof d.message,
+                 "no preset model '%.200s' (mmtrace.presets() lists them)", PyBytes_AS_STRING(arg));
     Py_DECREF(arg);
     return r == 0 ? model_tuple(&m) : raise_diag(r, &d);
 }
@@ -600,8 +606,11 @@ static PyObject *py_llm_lower(PyObject *self, PyObject *args)
         return NULL;
     }
     memcpy(&m, PyBytes_AS_STRING(raw), sizeof m);
-    mmt_llm_opts o = {.phase = (mmt_llm_phase)phase, .seq = seq, .batch = batch,
-                      .ffn = ffn < 0 ? m.ffn : (mmt_llm_ffn)ffn, .expand_heads = expand,
+    mmt_llm_opts o = {.phase = (mmt_llm_phase)phase,
+                      .seq = seq,
+                      .batch = batch,
+                      .ffn = ffn < 0 ? m.ffn : (mmt_llm_ffn)ffn,
+                      .expand_heads = expand,
                       .attention = (mmt_llm_attn)attn};
     PyObject *warnings = PyList_New(0);
     if (!warnings)
@@ -616,9 +625,9 @@ static PyObject *py_llm_lower(PyObject *self, PyObject *args)
     PyObject *rows = PyList_New((Py_ssize_t)b->n);
     for (size_t i = 0; rows && i < b->n; i++) {
         const mmt_llm_layer *l = &b->layers[i];
-        PyObject *t = Py_BuildValue("(ssLLLLL)", l->name, mmt_llm_part_name(l->part),
-                                    (long long)l->count, (long long)l->M, (long long)l->N,
-                                    (long long)l->K, (long long)l->layers);
+        PyObject *t =
+            Py_BuildValue("(ssLLLLL)", l->name, mmt_llm_part_name(l->part), (long long)l->count,
+                          (long long)l->M, (long long)l->N, (long long)l->K, (long long)l->layers);
         if (!t)
             Py_CLEAR(rows);
         else
@@ -654,7 +663,8 @@ static PyObject *py_study(PyObject *self, PyObject *args)
     if (!warnings)
         goto done;
     if (mmt_engine_parse(engine, &e) != 0) {
-        PyErr_Format(PyExc_ValueError, "engine must be 'auto', 'rows' or 'folds', not '%s'", engine);
+        PyErr_Format(PyExc_ValueError, "engine must be 'auto', 'rows' or 'folds', not '%s'",
+                     engine);
         goto done;
     }
     if (cache != Py_None && !PyUnicode_FSConverter(cache, &cachebytes))
@@ -673,8 +683,8 @@ static PyObject *py_study(PyObject *self, PyObject *args)
             goto done;
         }
     }
-    if ((!have_hw && (r = mmt_study_args_set(a, "--hw", "cloud,edge", v, collect_warning,
-                                             warnings, &d)) != 0) ||
+    if ((!have_hw && (r = mmt_study_args_set(a, "--hw", "cloud,edge", v, collect_warning, warnings,
+                                             &d)) != 0) ||
         (r = mmt_study_args_check(a, &d)) != 0) {
         raise_diag(r, &d);
         goto done;
@@ -685,10 +695,9 @@ static PyObject *py_study(PyObject *self, PyObject *args)
     sp->cache_dir = cachebytes ? PyBytes_AS_STRING(cachebytes) : NULL;
     sp->engine = (int)e;
     mmt_study_summary s = {0};
-    Py_BEGIN_ALLOW_THREADS
-    r = mmt_study_run(sp, &s, &d);
-    Py_END_ALLOW_THREADS
-    if (r != 0) {
+    Py_BEGIN_ALLOW_THREADS r = mmt_study_run(sp, &s, &d);
+    Py_END_ALLOW_THREADS if (r != 0)
+    {
         raise_diag(r, &d);
         goto done;
     }
@@ -744,8 +753,7 @@ static PyMethodDef methods[] = {
     {NULL, NULL, 0, NULL}};
 
 static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "mmtrace._mmtrace",
-                                    "libmmtrace for the mmtrace package (internal).", -1,
-                                    methods};
+                                    "libmmtrace for the mmtrace package (internal).", -1, methods};
 
 PyMODINIT_FUNC PyInit__mmtrace(void)
 {

@@ -182,9 +182,9 @@ static void test_write_flags(void **state)
     snprintf(cmd, sizeof cmd, "test $(ls -A '%s' | wc -l) = 3", b); /* no temporary left */
     assert_int_equal(system(cmd), 0);
     assert_int_equal(mmt_report_write_flags(b, w, 2, MMT_SCALESIM_V2, 2u, &d), MMT_EINVAL);
-    assert_int_equal(mmt_report_write_flags("/nonexistent/x", w, 2, MMT_SCALESIM_V2,
-                                            MMT_WRITE_NOSYNC, &d),
-                     MMT_ENOENT);
+    assert_int_equal(
+        mmt_report_write_flags("/nonexistent/x", w, 2, MMT_SCALESIM_V2, MMT_WRITE_NOSYNC, &d),
+        MMT_ENOENT);
     assert_string_equal(d.file, "/nonexistent/x/COMPUTE_REPORT.csv");
     snprintf(cmd, sizeof cmd, "rm -rf '%s' '%s'", a, b);
     assert_int_equal(system(cmd), 0);
@@ -221,7 +221,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_compute_good), cmocka_unit_test(test_compute_bad),
         cmocka_unit_test(test_compute_v3),   cmocka_unit_test(test_roundtrip),
-        cmocka_unit_test(test_lists),       cmocka_unit_test(test_write_flags),
+        cmocka_unit_test(test_lists),        cmocka_unit_test(test_write_flags),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
