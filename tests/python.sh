@@ -14,6 +14,16 @@ if [ "${MMT_HAVE_PYTHON:-no}" != yes ]; then
         "python3-dev python3-setuptools python3-pytest, then configure again)" >&2
     exit 77
 fi
+case " ${MMT_CFLAGS:-} " in
+*-fsanitize*)
+    # CPython would have to load the sanitizer runtime first (LD_PRELOAD): not worth it here
+    echo "$TEST: SKIP: a sanitizer build (the Python tests run in the plain make check)" >&2
+    exit 77 ;;
+esac
+if [ ! -f "$MMT_BUILDDIR/.libs/libmmtrace-study.so" ]; then
+    echo "$TEST: SKIP: no shared libmmtrace-study (configure --disable-shared)" >&2
+    exit 77
+fi
 need_built "$GEN" "$REPLAY"
 [ -f "$MMT_BUILDDIR/mmtrace-uninstalled.pc" ] || { echo "$TEST: no mmtrace-uninstalled.pc" >&2; exit 1; }
 
