@@ -187,7 +187,10 @@ def test_help_reads_well():
         assert getattr(mmtrace, name).__doc__, name
     import mmtrace.scalesim.scale_config as sc
     import mmtrace.scalesim.scale_sim as ss
-    for cls in (ss.scalesim, sc.scale_config):
+    import mmtrace.scalesim.simulator as sm
+    import mmtrace.scalesim.single_layer_sim as sl
+    import mmtrace.scalesim.topology_utils as tu
+    for cls in (ss.scalesim, sc.scale_config, sm.simulator, sl.single_layer_sim, tu.topologies):
         for k, v in vars(cls).items():
             if callable(v) and not k.startswith("_"):
                 assert v.__doc__, "%s.%s" % (cls.__name__, k)
