@@ -43,6 +43,24 @@ def _publish(gz, final, pid):
         os.unlink(gz)
 
 
+def write_text(path, text):
+    """Writes text to path under the library's temporary name, then renames it into place
+    (flushed first when mmtrace.scalesim.fsync)."""
+    from . import fsync
+    d, base = os.path.split(path)
+    tmp = os.path.join(d, ".mmtrace-tmp.%d.%s" % (os.getpid(), base))
+    try:
+        with open(tmp, "w") as f:
+            f.write(text)
+            f.flush()
+            if fsync:
+                os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
 def run_layers(cfg, layers, topo, run_dir, save_trace, v3, jobs=None):
     """Simulates every layer; with save_trace, writes layer<i>/ with its six traces into
     run_dir (created by the caller). Returns the extension's result tuples. Nothing final is

@@ -1,6 +1,7 @@
 """SCALE-Sim's scale_config class (scalesim.scale_config), over libmmtrace's cfg reader."""
 
 import configparser
+import io
 
 from .. import _api
 
@@ -124,6 +125,32 @@ class scale_config:
         if len(conf_list) == 15:
             self.topofile = conf_list[14]
         self.valid_conf_flag = True
+
+    def write_conf_file(self, conf_file_out):
+        """Writes the configuration as SCALE-Sim v2 does: [general], [architecture_presets]
+        (with Bandwidth) and [network_presets]. SCALE-Sim v2: no [run_presets], so neither
+        SCALE-Sim nor mmtrace reads the file back without adding InterfaceBandwidth."""
+        if not self.valid_conf_flag:
+            print("ERROR: scale_config.write_conf_file: No valid config loaded")
+            return
+        cp = configparser.ConfigParser()
+        cp.add_section("general")
+        cp.set("general", "run_name", str(self.run_name))
+        sec = "architecture_presets"
+        cp.add_section(sec)
+        for k, v in (("ArrayHeight", self.array_rows), ("ArrayWidth", self.array_cols),
+                     ("ifmapsramszkB", self.ifmap_sz_kb), ("filtersramszkB", self.filter_sz_kb),
+                     ("ofmapsramszkB", self.ofmap_sz_kb), ("IfmapOffset", self.ifmap_offset),
+                     ("FilterOffset", self.filter_offset), ("OfmapOffset", self.ofmap_offset),
+                     ("Dataflow", self.df),
+                     ("Bandwidth", ",".join(str(x) for x in self.bandwidths))):
+            cp.set(sec, k, str(v))
+        cp.add_section("network_presets")
+        cp.set("network_presets", "TopologyCsvLoc", '"' + self.topofile + '"')
+        out = io.StringIO()
+        cp.write(out)
+        from ._run import write_text
+        write_text(conf_file_out, out.getvalue())
 
     def set_arr_dims(self, rows=1, cols=1):
         """Sets the array's PE rows and columns."""

@@ -103,6 +103,38 @@ class topologies:
         self.topo_calc_hyperparams()
         self.num_layers += 1
 
+    def write_topo_file(self, path="", filename=""):
+        """Writes the layers as a conv topology CSV (SCALE-Sim v2's header and rows) to
+        path/filename."""
+        if path == "":
+            print("WARNING: topology_utils.write_topo_file: No path specified writing to the cwd")
+            path = "./"
+        if filename == "":
+            print("ERROR: topology_utils.write_topo_file: No filename provided")
+            return
+        if not self.topo_load_flag:
+            print("ERROR: topology_utils.write_topo_file: No data loaded")
+            return
+        header = ["Layer name", "IFMAP height", "IFMAP width", "Filter height", "Filter width",
+                  "Channels", "Num filter", "Stride height", "Stride width"]
+        text = ",".join(header) + ",\n"
+        text += "".join(",".join(str(x) for x in e) + ",\n" for e in self.topo_arrays)
+        from ._run import write_text
+        write_text(path + "/" + filename, text)
+
+    def get_layer_id_from_name(self, layer_name=""):
+        """The index of the layer called layer_name, or -1."""
+        if (not self.topo_load_flag) or layer_name == "":
+            print("ERROR")
+            return None
+        # SCALE-Sim v2 compares the name with whole entries, so it never finds one and
+        # always returns -1 with "WARNING: Not found"; this returns the index it means.
+        for i, e in enumerate(self.topo_arrays):
+            if e[0] == layer_name:
+                return i
+        print("WARNING: Not found")
+        return -1
+
     def _mmt_layers(self):
         """The layers as the extension's tuples, and the file they came from."""
         return ([(str(e[0]), *[int(x) for x in e[1:9]], line)
