@@ -131,6 +131,9 @@ def config(source, *, v3=False):
     return Config(fields, path)
 
 
+_read_config = config  # simulate's parameter `config` hides the function
+
+
 # ------------------------------------------------------------------ layers
 
 
@@ -283,7 +286,7 @@ def simulate(config, layers, *, dataflow=None, engine="auto", input_type="conv",
     The values are those of SCALE-Sim v2's reports run under Python >= 3.12 (v3's with v3).
     Raises mmtrace.Error with .file and .line for bad input.
     """
-    cfg = globals()["config"](config, v3=v3)
+    cfg = _read_config(config, v3=v3)
     raw = cfg.raw if dataflow is None else _mmtrace.config_dataflow(cfg.raw, dataflow)
     rows, topo = _layer_tuples(layers, input_type, cfg.v3)
     res = _mmtrace.simulate(raw, rows, engine, jobs or os.cpu_count() or 1, False, None, 1,
