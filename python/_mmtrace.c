@@ -146,6 +146,12 @@ static int config_from_raw(PyObject *raw, mmt_config *c)
         return -1;
     }
     memcpy(c, p, sizeof *c);
+    /* made by config_dict from a reader's result; refuse bytes that were not */
+    if ((unsigned)c->dataflow > MMT_DF_IS || (unsigned)c->version > MMT_SCALESIM_V3 ||
+        !memchr(c->run_name, 0, sizeof c->run_name)) {
+        PyErr_SetString(PyExc_ValueError, "not a config read by libmmtrace");
+        return -1;
+    }
     return 0;
 }
 
