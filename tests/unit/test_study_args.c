@@ -186,6 +186,18 @@ static void test_check(void **state)
     assert_string_equal(d.message, "--traces: empty item 2 in 'all,,x'");
     const char *ok[] = {"--model", "mistral-7b", "--traces", "all,mistral-7b"};
     assert_int_equal(check_of(ok, 2, &d), 0);
+    /* SCALE-Sim v3 has one word size: widths other than 8 and a second array are refused */
+    static const char *const v3[][2] = {{"--weights", "8,2"}, {"--mmf-array", "8x8"}};
+    for (size_t i = 0; i < 2; i++) {
+        mmt_study_args *a;
+        assert_int_equal(mmt_study_args_new(&a), 0);
+        assert_int_equal(mmt_study_args_set(a, v3[i][0], v3[i][1], MMT_SCALESIM_V3, NULL, NULL, &d),
+                         0);
+        assert_int_equal(mmt_study_args_set(a, "--hw", "edge", MMT_SCALESIM_V3, NULL, NULL, &d), 0);
+        assert_int_equal(mmt_study_args_check(a, &d), MMT_EINVAL);
+        assert_non_null(strstr(d.message, "not modelled with --scalesim=v3"));
+        mmt_study_args_free(a);
+    }
 }
 
 /* Good values land in the spec; check fills the axes not given. */
@@ -201,7 +213,7 @@ static void test_good(void **state)
                         "gated",      "--weights", "8,2,1.58", "--mmf-array", "32X16",
                         "--shard",    "2/5",       "--traces", "all"};
     for (size_t i = 0; i < sizeof kv / sizeof *kv; i += 2)
-        if (mmt_study_args_set(a, kv[i], kv[i + 1], MMT_SCALESIM_V3, NULL, NULL, &d) != 0)
+        if (mmt_study_args_set(a, kv[i], kv[i + 1], MMT_SCALESIM_V2, NULL, NULL, &d) != 0)
             fail_msg("%s=%s: %s", kv[i], kv[i + 1], d.message);
     assert_int_equal(mmt_study_args_check(a, &d), 0);
     const mmt_study_spec *sp = mmt_study_args_spec(a);
@@ -210,7 +222,7 @@ static void test_good(void **state)
         int64_t got, want;
     } eq[] = {
         {"nhw", sp->nhw, 2},
-        {"hw[0].version", sp->hw[0].version, MMT_SCALESIM_V3},
+        {"hw[0].version", sp->hw[0].version, MMT_SCALESIM_V2},
         {"ndataflows", sp->ndataflows, 2},
         {"dataflows[0]", sp->dataflows[0], MMT_DF_WS},
         {"dataflows[1]", sp->dataflows[1], MMT_DF_IS},
