@@ -81,6 +81,9 @@ sh "$TMP/s/slurm/merge.sbatch" >"$TMP/sout" 2>"$TMP/serr" || fail "merge job: $(
 grep -q ' 0 simulated' "$TMP/sout" || fail "the Slurm merge simulated layers"
 same "$TMP/a" "$TMP/s" "Slurm tasks"
 
+# A name holding quotes, $(), backticks, a space, parallel's {= perl =} and a newline.
+n=$(printf "d'q\"\$(touch INJ1)\`touch INJ2\` s{=system(q(touch INJ3))=}\nl")
+
 # 4b. a real one-node Slurm cluster on localhost (munged, slurmctld, slurmd started and
 # stopped here, in a generated slurm.conf): submit.sh, then wait for the merge job.
 slurm_skip() { echo "study_shards: SKIP real Slurm: $*; the scripts were run locally above"; }
@@ -135,18 +138,21 @@ CONF
     if [ $up = 0 ]; then
         slurm_skip "the one-node cluster did not come up: $(tail -1 "$S/slurmctld.log" 2>/dev/null)"
     else
-        "$REPLAY" --study="$TMP/r" "$@" --cache="$TMP/c4" --plan=slurm --shards=2 >/dev/null ||
+        # the study dir holds the awkward name: Slurm runs it as data too
+        mkdir -p "$TMP/$n"
+        "$REPLAY" --study="$TMP/$n/r" "$@" --cache="$TMP/c4" --plan=slurm --shards=2 >/dev/null ||
             fail "--plan=slurm for the cluster"
-        sh "$TMP/r/slurm/submit.sh" >"$S/jobs" 2>&1 || fail "submit.sh: $(cat "$S/jobs")"
+        (cd / && "$TMP/$n/r/slurm/submit.sh") >"$S/jobs" 2>&1 || fail "submit.sh: $(cat "$S/jobs")"
         for i in $(seq 600); do
             [ -z "$(squeue -h 2>/dev/null)" ] && break
             sleep 1
         done
-        same "$TMP/a" "$TMP/r" "real Slurm job array + merge"
-        grep -q ' 0 simulated' "$TMP/r/slurm"/merge-*.log ||
-            fail "Slurm merge: $(tail -2 "$TMP/r/slurm"/merge-*.log)"
-        ls "$TMP/r/slurm"/shard-*_1.log "$TMP/r/slurm"/shard-*_2.log >/dev/null 2>&1 ||
-            fail "no shard-JOB_TASK.log: $(ls "$TMP/r/slurm")"
+        same "$TMP/a" "$TMP/$n/r" "real Slurm job array + merge"
+        grep -q ' 0 simulated' "$TMP/$n/r/slurm"/merge-*.log ||
+            fail "Slurm merge: $(tail -2 "$TMP/$n/r/slurm"/merge-*.log)"
+        ls "$TMP/$n/r/slurm"/shard-*_1.log "$TMP/$n/r/slurm"/shard-*_2.log >/dev/null 2>&1 ||
+            fail "no shard-JOB_TASK.log: $(ls "$TMP/$n/r/slurm")"
+        [ -z "$(find / "$TMP" -maxdepth 1 -name 'INJ*')" ] || fail "real Slurm ran a name as code"
     fi
     slurm_stop
 fi
@@ -177,7 +183,6 @@ done
 # 6. names are data in both plans. A study dir, a --hf-config path and a --hw path holding
 # quotes, $(), backticks, spaces, a newline and parallel's {= perl =}: nothing they hold runs
 # (no INJ file appears), and the plans run the study they name, from another directory.
-n=$(printf "d'q\"\$(touch INJ1)\`touch INJ2\` s{=system(q(touch INJ3))=}\nl")
 hf="$n/h/cfg \$(touch INJ4) '.json"
 mkdir -p "$TMP/$n/h"
 cp "$MMT_SRCDIR/tests/llm/gpt2.json" "$TMP/$hf"
