@@ -49,7 +49,8 @@ typedef struct st_job {
     int64_t M, N, K;
     size_t hw, var;
     mmt_llm_part part;
-    double cost;
+    double cost;    /* rows x C: the order and the shards' balance */
+    double work;    /* estimated time, for progress (make_jobs) */
     uint64_t units; /* cost as a share of this run's work, in 2^-40 (progress) */
     char key[512];
     int have;
