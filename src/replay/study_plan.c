@@ -355,8 +355,7 @@ static void job_body(FILE *f, const study_plan_spec *ps, char *const *av, const 
 
 /* Writes text to dir/name under a temporary name in dir, synced, then renamed over it (mode
  * 0777 or 0666 before the umask). -1 after a message. */
-static int write_script(const char *dir, const char *name, const char *text, size_t len,
-                        int exec)
+static int write_script(const char *dir, const char *name, const char *text, size_t len, int exec)
 {
     char *path = NULL, *tmp = NULL;
     int rc = -1;
@@ -497,10 +496,9 @@ static int slurm_time(const char *s)
 
 int study_slurm_set(study_slurm *s, const char *name, const char *v)
 {
-    static const char *const plan_sets[] = {"array",     "output",        "dependency",
-                                            "chdir",     "wrap",          "kill-on-invalid-dep",
-                                            "time",      "mem",           "cpus-per-task",
-                                            "partition", "account",       "parsable"};
+    static const char *const plan_sets[] = {
+        "array", "output", "dependency",    "chdir",     "wrap",    "kill-on-invalid-dep",
+        "time",  "mem",    "cpus-per-task", "partition", "account", "parsable"};
     if (!s->given[0])
         snprintf(s->given, sizeof s->given, "--%s", name);
     int ok = 1;
@@ -532,8 +530,8 @@ int study_slurm_set(study_slurm *s, const char *name, const char *v)
                    -1;
         for (size_t i = 0; i < sizeof plan_sets / sizeof *plan_sets; i++)
             if (!strncmp(nm, plan_sets[i], k)) /* sbatch takes abbreviations too */
-                return cli_error("--sbatch: '%s': the plan sets --%s itself%s%s%s", v,
-                                 plan_sets[i], i >= 6 && i <= 10 ? " (give --slurm-" : "",
+                return cli_error("--sbatch: '%s': the plan sets --%s itself%s%s%s", v, plan_sets[i],
+                                 i >= 6 && i <= 10 ? " (give --slurm-" : "",
                                  i >= 6 && i <= 10 ? plan_sets[i] : "",
                                  i >= 6 && i <= 10 ? ")" : ""),
                        -1;

@@ -163,9 +163,9 @@ static void test_gated_and_expand(void **state)
     const struct {
         int64_t *f;
         const char *what;
-    } dims[] = {{&m.d, "hidden size"},       {&m.head_dim, "head_dim"},
-                {&m.ff, "FFN size"},         {&m.layers, "decoder layers"},
-                {&m.experts, "experts"},     {&m.expert_ff, "expert FFN size"}};
+    } dims[] = {{&m.d, "hidden size"},   {&m.head_dim, "head_dim"},
+                {&m.ff, "FFN size"},     {&m.layers, "decoder layers"},
+                {&m.experts, "experts"}, {&m.expert_ff, "expert FFN size"}};
     const int64_t caps[] = {MMT_LLM_MAX_HIDDEN, MMT_LLM_MAX_HEAD_DIM, MMT_LLM_MAX_FFN,
                             MMT_LLM_MAX_LAYERS, MMT_LLM_MAX_EXPERTS,  MMT_LLM_MAX_FFN};
     for (size_t i = 0; i < sizeof dims / sizeof *dims; i++) {

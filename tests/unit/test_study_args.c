@@ -207,11 +207,10 @@ static void test_good(void **state)
     mmt_study_args *a;
     mmt_diag d = {0};
     assert_int_equal(mmt_study_args_new(&a), 0);
-    const char *kv[] = {"--model",    "gpt2",      "--hw",     "edge,cloud",  "--model",
-                        "opt-350m", /* adds */
-                        "--dataflow", "ws,is",     "--seq",    "512,128",     "--ffn",
-                        "gated",      "--weights", "8,2,1.58", "--mmf-array", "32X16",
-                        "--shard",    "2/5",       "--traces", "all"};
+    const char *kv[] = {
+        "--model",    "gpt2",        "--hw",  "edge,cloud", "--model", "opt-350m", /* adds */
+        "--dataflow", "ws,is",       "--seq", "512,128",    "--ffn",   "gated",    "--weights",
+        "8,2,1.58",   "--mmf-array", "32X16", "--shard",    "2/5",     "--traces", "all"};
     for (size_t i = 0; i < sizeof kv / sizeof *kv; i += 2)
         if (mmt_study_args_set(a, kv[i], kv[i + 1], MMT_SCALESIM_V2, NULL, NULL, &d) != 0)
             fail_msg("%s=%s: %s", kv[i], kv[i + 1], d.message);
@@ -260,10 +259,10 @@ static void test_good(void **state)
 static void test_twice(void **state)
 {
     (void)state;
-    static const char *const kv[] = {"--hw",        "edge",  "--dataflow", "os",     "--phase",
-                                     "decode",      "--ffn", "plain",      "--seq",  "128",
-                                     "--batch",     "1",     "--weights",  "8",      "--mmf-array",
-                                     "8x8",         "--shard", "1/2",      "--traces", "all"};
+    static const char *const kv[] = {"--hw",    "edge",    "--dataflow", "os",       "--phase",
+                                     "decode",  "--ffn",   "plain",      "--seq",    "128",
+                                     "--batch", "1",       "--weights",  "8",        "--mmf-array",
+                                     "8x8",     "--shard", "1/2",        "--traces", "all"};
     for (size_t i = 0; i < sizeof kv / sizeof *kv; i += 2) {
         mmt_study_args *a;
         mmt_diag d = {0};

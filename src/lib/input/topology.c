@@ -190,8 +190,8 @@ static int parse_row(mmt_topology *t, const char *file, long line, field *f, int
     }
     int need = gemm ? 4 : 8;
     if (nf < need) /* 4 fields read as conv: a GEMM row (Layer, M, N, K) without -i gemm */
-        return mmt__diag(d, MMT_EPARSE, file, line, "expected at least %d fields%s, got %d%s",
-                         need, " before the dropped last field", nf,
+        return mmt__diag(d, MMT_EPARSE, file, line, "expected at least %d fields%s, got %d%s", need,
+                         " before the dropped last field", nf,
                          !gemm && nf == 4 ? " (a GEMM row, Layer, M, N, K? give -i gemm)" : "");
     int used = gemm ? 4 : (nf >= 9 ? 9 : 8);
     int64_t v[8];
@@ -202,8 +202,10 @@ static int parse_row(mmt_topology *t, const char *file, long line, field *f, int
             return r;
     }
     if (nf > used) /* SCALE-Sim v2 reads a conv row under -i gemm as M, N, K = its first three */
-        mmt__warn(warn, ud, file, line, "%d extra field(s) after field %d ignored, as SCALE-Sim v2 "
-                  "does%s", nf - used, used,
+        mmt__warn(warn, ud, file, line,
+                  "%d extra field(s) after field %d ignored, as SCALE-Sim v2 "
+                  "does%s",
+                  nf - used, used,
                   gemm && nf >= 8 ? " (a conv row read as M, N, K = IFMAP Height, IFMAP Width, "
                                     "Filter Height? drop -i gemm to read it as a conv layer)"
                                   : "");

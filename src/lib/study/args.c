@@ -262,8 +262,8 @@ int mmt_study_args_set(mmt_study_args *a, const char *option, const char *value,
     static const char *const names[] = {"--hw", "--dataflow", "--model", "--phase", "--ffn"};
     /* Options that set a whole axis: a second one would silently replace the first, while
      * --model and --hf-config add, so it is refused. */
-    static const char *const once[] = {"--hw",    "--dataflow", "--phase",     "--ffn",
-                                       "--seq",   "--batch",    "--weights",   "--mmf-array",
+    static const char *const once[] = {"--hw",    "--dataflow", "--phase",   "--ffn",
+                                       "--seq",   "--batch",    "--weights", "--mmf-array",
                                        "--shard", "--traces"};
     int k = pick(option, once, (int)(sizeof once / sizeof *once));
     if (k >= 0 && (a->given >> k & 1))
@@ -354,7 +354,8 @@ static int check_widths(const mmt_study_args *a, mmt_diag *d)
                              "--mmf-array is not modelled with --scalesim=v3; use --scalesim=v2");
         for (size_t k = 0; c->user_bw && k < sp->nweights; k++) {
             int64_t n;
-            int64_t bytes = c->version == MMT_SCALESIM_V3 ? c->bank_bw[MMT_OP_FILTER] : c->bandwidth;
+            int64_t bytes =
+                c->version == MMT_SCALESIM_V3 ? c->bank_bw[MMT_OP_FILTER] : c->bandwidth;
             char w[16];
             mmt__st_bits_str(a->weights[k], w, sizeof w);
             if (mmt_precision_bw(bytes, a->weights[k], &n) != 0)

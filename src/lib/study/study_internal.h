@@ -65,7 +65,7 @@ typedef struct st {
     size_t nwl; /* nmodels * nphases * nbatches * nffns * nseqs, seq fastest */
     st_job *jobs;
     size_t njobs;
-    size_t *todo; /* jobs this run simulates, largest first */
+    size_t *todo;               /* jobs this run simulates, largest first */
     double work_all;            /* estimated cost of every job in todo (progress_work) */
     _Atomic uint64_t work_done; /* of the jobs finished, in units of work_all / 2^40 */
     size_t ntodo;
