@@ -145,6 +145,10 @@ typedef struct mmt_config {
     int64_t bank_num[2];   /* v3: Ifmap/FilterSRAMBankNum */
 } mmt_config;
 
+/* Lowest IfmapOffset/FilterOffset/OfmapOffset accepted, -2^53: SCALE-Sim accepts negative
+ * offsets and keeps addresses in float64 matrices, exact down to here (doc/scalesim-v2.md §4.1). */
+#define MMT_MIN_OFFSET (-((int64_t)1 << 53))
+
 /* Largest cfg, topology CSV or config.json read, in bytes (inputs are read whole). */
 #define MMT_MAX_INPUT_BYTES ((size_t)256 << 20)
 

@@ -94,6 +94,11 @@ int mmt_geom_init(mmt_geom *g, const mmt_layer *l, const mmt_config *cfg, mmt_di
         return mmt__diag(d, MMT_ERANGE, NULL, l->line,
                          "array %" PRId64 "x%" PRId64 ": each side must be 1..%d", g->R, g->C,
                          MMT_MAX_ARRAY_DIM);
+    /* mmt_config_read refuses these with the cfg line; callers that fill cfg are checked here. */
+    if (g->ifoff < MMT_MIN_OFFSET || g->filoff < MMT_MIN_OFFSET || g->ofoff < MMT_MIN_OFFSET)
+        return mmt__diag(d, MMT_ERANGE, NULL, l->line,
+                         "an operand offset is below -2^53, where SCALE-Sim's float64 address "
+                         "matrices no longer hold every address exactly");
     int r = init_sizes(g, l, d);
     return r ? r : init_folds(g, l, d);
 }
