@@ -423,7 +423,7 @@ void mmt__sim_result(const mmt_geom *g, int py311, int64_t last_co, int64_t stal
 
 /* SCALE-Sim v3.0.0: WS mapping efficiency is (R*C - h) / (R*C) for the h entries of -1 in
  * the fold's padded filter block, so a real filter address -1 (a negative FilterOffset) counts
- * as an idle PE (doc/scalesim-v3.md §V3.8). Returns the fold holding that address (fold
+ * as an idle PE (doc/scalesim-v3.md §V3.7). Returns the fold holding that address (fold
  * index fc * row_fold + fr, as the folds are visited), or -1. */
 static int64_t v3_ws_hole(const mmt_geom *g)
 {
