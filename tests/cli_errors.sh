@@ -89,6 +89,8 @@ cfg_err cfg_negative_size.cfg 7 "*IfmapSramSzkB*-64*must be positive*"
 cfg_err cfg_overflow_int.cfg 5 "*99999999999999999999*overflows*"
 cfg_err cfg_offset_below.cfg 10 "*IfmapOffset = -9007199254740993: below -2^53*float64*"
 cfg_err cfg_offset_nonint.cfg 12 "*OfmapOffset: expected an integer, got '-2x'"
+expect_error cfg_offset_above.cfg "$P good_conv.csv:2: " "*ifmap addresses reach 9007199254741027, past 2^53*float64*" \
+    -c cfg_offset_above.cfg -t good_conv.csv -p "$OUT"
 cfg_err cfg_overflow_kb.cfg 8 "*FilterSramSzkB*overflows*"
 cfg_err cfg_bad_dataflow.cfg 14 "*Dataflow*xs*"
 cfg_err cfg_bad_ibw.cfg 18 "*InterfaceBandwidth*AUTO*"

@@ -145,9 +145,11 @@ typedef struct mmt_config {
     int64_t bank_num[2];   /* v3: Ifmap/FilterSRAMBankNum */
 } mmt_config;
 
-/* Lowest IfmapOffset/FilterOffset/OfmapOffset accepted, -2^53: SCALE-Sim accepts negative
- * offsets and keeps addresses in float64 matrices, exact down to here (doc/scalesim-v2.md §4.1). */
+/* Lowest IfmapOffset/FilterOffset/OfmapOffset accepted, -2^53, and the highest operand address,
+ * 2^53: SCALE-Sim accepts any offset but keeps addresses in float64 matrices, exact only between
+ * these two (doc/scalesim-v2.md §4.1). */
 #define MMT_MIN_OFFSET (-((int64_t)1 << 53))
+#define MMT_MAX_ADDRESS ((int64_t)1 << 53)
 
 /* Largest cfg, topology CSV or config.json read, in bytes (inputs are read whole). */
 #define MMT_MAX_INPUT_BYTES ((size_t)256 << 20)
@@ -255,7 +257,8 @@ typedef struct mmt_geom {
 } mmt_geom;
 
 /* Fills g for layer l under cfg. Returns MMT_ERANGE (zero/negative size, filter larger than
- * the ifmap) or MMT_EOVERFLOW, with the reason in diag->message. */
+ * the ifmap, an offset below MMT_MIN_OFFSET or an address above MMT_MAX_ADDRESS) or
+ * MMT_EOVERFLOW, with the reason in diag->message. */
 int mmt_geom_init(mmt_geom *g, const mmt_layer *l, const mmt_config *cfg, mmt_diag *diag);
 
 /* Operand addresses (doc/scalesim-v2.md §4); -1 means "no element". */

@@ -230,6 +230,19 @@ static void test_rejects(void **state)
     geom_err(unit_gemm(3, 2, 5), off, MMT_ERANGE);
     off.filter_offset = INT64_MIN;
     geom_err(unit_gemm(3, 2, 5), off, MMT_ERANGE);
+    /* The highest address may be 2^53 (float64 holds it), not 2^53 + 1: GEMM 3x2x5 has 15
+     * ifmap, 10 filter and 6 ofmap addresses. */
+    off = c;
+    off.ifmap_offset = MMT_MAX_ADDRESS - 14;
+    off.filter_offset = MMT_MAX_ADDRESS - 9;
+    off.ofmap_offset = MMT_MAX_ADDRESS - 5;
+    (void)geom_ok(unit_gemm(3, 2, 5), off);
+    for (int op = 0; op < 3; op++) {
+        mmt_config o = off;
+        int64_t *x = op == 0 ? &o.ifmap_offset : op == 1 ? &o.filter_offset : &o.ofmap_offset;
+        (*x)++;
+        geom_err(unit_gemm(3, 2, 5), o, MMT_ERANGE);
+    }
 }
 
 static void test_fold_metrics(void **state)
