@@ -2,7 +2,6 @@
 # semantics patched into the three compute modules, and writes OUT/<run_name>/.
 # Usage: SSV3=<checkout of SCALE-Sim tag v3.0.0> python3 run_scalesim_v3.py CASEDIR OUT gemm|conv
 # (Debian: python3-numpy python3-pandas python3-tqdm). Used to make v3m_* and v3n_* in this folder.
-# With PY311SUM=1 the interpreter's own sum() is left in place (for COMPUTE_REPORT.csv under 3.11).
 import sys, os, math, builtins
 SSV3 = os.environ.get('SSV3', '/tmp/ssv3')
 sys.path.insert(0, SSV3)
@@ -26,9 +25,8 @@ def patched(it, start=0):
     if start == 0 and l and all(isinstance(x, float) for x in l):
         return py312_sum(l)
     return real_sum(l, start)
-if os.environ.get('PY311SUM') != '1':
-    for m in (cos, cws, cis):
-        m.sum = patched
+for m in (cos, cws, cis):
+    m.sum = patched
 from scalesim.scale_sim import scalesim
 case, out, gemm = sys.argv[1], sys.argv[2], sys.argv[3] == 'gemm'
 s = scalesim(save_disk_space=False, verbose=False, config=case + '/config.cfg',
