@@ -274,7 +274,9 @@ void mmt_geom_operand_range(const mmt_geom *g, mmt_operand op, int64_t *lo, int6
  * IS swaps the first two (doc/scalesim-v2.md §5). */
 int64_t mmt_geom_width(const mmt_geom *g, mmt_operand op);
 
-/* Mapping efficiency and compute utilisation of fold f (fold order: col fold outer). */
+/* Mapping efficiency and compute utilisation of fold f (fold order: col fold outer), by
+ * SCALE-Sim v2's rule. (v3.0.0's WS rule gives one fold one PE less when a filter address is
+ * -1, a negative FilterOffset; the layer results apply it: doc/scalesim-v3.md §V3.7.) */
 double mmt_geom_fold_mapping_eff(const mmt_geom *g, int64_t f);
 double mmt_geom_fold_compute_util(const mmt_geom *g, int64_t f);
 
