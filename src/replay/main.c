@@ -35,6 +35,10 @@ static void usage(FILE *f)
             "      --scalesim=VERSION  reproduce SCALE-Sim v2 (default) or v3.0.0 (dense)\n"
             "  -l, --layout=PATH       v3's layout file: named in v3's console header only\n"
             "      --engine=E          fused model engine: auto (default), rows or folds\n"
+            "      --memory=POLICY     memory policy: scalesim (SCALE-Sim's, the default) or\n"
+            "                          stream (doc/memory.md; with --no-traces only)\n"
+            "      --dram=INI          the stream policy's DRAM: a DRAMsim3-format .ini\n"
+            "      --clock=MHZ         the array clock in MHz (needed with --dram)\n"
             "  -v, --verbose           say on stderr which engine ran each layer\n"
             "  -h, --help              show this help and exit\n"
             "  -V, --version           show the version and exit\n"
@@ -68,12 +72,43 @@ static void usage(FILE *f)
 typedef struct args {
     replay_opts o;
     const char *compare;
+    const char *memory, *clock; /* --memory, --clock as written (the study reads a list) */
 } args;
+
+/* Applies --memory, --dram and --clock to the run's options; 0 or a usage exit status. */
+static int memory_args(args *a)
+{
+    int policy;
+    double mhz = 0;
+    char *end;
+    if (a->memory && mmt_memory_parse(a->memory, &policy) != 0)
+        return cli_usage_error("--memory: expected scalesim or stream, got '%s'", a->memory);
+    if (a->memory)
+        a->o.run.memory = 1 + policy;
+    if (a->clock && (!(mhz = strtod(a->clock, &end)) || *end || !(mhz > 0) || mhz > 1e6))
+        return cli_usage_error("--clock: expected a clock in MHz above 0, got '%s'", a->clock);
+    a->o.run.clock_mhz = mhz;
+    if (a->o.run.dram && !a->memory)
+        return cli_usage_error("--dram needs --memory=stream (the DRAM the stream policy uses)");
+    if (a->o.run.dram && !a->clock)
+        return cli_usage_error("--dram needs --clock=MHZ (the array clock)");
+    return -1;
+}
 
 /* Parses argv; returns -1 to replay, STUDY_CLI_RUN for the study, or an exit status. */
 static int parse_args(int argc, char **argv, args *a)
 {
-    enum { OPT_LEVEL = 256, OPT_NO_TRACES, OPT_COMPARE, OPT_FORCE, OPT_SCALESIM, OPT_ENGINE };
+    enum {
+        OPT_LEVEL = 256,
+        OPT_NO_TRACES,
+        OPT_COMPARE,
+        OPT_FORCE,
+        OPT_SCALESIM,
+        OPT_ENGINE,
+        OPT_MEMORY,
+        OPT_DRAM,
+        OPT_CLOCK
+    };
     static const struct option opts[] = {
         {"config", required_argument, NULL, 'c'},
         {"topology", required_argument, NULL, 't'},
@@ -86,6 +121,9 @@ static int parse_args(int argc, char **argv, args *a)
         {"force", no_argument, NULL, OPT_FORCE},
         {"scalesim", required_argument, NULL, OPT_SCALESIM},
         {"engine", required_argument, NULL, OPT_ENGINE},
+        {"memory", required_argument, NULL, OPT_MEMORY},
+        {"dram", required_argument, NULL, OPT_DRAM},
+        {"clock", required_argument, NULL, OPT_CLOCK},
         {"layout", required_argument, NULL, 'l'},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
@@ -131,6 +169,9 @@ static int parse_args(int argc, char **argv, args *a)
                 return EXIT_USAGE;
             }
             break;
+        case OPT_MEMORY: a->memory = optarg; break;
+        case OPT_DRAM: a->o.run.dram = optarg; break;
+        case OPT_CLOCK: a->clock = optarg; break;
         case 'v': a->o.verbose = 1; break;
         case 'l': a->o.layout_path = optarg; break;
         case 'h': help = 1; break;
@@ -145,6 +186,8 @@ static int parse_args(int argc, char **argv, args *a)
     if (help)
         return usage(stdout), EXIT_OK;
     a->o.level = (int)level;
+    if ((rc = memory_args(a)) >= 0)
+        return rc;
     const char *bad = NULL;
     if (optind < argc)
         cli_error("unexpected argument '%s'", argv[optind]), bad = "";

@@ -206,5 +206,10 @@ int mmt__folds_run(const mmt_config *cfg, const mmt_geom *g, int py311, mmt_laye
 int mmt__folds_run_user(const mmt_config *cfg, const mmt_geom *g, int py311,
                         mmt_layer_result *res);
 int mmt__folds_user_ok(const mmt_config *cfg, const mmt_geom *g);
+/* 1 if every ifmap address the layer reads is distinct and none is -1 (sim_folds.c). */
+int mmt__distinct_ifmap(const mmt_geom *g);
+/* The streaming memory policy (sim_stream.c, doc/memory.md) on a layer with distinct ifmap
+ * addresses, without traces, in SCALE-Sim v2 mode. */
+int mmt__stream_run(const mmt_config *cfg, const mmt_geom *g, int py311, mmt_layer_result *res);
 
 #endif

@@ -526,6 +526,10 @@ int mmt_replay_new(const mmt_run *run, const mmt_replay_opts *o, mmt_replay **ou
     R->jobs = calloc(R->n ? R->n : 1, sizeof *R->jobs);
     R->res = calloc(RING, sizeof *R->res);
     int r = !R->jobs || !R->res ? mmt__diag(d, MMT_ENOMEM, "", 0, "out of memory") : 0;
+    if (r == 0 && o->traces && R->cfg->mem_policy == MMT_MEM_STREAM)
+        r = mmt__diag(d, MMT_EINVAL, mmt_run_options(run)->cfg_path, 0,
+                      "the stream memory policy runs on the fused path only (no trace is "
+                      "replayed or written): add --no-traces");
     if (r == 0 && o->traces)
         r = check_calc_blocks(R, d);
     if (r == 0 && !o->traces)
@@ -547,7 +551,7 @@ int mmt_replay_new(const mmt_run *run, const mmt_replay_opts *o, mmt_replay **ou
  * config gives exactly SCALE-Sim's run directory. */
 static int open_outputs(mmt_replay *R, mmt_diag *d)
 {
-    const mmt_config *bytes = R->cfg->has_precision ? R->cfg : NULL;
+    const mmt_config *bytes = R->cfg->has_precision || R->cfg->has_memory ? R->cfg : NULL;
     int r = mmt_report_stream_open(R->rundir, R->cfg->version, bytes, &R->rep, d);
     if (r)
         return r;
