@@ -46,6 +46,8 @@ void study_cli_usage(FILE *f)
             "      --weights=LIST    projection weight widths in bits, e.g. 8,2,1.58 (default\n"
             "                        8); attention stays 8-bit (doc/study.md)\n"
             "      --mmf-array=RxC   also run the projections on an R x C MatMul-free array\n"
+            "      --memory=LIST     memory policies: scalesim, stream (default: each cfg's\n"
+            "                        own); adds the bounds columns to results.csv\n"
             "      -j, --jobs=N      simulation threads (default 2)\n"
             "      --cache=DIR       layer cache (default $XDG_CACHE_HOME/mmtrace or\n"
             "                        ~/.cache/mmtrace); --no-cache: none\n"

@@ -69,6 +69,11 @@ int mmt_study_cache_key(const mmt_config *c, int64_t M, int64_t N, int64_t K, ch
                      c->ofmap_offset, bw, M, N, K, c->version == MMT_SCALESIM_V3 ? 3 : 2,
                      c->bank_bw[0], c->bank_bw[1], (int)mmt_precision_bits(c, MMT_OP_IFMAP),
                      (int)mmt_precision_bits(c, MMT_OP_FILTER), (int)mmt_precision_bits(c, MMT_OP_OFMAP));
+    /* the stream policy (doc/memory.md) is a different model; SCALE-Sim's policy keeps the
+     * keys it always had */
+    if (n >= 0 && (size_t)n < cap && c->mem_policy == MMT_MEM_STREAM)
+        n += snprintf(key + n, cap - (size_t)n, "; memory stream %s %.17g bw %" PRId64,
+                      c->dram_path, c->clock_mhz, c->bandwidth);
     return n < 0 || (size_t)n >= cap ? MMT_ERANGE : 0;
 }
 
