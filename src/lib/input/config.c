@@ -677,8 +677,10 @@ static const char *memory_problem(const mmt_config *cfg)
         return "Dram is the memory of Policy = stream (SCALE-Sim's policy has its own)";
     if (cfg->dram_path[0] && cfg->clock_mhz <= 0)
         return "Dram needs ClockMHz (the array clock converts DRAM time into cycles)";
-    if (cfg->mem_policy == MMT_MEM_STREAM && !cfg->dram_path[0] && cfg->bandwidth <= 0)
-        return "Policy = stream needs Bandwidth (the ideal memory's bytes per cycle) or Dram";
+    if (cfg->mem_policy == MMT_MEM_STREAM && !cfg->dram_path[0] &&
+        (!cfg->user_bw || cfg->bandwidth <= 0))
+        return "Policy = stream needs Dram, or InterfaceBandwidth USER and its Bandwidth (the "
+               "ideal memory's bytes per cycle)";
     return NULL;
 }
 
@@ -694,7 +696,7 @@ static int resolve_dram(const char *name, const char *file, char *out, size_t ca
 
 /* Reads the optional [memory] section (Policy, Dram, ClockMHz; doc/memory.md), an mmtrace
  * extension that SCALE-Sim ignores. An unknown key there is an error. */
-static int get_memory(ini *p, mmt_config *cfg, mmt_diag *d, mmt_warn_fn warn, void *ud)
+static int get_memory(ini *p, mmt_config *cfg, mmt_diag *d)
 {
     static const char *const keys[3] = {"policy", "dram", "clockmhz"};
     if (!src_has_section(p, "memory"))
@@ -734,10 +736,6 @@ static int get_memory(ini *p, mmt_config *cfg, mmt_diag *d, mmt_warn_fn warn, vo
             return mmt__diag(d, MMT_ERANGE, p->file, line, "Dram '%s': not a usable file name",
                              buf);
     }
-    if (cfg->mem_policy == MMT_MEM_STREAM && !cfg->dram_path[0] && !cfg->user_bw &&
-        get(p, "architecture_presets", "bandwidth") &&
-        (r = get_bandwidth(p, cfg, d, warn, ud))) /* the ideal memory's bytes per cycle */
-        return r;
     const char *bad = memory_problem(cfg);
     if (bad)
         return mmt__diag(d, MMT_EINVAL, p->file, 0, "[memory]: %s", bad);
@@ -831,7 +829,7 @@ int mmt_config_parse_version(const char *name, const char *text, size_t len, mmt
     if (r == 0)
         r = get_precision(&p, cfg, diag);
     if (r == 0)
-        r = get_memory(&p, cfg, diag, warn, ud);
+        r = get_memory(&p, cfg, diag);
     if (r == 0 && cfg->has_memory && v == MMT_SCALESIM_V3)
         r = mmt__diag(diag, MMT_EINVAL, name, 0,
                       "[memory]: memory policies are not supported with --scalesim=v3");

@@ -220,7 +220,7 @@ static int iface_of(const mmt_config *cfg, iface *I)
     memset(I, 0, sizeof *I);
     if (cfg->dram_path[0])
         return MMT_EINVAL; /* the DRAM coupling needs the DRAM model (doc/memory.md) */
-    if (cfg->bandwidth <= 0)
+    if (!cfg->user_bw || cfg->bandwidth <= 0)
         return MMT_EINVAL;
     I->per_cycle = (i128)8000 * cfg->bandwidth;
     I->den = 1;
@@ -279,8 +279,8 @@ const char *mmt_sim_stream_ok(const mmt_config *cfg, const mmt_geom *g, const mm
         return "SCALE-Sim v3 mode";
     if (!mmt__distinct_ifmap(g))
         return "conv layer whose ifmap windows overlap or run off the ifmap";
-    if (!cfg->dram_path[0] && cfg->bandwidth <= 0)
-        return "no Bandwidth and no Dram";
+    if (!cfg->dram_path[0] && (!cfg->user_bw || cfg->bandwidth <= 0))
+        return "no Dram and no USER Bandwidth";
     return NULL;
 }
 

@@ -551,7 +551,8 @@ int mmt_replay_new(const mmt_run *run, const mmt_replay_opts *o, mmt_replay **ou
  * config gives exactly SCALE-Sim's run directory. */
 static int open_outputs(mmt_replay *R, mmt_diag *d)
 {
-    const mmt_config *bytes = R->cfg->has_precision || R->cfg->has_memory ? R->cfg : NULL;
+    const mmt_config *bytes =
+        R->cfg->has_precision || R->cfg->mem_policy == MMT_MEM_STREAM ? R->cfg : NULL;
     int r = mmt_report_stream_open(R->rundir, R->cfg->version, bytes, &R->rep, d);
     if (r)
         return r;
