@@ -6,6 +6,7 @@
 #include <config.h>
 
 #include "cli.h"
+#include "dram_replay.h"
 #include "replay.h"
 #include "study_cli.h"
 
@@ -21,6 +22,7 @@ static void usage(FILE *f)
     fprintf(f,
             "Usage: mmtrace-replay -c CFG -t TOPOLOGY -p OUTDIR [OPTION]...\n"
             "       mmtrace-replay -p DIR [-c CFG] --compare=REFDIR\n"
+            "       mmtrace-replay --dram=INI --dram-trace=TRACE --cycles=N -p OUTDIR\n"
             "Replay SCALE-Sim v2 SRAM traces through its memory model and write its reports.\n"
             "\n"
             "  -c, --config=CFG        SCALE-Sim .cfg file\n"
@@ -36,6 +38,9 @@ static void usage(FILE *f)
             "  -l, --layout=PATH       v3's layout file: named in v3's console header only\n"
             "      --engine=E          fused model engine: auto (default), rows or folds\n"
             "  -v, --verbose           say on stderr which engine ran each layer\n"
+            "      --dram=INI          a DRAMsim3 .ini: the memory for --dram-trace\n"
+            "      --dram-trace=TRACE  replay a DRAMsim3 trace (ADDR READ|WRITE CYCLE lines)\n"
+            "      --cycles=N          DRAM cycles to simulate for --dram-trace\n"
             "  -h, --help              show this help and exit\n"
             "  -V, --version           show the version and exit\n"
             "\n"
@@ -60,6 +65,10 @@ static void usage(FILE *f)
             "ifmap) and refuses the run otherwise; auto uses folds where it can and rows\n"
             "elsewhere.\n"
             "\n"
+            "--dram with --dram-trace and --cycles: what `dramsim3main INI -c N -t TRACE\n"
+            "-o OUTDIR` does, by a DRAMsim3-exact model (doc/dram.md): OUTDIR/dram_stats.json\n"
+            "is its dramsim3.json, key for key. TRACE may be gzip-compressed.\n"
+            "\n"
             "Exit status: 0 ok (and identical), 1 error or differences found, 2 usage error.\n");
     study_cli_usage(f);
 }
@@ -68,12 +77,17 @@ static void usage(FILE *f)
 typedef struct args {
     replay_opts o;
     const char *compare;
+    const char *dram;       /* --dram=INI */
+    const char *dram_trace; /* --dram-trace=TRACE */
+    const char *cycles_arg; /* --cycles=N */
+    uint64_t cycles;
 } args;
 
 /* Parses argv; returns -1 to replay, STUDY_CLI_RUN for the study, or an exit status. */
 static int parse_args(int argc, char **argv, args *a)
 {
-    enum { OPT_LEVEL = 256, OPT_NO_TRACES, OPT_COMPARE, OPT_FORCE, OPT_SCALESIM, OPT_ENGINE };
+    enum { OPT_LEVEL = 256, OPT_NO_TRACES, OPT_COMPARE, OPT_FORCE, OPT_SCALESIM, OPT_ENGINE,
+           OPT_DRAM, OPT_DRAM_TRACE, OPT_CYCLES };
     static const struct option opts[] = {
         {"config", required_argument, NULL, 'c'},
         {"topology", required_argument, NULL, 't'},
@@ -88,6 +102,9 @@ static int parse_args(int argc, char **argv, args *a)
         {"engine", required_argument, NULL, OPT_ENGINE},
         {"layout", required_argument, NULL, 'l'},
         {"verbose", no_argument, NULL, 'v'},
+        {"dram", required_argument, NULL, OPT_DRAM},
+        {"dram-trace", required_argument, NULL, OPT_DRAM_TRACE},
+        {"cycles", required_argument, NULL, OPT_CYCLES},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0}};
@@ -132,6 +149,13 @@ static int parse_args(int argc, char **argv, args *a)
             }
             break;
         case 'v': a->o.verbose = 1; break;
+        case OPT_DRAM: a->dram = optarg; break;
+        case OPT_DRAM_TRACE: a->dram_trace = optarg; break;
+        case OPT_CYCLES:
+            a->cycles_arg = optarg;
+            if (dram_replay_parse_cycles(optarg, &a->cycles))
+                return EXIT_USAGE;
+            break;
         case 'l': a->o.layout_path = optarg; break;
         case 'h': help = 1; break;
         case 'V':
@@ -152,8 +176,18 @@ static int parse_args(int argc, char **argv, args *a)
              cli_check_path_arg("--topology", a->o.run.topo_path) ||
              cli_check_path_arg("--path", a->o.run.outdir) ||
              cli_check_path_arg("--compare", a->compare) ||
-             cli_check_path_arg("--layout", a->o.layout_path))
+             cli_check_path_arg("--layout", a->o.layout_path) ||
+             cli_check_path_arg("--dram", a->dram) ||
+             cli_check_path_arg("--dram-trace", a->dram_trace))
         bad = "";
+    else if (a->dram_trace && (!a->dram || !a->cycles_arg || !a->o.run.outdir))
+        bad = "--dram-trace needs --dram, --cycles and -p";
+    else if (a->dram_trace && (a->o.run.topo_path || a->o.run.cfg_path || a->compare))
+        bad = "--dram-trace is a run of its own (no -c, -t or --compare)";
+    else if (a->cycles_arg && !a->dram_trace)
+        bad = "--cycles goes with --dram-trace";
+    else if (a->dram_trace)
+        ;
     else if (a->o.run.topo_path && (!a->o.run.cfg_path || !a->o.run.outdir))
         bad = "-c, -t and -p are required";
     else if (a->o.run.engine == MMT_ENGINE_FOLDS && a->o.run.traces)
@@ -200,6 +234,8 @@ int main(int argc, char **argv)
         return study_cli_run(argc, argv);
     if (rc >= 0)
         return rc;
+    if (a.dram_trace)
+        return dram_replay_run(a.dram, a.dram_trace, a.cycles, a.o.run.outdir);
     if (!a.o.run.topo_path)
         return compare_only(&a);
     struct stat st;
