@@ -480,6 +480,16 @@ typedef struct mmt_layer_bounds {
 } mmt_layer_bounds;
 int mmt_sim_bounds(const mmt_config *cfg, const mmt_geom *g, mmt_layer_bounds *out);
 
+/* What the stream policy takes from a DRAMsim3-format .ini (doc/memory.md "The DRAM
+ * coupling"), measured once per .ini and process on the DRAM model (mmtrace_dram.h): its peak
+ * bandwidth, the bandwidth it sustains on a stream of sequential reads, the latency of one read
+ * on an idle memory, and the energy per byte read and written on those streams (DRAMsim3's
+ * accounting, its per-cycle "pJ" scaled by tCK to pJ). Safe from many threads. */
+typedef struct mmt_memory_char {
+    double peak_gbs, sustained_gbs, latency_ns, read_pj_per_byte, write_pj_per_byte;
+} mmt_memory_char;
+int mmt_memory_characterise(const char *ini, mmt_memory_char *out, mmt_diag *diag);
+
 /* ---------------------------------------------------------------- operand widths */
 
 /* Widths are in thousandths of a bit: 1.58 bits is 1580. A cfg holds them from its optional

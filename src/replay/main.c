@@ -6,6 +6,7 @@
 #include <config.h>
 
 #include "cli.h"
+#include "dram_replay.h"
 #include "replay.h"
 #include "study_cli.h"
 
@@ -21,6 +22,7 @@ static void usage(FILE *f)
     fprintf(f,
             "Usage: mmtrace-replay -c CFG -t TOPOLOGY -p OUTDIR [OPTION]...\n"
             "       mmtrace-replay -p DIR [-c CFG] --compare=REFDIR\n"
+            "       mmtrace-replay --dram=INI --dram-trace=TRACE --cycles=N -p OUTDIR\n"
             "Replay SCALE-Sim v2 SRAM traces through its memory model and write its reports.\n"
             "\n"
             "  -c, --config=CFG        SCALE-Sim .cfg file\n"
@@ -37,9 +39,12 @@ static void usage(FILE *f)
             "      --engine=E          fused model engine: auto (default), rows or folds\n"
             "      --memory=POLICY     memory policy: scalesim (SCALE-Sim's, the default) or\n"
             "                          stream (doc/memory.md; with --no-traces only)\n"
-            "      --dram=INI          the stream policy's DRAM: a DRAMsim3-format .ini\n"
-            "      --clock=MHZ         the array clock in MHz (needed with --dram)\n"
+            "      --dram=INI          a DRAMsim3 .ini: the stream policy's memory (with\n"
+            "                          --memory=stream), or the memory for --dram-trace\n"
+            "      --clock=MHZ         the array clock in MHz (needed with --memory's --dram)\n"
             "  -v, --verbose           say on stderr which engine ran each layer\n"
+            "      --dram-trace=TRACE  replay a DRAMsim3 trace (ADDR READ|WRITE CYCLE lines)\n"
+            "      --cycles=N          DRAM cycles to simulate for --dram-trace\n"
             "  -h, --help              show this help and exit\n"
             "  -V, --version           show the version and exit\n"
             "\n"
@@ -64,6 +69,10 @@ static void usage(FILE *f)
             "ifmap) and refuses the run otherwise; auto uses folds where it can and rows\n"
             "elsewhere.\n"
             "\n"
+            "--dram with --dram-trace and --cycles: what `dramsim3main INI -c N -t TRACE\n"
+            "-o OUTDIR` does, by a DRAMsim3-exact model (doc/dram.md): OUTDIR/dram_stats.json\n"
+            "is its dramsim3.json, key for key. TRACE may be gzip-compressed.\n"
+            "\n"
             "Exit status: 0 ok (and identical), 1 error or differences found, 2 usage error.\n");
     study_cli_usage(f);
 }
@@ -73,6 +82,10 @@ typedef struct args {
     replay_opts o;
     const char *compare;
     const char *memory, *clock; /* --memory, --clock as written (the study reads a list) */
+    const char *dram;           /* --dram=INI: the stream policy's or --dram-trace's memory */
+    const char *dram_trace;     /* --dram-trace=TRACE */
+    const char *cycles_arg;     /* --cycles=N */
+    uint64_t cycles;
 } args;
 
 /* Applies --memory, --dram and --clock to the run's options; 0 or a usage exit status. */
@@ -88,10 +101,14 @@ static int memory_args(args *a)
     if (a->clock && (!(mhz = strtod(a->clock, &end)) || *end || !(mhz > 0) || mhz > 1e6))
         return cli_usage_error("--clock: expected a clock in MHz above 0, got '%s'", a->clock);
     a->o.run.clock_mhz = mhz;
-    if (a->o.run.dram && !a->memory)
-        return cli_usage_error("--dram needs --memory=stream (the DRAM the stream policy uses)");
-    if (a->o.run.dram && !a->clock)
+    if (a->dram_trace)
+        return -1; /* --dram is --dram-trace's memory */
+    if (a->dram && !a->memory)
+        return cli_usage_error("--dram needs --memory=stream (the DRAM the stream policy uses) "
+                               "or --dram-trace");
+    if (a->dram && !a->clock)
         return cli_usage_error("--dram needs --clock=MHZ (the array clock)");
+    a->o.run.dram = a->dram;
     return -1;
 }
 
@@ -107,7 +124,9 @@ static int parse_args(int argc, char **argv, args *a)
         OPT_ENGINE,
         OPT_MEMORY,
         OPT_DRAM,
-        OPT_CLOCK
+        OPT_CLOCK,
+        OPT_DRAM_TRACE,
+        OPT_CYCLES
     };
     static const struct option opts[] = {
         {"config", required_argument, NULL, 'c'},
@@ -122,10 +141,12 @@ static int parse_args(int argc, char **argv, args *a)
         {"scalesim", required_argument, NULL, OPT_SCALESIM},
         {"engine", required_argument, NULL, OPT_ENGINE},
         {"memory", required_argument, NULL, OPT_MEMORY},
-        {"dram", required_argument, NULL, OPT_DRAM},
         {"clock", required_argument, NULL, OPT_CLOCK},
         {"layout", required_argument, NULL, 'l'},
         {"verbose", no_argument, NULL, 'v'},
+        {"dram", required_argument, NULL, OPT_DRAM},
+        {"dram-trace", required_argument, NULL, OPT_DRAM_TRACE},
+        {"cycles", required_argument, NULL, OPT_CYCLES},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0}};
@@ -170,9 +191,15 @@ static int parse_args(int argc, char **argv, args *a)
             }
             break;
         case OPT_MEMORY: a->memory = optarg; break;
-        case OPT_DRAM: a->o.run.dram = optarg; break;
         case OPT_CLOCK: a->clock = optarg; break;
         case 'v': a->o.verbose = 1; break;
+        case OPT_DRAM: a->dram = optarg; break;
+        case OPT_DRAM_TRACE: a->dram_trace = optarg; break;
+        case OPT_CYCLES:
+            a->cycles_arg = optarg;
+            if (dram_replay_parse_cycles(optarg, &a->cycles))
+                return EXIT_USAGE;
+            break;
         case 'l': a->o.layout_path = optarg; break;
         case 'h': help = 1; break;
         case 'V':
@@ -195,8 +222,18 @@ static int parse_args(int argc, char **argv, args *a)
              cli_check_path_arg("--topology", a->o.run.topo_path) ||
              cli_check_path_arg("--path", a->o.run.outdir) ||
              cli_check_path_arg("--compare", a->compare) ||
-             cli_check_path_arg("--layout", a->o.layout_path))
+             cli_check_path_arg("--layout", a->o.layout_path) ||
+             cli_check_path_arg("--dram", a->dram) ||
+             cli_check_path_arg("--dram-trace", a->dram_trace))
         bad = "";
+    else if (a->dram_trace && (!a->dram || !a->cycles_arg || !a->o.run.outdir))
+        bad = "--dram-trace needs --dram, --cycles and -p";
+    else if (a->dram_trace && (a->o.run.topo_path || a->o.run.cfg_path || a->compare))
+        bad = "--dram-trace is a run of its own (no -c, -t or --compare)";
+    else if (a->cycles_arg && !a->dram_trace)
+        bad = "--cycles goes with --dram-trace";
+    else if (a->dram_trace)
+        ;
     else if (a->o.run.topo_path && (!a->o.run.cfg_path || !a->o.run.outdir))
         bad = "-c, -t and -p are required";
     else if (a->o.run.engine == MMT_ENGINE_FOLDS && a->o.run.traces)
@@ -243,6 +280,8 @@ int main(int argc, char **argv)
         return study_cli_run(argc, argv);
     if (rc >= 0)
         return rc;
+    if (a.dram_trace)
+        return dram_replay_run(a.dram, a.dram_trace, a.cycles, a.o.run.outdir);
     if (!a.o.run.topo_path)
         return compare_only(&a);
     struct stat st;

@@ -134,7 +134,8 @@ static void sweep(const mmt_config *c, int64_t M, int64_t N, int64_t K)
     int64_t t8 = time_at(*c, 8000, M, N, K), prev = 0;
     for (int32_t b = 1000; b <= 8000; b += 10) {
         int64_t t = time_at(*c, b, M, N, K);
-        if (t < prev || (double)t8 * b > 8000.0 * (double)t) {
+        /* 8/w up to Total Cycles' rounding up (one cycle) */
+        if (t < prev || (double)t8 * b > 8000.0 * (double)(t + 1)) {
             fprintf(stderr, "%s M=%" PRId64 " N=%" PRId64 " K=%" PRId64 " bw=%" PRId64
                             ": %.2f bits %" PRId64 " cycles, previous %" PRId64 ", 8 bits %" PRId64
                             "\n",

@@ -13,9 +13,9 @@
  *     once per layer; otherwise a tile reused by consecutive folds (OS filter) stays while it
  *     is reused if it fits half the SRAM, a tile reused across column folds (OS/WS ifmap, IS
  *     filter) is fetched again each time, and a stationary tile is used by one fold;
- *   - a tile that fits half its SRAM is prefetched into the free half when fold f-2 ends
- *     (double buffering); a larger one streams through the SRAM while its own fold runs
- *     (issued when fold f-1 ends);
+ *   - the tiles of fold f are queued when fold f-2 ends: a tile that fits half its SRAM goes
+ *     into the half fold f-2 used (double buffering); a larger one streams through the SRAM
+ *     in chunks, behind the previous fold's, as the array frees the space;
  *   - fold f runs its L demand rows from when fold f-1 ends, stretched until its data has
  *     arrived: it ends no earlier than each of its transfers plus the rows left after that
  *     operand's last element is fed (L-R for a stationary tile, C-1 for a streamed one). The
@@ -47,15 +47,13 @@ typedef struct iface {
     i128 per_cycle; /* units per cycle: 8000 * num */
     int64_t den;    /* units per millibit */
     i128 free;      /* when the interface is next free */
-    i128 lat;       /* latency of every transfer (DRAM coupling; 0 on the ideal memory) */
+    i128 lat;       /* a read's latency (DRAM coupling): its data arrives this long after
+                     * its slot on the interface; 0 on the ideal memory */
+    const mmt__stream_hooks *hk; /* per-request DRAM (tests): transfers go there instead */
+    void *hud;
 } iface;
 
-/* One operand's DRAM side: elements moved, first and last unit busy. */
-typedef struct opstat {
-    int any;
-    i128 first, last;
-    int64_t elems;
-} opstat;
+typedef mmt__stream_opstat opstat;
 
 /* The whole-layer plan: per operand its dependence, width and SRAM in millibits. */
 typedef struct plan {
@@ -67,17 +65,23 @@ typedef struct plan {
     i128 L, drain_stat, drain_str; /* units */
 } plan;
 
-/* Queues a transfer of n elements of op issued at `issue`; returns when it ends. */
-static i128 xfer(iface *I, i128 issue, int64_t n, int32_t bits, opstat *st)
+/* Queues a transfer of n elements of op issued at `issue`; returns when its data has arrived
+ * (closed form), or hands it to the per-request hooks (which report the arrival later: -1). */
+static i128 xfer(iface *I, i128 issue, int64_t n, int32_t bits, opstat *st, int is_write,
+                 int64_t fold, i128 drain)
 {
+    if (I->hk) {
+        I->hk->add(I->hud, issue, n, bits, st, is_write ? 2 : st->op, fold, drain);
+        return -1;
+    }
     i128 start = I->free > issue ? I->free : issue;
-    i128 end = start + I->lat + (i128)n * bits * I->den;
+    i128 end = start + (i128)n * bits * I->den;
     I->free = end;
     if (!st->any)
         st->any = 1, st->first = start;
     st->last = end;
     st->elems += n;
-    return end;
+    return end + I->lat; /* pipelined: the data arrives one latency after its slot */
 }
 
 /* Elements of read operand op's tile in a fold using ru rows and cu columns. */
@@ -104,12 +108,6 @@ static int fetched(const plan *P, int op, int64_t fc, int64_t fr, int64_t tile)
         return fc == 0 || !P->resident[op];
     /* DEP_COL: reused by the consecutive row folds of one column fold */
     return fr == 0 || (!P->resident[op] && (i128)tile * P->bits[op] * 2 > P->sram[op]);
-}
-
-/* Whether op's tile is prefetched into half its SRAM (else it streams through it). */
-static int prefetched(const plan *P, int op, int64_t tile)
-{
-    return P->resident[op] || (i128)tile * P->bits[op] * 2 <= P->sram[op];
 }
 
 /* The plan of layer g under cfg. */
@@ -147,9 +145,8 @@ typedef struct run {
     i128 dend[3][2]; /* per fold (mod 3): latest end + drain of its reads, and whether any */
 } run;
 
-/* Queues fold f's reads of the kind asked for (pre: prefetched tiles, else streamed ones and
- * the ofmap read-back), issued at t. */
-static void fold_reads(run *X, int64_t f, int pre, i128 t)
+/* Queues fold f's tile reads (readback 0) or its ofmap read-back (1), issued at t. */
+static void fold_reads(run *X, int64_t f, int readback, i128 t)
 {
     const mmt_geom *g = X->P.g;
     if (f >= g->folds)
@@ -157,19 +154,19 @@ static void fold_reads(run *X, int64_t f, int pre, i128 t)
     int64_t ru, cu, fc = f / g->row_fold, fr = f % g->row_fold;
     mmt__geom_fold_used(g, f, &ru, &cu);
     i128 *d = X->dend[f % 3];
-    for (int op = 0; op < 2; op++) {
+    for (int op = 0; op < 2 && !readback; op++) {
         int64_t n = tile_elems(&X->P, op, ru, cu);
-        if (!fetched(&X->P, op, fc, fr, n) || prefetched(&X->P, op, n) != pre)
+        if (!fetched(&X->P, op, fc, fr, n))
             continue;
-        i128 end = xfer(&X->I, t, n, X->P.bits[op], &X->st[op]);
-        end += X->P.dep[op] == DEP_BOTH ? X->P.drain_stat : X->P.drain_str;
-        if (!d[1] || end > d[0])
-            d[0] = end, d[1] = 1;
+        i128 drain = X->P.dep[op] == DEP_BOTH ? X->P.drain_stat : X->P.drain_str;
+        i128 end = xfer(&X->I, t, n, X->P.bits[op], &X->st[op], 0, f, drain);
+        if (end >= 0)
+            mmt__stream_arrive(d, end + drain);
     }
-    if (!pre && of_spill(&X->P, cu) && fr > 0) { /* the partial sums written by fold f-1 */
-        i128 end = xfer(&X->I, t, g->T * cu, X->P.bits[2], &X->st[2]) + X->P.drain_str;
-        if (!d[1] || end > d[0])
-            d[0] = end, d[1] = 1;
+    if (readback && of_spill(&X->P, cu) && fr > 0) { /* the partial sums written by fold f-1 */
+        i128 end = xfer(&X->I, t, g->T * cu, X->P.bits[2], &X->st[2], 0, f, X->P.drain_str);
+        if (end >= 0)
+            mmt__stream_arrive(d, end + X->P.drain_str);
     }
 }
 
@@ -180,31 +177,34 @@ static void fold_writes(run *X, int64_t f, i128 t)
     int64_t ru, cu, fr = f % g->row_fold;
     mmt__geom_fold_used(g, f, &ru, &cu);
     if (g->df == MMT_DF_OS)
-        xfer(&X->I, t, ru * cu, X->P.bits[2], &X->st[2]);
+        xfer(&X->I, t, ru * cu, X->P.bits[2], &X->st[2], 1, f, 0);
     else if (of_spill(&X->P, cu) || fr == g->row_fold - 1)
-        xfer(&X->I, t, g->T * cu, X->P.bits[2], &X->st[2]);
+        xfer(&X->I, t, g->T * cu, X->P.bits[2], &X->st[2], 1, f, 0);
 }
 
-/* Runs the folds; *end_units gets the layer's end, *elast the end of the last fold. */
-static void run_folds(run *X, i128 *elast)
+/* Runs the folds; *elast gets the end of the last fold. */
+static int run_folds(run *X, i128 *elast)
 {
     const mmt_geom *g = X->P.g;
     i128 e1 = 0;
+    int r;
     fold_reads(X, 0, 0, 0);
-    fold_reads(X, 0, 1, 0);
-    fold_reads(X, 1, 1, 0);
+    fold_reads(X, 1, 0, 0);
     for (int64_t f = 0; f < g->folds; f++) {
         i128 *d = X->dend[f % 3];
+        if (X->I.hk && (r = X->I.hk->wait(X->I.hud, f, d)) != 0)
+            return r; /* per-request DRAM: fold f's reads have all arrived */
         i128 e = e1 + X->P.L;
         if (d[1] && d[0] > e)
             e = d[0];
         d[0] = d[1] = 0;
         e1 = e;
-        fold_reads(X, f + 1, 0, e); /* streamed tiles of the next fold */
-        fold_reads(X, f + 2, 1, e); /* the half fold f used is free: prefetch fold f+2 */
+        fold_reads(X, f + 2, 0, e); /* fold f's half (or chunks) free: fold f+2's tiles */
         fold_writes(X, f, e);
+        fold_reads(X, f + 1, 1, e); /* the partial sums fold f wrote (spilled WS/IS) */
     }
     *elast = e1;
+    return X->I.hk ? X->I.hk->wait(X->I.hud, -1, &X->I.free) : 0;
 }
 
 /* ceil(u / per) for u >= 0, or -1 beyond int64. */
@@ -214,26 +214,52 @@ static int64_t to_cycles(i128 u, i128 per)
     return c > INT64_MAX ? -1 : (int64_t)c;
 }
 
-/* The interface the cfg gives: Bandwidth bytes per cycle on the ideal memory. */
+void mmt__stream_arrive(i128 *d, i128 t)
+{
+    if (!d[1] || t > d[0])
+        d[0] = t, d[1] = 1;
+}
+
+/* The interface the cfg gives: Bandwidth bytes per cycle on the ideal memory, or the DRAM's
+ * sustained bandwidth at the clock, first-access latency paid once (doc/memory.md). */
 static int iface_of(const mmt_config *cfg, iface *I)
 {
     memset(I, 0, sizeof *I);
-    if (cfg->dram_path[0])
-        return MMT_EINVAL; /* the DRAM coupling needs the DRAM model (doc/memory.md) */
-    if (!cfg->user_bw || cfg->bandwidth <= 0)
-        return MMT_EINVAL;
-    I->per_cycle = (i128)8000 * cfg->bandwidth;
-    I->den = 1;
+    if (!cfg->dram_path[0]) {
+        if (!cfg->user_bw || cfg->bandwidth <= 0)
+            return MMT_EINVAL;
+        I->per_cycle = (i128)8000 * cfg->bandwidth;
+        I->den = 1;
+        return 0;
+    }
+    mmt_memory_char ch;
+    int r = mmt_memory_characterise(cfg->dram_path, &ch, NULL);
+    if (r)
+        return r;
+    /* bytes per array cycle as a rational num / 10^6 */
+    double bpc = ch.sustained_gbs * 1000.0 / cfg->clock_mhz;
+    if (!(bpc > 0) || bpc > 1e9 || !(cfg->clock_mhz > 0))
+        return MMT_ERANGE;
+    int64_t num = (int64_t)(bpc * 1e6 + 0.5);
+    I->per_cycle = (i128)8000 * (num > 0 ? num : 1);
+    I->den = 1000000;
+    I->lat = (i128)(ch.latency_ns * cfg->clock_mhz / 1000.0 * (double)I->per_cycle) + 1;
     return 0;
 }
 
-int mmt__stream_run(const mmt_config *cfg, const mmt_geom *g, int py311, mmt_layer_result *res)
+int mmt__stream_simulate(const mmt_config *cfg, const mmt_geom *g, int py311,
+                         const mmt__stream_hooks *hk, void *hud, mmt_layer_result *res)
 {
     run X;
     memset(&X, 0, sizeof X);
     int r = iface_of(cfg, &X.I);
     if (r)
         return r;
+    X.I.hk = hk, X.I.hud = hud;
+    if (hk && (r = hk->start(hud, &X.I.per_cycle)) != 0)
+        return r;
+    for (int op = 0; op < 3; op++)
+        X.st[op].op = op;
     make_plan(cfg, g, &X.I, &X.P);
     /* the worst case of the sums below: every fold moves a whole tile of each operand */
     double worst = (double)g->folds * ((double)g->R * (double)g->T + (double)g->C * (double)g->T +
@@ -241,7 +267,8 @@ int mmt__stream_run(const mmt_config *cfg, const mmt_geom *g, int py311, mmt_lay
     if (worst > 1e36)
         return MMT_EOVERFLOW;
     i128 elast;
-    run_folds(&X, &elast);
+    if ((r = run_folds(&X, &elast)) != 0)
+        return r;
     i128 end = elast - X.I.per_cycle;
     if (X.I.free > end)
         end = X.I.free;
@@ -265,9 +292,14 @@ int mmt__stream_run(const mmt_config *cfg, const mmt_geom *g, int py311, mmt_lay
     mmt_layer_bounds b;
     if ((r = mmt_sim_bounds(cfg, g, &b)) != 0)
         return r;
-    if (total < b.bound_cycles)
+    if (total < b.bound_cycles && !hk)
         return MMT_EINVAL; /* cannot happen: the FIFO moves at least the bytes of the bound */
     return 0;
+}
+
+int mmt__stream_run(const mmt_config *cfg, const mmt_geom *g, int py311, mmt_layer_result *res)
+{
+    return mmt__stream_simulate(cfg, g, py311, NULL, NULL, res);
 }
 
 const char *mmt_sim_stream_ok(const mmt_config *cfg, const mmt_geom *g, const mmt_sim_opts *o)
@@ -306,6 +338,19 @@ int mmt_sim_bounds(const mmt_config *cfg, const mmt_geom *g, mmt_layer_bounds *o
     int shared = cfg->mem_policy == MMT_MEM_STREAM || cfg->user_bw;
     if (shared && !cfg->dram_path[0] && cfg->bandwidth > 0)
         out->bytes_cycles = mmt__ceil_div(bytes, cfg->bandwidth);
+    mmt_memory_char ch;
+    if (cfg->dram_path[0] && cfg->clock_mhz > 0) { /* the DRAM's peak at the array clock */
+        int r = mmt_memory_characterise(cfg->dram_path, &ch, NULL);
+        if (r)
+            return r;
+        double peak = ch.peak_gbs * 1000.0 / cfg->clock_mhz; /* bytes per cycle */
+        double c = (double)bytes / peak;
+        if (!(c < 9e18))
+            return MMT_EOVERFLOW;
+        out->bytes_cycles = (int64_t)c;
+        if ((double)out->bytes_cycles < c)
+            out->bytes_cycles++;
+    }
     out->bound_cycles =
         out->compute_cycles > out->bytes_cycles ? out->compute_cycles : out->bytes_cycles;
     return 0;
