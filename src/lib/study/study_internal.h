@@ -47,6 +47,8 @@ typedef struct st_time {
      * bound (SCALE-Sim's policy only: under stream it is an error) */
     int64_t bound[3];
     int below;
+    double energy_pj; /* DRAM energy of the whole model (stream policy with Dram) */
+    int has_energy;
 } st_time;
 
 /* A distinct (hardware, variant, GEMM shape) and its result. */

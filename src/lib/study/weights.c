@@ -111,7 +111,7 @@ static int acc_mul(int64_t *acc, int64_t a, int64_t b)
 
 /* Adds layer l's bounds (doc/memory.md), wm times, to t; notes a time below its bound. */
 static int add_bounds(const mmt_config *c, const mmt_llm_layer *l, const mmt_layer_result *r,
-                      int64_t wm, st_time *t)
+                      const mmt_layer_bytes *lb, int64_t wm, st_time *t)
 {
     mmt_layer ml;
     mmt_geom g;
@@ -128,6 +128,15 @@ static int add_bounds(const mmt_config *c, const mmt_llm_layer *l, const mmt_lay
     for (int i = 0; i < 3; i++)
         if (acc_mul(&t->bound[i], wm, v[i]))
             return MMT_EOVERFLOW;
+    mmt_memory_char ch; /* DRAM energy: the stream policy's bytes at the .ini's pJ per byte */
+    if (c->mem_policy == MMT_MEM_STREAM && c->dram_path[0]) {
+        int e = mmt_memory_characterise(c->dram_path, &ch, NULL);
+        if (e)
+            return e;
+        t->energy_pj += (double)wm * ((double)(lb->dram[0] + lb->dram[1]) * ch.read_pj_per_byte +
+                                      (double)lb->dram[2] * ch.write_pj_per_byte);
+        t->has_energy = 1;
+    }
     return 0;
 }
 
@@ -156,7 +165,7 @@ static int time_of(const st *S, size_t h, size_t v, size_t w, st_time *t)
         if (acc_mul(&t->cycles[p], wt, r->total_cycles) || acc_mul(&t->sram_bytes[p], wt, sram) ||
             acc_mul(&t->dram_bytes[p], wt, dram) || acc_mul(&t->model_cycles, wm, r->total_cycles))
             return MMT_EOVERFLOW;
-        int e = S->memcols ? add_bounds(&c, l, r, wm, t) : 0;
+        int e = S->memcols ? add_bounds(&c, l, r, &lb, wm, t) : 0;
         if (e)
             return e;
     }
@@ -264,9 +273,13 @@ void mmt__st_memory_cols(const st *S, size_t h, size_t k, size_t w, char *buf, s
                      t->below);
     if (n < 0 || (size_t)n >= cap)
         return;
+    int k2 = 0;
     if (c->clock_mhz > 0 && t->model_cycles > 0) { /* the whole model's decode step */
         double s = (double)t->model_cycles / (c->clock_mhz * 1e6);
-        snprintf(buf + n, cap - (size_t)n, ",%.6g,%.6g,", s, 1 / s);
+        k2 = snprintf(buf + n, cap - (size_t)n, ",%.6g,%.6g", s, 1 / s);
     } else
-        snprintf(buf + n, cap - (size_t)n, ",,,");
+        k2 = snprintf(buf + n, cap - (size_t)n, ",,");
+    if (k2 < 0 || (size_t)(n + k2) >= cap)
+        return;
+    snprintf(buf + n + k2, cap - (size_t)(n + k2), t->has_energy ? ",%.6g" : ",", t->energy_pj);
 }
