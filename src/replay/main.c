@@ -6,6 +6,7 @@
 #include <config.h>
 
 #include "cli.h"
+#include "dram_time.h"
 #include "replay.h"
 #include "study_cli.h"
 
@@ -21,6 +22,7 @@ static void usage(FILE *f)
     fprintf(f,
             "Usage: mmtrace-replay -c CFG -t TOPOLOGY -p OUTDIR [OPTION]...\n"
             "       mmtrace-replay -p DIR [-c CFG] --compare=REFDIR\n"
+            "       mmtrace-replay -p DIR [-c CFG] --dram=INI --clock=MHZ\n"
             "Replay SCALE-Sim v2 SRAM traces through its memory model and write its reports.\n"
             "\n"
             "  -c, --config=CFG        SCALE-Sim .cfg file\n"
@@ -36,6 +38,8 @@ static void usage(FILE *f)
             "  -l, --layout=PATH       v3's layout file: named in v3's console header only\n"
             "      --engine=E          fused model engine: auto (default), rows or folds\n"
             "  -v, --verbose           say on stderr which engine ran each layer\n"
+            "      --dram=INI          time the run's DRAM traffic on this DRAMsim3 .ini\n"
+            "      --clock=MHZ         the accelerator clock for --dram, in MHz\n"
             "  -h, --help              show this help and exit\n"
             "  -V, --version           show the version and exit\n"
             "\n"
@@ -60,6 +64,11 @@ static void usage(FILE *f)
             "ifmap) and refuses the run otherwise; auto uses folds where it can and rows\n"
             "elsewhere.\n"
             "\n"
+            "--dram with --clock: each layer's DRAM traces become 64-byte-class requests\n"
+            "(doc/dram.md), issued at their cycle on the DRAM clock to a DRAMsim3-exact model\n"
+            "of INI; DRAM_TIMING_REPORT.csv goes into the run directory (DIR/<run_name>\n"
+            "with -c, else DIR, whose one .cfg gives the widths). With -t, after the replay.\n"
+            "\n"
             "Exit status: 0 ok (and identical), 1 error or differences found, 2 usage error.\n");
     study_cli_usage(f);
 }
@@ -68,12 +77,16 @@ static void usage(FILE *f)
 typedef struct args {
     replay_opts o;
     const char *compare;
+    const char *dram;  /* --dram=INI */
+    const char *clock; /* --clock=MHZ */
+    double mhz;
 } args;
 
 /* Parses argv; returns -1 to replay, STUDY_CLI_RUN for the study, or an exit status. */
 static int parse_args(int argc, char **argv, args *a)
 {
-    enum { OPT_LEVEL = 256, OPT_NO_TRACES, OPT_COMPARE, OPT_FORCE, OPT_SCALESIM, OPT_ENGINE };
+    enum { OPT_LEVEL = 256, OPT_NO_TRACES, OPT_COMPARE, OPT_FORCE, OPT_SCALESIM, OPT_ENGINE,
+           OPT_DRAM, OPT_CLOCK };
     static const struct option opts[] = {
         {"config", required_argument, NULL, 'c'},
         {"topology", required_argument, NULL, 't'},
@@ -88,6 +101,8 @@ static int parse_args(int argc, char **argv, args *a)
         {"engine", required_argument, NULL, OPT_ENGINE},
         {"layout", required_argument, NULL, 'l'},
         {"verbose", no_argument, NULL, 'v'},
+        {"dram", required_argument, NULL, OPT_DRAM},
+        {"clock", required_argument, NULL, OPT_CLOCK},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0}};
@@ -132,6 +147,12 @@ static int parse_args(int argc, char **argv, args *a)
             }
             break;
         case 'v': a->o.verbose = 1; break;
+        case OPT_DRAM: a->dram = optarg; break;
+        case OPT_CLOCK:
+            a->clock = optarg;
+            if (dram_time_parse_clock(optarg, &a->mhz))
+                return EXIT_USAGE;
+            break;
         case 'l': a->o.layout_path = optarg; break;
         case 'h': help = 1; break;
         case 'V':
@@ -152,13 +173,20 @@ static int parse_args(int argc, char **argv, args *a)
              cli_check_path_arg("--topology", a->o.run.topo_path) ||
              cli_check_path_arg("--path", a->o.run.outdir) ||
              cli_check_path_arg("--compare", a->compare) ||
-             cli_check_path_arg("--layout", a->o.layout_path))
+             cli_check_path_arg("--layout", a->o.layout_path) ||
+             cli_check_path_arg("--dram", a->dram))
         bad = "";
+    else if (!a->dram != !a->clock)
+        bad = "--dram and --clock go together";
+    else if (a->dram && a->compare)
+        bad = "--dram and --compare are separate runs";
+    else if (a->dram && !a->o.run.outdir)
+        bad = "--dram needs -p";
     else if (a->o.run.topo_path && (!a->o.run.cfg_path || !a->o.run.outdir))
         bad = "-c, -t and -p are required";
     else if (a->o.run.engine == MMT_ENGINE_FOLDS && a->o.run.traces)
         bad = "--engine=folds needs --no-traces (traces are written by the row engine)";
-    else if (!a->o.run.topo_path && !(a->compare && a->o.run.outdir))
+    else if (!a->o.run.topo_path && !a->dram && !(a->compare && a->o.run.outdir))
         bad = a->compare ? "--compare without -t needs -p" : "-c, -t and -p are required";
     if (bad)
         return *bad ? cli_usage_error("%s", bad) : cli_usage_error(NULL);
@@ -200,6 +228,8 @@ int main(int argc, char **argv)
         return study_cli_run(argc, argv);
     if (rc >= 0)
         return rc;
+    if (!a.o.run.topo_path && a.dram)
+        return dram_time_run(a.dram, a.mhz, a.o.run.cfg_path, a.o.run.version, a.o.run.outdir);
     if (!a.o.run.topo_path)
         return compare_only(&a);
     struct stat st;
@@ -211,6 +241,8 @@ int main(int argc, char **argv)
     rc = replay_run(&a.o, &rundir);
     if (rc == EXIT_OK && a.compare)
         rc = compare_run(rundir, a.compare, cli_basename(rundir), a.o.run.traces);
+    if (rc == EXIT_OK && a.dram)
+        rc = dram_time_run(a.dram, a.mhz, a.o.run.cfg_path, a.o.run.version, a.o.run.outdir);
     free(rundir);
     return rc;
 }
