@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "dram_time.h"
+#include "dram_replay.h"
 #include "replay.h"
 #include "study_cli.h"
 
@@ -22,6 +23,7 @@ static void usage(FILE *f)
     fprintf(f,
             "Usage: mmtrace-replay -c CFG -t TOPOLOGY -p OUTDIR [OPTION]...\n"
             "       mmtrace-replay -p DIR [-c CFG] --compare=REFDIR\n"
+            "       mmtrace-replay --dram=INI --dram-trace=TRACE --cycles=N -p OUTDIR\n"
             "       mmtrace-replay -p DIR [-c CFG] --dram=INI --clock=MHZ\n"
             "Replay SCALE-Sim v2 SRAM traces through its memory model and write its reports.\n"
             "\n"
@@ -38,8 +40,11 @@ static void usage(FILE *f)
             "  -l, --layout=PATH       v3's layout file: named in v3's console header only\n"
             "      --engine=E          fused model engine: auto (default), rows or folds\n"
             "  -v, --verbose           say on stderr which engine ran each layer\n"
-            "      --dram=INI          time the run's DRAM traffic on this DRAMsim3 .ini\n"
-            "      --clock=MHZ         the accelerator clock for --dram, in MHz\n"
+            "      --dram=INI          a DRAMsim3 .ini: the memory for --dram-trace\n"
+            "      --dram-trace=TRACE  replay a DRAMsim3 trace (ADDR READ|WRITE CYCLE lines)\n"
+            "      --cycles=N          DRAM cycles to simulate for --dram-trace\n"
+            "      --clock=MHZ         with --dram: time the run's DRAM traffic at this\n"
+            "                          accelerator clock (DRAM_TIMING_REPORT.csv)\n"
             "  -h, --help              show this help and exit\n"
             "  -V, --version           show the version and exit\n"
             "\n"
@@ -64,10 +69,14 @@ static void usage(FILE *f)
             "ifmap) and refuses the run otherwise; auto uses folds where it can and rows\n"
             "elsewhere.\n"
             "\n"
-            "--dram with --clock: each layer's DRAM traces become 64-byte-class requests\n"
-            "(doc/dram.md), issued at their cycle on the DRAM clock to a DRAMsim3-exact model\n"
-            "of INI; DRAM_TIMING_REPORT.csv goes into the run directory (DIR/<run_name>\n"
-            "with -c, else DIR, whose one .cfg gives the widths). With -t, after the replay.\n"
+            "--dram with --dram-trace and --cycles: what `dramsim3main INI -c N -t TRACE\n"
+            "-o OUTDIR` does, by a DRAMsim3-exact model (doc/dram.md): OUTDIR/dram_stats.json\n"
+            "is its dramsim3.json, key for key. TRACE may be gzip-compressed.\n"
+            "\n"
+            "--dram with --clock: each layer's DRAM traces become requests of the memory's\n"
+            "size (doc/dram.md), issued at their cycle on the DRAM clock, and\n"
+            "DRAM_TIMING_REPORT.csv goes into the run directory (DIR/<run_name> with -c,\n"
+            "else DIR, whose one .cfg gives the operand widths). With -t, after the replay.\n"
             "\n"
             "Exit status: 0 ok (and identical), 1 error or differences found, 2 usage error.\n");
     study_cli_usage(f);
@@ -77,7 +86,10 @@ static void usage(FILE *f)
 typedef struct args {
     replay_opts o;
     const char *compare;
-    const char *dram;  /* --dram=INI */
+    const char *dram;       /* --dram=INI */
+    const char *dram_trace; /* --dram-trace=TRACE */
+    const char *cycles_arg; /* --cycles=N */
+    uint64_t cycles;
     const char *clock; /* --clock=MHZ */
     double mhz;
 } args;
@@ -86,7 +98,7 @@ typedef struct args {
 static int parse_args(int argc, char **argv, args *a)
 {
     enum { OPT_LEVEL = 256, OPT_NO_TRACES, OPT_COMPARE, OPT_FORCE, OPT_SCALESIM, OPT_ENGINE,
-           OPT_DRAM, OPT_CLOCK };
+           OPT_DRAM, OPT_DRAM_TRACE, OPT_CYCLES, OPT_CLOCK };
     static const struct option opts[] = {
         {"config", required_argument, NULL, 'c'},
         {"topology", required_argument, NULL, 't'},
@@ -102,6 +114,8 @@ static int parse_args(int argc, char **argv, args *a)
         {"layout", required_argument, NULL, 'l'},
         {"verbose", no_argument, NULL, 'v'},
         {"dram", required_argument, NULL, OPT_DRAM},
+        {"dram-trace", required_argument, NULL, OPT_DRAM_TRACE},
+        {"cycles", required_argument, NULL, OPT_CYCLES},
         {"clock", required_argument, NULL, OPT_CLOCK},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
@@ -148,9 +162,15 @@ static int parse_args(int argc, char **argv, args *a)
             break;
         case 'v': a->o.verbose = 1; break;
         case OPT_DRAM: a->dram = optarg; break;
+        case OPT_DRAM_TRACE: a->dram_trace = optarg; break;
         case OPT_CLOCK:
             a->clock = optarg;
             if (dram_time_parse_clock(optarg, &a->mhz))
+                return EXIT_USAGE;
+            break;
+        case OPT_CYCLES:
+            a->cycles_arg = optarg;
+            if (dram_replay_parse_cycles(optarg, &a->cycles))
                 return EXIT_USAGE;
             break;
         case 'l': a->o.layout_path = optarg; break;
@@ -174,19 +194,30 @@ static int parse_args(int argc, char **argv, args *a)
              cli_check_path_arg("--path", a->o.run.outdir) ||
              cli_check_path_arg("--compare", a->compare) ||
              cli_check_path_arg("--layout", a->o.layout_path) ||
-             cli_check_path_arg("--dram", a->dram))
+             cli_check_path_arg("--dram", a->dram) ||
+             cli_check_path_arg("--dram-trace", a->dram_trace))
         bad = "";
-    else if (!a->dram != !a->clock)
-        bad = "--dram and --clock go together";
-    else if (a->dram && a->compare)
-        bad = "--dram and --compare are separate runs";
-    else if (a->dram && !a->o.run.outdir)
-        bad = "--dram needs -p";
+    else if (a->dram_trace && a->clock)
+        bad = "--clock times a run's traffic; --dram-trace replays a trace: one or the other";
+    else if (a->clock && !a->dram)
+        bad = "--clock goes with --dram";
+    else if (a->dram && !a->dram_trace && !a->clock)
+        bad = "--dram needs --dram-trace and --cycles, or --clock";
+    else if (a->clock && (!a->o.run.outdir || a->compare))
+        bad = "--dram with --clock needs -p (and no --compare)";
+    else if (a->dram_trace && (!a->dram || !a->cycles_arg || !a->o.run.outdir))
+        bad = "--dram-trace needs --dram, --cycles and -p";
+    else if (a->dram_trace && (a->o.run.topo_path || a->o.run.cfg_path || a->compare))
+        bad = "--dram-trace is a run of its own (no -c, -t or --compare)";
+    else if (a->cycles_arg && !a->dram_trace)
+        bad = "--cycles goes with --dram-trace";
+    else if (a->dram_trace)
+        ;
     else if (a->o.run.topo_path && (!a->o.run.cfg_path || !a->o.run.outdir))
         bad = "-c, -t and -p are required";
     else if (a->o.run.engine == MMT_ENGINE_FOLDS && a->o.run.traces)
         bad = "--engine=folds needs --no-traces (traces are written by the row engine)";
-    else if (!a->o.run.topo_path && !a->dram && !(a->compare && a->o.run.outdir))
+    else if (!a->o.run.topo_path && !a->clock && !(a->compare && a->o.run.outdir))
         bad = a->compare ? "--compare without -t needs -p" : "-c, -t and -p are required";
     if (bad)
         return *bad ? cli_usage_error("%s", bad) : cli_usage_error(NULL);
@@ -228,7 +259,9 @@ int main(int argc, char **argv)
         return study_cli_run(argc, argv);
     if (rc >= 0)
         return rc;
-    if (!a.o.run.topo_path && a.dram)
+    if (a.dram_trace)
+        return dram_replay_run(a.dram, a.dram_trace, a.cycles, a.o.run.outdir);
+    if (!a.o.run.topo_path && a.clock)
         return dram_time_run(a.dram, a.mhz, a.o.run.cfg_path, a.o.run.version, a.o.run.outdir);
     if (!a.o.run.topo_path)
         return compare_only(&a);
@@ -241,7 +274,7 @@ int main(int argc, char **argv)
     rc = replay_run(&a.o, &rundir);
     if (rc == EXIT_OK && a.compare)
         rc = compare_run(rundir, a.compare, cli_basename(rundir), a.o.run.traces);
-    if (rc == EXIT_OK && a.dram)
+    if (rc == EXIT_OK && a.clock)
         rc = dram_time_run(a.dram, a.mhz, a.o.run.cfg_path, a.o.run.version, a.o.run.outdir);
     free(rundir);
     return rc;

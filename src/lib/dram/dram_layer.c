@@ -112,7 +112,7 @@ static int next_row(layer_src *s, const mmt_dram_layer_opts *o, uint64_t line, m
             return rc;
         }
         s->n = s->pos = 0;
-        int64_t v;
+        int64_t v = 0;
         size_t i = 0, j;
         for (int field = 0; i <= len; field++, i = j + 1) {
             for (j = i; j < len && text[j] != ','; j++)
