@@ -126,15 +126,24 @@ refuse() { # NAME STATUS GLOB ARGS...
     shift 3
     rm -f "$TMP/plain/DRAM_TIMING_REPORT.csv"
     "$REPLAY" "$@" >"$TMP/stdout" 2>"$TMP/stderr"
-    check_one_line "$r_name" "$r_want" $? "$TMP/stderr" "$r_glob"
+    r_rc=$?
+    if [ "$r_want" = 2 ]; then # a usage error: the line, then the --help hint
+        grep -q "^Try 'mmtrace-replay --help'" "$TMP/stderr" || fail "$r_name: no --help hint"
+        sed -i '/^Try /d' "$TMP/stderr"
+    fi
+    check_one_line "$r_name" "$r_want" $r_rc "$TMP/stderr" "$r_glob"
     [ -s "$TMP/stdout" ] && fail "$r_name: wrote to stdout"
     [ -e "$TMP/plain/DRAM_TIMING_REPORT.csv" ] && fail "$r_name: wrote a report"
 }
-refuse "no clock" 2 "mmtrace-replay: --dram and --clock go together" --dram="$ini" -p "$TMP/plain"
+refuse "no clock" 2 "mmtrace-replay: --dram needs --dram-trace and --cycles, or --clock" \
+    --dram="$ini" -p "$TMP/plain"
+refuse "clock alone" 2 "mmtrace-replay: --clock goes with --dram" --clock=700 -p "$TMP/plain"
+refuse "clock and trace" 2 "mmtrace-replay: --clock times a run's traffic; --dram-trace *" \
+    --dram="$ini" --clock=700 --dram-trace="$TMP/x" --cycles=5 -p "$TMP/plain"
 refuse "bad clock" 2 "mmtrace-replay: --clock: expected *" --dram="$ini" --clock=0 -p "$TMP/plain"
 refuse "no layers" 1 "mmtrace-replay: */layer0: no such directory*" --dram="$ini" --clock=700 \
     -c "$DRAM/run/dram_run.cfg" -p "$TMP/plain"
-printf '1.0,2.0\n0.0,x\n' >"$TMP/plain/layer1/FILTER_DRAM_TRACE.csv"
+printf '0.0,10000002.0\n1.0,x\n' >"$TMP/plain/layer1/FILTER_DRAM_TRACE.csv"
 refuse "bad trace" 1 "mmtrace-replay: */layer1/FILTER_DRAM_TRACE.csv:2: expected an integral number, got 'x'" \
     --dram="$ini" --clock=700 -p "$TMP/plain"
 printf '5.0,10000002.0\n4.0,10000003.0\n' >"$TMP/plain/layer1/FILTER_DRAM_TRACE.csv"
