@@ -44,8 +44,9 @@ FNR == 1 {
 
 {
     c = $1 + 0
-    if (nreq == 0 || c < t0)
+    if (!have_t0 || c < t0)
         t0 = c
+    have_t0 = 1
     split("", seen)
     for (j = 2; j <= NF; j++) {
         a = $j + 0
