@@ -5,7 +5,8 @@
 #    Total Cycles 46, Stall Cycles 3, DRAM counts 16/128/8, and BYTES_REPORT.csv beside the
 #    reports; a cfg's [memory] Policy = stream gives the same; --memory=scalesim writes what
 #    no --memory writes;
-#  * the refusals: stream with traces, an unknown policy, --dram without --memory or --clock,
+#  * the refusals: stream with traces, an unknown policy, --dram under --memory=scalesim or
+#    without --clock,
 #    stream without a bandwidth, a conv whose windows overlap;
 #  * the study's --memory axis: one results.csv row per policy with the bounds columns, no
 #    stream time below its bound, SCALE-Sim's rows flagged with one warning; without
@@ -73,6 +74,22 @@ replay b g g -i gemm --no-traces --memory=scalesim || fail "--memory=scalesim re
 diff -r "$TMP/a/g" "$TMP/b/g" >/dev/null || fail "--memory=scalesim differs from no --memory"
 cmp -s "$TMP/a.out" "$TMP/b.out" || fail "--memory=scalesim prints another console"
 
+# 3b. Over the DRAM model (topologies/hw/cloud-stream.cfg: DDR3-2133 at 700 MHz): never faster
+# than the ideal memory at the DDR3's peak of 48 bytes per cycle, and DRAM_TIMING_REPORT.csv
+# beside the reports, in doc/dram.md's columns.
+printf 'Layer, M, N, K,\nq, 1, 4096, 4096,\nffn, 1, 4096, 16384,\n' >"$TMP/big.csv"
+"$REPLAY" -c "$MMT_SRCDIR/topologies/hw/cloud-stream.cfg" -t "$TMP/big.csv" -i gemm -p "$TMP/d" \
+    --no-traces >"$TMP/d.out" 2>"$TMP/d.err" || fail "cloud-stream: $(cat "$TMP/d.err")"
+"$REPLAY" -c "$MMT_SRCDIR/topologies/hw/cloud-ddr3.cfg" -t "$TMP/big.csv" -i gemm -p "$TMP/i" \
+    --no-traces --memory=stream >"$TMP/i.out" 2>"$TMP/i.err" || fail "ideal: $(cat "$TMP/i.err")"
+T="$TMP/d/cloud-stream/DRAM_TIMING_REPORT.csv"
+[ "$(head -1 "$T")" = "LayerID, Requests, Reads, Writes, Row Hit Rate, Avg Read Latency (ns), Max Read Latency (ns), Achieved GB/s, DRAM Cycles, Last Done (accel cycles), Last Done (ns), DRAM Energy (pJ)," ] ||
+    fail "DRAM_TIMING_REPORT.csv header: $(head -1 "$T")"
+[ "$(wc -l <"$T")" = 3 ] || fail "DRAM_TIMING_REPORT.csv rows"
+paste -d, "$TMP/d/cloud-stream/COMPUTE_REPORT.csv" "$TMP/i/cloud-ddr3/COMPUTE_REPORT.csv" |
+    awk -F', *' 'NR > 1 && $2 < $9 { exit 1 }' || fail "DDR3 faster than the ideal memory at its peak"
+[ ! -f "$TMP/i/cloud-ddr3/DRAM_TIMING_REPORT.csv" ] || fail "DRAM_TIMING_REPORT.csv without Dram"
+
 # 4. Refusals: one line, nothing on stdout.
 refuse() { # NAME STATUS GLOB OUT CFG TOPO ARGS...
     n=$1 st=$2 g=$3
@@ -93,11 +110,11 @@ refuse traces 1 "mmtrace-replay: *g.cfg: the stream memory policy runs on the fu
     r1 g g -i gemm --memory=stream
 refuse policy 2 "mmtrace-replay: --memory: expected scalesim or stream, got 'fast'" \
     r2 g g -i gemm --no-traces --memory=fast
-refuse dram 2 "mmtrace-replay: --dram needs --memory=stream*" \
-    r3 g g -i gemm --no-traces --dram=x.ini --clock=700
+refuse dram 2 "mmtrace-replay: --dram with --memory needs --memory=stream*" \
+    r3 g g -i gemm --no-traces --memory=scalesim --dram=x.ini --clock=700
 refuse clock 2 "mmtrace-replay: --dram needs --clock=MHZ*" \
     r4 g g -i gemm --no-traces --memory=stream --dram=x.ini
-refuse badclock 2 "mmtrace-replay: --clock: expected a clock in MHz above 0, got '-3'" \
+refuse badclock 2 "mmtrace-replay: --clock: expected the accelerator clock in MHz (above 0), got '-3'" \
     r5 g g -i gemm --no-traces --memory=stream --clock=-3
 mkcfg nobw 4 1 CALC
 sed -i '/^Bandwidth/d' "$TMP/nobw.cfg"

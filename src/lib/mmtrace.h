@@ -487,6 +487,10 @@ int mmt_sim_bounds(const mmt_config *cfg, const mmt_geom *g, mmt_layer_bounds *o
  * accounting, its per-cycle "pJ" scaled by tCK to pJ). Safe from many threads. */
 typedef struct mmt_memory_char {
     double peak_gbs, sustained_gbs, latency_ns, read_pj_per_byte, write_pj_per_byte;
+    /* the read stream's DRAMsim3 statistics: row hits over read commands, its average and
+     * largest read latency (ns, queueing at full rate included); the clock and request size */
+    double row_hit_rate, avg_read_latency_ns, max_read_latency_ns, tck_ns;
+    uint32_t request_bytes;
 } mmt_memory_char;
 int mmt_memory_characterise(const char *ini, mmt_memory_char *out, mmt_diag *diag);
 

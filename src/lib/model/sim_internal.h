@@ -238,6 +238,12 @@ void mmt__stream_arrive(__int128 *d, __int128 t);
 /* The fold machine with the given hooks (NULL: closed form, mmt__stream_run). */
 int mmt__stream_simulate(const mmt_config *cfg, const mmt_geom *g, int py311,
                          const mmt__stream_hooks *hk, void *hud, mmt_layer_result *res);
+/* The DRAM_TIMING_REPORT.csv row (mmtrace_dram_layer.h's columns) of a layer the stream
+ * policy ran on cfg's Dram: its requests from the layer's DRAM bytes, its time, the
+ * characterisation's row-hit rate, read latencies and energy per byte (doc/memory.md). */
+struct mmt_dram_layer_result;
+int mmt__stream_dram_row(const mmt_config *cfg, const mmt_layer_result *res,
+                         struct mmt_dram_layer_result *out);
 /* mmt__stream_run with every transfer simulated request by request on the DRAM model of
  * cfg->dram_path (small layers: the reference the closed form is checked against). */
 int mmt__stream_run_exact(const mmt_config *cfg, const mmt_geom *g, mmt_layer_result *res);

@@ -15,6 +15,7 @@
 #include "sim_internal.h"
 
 #include "mmtrace_dram.h"
+#include "mmtrace_dram_layer.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -137,7 +138,7 @@ static int add_range(const layout *L, mmt_dram *m, uint64_t g0, uint64_t n, int 
 /* Runs n sequential requests (reads or writes) from cycle 0 through add_range; *cycles gets
  * the cycle the last one completed, *pj DRAMsim3's total energy. */
 static int run_stream(const mmt_dram_config *c, uint64_t n, int is_write, uint64_t *cycles,
-                      double *pj)
+                      double *pj, mmt_dram_stats *stats)
 {
     mmt_dram *m;
     done_count dc = {0, 0};
@@ -151,6 +152,8 @@ static int run_stream(const mmt_dram_config *c, uint64_t n, int is_write, uint64
     mmt_dram_stats st;
     if (r == 0 && (r = mmt_dram_stats_get(m, &st)) == 0)
         *cycles = dc.last + 1, *pj = st.total_energy;
+    if (r == 0 && stats)
+        *stats = st;
     mmt_dram_free(m);
     return r;
 }
@@ -163,16 +166,21 @@ static int characterise(const mmt_dram_config *c, mmt_memory_char *o)
     uint64_t cyc;
     memset(o, 0, sizeof *o);
     o->peak_gbs = mmt_dram_config_peak_gbs(c);
-    int r = run_stream(c, 1, 0, &cyc, &pj);
+    mmt_dram_stats st;
+    int r = run_stream(c, 1, 0, &cyc, &pj, NULL);
     if (r)
         return r;
     o->latency_ns = (double)cyc * tck;
-    if ((r = run_stream(c, CHAR_REQUESTS, 0, &cyc, &pj)) != 0)
+    if ((r = run_stream(c, CHAR_REQUESTS, 0, &cyc, &pj, &st)) != 0)
         return r;
     o->sustained_gbs = bytes / ((double)cyc * tck); /* bytes per ns */
+    o->tck_ns = tck, o->request_bytes = mmt_dram_config_request_bytes(c);
+    o->row_hit_rate = st.num_read_cmds ? (double)st.num_read_row_hits / st.num_read_cmds : 0;
+    o->avg_read_latency_ns = st.average_read_latency * tck;
+    o->max_read_latency_ns = (double)st.max_read_latency * tck;
     /* DRAMsim3: its energies are IDD x VDD x cycles, "pJ" for 1 ns cycles; x tCK gives pJ */
     o->read_pj_per_byte = pj * tck / bytes;
-    if ((r = run_stream(c, CHAR_REQUESTS, 1, &cyc, &pj)) != 0)
+    if ((r = run_stream(c, CHAR_REQUESTS, 1, &cyc, &pj, NULL)) != 0)
         return r;
     o->write_pj_per_byte = pj * tck / bytes;
     if (!(o->sustained_gbs > 0) || !isfinite(o->sustained_gbs) || !isfinite(o->peak_gbs))
@@ -358,4 +366,35 @@ int mmt__stream_run_exact(const mmt_config *cfg, const mmt_geom *g, mmt_layer_re
     mmt_dram_config_free(c);
     free(E.x);
     return r;
+}
+
+/* ---------------------------------------------------------------- DRAM_TIMING_REPORT.csv */
+
+int mmt__stream_dram_row(const mmt_config *cfg, const mmt_layer_result *res,
+                         struct mmt_dram_layer_result *out)
+{
+    mmt_memory_char ch;
+    mmt_layer_bytes lb;
+    int r = mmt_memory_characterise(cfg->dram_path, &ch, NULL);
+    if (r == 0)
+        r = mmt_precision_layer_bytes(cfg, res, &lb);
+    if (r)
+        return r;
+    memset(out, 0, sizeof *out);
+    for (int op = 0; op < 3; op++) {
+        uint64_t n = ((uint64_t)lb.dram[op] + ch.request_bytes - 1) / ch.request_bytes;
+        *(op < 2 ? &out->reads : &out->writes) += n;
+    }
+    out->requests = out->reads + out->writes;
+    out->done_accel_cycles = (double)res->total_cycles;
+    out->done_ns = (double)res->total_cycles * 1000.0 / cfg->clock_mhz;
+    out->dram_cycles = (uint64_t)ceil(out->done_ns / ch.tck_ns);
+    out->last_done_cycle = out->dram_cycles;
+    out->gbs = out->done_ns > 0 ? (double)out->requests * ch.request_bytes / out->done_ns : 0;
+    out->row_hit_rate = ch.row_hit_rate;
+    out->avg_read_latency_ns = ch.avg_read_latency_ns;
+    out->max_read_latency_ns = ch.max_read_latency_ns;
+    out->energy_pj = (double)(lb.dram[0] + lb.dram[1]) * ch.read_pj_per_byte +
+                     (double)lb.dram[2] * ch.write_pj_per_byte;
+    return 0;
 }

@@ -32,6 +32,9 @@
 #include "internal.h"
 #include "replay_internal.h"
 
+#include "mmtrace_dram_layer.h"
+#include "sim_internal.h"
+
 #include <assert.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -63,6 +66,7 @@ struct mmt_replay {
     long pid;
     job *jobs;
     mmt_layer_result *res; /* ring of RING results: layer li in res[li % RING] */
+    mmt_dram_layer_result *drows; /* stream policy with Dram: DRAM_TIMING_REPORT.csv rows */
     mmt_report_stream *rep;
     FILE *console;     /* the layers' console blocks, spooled (unlinked file) */
     atomic_int stop;
@@ -342,6 +346,9 @@ static int collect(mmt_replay *R, size_t li)
             c = R->collected;
             pthread_mutex_unlock(&R->lock); /* slot c stays: only collecting frees slots */
             r = mmt_report_stream_add(R->rep, &R->res[c % RING], &d);
+            if (r == 0 && R->drows &&
+                (r = mmt__stream_dram_row(R->cfg, &R->res[c % RING], &R->drows[c])) != 0)
+                mmt__diag(&d, r, R->cfg->dram_path, 0, "layer %zu: %s", c, mmt_strerror(r));
             if (r == 0)
                 r = spool_console(R, c, &d);
             pthread_mutex_lock(&R->lock);
@@ -457,6 +464,12 @@ static int publish(mmt_replay *R, mmt_diag *d)
             snprintf(d->file, sizeof d->file, "%s", R->rundir);
         return r;
     }
+    if (R->drows) { /* the stream policy's DRAM timing (doc/memory.md) */
+        char path[PATH_CAP];
+        snprintf(path, sizeof path, "%s/DRAM_TIMING_REPORT.csv", R->rundir);
+        if ((r = mmt_dram_layer_report_write(path, R->drows, R->n, d)) != 0)
+            return r;
+    }
     return mmt_rundir_mark_complete(R->rundir, d);
 }
 
@@ -507,6 +520,7 @@ void mmt_replay_free(mmt_replay *R)
         fclose(R->console);
     free(R->jobs);
     free(R->res);
+    free(R->drows);
     pthread_cond_destroy(&R->cond);
     pthread_mutex_destroy(&R->lock);
     free(R);
@@ -525,7 +539,12 @@ int mmt_replay_new(const mmt_run *run, const mmt_replay_opts *o, mmt_replay **ou
     R->pid = (long)getpid();
     R->jobs = calloc(R->n ? R->n : 1, sizeof *R->jobs);
     R->res = calloc(RING, sizeof *R->res);
-    int r = !R->jobs || !R->res ? mmt__diag(d, MMT_ENOMEM, "", 0, "out of memory") : 0;
+    int dram = R->cfg->mem_policy == MMT_MEM_STREAM && R->cfg->dram_path[0];
+    if (dram) /* a row per layer (about 300 bytes) until the report is written */
+        R->drows = calloc(R->n ? R->n : 1, sizeof *R->drows);
+    int r = !R->jobs || !R->res || (dram && !R->drows)
+                ? mmt__diag(d, MMT_ENOMEM, "", 0, "out of memory")
+                : 0;
     if (r == 0 && o->traces && R->cfg->mem_policy == MMT_MEM_STREAM)
         r = mmt__diag(d, MMT_EINVAL, mmt_run_options(run)->cfg_path, 0,
                       "the stream memory policy runs on the fused path only (no trace is "
