@@ -68,11 +68,26 @@ for f in COMPUTE_REPORT BANDWIDTH_REPORT DETAILED_ACCESS_REPORT BYTES_REPORT; do
     cmp -s "$TMP/s/g/$f.csv" "$TMP/sc/gs/$f.csv" || fail "[memory] stream: $f differs"
 done
 
-# 3. --memory=scalesim is SCALE-Sim's model: the reports of a run without --memory.
+# 3. --memory=scalesim is SCALE-Sim's model: the reports of a run without --memory, and
+# BOUNDS_REPORT.csv beside them. On this GEMV SCALE-Sim's free first fill beats the bound.
 replay a g g -i gemm --no-traces || fail "scalesim replay"
 replay b g g -i gemm --no-traces --memory=scalesim || fail "--memory=scalesim replay"
+[ ! -f "$TMP/a/g/BOUNDS_REPORT.csv" ] || fail "BOUNDS_REPORT.csv without --memory"
+mv "$TMP/b/g/BOUNDS_REPORT.csv" "$TMP/b.bounds"
 diff -r "$TMP/a/g" "$TMP/b/g" >/dev/null || fail "--memory=scalesim differs from no --memory"
 cmp -s "$TMP/a.out" "$TMP/b.out" || fail "--memory=scalesim prints another console"
+[ "$(sed -n 1p "$TMP/b.bounds")" = "LayerID, Total Cycles, Compute Bound Cycles, DRAM Bytes, Bytes Bound Cycles, Bound Cycles, Below Bound," ] ||
+    fail "BOUNDS_REPORT.csv header"
+[ "$(sed -n 2p "$TMP/b.bounds")" = "0, 43, 43, 152, 38, 43, 0," ] ||
+    fail "scalesim BOUNDS_REPORT.csv: $(sed -n 2p "$TMP/b.bounds")"
+# 64 KB SRAMs and 1 byte per cycle: the weights fit, SCALE-Sim fills them for free
+mkcfg fit 1 64 USER
+printf 'Layer, M, N, K,\ngemv, 1, 64, 64,\n' >"$TMP/fit.csv"
+replay f fit fit -i gemm --no-traces --memory=scalesim || fail "fit replay"
+sed -n 2p "$TMP/f/fit/BOUNDS_REPORT.csv" | awk -F', *' '{ exit !($2 < $6 && $7 == 1 && $5 == 4224) }' ||
+    fail "below-bound BOUNDS_REPORT.csv: $(sed -n 2p "$TMP/f/fit/BOUNDS_REPORT.csv")"
+[ "$(sed -n 2p "$TMP/s/g/BOUNDS_REPORT.csv")" = "0, 46, 43, 152, 38, 43, 0," ] ||
+    fail "stream BOUNDS_REPORT.csv: $(sed -n 2p "$TMP/s/g/BOUNDS_REPORT.csv")"
 
 # 3b. Over the DRAM model (topologies/hw/cloud-stream.cfg: DDR3-2133 at 700 MHz): never faster
 # than the ideal memory at the DDR3's peak of 48 bytes per cycle, and DRAM_TIMING_REPORT.csv

@@ -67,6 +67,8 @@ struct mmt_replay {
     job *jobs;
     mmt_layer_result *res; /* ring of RING results: layer li in res[li % RING] */
     mmt_dram_layer_result *drows; /* stream policy with Dram: DRAM_TIMING_REPORT.csv rows */
+    int bounds;                   /* a [memory] policy: BOUNDS_REPORT.csv (doc/memory.md) */
+    mmt__buf btext;               /* its text so far */
     mmt_report_stream *rep;
     FILE *console;     /* the layers' console blocks, spooled (unlinked file) */
     atomic_int stop;
@@ -329,6 +331,26 @@ static int spool_console(mmt_replay *R, size_t li, mmt_diag *d)
     return ferror(f) ? mmt__sys_diag(d, R->rundir, 0, "cannot spool the console text") : 0;
 }
 
+/* Appends layer li's BOUNDS_REPORT.csv row: its time beside the bounds (doc/memory.md). */
+static int bounds_row(mmt_replay *R, size_t li, mmt_diag *d)
+{
+    mmt_geom g;
+    mmt_layer_bounds b;
+    const mmt_layer_result *res = &R->res[li % RING];
+    mmt_run_geom(R->run, li, &g);
+    int r = mmt_sim_bounds(R->cfg, &g, &b);
+    if (r)
+        return mmt__diag(d, r, R->rundir, 0, "layer %zu: its bounds: %s", li, mmt_strerror(r));
+    if (li == 0)
+        mmt__buf_printf(&R->btext, "LayerID, Total Cycles, Compute Bound Cycles, DRAM Bytes, "
+                                   "Bytes Bound Cycles, Bound Cycles, Below Bound,\n");
+    mmt__buf_printf(&R->btext,
+                    "%zu, %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %d,\n",
+                    li, res->total_cycles, b.compute_cycles, b.bytes, b.bytes_cycles,
+                    b.bound_cycles, res->total_cycles < b.bound_cycles);
+    return 0;
+}
+
 /* Marks layer li done and, unless another worker is at it, collects the done layers in
  * order from the first not yet collected: their report rows and console blocks go out and
  * their ring slots are freed. A failure is recorded against the layer being collected. */
@@ -349,6 +371,8 @@ static int collect(mmt_replay *R, size_t li)
             if (r == 0 && R->drows &&
                 (r = mmt__stream_dram_row(R->cfg, &R->res[c % RING], &R->drows[c])) != 0)
                 mmt__diag(&d, r, R->cfg->dram_path, 0, "layer %zu: %s", c, mmt_strerror(r));
+            if (r == 0 && R->bounds)
+                r = bounds_row(R, c, &d);
             if (r == 0)
                 r = spool_console(R, c, &d);
             pthread_mutex_lock(&R->lock);
@@ -464,6 +488,12 @@ static int publish(mmt_replay *R, mmt_diag *d)
             snprintf(d->file, sizeof d->file, "%s", R->rundir);
         return r;
     }
+    if (R->bounds) {
+        char path[PATH_CAP];
+        snprintf(path, sizeof path, "%s/BOUNDS_REPORT.csv", R->rundir);
+        if ((r = mmt__buf_write(&R->btext, path, d)) != 0)
+            return r;
+    }
     if (R->drows) { /* the stream policy's DRAM timing (doc/memory.md) */
         char path[PATH_CAP];
         snprintf(path, sizeof path, "%s/DRAM_TIMING_REPORT.csv", R->rundir);
@@ -521,6 +551,7 @@ void mmt_replay_free(mmt_replay *R)
     free(R->jobs);
     free(R->res);
     free(R->drows);
+    free(R->btext.p);
     pthread_cond_destroy(&R->cond);
     pthread_mutex_destroy(&R->lock);
     free(R);
@@ -540,6 +571,7 @@ int mmt_replay_new(const mmt_run *run, const mmt_replay_opts *o, mmt_replay **ou
     R->jobs = calloc(R->n ? R->n : 1, sizeof *R->jobs);
     R->res = calloc(RING, sizeof *R->res);
     int dram = R->cfg->mem_policy == MMT_MEM_STREAM && R->cfg->dram_path[0];
+    R->bounds = R->cfg->has_memory && !o->traces;
     if (dram) /* a row per layer (about 300 bytes) until the report is written */
         R->drows = calloc(R->n ? R->n : 1, sizeof *R->drows);
     int r = !R->jobs || !R->res || (dram && !R->drows)

@@ -100,6 +100,9 @@ int mmt_run_load(const mmt_run_opts *o, mmt_run **out, mmt_diag *d)
     if (e == 0 && (o->memory || o->dram || o->clock_mhz > 0) &&
         (e = mmt_config_set_memory(&r->cfg, o->memory - 1, o->dram, o->clock_mhz, d)) != 0)
         snprintf(d->file, sizeof d->file, "%s", o->cfg_path);
+    mmt_memory_char ch; /* the stream policy's DRAM: a bad .ini is refused before any layer */
+    if (e == 0 && r->cfg.mem_policy == MMT_MEM_STREAM && r->cfg.dram_path[0])
+        e = mmt_memory_characterise(r->cfg.dram_path, &ch, d);
     if (e == 0)
         e = mmt_topology_read_version(o->topo_path, o->gemm, o->version, &r->topo, d, o->warn,
                                       o->warn_ud);

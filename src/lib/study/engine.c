@@ -101,6 +101,9 @@ static int make_hw(st *S, mmt_diag *d)
                              sp->hw[i].run_name, mmt_dataflow_name(sp->dataflows[k]));
                 }
                 int r = sp->nmemories ? set_memory(H, sp->memories[m], d) : 0;
+                mmt_memory_char ch; /* a bad .ini is refused before anything runs */
+                if (r == 0 && H->cfg.mem_policy == MMT_MEM_STREAM && H->cfg.dram_path[0])
+                    r = mmt_memory_characterise(H->cfg.dram_path, &ch, d);
                 if (r)
                     return r;
                 for (size_t j = 0; j < x; j++)
