@@ -171,6 +171,13 @@ END { if (n != 4 || below == 0) exit 5 }' "$R" || fail "results.csv bounds do no
 grep ',scalesim,' "$R" | sed 's/,scalesim,.*//' >"$TMP/s.rows"
 tail -n +2 "$TMP/plain/results.csv" >"$TMP/p.rows"
 cmp -s "$TMP/s.rows" "$TMP/p.rows" || fail "the scalesim rows differ from a run without --memory"
+# the layer cache keeps the policies apart and gives the same rows back
+"$REPLAY" --study="$TMP/c1" --hw="$TMP/h.cfg" --hf-config="$TMP/tiny.json" --seq=16,32 --format=svg \
+    --cache="$TMP/cache" --weights=8,2 --memory=scalesim,stream >"$TMP/c1.out" 2>/dev/null || fail "cached study 1"
+"$REPLAY" --study="$TMP/c2" --hw="$TMP/h.cfg" --hf-config="$TMP/tiny.json" --seq=16,32 --format=svg \
+    --cache="$TMP/cache" --weights=8,2 --memory=scalesim,stream >"$TMP/c2.out" 2>/dev/null || fail "cached study 2"
+cmp -s "$TMP/c1/results.csv" "$R" && cmp -s "$TMP/c2/results.csv" "$R" || fail "cached results.csv differ"
+grep -q " 0 simulated" "$TMP/c2.out" || fail "second cached study simulated: $(cat "$TMP/c2.out")"
 [ -f "$TMP/mem/hw/h_stream.cfg" ] && grep -q "^Policy: stream" "$TMP/mem/hw/h_stream.cfg" ||
     fail "hw/h_stream.cfg"
 "$REPLAY" --study="$TMP/u" --hw=cloud --memory=stream --no-cache >"$TMP/u.out" 2>"$TMP/u.err"

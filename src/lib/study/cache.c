@@ -19,6 +19,7 @@
 #include "internal.h"
 #include "mmtrace_study.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,11 +76,12 @@ int mmt_study_cache_key(const mmt_config *c, int64_t M, int64_t N, int64_t K, ch
     if (n >= 0 && (size_t)n < cap && c->mem_policy == MMT_MEM_STREAM && c->dram_path[0] &&
         mmt_memory_characterise(c->dram_path, &ch, NULL) != 0)
         return MMT_EINVAL;
+    char abs[PATH_MAX]; /* the same .ini from another working directory is the same key */
     if (n >= 0 && (size_t)n < cap && c->mem_policy == MMT_MEM_STREAM)
         n += snprintf(key + n, cap - (size_t)n,
                       "; memory stream %s %.17g bw %" PRId64 " dram %.17g %.17g %.17g",
-                      c->dram_path, c->clock_mhz, c->bandwidth, ch.peak_gbs, ch.sustained_gbs,
-                      ch.latency_ns);
+                      !c->dram_path[0] || !realpath(c->dram_path, abs) ? c->dram_path : abs,
+                      c->clock_mhz, c->bandwidth, ch.peak_gbs, ch.sustained_gbs, ch.latency_ns);
     return n < 0 || (size_t)n >= cap ? MMT_ERANGE : 0;
 }
 
