@@ -95,8 +95,9 @@ static void test_differential(void **state)
                     for (int op = 0; op < 3; op++) /* the same transfers */
                         assert_int_equal(a.dram_count[op], b.dram_count[op]);
                     if (e > MAXERR)
-                        fprintf(stderr, "%s %s R=%" PRId64 " %" PRId64 "x%" PRId64 "x%" PRId64
-                                        ": closed %" PRId64 ", per request %" PRId64 "\n",
+                        fprintf(stderr,
+                                "%s %s R=%" PRId64 " %" PRId64 "x%" PRId64 "x%" PRId64
+                                ": closed %" PRId64 ", per request %" PRId64 "\n",
                                 mems[m], mmt_dataflow_name(c.dataflow), R, shapes[s][0],
                                 shapes[s][1], shapes[s][2], a.total_cycles, b.total_cycles);
                     worst = e > worst ? e : worst;
@@ -108,8 +109,9 @@ static void test_differential(void **state)
     assert_true(sum / n <= MEANERR);
 }
 
-/* The study's stream presets (topologies/hw/cloud-stream.cfg and the others) on decode layers of gpt2's sizes:
- * within 1% of the per-request simulation on the projections, 8% on an attention head. */
+/* The study's stream presets (topologies/hw/cloud-stream.cfg and the others) on decode layers of
+ * gpt2's sizes: within 1% of the per-request simulation on the projections, 8% on an attention
+ * head. */
 static void test_presets(void **state)
 {
     (void)state;
@@ -129,8 +131,8 @@ static void test_presets(void **state)
             assert_int_equal(mmt__stream_run(&c, &g, 0, &a), 0);
             assert_int_equal(mmt__stream_run_exact(&c, &g, &b), 0);
             double e = fabs((double)a.total_cycles / (double)b.total_cycles - 1);
-            fprintf(stderr, "%s %" PRId64 "x%" PRId64 "x%" PRId64 ": %.2f%%\n", hw[h],
-                    shapes[s][0], shapes[s][1], shapes[s][2], 100 * e);
+            fprintf(stderr, "%s %" PRId64 "x%" PRId64 "x%" PRId64 ": %.2f%%\n", hw[h], shapes[s][0],
+                    shapes[s][1], shapes[s][2], 100 * e);
             assert_true(e <= (s < 2 ? 0.01 : 0.08));
         }
 }
@@ -140,8 +142,8 @@ static void test_presets(void **state)
 static void test_ddr4_not_faster(void **state)
 {
     (void)state;
-    static const int64_t shapes[][3] = {{1, 4096, 4096}, {1, 11008, 4096}, {8, 1024, 1024},
-                                        {1, 64, 64}};
+    static const int64_t shapes[][3] = {
+        {1, 4096, 4096}, {1, 11008, 4096}, {8, 1024, 1024}, {1, 64, 64}};
     for (int df = 0; df < 3; df++)
         for (size_t s = 0; s < 4; s++) {
             mmt_config d = dcfg("DDR4-3200", 800, 128, (mmt_dataflow)df);
@@ -182,8 +184,9 @@ static void test_dram_invariants(void **state)
                     t8 = prev = r.total_cycles;
                 /* 8/w up to Total Cycles' rounding up (one cycle) */
                 if (r.total_cycles > prev || (double)t8 * b > 8000.0 * (double)(r.total_cycles + 1))
-                    fprintf(stderr, "%s %s %.2f bits: %" PRId64 " cycles, previous %" PRId64
-                                    ", 8 bits %" PRId64 "\n",
+                    fprintf(stderr,
+                            "%s %s %.2f bits: %" PRId64 " cycles, previous %" PRId64
+                            ", 8 bits %" PRId64 "\n",
                             mems[m], mmt_dataflow_name(c.dataflow), b / 1000.0, r.total_cycles,
                             prev, t8);
                 assert_true(r.total_cycles <= prev);
@@ -196,10 +199,8 @@ static void test_dram_invariants(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_characterise),
-        cmocka_unit_test(test_differential),
-        cmocka_unit_test(test_presets),
-        cmocka_unit_test(test_ddr4_not_faster),
+        cmocka_unit_test(test_characterise),    cmocka_unit_test(test_differential),
+        cmocka_unit_test(test_presets),         cmocka_unit_test(test_ddr4_not_faster),
         cmocka_unit_test(test_dram_invariants),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

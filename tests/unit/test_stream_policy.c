@@ -136,9 +136,9 @@ static void sweep(const mmt_config *c, int64_t M, int64_t N, int64_t K)
         int64_t t = time_at(*c, b, M, N, K);
         /* 8/w up to Total Cycles' rounding up (one cycle) */
         if (t < prev || (double)t8 * b > 8000.0 * (double)(t + 1)) {
-            fprintf(stderr, "%s M=%" PRId64 " N=%" PRId64 " K=%" PRId64 " bw=%" PRId64
-                            ": %.2f bits %" PRId64 " cycles, previous %" PRId64 ", 8 bits %" PRId64
-                            "\n",
+            fprintf(stderr,
+                    "%s M=%" PRId64 " N=%" PRId64 " K=%" PRId64 " bw=%" PRId64
+                    ": %.2f bits %" PRId64 " cycles, previous %" PRId64 ", 8 bits %" PRId64 "\n",
                     mmt_dataflow_name(c->dataflow), M, N, K, c->bandwidth, b / 1000.0, t, prev, t8);
             fail();
         }
@@ -251,16 +251,14 @@ static void test_memory_parse(void **state)
     (void)state;
     parse_expect("[memory]\nPolicy = stream\n", 0, NULL, 0);
     parse_expect("[memory]\nPolicy = fast\n", MMT_ERANGE, "Policy 'fast'", 17);
-    parse_expect("[memory]\nPolicy = stream\nSpeed = 3\n", MMT_EPARSE, "unknown key 'speed'",
-                 18);
+    parse_expect("[memory]\nPolicy = stream\nSpeed = 3\n", MMT_EPARSE, "unknown key 'speed'", 18);
     parse_expect("[memory]\nPolicy = stream\nClockMHz = -5\n", MMT_ERANGE, "ClockMHz", 18);
     parse_expect("[memory]\nPolicy = stream\nClockMHz = 7e\n", MMT_ERANGE, "ClockMHz", 18);
     parse_expect("[memory]\nPolicy = stream\nClockMHz = nan\n", MMT_ERANGE, "ClockMHz", 18);
     parse_expect("[memory]\nPolicy = stream\nDram = m.ini\n", MMT_EINVAL, "needs ClockMHz", 0);
     parse_expect("[memory]\nPolicy = scalesim\nDram = m.ini\nClockMHz = 700\n", MMT_EINVAL,
                  "Dram is the memory of Policy = stream", 0);
-    parse_expect("[memory]\nPolicy = stream\nDram =\nClockMHz = 700\n", MMT_ERANGE, "Dram ''",
-                 18);
+    parse_expect("[memory]\nPolicy = stream\nDram =\nClockMHz = 700\n", MMT_ERANGE, "Dram ''", 18);
     const char *nobw = "[general]\nrun_name = t\n[architecture_presets]\nArrayHeight: 8\n"
                        "ArrayWidth: 8\nIfmapSramSzkB: 4\nFilterSramSzkB: 4\nOfmapSramSzkB: 4\n"
                        "IfmapOffset: 0\nFilterOffset: 10000000\nOfmapOffset: 20000000\n"
@@ -268,8 +266,7 @@ static void test_memory_parse(void **state)
                        "[memory]\nPolicy = stream\n"; /* CALC: its Bandwidth means nothing */
     mmt_config c;
     mmt_diag d = {0};
-    assert_int_equal(mmt_config_parse("x.cfg", nobw, strlen(nobw), &c, &d, NULL, NULL),
-                     MMT_EINVAL);
+    assert_int_equal(mmt_config_parse("x.cfg", nobw, strlen(nobw), &c, &d, NULL, NULL), MMT_EINVAL);
     assert_non_null(strstr(d.message, "InterfaceBandwidth USER"));
     /* Dram is relative to the cfg's folder */
     parse_expect("[memory]\nPolicy = stream\nDram = m.ini\nClockMHz = 700.5\n", 0, NULL, 0);
@@ -317,9 +314,9 @@ static void test_refusals(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_hand_gemv),        cmocka_unit_test(test_hand_gemv_2bit),
-        cmocka_unit_test(test_residency),        cmocka_unit_test(test_invariants),
-        cmocka_unit_test(test_monotone_prefill), cmocka_unit_test(test_gemv_bound),
+        cmocka_unit_test(test_hand_gemv),          cmocka_unit_test(test_hand_gemv_2bit),
+        cmocka_unit_test(test_residency),          cmocka_unit_test(test_invariants),
+        cmocka_unit_test(test_monotone_prefill),   cmocka_unit_test(test_gemv_bound),
         cmocka_unit_test(test_scalesim_unchanged), cmocka_unit_test(test_memory_parse),
         cmocka_unit_test(test_refusals),
     };

@@ -60,8 +60,8 @@ typedef struct plan {
     const mmt_geom *g;
     int dep[2];
     int32_t bits[3];
-    i128 sram[3];      /* SRAM capacity, millibits */
-    int resident[2];   /* the whole operand fits its SRAM: read once per layer */
+    i128 sram[3];                  /* SRAM capacity, millibits */
+    int resident[2];               /* the whole operand fits its SRAM: read once per layer */
     i128 L, drain_stat, drain_str; /* units */
 } plan;
 
@@ -262,8 +262,9 @@ int mmt__stream_simulate(const mmt_config *cfg, const mmt_geom *g, int py311,
         X.st[op].op = op;
     make_plan(cfg, g, &X.I, &X.P);
     /* the worst case of the sums below: every fold moves a whole tile of each operand */
-    double worst = (double)g->folds * ((double)g->R * (double)g->T + (double)g->C * (double)g->T +
-                                       (double)g->L) * 32000.0 * (double)X.I.den;
+    double worst = (double)g->folds *
+                   ((double)g->R * (double)g->T + (double)g->C * (double)g->T + (double)g->L) *
+                   32000.0 * (double)X.I.den;
     if (worst > 1e36)
         return MMT_EOVERFLOW;
     i128 elast;

@@ -102,7 +102,8 @@ static void layout_init(const mmt_dram_config *c, layout *L)
     L->striped = L->nch > 1 && (L->nch & (L->nch - 1)) == 0 && (1u << bits) == L->nch &&
                  (L->rb & (L->rb - 1)) == 0;
     for (uint64_t g = 0; L->striped && g < 4 * (uint64_t)L->nch; g++)
-        if (mmt_dram_config_channel_of(c, addr_of(L, g)) != g % L->nch || index_of(L, addr_of(L, g)) != g)
+        if (mmt_dram_config_channel_of(c, addr_of(L, g)) != g % L->nch ||
+            index_of(L, addr_of(L, g)) != g)
             L->striped = 0;
 }
 
@@ -279,8 +280,8 @@ static int ex_start(void *ud, const i128 *per_cycle)
     return 0;
 }
 
-static void ex_add(void *ud, i128 issue, int64_t n, int32_t bits, mmt__stream_opstat *st,
-                   int dir, int64_t fold, i128 drain)
+static void ex_add(void *ud, i128 issue, int64_t n, int32_t bits, mmt__stream_opstat *st, int dir,
+                   int64_t fold, i128 drain)
 {
     exact *E = ud;
     int is_write = dir == 2;
