@@ -178,6 +178,15 @@ cmp -s "$TMP/s.rows" "$TMP/p.rows" || fail "the scalesim rows differ from a run 
     --cache="$TMP/cache" --weights=8,2 --memory=scalesim,stream >"$TMP/c2.out" 2>/dev/null || fail "cached study 2"
 cmp -s "$TMP/c1/results.csv" "$R" && cmp -s "$TMP/c2/results.csv" "$R" || fail "cached results.csv differ"
 grep -q " 0 simulated" "$TMP/c2.out" || fail "second cached study simulated: $(cat "$TMP/c2.out")"
+# --dram and --clock put the DRAM model and a clock under it: seconds and energy per token
+study dram --memory=stream --dram="$MMT_SRCDIR/memories/LPDDR4-3200.ini" --clock=500
+awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+{ if ($c["s_per_token"] <= 0 || $c["tokens_per_s"] <= 0 || $c["dram_energy_pj_per_token"] <= 0 ||
+      $c["model_cycles"] < $c["bound_cycles"]) exit 1 }' "$TMP/dram/results.csv" ||
+    fail "study with --dram: $(cat "$TMP/dram/results.csv")"
+grep -q "^Dram: /.*LPDDR4-3200.ini" "$TMP/dram/hw/h_stream.cfg" || fail "hw/h_stream.cfg has no Dram"
+"$REPLAY" --study="$TMP/u" --hw="$TMP/h.cfg" --memory=stream --dram=x.ini --no-cache >"$TMP/u.out" 2>"$TMP/u.err"
+check_one_line "study --dram without --clock" 1 $? "$TMP/u.err" "mmtrace-replay: --dram/--clock on 'h_stream': Dram needs ClockMHz*"
 [ -f "$TMP/mem/hw/h_stream.cfg" ] && grep -q "^Policy: stream" "$TMP/mem/hw/h_stream.cfg" ||
     fail "hw/h_stream.cfg"
 "$REPLAY" --study="$TMP/u" --hw=cloud --memory=stream --no-cache >"$TMP/u.out" 2>"$TMP/u.err"

@@ -84,6 +84,7 @@ static struct {
     char other[64]; /* the first option that only replay takes ("-c", "--config") */
     const char *jobs, *scalesim, *engine; /* shared options, validated by replay's parser */
     const char *memory; /* --memory: one policy for replay, a list (an axis) for the study */
+    const char *dram, *clock; /* --dram, --clock: the stream policy's memory and the clock */
 } cl;
 
 size_t study_cli_longopts(const struct option *replay, struct option *out, size_t cap)
@@ -168,6 +169,10 @@ int study_cli_option(int c, const char *name, const char *arg)
         cl.engine = arg;
     else if (name && !strcmp(name, "memory"))
         cl.memory = arg;
+    else if (name && !strcmp(name, "dram"))
+        cl.dram = arg;
+    else if (name && !strcmp(name, "clock"))
+        cl.clock = arg;
     else if (c != 'h' && c != 'V' && c != '?' && c != ':' && !cl.other[0] && name)
         snprintf(cl.other, sizeof cl.other, "--%s", name);
     else if (c != 'h' && c != 'V' && c != '?' && c != ':' && !cl.other[0])
@@ -215,6 +220,12 @@ static int complete(opts *o, int argc, char **argv)
         (cl.memory && (rc = args_status(mmt_study_args_set(o->args, "--memory", cl.memory,
                                                            o->version, cli_warn, NULL, &d),
                                         &d))) ||
+        (cl.dram && (rc = args_status(mmt_study_args_set(o->args, "--dram", cl.dram, o->version,
+                                                         cli_warn, NULL, &d),
+                                      &d))) ||
+        (cl.clock && (rc = args_status(mmt_study_args_set(o->args, "--clock", cl.clock,
+                                                          o->version, cli_warn, NULL, &d),
+                                       &d))) ||
         (rc = args_status(mmt_study_args_check(o->args, &d), &d)))
         return rc;
     sp->engine = (int)o->engine;

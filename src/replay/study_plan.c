@@ -48,6 +48,8 @@ void study_cli_usage(FILE *f)
             "      --mmf-array=RxC   also run the projections on an R x C MatMul-free array\n"
             "      --memory=LIST     memory policies: scalesim, stream (default: each cfg's\n"
             "                        own); adds the bounds columns to results.csv\n"
+            "      --dram=INI, --clock=MHZ  the stream policy's DRAM and every point's clock\n"
+            "                        (default: each cfg's [memory])\n"
             "      -j, --jobs=N      simulation threads (default 2)\n"
             "      --cache=DIR       layer cache (default $XDG_CACHE_HOME/mmtrace or\n"
             "                        ~/.cache/mmtrace); --no-cache: none\n"

@@ -24,6 +24,7 @@ struct mmt_study_args {
     int ffns[2];
     int32_t weights[MAXN]; /* thousandths of a bit */
     int memories[2];       /* --memory: MMT_MEM_* */
+    char *dram;            /* --dram, copied */
     char *traces;          /* --traces, copied */
     int models_given;      /* --model or --hf-config seen: no default "all" */
     mmt_scalesim version;  /* of the last call: the default hardware's */
@@ -52,7 +53,7 @@ int mmt_study_args_new(mmt_study_args **out)
 void mmt_study_args_free(mmt_study_args *a)
 {
     if (a)
-        free(a->traces);
+        free(a->traces), free(a->dram);
     free(a);
 }
 
@@ -275,6 +276,20 @@ int mmt_study_args_set(mmt_study_args *a, const char *option, const char *value,
         return mmf_array(a, value, d);
     if (!strcmp(option, "--memory"))
         return memories(a, value, d);
+    if (!strcmp(option, "--clock")) {
+        char *end;
+        double v = strtod(value, &end);
+        if (!*value || *end || !(v > 0) || v > 1e6)
+            return mmt__diag(d, MMT_EINVAL, "", 0,
+                             "--clock: expected a clock in MHz above 0, got '%s'", value);
+        a->sp.clock_mhz = v;
+        return 0;
+    }
+    if (!strcmp(option, "--dram")) {
+        free(a->dram);
+        a->sp.dram = a->dram = strdup(value);
+        return a->dram ? 0 : mmt__diag(d, MMT_ENOMEM, "", 0, "out of memory");
+    }
     if (!strcmp(option, "--shard"))
         return shard(a, value, d);
     if (strcmp(option, "--traces"))

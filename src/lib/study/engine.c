@@ -78,6 +78,17 @@ static int set_memory(st_hw *H, int m, mmt_diag *d)
     return 0;
 }
 
+/* Puts --dram (on a point under the stream policy) and --clock (on every point) on H. */
+static int set_dram(st_hw *H, const mmt_study_spec *sp, mmt_diag *d)
+{
+    int stream = H->cfg.mem_policy == MMT_MEM_STREAM;
+    if (mmt_config_set_memory(&H->cfg, -1, stream ? sp->dram : NULL, sp->clock_mhz, d) == 0)
+        return 0;
+    char msg[sizeof d->message];
+    memcpy(msg, d->message, sizeof msg);
+    return mmt__diag(d, MMT_EINVAL, "", 0, "--dram/--clock on '%s': %s", H->cfg.run_name, msg);
+}
+
 /* Hardware points: every cfg with each dataflow and memory policy asked for (or its own). */
 static int make_hw(st *S, mmt_diag *d)
 {
@@ -101,6 +112,8 @@ static int make_hw(st *S, mmt_diag *d)
                              sp->hw[i].run_name, mmt_dataflow_name(sp->dataflows[k]));
                 }
                 int r = sp->nmemories ? set_memory(H, sp->memories[m], d) : 0;
+                if (r == 0 && (sp->dram || sp->clock_mhz > 0))
+                    r = set_dram(H, sp, d);
                 mmt_memory_char ch; /* a bad .ini is refused before anything runs */
                 if (r == 0 && H->cfg.mem_policy == MMT_MEM_STREAM && H->cfg.dram_path[0])
                     r = mmt_memory_characterise(H->cfg.dram_path, &ch, d);

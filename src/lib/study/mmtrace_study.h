@@ -136,6 +136,10 @@ typedef struct mmt_study_spec {
      * appends the bounds and time columns (memory, compute_bound_cycles, ...). */
     const int *memories;
     size_t nmemories;
+    /* --dram and --clock: the DRAMsim3-format .ini of every point under the stream policy, and
+     * the array clock of every point (NULL, 0: each cfg's own [memory]). */
+    const char *dram;
+    double clock_mhz;
     mmt_pool_tick_fn progress; /* layers done / total, on the caller's thread */
     void *progress_ud;
 } mmt_study_spec;
@@ -144,8 +148,8 @@ typedef struct mmt_study_spec {
  * the axis arrays and the spec pointing at them (mmt_study_args_spec; the caller fills the
  * rest of it: outdir, jobs, cache_dir, engine, progress). mmt_study_args_set takes one
  * option as written ("--hw", "--dataflow", "--model", "--hf-config", "--seq", "--phase",
- * "--batch", "--ffn", "--weights", "--mmf-array", "--shard", "--traces", "--memory") and its
- * value; a
+ * "--batch", "--ffn", "--weights", "--mmf-array", "--shard", "--traces", "--memory",
+ * "--dram", "--clock") and its value; a
  * .cfg of --hw is read as SCALE-Sim version `version` (warnings through warn) and named after
  * its file. --model and --hf-config append; the other options replace their axis.
  * mmt_study_args_check gives the axes never set their defaults (--hw=cloud,edge as the
