@@ -8,7 +8,8 @@
  *
  *   - operands move as fold tiles over ONE shared DRAM interface (SCALE-Sim gives each operand
  *     its own full bandwidth), in issue order (a FIFO), each tile packed at its [precision]
- *     width;
+ *     width; the interface is the ideal memory at Bandwidth bytes per cycle, or the bandwidth
+ *     and read latency the DRAM model of [memory] Dram sustains (stream_dram.c);
  *   - residency (doc/memory.md "What stays resident"): an operand that fits its SRAM is read
  *     once per layer; otherwise a tile reused by consecutive folds (OS filter) stays while it
  *     is reused if it fits half the SRAM, a tile reused across column folds (OS/WS ifmap, IS
