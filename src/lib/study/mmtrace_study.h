@@ -28,6 +28,14 @@ typedef struct mmt_study_fractions {
 int mmt_study_fractions_compute(const mmt_llm_block *b, const mmt_layer_result *res,
                                 mmt_study_fractions *out);
 
+/* The fractions of one run (fractions.c): the reports in rundir (of mmtrace-replay or
+ * SCALE-Sim, complete: mmt_rundir_check_complete) against the part manifest of the workload
+ * (BASE.parts.csv: a run directory holding topologies but not BASE.csv is of another
+ * workload). Errors fill d (file = the file or directory at fault); MMT_EOVERFLOW if a total
+ * leaves int64. */
+int mmt_study_fractions_of_run(const char *manifest, const char *rundir,
+                               mmt_study_fractions *out, mmt_diag *d);
+
 /* Amdahl's law: 1 / ((1 - f) + f / s). */
 double mmt_study_amdahl(double f, double s);
 
@@ -185,6 +193,11 @@ typedef struct mmt_study_summary {
                          * bound: flagged in column below_bound; the program warns once */
 } mmt_study_summary;
 
+/* The note on the summary's past_ctx (count) workloads past their model's trained context,
+ * naming them (each model with its lengths, the first ten lengths in all, then how many more),
+ * into *out without a line end (the caller frees it). MMT_ENOMEM. */
+int mmt_study_past_context_note(const mmt_study_spec *sp, size_t count, char **out);
+
 /* Runs a study. Errors fill diag (file = the file concerned). */
 int mmt_study_run(const mmt_study_spec *spec, mmt_study_summary *sum, mmt_diag *diag);
 
@@ -199,6 +212,83 @@ int mmt_study_cache_key(const mmt_config *cfg, int64_t M, int64_t N, int64_t K, 
 int mmt_study_cache_get(const char *dir, const char *key, mmt_layer_result *res);
 int mmt_study_cache_put(const char *dir, const char *key, const mmt_layer_result *res,
                         mmt_diag *diag);
+
+/* ---------------------------------------------------------------- plans (plan.c) */
+
+/* A study run as shards (--plan): the text of the GNU parallel command line, or the Slurm
+ * job array and merge job written to OUTDIR/slurm/. Every name a user gave (directories,
+ * paths in option values, the program) is data: single-quoted for the shell that reads it,
+ * never put into GNU parallel's template or on an #SBATCH line. Nothing is printed. */
+
+/* One option of the study as a program parsed it: the long name of its table entry (never
+ * the abbreviation written; -j is "jobs") and its value (NULL: none). The plans rebuild every
+ * command from these, never from argv. */
+typedef struct mmt_study_opt {
+    const char *name, *value;
+} mmt_study_opt;
+enum { MMT_STUDY_MAX_OPTS = 512, MMT_STUDY_MAX_SBATCH = 32 };
+
+/* The study's options in the order a program parsed them (options.c): what the plans pass
+ * on. add records one (name: the long name; a full list sets overflow); check refuses, with
+ * MMT_EINVAL and the user's line, more than MMT_STUDY_MAX_OPTS options and an option given
+ * twice, but --model, --hf-config and --sbatch, which add. Start from {0}. */
+typedef struct mmt_study_optlist {
+    mmt_study_opt opt[MMT_STUDY_MAX_OPTS];
+    size_t n;
+    int overflow;
+} mmt_study_optlist;
+void mmt_study_optlist_add(mmt_study_optlist *l, const char *name, const char *value);
+int mmt_study_optlist_check(const mmt_study_optlist *l, mmt_diag *d);
+
+/* The Slurm plan's resources (--slurm-time, --slurm-mem, --slurm-cpus-per-task,
+ * --slurm-partition, --slurm-account) and further sbatch options (--sbatch, repeatable), each
+ * checked as data that an #SBATCH line carries unchanged. The strings are borrowed. */
+typedef struct mmt_study_slurm {
+    const char *time, *mem, *partition, *account;
+    long cpus; /* 0: not given */
+    const char *sbatch[MMT_STUDY_MAX_SBATCH];
+    size_t nsbatch;
+    char given[32]; /* the first of these options seen ("--slurm-mem"), "" if none */
+} mmt_study_slurm;
+/* Takes one of those options (name without "--": "slurm-time", ..., "sbatch") into s (start
+ * from {0}); MMT_EINVAL with the user's line in d->message if the value is not one. */
+int mmt_study_slurm_set(mmt_study_slurm *s, const char *name, const char *value, mmt_diag *d);
+
+/* The checks across the options of the plan (plan: --plan's value or NULL; nshards: the
+ * spec's, set by --shard), the cache (nocache: --no-cache) and the Slurm resources: 0, or
+ * MMT_EINVAL with the user's line. */
+int mmt_study_plan_check(const char *plan, unsigned nshards, int nocache,
+                         const mmt_study_slurm *slurm, mmt_diag *d);
+
+/* What a plan needs: the program each process runs (mmt_study_plan_program), the directory
+ * the plan is made in (absolute: the plans run from anywhere), the shards, the study dir and
+ * the cache, the parsed options (those of the plan itself, the cache and -j are left out of
+ * the commands), the threads of each process and the Slurm resources. All borrowed. */
+typedef struct mmt_study_plan_spec {
+    const char *program, *cwd;
+    unsigned nshards;
+    const char *outdir, *cache;
+    const mmt_study_opt *opts;
+    size_t nopts;
+    long jobs;
+    const mmt_study_slurm *slurm;
+} mmt_study_plan_spec;
+
+/* The program the plans run into buf: $MMTRACE_REPLAY when set, else the running program;
+ * an uninstalled binary under a build tree's .libs/ is replaced by libtool's wrapper script
+ * beside .libs/ (the binary alone cannot find the uninstalled libraries). MMT_EINVAL with
+ * the user's line in d->message if none runs. */
+int mmt_study_plan_program(char *buf, size_t cap, mmt_diag *d);
+/* s single-quoted for a POSIX shell into *out (the caller frees it): every byte stands for
+ * itself inside '...' (a newline too), and a ' is written as '\''. MMT_ENOMEM. */
+int mmt_study_plan_shquote(const char *s, char **out);
+/* --plan=parallel: the one POSIX shell command line (ending in a newline) into *line (the
+ * caller frees it) that runs the shards with GNU parallel, then the merge. MMT_ENOMEM. */
+int mmt_study_plan_parallel(const mmt_study_plan_spec *ps, char **line, mmt_diag *d);
+/* --plan=slurm: writes OUTDIR/slurm/shard.sbatch, merge.sbatch and submit.sh (executable),
+ * each staged and renamed into place; *submit is the path of submit.sh (the caller frees
+ * it). A failure to write names the file in d. */
+int mmt_study_plan_slurm(const mmt_study_plan_spec *ps, char **submit, mmt_diag *d);
 
 #ifdef __cplusplus
 }

@@ -131,4 +131,13 @@ void mmt__st_group_label(const st *S, size_t h, size_t w, char *buf, size_t cap)
 /* Creates a directory and its parents. */
 int mmt__st_mkdirs(const char *path, mmt_diag *d);
 
+/* The plans' text (plan.c, plan_slurm.c): appends s single-quoted for a POSIX shell; appends
+ * the command of one study process, its words quoted and separated by spaces, or (each set)
+ * each as " ::: WORD"; makes ps->outdir + sub absolute against ps->cwd (NULL if out of
+ * memory); hands a buffer's text to the caller (*out), or MMT_ENOMEM in d. */
+void mmt__st_shq(mmt__buf *b, const char *s);
+void mmt__st_command(mmt__buf *b, const mmt_study_plan_spec *ps, int each);
+char *mmt__st_absolute(const mmt_study_plan_spec *ps, const char *sub);
+int mmt__st_take(mmt__buf *b, char **out, mmt_diag *d);
+
 #endif
