@@ -267,3 +267,20 @@ int cli_check_run_size(const mmt_run *run, int gen, int force)
         return -1;
     return gen ? cli_check_inodes(outdir, gen_files(run), force) : 0;
 }
+
+size_t cli_merge_longopts(const struct option *base, const struct option *more,
+                          struct option *out, size_t cap)
+{
+    size_t n = 0;
+    for (; base[n].name && n + 1 < cap; n++)
+        out[n] = base[n];
+    for (const struct option *s = more; s->name && n + 1 < cap; s++) {
+        size_t k = 0;
+        while (k < n && strcmp(out[k].name, s->name))
+            k++;
+        if (k == n)
+            out[n++] = *s;
+    }
+    out[n] = (struct option){NULL, 0, NULL, 0};
+    return n;
+}

@@ -7,6 +7,8 @@
 
 #include "mmtrace.h"
 
+#include <getopt.h>
+
 enum { EXIT_OK = 0, EXIT_ERR = 1, EXIT_USAGE = 2 };
 
 extern const char *cli_progname;
@@ -51,6 +53,11 @@ void cli_bad_option(char **argv, int c);
 void cli_init_malloc(void);
 /* Flushes stdout; prints "standard output: write error" and returns -1 if anything failed. */
 int cli_flush_stdout(void);
+/* One getopt_long table of a program and a mode's: copies base (NULL-terminated) to out and
+ * appends the entries of more whose names base lacks (a shared option keeps base's entry);
+ * returns the entries written (out holds cap, the terminator included). */
+size_t cli_merge_longopts(const struct option *base, const struct option *more,
+                          struct option *out, size_t cap);
 /* Last path component of path. */
 const char *cli_basename(const char *path);
 

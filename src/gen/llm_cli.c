@@ -231,13 +231,7 @@ static int plan(const req *q, mmt_llm_job **jobs)
 
 size_t llm_cli_longopts(const struct option *gen, struct option *out, size_t cap)
 {
-    size_t n = 0;
-    for (; gen[n].name && n + 1 < cap; n++)
-        out[n] = gen[n];
-    for (const struct option *o = long_opts; o->name && n + 1 < cap; o++)
-        out[n++] = *o;
-    out[n] = (struct option){NULL, 0, NULL, 0};
-    return n;
+    return cli_merge_longopts(gen, long_opts, out, cap);
 }
 
 int llm_cli_option(int c, const char *name)

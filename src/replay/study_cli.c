@@ -26,7 +26,7 @@ typedef struct opts {
     char cache[4096];
     const char *plan, *format, *hw_arg;
     long shards;
-    study_slurm slurm; /* --slurm-* and --sbatch: the Slurm plan's resources */
+    mmt_study_slurm slurm; /* --slurm-* and --sbatch: the Slurm plan's resources */
     mmt_scalesim version; /* --scalesim: every hardware point is simulated as this version */
     mmt_engine engine;    /* --engine: the fused model's engine */
 } opts;
@@ -42,51 +42,28 @@ static int args_status(int e, const mmt_diag *d)
 }
 
 /* The study's own options, appended to mmtrace-replay's table (study_cli_longopts). -j,
- * --scalesim, --engine, --help and --version are replay's entries, shared by both modes. */
-enum {
-    O_STUDY = 2000, /* study_cli_option takes the codes 2000..2999 */
-    O_FRACTIONS,
-    O_HW,
-    O_AXIS, /* the other options of the axes, taken by mmt_study_args_set */
-    O_CACHE,
-    O_NOCACHE,
-    O_PLAN,
-    O_SHARDS,
-    O_FORMAT,
-    O_SLURM, /* --slurm-time, --slurm-mem, ...: values checked by study_slurm_set */
-    O_SBATCH,
-    O_LAST = 2999
-};
-static const struct option lo[] = {{"study", 1, NULL, O_STUDY},
-                                   {"fractions", 1, NULL, O_FRACTIONS},
-                                   {"hw", 1, NULL, O_HW},
-                                   {"dataflow", 1, NULL, O_AXIS},
-                                   {"model", 1, NULL, O_AXIS},
-                                   {"hf-config", 1, NULL, O_AXIS},
-                                   {"seq", 1, NULL, O_AXIS},
-                                   {"phase", 1, NULL, O_AXIS},
-                                   {"batch", 1, NULL, O_AXIS},
-                                   {"ffn", 1, NULL, O_AXIS},
-                                   {"traces", 1, NULL, O_AXIS},
-                                   {"cache", 1, NULL, O_CACHE},
-                                   {"no-cache", 0, NULL, O_NOCACHE},
-                                   {"shard", 1, NULL, O_AXIS},
-                                   {"plan", 1, NULL, O_PLAN},
-                                   {"shards", 1, NULL, O_SHARDS},
-                                   {"format", 1, NULL, O_FORMAT},
-                                   {"weights", 1, NULL, O_AXIS},
-                                   {"mmf-array", 1, NULL, O_AXIS},
-                                   {"slurm-time", 1, NULL, O_SLURM},
-                                   {"slurm-mem", 1, NULL, O_SLURM},
-                                   {"slurm-cpus-per-task", 1, NULL, O_SLURM},
-                                   {"slurm-partition", 1, NULL, O_SLURM},
-                                   {"slurm-account", 1, NULL, O_SLURM},
-                                   {"sbatch", 1, NULL, O_SBATCH},
-                                   {NULL, 0, NULL, 0}};
+ * --scalesim, --engine, --help and --version are replay's entries, shared by both modes.
+ * O_AXIS: the axes' other options (mmt_study_args_set); O_SLURM: --slurm-time, ..., --sbatch
+ * (mmt_study_slurm_set). study_cli_option takes the codes 2000..2999. */
+/* clang-format off */
+enum { O_STUDY = 2000, O_FRACTIONS, O_HW, O_AXIS, O_CACHE, O_NOCACHE, O_PLAN, O_SHARDS,
+       O_FORMAT, O_SLURM, O_LAST = 2999 };
+static const struct option lo[] = {
+    {"study", 1, NULL, O_STUDY}, {"fractions", 1, NULL, O_FRACTIONS}, {"hw", 1, NULL, O_HW},
+    {"dataflow", 1, NULL, O_AXIS}, {"model", 1, NULL, O_AXIS}, {"hf-config", 1, NULL, O_AXIS},
+    {"seq", 1, NULL, O_AXIS}, {"phase", 1, NULL, O_AXIS}, {"batch", 1, NULL, O_AXIS},
+    {"ffn", 1, NULL, O_AXIS}, {"traces", 1, NULL, O_AXIS}, {"cache", 1, NULL, O_CACHE},
+    {"no-cache", 0, NULL, O_NOCACHE}, {"shard", 1, NULL, O_AXIS}, {"plan", 1, NULL, O_PLAN},
+    {"shards", 1, NULL, O_SHARDS}, {"format", 1, NULL, O_FORMAT}, {"weights", 1, NULL, O_AXIS},
+    {"mmf-array", 1, NULL, O_AXIS}, {"slurm-time", 1, NULL, O_SLURM},
+    {"slurm-mem", 1, NULL, O_SLURM}, {"slurm-cpus-per-task", 1, NULL, O_SLURM},
+    {"slurm-partition", 1, NULL, O_SLURM}, {"slurm-account", 1, NULL, O_SLURM},
+    {"sbatch", 1, NULL, O_SLURM}, {NULL, 0, NULL, 0}};
+/* clang-format on */
 
-/* Options the study takes more than once: each adds (the others are a usage error when given
- * twice, so no value silently replaces another). */
-static const char *const repeatable[] = {"model", "hf-config", "sbatch"};
+/* The options the study shares with replay; their values in cl.sh. */
+enum { SH_JOBS, SH_SCALESIM, SH_ENGINE, SH_MEMORY, SH_DRAM, SH_CLOCK };
+static const char *const shared[] = {"jobs", "scalesim", "engine", "memory", "dram", "clock"};
 
 /* What the one getopt pass of mmtrace-replay saw that decides and configures the study. */
 static struct {
@@ -96,30 +73,18 @@ static struct {
     int nocache;
     char mine[64];  /* the first study-only option, as written ("--hw") */
     char other[64]; /* the first option that only replay takes ("-c", "--config") */
-    const char *jobs, *scalesim, *engine; /* shared options, validated by replay's parser */
-    const char *memory; /* --memory: one policy for replay, a list (an axis) for the study */
-    const char *dram, *clock; /* --dram, --clock: the stream policy's memory and the clock */
+    /* The options shared with replay (validated by its parser), by index in shared[]:
+     * --memory is one policy for replay, a list (an axis) for the study; --dram and --clock
+     * the stream policy's memory and the clock. */
+    const char *sh[6];
     /* Every option of the study as parsed (long name as in the table, whatever abbreviation
      * or short form was written; value or NULL), in order: what the plans pass on. */
-    study_opt rec[STUDY_MAX_OPTS];
-    size_t nrec;
-    int overflow; /* more options than rec holds */
+    mmt_study_optlist rec;
 } cl;
 
 size_t study_cli_longopts(const struct option *replay, struct option *out, size_t cap)
 {
-    size_t n = 0;
-    for (; replay[n].name && n + 1 < cap; n++)
-        out[n] = replay[n];
-    for (const struct option *s = lo; s->name && n + 1 < cap; s++) {
-        size_t k = 0;
-        while (k < n && strcmp(out[k].name, s->name))
-            k++;
-        if (k == n)
-            out[n++] = *s;
-    }
-    out[n] = (struct option){NULL, 0, NULL, 0};
-    return n;
+    return cli_merge_longopts(replay, lo, out, cap);
 }
 
 /* --study/--fractions: a value that looks like an option is --help or a mistake. */
@@ -150,8 +115,7 @@ static int take(opts *o, int c, const char *name, const char *arg)
     case O_PLAN: o->plan = arg; break;
     case O_SHARDS: r = cli_parse_long("--shards", arg, 1, 4096, &o->shards); break;
     case O_FORMAT: o->format = arg; break;
-    case O_SLURM: return study_slurm_set(&o->slurm, name, arg) ? EXIT_USAGE : 0;
-    case O_SBATCH: return study_slurm_set(&o->slurm, name, arg) ? EXIT_USAGE : 0;
+    case O_SLURM: return args_status(mmt_study_slurm_set(&o->slurm, name, arg, &d), &d);
     default: /* O_AXIS */
         snprintf(opt, sizeof opt, "--%s", name);
         return args_status(mmt_study_args_set(o->args, opt, arg, o->version, cli_warn, NULL, &d),
@@ -172,58 +136,30 @@ static int init(opts *o)
     return 0;
 }
 
-/* Notes one option as parsed: its long name (short -j as "jobs") and value. */
-static void record(const char *name, const char *arg)
-{
-    if (cl.nrec == STUDY_MAX_OPTS)
-        cl.overflow = 1;
-    else
-        cl.rec[cl.nrec++] = (study_opt){name, arg};
-}
-
 int study_cli_option(int c, const char *name, const char *arg)
 {
     int rc = init(&cl.o);
     if (rc)
         return rc;
     if (c == 'j')
-        record("jobs", arg);
+        mmt_study_optlist_add(&cl.rec, "jobs", arg);
     else if (name && c != 'h' && c != 'V' && c != '?' && c != ':')
-        record(name, arg);
+        mmt_study_optlist_add(&cl.rec, name, arg);
     if (c >= O_STUDY && c <= O_LAST) {
         if (!cl.mine[0] && c != O_STUDY && c != O_FRACTIONS)
             snprintf(cl.mine, sizeof cl.mine, "--%s", name ? name : "?");
         return take(&cl.o, c, name ? name : "?", arg);
     }
-    if (c == 'j' || (name && !strcmp(name, "jobs")))
-        cl.jobs = arg;
-    else if (name && !strcmp(name, "scalesim"))
-        cl.scalesim = arg;
-    else if (name && !strcmp(name, "engine"))
-        cl.engine = arg;
-    else if (name && !strcmp(name, "memory"))
-        cl.memory = arg;
-    else if (name && !strcmp(name, "dram"))
-        cl.dram = arg;
-    else if (name && !strcmp(name, "clock"))
-        cl.clock = arg;
+    size_t k = 0;
+    while (k < 6 && !(c == 'j' && k == SH_JOBS) && !(name && !strcmp(name, shared[k])))
+        k++;
+    if (k < 6)
+        cl.sh[k] = arg;
     else if (c != 'h' && c != 'V' && c != '?' && c != ':' && !cl.other[0] && name)
         snprintf(cl.other, sizeof cl.other, "--%s", name);
     else if (c != 'h' && c != 'V' && c != '?' && c != ':' && !cl.other[0])
         snprintf(cl.other, sizeof cl.other, "-%c", c);
     return -1;
-}
-
-/* Prints the study's own help (--study --help). */
-static void study_help(void)
-{
-    printf("Usage: mmtrace-replay --study=DIR [AXIS]... [OPTION]...\n"
-           "       mmtrace-replay --fractions=MANIFEST RUNDIR\n"
-           "The 1-bit LLM study of mmtrace-replay: chosen by --study or --fractions; the\n"
-           "replay's -c, -t, -p and its other options do not mix with them.\n");
-    study_cli_usage(stdout);
-    printf("  Shared with the replay: -j, --scalesim, --engine, -h/--help, -V/--version.\n"
-           "\nExit status: 0 ok, 1 error, 2 usage error.\n");
 }
 
 /* A usage error of the mode: one line, then where the help is. */
@@ -235,25 +171,6 @@ static int mode_error(const char *fmt, const char *opt, const char *hint)
     return EXIT_USAGE;
 }
 
-/* A usage error for an option given twice, unless it is one that adds (repeatable[]). */
-static int once(void)
-{
-    if (cl.overflow)
-        return cli_error("more than %d options", STUDY_MAX_OPTS), EXIT_USAGE;
-    for (size_t i = 0; i < cl.nrec; i++) {
-        int rep = 0;
-        for (size_t k = 0; k < sizeof repeatable / sizeof *repeatable; k++)
-            rep |= !strcmp(cl.rec[i].name, repeatable[k]);
-        for (size_t j = 0; !rep && j < i; j++)
-            if (!strcmp(cl.rec[i].name, cl.rec[j].name))
-                return cli_error("--%s: given twice; give it once (a comma list where it takes "
-                                 "one)",
-                                 cl.rec[i].name),
-                       EXIT_USAGE;
-    }
-    return 0;
-}
-
 /* Completes the spec once every option is known: the shared options, the hardware (after
  * --scalesim), the default axes and the checks across options. -1 to go on, or a status. */
 static int complete(opts *o, int argc, char **argv)
@@ -261,38 +178,29 @@ static int complete(opts *o, int argc, char **argv)
     mmt_study_spec *sp = o->sp;
     mmt_diag d = {0};
     int rc;
-    if ((cl.jobs && cli_parse_long("--jobs", cl.jobs, 1, 256, &sp->jobs)) ||
-        (cl.scalesim && cli_parse_scalesim(cl.scalesim, &o->version)) ||
-        (cl.engine && mmt_engine_parse(cl.engine, &o->engine) != 0))
+    if ((cl.sh[SH_JOBS] && cli_parse_long("--jobs", cl.sh[SH_JOBS], 1, 256, &sp->jobs)) ||
+        (cl.sh[SH_SCALESIM] && cli_parse_scalesim(cl.sh[SH_SCALESIM], &o->version)) ||
+        (cl.sh[SH_ENGINE] && mmt_engine_parse(cl.sh[SH_ENGINE], &o->engine) != 0))
         return EXIT_USAGE; /* replay's parser has checked them: not reached */
     if (optind < argc)
         return cli_error("unexpected argument '%s'", argv[optind]), EXIT_USAGE;
-    if ((rc = once()) != 0)
+    if ((rc = args_status(mmt_study_optlist_check(&cl.rec, &d), &d)))
         return rc;
-    const char *hw = o->hw_arg ? o->hw_arg : "cloud,edge";
-    if ((rc = args_status(mmt_study_args_set(o->args, "--hw", hw, o->version, cli_warn, NULL, &d),
-                          &d)) ||
-        (cl.memory && (rc = args_status(mmt_study_args_set(o->args, "--memory", cl.memory,
-                                                           o->version, cli_warn, NULL, &d),
-                                        &d))) ||
-        (cl.dram && (rc = args_status(mmt_study_args_set(o->args, "--dram", cl.dram, o->version,
-                                                         cli_warn, NULL, &d),
-                                      &d))) ||
-        (cl.clock && (rc = args_status(mmt_study_args_set(o->args, "--clock", cl.clock,
-                                                          o->version, cli_warn, NULL, &d),
-                                       &d))) ||
-        (rc = args_status(mmt_study_args_check(o->args, &d), &d)))
+    const char *const late[][2] = {{"--hw", o->hw_arg ? o->hw_arg : "cloud,edge"},
+                                   {"--memory", cl.sh[SH_MEMORY]},
+                                   {"--dram", cl.sh[SH_DRAM]},
+                                   {"--clock", cl.sh[SH_CLOCK]}};
+    for (size_t i = 0; i < sizeof late / sizeof *late; i++)
+        if (late[i][1] && (rc = args_status(mmt_study_args_set(o->args, late[i][0], late[i][1],
+                                                               o->version, cli_warn, NULL, &d),
+                                            &d)))
+            return rc;
+    if ((rc = args_status(mmt_study_args_check(o->args, &d), &d)))
         return rc;
     sp->engine = (int)o->engine;
-    if (o->plan && strcmp(o->plan, "parallel") && strcmp(o->plan, "slurm"))
-        return cli_error("--plan: expected parallel or slurm, got '%s'", o->plan), EXIT_USAGE;
-    if ((sp->nshards || o->plan) && cl.nocache)
-        return cli_error("--shard and --plan need the layer cache (not --no-cache)"), EXIT_USAGE;
-    if (sp->nshards && o->plan)
-        return cli_error("--plan writes the commands of every shard: give it without --shard"),
-               EXIT_USAGE;
-    if (o->slurm.given[0] && (!o->plan || strcmp(o->plan, "slurm")))
-        return cli_error("%s: an option of --plan=slurm", o->slurm.given), EXIT_USAGE;
+    if ((rc = args_status(mmt_study_plan_check(o->plan, sp->nshards, cl.nocache, &o->slurm, &d),
+                          &d)))
+        return rc;
     if (!cl.nocache && !o->cache[0] && mmt_study_cache_default(o->cache, sizeof o->cache) != 0)
         return cli_error("no cache directory: set XDG_CACHE_HOME or HOME, or --cache"), EXIT_USAGE;
     sp->cache_dir = cl.nocache ? NULL : o->cache;
@@ -314,7 +222,7 @@ int study_cli_mode(int argc, char **argv, int help)
         return mode_error("%s: not an option of the study (--study, --fractions)", cl.other,
                           "--study ");
     if (help || cl.help)
-        return study_help(), EXIT_OK;
+        return study_cli_help(), EXIT_OK;
     if (cli_check_path_arg("--study", o->sp->outdir) ||
         cli_check_path_arg("--fractions", cl.manifest))
         return EXIT_USAGE;
@@ -327,33 +235,6 @@ int study_cli_mode(int argc, char **argv, int help)
     return rc >= 0 ? rc : STUDY_CLI_RUN;
 }
 
-/* The note on workloads past their model's trained context, naming them: each model with its
- * lengths past the context, the first ten lengths in all, then how many more. */
-static void past_context(const mmt_study_spec *sp, size_t count)
-{
-    printf("note: %zu workloads exceed the model's trained context (simulated anyway)", count);
-    size_t shown = 0, more = 0;
-    for (size_t m = 0; m < sp->nmodels; m++) {
-        const mmt_llm_model *M = &sp->models[m];
-        int first = 1;
-        for (size_t q = 0; M->max_ctx > 0 && q < sp->nseqs; q++) {
-            if (sp->seqs[q] <= M->max_ctx)
-                continue;
-            if (shown == 10) {
-                more++;
-                continue;
-            }
-            if (first)
-                printf("%s%s at ", shown ? "; " : ": ", M->name);
-            printf("%s%" PRId64, first ? "" : ", ", sp->seqs[q]);
-            first = 0, shown++;
-        }
-    }
-    if (more)
-        printf("; and %zu more", more);
-    printf("\n");
-}
-
 /* Runs the mode decided: --fractions, --plan or the study itself. */
 static int run(opts *o, int argc, char **argv)
 {
@@ -363,15 +244,14 @@ static int run(opts *o, int argc, char **argv)
     if ((rc = study_formats(o->format, NULL, 0)) != EXIT_OK)
         return rc;
     if (o->plan) {
-        study_plan_spec ps = {.how = o->plan,
-                              .nshards = (unsigned)o->shards,
-                              .outdir = o->sp->outdir,
-                              .cache = o->sp->cache_dir,
-                              .opts = cl.rec,
-                              .nopts = cl.nrec,
-                              .jobs = o->sp->jobs,
-                              .slurm = &o->slurm};
-        return study_plan(&ps);
+        mmt_study_plan_spec ps = {.nshards = (unsigned)o->shards,
+                                  .outdir = o->sp->outdir,
+                                  .cache = o->sp->cache_dir,
+                                  .opts = cl.rec.opt,
+                                  .nopts = cl.rec.n,
+                                  .jobs = o->sp->jobs,
+                                  .slurm = &o->slurm};
+        return study_plan(o->plan, &ps);
     }
     if (o->sp->nseqs < 2) /* the fit of f(l) has two parameters */
         fprintf(stderr, "%s: warning: one sequence length: the fits of f(l) are nan\n",
@@ -392,8 +272,11 @@ static int run(opts *o, int argc, char **argv)
                 "%s: warning: %zu results.csv rows under SCALE-Sim's memory policy are faster "
                 "than their bound (column below_bound; doc/memory.md)\n",
                 cli_progname, s.below_bound);
-    if (s.past_ctx)
-        past_context(o->sp, s.past_ctx);
+    char *note = NULL;
+    if (s.past_ctx && mmt_study_past_context_note(o->sp, s.past_ctx, &note) != 0)
+        return cli_error("out of memory"), EXIT_ERR;
+    if (note)
+        printf("%s\n", note), free(note);
     if (o->sp->nshards)
         printf("shard %u/%u: cache %s filled\n", o->sp->shard, o->sp->nshards, o->sp->cache_dir);
     else
