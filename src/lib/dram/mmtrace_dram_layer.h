@@ -60,6 +60,39 @@ int mmt_dram_layer_time(const mmt_dram_config *c, const mmt_dram_layer_opts *o,
 int mmt_dram_layer_report_write(const char *path, const mmt_dram_layer_result *res, size_t n,
                                 mmt_diag *diag);
 
+/* ---------------------------------------------------------------- whole runs (dram_run.c) */
+
+/* `dramsim3main INI -c CYCLES -t TRACE -o OUTDIR`: replays the DRAMsim3 trace (gzip or not)
+ * on the memory of ini for cycles DRAM cycles and writes its dramsim3.json, key for key, as
+ * OUTDIR/dram_stats.json (OUTDIR made as needed). Errors fill d. */
+int mmt_dram_trace_replay(const char *ini, const char *trace, uint64_t cycles,
+                          const char *outdir, mmt_diag *d);
+
+/* What mmt_dram_run_time times: the DRAM of ini at an accelerator clock of clock_mhz MHz, the
+ * run in dir: DIR/<run_name> of cfg_path (widths and offsets from it, read as version with
+ * warnings through warn), or DIR itself when cfg_path is NULL (its one .cfg, which
+ * mmtrace-gen copies there, gives them). All borrowed. */
+typedef struct mmt_dram_run_spec {
+    const char *ini;
+    double clock_mhz;
+    const char *cfg_path;
+    mmt_scalesim version;
+    const char *dir;
+    mmt_warn_fn warn;
+    void *ud;
+} mmt_dram_run_spec;
+/* What it did: the report's path (the caller frees it), the layers timed and the memory's
+ * protocol (DDR4, ...). */
+typedef struct mmt_dram_run_summary {
+    char *report;
+    size_t layers;
+    char protocol[32];
+} mmt_dram_run_summary;
+/* Times every layer of the run (layer0, layer1, ... while they exist; each one's three
+ * X_DRAM_TRACE.csv.gz, or the plain .csv) with mmt_dram_layer_time and writes
+ * DRAM_TIMING_REPORT.csv into the run directory. Errors fill d; out->report is NULL then. */
+int mmt_dram_run_time(const mmt_dram_run_spec *s, mmt_dram_run_summary *out, mmt_diag *d);
+
 #ifdef __cplusplus
 }
 #endif
