@@ -177,6 +177,48 @@ static void slurm_values(void **state)
                                    "--slurm-time)");
 }
 
+/* Each option once but those that add; more than the list holds is refused, not dropped. */
+static void optlist_once(void **state)
+{
+    (void)state;
+    mmt_study_optlist *l = calloc(1, sizeof *l);
+    mmt_diag d = {0};
+    mmt_study_optlist_add(l, "model", "gpt2");
+    mmt_study_optlist_add(l, "model", "llama");
+    mmt_study_optlist_add(l, "sbatch", "--qos=a");
+    mmt_study_optlist_add(l, "sbatch", "--qos=b");
+    mmt_study_optlist_add(l, "seq", "128");
+    assert_int_equal(mmt_study_optlist_check(l, &d), 0);
+    mmt_study_optlist_add(l, "seq", "256");
+    assert_int_equal(mmt_study_optlist_check(l, &d), MMT_EINVAL);
+    assert_string_equal(d.message, "--seq: given twice; give it once (a comma list where it "
+                                   "takes one)");
+    l->n = 0;
+    for (int i = 0; i <= MMT_STUDY_MAX_OPTS; i++)
+        mmt_study_optlist_add(l, "model", "gpt2");
+    assert_int_equal(l->n, MMT_STUDY_MAX_OPTS);
+    assert_int_equal(mmt_study_optlist_check(l, &d), MMT_EINVAL);
+    assert_string_equal(d.message, "more than 512 options");
+    free(l);
+}
+
+/* The plan's options against each other. */
+static void plan_checks(void **state)
+{
+    (void)state;
+    mmt_study_slurm none = {0}, mem = {.given = "--slurm-mem"};
+    mmt_diag d = {0};
+    assert_int_equal(mmt_study_plan_check(NULL, 0, 1, &none, &d), 0);
+    assert_int_equal(mmt_study_plan_check("slurm", 0, 0, &mem, &d), 0);
+    assert_int_equal(mmt_study_plan_check("pbs", 0, 0, &none, &d), MMT_EINVAL);
+    assert_string_equal(d.message, "--plan: expected parallel or slurm, got 'pbs'");
+    assert_int_equal(mmt_study_plan_check("parallel", 0, 1, &none, &d), MMT_EINVAL);
+    assert_int_equal(mmt_study_plan_check(NULL, 2, 1, &none, &d), MMT_EINVAL);
+    assert_int_equal(mmt_study_plan_check("parallel", 2, 0, &none, &d), MMT_EINVAL);
+    assert_int_equal(mmt_study_plan_check("parallel", 0, 0, &mem, &d), MMT_EINVAL);
+    assert_string_equal(d.message, "--slurm-mem: an option of --plan=slurm");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -184,6 +226,8 @@ int main(void)
         cmocka_unit_test(shquote_exact),
         cmocka_unit_test(parallel_template),
         cmocka_unit_test(slurm_values),
+        cmocka_unit_test(optlist_once),
+        cmocka_unit_test(plan_checks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
