@@ -61,11 +61,39 @@ void study_cli_usage(FILE *f)
             "      --engine=E        fused model engine: auto (default), rows or folds\n");
 }
 
+/* Refuses a manifest from a study directory marked incomplete (DIR/topologies/X.parts.csv:
+ * DIR is checked; so is the manifest's own folder) and a RUNDIR marked incomplete. */
+static int study_dir_check(const char *manifest, const char *rundir, mmt_diag *d)
+{
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", manifest);
+    char *s = strrchr(dir, '/');
+    if (!s)
+        snprintf(dir, sizeof dir, ".");
+    else
+        *(s == dir ? s + 1 : s) = '\0';
+    int r = mmt_study_dir_check(dir, d);
+    s = strrchr(dir, '/');
+    const char *last = s ? s + 1 : dir;
+    if (r == 0 && !strcmp(last, "topologies")) {
+        if (s == dir)
+            s[1] = '\0';
+        else if (s)
+            *s = '\0';
+        else
+            snprintf(dir, sizeof dir, ".");
+        r = mmt_study_dir_check(dir, d);
+    }
+    return r ? r : mmt_study_dir_check(rundir, d);
+}
+
 /* --fractions: prints one CSV record of totals by part, fractions and S(100) both ways. */
 int study_fractions(const char *manifest, const char *rundir)
 {
     mmt_llm_block *b;
     mmt_diag d = {0};
+    if (study_dir_check(manifest, rundir, &d) != 0)
+        return cli_print_diag(&d, NULL), EXIT_ERR;
     if (mmt_llm_manifest_read(manifest, &b, &d) != 0)
         return cli_print_diag(&d, NULL), EXIT_ERR;
     mmt_layer_result *res = calloc(b->n + 1, sizeof *res);
