@@ -14,6 +14,7 @@
  */
 #include "internal.h"
 
+#include <csv.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -770,20 +771,10 @@ int mmt_llm_write_manifest(const char *path, const mmt_llm_block *b, mmt_diag *d
     return mmt__buf_write(&s, path, diag);
 }
 
-/* Parses one manifest data line into l; idx must equal the expected layer id. */
-static int parse_manifest_line(const char *path, long ln, char *line, size_t idx, int want,
-                               mmt_llm_layer *l, mmt_diag *d)
+/* Parses the fields f[0..nf) of one manifest line into l. */
+static int manifest_fields(const char *path, long ln, char *const *f, int nf, size_t idx,
+                           int want, mmt_llm_layer *l, mmt_diag *d)
 {
-    char *f[9];
-    int nf = 0;
-    for (char *p = line; nf < 9;) {
-        f[nf++] = p;
-        char *c = strchr(p, ',');
-        if (!c)
-            break;
-        *c = '\0';
-        p = c + 1;
-    }
     if (nf != want)
         return mmt__diag(d, MMT_EPARSE, path, ln, "expected %d fields, got %d", want, nf);
     int64_t v[6] = {0};
@@ -801,6 +792,54 @@ static int parse_manifest_line(const char *path, long ln, char *line, size_t idx
     l->part = strcmp(f[2], "matmul") ? MMT_PART_MMFREE : MMT_PART_MATMUL;
     l->count = v[1], l->M = v[2], l->N = v[3], l->K = v[4], l->layers = v[5];
     return 0;
+}
+
+/* The fields of one manifest line as libcsv splits them: up to 9, each NUL-terminated in
+ * buf (room for the line and the NULs). */
+typedef struct mfields {
+    char *buf, *f[9];
+    size_t used;
+    int n;
+} mfields;
+
+static void mf_field(void *s, size_t len, void *ud)
+{
+    mfields *m = ud;
+    if (m->n < 9) {
+        m->f[m->n] = m->buf + m->used;
+        memcpy(m->buf + m->used, s ? s : "", s ? len : 0);
+        m->used += (s ? len : 0) + 1;
+        m->buf[m->used - 1] = '\0';
+    }
+    m->n++;
+}
+
+static void mf_record(int c, void *ud)
+{
+    (void)c;
+    (void)ud;
+}
+
+/* Parses one manifest data line (a CSV record, read with libcsv: a name may be quoted) into
+ * l; idx must equal the expected layer id. */
+static int parse_manifest_line(const char *path, long ln, char *line, size_t idx, int want,
+                               mmt_llm_layer *l, mmt_diag *d)
+{
+    size_t n = strlen(line);
+    mfields m = {.buf = malloc(n + 10)};
+    struct csv_parser p;
+    if (!m.buf || csv_init(&p, 0) != 0) {
+        free(m.buf);
+        return mmt__diag(d, MMT_ENOMEM, path, ln, "out of memory");
+    }
+    int bad = csv_parse(&p, line, n, mf_field, mf_record, &m) != n ||
+              csv_fini(&p, mf_field, mf_record, &m) != 0;
+    csv_free(&p);
+    int r = bad ? mmt__diag(d, MMT_EPARSE, path, ln, "not a CSV record") : 0;
+    if (r == 0)
+        r = manifest_fields(path, ln, m.f, m.n, idx, want, l, d);
+    free(m.buf);
+    return r;
 }
 
 int mmt_llm_manifest_read(const char *path, mmt_llm_block **out, mmt_diag *diag)
