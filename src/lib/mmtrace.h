@@ -412,6 +412,16 @@ int mmt_report_write(const char *dir, const mmt_layer_result *res, size_t n, mmt
 int mmt_report_write_version(const char *dir, const mmt_layer_result *res, size_t n,
                              mmt_scalesim v, mmt_diag *diag);
 
+/* mmt_report_write_version with flags: MMT_WRITE_NOSYNC writes each report under a temporary
+ * name and renames it into place, as always (a killed process never leaves a partial report
+ * under its final name), but does not flush it to the disk first: SCALE-Sim's own
+ * open/write/close, without the fsync that makes it survive a power loss. For callers that
+ * run thousands of tiny runs (the Python drop-in, mmtrace.scalesim); 0 is
+ * mmt_report_write_version. Unknown flags: MMT_EINVAL. */
+#define MMT_WRITE_NOSYNC 1u
+int mmt_report_write_flags(const char *dir, const mmt_layer_result *res, size_t n,
+                           mmt_scalesim v, unsigned flags, mmt_diag *diag);
+
 /* The same reports written one layer at a time, so a run of 2^20 layers keeps no result
  * once its rows are out (issue 8 item 10). open creates the reports under temporary names
  * in dir (mmt_temp_path) with their headers, and also BYTES_REPORT.csv when bytes_cfg is not
