@@ -8,7 +8,8 @@
 #   names  a .cfg stem with quotes and a space is one quoted results.csv field and a
 #          safe file name (one-to-one: 'a b' and 'a%20b' do not meet); a stem with a newline
 #          or an ANSI escape, and an empty stem, are refused with one line and nothing made;
-#          a config.json _name_or_path with a quote is quoted in the tables;
+#          a config.json _name_or_path with a quote is quoted in the tables; control
+#          characters of a path in a message are shown as \xHH;
 #   cache  an entry path that is a directory: the study runs on without caching and says so
 #          once; killed writers' temporaries are removed (not a user's file); --cache= is a
 #          usage error and an over-long cache path is refused before anything is created.
@@ -115,6 +116,11 @@ for stem in "x${nl}y" "x${esc}[31mred" ""; do
     [ -e "$TMP/bad" ] && fail "stem '$stem': the study dir was made"
     rm -f "$TMP/$stem.cfg"
 done
+
+# --- names: a path with an escape and a newline in a message: shown as \xHH, one line.
+"$REPLAY" --fractions="$TMP/x${esc}[2J${nl}y.parts.csv" "$TMP/run/edge" >"$TMP/out" 2>"$TMP/err"
+check_one_line "escaped path" 1 $? "$TMP/err" '*x\\x1b\[2J\\x0ay.parts.csv*'
+grep -q "$esc" "$TMP/err" && fail "escaped path: an escape reached stderr"
 
 # --- names: _name_or_path with a quote (a comma is '_' in model names): quoted in the tables.
 sed 's|"_name_or_path": *"[^"]*"|"_name_or_path": "org/my \\"best\\" model"|' \

@@ -57,11 +57,18 @@ void cli_warn(void *ud, const mmt_diag *d)
 /* The one-line message: "PROG: " and the text. */
 static void say(const char *fmt, va_list ap)
 {
-    char line[4096];
-    vsnprintf(line, sizeof line, fmt, ap);
+    char small[1024], *line = small;
+    va_list again;
+    va_copy(again, ap);
+    int n = vsnprintf(small, sizeof small, fmt, ap);
+    if (n >= (int)sizeof small && (line = malloc((size_t)n + 1)) != NULL)
+        vsnprintf(line, (size_t)n + 1, fmt, again);
+    va_end(again);
     fprintf(stderr, "%s: ", cli_progname);
-    put_safe(line);
+    put_safe(line ? line : small); /* out of memory: the first 1023 bytes */
     fputc('\n', stderr);
+    if (line != small)
+        free(line);
 }
 
 void cli_error(const char *fmt, ...)
