@@ -10,8 +10,8 @@
 #          or an ANSI escape, and an empty stem, are refused with one line and nothing made;
 #          a config.json _name_or_path with a quote is quoted in the tables; control
 #          characters of a path in a message are shown as \xHH;
-#   cache  an entry path that is a directory: the study runs on without caching and says so
-#          once; killed writers' temporaries are removed (not a user's file); --cache= is a
+#   cache  an entry path that is a directory, a full cache and a read-only one: the study runs
+#          on without caching and says so once; killed writers' temporaries are removed (not a user's file); --cache= is a
 #          usage error and an over-long cache path is refused before anything is created.
 # Needs MMT_SRCDIR and MMT_BUILDDIR (set by `make check`).
 set -u
@@ -145,6 +145,27 @@ rc=$?
 [ $rc = 0 ] || fail "entry that is a directory: exit $rc ($(cat "$TMP/err"))"
 [ "$(grep -c 'without caching' "$TMP/err")" = 1 ] || fail "entry dir: warning: $(cat "$TMP/err")"
 cmp -s "$TMP/e1/results.csv" "$TMP/e2/results.csv" || fail "entry dir: results differ"
+
+# --- cache: full (a 16 KiB tmpfs) and read-only (remounted ro): runs on, one warning each.
+M="$TMP/mnt"
+mkdir -p "$M"
+if [ -z "${MMT_TEST_NO_MOUNT:-}" ] && mount -t tmpfs -o size=16k tmpfs "$M" 2>/dev/null; then
+    trap 'umount "$M" 2>/dev/null; rm -rf "$TMP"' EXIT
+    for how in full ro; do
+        [ $how = ro ] && { rm -rf "$M"/* "$M"/.m*; mkdir "$M/c"; mount -o remount,ro "$M" || fail "remount ro"; }
+        "$REPLAY" --format=svg --study="$TMP/f$how" --cache="$M/c" --hw=edge --model=gpt2-xl \
+            --seq=128,256 >"$TMP/out" 2>"$TMP/err"
+        rc=$?
+        [ $rc = 0 ] || fail "$how cache: exit $rc ($(cat "$TMP/err"))"
+        [ "$(grep -c 'without caching' "$TMP/err")" = 1 ] || fail "$how cache: $(cat "$TMP/err")"
+        "$REPLAY" --format=svg --study="$TMP/f$how.n" --no-cache --hw=edge --model=gpt2-xl \
+            --seq=128,256 >/dev/null 2>&1
+        cmp -s "$TMP/f$how/results.csv" "$TMP/f$how.n/results.csv" || fail "$how cache: results differ"
+    done
+    umount "$M"
+else
+    echo "study_outputs: cannot mount a tmpfs; full and read-only cache cases skipped"
+fi
 
 # --- cache: killed writers' temporaries removed, a user's file kept.
 dead=$(sh -c 'echo $$')
