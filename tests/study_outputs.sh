@@ -133,6 +133,17 @@ grep -q '^edge,"my_""best""_model",' "$TMP/hf/fractions.csv" ||
 ls "$TMP/hf/topologies" | grep -q '^my_%22best%22_model_decode_l128_gated.csv$' ||
     fail "topology name: $(ls "$TMP/hf/topologies" | head -1)"
 
+# --- names: _name_or_path with a newline or an escape (JSON \n, \u001b): refused, one line.
+for bad in 'a\\nb' 'a\\u001b[2Jb'; do
+    sed "s|\"_name_or_path\": *\"[^\"]*\"|\"_name_or_path\": \"$bad\"|" \
+        "$MMT_SRCDIR/tests/llm/llama_gqa.json" >"$TMP/c.json"
+    rm -rf "$TMP/hfbad"
+    "$REPLAY" --format=svg --study="$TMP/hfbad" --cache="$C" --hw=edge --hf-config="$TMP/c.json" \
+        --seq=128,256 >"$TMP/out" 2>"$TMP/err"
+    check_one_line "_name_or_path $bad" 1 $? "$TMP/err" "*c.json: model name holds a control character*"
+    [ -e "$TMP/hfbad" ] && fail "_name_or_path $bad: the study dir was made"
+done
+
 # --- cache: an entry path that is a directory: runs on uncached, one warning.
 C2="$TMP/c2"
 "$REPLAY" --format=svg --study="$TMP/e1" --cache="$C2" --hw=edge --model=gpt2 --seq=128,256 >/dev/null 2>&1 ||

@@ -423,7 +423,8 @@ static int check_model(const char *file, mmt_llm_model *m, mmt_diag *d)
 }
 
 /* Names the model after _name_or_path, else the file (or its directory for config.json).
- * A name that does not fit m->name is refused rather than cut (cut names could collide). */
+ * A name that does not fit m->name is refused rather than cut (cut names could collide), and
+ * so is one holding a control character (names are data: doc/study.md "Names"). */
 static int model_name(const char *file, json_t *root, mmt_llm_model *m, mmt_diag *d)
 {
     const char *np = json_string_value(json_object_get(root, "_name_or_path"));
@@ -442,7 +443,12 @@ static int model_name(const char *file, json_t *root, mmt_llm_model *m, mmt_diag
     }
     const char *nm = base ? base + 1 : buf;
     int r = 0;
-    if (strlen(nm) >= sizeof m->name)
+    for (const unsigned char *c = (const unsigned char *)nm; r == 0 && *c; c++)
+        if (*c < 0x20 || *c == 0x7f) /* a line end or an escape would reach tables and names */
+            r = mmt__diag(d, MMT_EPARSE, file, 0,
+                          "model name holds a control character (byte 0x%02x at offset %zu)",
+                          *c, (size_t)((const char *)c - nm));
+    if (r == 0 && strlen(nm) >= sizeof m->name)
         r = mmt__diag(d, MMT_ERANGE, file, 0, "model name '%.40s...' is longer than %zu bytes", nm,
                       sizeof m->name - 1);
     else
