@@ -79,6 +79,16 @@ for f in notes.txt figures/mine.txt topologies/opt-350m_decode_l999.csv traces/k
 done
 grep -q opt-350m "$R/results.csv" && fail "narrow results.csv lists opt-350m"
 grep -q notes.txt "$R/.mmtrace-study-files" && fail "the manifest lists a user's file"
+# A manifest edited to name files outside DIR, or a link, removes none of them.
+echo victim >"$TMP/victim.txt"
+echo victim >"$R/linked.txt"
+ln -s "$TMP/victim.txt" "$R/figures/link.svg"
+printf '../victim.txt\n%s/victim.txt\nfigures/../../victim.txt\nfigures/link.svg\nlinked.txt/\n' \
+    "$TMP" >>"$R/.mmtrace-study-files"
+study "$R" --hw=edge --model=gpt2 >/dev/null 2>&1 || fail "study after an edited manifest"
+[ -f "$TMP/victim.txt" ] || fail "an edited manifest removed a file outside the study dir"
+[ -L "$R/figures/link.svg" ] || fail "an edited manifest removed a link"
+[ -f "$R/linked.txt" ] || fail "an edited manifest removed 'linked.txt/'"
 
 # --- names: a stem with quotes and a space: one quoted field, a safe file name. (A comma
 #     cannot reach a name: --hw splits at it, and model names have it as '_'.)

@@ -54,9 +54,8 @@ static int path_ok(const char *p)
 }
 
 /* Appends a copy of s to the list (MMT_ENOMEM). */
-static int list_add(mmt__outdir *o, char ***v, size_t *n, const char *s)
+static int list_add(char ***v, size_t *n, const char *s)
 {
-    (void)o;
     char **nv = realloc(*v, (*n + 1) * sizeof **v);
     if (!nv)
         return MMT_ENOMEM;
@@ -162,7 +161,7 @@ static int read_list(mmt__outdir *o, mmt_diag *d)
             break; /* a last line without its end: cut short, not ours */
         *e = '\0';
         if (path_ok(p))
-            r = list_add(o, &o->old, &o->nold, p);
+            r = list_add(&o->old, &o->nold, p);
     }
     free(t);
     if (r)
@@ -201,7 +200,7 @@ int mmt__outdir_open(mmt__outdir *o, const char *dir, mmt_diag *d)
 
 int mmt__outdir_note(mmt__outdir *o, const char *path)
 {
-    return list_add(o, &o->extra, &o->nextra, path);
+    return list_add(&o->extra, &o->nextra, path);
 }
 
 /* The lines of a manifest: every path of v (n of them), each with its newline. */
@@ -245,7 +244,7 @@ static int new_list(mmt__outdir *o, const mmt__wbatch *b, char ***v, size_t *n)
         size_t nb = mmt__wbatch_count(b);
         const char *p = i < nb ? mmt__wbatch_path(b, i) : o->extra[i - nb];
         if (!strncmp(p, o->dir, dl) && p[dl] == '/' && path_ok(p + dl + 1))
-            r = list_add(o, v, n, p + dl + 1);
+            r = list_add(v, n, p + dl + 1);
     }
     if (r == 0)
         list_uniq(*v, n);
@@ -258,7 +257,7 @@ int mmt__outdir_commit(mmt__outdir *o, mmt__wbatch *b, mmt_diag *d)
     size_t nn = 0, nboth = 0, len = 0;
     int r = new_list(o, b, &nv, &nn);
     for (size_t i = 0; r == 0 && i < nn + o->nold; i++)
-        r = list_add(o, &both, &nboth, i < nn ? nv[i] : o->old[i - nn]);
+        r = list_add(&both, &nboth, i < nn ? nv[i] : o->old[i - nn]);
     if (r == 0) {
         list_uniq(both, &nboth);
         r = (text = list_text(both, nboth, &len)) ? 0 : MMT_ENOMEM;
