@@ -183,6 +183,27 @@ static void test_tampered(void **state)
     }
 }
 
+/* SCALE-Sim v3.0.0 counts a real filter address -1 (a negative FilterOffset) as an idle PE in
+ * WS mapping efficiency: an entry of such a layer is consistent, and is taken. */
+static void test_v3_ws_hole(void **state)
+{
+    (void)state;
+    mmt_config c;
+    mmt_geom g;
+    mmt_layer_result r, back;
+    char key[512];
+    assert_int_equal(mmt_study_hw("edge", &c), 0);
+    c.version = MMT_SCALESIM_V3, c.dataflow = MMT_DF_WS, c.filter_offset = -5;
+    sim(&c, 4, 96, 80, &g, &r);
+    assert_int_equal(mmt_sim_result_check(&c, &g, &r, NULL), 0);
+    assert_int_equal(mmt_study_cache_key(&c, 4, 96, 80, key, sizeof key), 0);
+    assert_int_equal(mmt_study_cache_put(dir, key, &r, NULL), 0);
+    assert_int_equal(mmt_study_cache_get(dir, key, &c, &g, &back), 1);
+    assert_memory_equal(&back, &r, sizeof r);
+    c.version = MMT_SCALESIM_V2; /* the same numbers are not v2's */
+    assert_int_not_equal(mmt_sim_result_check(&c, &g, &r, NULL), 0);
+}
+
 /* The key names the model's code (16 hex digits after "model "), not only the version. */
 static void test_key(void **state)
 {
@@ -354,6 +375,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_tampered, setup, teardown),
         cmocka_unit_test(test_key),
+        cmocka_unit_test_setup_teardown(test_v3_ws_hole, setup, teardown),
         cmocka_unit_test_setup_teardown(test_entry_is_dir, setup, teardown),
         cmocka_unit_test_setup_teardown(test_clean, setup, teardown),
         cmocka_unit_test_setup_teardown(test_check_dir, setup, teardown),

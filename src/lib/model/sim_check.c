@@ -20,7 +20,8 @@ static int same_float(double a, double b)
 
 /* The fields the model derives from the geometry alone (mmt__sim_result), derived again from
  * g and the result's own cycles and DRAM statistics, must equal the result's. */
-static int check_derived(const mmt_geom *g, const mmt_layer_result *r, mmt_diag *d)
+static int check_derived(const mmt_config *cfg, const mmt_geom *g, const mmt_layer_result *r,
+                         mmt_diag *d)
 {
     static const char *const op[3] = {"IFMAP", "Filter", "OFMAP"};
     mmt__dram_stat ds[3];
@@ -34,6 +35,9 @@ static int check_derived(const mmt_geom *g, const mmt_layer_result *r, mmt_diag 
                     r->sram_stop, dp, &e);
     mmt__sim_result(g, 1, r->total_cycles, r->stall_cycles, r->has_sram, r->sram_start,
                     r->sram_stop, dp, &e311);
+    int v3 = cfg->version == MMT_SCALESIM_V3;
+    e.mapping_eff = mmt__sim_mapping_eff(g, 0, v3);
+    e311.mapping_eff = mmt__sim_mapping_eff(g, 1, v3);
     if (same_float(e311.mapping_eff, r->mapping_eff) &&
         same_float(e311.compute_util, r->compute_util))
         e = e311;
@@ -88,6 +92,6 @@ static int check_relations(const mmt_config *cfg, const mmt_geom *g, const mmt_l
 int mmt_sim_result_check(const mmt_config *cfg, const mmt_geom *g, const mmt_layer_result *r,
                          mmt_diag *d)
 {
-    int e = check_derived(g, r, d);
+    int e = check_derived(cfg, g, r, d);
     return e ? e : check_relations(cfg, g, r, d);
 }
