@@ -150,13 +150,13 @@ static void test_tampered(void **state)
         int line, field;
         const char *how; /* "x10": the field times 10; else the value to write */
     } edit[] = {
-        {4, 1, "x10"}, /* Total Cycles x 10 */
-        {4, 2, "x10"}, /* Stall Cycles x 10 (USER: stalls > 0) */
-        {4, 3, "x10"}, /* Overall Util % */
+        {4, 1, "x10"},  /* Total Cycles x 10 */
+        {4, 2, "x10"},  /* Stall Cycles x 10 (USER: stalls > 0) */
+        {4, 3, "x10"},  /* Overall Util % */
         {4, 4, "50.0"}, /* Mapping Efficiency % */
-        {6, 3, "x10"}, /* SRAM IFMAP Reads */
-        {6, 15, "0"},  /* DRAM Filter Reads 0 */
-        {6, 18, "0"},  /* DRAM OFMAP Writes 0 */
+        {6, 3, "x10"},  /* SRAM IFMAP Reads */
+        {6, 15, "0"},   /* DRAM Filter Reads 0 */
+        {6, 18, "0"},   /* DRAM OFMAP Writes 0 */
     };
     mmt_config c = user_cfg();
     mmt_geom g;
@@ -178,8 +178,8 @@ static void test_tampered(void **state)
             strcat(v, "0"); /* an int: "1234" -> "12340" */
         tamper(path, edit[i].line, edit[i].field, strcmp(edit[i].how, "x10") ? edit[i].how : v);
         if (mmt_study_cache_get(dir, key, &c, &g, &back) != -1)
-            fail_msg("edit %zu (line %d field %d -> %s) was taken", i, edit[i].line,
-                     edit[i].field, v);
+            fail_msg("edit %zu (line %d field %d -> %s) was taken", i, edit[i].line, edit[i].field,
+                     v);
     }
 }
 
@@ -332,9 +332,9 @@ static void test_names(void **state)
     (void)state;
     char b[64];
     static const char *const in[][2] = {
-        {"opt-350m", "opt-350m"},       {"a b", "a%20b"},         {"a%20b", "a%2520b"},
-        {"a,\"b\"", "a%2C%22b%22"},     {".hidden", "%2Ehidden"}, {"..", "%2E."},
-        {"x/y", "x%2Fy"},               {"\xc3\xa9", "%C3%A9"},   {"a.b_c+d", "a.b_c+d"},
+        {"opt-350m", "opt-350m"},   {"a b", "a%20b"},         {"a%20b", "a%2520b"},
+        {"a,\"b\"", "a%2C%22b%22"}, {".hidden", "%2Ehidden"}, {"..", "%2E."},
+        {"x/y", "x%2Fy"},           {"\xc3\xa9", "%C3%A9"},   {"a.b_c+d", "a.b_c+d"},
     };
     for (size_t i = 0; i < sizeof in / sizeof *in; i++) {
         assert_int_equal(mmt__safe_name(in[i][0], b, sizeof b), 0);
@@ -344,7 +344,8 @@ static void test_names(void **state)
     assert_int_equal(mmt__safe_name("abc", b, 3), MMT_ERANGE);
     mmt_diag d = {0};
     assert_int_equal(mmt__name_check("model", "a\nb", &d), MMT_EINVAL);
-    assert_string_equal(d.message, "model: the name 'a\\x0ab' holds a control character (byte 0x0a)");
+    assert_string_equal(d.message,
+                        "model: the name 'a\\x0ab' holds a control character (byte 0x0a)");
     assert_int_equal(mmt__name_check("model", "\x1b[31mred", &d), MMT_EINVAL);
     assert_null(strchr(d.message, '\x1b'));
     assert_int_equal(mmt__name_check("hardware point", "", &d), MMT_EINVAL);
@@ -357,8 +358,8 @@ static void test_csv_put(void **state)
 {
     (void)state;
     static const char *const in[][2] = {
-        {"cloud", "cloud"},     {"a,b", "\"a,b\""},       {"say \"hi\"", "\"say \"\"hi\"\"\""},
-        {"a\nb", "\"a\nb\""},   {" lead", "\" lead\""},   {"", ""},
+        {"cloud", "cloud"},   {"a,b", "\"a,b\""},     {"say \"hi\"", "\"say \"\"hi\"\"\""},
+        {"a\nb", "\"a\nb\""}, {" lead", "\" lead\""}, {"", ""},
     };
     for (size_t i = 0; i < sizeof in / sizeof *in; i++) {
         mmt__buf b = {0};

@@ -446,8 +446,8 @@ static int model_name(const char *file, json_t *root, mmt_llm_model *m, mmt_diag
     for (const unsigned char *c = (const unsigned char *)nm; r == 0 && *c; c++)
         if (*c < 0x20 || *c == 0x7f) /* a line end or an escape would reach tables and names */
             r = mmt__diag(d, MMT_EPARSE, file, 0,
-                          "model name holds a control character (byte 0x%02x at offset %zu)",
-                          *c, (size_t)((const char *)c - nm));
+                          "model name holds a control character (byte 0x%02x at offset %zu)", *c,
+                          (size_t)((const char *)c - nm));
     if (r == 0 && strlen(nm) >= sizeof m->name)
         r = mmt__diag(d, MMT_ERANGE, file, 0, "model name '%.40s...' is longer than %zu bytes", nm,
                       sizeof m->name - 1);
@@ -778,8 +778,8 @@ int mmt_llm_write_manifest(const char *path, const mmt_llm_block *b, mmt_diag *d
 }
 
 /* Parses the fields f[0..nf) of one manifest line into l. */
-static int manifest_fields(const char *path, long ln, char *const *f, int nf, size_t idx,
-                           int want, mmt_llm_layer *l, mmt_diag *d)
+static int manifest_fields(const char *path, long ln, char *const *f, int nf, size_t idx, int want,
+                           mmt_llm_layer *l, mmt_diag *d)
 {
     if (nf != want)
         return mmt__diag(d, MMT_EPARSE, path, ln, "expected %d fields, got %d", want, nf);

@@ -52,8 +52,7 @@ static int check_derived(const mmt_config *cfg, const mmt_geom *g, const mmt_lay
         return BAD("Mapping Efficiency %.17g, but this layer has %.17g", r->mapping_eff,
                    e.mapping_eff);
     if (!same_float(e.compute_util, r->compute_util))
-        return BAD("Compute Util %.17g, but this layer has %.17g", r->compute_util,
-                   e.compute_util);
+        return BAD("Compute Util %.17g, but this layer has %.17g", r->compute_util, e.compute_util);
     return 0;
 }
 
@@ -61,8 +60,8 @@ static int check_derived(const mmt_config *cfg, const mmt_geom *g, const mmt_lay
  * the last ofmap row is served at the last demand row plus the stalls; CALC mode never stalls;
  * an SRAM side starts no later than it stops; and an operand the SRAM accesses crosses DRAM
  * (not every element of it: the CALC ifmap prefetch skips elements no window reads, and the
- * USER filter buffer leaves out a last partial block, so only "some" is a guarantee). Checked on every golden case and random
- * layer (tests/sim_golden.c, tests/unit/test_folds.c; mutations in
+ * USER filter buffer leaves out a last partial block, so only "some" is a guarantee). Checked on
+ * every golden case and random layer (tests/sim_golden.c, tests/unit/test_folds.c; mutations in
  * tests/unit/test_study_cache.c). */
 static int check_relations(const mmt_config *cfg, const mmt_geom *g, const mmt_layer_result *r,
                            mmt_diag *d)

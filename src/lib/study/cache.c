@@ -78,16 +78,17 @@ int mmt_study_cache_key(const mmt_config *c, int64_t M, int64_t N, int64_t K, ch
         snprintf(bw, sizeof bw, "USER:%" PRId64, c->bandwidth);
     else
         snprintf(bw, sizeof bw, "CALC");
-    int n = snprintf(key, cap,
-                     "mmtrace %s model %s; array %" PRId64 "x%" PRId64 "; dataflow %s; sram_kb %" PRId64
-                     "/%" PRId64 "/%" PRId64 "; offsets %" PRId64 "/%" PRId64 "/%" PRId64
-                     "; bandwidth %s; gemm %" PRId64 "x%" PRId64 "x%" PRId64
-                     "; scalesim v%d; banks %" PRId64 "/%" PRId64 "; bits %d/%d/%d",
-                     PACKAGE_VERSION, MMT_MODEL_HASH, c->array_h, c->array_w, mmt_dataflow_name(c->dataflow),
-                     c->ifmap_kb, c->filter_kb, c->ofmap_kb, c->ifmap_offset, c->filter_offset,
-                     c->ofmap_offset, bw, M, N, K, c->version == MMT_SCALESIM_V3 ? 3 : 2,
-                     c->bank_bw[0], c->bank_bw[1], (int)mmt_precision_bits(c, MMT_OP_IFMAP),
-                     (int)mmt_precision_bits(c, MMT_OP_FILTER), (int)mmt_precision_bits(c, MMT_OP_OFMAP));
+    int n = snprintf(
+        key, cap,
+        "mmtrace %s model %s; array %" PRId64 "x%" PRId64 "; dataflow %s; sram_kb %" PRId64
+        "/%" PRId64 "/%" PRId64 "; offsets %" PRId64 "/%" PRId64 "/%" PRId64
+        "; bandwidth %s; gemm %" PRId64 "x%" PRId64 "x%" PRId64 "; scalesim v%d; banks %" PRId64
+        "/%" PRId64 "; bits %d/%d/%d",
+        PACKAGE_VERSION, MMT_MODEL_HASH, c->array_h, c->array_w, mmt_dataflow_name(c->dataflow),
+        c->ifmap_kb, c->filter_kb, c->ofmap_kb, c->ifmap_offset, c->filter_offset, c->ofmap_offset,
+        bw, M, N, K, c->version == MMT_SCALESIM_V3 ? 3 : 2, c->bank_bw[0], c->bank_bw[1],
+        (int)mmt_precision_bits(c, MMT_OP_IFMAP), (int)mmt_precision_bits(c, MMT_OP_FILTER),
+        (int)mmt_precision_bits(c, MMT_OP_OFMAP));
     /* the stream policy (doc/memory.md) is a different model; SCALE-Sim's policy keeps the
      * keys it always had */
     mmt_memory_char ch = {0}; /* the .ini's measurement, so an edited .ini is a new key */
@@ -142,8 +143,8 @@ static int entry_parse(const char *t, size_t len, const char *key, const char *n
     return 0;
 }
 
-int mmt_study_cache_get(const char *dir, const char *key, const mmt_config *cfg,
-                        const mmt_geom *g, mmt_layer_result *res)
+int mmt_study_cache_get(const char *dir, const char *key, const mmt_config *cfg, const mmt_geom *g,
+                        mmt_layer_result *res)
 {
     char sub[4096], path[4200], *t;
     size_t len;
@@ -293,9 +294,10 @@ int mmt_study_cache_check_dir(const char *dir, mmt_diag *d)
     if (!dir[0])
         return mmt__diag(d, MMT_EINVAL, "", 0, "the cache path is empty");
     if (strlen(dir) + 4 + strlen(TMP_PREFIX) + 20 + 128 + 8 >= 4096)
-        return mmt__diag(d, MMT_EINVAL, "", 0,
-                         "the cache path is longer than %d bytes (its entries' names would not fit)",
-                         4096 - 4 - (int)strlen(TMP_PREFIX) - 20 - 128 - 8);
+        return mmt__diag(
+            d, MMT_EINVAL, "", 0,
+            "the cache path is longer than %d bytes (its entries' names would not fit)",
+            4096 - 4 - (int)strlen(TMP_PREFIX) - 20 - 128 - 8);
     return 0;
 }
 

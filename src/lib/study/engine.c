@@ -143,8 +143,8 @@ static void topo_base(const st *S, const st_wl *W, char *buf, size_t cap)
         snprintf(bsuf, sizeof bsuf, "_b%" PRId64, sp->batches[W->batch]);
     char sm[MMT__SAFE_CAP];
     snprintf(buf, cap, "%s/topologies/%s_%s_l%" PRId64 "%s%s", sp->outdir,
-             mmt__st_safe(sp->models[W->model].name, sm), phase_name(sp->phases[W->phase]), sp->seqs[W->seq], bsuf,
-             W->ffn_used == MMT_LLM_FFN_GATED ? "_gated" : "");
+             mmt__st_safe(sp->models[W->model].name, sm), phase_name(sp->phases[W->phase]),
+             sp->seqs[W->seq], bsuf, W->ffn_used == MMT_LLM_FFN_GATED ? "_gated" : "");
 }
 
 /* Lowers every workload; writes its topology and manifest unless sharding. */

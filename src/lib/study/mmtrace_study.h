@@ -205,8 +205,8 @@ int mmt_study_cache_default(char *buf, size_t cap);
  * long for the entries' names (MMT_EINVAL), before anything is created. */
 int mmt_study_cache_key(const mmt_config *cfg, int64_t M, int64_t N, int64_t K, char *key,
                         size_t cap);
-int mmt_study_cache_get(const char *dir, const char *key, const mmt_config *cfg,
-                        const mmt_geom *g, mmt_layer_result *res);
+int mmt_study_cache_get(const char *dir, const char *key, const mmt_config *cfg, const mmt_geom *g,
+                        mmt_layer_result *res);
 int mmt_study_cache_put(const char *dir, const char *key, const mmt_layer_result *res,
                         mmt_diag *diag);
 size_t mmt_study_cache_clean(const char *dir);

@@ -13,8 +13,8 @@
  * first). */
 static int keep(unsigned char c, int first)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '_' || c == '+' || (c == '.' && !first);
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_' || c == '+' || (c == '.' && !first);
 }
 
 int mmt__safe_name(const char *name, char *buf, size_t cap)
@@ -55,7 +55,7 @@ int mmt__name_check(const char *what, const char *name, mmt_diag *d)
             return mmt__diag(d, MMT_EINVAL, "", 0,
                              "%s: the name '%s' holds a control character (byte 0x%02x)", what,
                              shown, *p);
-    char safe[sizeof ((mmt_config *)0)->run_name * 3];
+    char safe[sizeof((mmt_config *)0)->run_name * 3];
     if (mmt__safe_name(name, safe, sizeof safe) != 0 || strlen(safe) > 200)
         return mmt__diag(d, MMT_EINVAL, "", 0,
                          "%s: the name '%s' is too long for a file name (its safe form, "

@@ -98,8 +98,7 @@ static void list_free(char **v, size_t n)
 }
 
 /* Writes text to dir/name now (not through an open write batch), synced, then the directory. */
-static int write_now(const char *dir, const char *name, const char *text, size_t len,
-                     mmt_diag *d)
+static int write_now(const char *dir, const char *name, const char *text, size_t len, mmt_diag *d)
 {
     char path[4200];
     snprintf(path, sizeof path, "%s/%s", dir, name);
@@ -265,7 +264,7 @@ int mmt__outdir_commit(mmt__outdir *o, mmt__wbatch *b, mmt_diag *d)
     if (r)
         r = mmt__diag(d, r, o->dir, 0, "out of memory");
     o->was_marked = 1; /* from here on a failure leaves the marker */
-    if (r == 0) /* old and new: a kill during the renames leaves every file findable */
+    if (r == 0)        /* old and new: a kill during the renames leaves every file findable */
         r = write_now(o->dir, list_name, text, len, d);
     free(text);
     text = NULL;

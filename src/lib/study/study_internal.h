@@ -89,7 +89,7 @@ typedef struct st {
     mmt_study_summary *sum;
     atomic_int failed;
     struct mmt__outdir *out; /* the study directory (NULL for a shard) */
-    atomic_int cache_off; /* 1: the cache could not be written; the run goes on without it */
+    atomic_int cache_off;    /* 1: the cache could not be written; the run goes on without it */
     mmt_diag err;
     atomic_flag errlock;
 } st;
