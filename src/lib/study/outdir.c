@@ -227,10 +227,15 @@ static void remove_old(const char *dir, const char *rel)
     if (lstat(path, &sb) != 0 || !S_ISREG(sb.st_mode) || unlink(path) != 0)
         return;
     size_t keep = strlen(dir) + 1 + strcspn(rel, "/"); /* DIR/<top folder> stays */
-    for (char *s = strrchr(path, '/'); s && (size_t)(s - path) > keep; s = strrchr(path, '/')) {
+    char *s = strrchr(path, '/');
+    for (; s && (size_t)(s - path) > keep; s = strrchr(path, '/')) {
         *s = '\0';
         if (rmdir(path) != 0)
             break;
+    }
+    if (s) { /* the removal made durable before the marker goes (else a file could return) */
+        *s = '\0';
+        mmt_fsync_dir(path);
     }
 }
 
