@@ -97,11 +97,25 @@ static void list_free(char **v, size_t n)
     free(v);
 }
 
-/* Writes text to dir/name now (not through an open write batch), synced, then the directory. */
+/* 1 if path is a regular file holding exactly text (len bytes). */
+static int holds(const char *path, const char *text, size_t len)
+{
+    char *t = NULL;
+    size_t n = 0;
+    int same = mmt__slurp(path, &t, &n, NULL) == 0 && n == len && !memcmp(t, text, len);
+    free(t);
+    return same;
+}
+
+/* Writes text to dir/name now (not through an open write batch), synced, then the directory.
+ * A file that holds the text already (written and synced so by an earlier run: a warm
+ * rerun's manifest) is kept as it is. */
 static int write_now(const char *dir, const char *name, const char *text, size_t len, mmt_diag *d)
 {
     char path[4200];
     snprintf(path, sizeof path, "%s/%s", dir, name);
+    if (holds(path, text, len))
+        return 0;
     mmt__staged s;
     int r = mmt__staged_open(&s, path, 0, d, "cannot create");
     if (r == 0 && mmt__write_all(s.fd, text, len) != 0)
