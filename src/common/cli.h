@@ -17,6 +17,9 @@ extern const char *cli_progname;
 void cli_print_diag(const mmt_diag *d, const char *prefix);
 /* mmt_warn_fn that prints "prog: file:line: warning: message". */
 void cli_warn(void *ud, const mmt_diag *d);
+/* The exit status of a library call that takes option values: 0, or 2 (MMT_EINVAL: a usage
+ * error) or 1 (a bad file, out of memory) after printing d. */
+int cli_lib_status(int e, const mmt_diag *d);
 /* Prints "prog: message" to stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A usage error: the line cli_error prints (none when fmt is NULL: it is printed already),
@@ -56,8 +59,8 @@ int cli_flush_stdout(void);
 /* One getopt_long table of a program and a mode's: copies base (NULL-terminated) to out and
  * appends the entries of more whose names base lacks (a shared option keeps base's entry);
  * returns the entries written (out holds cap, the terminator included). */
-size_t cli_merge_longopts(const struct option *base, const struct option *more,
-                          struct option *out, size_t cap);
+size_t cli_merge_longopts(const struct option *base, const struct option *more, struct option *out,
+                          size_t cap);
 /* Last path component of path. */
 const char *cli_basename(const char *path);
 

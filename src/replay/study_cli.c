@@ -27,19 +27,9 @@ typedef struct opts {
     const char *plan, *format, *hw_arg;
     long shards;
     mmt_study_slurm slurm; /* --slurm-* and --sbatch: the Slurm plan's resources */
-    mmt_scalesim version; /* --scalesim: every hardware point is simulated as this version */
-    mmt_engine engine;    /* --engine: the fused model's engine */
+    mmt_scalesim version;  /* --scalesim: every hardware point is simulated as this version */
+    mmt_engine engine;     /* --engine: the fused model's engine */
 } opts;
-
-/* The exit status of a library call on the axes: 0, or 2 (MMT_EINVAL: a usage error) or 1 (a
- * bad file) after printing its diagnostic. */
-static int args_status(int e, const mmt_diag *d)
-{
-    if (e == 0)
-        return 0;
-    cli_print_diag(d, NULL);
-    return e == MMT_EINVAL ? EXIT_USAGE : EXIT_ERR;
-}
 
 /* The study's own options, appended to mmtrace-replay's table (study_cli_longopts). -j,
  * --scalesim, --engine, --help and --version are replay's entries, shared by both modes.
@@ -110,16 +100,23 @@ static int take(opts *o, int c, const char *name, const char *arg)
     case O_STUDY: cl.study = 1; return mode_arg("--study", arg, &o->sp->outdir);
     case O_FRACTIONS: return mode_arg("--fractions", arg, &cl.manifest);
     case O_HW: o->hw_arg = arg; break; /* read after --scalesim is known */
-    case O_CACHE: snprintf(o->cache, sizeof o->cache, "%s", arg); break;
+    case O_CACHE:
+        if (cli_check_path_arg("--cache", arg))
+            return EXIT_USAGE;
+        if (strlen(arg) >= sizeof o->cache)
+            return cli_error("--cache: the path is longer than %zu bytes", sizeof o->cache - 1),
+                   EXIT_USAGE;
+        snprintf(o->cache, sizeof o->cache, "%s", arg);
+        break;
     case O_NOCACHE: cl.nocache = 1; break;
     case O_PLAN: o->plan = arg; break;
     case O_SHARDS: r = cli_parse_long("--shards", arg, 1, 4096, &o->shards); break;
     case O_FORMAT: o->format = arg; break;
-    case O_SLURM: return args_status(mmt_study_slurm_set(&o->slurm, name, arg, &d), &d);
+    case O_SLURM: return cli_lib_status(mmt_study_slurm_set(&o->slurm, name, arg, &d), &d);
     default: /* O_AXIS */
         snprintf(opt, sizeof opt, "--%s", name);
-        return args_status(mmt_study_args_set(o->args, opt, arg, o->version, cli_warn, NULL, &d),
-                           &d);
+        return cli_lib_status(mmt_study_args_set(o->args, opt, arg, o->version, cli_warn, NULL, &d),
+                              &d);
     }
     return r ? EXIT_USAGE : 0;
 }
@@ -184,22 +181,22 @@ static int complete(opts *o, int argc, char **argv)
         return EXIT_USAGE; /* replay's parser has checked them: not reached */
     if (optind < argc)
         return cli_error("unexpected argument '%s'", argv[optind]), EXIT_USAGE;
-    if ((rc = args_status(mmt_study_optlist_check(&cl.rec, &d), &d)))
+    if ((rc = cli_lib_status(mmt_study_optlist_check(&cl.rec, &d), &d)))
         return rc;
     const char *const late[][2] = {{"--hw", o->hw_arg ? o->hw_arg : "cloud,edge"},
                                    {"--memory", cl.sh[SH_MEMORY]},
                                    {"--dram", cl.sh[SH_DRAM]},
                                    {"--clock", cl.sh[SH_CLOCK]}};
     for (size_t i = 0; i < sizeof late / sizeof *late; i++)
-        if (late[i][1] && (rc = args_status(mmt_study_args_set(o->args, late[i][0], late[i][1],
-                                                               o->version, cli_warn, NULL, &d),
-                                            &d)))
+        if (late[i][1] && (rc = cli_lib_status(mmt_study_args_set(o->args, late[i][0], late[i][1],
+                                                                  o->version, cli_warn, NULL, &d),
+                                               &d)))
             return rc;
-    if ((rc = args_status(mmt_study_args_check(o->args, &d), &d)))
+    if ((rc = cli_lib_status(mmt_study_args_check(o->args, &d), &d)))
         return rc;
     sp->engine = (int)o->engine;
-    if ((rc = args_status(mmt_study_plan_check(o->plan, sp->nshards, cl.nocache, &o->slurm, &d),
-                          &d)))
+    if ((rc = cli_lib_status(mmt_study_plan_check(o->plan, sp->nshards, cl.nocache, &o->slurm, &d),
+                             &d)))
         return rc;
     if (!cl.nocache && !o->cache[0] && mmt_study_cache_default(o->cache, sizeof o->cache) != 0)
         return cli_error("no cache directory: set XDG_CACHE_HOME or HOME, or --cache"), EXIT_USAGE;
@@ -265,6 +262,9 @@ static int run(opts *o, int argc, char **argv)
         return cli_print_diag(&d, NULL), EXIT_ERR;
     if (!o->sp->nshards && (rc = study_formats(o->format, o->sp->outdir, o->sp->jobs)) != EXIT_OK)
         return rc;
+    if (s.cache_off) /* said once: the study ran on without caching */
+        cli_print_diag(&s.cache_why, "warning: the layer cache cannot be written; the study ran "
+                                     "on without caching: ");
     printf("study: %zu points, %zu layers, %zu distinct: %zu cached, %zu simulated, %zu corrupt\n",
            s.points, s.layers, s.distinct, s.cached, s.simulated, s.corrupt);
     if (s.below_bound) /* doc/memory.md: SCALE-Sim's free first fill */

@@ -114,8 +114,8 @@ static void parallel_template(void **state)
 {
     (void)state;
     const char *dir = "d'$(touch INJ){= 1 =}\nx";
-    mmt_study_opt opts[] = {{"study", dir}, {"plan", "parallel"}, {"shards", "2"},
-                            {"model", "gpt2"}, {"no-cache", NULL}, {"jobs", "3"}};
+    mmt_study_opt opts[] = {{"study", dir},    {"plan", "parallel"}, {"shards", "2"},
+                            {"model", "gpt2"}, {"no-cache", NULL},   {"jobs", "3"}};
     mmt_study_slurm sl = {0};
     mmt_study_plan_spec ps = {.program = "/bin/prog",
                               .cwd = "/w d",
@@ -147,14 +147,22 @@ static void slurm_values(void **state)
 {
     (void)state;
     static const char *const bad[][2] = {
-        {"slurm-time", "ten"},          {"slurm-time", "1:2:3:4"},
-        {"slurm-mem", "4X"},            {"slurm-mem", "G"},
-        {"slurm-cpus-per-task", "0"},   {"slurm-cpus-per-task", "65537"},
-        {"slurm-cpus-per-task", "1x"},  {"slurm-cpus-per-task", "99999999999999999999"},
-        {"slurm-partition", "a;b"},     {"slurm-account", "a,b"},
-        {"sbatch", "--qos=a b"},        {"sbatch", "--qos=a#b"},
-        {"sbatch", "--qos='x'"},        {"sbatch", "--arr=1-9"},
-        {"sbatch", "-o"},               {"sbatch", "--time=1"},
+        {"slurm-time", "ten"},
+        {"slurm-time", "1:2:3:4"},
+        {"slurm-mem", "4X"},
+        {"slurm-mem", "G"},
+        {"slurm-cpus-per-task", "0"},
+        {"slurm-cpus-per-task", "65537"},
+        {"slurm-cpus-per-task", "1x"},
+        {"slurm-cpus-per-task", "99999999999999999999"},
+        {"slurm-partition", "a;b"},
+        {"slurm-account", "a,b"},
+        {"sbatch", "--qos=a b"},
+        {"sbatch", "--qos=a#b"},
+        {"sbatch", "--qos='x'"},
+        {"sbatch", "--arr=1-9"},
+        {"sbatch", "-o"},
+        {"sbatch", "--time=1"},
         {"sbatch", "--qos=$(x)\nq"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
@@ -222,12 +230,9 @@ static void plan_checks(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(shquote_roundtrip),
-        cmocka_unit_test(shquote_exact),
-        cmocka_unit_test(parallel_template),
-        cmocka_unit_test(slurm_values),
-        cmocka_unit_test(optlist_once),
-        cmocka_unit_test(plan_checks),
+        cmocka_unit_test(shquote_roundtrip), cmocka_unit_test(shquote_exact),
+        cmocka_unit_test(parallel_template), cmocka_unit_test(slurm_values),
+        cmocka_unit_test(optlist_once),      cmocka_unit_test(plan_checks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

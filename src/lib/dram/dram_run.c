@@ -16,8 +16,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-int mmt_dram_trace_replay(const char *ini, const char *trace, uint64_t cycles,
-                          const char *outdir, mmt_diag *d)
+int mmt_dram_trace_replay(const char *ini, const char *trace, uint64_t cycles, const char *outdir,
+                          mmt_diag *d)
 {
     mmt_dram_config *c = NULL;
     mmt_dram *m = NULL;
@@ -49,8 +49,7 @@ static int find_cfg(const char *dir, char **out, mmt_diag *d)
     *out = NULL;
     for (struct dirent *e; (e = readdir(dp)) != NULL;) {
         size_t len = strlen(e->d_name);
-        if (len > 4 && strcmp(e->d_name + len - 4, ".cfg") == 0 && e->d_name[0] != '.' &&
-            n++ == 0)
+        if (len > 4 && strcmp(e->d_name + len - 4, ".cfg") == 0 && e->d_name[0] != '.' && n++ == 0)
             *out = mmt__xfmt("%s/%s", dir, e->d_name);
     }
     closedir(dp);
@@ -75,8 +74,8 @@ static char *trace_path(const char *dir, size_t i, const char *op)
 }
 
 /* Times layer i of rundir into *r. */
-static int time_layer(const mmt_dram_config *dc, const mmt_dram_layer_opts *lo,
-                      const char *rundir, size_t i, mmt_dram_layer_result *r, mmt_diag *d)
+static int time_layer(const mmt_dram_config *dc, const mmt_dram_layer_opts *lo, const char *rundir,
+                      size_t i, mmt_dram_layer_result *r, mmt_diag *d)
 {
     static const char *const ops[3] = {"IFMAP", "FILTER", "OFMAP"};
     char *paths[3];
@@ -91,9 +90,8 @@ static int time_layer(const mmt_dram_config *dc, const mmt_dram_layer_opts *lo,
 }
 
 /* Times layers 0, 1, ... of rundir (while rundir/layer<i> exists) into *res (grown). */
-static int time_layers(const mmt_dram_config *dc, const mmt_dram_layer_opts *lo,
-                       const char *rundir, mmt_dram_layer_result **res, size_t *n,
-                       mmt_diag *d)
+static int time_layers(const mmt_dram_config *dc, const mmt_dram_layer_opts *lo, const char *rundir,
+                       mmt_dram_layer_result **res, size_t *n, mmt_diag *d)
 {
     for (size_t i = 0;; i++) {
         struct stat st;

@@ -54,6 +54,32 @@ static int same_workload(const char *manifest, const char *rundir, mmt_diag *d)
                      other, base, (int)(n - suf), base);
 }
 
+/* Refuses a manifest from a study directory marked incomplete (DIR/topologies/X.parts.csv:
+ * DIR is checked; so is the manifest's own folder). */
+static int study_dir_check(const char *manifest, mmt_diag *d)
+{
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", manifest);
+    char *s = strrchr(dir, '/');
+    if (!s)
+        snprintf(dir, sizeof dir, ".");
+    else
+        *(s == dir ? s + 1 : s) = '\0';
+    int r = mmt_study_dir_check(dir, d);
+    s = strrchr(dir, '/');
+    const char *last = s ? s + 1 : dir;
+    if (r == 0 && !strcmp(last, "topologies")) {
+        if (s == dir)
+            s[1] = '\0';
+        else if (s)
+            *s = '\0';
+        else
+            snprintf(dir, sizeof dir, ".");
+        r = mmt_study_dir_check(dir, d);
+    }
+    return r;
+}
+
 /* The block's results from the reports of rundir, then its fractions. */
 static int of_block(const mmt_llm_block *b, const char *rundir, mmt_study_fractions *fr,
                     mmt_diag *d)
@@ -66,21 +92,23 @@ static int of_block(const mmt_llm_block *b, const char *rundir, mmt_study_fracti
     else if ((r = mmt_report_read(rundir, b->n + 1, res, &n, d)) != 0)
         ;
     else if (n != b->n)
-        r = mmt__diag(d, MMT_EPARSE, rundir, 0, "%zu layers in the reports, but the manifest has %zu",
-                      n, b->n);
+        r = mmt__diag(d, MMT_EPARSE, rundir, 0,
+                      "%zu layers in the reports, but the manifest has %zu", n, b->n);
     else if ((r = mmt_study_fractions_compute(b, res, fr)) != 0)
         r = mmt__diag(d, r, rundir, 0, "totals overflow 64 bits");
     free(res);
     return r;
 }
 
-int mmt_study_fractions_of_run(const char *manifest, const char *rundir,
-                               mmt_study_fractions *fr, mmt_diag *d)
+int mmt_study_fractions_of_run(const char *manifest, const char *rundir, mmt_study_fractions *fr,
+                               mmt_diag *d)
 {
     mmt_llm_block *b;
     int r;
-    /* a run a kill interrupted mixes old and new reports */
-    if ((r = mmt_rundir_check_complete(rundir, -1, d)) != 0 ||
+    /* a study killed while renaming its outputs; a run a kill interrupted mixes old and new
+     * reports */
+    if ((r = study_dir_check(manifest, d)) != 0 ||
+        (r = mmt_rundir_check_complete(rundir, -1, d)) != 0 ||
         (r = same_workload(manifest, rundir, d)) != 0 ||
         (r = mmt_llm_manifest_read(manifest, &b, d)) != 0)
         return r;

@@ -64,8 +64,8 @@ int mmt_study_plan_check(const char *plan, unsigned nshards, int nocache,
 
 /* Appends model M's lengths past its context to b; shown and more count the lengths named and
  * those left out past the first ten. */
-static void past_model(mmt__buf *b, const mmt_study_spec *sp, const mmt_llm_model *M,
-                       size_t *shown, size_t *more)
+static void past_model(mmt__buf *b, const mmt_study_spec *sp, const mmt_llm_model *M, size_t *shown,
+                       size_t *more)
 {
     int first = 1;
     for (size_t q = 0; M->max_ctx > 0 && q < sp->nseqs; q++) {
@@ -86,8 +86,9 @@ int mmt_study_past_context_note(const mmt_study_spec *sp, size_t count, char **o
 {
     mmt__buf b = {0};
     size_t shown = 0, more = 0;
-    mmt__buf_printf(&b, "note: %zu workloads exceed the model's trained context (simulated "
-                        "anyway)",
+    mmt__buf_printf(&b,
+                    "note: %zu workloads exceed the model's trained context (simulated "
+                    "anyway)",
                     count);
     for (size_t m = 0; m < sp->nmodels; m++)
         past_model(&b, sp, &sp->models[m], &shown, &more);

@@ -75,9 +75,9 @@ static int sbatch(mmt_study_slurm *s, const char *v, mmt_diag *d)
     for (size_t i = 0; i < sizeof plan_sets / sizeof *plan_sets; i++)
         if (!strncmp(nm, plan_sets[i], k)) { /* sbatch takes abbreviations too */
             int own = i >= 6 && i <= 10;
-            return mmt__diag(d, MMT_EINVAL, "", 0, "--sbatch: '%s': the plan sets --%s itself%s%s%s",
-                             v, plan_sets[i], own ? " (give --slurm-" : "",
-                             own ? plan_sets[i] : "", own ? ")" : "");
+            return mmt__diag(d, MMT_EINVAL, "", 0,
+                             "--sbatch: '%s': the plan sets --%s itself%s%s%s", v, plan_sets[i],
+                             own ? " (give --slurm-" : "", own ? plan_sets[i] : "", own ? ")" : "");
         }
     if (s->nsbatch == MMT_STUDY_MAX_SBATCH)
         return mmt__diag(d, MMT_EINVAL, "", 0, "--sbatch: at most %d options",
@@ -199,8 +199,9 @@ static int write_script(const char *path, const mmt__buf *b, int exec, mmt_diag 
     mmt__staged s;
     struct stat info;
     int r = mmt__staged_open(&s, path, 0, d, "cannot create");
-    if (r == 0 && exec && (fstat(s.fd, &info) != 0 ||
-                           fchmod(s.fd, (info.st_mode & 0777) | (info.st_mode & 0444) >> 2) != 0))
+    if (r == 0 && exec &&
+        (fstat(s.fd, &info) != 0 ||
+         fchmod(s.fd, (info.st_mode & 0777) | (info.st_mode & 0444) >> 2) != 0))
         r = mmt__sys_diag(d, path, 0, "cannot create");
     for (size_t off = 0; r == 0 && off < b->n;) {
         ssize_t k = write(s.fd, b->p + off, b->n - off);
