@@ -78,3 +78,26 @@ int compare_run(const char *ours, const char *ref, const char *run_name, int tra
     free(refdir);
     return rc;
 }
+
+/* Compare alone: DIR/<run_name> with -c, else DIR. */
+int compare_only(const mmt_run_opts *ro, const char *ref)
+{
+    if (!ro->cfg_path)
+        return compare_run(ro->outdir, ref, cli_basename(ro->outdir), 1);
+    mmt_config cfg;
+    mmt_diag d = {0};
+    if (mmt_config_read_version(ro->cfg_path, ro->version, &cfg, &d, cli_warn, NULL) != 0) {
+        cli_print_diag(&d, NULL);
+        return EXIT_ERR;
+    }
+    size_t n = strlen(ro->outdir) + strlen(cfg.run_name) + 2;
+    char *dir = malloc(n);
+    if (!dir) {
+        cli_error("out of memory");
+        return EXIT_ERR;
+    }
+    snprintf(dir, n, "%s/%s", ro->outdir, cfg.run_name);
+    int rc = compare_run(dir, ref, cfg.run_name, 1);
+    free(dir);
+    return rc;
+}

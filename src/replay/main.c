@@ -18,75 +18,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-static void usage(FILE *f)
-{
-    fprintf(f,
-            "Usage: mmtrace-replay -c CFG -t TOPOLOGY -p OUTDIR [OPTION]...\n"
-            "       mmtrace-replay -p DIR [-c CFG] --compare=REFDIR\n"
-            "       mmtrace-replay --dram=INI --dram-trace=TRACE --cycles=N -p OUTDIR\n"
-            "       mmtrace-replay -p DIR [-c CFG] --dram=INI --clock=MHZ\n"
-            "Replay SCALE-Sim v2 SRAM traces through its memory model and write its reports.\n"
-            "\n"
-            "  -c, --config=CFG        SCALE-Sim .cfg file\n"
-            "  -t, --topology=CSV      SCALE-Sim topology CSV\n"
-            "  -p, --path=OUTDIR       run directory parent: OUTDIR/<run_name>/\n"
-            "  -i, --input-type=TYPE   topology format: conv (default) or gemm (M,N,K rows)\n"
-            "  -j, --jobs=N            replay up to N layers at once (default 1)\n"
-            "      --gzip-level=N      zlib level 0-9 of the traces written (default 1)\n"
-            "      --no-traces         fused model: read and write no trace, reports only\n"
-            "      --compare=REFDIR    compare the output with SCALE-Sim's output in REFDIR\n"
-            "      --force             replay even if the traces may not fit on the disk\n"
-            "      --scalesim=VERSION  reproduce SCALE-Sim v2 (default) or v3.0.0 (dense)\n"
-            "  -l, --layout=PATH       v3's layout file: named in v3's console header only\n"
-            "      --engine=E          fused model engine: auto (default), rows or folds\n"
-            "      --memory=POLICY     memory policy: scalesim (SCALE-Sim's, the default) or\n"
-            "                          stream (doc/memory.md; with --no-traces only)\n"
-            "      --dram=INI          a DRAMsim3 .ini: with --memory=stream its memory (and\n"
-            "                          --clock its array clock); else the memory for\n"
-            "                          --dram-trace or --clock\n"
-            "  -v, --verbose           say on stderr which engine ran each layer\n"
-            "      --dram-trace=TRACE  replay a DRAMsim3 trace (ADDR READ|WRITE CYCLE lines)\n"
-            "      --cycles=N          DRAM cycles to simulate for --dram-trace\n"
-            "      --clock=MHZ         with --dram: time the run's DRAM traffic at this\n"
-            "                          accelerator clock (DRAM_TIMING_REPORT.csv); with\n"
-            "                          --memory=stream: the array clock of its --dram\n"
-            "  -h, --help              show this help and exit\n"
-            "  -V, --version           show the version and exit\n"
-            "\n"
-            "Replay reads OUTDIR/<run_name>/layer<i>/X_SRAM_TRACE.csv.gz (as mmtrace-gen\n"
-            "writes it) or, when there is no .csv.gz, SCALE-Sim's plain X_SRAM_TRACE.csv,\n"
-            "which is kept. It writes COMPUTE_REPORT.csv, BANDWIDTH_REPORT.csv and\n"
-            "DETAILED_ACCESS_REPORT.csv into OUTDIR/<run_name>/, and into each layer<i>/ the\n"
-            "three X_DRAM_TRACE.csv.gz and the SRAM traces with stall-adjusted cycles (the\n"
-            ".csv.gz input is replaced). Nothing is written unless every trace is valid.\n"
-            "SCALE-Sim's console output goes to stdout; progress (demand rows) to stderr.\n"
-            "\n"
-            "--compare: REFDIR is a SCALE-Sim run directory or its parent holding\n"
-            "<run_name>/. With -t, the replay runs first and its output is compared (reports\n"
-            "only with --no-traces). Without -t, nothing is replayed: DIR/<run_name> (with -c)\n"
-            "or DIR is compared. Reports are compared field by field (floats to a relative\n"
-            "1e-12), traces line by line after decompression; a table of the differences,\n"
-            "with the first differing line of each trace, goes to stdout.\n"
-            "\n"
-            "--engine (with --no-traces): rows feeds every demand row through the memory\n"
-            "model; folds works fold by fold and gives identical reports, but only for the\n"
-            "layers it can prove exact (v2 mode; GEMMs, and convs whose windows tile the\n"
-            "ifmap) and refuses the run otherwise; auto uses folds where it can and rows\n"
-            "elsewhere.\n"
-            "\n"
-            "--dram with --dram-trace and --cycles: what `dramsim3main INI -c N -t TRACE\n"
-            "-o OUTDIR` does, by a DRAMsim3-exact model (doc/dram.md): OUTDIR/dram_stats.json\n"
-            "is its dramsim3.json, key for key. TRACE may be gzip-compressed.\n"
-            "\n"
-            "--dram with --clock: each layer's DRAM traces become requests of the memory's\n"
-            "size (doc/dram.md), issued at their cycle on the DRAM clock, and\n"
-            "DRAM_TIMING_REPORT.csv goes into the run directory (DIR/<run_name> with -c,\n"
-            "else DIR, whose one .cfg gives the operand widths). With -t, after the replay.\n"
-            "\n"
-            "Exit status: 0 ok (and identical), 1 error or differences found, 2 usage error.\n");
-    study_cli_usage(f);
-}
-
 /* Parsed command line. */
 typedef struct args {
     replay_opts o;
@@ -126,113 +57,100 @@ static int memory_args(args *a)
     return -1;
 }
 
-/* Parses argv; returns -1 to replay, STUDY_CLI_RUN for the study, or an exit status. */
-static int parse_args(int argc, char **argv, args *a)
+/* Replay's options; the study appends its own (study_cli_longopts). */
+enum {
+    OPT_LEVEL = 256,
+    OPT_NO_TRACES,
+    OPT_COMPARE,
+    OPT_FORCE,
+    OPT_SCALESIM,
+    OPT_ENGINE,
+    OPT_MEMORY,
+    OPT_DRAM,
+    OPT_CLOCK,
+    OPT_DRAM_TRACE,
+    OPT_CYCLES
+};
+static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
+                                     {"topology", required_argument, NULL, 't'},
+                                     {"path", required_argument, NULL, 'p'},
+                                     {"input-type", required_argument, NULL, 'i'},
+                                     {"jobs", required_argument, NULL, 'j'},
+                                     {"gzip-level", required_argument, NULL, OPT_LEVEL},
+                                     {"no-traces", no_argument, NULL, OPT_NO_TRACES},
+                                     {"compare", required_argument, NULL, OPT_COMPARE},
+                                     {"force", no_argument, NULL, OPT_FORCE},
+                                     {"scalesim", required_argument, NULL, OPT_SCALESIM},
+                                     {"engine", required_argument, NULL, OPT_ENGINE},
+                                     {"memory", required_argument, NULL, OPT_MEMORY},
+                                     {"layout", required_argument, NULL, 'l'},
+                                     {"verbose", no_argument, NULL, 'v'},
+                                     {"dram", required_argument, NULL, OPT_DRAM},
+                                     {"dram-trace", required_argument, NULL, OPT_DRAM_TRACE},
+                                     {"cycles", required_argument, NULL, OPT_CYCLES},
+                                     {"clock", required_argument, NULL, OPT_CLOCK},
+                                     {"help", no_argument, NULL, 'h'},
+                                     {"version", no_argument, NULL, 'V'},
+                                     {NULL, 0, NULL, 0}};
+
+/* Takes replay's option c (value arg): 0, a usage exit status, or -1 after -V printed. */
+static int take(args *a, int c, const char *arg, long *level, int *help, char **argv)
 {
-    enum {
-        OPT_LEVEL = 256,
-        OPT_NO_TRACES,
-        OPT_COMPARE,
-        OPT_FORCE,
-        OPT_SCALESIM,
-        OPT_ENGINE,
-        OPT_MEMORY,
-        OPT_DRAM,
-        OPT_CLOCK,
-        OPT_DRAM_TRACE,
-        OPT_CYCLES
-    };
-    static const struct option opts[] = {
-        {"config", required_argument, NULL, 'c'},
-        {"topology", required_argument, NULL, 't'},
-        {"path", required_argument, NULL, 'p'},
-        {"input-type", required_argument, NULL, 'i'},
-        {"jobs", required_argument, NULL, 'j'},
-        {"gzip-level", required_argument, NULL, OPT_LEVEL},
-        {"no-traces", no_argument, NULL, OPT_NO_TRACES},
-        {"compare", required_argument, NULL, OPT_COMPARE},
-        {"force", no_argument, NULL, OPT_FORCE},
-        {"scalesim", required_argument, NULL, OPT_SCALESIM},
-        {"engine", required_argument, NULL, OPT_ENGINE},
-        {"memory", required_argument, NULL, OPT_MEMORY},
-        {"layout", required_argument, NULL, 'l'},
-        {"verbose", no_argument, NULL, 'v'},
-        {"dram", required_argument, NULL, OPT_DRAM},
-        {"dram-trace", required_argument, NULL, OPT_DRAM_TRACE},
-        {"cycles", required_argument, NULL, OPT_CYCLES},
-        {"clock", required_argument, NULL, OPT_CLOCK},
-        {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},
-        {NULL, 0, NULL, 0}};
-    struct option all[64]; /* replay's options and the study's (study_cli.c) */
-    study_cli_longopts(opts, all, sizeof all / sizeof all[0]);
-    long level = 1;
-    int c, li, help = 0, rc;
-    opterr = 0; /* cli_bad_option prints one line and the hint */
-    while ((li = -1, c = getopt_long(argc, argv, ":c:t:p:i:j:l:vhV", all, &li)) != -1) {
-        if ((rc = study_cli_option(c, li < 0 ? NULL : all[li].name, optarg)) >= 0) {
-            if (rc)
-                return rc;
-            continue; /* the study's option */
+    switch (c) {
+    case 'c': a->o.run.cfg_path = arg; break;
+    case 't': a->o.run.topo_path = arg; break;
+    case 'p': a->o.run.outdir = arg; break;
+    case 'i':
+        if (cli_parse_input_type(arg, &a->o.run.gemm))
+            return EXIT_USAGE;
+        break;
+    case 'j':
+        if (cli_parse_long("--jobs", arg, 1, 256, &a->o.jobs))
+            return EXIT_USAGE;
+        break;
+    case OPT_LEVEL:
+        if (cli_parse_long("--gzip-level", arg, 0, 9, level))
+            return EXIT_USAGE;
+        break;
+    case OPT_NO_TRACES: a->o.run.traces = 0; break;
+    case OPT_COMPARE: a->compare = arg; break;
+    case OPT_FORCE: a->o.force = 1; break;
+    case OPT_SCALESIM:
+        if (cli_parse_scalesim(arg, &a->o.run.version))
+            return EXIT_USAGE;
+        break;
+    case OPT_ENGINE:
+        if (mmt_engine_parse(arg, &a->o.run.engine) != 0) {
+            cli_error("--engine: expected auto, rows or folds, got '%s'", arg);
+            return EXIT_USAGE;
         }
-        switch (c) {
-        case 'c': a->o.run.cfg_path = optarg; break;
-        case 't': a->o.run.topo_path = optarg; break;
-        case 'p': a->o.run.outdir = optarg; break;
-        case 'i':
-            if (cli_parse_input_type(optarg, &a->o.run.gemm))
-                return EXIT_USAGE;
-            break;
-        case 'j':
-            if (cli_parse_long("--jobs", optarg, 1, 256, &a->o.jobs))
-                return EXIT_USAGE;
-            break;
-        case OPT_LEVEL:
-            if (cli_parse_long("--gzip-level", optarg, 0, 9, &level))
-                return EXIT_USAGE;
-            break;
-        case OPT_NO_TRACES: a->o.run.traces = 0; break;
-        case OPT_COMPARE: a->compare = optarg; break;
-        case OPT_FORCE: a->o.force = 1; break;
-        case OPT_SCALESIM:
-            if (cli_parse_scalesim(optarg, &a->o.run.version))
-                return EXIT_USAGE;
-            break;
-        case OPT_ENGINE:
-            if (mmt_engine_parse(optarg, &a->o.run.engine) != 0) {
-                cli_error("--engine: expected auto, rows or folds, got '%s'", optarg);
-                return EXIT_USAGE;
-            }
-            break;
-        case OPT_MEMORY: a->memory = optarg; break;
-        case 'v': a->o.verbose = 1; break;
-        case OPT_DRAM: a->dram = optarg; break;
-        case OPT_DRAM_TRACE: a->dram_trace = optarg; break;
-        case OPT_CLOCK:
-            a->clock = optarg;
-            if (dram_time_parse_clock(optarg, &a->mhz))
-                return EXIT_USAGE;
-            break;
-        case OPT_CYCLES:
-            a->cycles_arg = optarg;
-            if (dram_replay_parse_cycles(optarg, &a->cycles))
-                return EXIT_USAGE;
-            break;
-        case 'l': a->o.layout_path = optarg; break;
-        case 'h': help = 1; break;
-        case 'V':
-            printf("mmtrace-replay (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
-            return EXIT_OK;
-        default: cli_bad_option(argv, c); return EXIT_USAGE;
-        }
+        break;
+    case OPT_MEMORY: a->memory = arg; break;
+    case 'v': a->o.verbose = 1; break;
+    case OPT_DRAM: a->dram = arg; break;
+    case OPT_DRAM_TRACE: a->dram_trace = arg; break;
+    case OPT_CLOCK:
+        a->clock = arg;
+        if (dram_time_parse_clock(arg, &a->mhz))
+            return EXIT_USAGE;
+        break;
+    case OPT_CYCLES:
+        a->cycles_arg = arg;
+        if (dram_replay_parse_cycles(arg, &a->cycles))
+            return EXIT_USAGE;
+        break;
+    case 'l': a->o.layout_path = arg; break;
+    case 'h': *help = 1; break;
+    case 'V': printf("mmtrace-replay (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION); return -1;
+    default: cli_bad_option(argv, c); return EXIT_USAGE;
     }
-    if ((rc = study_cli_mode(argc, argv, help)) != STUDY_CLI_REPLAY)
-        return rc; /* the study's help, a usage error, or STUDY_CLI_RUN */
-    if (help)
-        return usage(stdout), EXIT_OK;
-    a->o.level = (int)level;
-    if ((rc = memory_args(a)) >= 0)
-        return rc;
+    return 0;
+}
+
+/* The rules across replay's options: NULL if they hold, else the usage error's line ("" if
+ * printed already). */
+static const char *check(const args *a, int argc, char **argv)
+{
     const char *bad = NULL;
     if (optind < argc)
         cli_error("unexpected argument '%s'", argv[optind]), bad = "";
@@ -266,33 +184,37 @@ static int parse_args(int argc, char **argv, args *a)
         bad = "--engine=folds needs --no-traces (traces are written by the row engine)";
     else if (!a->o.run.topo_path && !a->clock && !(a->compare && a->o.run.outdir))
         bad = a->compare ? "--compare without -t needs -p" : "-c, -t and -p are required";
+    return bad;
+}
+
+/* Parses argv; returns -1 to replay, STUDY_CLI_RUN for the study, or an exit status. */
+static int parse_args(int argc, char **argv, args *a)
+{
+    struct option all[64]; /* replay's options and the study's (study_cli.c) */
+    study_cli_longopts(opts, all, sizeof all / sizeof all[0]);
+    long level = 1;
+    int c, li, help = 0, rc;
+    opterr = 0; /* cli_bad_option prints one line and the hint */
+    while ((li = -1, c = getopt_long(argc, argv, ":c:t:p:i:j:l:vhV", all, &li)) != -1) {
+        if ((rc = study_cli_option(c, li < 0 ? NULL : all[li].name, optarg)) >= 0) {
+            if (rc)
+                return rc;
+            continue; /* the study's option */
+        }
+        if ((rc = take(a, c, optarg, &level, &help, argv)) != 0)
+            return rc < 0 ? EXIT_OK : rc;
+    }
+    if ((rc = study_cli_mode(argc, argv, help)) != STUDY_CLI_REPLAY)
+        return rc; /* the study's help, a usage error, or STUDY_CLI_RUN */
+    if (help)
+        return replay_usage(stdout), EXIT_OK;
+    a->o.level = (int)level;
+    if ((rc = memory_args(a)) >= 0)
+        return rc;
+    const char *bad = check(a, argc, argv);
     if (bad)
         return *bad ? cli_usage_error("%s", bad) : cli_usage_error(NULL);
     return -1;
-}
-
-/* Compare alone: DIR/<run_name> with -c, else DIR. */
-static int compare_only(const args *a)
-{
-    const mmt_run_opts *ro = &a->o.run;
-    if (!ro->cfg_path)
-        return compare_run(ro->outdir, a->compare, cli_basename(ro->outdir), 1);
-    mmt_config cfg;
-    mmt_diag d = {0};
-    if (mmt_config_read_version(ro->cfg_path, ro->version, &cfg, &d, cli_warn, NULL) != 0) {
-        cli_print_diag(&d, NULL);
-        return EXIT_ERR;
-    }
-    size_t n = strlen(ro->outdir) + strlen(cfg.run_name) + 2;
-    char *dir = malloc(n);
-    if (!dir) {
-        cli_error("out of memory");
-        return EXIT_ERR;
-    }
-    snprintf(dir, n, "%s/%s", ro->outdir, cfg.run_name);
-    int rc = compare_run(dir, a->compare, cfg.run_name, 1);
-    free(dir);
-    return rc;
 }
 
 int main(int argc, char **argv)
@@ -311,7 +233,7 @@ int main(int argc, char **argv)
     if (!a.o.run.topo_path && a.clock)
         return dram_time_run(a.dram, a.mhz, a.o.run.cfg_path, a.o.run.version, a.o.run.outdir);
     if (!a.o.run.topo_path)
-        return compare_only(&a);
+        return compare_only(&a.o.run, a.compare);
     struct stat st;
     if (a.compare && (stat(a.compare, &st) != 0 || !S_ISDIR(st.st_mode))) {
         cli_error("%s: not a directory", a.compare); /* before the replay prints anything */

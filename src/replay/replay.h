@@ -9,6 +9,8 @@
 
 #include "mmtrace.h"
 
+#include <stdio.h>
+
 /* What to replay; strings are borrowed from argv. The run's options are the library's own
  * (-c, -t, -p, -i, --scalesim, --no-traces as traces = 0, --engine), handed to mmt_run_load. */
 typedef struct replay_opts {
@@ -28,5 +30,12 @@ int replay_run(const replay_opts *o, char **rundir);
  * its parent holding run_name/). traces = 0 compares the reports only. Prints a per-layer
  * table of differences on stdout; returns EXIT_OK when identical, EXIT_ERR otherwise. */
 int compare_run(const char *ours, const char *ref, const char *run_name, int traces);
+
+/* --compare without -t: compares DIR/<run_name> of ro's cfg (DIR = ro->outdir), or DIR itself
+ * without a cfg, with SCALE-Sim's output in ref. */
+int compare_only(const mmt_run_opts *ro, const char *ref);
+
+/* Prints mmtrace-replay's --help text (usage.c), the study's options included. */
+void replay_usage(FILE *f);
 
 #endif
