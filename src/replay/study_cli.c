@@ -10,10 +10,8 @@
 
 #include "cli.h"
 #include "mmtrace_study.h"
-#include "progress.h"
 
 #include <getopt.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -250,38 +248,7 @@ static int run(opts *o, int argc, char **argv)
                                   .slurm = &o->slurm};
         return study_plan(o->plan, &ps);
     }
-    if (o->sp->nseqs < 2) /* the fit of f(l) has two parameters */
-        fprintf(stderr, "%s: warning: one sequence length: the fits of f(l) are nan\n",
-                cli_progname);
-    cli_progress pr;
-    cli_progress_init(&pr, "layers");
-    o->sp->progress_work = cli_progress_tick_work, o->sp->progress_ud = &pr;
-    mmt_study_summary s;
-    mmt_diag d = {0};
-    if (mmt_study_run(o->sp, &s, &d) != 0)
-        return cli_print_diag(&d, NULL), EXIT_ERR;
-    if (!o->sp->nshards && (rc = study_formats(o->format, o->sp->outdir, o->sp->jobs)) != EXIT_OK)
-        return rc;
-    if (s.cache_off) /* said once: the study ran on without caching */
-        cli_print_diag(&s.cache_why, "warning: the layer cache cannot be written; the study ran "
-                                     "on without caching: ");
-    printf("study: %zu points, %zu layers, %zu distinct: %zu cached, %zu simulated, %zu corrupt\n",
-           s.points, s.layers, s.distinct, s.cached, s.simulated, s.corrupt);
-    if (s.below_bound) /* doc/memory.md: SCALE-Sim's free first fill */
-        fprintf(stderr,
-                "%s: warning: %zu results.csv rows under SCALE-Sim's memory policy are faster "
-                "than their bound (column below_bound; doc/memory.md)\n",
-                cli_progname, s.below_bound);
-    char *note = NULL;
-    if (s.past_ctx && mmt_study_past_context_note(o->sp, s.past_ctx, &note) != 0)
-        return cli_error("out of memory"), EXIT_ERR;
-    if (note)
-        printf("%s\n", note), free(note);
-    if (o->sp->nshards)
-        printf("shard %u/%u: cache %s filled\n", o->sp->shard, o->sp->nshards, o->sp->cache_dir);
-    else
-        printf("results: %s/ (results.csv, fractions.csv, ..., figures/)\n", o->sp->outdir);
-    return EXIT_OK;
+    return study_run(o->sp, o->format);
 }
 
 int study_cli_run(int argc, char **argv)

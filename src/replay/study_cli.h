@@ -39,6 +39,9 @@ int study_fractions(const char *manifest, const char *rundir);
  * (writes outdir/slurm/); spec without program and cwd, which this fills. Returns an exit
  * status. */
 int study_plan(const char *how, const mmt_study_plan_spec *spec);
+/* --study (study_plan.c): runs the study of sp with progress on stderr, writes the figures in
+ * each format of the list format (study_formats) and prints the summary; an exit status. */
+int study_run(mmt_study_spec *sp, const char *format);
 /* Writes the figures in each format of the comma list format (NULL: svg, and png when
  * rsvg-convert is installed); returns an exit status. */
 int study_formats(const char *format, const char *outdir, long jobs);

@@ -1,8 +1,8 @@
 /*
  * study_plan.c - what mmtrace-replay's study modes print and run around the library: the
- * study part of --help, --fractions's table, the plans (mmt_study_plan_*: the GNU parallel
- * line printed, or the Slurm scripts written) and the conversion of the SVG figures to PNG or
- * PDF with rsvg-convert, several at once.
+ * study part of --help, --fractions's table, the study run's progress and summary, the plans
+ * (mmt_study_plan_*: the GNU parallel line printed, or the Slurm scripts written) and the
+ * conversion of the SVG figures to PNG or PDF with rsvg-convert, several at once.
  */
 #include <config.h>
 
@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "mmtrace_study.h"
+#include "progress.h"
 
 #include <dirent.h>
 #include <inttypes.h>
@@ -203,4 +204,43 @@ int study_formats(const char *format, const char *outdir, long jobs)
             rc = EXIT_ERR;
     mmt_list_free(&l);
     return rc;
+}
+
+/* --study: runs the study with progress on stderr, writes the figures in each format and
+ * prints the summary; returns an exit status. */
+int study_run(mmt_study_spec *sp, const char *format)
+{
+    int rc;
+    if (sp->nseqs < 2) /* the fit of f(l) has two parameters */
+        fprintf(stderr, "%s: warning: one sequence length: the fits of f(l) are nan\n",
+                cli_progname);
+    cli_progress pr;
+    cli_progress_init(&pr, "layers");
+    sp->progress_work = cli_progress_tick_work, sp->progress_ud = &pr;
+    mmt_study_summary s;
+    mmt_diag d = {0};
+    if (mmt_study_run(sp, &s, &d) != 0)
+        return cli_print_diag(&d, NULL), EXIT_ERR;
+    if (!sp->nshards && (rc = study_formats(format, sp->outdir, sp->jobs)) != EXIT_OK)
+        return rc;
+    if (s.cache_off) /* said once: the study ran on without caching */
+        cli_print_diag(&s.cache_why, "warning: the layer cache cannot be written; the study ran "
+                                     "on without caching: ");
+    printf("study: %zu points, %zu layers, %zu distinct: %zu cached, %zu simulated, %zu corrupt\n",
+           s.points, s.layers, s.distinct, s.cached, s.simulated, s.corrupt);
+    if (s.below_bound) /* doc/memory.md: SCALE-Sim's free first fill */
+        fprintf(stderr,
+                "%s: warning: %zu results.csv rows under SCALE-Sim's memory policy are faster "
+                "than their bound (column below_bound; doc/memory.md)\n",
+                cli_progname, s.below_bound);
+    char *note = NULL;
+    if (s.past_ctx && mmt_study_past_context_note(sp, s.past_ctx, &note) != 0)
+        return cli_error("out of memory"), EXIT_ERR;
+    if (note)
+        printf("%s\n", note), free(note);
+    if (sp->nshards)
+        printf("shard %u/%u: cache %s filled\n", sp->shard, sp->nshards, sp->cache_dir);
+    else
+        printf("results: %s/ (results.csv, fractions.csv, ..., figures/)\n", sp->outdir);
+    return EXIT_OK;
 }
