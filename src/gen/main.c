@@ -225,12 +225,37 @@ static const struct option gen_opts[] = {{"config", required_argument, NULL, 'c'
                                          {"scalesim", required_argument, NULL, 'S'},
                                          {NULL, 0, NULL, 0}};
 
+/* The parsed command line of trace generation. */
+typedef struct gen_args {
+    mmt_run_opts lo;
+    long jobs, level;
+    int force;
+} gen_args;
+
+/* Takes gen's option c (value arg): 0, an exit status, or -1 after --help or -V printed. */
+static int take(gen_args *g, int c, const char *arg, char **argv)
+{
+    switch (c) {
+    case 'c': g->lo.cfg_path = arg; break;
+    case 't': g->lo.topo_path = arg; break;
+    case 'p': g->lo.outdir = arg; break;
+    case 'i': return cli_parse_input_type(arg, &g->lo.gemm) ? EXIT_USAGE : 0;
+    case 'j': return cli_parse_long("--jobs", arg, 1, 256, &g->jobs) ? EXIT_USAGE : 0;
+    case 'z': return cli_parse_long("--gzip-level", arg, 0, 9, &g->level) ? EXIT_USAGE : 0;
+    case 'f': g->force = 1; break;
+    case 'S': return cli_parse_scalesim(arg, &g->lo.version) ? EXIT_USAGE : 0;
+    case 'h': usage(stdout); return -1;
+    case 'V': printf("mmtrace-gen (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION); return -1;
+    default: cli_bad_option(argv, c); return EXIT_USAGE;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     struct option opts[32]; /* gen's options and the LLM front end's (llm_cli.c) */
-    mmt_run_opts lo = {.traces = 1, .warn = cli_warn};
-    int force = 0, c, li, rc, lowering;
-    long jobs = 1, level = 1;
+    gen_args g = {.lo = {.traces = 1, .warn = cli_warn}, .jobs = 1, .level = 1};
+    int c, li, rc, lowering;
     const char *trace_opt = NULL; /* the first option only trace generation takes */
     cli_progname = "mmtrace-gen";
     cli_init_malloc();
@@ -245,32 +270,10 @@ int main(int argc, char **argv)
         for (const struct option *o = gen_opts; !trace_opt && o->name; o++)
             if (o->val == c && strchr("tijzf", c))
                 trace_opt = o->name;
-        switch (c) {
-        case 'c': lo.cfg_path = optarg; break;
-        case 't': lo.topo_path = optarg; break;
-        case 'p': lo.outdir = optarg; break;
-        case 'i':
-            if (cli_parse_input_type(optarg, &lo.gemm))
-                return EXIT_USAGE;
-            break;
-        case 'j':
-            if (cli_parse_long("--jobs", optarg, 1, 256, &jobs))
-                return EXIT_USAGE;
-            break;
-        case 'z':
-            if (cli_parse_long("--gzip-level", optarg, 0, 9, &level))
-                return EXIT_USAGE;
-            break;
-        case 'f': force = 1; break;
-        case 'S':
-            if (cli_parse_scalesim(optarg, &lo.version))
-                return EXIT_USAGE;
-            break;
-        case 'h': usage(stdout); return EXIT_OK;
-        case 'V': printf("mmtrace-gen (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION); return EXIT_OK;
-        default: cli_bad_option(argv, c); return EXIT_USAGE;
-        }
+        if ((rc = take(&g, c, optarg, argv)) != 0)
+            return rc < 0 ? EXIT_OK : rc;
     }
+    const mmt_run_opts lo = g.lo;
     if (cli_check_path_arg("--config", lo.cfg_path) ||
         cli_check_path_arg("--topology", lo.topo_path) || cli_check_path_arg("--path", lo.outdir))
         return cli_usage_error(NULL); /* the line is printed */
@@ -286,5 +289,5 @@ int main(int argc, char **argv)
         return cli_usage_error("--%s needs --model or --hf-config", llm_opt);
     if (!lo.cfg_path || !lo.topo_path || !lo.outdir)
         return cli_usage_error("-c, -t and -p are required");
-    return run_gen(&lo, jobs, (int)level, force);
+    return run_gen(&lo, g.jobs, (int)g.level, g.force);
 }
