@@ -275,13 +275,19 @@ static int first_ready(mmt_dram *d, dchan *ch, int qi, dcmd *out, uint64_t *wake
 {
     dcmd *q = cq_at(d, ch, qi);
     int n = ch->cqn[qi];
+    const dcmd *prev = NULL; /* the last command found not ready */
     for (int i = 0; i < n; i++) {
         uint64_t from;
+        /* the same bank, row and type as a command just found not ready: not ready either */
+        if (prev && q[i].type == prev->type && q[i].row == prev->row &&
+            q[i].bank == prev->bank && q[i].bg == prev->bg && q[i].rank == prev->rank)
+            continue;
         int r = ready_bank_cmd(d, ch, &q[i], ch->clk, out, &from);
         if (r)
             return r;
         if (out->type == NOCMD) {
             *wake = min64(*wake, from);
+            prev = &q[i];
             continue;
         }
         if (out->type == MMT__PRE) {
