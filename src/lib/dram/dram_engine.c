@@ -312,6 +312,10 @@ static void erase_rw(mmt_dram *d, dchan *ch, const dcmd *c)
     for (int i = 0; i < n; i++)
         if (q[i].hex == c->hex && q[i].type == c->type) {
             memmove(&q[i], &q[i + 1], (size_t)(n - i - 1) * sizeof *q);
+            /* room in a command queue, and commands behind it may be unblocked (even when it
+             * is not issued: HBM's second command) */
+            ch->sched_dirty = 1;
+            ch->cmd_wake = 0;
             if (--ch->cqn[qi] == 0) {
                 ch->nonempty--;
                 mask_set(ch, qi, 0);
@@ -327,7 +331,7 @@ static int get_cmd_to_issue(mmt_dram *d, dchan *ch, dcmd *out)
     out->type = NOCMD;
     /* A full round that finds nothing leaves the index where it was, so it can be skipped
      * when no queued command can be ready yet (cmd_wake). */
-    if (!ch->nonempty || ch->clk < ch->cmd_wake)
+    if (!ch->nonempty || (ch->clk < ch->cmd_wake && !d->plain))
         return 0;
     uint64_t wake = UINT64_MAX;
     /* the non-empty queues after qidx, then from 0 up to qidx, in round-robin order */
@@ -722,10 +726,11 @@ static dcmd trans_cmd(const mmt_dram *d, const dtrans *t)
 static int schedule(mmt_dram *d, dchan *ch)
 {
     const mmt_dram_config *c = &d->c;
-    /* Its outcome depends only on the queues, which only an issue, an added transaction or a
-     * move changes; a fruitless call leaves write_draining as the next call would. */
-    if (!ch->sched_dirty)
+    /* Its outcome depends only on the queues and write_draining, which only an issue, an
+     * added transaction, a move or a change of write_draining changes. */
+    if (!ch->sched_dirty && !d->plain)
         return 0;
+    int wd0 = ch->write_draining;
     if (ch->write_draining == 0 && !c->unified_queue) {
         /* DRAMsim3: drain when the write buffer is full, or holds more than 8 writes and
          * every command queue is empty */
@@ -771,7 +776,8 @@ static int schedule(mmt_dram *d, dchan *ch)
         (*n)--;
         return 1;
     }
-    ch->sched_dirty = 0;
+    /* a drain that ends on a read dependency it did not start here picks the read queue next */
+    ch->sched_dirty = ch->write_draining != wd0;
     return 0;
 }
 
@@ -895,7 +901,7 @@ static uint64_t ref_from(const mmt_dram *d, dchan *ch, const dcmd *ref)
 static uint64_t channel_wake(mmt_dram *d, dchan *ch)
 {
     uint64_t now = ch->clk; /* the next tick */
-    if (d->c.enable_self_refresh)
+    if (d->c.enable_self_refresh || d->plain)
         return now;
     uint64_t w = ch->next_ref; /* returns are the tick's, not the controller's */
     if (ch->nrefq)
@@ -1124,6 +1130,11 @@ static int chan_init(const mmt_dram_config *c, dchan *ch, int id)
     ch->next_ref = (uint64_t)ch->ref_interval;
     ch->sched_dirty = 1;
     return 0;
+}
+
+void mmt__dram_set_plain(mmt_dram *d, int plain)
+{
+    d->plain = plain;
 }
 
 int mmt_dram_new(const mmt_dram_config *c, mmt_dram_done_fn done, void *ud, mmt_dram **out)

@@ -114,6 +114,7 @@ struct mmt_dram {
     dchan *ch;
     uint64_t pending;
     int dead;
+    int plain; /* tick every cycle, look at everything (mmt__dram_set_plain) */
     char err[256];
 };
 
