@@ -114,6 +114,10 @@ static inline int mmt__dram_is_hbm(const mmt_dram_config *c)
 /* Builds c->timing from the timing parameters (DRAMsim3's Timing constructor). */
 void mmt__dram_timing_init(mmt_dram_config *c);
 
+/* Makes d tick every cycle and look at every queue every tick, as DRAMsim3 does: the
+ * straightforward path the tests compare the skipping one with. */
+void mmt__dram_set_plain(mmt_dram *d, int plain);
+
 /* nlohmann::json 3.5's text for a double (Grisu2, its exponent rules, "null" for NaN and
  * infinities) into buf (at least 32 bytes); returns the length. */
 int mmt__json_double(double v, char *buf);

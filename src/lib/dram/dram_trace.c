@@ -79,16 +79,17 @@ static int parse_line(const treader *R, const char *s, size_t n, long line, dreq
     }
     /* DRAMsim3: WRITE, write, P_MEM_WR and BOFF are writes; it takes any other word for a
      * read, we only these */
-    static const char *const writes[] = {"WRITE", "write", "P_MEM_WR", "BOFF"};
-    static const char *const reads[] = {"READ", "read", "P_MEM_RD", "P_FETCH"};
+    static const struct {
+        const char *w;
+        size_t n;
+        int is_write;
+    } kinds[] = {{"READ", 4, 0},     {"WRITE", 5, 1},    {"read", 4, 0},    {"write", 5, 1},
+                 {"P_MEM_RD", 8, 0}, {"P_MEM_WR", 8, 1}, {"P_FETCH", 7, 0}, {"BOFF", 4, 1}};
     size_t tl = (size_t)(end[1] - tok[1]);
     q->is_write = -1;
-    for (int i = 0; i < 4; i++) {
-        if (strlen(writes[i]) == tl && !memcmp(tok[1], writes[i], tl))
-            q->is_write = 1;
-        if (strlen(reads[i]) == tl && !memcmp(tok[1], reads[i], tl))
-            q->is_write = 0;
-    }
+    for (size_t i = 0; i < sizeof kinds / sizeof *kinds && q->is_write < 0; i++)
+        if (kinds[i].n == tl && !memcmp(tok[1], kinds[i].w, tl))
+            q->is_write = kinds[i].is_write;
     if (q->is_write < 0)
         return mmt__diag(diag, MMT_ETRACE, R->path, line,
                          "request type '%.*s' is neither READ nor WRITE", (int)tl, tok[1]);
