@@ -79,6 +79,7 @@ variant DDR3_8Gb_x8_1600 DDR3-wbuf2 's/^trans_queue_size = 32/trans_queue_size =
 # record NAME INI COUNTS: runs dramsim3main on $tmp/trace at every count into tests/dram/NAME/.
 record() {
     d=$out/$1
+    rm -rf "$d"
     mkdir -p "$d"
     echo "$2" >"$d/ini"
     gzip -9 -n -c "$tmp/trace" >"$d/trace.gz"

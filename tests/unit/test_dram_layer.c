@@ -53,7 +53,8 @@ static void test_rule(void **state)
     mmt_diag d;
     /* ifmap: 64 elements of 8 bits are one line; then lines 1 and 3 (-1 is an idle slot).
      * filter at 1.58 bits: elements 0..323 fit line 0 (511.92 bits); element 324 straddles
-     * lines 0 and 1. ofmap: the CALC padding 1.0 lies below the offset and is skipped. */
+     * lines 0 and 1, and line 0 was the previous row's: one request. ofmap: the CALC
+     * padding 1.0 lies below the offset and is skipped. */
     char ifmap[1024] = "-2.0";
     for (int i = 0; i < 64; i++)
         snprintf(ifmap + strlen(ifmap), sizeof ifmap - strlen(ifmap), ",%d.0", i);
@@ -61,13 +62,39 @@ static void test_rule(void **state)
     assert_int_equal(run(ifmap, "0.0,10000000.0,10000323.0\n1.0,10000324.0\n",
                          "5.0,20000000.0,1.0,20000031.0,20000032.0\n", &r, &d), 0);
     assert_int_equal(r.t0, -2);
-    assert_int_equal(r.reads, 1 + 2 + 1 + 2);
+    assert_int_equal(r.reads, 1 + 2 + 1 + 1);
     assert_int_equal(r.writes, 2); /* 32 16-bit elements per line: 0..31, then 32 */
-    assert_int_equal(r.requests, 8);
-    assert_int_equal(r.stats.num_reads_done, 6);
+    assert_int_equal(r.requests, 7);
+    assert_int_equal(r.stats.num_reads_done, 5);
     assert_int_equal(r.stats.num_writes_done, 2);
     assert_true(r.dram_cycles >= r.last_done_cycle && r.last_done_cycle > 0);
     assert_true(r.done_ns > 0 && r.energy_pj > 0 && r.gbs > 0);
+}
+
+/* Rows narrower than a line: a line the operand's previous row touched is not requested again
+ * (an idle row in between does not count), one that an earlier row touched is. */
+static void test_coalesce(void **state)
+{
+    (void)state;
+    mmt_dram_layer_result r;
+    mmt_diag d;
+    assert_int_equal(run("0.0,0.0,1.0\n1.0,2.0,3.0\n2.0,-1.0,-1.0\n3.0,4.0,64.0\n"
+                         "4.0,65.0\n5.0,5.0\n6.0,5.0,6.0\n",
+                         "", "", &r, &d), 0);
+    /* line 0; -; (idle); line 1 (0 was the previous row's); -; line 0 again; - */
+    assert_int_equal(r.reads, 3);
+    /* 1-bit filter would need 512 elements per line; at 1.58 bits, 324: rows of 100 elements
+     * request line 0 once, then line 1 when element 324 reaches it. */
+    char filter[8192] = "";
+    for (int row = 0; row < 4; row++) {
+        snprintf(filter + strlen(filter), sizeof filter - strlen(filter), "%d.0", row);
+        for (int i = 0; i < 100; i++)
+            snprintf(filter + strlen(filter), sizeof filter - strlen(filter), ",%d.0",
+                     10000000 + row * 100 + i);
+        strcat(filter, "\n");
+    }
+    assert_int_equal(run("", filter, "", &r, &d), 0);
+    assert_int_equal(r.reads, 2);
 }
 
 static void test_empty(void **state)
@@ -181,6 +208,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rule),
+        cmocka_unit_test(test_coalesce),
         cmocka_unit_test(test_empty),
         cmocka_unit_test(test_malformed),
         cmocka_unit_test(test_missing_and_options),
