@@ -123,6 +123,7 @@ for p in DDR3:DDR3_8Gb_x8_1600 DDR4:DDR4_8Gb_x8_3200 LPDDR:lpddr_2Gb_x16 \
     synth "$proto-rw" "$ini" rw 600
     synth "$proto-burst" "$ini" burst 640
     synth "$proto-stride" "$ini" stride 600
+    synth "$proto-hot" "$ini" hot 600
 done
 synth DDR4-closepage-random "$out/ini/DDR4-closepage.ini" random 600
 synth DDR4-closepage-rw "$out/ini/DDR4-closepage.ini" rw 600
