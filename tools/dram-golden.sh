@@ -6,9 +6,11 @@
 # Run from the top of the source tree. DRAMSIM3_DIR is a DRAMsim3 checkout at commit 2981759
 # (github umd-memsys/DRAMsim3) built with cmake, so DRAMSIM3_DIR/build/dramsim3main exists;
 # BUILD_DIR (default build) holds a built mmtrace, whose mmtrace-gen and mmtrace-replay make
-# the run whose DRAM traces some cases replay. Everything under tests/dram/ except run/ and
-# tolerance.txt is rewritten: the configs taken from DRAMSIM3_DIR/configs (tests/dram/ini/,
-# variants derived by the edits below) and, per case, tests/dram/<case>/:
+# the run whose DRAM traces some cases replay. It rewrites the configs it takes from
+# DRAMSIM3_DIR/configs (tests/dram/ini/, and variants derived by the edits below), the cases
+# below and tests/dram/timing/; not run/, tolerance.txt, nor the core-* cases and their
+# configs, which the DRAM model's own test (tests/dram_core.sh) recorded. Per case,
+# tests/dram/<case>/ holds:
 #   ini                   the config, a path from the top of the tree
 #   trace.gz              the requests, DRAMsim3's trace format (`0xADDR READ|WRITE CYCLE`)
 #   cycles                the cycle counts, one a line (the smallest cuts the stream)
@@ -32,7 +34,6 @@ ini_get() {
 
 # The shipped configs, one per protocol (HBM2 has no config of its own that says HBM2:
 # DRAMsim3's HBM2 files say `protocol = HBM`, so hbm2-proto is that file saying HBM2).
-rm -rf "$out/ini"
 mkdir -p "$out/ini"
 for c in DDR3_8Gb_x8_1600 DDR4_8Gb_x8_3200 lpddr_2Gb_x16 LPDDR3_8Gb_x32_1600 \
          LPDDR4_8Gb_x16_2400 GDDR5_8Gb_x32 GDDR5X_8Gb_x32 GDDR6_8Gb_x16 HBM_4Gb_x128 \
