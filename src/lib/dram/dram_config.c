@@ -7,7 +7,6 @@
 #include "dram_internal.h"
 
 #include <ctype.h>
-#include <errno.h>
 #include <limits.h>
 #include <math.h>
 
@@ -270,14 +269,13 @@ static int get_int(getter *g, const char *sec, const char *name, int def, long l
     if (!kv || !*kv->value)
         return def;
     char *end;
-    errno = 0;
-    long v = strtol(kv->value, &end, 0);
+    long v = strtol(kv->value, &end, 0); /* an overflow gives LONG_MIN/MAX: outside int too */
     if (end == kv->value) {
         fail(g, MMT_EPARSE, kv->line, "[%s] %s: expected an integer, got '%s'", sec, name,
              kv->value);
         return def;
     }
-    if (errno == ERANGE || v < INT_MIN || v > INT_MAX || v < lo) {
+    if (v < INT_MIN || v > INT_MAX || v < lo) {
         fail(g, MMT_ERANGE, kv->line, "[%s] %s: %s is out of range (%ld to %d)", sec, name,
              kv->value, lo, INT_MAX);
         return def;

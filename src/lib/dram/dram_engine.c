@@ -913,10 +913,9 @@ static uint64_t channel_wake(mmt_dram *d, dchan *ch)
 
 /* ---------------------------------------------------------------- the public calls */
 
-int mmt_dram_will_accept(const mmt_dram *d, uint64_t addr, int is_write)
+/* Controller::WillAcceptTransaction of the channel ch. */
+static int accepts(const mmt_dram *d, const dchan *ch, int is_write)
 {
-    int chn = mmt__dram_map(&d->c, addr).channel;
-    const dchan *ch = &d->ch[chn];
     if (d->c.unified_queue)
         return ch->nuq < d->c.trans_queue_size;
     if (!is_write)
@@ -924,16 +923,21 @@ int mmt_dram_will_accept(const mmt_dram *d, uint64_t addr, int is_write)
     return ch->nwq < d->c.trans_queue_size;
 }
 
+int mmt_dram_will_accept(const mmt_dram *d, uint64_t addr, int is_write)
+{
+    return accepts(d, &d->ch[mmt__dram_map(&d->c, addr).channel], is_write);
+}
+
 /* Controller::AddTransaction. */
 int mmt_dram_add(mmt_dram *d, uint64_t addr, int is_write)
 {
     if (d->dead)
         return MMT_EINVAL;
-    if (!mmt_dram_will_accept(d, addr, is_write))
-        return MMT_EAGAIN;
     dtrans t = {addr, 0, is_write != 0, mmt__dram_map(&d->c, addr), 0};
-    t.qi = queue_index(d, t.a.rank, t.a.bankgroup, t.a.bank);
     dchan *ch = &d->ch[t.a.channel];
+    if (!accepts(d, ch, is_write))
+        return MMT_EAGAIN;
+    t.qi = queue_index(d, t.a.rank, t.a.bankgroup, t.a.bank);
     t.added = ch->clk;
     int r = hist_add(&ch->h_inter, (int)(ch->clk - ch->last_trans_clk));
     if (r)

@@ -197,20 +197,24 @@ static int feed(mmt_dram *d, treader *R, uint64_t cycles, mmt_diag *diag)
         }
         if ((r = mmt_dram_tick(d)))
             break;
-        if (mmt_dram_will_accept(d, p.addr, p.is_write)) {
-            if ((r = mmt_dram_add(d, p.addr, p.is_write)))
-                break;
-            if ((r = next_request(R, &p, diag)) < 0)
-                return r;
-            have = r == 1;
+        r = mmt_dram_add(d, p.addr, p.is_write);
+        if (r == MMT_EAGAIN) {
             r = 0;
-            read_tick = c + 1;
-        } else if (!p.eof_after) {
+            if (p.eof_after)
+                continue; /* offered once only: dropped on the next cycle */
             /* refused: nothing changes until the memory does something */
             uint64_t w = mmt_dram_next_event(d);
             if (w > d->clk && (r = mmt_dram_advance(d, w < cycles ? w : cycles)))
                 break;
+            continue;
         }
+        if (r)
+            break;
+        if ((r = next_request(R, &p, diag)) < 0)
+            return r;
+        have = r == 1;
+        r = 0;
+        read_tick = c + 1;
     }
     if (r)
         return mmt__diag(diag, r, R->path, 0, "%s",
