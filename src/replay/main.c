@@ -39,12 +39,17 @@ static void usage(FILE *f)
             "      --scalesim=VERSION  reproduce SCALE-Sim v2 (default) or v3.0.0 (dense)\n"
             "  -l, --layout=PATH       v3's layout file: named in v3's console header only\n"
             "      --engine=E          fused model engine: auto (default), rows or folds\n"
+            "      --memory=POLICY     memory policy: scalesim (SCALE-Sim's, the default) or\n"
+            "                          stream (doc/memory.md; with --no-traces only)\n"
+            "      --dram=INI          a DRAMsim3 .ini: with --memory=stream its memory (and\n"
+            "                          --clock its array clock); else the memory for\n"
+            "                          --dram-trace or --clock\n"
             "  -v, --verbose           say on stderr which engine ran each layer\n"
-            "      --dram=INI          a DRAMsim3 .ini: the memory for --dram-trace\n"
             "      --dram-trace=TRACE  replay a DRAMsim3 trace (ADDR READ|WRITE CYCLE lines)\n"
             "      --cycles=N          DRAM cycles to simulate for --dram-trace\n"
             "      --clock=MHZ         with --dram: time the run's DRAM traffic at this\n"
-            "                          accelerator clock (DRAM_TIMING_REPORT.csv)\n"
+            "                          accelerator clock (DRAM_TIMING_REPORT.csv); with\n"
+            "                          --memory=stream: the array clock of its --dram\n"
             "  -h, --help              show this help and exit\n"
             "  -V, --version           show the version and exit\n"
             "\n"
@@ -86,7 +91,8 @@ static void usage(FILE *f)
 typedef struct args {
     replay_opts o;
     const char *compare;
-    const char *dram;       /* --dram=INI */
+    const char *memory;     /* --memory as written (the study reads a list) */
+    const char *dram;       /* --dram=INI: the stream policy's memory, or the timing modes' */
     const char *dram_trace; /* --dram-trace=TRACE */
     const char *cycles_arg; /* --cycles=N */
     uint64_t cycles;
@@ -94,11 +100,48 @@ typedef struct args {
     double mhz;
 } args;
 
+/* With --memory, --dram and --clock are the stream policy's memory and clock (doc/memory.md):
+ * they go to the run's options and the DRAM timing modes do not run. Without it they are the
+ * timing modes' (doc/dram.md). -1 to go on, or a usage exit status. */
+static int memory_args(args *a)
+{
+    int policy;
+    if (!a->memory)
+        return -1;
+    if (mmt_memory_parse(a->memory, &policy) != 0)
+        return cli_usage_error("--memory: expected scalesim or stream, got '%s'", a->memory);
+    a->o.run.memory = 1 + policy;
+    if (a->dram_trace)
+        return cli_usage_error("--dram-trace is a run of its own (no --memory)");
+    if (cli_check_path_arg("--dram", a->dram))
+        return EXIT_USAGE;
+    if (a->dram && policy != MMT_MEM_STREAM)
+        return cli_usage_error("--dram with --memory needs --memory=stream (the DRAM the stream "
+                               "policy uses)");
+    if (a->dram && !a->clock)
+        return cli_usage_error("--dram needs --clock=MHZ (the array clock)");
+    a->o.run.dram = a->dram;
+    a->o.run.clock_mhz = a->clock ? a->mhz : 0;
+    a->dram = NULL, a->clock = NULL; /* consumed */
+    return -1;
+}
+
 /* Parses argv; returns -1 to replay, STUDY_CLI_RUN for the study, or an exit status. */
 static int parse_args(int argc, char **argv, args *a)
 {
-    enum { OPT_LEVEL = 256, OPT_NO_TRACES, OPT_COMPARE, OPT_FORCE, OPT_SCALESIM, OPT_ENGINE,
-           OPT_DRAM, OPT_DRAM_TRACE, OPT_CYCLES, OPT_CLOCK };
+    enum {
+        OPT_LEVEL = 256,
+        OPT_NO_TRACES,
+        OPT_COMPARE,
+        OPT_FORCE,
+        OPT_SCALESIM,
+        OPT_ENGINE,
+        OPT_MEMORY,
+        OPT_DRAM,
+        OPT_CLOCK,
+        OPT_DRAM_TRACE,
+        OPT_CYCLES
+    };
     static const struct option opts[] = {
         {"config", required_argument, NULL, 'c'},
         {"topology", required_argument, NULL, 't'},
@@ -111,6 +154,7 @@ static int parse_args(int argc, char **argv, args *a)
         {"force", no_argument, NULL, OPT_FORCE},
         {"scalesim", required_argument, NULL, OPT_SCALESIM},
         {"engine", required_argument, NULL, OPT_ENGINE},
+        {"memory", required_argument, NULL, OPT_MEMORY},
         {"layout", required_argument, NULL, 'l'},
         {"verbose", no_argument, NULL, 'v'},
         {"dram", required_argument, NULL, OPT_DRAM},
@@ -160,6 +204,7 @@ static int parse_args(int argc, char **argv, args *a)
                 return EXIT_USAGE;
             }
             break;
+        case OPT_MEMORY: a->memory = optarg; break;
         case 'v': a->o.verbose = 1; break;
         case OPT_DRAM: a->dram = optarg; break;
         case OPT_DRAM_TRACE: a->dram_trace = optarg; break;
@@ -186,6 +231,8 @@ static int parse_args(int argc, char **argv, args *a)
     if (help)
         return usage(stdout), EXIT_OK;
     a->o.level = (int)level;
+    if ((rc = memory_args(a)) >= 0)
+        return rc;
     const char *bad = NULL;
     if (optind < argc)
         cli_error("unexpected argument '%s'", argv[optind]), bad = "";

@@ -42,6 +42,13 @@ typedef struct st_var {
 typedef struct st_time {
     int64_t cycles[2], sram_bytes[2], dram_bytes[2];
     int64_t model_cycles;
+    /* the bounds of the whole model, summed per layer like model_cycles (doc/memory.md):
+     * compute, bytes, and each layer's larger one; below: some layer's time is below its
+     * bound (SCALE-Sim's policy only: under stream it is an error) */
+    int64_t bound[3];
+    int below;
+    double energy_pj; /* DRAM energy of the whole model (stream policy with Dram) */
+    int has_energy;
 } st_time;
 
 /* A distinct (hardware, variant, GEMM shape) and its result. */
@@ -49,7 +56,9 @@ typedef struct st_job {
     int64_t M, N, K;
     size_t hw, var;
     mmt_llm_part part;
-    double cost;
+    double cost;    /* rows x C: the order and the shards' balance */
+    double work;    /* estimated time, for progress (make_jobs) */
+    uint64_t units; /* cost as a share of this run's work, in 2^-40 (progress) */
     char key[512];
     int have;
     mmt_layer_result res;
@@ -63,9 +72,12 @@ typedef struct st {
     size_t nwl; /* nmodels * nphases * nbatches * nffns * nseqs, seq fastest */
     st_job *jobs;
     size_t njobs;
-    size_t *todo; /* jobs this run simulates, largest first */
+    size_t *todo;               /* jobs this run simulates, largest first */
+    double work_all;            /* estimated cost of every job in todo (progress_work) */
+    _Atomic uint64_t work_done; /* of the jobs finished, in units of work_all / 2^40 */
     size_t ntodo;
     int extra;               /* 1: tables carry the dataflow/phase/batch/ffn columns */
+    int memcols;             /* 1: results.csv appends the memory and bounds columns */
     mmt_study_fractions *fr; /* [hw * nwl + wl], variant 0 */
     st_var *var;             /* variants (weights.c) */
     size_t nvar;
@@ -98,6 +110,9 @@ int mmt__st_times(st *S, mmt_diag *d);
 /* The header of results.csv's width columns, and one row's (each with a leading comma). */
 const char *mmt__st_weight_head(const st *S);
 void mmt__st_weight_cols(const st *S, size_t h, size_t k, size_t w, char *buf, size_t cap);
+/* The header of results.csv's memory and bounds columns, and one row's (leading comma). */
+const char *mmt__st_memory_head(void);
+void mmt__st_memory_cols(const st *S, size_t h, size_t k, size_t w, char *buf, size_t cap);
 /* The projections' FilterBits under variant v at hardware point h, thousandths of a bit. */
 int32_t mmt__st_var_bits(const st *S, size_t h, size_t v);
 /* A width in thousandths as a user writes it: "8", "2", "1.58". */
