@@ -9,8 +9,6 @@
  */
 #include "dram_engine.h"
 
-#include <ctype.h>
-
 /* One request: its address, kind, cycle, and whether reading it set the stream's eof. */
 typedef struct dreq {
     uint64_t addr, cycle;
@@ -32,6 +30,15 @@ typedef struct treader {
 static int is_blank(char c)
 {
     return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
+}
+
+/* The value of a hexadecimal digit, or -1. */
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    c = (char)(c | 0x20);
+    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
 /* Parses one `ADDR TYPE CYCLE` line (not blank). */
@@ -66,7 +73,8 @@ static int parse_line(const treader *R, const char *s, size_t n, long line, dreq
         return mmt__diag(diag, MMT_ETRACE, R->path, line, "address '%.*s' is not hexadecimal",
                          (int)(end[0] - tok[0]), tok[0]);
     for (; a < end[0]; a++) {
-        if (!isxdigit((unsigned char)*a))
+        int h = hexval(*a);
+        if (h < 0)
             return mmt__diag(diag, MMT_ETRACE, R->path, line,
                              "address '%.*s' is not hexadecimal", (int)(end[0] - tok[0]),
                              tok[0]);
@@ -74,8 +82,7 @@ static int parse_line(const treader *R, const char *s, size_t n, long line, dreq
             return mmt__diag(diag, MMT_ETRACE, R->path, line,
                              "address '%.*s' does not fit in 64 bits", (int)(end[0] - tok[0]),
                              tok[0]);
-        addr = addr << 4 | (uint64_t)(isdigit((unsigned char)*a) ? *a - '0'
-                                                                 : (tolower(*a) - 'a' + 10));
+        addr = addr << 4 | (uint64_t)h;
     }
     /* DRAMsim3: WRITE, write, P_MEM_WR and BOFF are writes; it takes any other word for a
      * read, we only these */
@@ -95,7 +102,7 @@ static int parse_line(const treader *R, const char *s, size_t n, long line, dreq
                          "request type '%.*s' is neither READ nor WRITE", (int)tl, tok[1]);
     uint64_t cyc = 0;
     for (const char *c = tok[2]; c < end[2]; c++) {
-        if (!isdigit((unsigned char)*c))
+        if (*c < '0' || *c > '9')
             return mmt__diag(diag, MMT_ETRACE, R->path, line,
                              "cycle '%.*s' is not a non-negative decimal integer",
                              (int)(end[2] - tok[2]), tok[2]);
