@@ -187,6 +187,7 @@ static int feed(mmt_dram *d, treader *R, uint64_t cycles, mmt_diag *diag)
     if (r < 0)
         return r;
     int have = r == 1;
+    r = 0;
     uint64_t read_tick = 0; /* the tick at which p was read */
     while (d->clk < cycles) {
         uint64_t c = d->clk;
