@@ -74,7 +74,7 @@ typedef struct dchan {
     /* statistics */
     uint64_t cnt[ST_N];
     uint64_t *idle_cycles, *active_cycles, *sref_cycles; /* per rank */
-    mmt__u64map h_read, h_write, h_inter; /* value (as int64) -> count */
+    mmt__u64map h_read, h_write, h_inter;                /* value (as int64) -> count */
     /* transaction queues */
     dtrans *rq, *wq, *uq;
     int nrq, nwq, nuq;

@@ -27,8 +27,8 @@ static double histo_avg(const mmt__u64map *h, uint64_t *max)
 }
 
 /* UpdateFinalStats, with the same operations in the same order as DRAMsim3. */
-static void derive(const mmt_dram *d, const dchan *ch, derived *v, double *act_stb,
-                   double *pre_stb, double *sref)
+static void derive(const mmt_dram *d, const dchan *ch, derived *v, double *act_stb, double *pre_stb,
+                   double *sref)
 {
     const mmt_dram_config *c = &d->c;
     v->act = (double)ch->cnt[ST_ACT] * c->act_energy_inc;
@@ -244,13 +244,20 @@ static char *channel_json(const mmt_dram *d, const dchan *ch)
         const char *name;
         int st;
     } counters[] = {
-        {"num_cycles", ST_CYCLES},         {"num_reads_done", ST_READS_DONE},
-        {"num_writes_done", ST_WRITES_DONE}, {"num_read_row_hits", ST_READ_HITS},
-        {"num_write_row_hits", ST_WRITE_HITS}, {"num_read_cmds", ST_READ_CMDS},
-        {"num_write_cmds", ST_WRITE_CMDS}, {"num_act_cmds", ST_ACT},
-        {"num_pre_cmds", ST_PRE},          {"num_ondemand_pres", ST_ONDEMAND_PRE},
-        {"num_ref_cmds", ST_REF},          {"num_refb_cmds", ST_REFB},
-        {"num_srefe_cmds", ST_SREFE},      {"num_srefx_cmds", ST_SREFX},
+        {"num_cycles", ST_CYCLES},
+        {"num_reads_done", ST_READS_DONE},
+        {"num_writes_done", ST_WRITES_DONE},
+        {"num_read_row_hits", ST_READ_HITS},
+        {"num_write_row_hits", ST_WRITE_HITS},
+        {"num_read_cmds", ST_READ_CMDS},
+        {"num_write_cmds", ST_WRITE_CMDS},
+        {"num_act_cmds", ST_ACT},
+        {"num_pre_cmds", ST_PRE},
+        {"num_ondemand_pres", ST_ONDEMAND_PRE},
+        {"num_ref_cmds", ST_REF},
+        {"num_refb_cmds", ST_REFB},
+        {"num_srefe_cmds", ST_SREFE},
+        {"num_srefx_cmds", ST_SREFX},
         {"hbm_dual_cmds", ST_DUAL},
     };
     put(&o, strdup("channel"), mmt__xfmt("%d", ch->id));

@@ -18,11 +18,11 @@ typedef struct dreq {
 typedef struct treader {
     mmt_tracer *t;
     const char *path;
-    dreq next;      /* the request read ahead */
-    int have_next;  /* next holds one */
-    int at_end;     /* no request after next */
-    int trailing;   /* characters followed the last request */
-    dreq last;      /* the last request handed out */
+    dreq next;     /* the request read ahead */
+    int have_next; /* next holds one */
+    int at_end;    /* no request after next */
+    int trailing;  /* characters followed the last request */
+    dreq last;     /* the last request handed out */
     int phantom_done;
     long next_line;
 } treader;
@@ -42,8 +42,7 @@ static int hexval(char c)
 }
 
 /* Parses one `ADDR TYPE CYCLE` line (not blank). */
-static int parse_line(const treader *R, const char *s, size_t n, long line, dreq *q,
-                      mmt_diag *diag)
+static int parse_line(const treader *R, const char *s, size_t n, long line, dreq *q, mmt_diag *diag)
 {
     const char *p = s, *e = s + n, *tok[3], *end[3];
     int k = 0;
@@ -75,9 +74,8 @@ static int parse_line(const treader *R, const char *s, size_t n, long line, dreq
     for (; a < end[0]; a++) {
         int h = hexval(*a);
         if (h < 0)
-            return mmt__diag(diag, MMT_ETRACE, R->path, line,
-                             "address '%.*s' is not hexadecimal", (int)(end[0] - tok[0]),
-                             tok[0]);
+            return mmt__diag(diag, MMT_ETRACE, R->path, line, "address '%.*s' is not hexadecimal",
+                             (int)(end[0] - tok[0]), tok[0]);
         if (addr >> 60)
             return mmt__diag(diag, MMT_ETRACE, R->path, line,
                              "address '%.*s' does not fit in 64 bits", (int)(end[0] - tok[0]),

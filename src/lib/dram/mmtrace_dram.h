@@ -129,8 +129,7 @@ const char *mmt_dram_error(const mmt_dram *d);
 typedef struct mmt_dram_stats {
     uint64_t num_cycles, num_reads_done, num_writes_done, num_read_cmds, num_write_cmds,
         num_read_row_hits, num_write_row_hits, num_act_cmds, num_pre_cmds, num_ref_cmds;
-    double average_read_latency, total_energy, act_energy, read_energy, write_energy,
-        ref_energy;
+    double average_read_latency, total_energy, act_energy, read_energy, write_energy, ref_energy;
     uint64_t max_read_latency;
     /* beyond the minimum API */
     uint64_t num_ondemand_pres, num_refb_cmds, num_srefe_cmds, num_srefx_cmds, hbm_dual_cmds,
