@@ -616,6 +616,34 @@ static void update_timing(mmt_dram *d, dchan *ch, const dcmd *c, uint64_t clk)
                 apply(&ch->rkt[r * MMT__NCMD], &T[MMT__OTHER_RANKS], clk);
 }
 
+/* The power bookkeeping of one tick for k ticks: counts cycles per rank state. */
+static void count_ranks(mmt_dram *d, dchan *ch, uint64_t k)
+{
+    for (int i = 0; i < d->c.ranks; i++) {
+        if (ch->sref[i]) {
+            ch->sref_cycles[i] += k;
+        } else if (!ch->open_in_rank[i]) {
+            ch->idle_cycles[i] += k;
+            ch->rank_idle[i] += (int64_t)k;
+        } else {
+            ch->active_cycles[i] += k;
+            ch->rank_idle[i] = 0;
+        }
+    }
+}
+
+/* Counts the cycles [ch->acct, upto) with the ranks' present states. The per-rank cycle counts
+ * are kept lazily: a rank's state changes only when a command issues, which first accounts
+ * the cycles before it (issue), so counting them in bulk gives DRAMsim3's per-cycle counts.
+ * With enable_self_refresh they are counted every cycle (rank_idle drives self-refresh). */
+static void account(mmt_dram *d, dchan *ch, uint64_t upto)
+{
+    if (upto > ch->acct) {
+        count_ranks(d, ch, upto - ch->acct);
+        ch->acct = upto;
+    }
+}
+
 /* Controller::IssueCommand. */
 static int issue(mmt_dram *d, dchan *ch, const dcmd *c)
 {
@@ -647,7 +675,8 @@ static int issue(mmt_dram *d, dchan *ch, const dcmd *c)
             return r;
         mmt__u64map_del(&ch->pend_wr, c->hex);
     }
-    update_stats(d, ch, c); /* before the state: row hits count the state before */
+    account(d, ch, ch->clk); /* the cycles before this one had the states before */
+    update_stats(d, ch, c);  /* before the state: row hits count the state before */
     int r = update_state(d, ch, c);
     if (r)
         return r;
@@ -772,22 +801,6 @@ static int schedule(mmt_dram *d, dchan *ch)
 
 /* ---------------------------------------------------------------- the controller's tick */
 
-/* The power bookkeeping of one tick for k ticks: counts cycles per rank state. */
-static void count_ranks(mmt_dram *d, dchan *ch, uint64_t k)
-{
-    for (int i = 0; i < d->c.ranks; i++) {
-        if (ch->sref[i]) {
-            ch->sref_cycles[i] += k;
-        } else if (!ch->open_in_rank[i]) {
-            ch->idle_cycles[i] += k;
-            ch->rank_idle[i] += (int64_t)k;
-        } else {
-            ch->active_cycles[i] += k;
-            ch->rank_idle[i] = 0;
-        }
-    }
-}
-
 /* Controller's self-refresh step (enable_self_refresh, no command issued this tick). */
 static int self_refresh(mmt_dram *d, dchan *ch, int *busy)
 {
@@ -846,7 +859,8 @@ static int ctrl_tick(mmt_dram *d, dchan *ch, int *busy)
             }
         }
     }
-    count_ranks(d, ch, 1);
+    if (c->enable_self_refresh) /* DRAMsim3's power update of this cycle, after its command */
+        account(d, ch, ch->clk + 1);
     if (c->enable_self_refresh && !issued && (r = self_refresh(d, ch, busy)))
         return r;
     int wd = ch->write_draining;
@@ -1001,7 +1015,6 @@ int mmt_dram_tick(mmt_dram *d)
     for (int i = 0; i < n; i++) {
         dchan *ch = &d->ch[i];
         if (ch->clk < ch->wake) { /* the controller has nothing to do: count the cycle */
-            count_ranks(d, ch, 1);
             ch->clk++;
             ch->cnt[ST_CYCLES]++;
             continue;
@@ -1031,7 +1044,6 @@ static void skip(mmt_dram *d, uint64_t k)
 {
     for (int i = 0; i < d->c.channels; i++) {
         dchan *ch = &d->ch[i];
-        count_ranks(d, ch, k);
         ch->clk += k;
         ch->cnt[ST_CYCLES] += k;
     }
