@@ -35,7 +35,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         for (int i = 0; i < 200; i++) {
             x = x * 6364136223846793005u + 1442695040888963407u;
             uint64_t a = x >> (x & 31);
-            if (mmt_dram_config_channel_of(c, a) < ch && mmt_dram_will_accept(m, a, (int)(x >> 62) & 1))
+            if (mmt_dram_config_channel_of(c, a) < ch &&
+                mmt_dram_will_accept(m, a, (int)(x >> 62) & 1))
                 mmt_dram_add(m, a, (int)(x >> 62) & 1);
             if (mmt_dram_advance(m, mmt_dram_cycle(m) + (x >> 58)) != 0 && !mmt_dram_error(m)[0])
                 __builtin_trap();

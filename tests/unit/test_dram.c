@@ -113,8 +113,8 @@ static void test_config_ok(void **state)
     /* 2 channels x 64 bytes per 4-cycle burst of 0.75 ns */
     assert_true(fabs(mmt_dram_config_peak_gbs(c) - 2 * 64 / (4 * 0.75)) < 1e-12);
     assert_int_equal(mmt_dram_config_queue_size(c), 8);
-    assert_int_equal(c->tRC, 39 + 16);    /* DRAMsim3: tRC = tRAS + tRP */
-    assert_int_equal(c->tRFCb, 20);       /* default */
+    assert_int_equal(c->tRC, 39 + 16); /* DRAMsim3: tRC = tRAS + tRP */
+    assert_int_equal(c->tRFCb, 20);    /* default */
     assert_int_equal(c->read_delay, 16 + 4);
     /* rochrababgco: co (7 bits) above the 6 offset bits, then bg, ba, ra, ch */
     assert_int_equal(mmt_dram_config_channel_of(c, (uint64_t)1 << (6 + 7 + 1 + 1 + 1)), 1);
@@ -147,8 +147,7 @@ static void test_config_quirks(void **state)
     assert_int_equal(c->tRAS, 39);
     mmt_dram_config_free(c);
     /* inline comments after a blank; keys and sections in any case */
-    assert_int_equal(parse(edit("tRP = 16", "TRP = 18 ; comment\n# a comment\n; another"), &c,
-                           &d),
+    assert_int_equal(parse(edit("tRP = 16", "TRP = 18 ; comment\n# a comment\n; another"), &c, &d),
                      0);
     assert_int_equal(c->tRP, 18);
     mmt_dram_config_free(c);
@@ -205,8 +204,7 @@ static void test_config_malformed(void **state)
             34, "not a field");
     refused(edit("cmd_queue_size = 4", "queue_structure = PER_CHANNEL"), MMT_EPARSE, 35,
             "PER_BANK or PER_RANK");
-    refused(edit("cmd_queue_size = 4", "refresh_policy = NEVER"), MMT_EPARSE, 35,
-            "refresh_policy");
+    refused(edit("cmd_queue_size = 4", "refresh_policy = NEVER"), MMT_EPARSE, 35, "refresh_policy");
     refused(edit("tREFI = 1000", "tREFI = 1"), MMT_ERANGE, 17, "no refresh interval");
     refused(edit("device_width = 8", "device_width = 128"), MMT_ERANGE, 0, "a rank of this device");
     mmt_dram_config *c;
@@ -334,8 +332,10 @@ static void run_both(const char *text, uint64_t seed, int kind)
     uint64_t x = seed, cyc = 0, addr = 0;
     for (int r = 0; r < 3000; r++) {
         x = x * 6364136223846793005u + 1442695040888963407u;
-        uint64_t gap = kind == 0 ? (x >> 60) : kind == 1 ? 0 : kind == 3 ? (x >> 63) * 2
-                                                              : (r % 32 ? 0 : (x >> 52));
+        uint64_t gap = kind == 0   ? (x >> 60)
+                       : kind == 1 ? 0
+                       : kind == 3 ? (x >> 63) * 2
+                                   : (r % 32 ? 0 : (x >> 52));
         cyc += gap;
         addr = kind == 1 ? addr + 64 : (x >> 20) & (((uint64_t)1 << 34) - 64);
         if (kind == 2 && r % 4)
@@ -386,7 +386,8 @@ static void test_skip_equals_plain(void **state)
     static const char *const variants[][2] = {
         {"cmd_queue_size = 4", "cmd_queue_size = 4"},
         {"cmd_queue_size = 4", "cmd_queue_size = 2\nqueue_structure = PER_RANK"},
-        {"cmd_queue_size = 4", "row_buf_policy = CLOSE_PAGE\nrefresh_policy = BANK_LEVEL_STAGGERED"},
+        {"cmd_queue_size = 4",
+         "row_buf_policy = CLOSE_PAGE\nrefresh_policy = BANK_LEVEL_STAGGERED"},
         {"cmd_queue_size = 4", "unified_queue = true\nrefresh_policy = RANK_LEVEL_SIMULTANEOUS"},
         {"tREFI = 1000", "tREFI = 700\nAL = 3"},
         {"protocol = DDR4", "protocol = HBM"},

@@ -107,8 +107,7 @@ static int bank_needs(const dbank *b, int type, int row)
         if (type == MMT__REF || type == MMT__REFB || type == MMT__SREFE)
             return MMT__PRE;
         return -1;
-    default: /* BANK_SREF */
-        return is_rw(type) ? MMT__SREFX : -1;
+    default: /* BANK_SREF */ return is_rw(type) ? MMT__SREFX : -1;
     }
 }
 
@@ -279,8 +278,8 @@ static int first_ready(mmt_dram *d, dchan *ch, int qi, dcmd *out, uint64_t *wake
     for (int i = 0; i < n; i++) {
         uint64_t from;
         /* the same bank, row and type as a command just found not ready: not ready either */
-        if (prev && q[i].type == prev->type && q[i].row == prev->row &&
-            q[i].bank == prev->bank && q[i].bg == prev->bg && q[i].rank == prev->rank)
+        if (prev && q[i].type == prev->type && q[i].row == prev->row && q[i].bank == prev->bank &&
+            q[i].bg == prev->bg && q[i].rank == prev->rank)
             continue;
         int r = ready_bank_cmd(d, ch, &q[i], ch->clk, out, &from);
         if (r)
@@ -495,23 +494,12 @@ static void update_stats(mmt_dram *d, dchan *ch, const dcmd *c)
         if (bank_at(d, ch, c->rank, c->bg, c->bank)->hits)
             ch->cnt[ST_WRITE_HITS]++;
         break;
-    case MMT__ACT:
-        ch->cnt[ST_ACT]++;
-        break;
-    case MMT__PRE:
-        ch->cnt[ST_PRE]++;
-        break;
-    case MMT__REF:
-        ch->cnt[ST_REF]++;
-        break;
-    case MMT__REFB:
-        ch->cnt[ST_REFB]++;
-        break;
-    case MMT__SREFE:
-        ch->cnt[ST_SREFE]++;
-        break;
-    default:
-        ch->cnt[ST_SREFX]++;
+    case MMT__ACT: ch->cnt[ST_ACT]++; break;
+    case MMT__PRE: ch->cnt[ST_PRE]++; break;
+    case MMT__REF: ch->cnt[ST_REF]++; break;
+    case MMT__REFB: ch->cnt[ST_REFB]++; break;
+    case MMT__SREFE: ch->cnt[ST_SREFE]++; break;
+    default: ch->cnt[ST_SREFX]++;
     }
 }
 
@@ -570,7 +558,8 @@ static int update_state(mmt_dram *d, dchan *ch, const dcmd *c)
         for (int j = 0; j < d->c.bankgroups; j++)
             for (int k = 0; k < d->c.banks_per_group; k++)
                 if (bank_update(ch, bank_at(d, ch, c->rank, j, k), c->rank, c))
-                    return die(d, "DRAMsim3 aborts here: a rank command in an unexpected bank state");
+                    return die(d,
+                               "DRAMsim3 aborts here: a rank command in an unexpected bank state");
         if (c->type == MMT__REF)
             refq_remove(ch, c, 0);
         else
@@ -619,19 +608,47 @@ static void update_timing(mmt_dram *d, dchan *ch, const dcmd *c, uint64_t clk)
     if (T[MMT__OTHER_BG_RANK].n)
         for (int j = 0; j < cf->bankgroups; j++)
             if (j != c->bg)
-                apply(&ch->bgt[(c->rank * cf->bankgroups + j) * MMT__NCMD],
-                      &T[MMT__OTHER_BG_RANK], clk);
+                apply(&ch->bgt[(c->rank * cf->bankgroups + j) * MMT__NCMD], &T[MMT__OTHER_BG_RANK],
+                      clk);
     if (T[MMT__OTHER_RANKS].n)
         for (int r = 0; r < cf->ranks; r++)
             if (r != c->rank)
                 apply(&ch->rkt[r * MMT__NCMD], &T[MMT__OTHER_RANKS], clk);
 }
 
+/* The power bookkeeping of one tick for k ticks: counts cycles per rank state. */
+static void count_ranks(mmt_dram *d, dchan *ch, uint64_t k)
+{
+    for (int i = 0; i < d->c.ranks; i++) {
+        if (ch->sref[i]) {
+            ch->sref_cycles[i] += k;
+        } else if (!ch->open_in_rank[i]) {
+            ch->idle_cycles[i] += k;
+            ch->rank_idle[i] += (int64_t)k;
+        } else {
+            ch->active_cycles[i] += k;
+            ch->rank_idle[i] = 0;
+        }
+    }
+}
+
+/* Counts the cycles [ch->acct, upto) with the ranks' present states. The per-rank cycle counts
+ * are kept lazily: a rank's state changes only when a command issues, which first accounts
+ * the cycles before it (issue), so counting them in bulk gives DRAMsim3's per-cycle counts.
+ * With enable_self_refresh they are counted every cycle (rank_idle drives self-refresh). */
+static void account(mmt_dram *d, dchan *ch, uint64_t upto)
+{
+    if (upto > ch->acct) {
+        count_ranks(d, ch, upto - ch->acct);
+        ch->acct = upto;
+    }
+}
+
 /* Controller::IssueCommand. */
 static int issue(mmt_dram *d, dchan *ch, const dcmd *c)
 {
-    ch->cmd_wake = 0;      /* states and timings change: every command is looked at again */
-    ch->sched_dirty = 1;   /* a command queue may have room, a read may have left */
+    ch->cmd_wake = 0;    /* states and timings change: every command is looked at again */
+    ch->sched_dirty = 1; /* a command queue may have room, a read may have left */
     if (is_read(c->type)) {
         uint64_t *v = mmt__u64map_get(&ch->pend_rd, c->hex);
         if (!v)
@@ -639,8 +656,8 @@ static int issue(mmt_dram *d, dchan *ch, const dcmd *c)
         /* DRAMsim3: every pending read of the address is served by this one command */
         for (uint32_t id = (uint32_t)(*v >> 32); id != NIL;) {
             drnode *n = &ch->nodes[id];
-            int r = ret_push(ch, c->hex, 0, n->added,
-                             ch->clk + (uint64_t)(int64_t)d->c.read_delay, ch->clk + 1);
+            int r = ret_push(ch, c->hex, 0, n->added, ch->clk + (uint64_t)(int64_t)d->c.read_delay,
+                             ch->clk + 1);
             if (r)
                 return r;
             uint32_t next = n->next;
@@ -658,7 +675,8 @@ static int issue(mmt_dram *d, dchan *ch, const dcmd *c)
             return r;
         mmt__u64map_del(&ch->pend_wr, c->hex);
     }
-    update_stats(d, ch, c); /* before the state: row hits count the state before */
+    account(d, ch, ch->clk); /* the cycles before this one had the states before */
+    update_stats(d, ch, c);  /* before the state: row hits count the state before */
     int r = update_state(d, ch, c);
     if (r)
         return r;
@@ -716,8 +734,8 @@ static int insert_refresh(mmt_dram *d, dchan *ch)
 
 static dcmd trans_cmd(const mmt_dram *d, const dtrans *t)
 {
-    int type = d->c.close_page ? (t->is_write ? MMT__WRP : MMT__RDP)
-                               : (t->is_write ? MMT__WR : MMT__RD);
+    int type =
+        d->c.close_page ? (t->is_write ? MMT__WRP : MMT__RDP) : (t->is_write ? MMT__WR : MMT__RD);
     return (dcmd){type, t->a.rank, t->a.bankgroup, t->a.bank, t->a.row, t->a.column, t->addr};
 }
 
@@ -783,22 +801,6 @@ static int schedule(mmt_dram *d, dchan *ch)
 
 /* ---------------------------------------------------------------- the controller's tick */
 
-/* The power bookkeeping of one tick for k ticks: counts cycles per rank state. */
-static void count_ranks(mmt_dram *d, dchan *ch, uint64_t k)
-{
-    for (int i = 0; i < d->c.ranks; i++) {
-        if (ch->sref[i]) {
-            ch->sref_cycles[i] += k;
-        } else if (!ch->open_in_rank[i]) {
-            ch->idle_cycles[i] += k;
-            ch->rank_idle[i] += (int64_t)k;
-        } else {
-            ch->active_cycles[i] += k;
-            ch->rank_idle[i] = 0;
-        }
-    }
-}
-
 /* Controller's self-refresh step (enable_self_refresh, no command issued this tick). */
 static int self_refresh(mmt_dram *d, dchan *ch, int *busy)
 {
@@ -857,7 +859,8 @@ static int ctrl_tick(mmt_dram *d, dchan *ch, int *busy)
             }
         }
     }
-    count_ranks(d, ch, 1);
+    if (c->enable_self_refresh) /* DRAMsim3's power update of this cycle, after its command */
+        account(d, ch, ch->clk + 1);
     if (c->enable_self_refresh && !issued && (r = self_refresh(d, ch, busy)))
         return r;
     int wd = ch->write_draining;
@@ -877,7 +880,8 @@ static int ctrl_tick(mmt_dram *d, dchan *ch, int *busy)
 static uint64_t ref_from(const mmt_dram *d, dchan *ch, const dcmd *ref)
 {
     uint64_t first = UINT64_MAX, all = 0;
-    int r0 = ref->type == MMT__REF ? 0 : ref->bg, r1 = ref->type == MMT__REF ? d->c.bankgroups : ref->bg + 1;
+    int r0 = ref->type == MMT__REF ? 0 : ref->bg,
+        r1 = ref->type == MMT__REF ? d->c.bankgroups : ref->bg + 1;
     for (int j = r0; j < r1; j++) {
         int k0 = ref->type == MMT__REF ? 0 : ref->bank;
         int k1 = ref->type == MMT__REF ? d->c.banks_per_group : ref->bank + 1;
@@ -1011,7 +1015,6 @@ int mmt_dram_tick(mmt_dram *d)
     for (int i = 0; i < n; i++) {
         dchan *ch = &d->ch[i];
         if (ch->clk < ch->wake) { /* the controller has nothing to do: count the cycle */
-            count_ranks(d, ch, 1);
             ch->clk++;
             ch->cnt[ST_CYCLES]++;
             continue;
@@ -1041,7 +1044,6 @@ static void skip(mmt_dram *d, uint64_t k)
 {
     for (int i = 0; i < d->c.channels; i++) {
         dchan *ch = &d->ch[i];
-        count_ranks(d, ch, k);
         ch->clk += k;
         ch->cnt[ST_CYCLES] += k;
     }
@@ -1089,7 +1091,8 @@ static void chan_free(dchan *ch)
     mmt__u64map_free(&ch->pend_wr), mmt__u64map_free(&ch->pend_rd);
     free(ch->rq), free(ch->wq), free(ch->uq), free(ch->nodes), free(ch->heap);
     free(ch->cq), free(ch->cqn), free(ch->qmask), free(ch->refidx), free(ch->rank_q_empty);
-    free(ch->banks), free(ch->bgt), free(ch->rkt), free(ch->open_in_rank), free(ch->sref), free(ch->rank_idle);
+    free(ch->banks), free(ch->bgt), free(ch->rkt), free(ch->open_in_rank), free(ch->sref),
+        free(ch->rank_idle);
     free(ch->faw), free(ch->aw32), free(ch->refq);
 }
 
@@ -1119,8 +1122,9 @@ static int chan_init(const mmt_dram_config *c, dchan *ch, int id)
     ch->faw = calloc((size_t)R, sizeof(dwin));
     ch->aw32 = calloc((size_t)R, sizeof(dwin));
     if (!ch->idle_cycles || !ch->active_cycles || !ch->sref_cycles || !ch->rq || !ch->wq ||
-        !ch->uq || !ch->cq || !ch->cqn || !ch->qmask || !ch->refidx || !ch->rank_q_empty || !ch->banks || !ch->bgt || !ch->rkt ||
-        !ch->open_in_rank || !ch->sref || !ch->rank_idle || !ch->faw || !ch->aw32)
+        !ch->uq || !ch->cq || !ch->cqn || !ch->qmask || !ch->refidx || !ch->rank_q_empty ||
+        !ch->banks || !ch->bgt || !ch->rkt || !ch->open_in_rank || !ch->sref || !ch->rank_idle ||
+        !ch->faw || !ch->aw32)
         return MMT_ENOMEM;
     memset(ch->rank_q_empty, 1, (size_t)R);
     for (int i = 0; i < R * B; i++)

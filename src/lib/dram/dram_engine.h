@@ -73,7 +73,8 @@ typedef struct dchan {
     uint64_t clk;
     /* statistics */
     uint64_t cnt[ST_N];
-    uint64_t *idle_cycles, *active_cycles, *sref_cycles; /* per rank */
+    uint64_t *idle_cycles, *active_cycles, *sref_cycles; /* per rank, up to cycle acct */
+    uint64_t acct;
     mmt__u64map h_read, h_write, h_inter; /* value (as int64) -> count */
     /* transaction queues */
     dtrans *rq, *wq, *uq;

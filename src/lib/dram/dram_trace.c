@@ -9,8 +9,6 @@
  */
 #include "dram_engine.h"
 
-#include <ctype.h>
-
 /* One request: its address, kind, cycle, and whether reading it set the stream's eof. */
 typedef struct dreq {
     uint64_t addr, cycle;
@@ -20,11 +18,11 @@ typedef struct dreq {
 typedef struct treader {
     mmt_tracer *t;
     const char *path;
-    dreq next;      /* the request read ahead */
-    int have_next;  /* next holds one */
-    int at_end;     /* no request after next */
-    int trailing;   /* characters followed the last request */
-    dreq last;      /* the last request handed out */
+    dreq next;     /* the request read ahead */
+    int have_next; /* next holds one */
+    int at_end;    /* no request after next */
+    int trailing;  /* characters followed the last request */
+    dreq last;     /* the last request handed out */
     int phantom_done;
     long next_line;
 } treader;
@@ -34,9 +32,17 @@ static int is_blank(char c)
     return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
 }
 
+/* The value of a hexadecimal digit, or -1. */
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    c = (char)(c | 0x20);
+    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
 /* Parses one `ADDR TYPE CYCLE` line (not blank). */
-static int parse_line(const treader *R, const char *s, size_t n, long line, dreq *q,
-                      mmt_diag *diag)
+static int parse_line(const treader *R, const char *s, size_t n, long line, dreq *q, mmt_diag *diag)
 {
     const char *p = s, *e = s + n, *tok[3], *end[3];
     int k = 0;
@@ -66,16 +72,15 @@ static int parse_line(const treader *R, const char *s, size_t n, long line, dreq
         return mmt__diag(diag, MMT_ETRACE, R->path, line, "address '%.*s' is not hexadecimal",
                          (int)(end[0] - tok[0]), tok[0]);
     for (; a < end[0]; a++) {
-        if (!isxdigit((unsigned char)*a))
-            return mmt__diag(diag, MMT_ETRACE, R->path, line,
-                             "address '%.*s' is not hexadecimal", (int)(end[0] - tok[0]),
-                             tok[0]);
+        int h = hexval(*a);
+        if (h < 0)
+            return mmt__diag(diag, MMT_ETRACE, R->path, line, "address '%.*s' is not hexadecimal",
+                             (int)(end[0] - tok[0]), tok[0]);
         if (addr >> 60)
             return mmt__diag(diag, MMT_ETRACE, R->path, line,
                              "address '%.*s' does not fit in 64 bits", (int)(end[0] - tok[0]),
                              tok[0]);
-        addr = addr << 4 | (uint64_t)(isdigit((unsigned char)*a) ? *a - '0'
-                                                                 : (tolower(*a) - 'a' + 10));
+        addr = addr << 4 | (uint64_t)h;
     }
     /* DRAMsim3: WRITE, write, P_MEM_WR and BOFF are writes; it takes any other word for a
      * read, we only these */
@@ -95,7 +100,7 @@ static int parse_line(const treader *R, const char *s, size_t n, long line, dreq
                          "request type '%.*s' is neither READ nor WRITE", (int)tl, tok[1]);
     uint64_t cyc = 0;
     for (const char *c = tok[2]; c < end[2]; c++) {
-        if (!isdigit((unsigned char)*c))
+        if (*c < '0' || *c > '9')
             return mmt__diag(diag, MMT_ETRACE, R->path, line,
                              "cycle '%.*s' is not a non-negative decimal integer",
                              (int)(end[2] - tok[2]), tok[2]);
@@ -180,6 +185,7 @@ static int feed(mmt_dram *d, treader *R, uint64_t cycles, mmt_diag *diag)
     if (r < 0)
         return r;
     int have = r == 1;
+    r = 0;
     uint64_t read_tick = 0; /* the tick at which p was read */
     while (d->clk < cycles) {
         uint64_t c = d->clk;
