@@ -54,7 +54,7 @@ FNR == 1 {
     touched = 0
     for (j = 2; j <= NF; j++) {
         a = $j + 0
-        if (a < off[k])
+        if (a == -1 || a < off[k])
             continue
         e = a - off[k]
         lo = fdiv(e * w[k], line * 8000)

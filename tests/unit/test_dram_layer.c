@@ -97,6 +97,23 @@ static void test_coalesce(void **state)
     assert_int_equal(r.reads, 2);
 }
 
+/* A negative offset: addresses below 0 are elements, but -1 stays SCALE-Sim's idle slot. */
+static void test_negative_offset(void **state)
+{
+    (void)state;
+    mmt_dram_layer_result r;
+    mmt_diag d = {0};
+    const mmt_dram_layer_opts o = {1000.0, {8000, 8000, 8000}, {-1000, 10000000, 20000000}};
+    const char *p[3] = {put(0, "IFMAP_DRAM_TRACE.csv", "0.0,-1000.0,-1.0,-2.0\n"),
+                        put(1, "FILTER_DRAM_TRACE.csv", ""), put(2, "OFMAP_DRAM_TRACE.csv", "")};
+    /* element 0 (line 0) and element 998 (line 15); -1 (element 999) is idle */
+    assert_int_equal(mmt_dram_layer_time(ddr4, &o, p, &r, &d), 0);
+    assert_int_equal(r.reads, 2);
+    p[0] = put(0, "IFMAP_DRAM_TRACE.csv", "0.0,-1000.0,-1.0\n");
+    assert_int_equal(mmt_dram_layer_time(ddr4, &o, p, &r, &d), 0);
+    assert_int_equal(r.reads, 1);
+}
+
 static void test_empty(void **state)
 {
     (void)state;
@@ -209,6 +226,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rule),
         cmocka_unit_test(test_coalesce),
+        cmocka_unit_test(test_negative_offset),
         cmocka_unit_test(test_empty),
         cmocka_unit_test(test_malformed),
         cmocka_unit_test(test_missing_and_options),

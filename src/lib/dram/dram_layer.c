@@ -109,8 +109,10 @@ static int add_line(layer_src *s, uint64_t l)
 static int add_element(layer_src *s, const mmt_dram_layer_opts *o, uint64_t line, int64_t a,
                        mmt_diag *d)
 {
-    if (a < o->offset[s->op])
-        return 0; /* SCALE-Sim v2: -1 is an idle slot; CALC pads filter/ofmap rows with 1.0 */
+    /* SCALE-Sim v2: -1 is an idle slot, even where a negative offset makes it an address
+     * (doc/scalesim-v2.md §4.1); CALC pads filter and ofmap rows with 1.0. */
+    if (a == -1 || a < o->offset[s->op])
+        return 0;
     uint64_t e = (uint64_t)(a - o->offset[s->op]), w = (uint64_t)o->bits[s->op];
     uint64_t unit = line * 8000; /* thousandths of a bit per line */
     if (e > MMT_DRAM_LAYER_REGION * 8000 / w ||
