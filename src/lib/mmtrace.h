@@ -395,6 +395,14 @@ void mmt_sim_free(mmt_sim *s);
  * the fold engine (o->engine). */
 int mmt_sim_run(const mmt_config *cfg, const mmt_geom *g, const mmt_sim_opts *o,
                 mmt_layer_result *res);
+/* Whether res could have come from simulating g under cfg (sim_check.c): the counts and
+ * percentages the model derives from the geometry (SRAM accesses, the three utilisations
+ * given the result's own Total Cycles) must be exactly what it would report, and the
+ * relations between cycles, stalls and DRAM accesses that the model guarantees must hold.
+ * Meant for results read back from outside (the study's layer cache). 0, or MMT_EPARSE with
+ * the first disagreement in d (may be NULL). */
+int mmt_sim_result_check(const mmt_config *cfg, const mmt_geom *g, const mmt_layer_result *res,
+                         mmt_diag *d);
 
 /* Largest first prefetch block of a CALC-mode DRAM trace, in rows. The block spreads
  * floor(S/100) words of an S-word SRAM over rows of 10 (the base bandwidth): an SRAM of 2^40
@@ -741,6 +749,14 @@ int mmt_llm_config_parse(const char *name, const char *text, size_t len, mmt_llm
 /* Most query heads mmt_llm_lower expands into rows of their own (expand_heads: two rows per
  * head); real models have at most a few hundred. */
 #define MMT_LLM_MAX_EXPAND_HEADS 65536
+/* The largest model dimensions lowered (ten times and more any model's): a config or model
+ * beyond them is refused with MMT_ERANGE, naming the dimension. */
+#define MMT_LLM_MAX_HIDDEN ((int64_t)1 << 18)
+#define MMT_LLM_MAX_HEADS ((int64_t)MMT_LLM_MAX_EXPAND_HEADS)
+#define MMT_LLM_MAX_HEAD_DIM ((int64_t)1 << 14)
+#define MMT_LLM_MAX_FFN ((int64_t)1 << 20)
+#define MMT_LLM_MAX_EXPERTS ((int64_t)1 << 20)
+#define MMT_LLM_MAX_LAYERS ((int64_t)1 << 16)
 
 /* Lowers one decoder block. A sequence longer than m->max_ctx is a warning, not an error.
  * Batch: projections get M*b; attention rows keep their per-sequence shape and count
