@@ -34,7 +34,8 @@ check_install() {
         fail "$tag: mmtrace.pc: libdir $libdir, but installed as $pc"
     [ -f "$sysroot$incdir/mmtrace.h" ] || fail "$tag: mmtrace.pc: no mmtrace.h in $incdir"
     grep -q '@' "$pc" && fail "$tag: mmtrace.pc: unsubstituted @...@"
-    grep -qi 'csv' "$pc" && fail "$tag: mmtrace.pc: libcsv is not the library's dependency"
+    grep -q 'Libs.private:.*-lcsv' "$pc" ||
+        fail "$tag: mmtrace.pc: libcsv (the report and manifest readers use it) not in Libs.private"
     [ "$(pkg-config --modversion "$pc")" = "$(sed -n 's/^#define MMT_VERSION_STRING "\(.*\)"$/\1/p' \
         "$MMT_SRCDIR/src/lib/mmtrace.h")" ] || fail "$tag: mmtrace.pc: version is not mmtrace.h's"
 

@@ -215,6 +215,25 @@ static dcmd *cq_at(const mmt_dram *d, dchan *ch, int q)
     return &ch->cq[(size_t)q * d->c.cmd_queue_size];
 }
 
+/* Which transaction queue: the read queue, the write buffer, the unified queue. */
+enum { TQ_READ, TQ_WRITE, TQ_UNIFIED };
+
+/* A transaction for command queue qi joins transaction queue k: tq_ready counts the entries
+ * whose command queue has room, so that schedule() knows when none can move. */
+static void tq_join(const mmt_dram *d, dchan *ch, int k, int qi)
+{
+    ch->tq_cnt[k][qi]++;
+    if (ch->cqn[qi] < d->c.cmd_queue_size)
+        ch->tq_ready[k]++;
+}
+
+/* Command queue qi grew to full (full = 1) or shrank from full (full = 0). */
+static void cq_full(dchan *ch, int qi, int full)
+{
+    for (int k = 0; k < 3; k++)
+        ch->tq_ready[k] += full ? -(int64_t)ch->tq_cnt[k][qi] : (int64_t)ch->tq_cnt[k][qi];
+}
+
 /* The first non-empty command queue in [lo, hi), or hi. */
 static int next_nonempty(const dchan *ch, int lo, int hi)
 {
@@ -315,6 +334,8 @@ static void erase_rw(mmt_dram *d, dchan *ch, const dcmd *c)
              * is not issued: HBM's second command) */
             ch->sched_dirty = 1;
             ch->cmd_wake = 0;
+            if (ch->cqn[qi] == d->c.cmd_queue_size)
+                cq_full(ch, qi, 0);
             if (--ch->cqn[qi] == 0) {
                 ch->nonempty--;
                 mask_set(ch, qi, 0);
@@ -756,13 +777,17 @@ static int schedule(mmt_dram *d, dchan *ch)
             ch->write_draining = ch->nwq;
     }
     dtrans *q;
-    int *n;
+    int *n, k;
     if (c->unified_queue)
-        q = ch->uq, n = &ch->nuq;
+        q = ch->uq, n = &ch->nuq, k = TQ_UNIFIED;
     else if (ch->write_draining > 0)
-        q = ch->wq, n = &ch->nwq;
+        q = ch->wq, n = &ch->nwq, k = TQ_WRITE;
     else
-        q = ch->rq, n = &ch->nrq;
+        q = ch->rq, n = &ch->nrq, k = TQ_READ;
+    if (!ch->tq_ready[k] && !d->plain) { /* every entry's command queue is full: none moves */
+        ch->sched_dirty = ch->write_draining != wd0;
+        return 0;
+    }
     for (int i = 0; i < *n; i++) {
         int qi = q[i].qi;
         if (ch->cqn[qi] >= c->cmd_queue_size)
@@ -776,7 +801,11 @@ static int schedule(mmt_dram *d, dchan *ch)
             }
             ch->write_draining--;
         }
+        ch->tq_cnt[k][qi]--;
+        ch->tq_ready[k]--;
         cq_at(d, ch, qi)[ch->cqn[qi]] = cmd;
+        if (ch->cqn[qi] + 1 == c->cmd_queue_size)
+            cq_full(ch, qi, 1);
         if (ch->cqn[qi]++ == 0) {
             ch->nonempty++;
             mask_set(ch, qi, 1);
@@ -958,9 +987,9 @@ int mmt_dram_add(mmt_dram *d, uint64_t addr, int is_write)
                 return MMT_ENOMEM;
             *v = t.added;
             if (d->c.unified_queue)
-                ch->uq[ch->nuq++] = t;
+                ch->uq[ch->nuq++] = t, tq_join(d, ch, TQ_UNIFIED, t.qi);
             else
-                ch->wq[ch->nwq++] = t;
+                ch->wq[ch->nwq++] = t, tq_join(d, ch, TQ_WRITE, t.qi);
         }
         /* DRAMsim3: writes are posted: done on the next cycle */
         return ret_push(ch, addr, 1, t.added, ch->clk + 1, ch->clk);
@@ -973,9 +1002,9 @@ int mmt_dram_add(mmt_dram *d, uint64_t addr, int is_write)
         return r;
     if (first) { /* DRAMsim3: a read of an address already being read joins it */
         if (d->c.unified_queue)
-            ch->uq[ch->nuq++] = t;
+            ch->uq[ch->nuq++] = t, tq_join(d, ch, TQ_UNIFIED, t.qi);
         else
-            ch->rq[ch->nrq++] = t;
+            ch->rq[ch->nrq++] = t, tq_join(d, ch, TQ_READ, t.qi);
     }
     return 0;
 }
@@ -1090,7 +1119,8 @@ static void chan_free(dchan *ch)
     mmt__u64map_free(&ch->h_read), mmt__u64map_free(&ch->h_write), mmt__u64map_free(&ch->h_inter);
     mmt__u64map_free(&ch->pend_wr), mmt__u64map_free(&ch->pend_rd);
     free(ch->rq), free(ch->wq), free(ch->uq), free(ch->nodes), free(ch->heap);
-    free(ch->cq), free(ch->cqn), free(ch->qmask), free(ch->refidx), free(ch->rank_q_empty);
+    free(ch->cq), free(ch->cqn), free(ch->qmask), free(ch->tq_cnt[0]), free(ch->tq_cnt[1]),
+        free(ch->tq_cnt[2]), free(ch->refidx), free(ch->rank_q_empty);
     free(ch->banks), free(ch->bgt), free(ch->rkt), free(ch->open_in_rank), free(ch->sref),
         free(ch->rank_idle);
     free(ch->faw), free(ch->aw32), free(ch->refq);
@@ -1111,6 +1141,8 @@ static int chan_init(const mmt_dram_config *c, dchan *ch, int id)
     ch->cq = mmt__mallocn((int64_t)ch->nq * c->cmd_queue_size, sizeof(dcmd));
     ch->cqn = calloc((size_t)ch->nq, sizeof(int));
     ch->qmask = calloc((size_t)ch->nq / 64 + 1, sizeof(uint64_t));
+    for (int k = 0; k < 3; k++)
+        ch->tq_cnt[k] = calloc((size_t)ch->nq, sizeof(int));
     ch->refidx = calloc((size_t)ch->nq, 1);
     ch->rank_q_empty = malloc((size_t)R);
     ch->banks = calloc((size_t)R * B, sizeof(dbank));
@@ -1122,9 +1154,9 @@ static int chan_init(const mmt_dram_config *c, dchan *ch, int id)
     ch->faw = calloc((size_t)R, sizeof(dwin));
     ch->aw32 = calloc((size_t)R, sizeof(dwin));
     if (!ch->idle_cycles || !ch->active_cycles || !ch->sref_cycles || !ch->rq || !ch->wq ||
-        !ch->uq || !ch->cq || !ch->cqn || !ch->qmask || !ch->refidx || !ch->rank_q_empty ||
-        !ch->banks || !ch->bgt || !ch->rkt || !ch->open_in_rank || !ch->sref || !ch->rank_idle ||
-        !ch->faw || !ch->aw32)
+        !ch->uq || !ch->cq || !ch->cqn || !ch->qmask || !ch->tq_cnt[0] || !ch->tq_cnt[1] ||
+        !ch->tq_cnt[2] || !ch->refidx || !ch->rank_q_empty || !ch->banks || !ch->bgt || !ch->rkt ||
+        !ch->open_in_rank || !ch->sref || !ch->rank_idle || !ch->faw || !ch->aw32)
         return MMT_ENOMEM;
     memset(ch->rank_q_empty, 1, (size_t)R);
     for (int i = 0; i < R * B; i++)

@@ -90,7 +90,9 @@ typedef struct dchan {
     /* command queues */
     dcmd *cq;
     int *cqn, nq, qidx, in_ref, nonempty;
-    uint64_t *qmask; /* bit per non-empty command queue */
+    uint64_t *qmask;     /* bit per non-empty command queue */
+    int *tq_cnt[3];      /* per transaction queue: its entries per command queue */
+    int64_t tq_ready[3]; /* per transaction queue: its entries whose command queue has room */
     uint8_t *refidx, *rank_q_empty;
     /* channel state */
     dbank *banks;

@@ -99,8 +99,10 @@ static int fig_heatmap(const panel *P, int k, const char *fam, mmt_diag *d)
                           rl,
                           cl,
                           v};
+    char sl[MMT__SAFE_CAP];
     snprintf(path, sizeof path, "%s/figures/heatmap_%s_%s%s%s.svg", sp->outdir,
-             k ? "f_memory" : "f_compute", P->label, fam ? "_" : "", fam ? fam : "");
+             k ? "f_memory" : "f_compute", mmt__st_safe(P->label, sl), fam ? "_" : "",
+             fam ? fam : "");
     if (r == 0)
         r = mmt_svg_heatmap_write(path, &hm, d);
     free(rl);
@@ -172,8 +174,9 @@ static int fig_amdahl_model(const panel *P, size_t m, mmt_diag *d)
     hw_desc(P, hd, sizeof hd);
     snprintf(title, sizeof title, "Amdahl speed-up, %s on %s (%s)", sp->models[m].name,
              P->S->hw[P->h].cfg.run_name, hd);
-    snprintf(path, sizeof path, "%s/figures/amdahl_%s_%s.svg", sp->outdir, P->label,
-             sp->models[m].name);
+    char sl[MMT__SAFE_CAP], sm[MMT__SAFE_CAP];
+    snprintf(path, sizeof path, "%s/figures/amdahl_%s_%s.svg", sp->outdir,
+             mmt__st_safe(P->label, sl), mmt__st_safe(sp->models[m].name, sm));
     int r = write_amdahl(path, title, ser, n, ymax,
                          "dashed: MatMul-free projections improved (f); solid: attention "
                          "heads improved (1-f); 'fit': f extrapolated by 1/(1+a+b*l)",
@@ -217,8 +220,9 @@ static int fig_amdahl_family(const panel *P, const char *fam, size_t q, mmt_diag
         *s = (char)(*s >= 'a' && *s <= 'z' ? *s - 32 : *s);
     snprintf(title, sizeof title, "Amdahl speed-up of the %s models at l = %" PRId64 " on %s (%s)",
              FAM, sp->seqs[q], P->S->hw[P->h].cfg.run_name, hd);
-    snprintf(path, sizeof path, "%s/figures/amdahl_%s_%s_l%" PRId64 ".svg", sp->outdir, P->label,
-             fam, sp->seqs[q]);
+    char sl[MMT__SAFE_CAP];
+    snprintf(path, sizeof path, "%s/figures/amdahl_%s_%s_l%" PRId64 ".svg", sp->outdir,
+             mmt__st_safe(P->label, sl), fam, sp->seqs[q]);
     return write_amdahl(path, title, ser, n, ymax,
                         "colour and marker: model; dashed: MatMul-free projections improved (f); "
                         "solid: attention heads improved (1-f)",
@@ -282,7 +286,9 @@ static int fig_fits(const panel *P, mmt_diag *d)
                       tp,
                       sp_of,
                       nser};
-    snprintf(path, sizeof path, "%s/figures/fits_f_compute_%s.svg", sp->outdir, P->label);
+    char sl[MMT__SAFE_CAP];
+    snprintf(path, sizeof path, "%s/figures/fits_f_compute_%s.svg", sp->outdir,
+             mmt__st_safe(P->label, sl));
     if (r == 0)
         r = mmt_svg_grid_write(path, &g, d);
     free(fx), free(fy), free(cy), free(ser), free(sp_of), free(nser), free(titles), free(tp);
@@ -343,8 +349,9 @@ static int fig_dataflows(const st *S, size_t base, size_t p, size_t b, size_t f,
                       tp,
                       sp_of,
                       nser};
+    char sl[MMT__SAFE_CAP];
     snprintf(path, sizeof path, "%s/figures/dataflows_%s%s.svg", sp->outdir,
-             sp->hw[base].run_name, group);
+             mmt__st_safe(sp->hw[base].run_name, sl), group);
     if (r == 0)
         r = mmt_svg_grid_write(path, &g, d);
     free(x), free(y), free(ser), free(sp_of), free(nser), free(tp);
