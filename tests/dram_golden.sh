@@ -84,8 +84,8 @@ awk '{ n[$1]++; k[$1, $3]++; if ($4 + 0 > w[$1] || $4 == "inf") w[$1] = $4 }
                                k[p, "differ"], w[p] + 0 == 0 && w[p] != "inf" ? 0 : w[p] }' \
     "$TMP/results" | sort
 
-if [ "$cases" -lt 60 ]; then
-    echo "FAIL: only $cases cases under $DRAM (expected at least 60)" >&2
+if [ "$cases" -lt 120 ]; then
+    echo "FAIL: only $cases cases under $DRAM (expected at least 120)" >&2
     exit 1
 fi
 echo "dram_golden: $cases cases, $files runs compared, $failures failures"

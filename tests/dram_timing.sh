@@ -10,7 +10,7 @@
 #     DRAMsim3 has completed every request, requests, reads and writes exactly, and row-hit
 #     rate, read latencies, GB/s, completion time and energy as derived from DRAMsim3's
 #     dramsim3.json at that count (to the report's printed digits);
-#   * the same with -c CFG, and on SCALE-Sim's plain .csv traces (decompressed);
+#   * the same with -c CFG, after a replay (-t), and on SCALE-Sim's plain .csv traces;
 #   * refusals: --dram without --clock or with a bad clock (exit 2), a directory without
 #     layers, a malformed DRAM trace (FILE:LINE), each one line and no report.
 # Needs MMT_SRCDIR and MMT_BUILDDIR (set by `make check`).
@@ -114,6 +114,10 @@ rm "$RUN/DRAM_TIMING_REPORT.csv"
 "$REPLAY" --dram="$ini" --clock=700 -c "$DRAM/run/dram_run.cfg" -p "$TMP/run" >/dev/null ||
     fail "--dram with -c failed"
 cmp -s "$TMP/want" "$RUN/DRAM_TIMING_REPORT.csv" || fail "--dram with -c gives another report"
+"$GEN" -c "$DRAM/run/dram_run.cfg" -t "$DRAM/run/dram_run.csv" -p "$TMP/both" -i gemm >/dev/null &&
+    "$REPLAY" -c "$DRAM/run/dram_run.cfg" -t "$DRAM/run/dram_run.csv" -i gemm -p "$TMP/both" \
+        --dram="$ini" --clock=700 >/dev/null || fail "--dram with -t failed"
+cmp -s "$TMP/want" "$TMP/both/dram_run/DRAM_TIMING_REPORT.csv" || fail "--dram with -t gives another report"
 cp -R "$RUN" "$TMP/plain"
 rm "$TMP/plain/DRAM_TIMING_REPORT.csv"
 for f in "$TMP"/plain/layer*/*_DRAM_TRACE.csv.gz; do gzip -d "$f"; done

@@ -41,7 +41,9 @@ check_install() {
 
     for f in man/man1/mmtrace-gen.1 man/man1/mmtrace-replay.1 man/man3/mmtrace.3 \
         doc/mmtrace/README.md doc/mmtrace/LICENSE doc/mmtrace/doc/scalesim-v2.md \
-        doc/mmtrace/doc/study.md doc/mmtrace/doc/README.md; do
+        doc/mmtrace/doc/study.md doc/mmtrace/doc/README.md doc/mmtrace/doc/dram.md \
+        mmtrace/memories/DDR3-2133.ini mmtrace/memories/DDR4-3200.ini \
+        mmtrace/memories/LPDDR4-3200.ini mmtrace/memories/HBM2.ini mmtrace/memories/GDDR6.ini; do
         [ -s "$sysroot$want_prefix/share/$f" ] || fail "$tag: not installed: share/$f"
     done
 

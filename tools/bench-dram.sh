@@ -9,16 +9,19 @@
 # Streams, on memories/DDR4-3200.ini (one channel, 16 banks x 2 ranks):
 #   seq     1M reads of consecutive 64-byte blocks, all at cycle 0 (saturation);
 #   random  1M requests at random addresses over 16 GB, one every 40 cycles, a write in three
-#           (a loaded memory with idle gaps).
+#           (the memory is busy most of the time: row misses take about 37 cycles each);
+#   burst   1M requests in bursts of 64 consecutive blocks from random rows, a burst every
+#           1500 cycles, a write burst in four (the memory idles between bursts, as it does
+#           between a layer's tile loads).
 # Target: mmtrace at least 20x faster than dramsim3main on each stream.
 # Usage: tools/bench-dram.sh DRAMSIM3MAIN [RUNS] [STREAMS...]   (build dir: $MMT_BUILDDIR,
-# default build/; RUNS default 3; STREAMS default "seq random")
+# default build/; RUNS default 3; STREAMS default "seq random burst")
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ds=${1:?usage: tools/bench-dram.sh DRAMSIM3MAIN [RUNS] [STREAMS...]}
 runs=${2:-3}
 shift $(($# < 2 ? $# : 2))
-streams=${*:-seq random}
+streams=${*:-seq random burst}
 bdir=${MMT_BUILDDIR:-build}
 ini=memories/DDR4-3200.ini
 [ -x "$ds" ] || { echo "bench-dram: $ds: not an executable" >&2; exit 1; }
@@ -26,7 +29,8 @@ ini=memories/DDR4-3200.ini
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-make -s -C "$bdir" install DESTDIR="$tmp/inst" >/dev/null
+make -s -C "$bdir" install DESTDIR="$tmp/inst" >/dev/null 2>&1 ||
+    { echo "bench-dram: make install failed" >&2; exit 1; }
 replay=$(find "$tmp/inst" -path '*/bin/mmtrace-replay' -type f | head -n 1)
 libdir=$(dirname "$(find "$tmp/inst" -name 'libmmtrace.so*' | head -n 1)")
 [ -x "$replay" ] || { echo "bench-dram: make install gave no mmtrace-replay" >&2; exit 1; }
@@ -57,7 +61,9 @@ for s in $streams; do
         </dev/null >"$tmp/trace"; cycles=5000000 ;;
     random) awk -v kind=random -v n=1000000 -v gap=40 -v step=64 -v size=17179869184 \
         -f tools/dram-stream.awk </dev/null >"$tmp/trace"; cycles=41000000 ;;
-    *) echo "bench-dram: unknown stream $s (seq, random)" >&2; exit 2 ;;
+    burst) awk -v kind=burst -v n=1000000 -v step=64 -v size=17179869184 -f tools/dram-stream.awk \
+        </dev/null >"$tmp/trace"; cycles=23500000 ;;
+    *) echo "bench-dram: unknown stream $s (seq, random, burst)" >&2; exit 2 ;;
     esac
     dt=$(timed "$tmp/ds" "$ds" "$ini" -c "$cycles" -t "$tmp/trace" -o "$tmp/ds")
     mt=$(timed "$tmp/mm" env LD_LIBRARY_PATH="$libdir" "$replay" --dram="$ini" \

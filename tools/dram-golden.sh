@@ -6,9 +6,11 @@
 # Run from the top of the source tree. DRAMSIM3_DIR is a DRAMsim3 checkout at commit 2981759
 # (github umd-memsys/DRAMsim3) built with cmake, so DRAMSIM3_DIR/build/dramsim3main exists;
 # BUILD_DIR (default build) holds a built mmtrace, whose mmtrace-gen and mmtrace-replay make
-# the run whose DRAM traces some cases replay. Everything under tests/dram/ except run/ and
-# tolerance.txt is rewritten: the configs taken from DRAMSIM3_DIR/configs (tests/dram/ini/,
-# variants derived by the edits below) and, per case, tests/dram/<case>/:
+# the run whose DRAM traces some cases replay. It rewrites the configs it takes from
+# DRAMSIM3_DIR/configs (tests/dram/ini/, and variants derived by the edits below), the cases
+# below and tests/dram/timing/; not run/, tolerance.txt, nor the core-* cases and their
+# configs, which the DRAM model's own test (tests/dram_core.sh) recorded. Per case,
+# tests/dram/<case>/ holds:
 #   ini                   the config, a path from the top of the tree
 #   trace.gz              the requests, DRAMsim3's trace format (`0xADDR READ|WRITE CYCLE`)
 #   cycles                the cycle counts, one a line (the smallest cuts the stream)
@@ -32,7 +34,6 @@ ini_get() {
 
 # The shipped configs, one per protocol (HBM2 has no config of its own that says HBM2:
 # DRAMsim3's HBM2 files say `protocol = HBM`, so hbm2-proto is that file saying HBM2).
-rm -rf "$out/ini"
 mkdir -p "$out/ini"
 for c in DDR3_8Gb_x8_1600 DDR4_8Gb_x8_3200 lpddr_2Gb_x16 LPDDR3_8Gb_x32_1600 \
          LPDDR4_8Gb_x16_2400 GDDR5_8Gb_x32 GDDR5X_8Gb_x32 GDDR6_8Gb_x16 HBM_4Gb_x128 \
@@ -59,10 +60,27 @@ variant DDR4_8Gb_x8_3200 DDR4-wbuf4 's/^trans_queue_size = 32/trans_queue_size =
 variant HBM2_8Gb_x128-proto HBM2-refbank 's/^row_buf_policy = OPEN_PAGE/row_buf_policy = OPEN_PAGE\nrefresh_policy = BANK_LEVEL_STAGGERED/'
 variant LPDDR4_8Gb_x16_2400 LPDDR4-closepage-perrank 's/^row_buf_policy = OPEN_PAGE/row_buf_policy = CLOSE_PAGE/; s/^queue_structure = PER_BANK/queue_structure = PER_RANK/'
 variant GDDR6_8Gb_x16 GDDR6-map-chro 's/^address_mapping = .*/address_mapping = chrobabgraco/'
+# [system] and [other] switches DRAMsim3 reads but its shipped configs leave at their defaults.
+variant DDR4_8Gb_x8_3200 DDR4-unified 's/^trans_queue_size = 32/trans_queue_size = 32\nunified_queue = True/'
+variant DDR4_8Gb_x8_3200 DDR4-sref 's/^trans_queue_size = 32/trans_queue_size = 32\nenable_self_refresh = True\nsref_threshold = 200/'
+variant DDR4_8Gb_x8_3200 DDR4-aggrpre 's/^trans_queue_size = 32/trans_queue_size = 32\naggressive_precharging_enabled = True/'
+variant DDR4_8Gb_x8_3200 DDR4-smallq 's/^cmd_queue_size = 8/cmd_queue_size = 2/; s/^trans_queue_size = 32/trans_queue_size = 4/'
+variant DDR4_8Gb_x8_3200 DDR4-epoch 's/^epoch_period = .*/epoch_period = 1000/'
+variant DDR4_8Gb_x8_3200 DDR4-al3 's/^AL = 0/AL = 3/'
+variant DDR4_8Gb_x8_3200 DDR4-4ranks 's/^channel_size = 16384/channel_size = 32768/'
+variant DDR4_8Gb_x8_3200 DDR4-16ch 's/^channels = 1/channels = 16/; s/^channel_size = 16384/channel_size = 8192/'
+variant DDR4_8Gb_x8_3200 DDR4-bl0 's/^BL = 8/BL = 0/'
+variant DDR4_8Gb_x8_3200 DDR4-nobg 's/^banks_per_group = 4/banks_per_group = 4\nbankgroup_enable = false/'
+variant LPDDR4_8Gb_x16_2400 LPDDR4-refbank 's/^refresh_policy = .*/refresh_policy = BANK_LEVEL_STAGGERED/'
+variant GDDR6_8Gb_x16 GDDR6-refbank 's/^row_buf_policy = OPEN_PAGE/row_buf_policy = OPEN_PAGE\nrefresh_policy = BANK_LEVEL_STAGGERED/'
+variant HBM2_8Gb_x128-proto HBM2-unified 's/^unified_queue = False/unified_queue = True/'
+variant HBM2_8Gb_x128-proto HBM2-nodual 's/^num_dies = 4/num_dies = 4\nhbm_dual_cmd = false/'
+variant DDR3_8Gb_x8_1600 DDR3-wbuf2 's/^trans_queue_size = 32/trans_queue_size = 32\nwrite_buf_size = 2/'
 
 # record NAME INI COUNTS: runs dramsim3main on $tmp/trace at every count into tests/dram/NAME/.
 record() {
     d=$out/$1
+    rm -rf "$d"
     mkdir -p "$d"
     echo "$2" >"$d/ini"
     gzip -9 -n -c "$tmp/trace" >"$d/trace.gz"
@@ -106,6 +124,7 @@ for p in DDR3:DDR3_8Gb_x8_1600 DDR4:DDR4_8Gb_x8_3200 LPDDR:lpddr_2Gb_x16 \
     synth "$proto-rw" "$ini" rw 600
     synth "$proto-burst" "$ini" burst 640
     synth "$proto-stride" "$ini" stride 600
+    synth "$proto-hot" "$ini" hot 600
 done
 synth DDR4-closepage-random "$out/ini/DDR4-closepage.ini" random 600
 synth DDR4-closepage-rw "$out/ini/DDR4-closepage.ini" rw 600
@@ -120,6 +139,12 @@ synth HBM2-refbank-random "$out/ini/HBM2-refbank.ini" random 600 -v gap=60
 synth LPDDR4-closepage-perrank-rw "$out/ini/LPDDR4-closepage-perrank.ini" rw 600
 synth GDDR6-map-chro-stride "$out/ini/GDDR6-map-chro.ini" stride 600
 synth ST-1.5x-random "$out/ini/ST-1.5x.ini" random 600
+for v in DDR4-unified DDR4-sref DDR4-aggrpre DDR4-smallq DDR4-epoch DDR4-al3 DDR4-4ranks \
+         DDR4-16ch DDR4-bl0 DDR4-nobg LPDDR4-refbank GDDR6-refbank HBM2-unified HBM2-nodual \
+         DDR3-wbuf2; do
+    synth "$v-rw" "$out/ini/$v.ini" rw 600
+    synth "$v-burst" "$out/ini/$v.ini" burst 640
+done
 for m in memories/*.ini; do
     [ -f "$m" ] || continue
     b=$(basename "$m" .ini)

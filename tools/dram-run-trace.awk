@@ -47,10 +47,14 @@ FNR == 1 {
     if (!have_t0 || c < t0)
         t0 = c
     have_t0 = 1
-    split("", seen)
+    # last[k, l]: the id of the operand's latest row that touched line l; a line is a request
+    # unless this row (id cur) or the operand's previous row touching any line (id cur - 1)
+    # touched it.
+    cur = rows[k] + 1
+    touched = 0
     for (j = 2; j <= NF; j++) {
         a = $j + 0
-        if (a < off[k])
+        if (a == -1 || a < off[k])
             continue
         e = a - off[k]
         lo = fdiv(e * w[k], line * 8000)
@@ -61,9 +65,12 @@ FNR == 1 {
             exit 1
         }
         for (l = lo; l <= hi; l++) {
-            if (l in seen)
+            touched = 1
+            if ((k, l) in last && last[k, l] >= cur - 1) {
+                last[k, l] = cur
                 continue
-            seen[l] = 1
+            }
+            last[k, l] = cur
             rc[nreq] = c
             rk[nreq] = k
             ra[nreq] = k * region + l * line
@@ -71,6 +78,8 @@ FNR == 1 {
             nreq++
         }
     }
+    if (touched)
+        rows[k] = cur
 }
 
 END {

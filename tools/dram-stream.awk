@@ -15,7 +15,9 @@
 #       burst     bursts of 64 consecutive blocks from a random row, one burst every
 #                 `gap` cycles (default 1500), a write burst one time in four;
 #       stride    n requests at addresses i * (16 * step + step), wrapping at size (rotates
-#                 channels, banks and columns), a write every fourth, one a cycle.
+#                 channels, banks and columns), a write every fourth, one a cycle;
+#       hot       n requests over 8 blocks, half of them writes, one every cycle or two
+#                 (merged reads, merged writes, reads served from the write buffer).
 # size is the memory's capacity in bytes and step its request size (bus_width / 8 * BL).
 
 function rnd() {
@@ -73,6 +75,11 @@ BEGIN {
     } else if (kind == "stride") {
         for (i = 0; i < n; i++)
             emit((i * 17 % blocks) * step, i % 4 == 3, i)
+    } else if (kind == "hot") {
+        for (i = c = 0; i < n; i++) {
+            emit((rnd() % 8) * 4096 * step, rnd() % 2, c)
+            c += 1 + rnd() % 2
+        }
     } else {
         print "dram-stream.awk: unknown kind " kind > "/dev/stderr"
         exit 1

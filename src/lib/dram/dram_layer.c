@@ -24,8 +24,10 @@ typedef struct layer_src {
     int64_t cycle;      /* its accelerator cycle */
     int any;            /* a row has been read */
     int64_t first;      /* the cycle of the first row, with or without elements */
-    uint64_t *lines;    /* its distinct lines, in order of first appearance */
-    size_t n, cap, pos; /* lines[pos] is the next request */
+    uint64_t *lines;    /* its requests: new lines, in order of first appearance */
+    size_t n, pos;      /* lines[pos] is the next request */
+    uint64_t *cur, *prev; /* the lines the current and the previous row touched */
+    size_t ncur, nprev, cap_lines;
 } layer_src;
 
 /* What the done callback collects. */
@@ -61,23 +63,44 @@ static int parse_field(const layer_src *s, const char *p, size_t len, int64_t *v
     return 0;
 }
 
-/* Appends line l to the current row's requests unless it is there already. */
+/* 1 if l is among the n lines of a (the last first: rows touch lines in runs). */
+static int has_line(const uint64_t *a, size_t n, uint64_t l)
+{
+    for (size_t i = n; i-- > 0;)
+        if (a[i] == l)
+            return 1;
+    return 0;
+}
+
+/* Doubles the three line arrays of s (requests <= current <= capacity, previous too). */
+static int grow_lines(layer_src *s)
+{
+    size_t cap = s->cap_lines ? 2 * s->cap_lines : 64;
+    uint64_t *a = realloc(s->lines, cap * sizeof *a);
+    if (a)
+        s->lines = a;
+    uint64_t *b = a ? realloc(s->cur, cap * sizeof *b) : NULL;
+    if (b)
+        s->cur = b;
+    uint64_t *c = b ? realloc(s->prev, cap * sizeof *c) : NULL;
+    if (!c)
+        return MMT_ENOMEM;
+    s->prev = c;
+    s->cap_lines = cap;
+    return 0;
+}
+
+/* The current row touches line l: it is a request unless this row or the operand's previous
+ * row (that touched any line) touched it already. */
 static int add_line(layer_src *s, uint64_t l)
 {
-    if (s->n > 0 && s->lines[s->n - 1] == l)
+    if (has_line(s->cur, s->ncur, l))
         return 0;
-    for (size_t i = 0; i < s->n; i++)
-        if (s->lines[i] == l)
-            return 0;
-    if (s->n == s->cap) {
-        size_t cap = s->cap ? 2 * s->cap : 64;
-        uint64_t *p = realloc(s->lines, cap * sizeof *p);
-        if (!p)
-            return MMT_ENOMEM;
-        s->lines = p;
-        s->cap = cap;
-    }
-    s->lines[s->n++] = l;
+    if (s->ncur == s->cap_lines && grow_lines(s) != 0)
+        return MMT_ENOMEM;
+    s->cur[s->ncur++] = l;
+    if (!has_line(s->prev, s->nprev, l))
+        s->lines[s->n++] = l;
     return 0;
 }
 
@@ -86,8 +109,10 @@ static int add_line(layer_src *s, uint64_t l)
 static int add_element(layer_src *s, const mmt_dram_layer_opts *o, uint64_t line, int64_t a,
                        mmt_diag *d)
 {
-    if (a < o->offset[s->op])
-        return 0; /* SCALE-Sim v2: -1 is an idle slot; CALC pads filter/ofmap rows with 1.0 */
+    /* SCALE-Sim v2: -1 is an idle slot, even where a negative offset makes it an address
+     * (doc/scalesim-v2.md §4.1); CALC pads filter and ofmap rows with 1.0. */
+    if (a == -1 || a < o->offset[s->op])
+        return 0;
     uint64_t e = (uint64_t)(a - o->offset[s->op]), w = (uint64_t)o->bits[s->op];
     uint64_t unit = line * 8000; /* thousandths of a bit per line */
     if (e > MMT_DRAM_LAYER_REGION * 8000 / w ||
@@ -111,7 +136,7 @@ static int next_row(layer_src *s, const mmt_dram_layer_opts *o, uint64_t line, m
             s->has = 0;
             return rc;
         }
-        s->n = s->pos = 0;
+        s->n = s->pos = s->ncur = 0;
         int64_t v = 0;
         size_t i = 0, j;
         for (int field = 0; i <= len; field++, i = j + 1) {
@@ -132,6 +157,13 @@ static int next_row(layer_src *s, const mmt_dram_layer_opts *o, uint64_t line, m
                 s->cycle = v;
                 s->has = s->any = 1;
             }
+        }
+        if (s->ncur > 0) { /* this row's lines become the previous row's */
+            uint64_t *t = s->prev;
+            s->prev = s->cur;
+            s->cur = t;
+            s->nprev = s->ncur;
+            s->ncur = 0;
         }
         if (s->n > 0)
             return 1;
@@ -251,6 +283,8 @@ int mmt_dram_layer_time(const mmt_dram_config *c, const mmt_dram_layer_opts *o,
     for (int k = 0; k < 3; k++) {
         mmt_tracer_close(s[k].t, NULL);
         free(s[k].lines);
+        free(s[k].cur);
+        free(s[k].prev);
     }
     return rc < 0 ? rc : 0;
 }
