@@ -13,7 +13,6 @@
 #include "mmtrace.h"
 #include "progress.h"
 
-#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -97,74 +96,12 @@ static void tick_rows(void *ud, size_t done, size_t total)
     cli_progress_tick(&G->progress, done == total ? rows : now < rows ? now : rows, rows);
 }
 
-/* Refuses inputs whose copies in the run directory would be wrong: two inputs with one name
- * (one copy would overwrite the other), or a name the run itself uses. Before anything is
- * written. (A pipe or device, whose copy would be empty, the readers refuse already.) */
-static int check_inputs(const char *cfgp, const char *topop)
-{
-    const char *src[2] = {cfgp, topop};
-    for (int i = 0; i < 2; i++)
-        if (mmt_output_name_reserved(cli_basename(src[i]))) {
-            cli_error("%s: the run directory uses the name '%s' itself; rename the file", src[i],
-                      cli_basename(src[i]));
-            return -1;
-        }
-    if (!strcmp(cli_basename(cfgp), cli_basename(topop))) {
-        cli_error("%s: the cfg and the topology have the same file name '%s', and their copies "
-                  "in the run directory would overwrite each other; rename one",
-                  topop, cli_basename(topop));
-        return -1;
-    }
-    return 0;
-}
-
 /* Prints d and returns -1 when r is an error. */
 static int said(int r, const mmt_diag *d)
 {
     if (r)
         cli_print_diag(d, NULL);
     return r ? -1 : 0;
-}
-
-/* Makes OUTDIR/<run_name>/layer<i>/ and copies the inputs beside the reports. The run
- * directory is marked incomplete before anything in it changes. */
-static int prepare_dirs(const mmt_run *run, const char *cfgp, const char *topop)
-{
-    const char *rundir = mmt_run_dir(run);
-    mmt_diag d = {0};
-    if (said(mmt_mkdirs(rundir, &d), &d) || said(mmt_rundir_lock(rundir, &d), &d))
-        return -1;
-    mmt_rundir_clean_stale(rundir); /* temporaries of a killed run; ours are not made yet */
-    if (said(mmt_rundir_mark_incomplete(rundir, MMT_RUN_GEN, &d), &d))
-        return -1;
-    char path[4400];
-    for (size_t i = 0; i < mmt_run_count(run); i++) {
-        snprintf(path, sizeof path, "%s/layer%zu", rundir, i);
-        if (said(mmt_mkdirs(path, &d), &d))
-            return -1;
-    }
-    const char *src[2] = {cfgp, topop};
-    for (int i = 0; i < 2; i++) {
-        snprintf(path, sizeof path, "%s/%s", rundir, cli_basename(src[i]));
-        if (cli_copy_input(src[i], path) != 0)
-            return -1;
-    }
-    return 0;
-}
-
-/* Flushes every layer folder and removes the run's incomplete marker. */
-static int finish(const mmt_run *run)
-{
-    char path[4400];
-    mmt_diag d = {0};
-    for (size_t i = 0; i < mmt_run_count(run); i++) {
-        snprintf(path, sizeof path, "%s/layer%zu", mmt_run_dir(run), i);
-        if (mmt_fsync_dir(path) != 0) {
-            cli_error("%s: cannot flush to the disk: %s", path, strerror(errno));
-            return -1;
-        }
-    }
-    return said(mmt_rundir_mark_complete(mmt_run_dir(run), &d), &d);
 }
 
 /* Runs all jobs on `jobs` threads with progress on stderr; when all have succeeded and the
@@ -176,8 +113,11 @@ static int generate(gen *G, long jobs)
     G->progress.quiet = 1;
     int r = mmt_pool_run(3 * n, jobs, write_trace, G, tick_rows, G);
     cli_progress_end(&G->progress);
-    if (r || finish(G->run) != 0) /* a pool failure is a job's: G->err says which */
-        return r ? cli_print_diag(&G->err, NULL), -1 : -1;
+    mmt_diag d = {0};
+    if (r) /* a pool failure is a job's: G->err says which */
+        return cli_print_diag(&G->err, NULL), -1;
+    if (said(mmt_gen_finish(G->run, &d), &d))
+        return -1;
     for (size_t i = 0; i < n; i++) {
         mmt_geom g;
         mmt_run_geom(G->run, i, &g);
@@ -199,12 +139,13 @@ static int run_gen(const mmt_run_opts *lo, long jobs, int level, int force)
     gen G = {
         .run = run, .rundir = mmt_run_dir(run), .level = level, .lock = PTHREAD_MUTEX_INITIALIZER};
     int rc = EXIT_ERR;
-    if (check_inputs(lo->cfg_path, lo->topo_path) == 0) {
+    if (!said(mmt_gen_check_inputs(lo->cfg_path, lo->topo_path, &d), &d)) {
         G.bytes = calloc(3 * mmt_run_count(run) + 1, sizeof *G.bytes);
         if (!G.bytes)
             cli_error("out of memory");
         else if (cli_check_run_size(run, 1, force) == 0 &&
-                 prepare_dirs(run, lo->cfg_path, lo->topo_path) == 0 && generate(&G, jobs) == 0)
+                 !said(mmt_gen_prepare(run, lo->cfg_path, lo->topo_path, &d), &d) &&
+                 generate(&G, jobs) == 0)
             rc = EXIT_OK;
     }
     free(G.bytes);

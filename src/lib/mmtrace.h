@@ -918,6 +918,18 @@ int64_t mmt_run_rows(const mmt_run *r);
 uint64_t mmt_run_trace_text(const mmt_run *r);
 uint64_t mmt_run_spill_bytes(const mmt_run *r);
 
+/* The run directory of trace generation (gen_dirs.c). check_inputs refuses (MMT_EINVAL, diag
+ * naming the input) a cfg or topology whose copy in the run directory would be wrong: a name
+ * the run itself uses (mmt_output_name_reserved), or both with one file name. prepare makes
+ * mmt_run_dir(run), locks it (mmt_rundir_lock), removes a killed run's temporaries, marks it
+ * incomplete (MMT_RUN_GEN) before anything in it changes, makes layer<i>/ for each layer and
+ * copies the two inputs beside the reports. finish flushes every layer folder to the disk
+ * and removes the marker. Errors fill diag. */
+int mmt_gen_check_inputs(const char *cfg_path, const char *topo_path, mmt_diag *diag);
+int mmt_gen_prepare(const mmt_run *run, const char *cfg_path, const char *topo_path,
+                    mmt_diag *diag);
+int mmt_gen_finish(const mmt_run *run, mmt_diag *diag);
+
 /* How a run is replayed (replay_engine.c). */
 typedef struct mmt_replay_opts {
     int traces;            /* 1: replay the SRAM traces in the run directory and write the
