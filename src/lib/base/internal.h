@@ -183,6 +183,9 @@ typedef struct mmt__staged {
     FILE *f;        /* with stdio: owns fd */
 } mmt__staged;
 int mmt__staged_open(mmt__staged *s, const char *path, int stdio, mmt_diag *d, const char *what);
+/* open with the temporary's mode before the umask (open's 0666: 0777 for a script). */
+int mmt__staged_open_mode(mmt__staged *s, const char *path, int stdio, unsigned mode, mmt_diag *d,
+                          const char *what);
 int mmt__staged_finish(mmt__staged *s, int sync, mmt_diag *d, const char *what);
 int mmt__staged_publish(mmt__staged *s, mmt_diag *d, const char *what);
 void mmt__staged_abort(mmt__staged *s);

@@ -30,6 +30,12 @@
 
 int mmt__staged_open(mmt__staged *s, const char *path, int stdio, mmt_diag *d, const char *what)
 {
+    return mmt__staged_open_mode(s, path, stdio, 0666, d, what);
+}
+
+int mmt__staged_open_mode(mmt__staged *s, const char *path, int stdio, unsigned mode, mmt_diag *d,
+                          const char *what)
+{
     memset(s, 0, sizeof *s);
     s->path = path, s->fd = -1;
     /* Our pid in the name (mmt_temp_path): only one writer per path and process. */
@@ -37,7 +43,7 @@ int mmt__staged_open(mmt__staged *s, const char *path, int stdio, mmt_diag *d, c
         s->tmp[0] = '\0';
         return mmt__diag(d, MMT_EINVAL, path, 0, "path too long");
     }
-    s->fd = open(s->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    s->fd = open(s->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, (mode_t)mode);
     if (s->fd < 0) {
         s->tmp[0] = '\0'; /* not created: nothing of ours to remove */
         return mmt__sys_diag(d, path, 0, "%s", what);

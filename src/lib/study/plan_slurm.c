@@ -7,7 +7,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 /* 1 if s is made only of bytes sbatch's #SBATCH reader keeps as they are and that cannot end
@@ -192,17 +191,12 @@ static void slurm_script(mmt__buf *b, int k, const mmt_study_plan_spec *ps, cons
     }
 }
 
-/* Writes text to path through the staged writer; exec: executable by whoever may read it
- * (the mode the umask leaves, with x beside each r). */
+/* Writes the text of b to path through the staged writer (mode 0777 before the umask when
+ * exec is set, else 0666). */
 static int write_script(const char *path, const mmt__buf *b, int exec, mmt_diag *d)
 {
     mmt__staged s;
-    struct stat info;
-    int r = mmt__staged_open(&s, path, 0, d, "cannot create");
-    if (r == 0 && exec &&
-        (fstat(s.fd, &info) != 0 ||
-         fchmod(s.fd, (info.st_mode & 0777) | (info.st_mode & 0444) >> 2) != 0))
-        r = mmt__sys_diag(d, path, 0, "cannot create");
+    int r = mmt__staged_open_mode(&s, path, 0, exec ? 0777 : 0666, d, "cannot create");
     for (size_t off = 0; r == 0 && off < b->n;) {
         ssize_t k = write(s.fd, b->p + off, b->n - off);
         if (k <= 0)
