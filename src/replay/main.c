@@ -100,25 +100,13 @@ static int take(args *a, int c, const char *arg, long *level, int *help, char **
     case 'c': a->o.run.cfg_path = arg; break;
     case 't': a->o.run.topo_path = arg; break;
     case 'p': a->o.run.outdir = arg; break;
-    case 'i':
-        if (cli_parse_input_type(arg, &a->o.run.gemm))
-            return EXIT_USAGE;
-        break;
-    case 'j':
-        if (cli_parse_long("--jobs", arg, 1, 256, &a->o.jobs))
-            return EXIT_USAGE;
-        break;
-    case OPT_LEVEL:
-        if (cli_parse_long("--gzip-level", arg, 0, 9, level))
-            return EXIT_USAGE;
-        break;
+    case 'i': return cli_parse_input_type(arg, &a->o.run.gemm) ? EXIT_USAGE : 0;
+    case 'j': return cli_parse_long("--jobs", arg, 1, 256, &a->o.jobs) ? EXIT_USAGE : 0;
+    case OPT_LEVEL: return cli_parse_long("--gzip-level", arg, 0, 9, level) ? EXIT_USAGE : 0;
     case OPT_NO_TRACES: a->o.run.traces = 0; break;
     case OPT_COMPARE: a->compare = arg; break;
     case OPT_FORCE: a->o.force = 1; break;
-    case OPT_SCALESIM:
-        if (cli_parse_scalesim(arg, &a->o.run.version))
-            return EXIT_USAGE;
-        break;
+    case OPT_SCALESIM: return cli_parse_scalesim(arg, &a->o.run.version) ? EXIT_USAGE : 0;
     case OPT_ENGINE:
         if (mmt_engine_parse(arg, &a->o.run.engine) != 0) {
             cli_error("--engine: expected auto, rows or folds, got '%s'", arg);
