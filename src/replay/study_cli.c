@@ -24,6 +24,8 @@ typedef struct opts {
     mmt_study_spec *sp;   /* mmt_study_args_spec(args) */
     char cache[4096];
     const char *plan, *format, *hw_arg;
+    const char *figure_size; /* --figure-size */
+    int no_titles;           /* --no-titles */
     long shards;
     mmt_scalesim version; /* --scalesim: every hardware point is simulated as this version */
     mmt_engine engine;    /* --engine: the fused model's engine */
@@ -51,6 +53,9 @@ enum {
     O_PLAN,
     O_SHARDS,
     O_FORMAT,
+    /* the figures' look (issue 23) */
+    O_FIGSIZE,
+    O_NOTITLES,
     O_LAST = 2999
 };
 static const struct option lo[] = {{"study", 1, NULL, O_STUDY},
@@ -72,6 +77,8 @@ static const struct option lo[] = {{"study", 1, NULL, O_STUDY},
                                    {"format", 1, NULL, O_FORMAT},
                                    {"weights", 1, NULL, O_AXIS},
                                    {"mmf-array", 1, NULL, O_AXIS},
+                                   {"figure-size", 1, NULL, O_FIGSIZE},
+                                   {"no-titles", 0, NULL, O_NOTITLES},
                                    {NULL, 0, NULL, 0}};
 
 /* What the one getopt pass of mmtrace-replay saw that decides and configures the study. */
@@ -129,6 +136,8 @@ static int take(opts *o, int c, const char *name, const char *arg)
     case O_PLAN: o->plan = arg; break;
     case O_SHARDS: r = cli_parse_long("--shards", arg, 1, 4096, &o->shards); break;
     case O_FORMAT: o->format = arg; break;
+    case O_FIGSIZE: o->figure_size = arg; break;
+    case O_NOTITLES: o->no_titles = 1; break;
     default: /* O_AXIS */
         snprintf(opt, sizeof opt, "--%s", name);
         return args_status(mmt_study_args_set(o->args, opt, arg, o->version, cli_warn, NULL, &d),
@@ -250,13 +259,23 @@ int study_cli_mode(int argc, char **argv, int help)
     return rc >= 0 ? rc : STUDY_CLI_RUN;
 }
 
+/* The figure stage's progress: a cli_progress of its own, started at the first figure. */
+static void figure_tick(void *ud, size_t done, size_t total)
+{
+    cli_progress *p = ud;
+    if (!p->what)
+        cli_progress_init(p, "figures");
+    cli_progress_tick(p, done, total);
+}
+
 /* Runs the mode decided: --fractions, --plan or the study itself. */
 static int run(opts *o, int argc, char **argv)
 {
     int rc;
     if (cl.manifest)
         return study_fractions(cl.manifest, argv[optind]);
-    if ((rc = study_formats(o->format, NULL, 0)) != EXIT_OK)
+    if ((rc = study_figure_options(o->format, o->figure_size, o->no_titles,
+                                   &o->sp->figures)) != EXIT_OK)
         return rc;
     if (o->plan)
         return study_plan(o->plan, (unsigned)o->shards, o->sp->outdir, o->sp->cache_dir, argc,
@@ -264,15 +283,15 @@ static int run(opts *o, int argc, char **argv)
     if (o->sp->nseqs < 2) /* the fit of f(l) has two parameters */
         fprintf(stderr, "%s: warning: one sequence length: the fits of f(l) are nan\n",
                 cli_progname);
-    cli_progress pr;
+    cli_progress pr, pf;
     cli_progress_init(&pr, "layers");
     o->sp->progress = cli_progress_tick, o->sp->progress_ud = &pr;
+    pf.what = NULL; /* started at the first figure: its rate and ETA count figures only */
+    o->sp->figure_progress = figure_tick, o->sp->figure_progress_ud = &pf;
     mmt_study_summary s;
     mmt_diag d = {0};
     if (mmt_study_run(o->sp, &s, &d) != 0)
         return cli_print_diag(&d, NULL), EXIT_ERR;
-    if (!o->sp->nshards && (rc = study_formats(o->format, o->sp->outdir, o->sp->jobs)) != EXIT_OK)
-        return rc;
     printf("study: %zu points, %zu layers, %zu distinct: %zu cached, %zu simulated, %zu corrupt\n",
            s.points, s.layers, s.distinct, s.cached, s.simulated, s.corrupt);
     if (s.past_ctx)

@@ -7,6 +7,8 @@
 #define MMT_STUDY_CLI_H
 
 #include <getopt.h>
+#include "mmtrace_study.h"
+
 #include <stdio.h>
 
 /* The study is a mode of mmtrace-replay chosen by options, parsed in replay's one getopt
@@ -34,10 +36,9 @@ int study_fractions(const char *manifest, const char *rundir);
 /* --plan (study_plan.c): prints the GNU parallel command line or writes outdir/slurm/. */
 int study_plan(const char *how, unsigned nshards, const char *outdir, const char *cache,
                int argc, char **argv);
-/* Writes the figures in each format of the comma list format (NULL: svg, and png when
- * rsvg-convert is installed); returns an exit status. */
-int study_formats(const char *format, const char *outdir, long jobs);
-/* Converts outdir/figures/\*.svg to fmt ("png" or "pdf") with rsvg-convert, jobs at once. */
-int study_convert(const char *outdir, const char *fmt, long jobs);
+/* The figure options: --format's comma list (NULL: svg,png), --figure-size (NULL: page) and
+ * --no-titles into out; returns an exit status after a message. */
+int study_figure_options(const char *format, const char *size, int no_titles,
+                         mmt_fig_style *out);
 
 #endif

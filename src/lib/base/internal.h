@@ -229,6 +229,10 @@ mmt__wbatch *mmt__wbatch_current(void);
 int mmt__wbatch_add(mmt__wbatch *b, const char *tmp, const char *path);
 /* 1 if path holds text already: it joins the batch to be synced, and needs no temporary. */
 int mmt__wbatch_same(mmt__wbatch *b, const char *path, const char *text, size_t len);
+/* Makes b the calling thread's batch too (NULL: leaves it), so that helper threads of the
+ * thread that began it write into it (add and same take its lock); every helper leaves
+ * before the owner commits or aborts. */
+void mmt__wbatch_join(mmt__wbatch *b);
 
 /* A helper thread that writes or reads a file beside its owner (a trace writer's compressor,
  * a replay feed's reader or sink's writer), with the lock and condition the two share. init

@@ -591,9 +591,7 @@ static int write_outputs(st *S, mmt_diag *d)
     if (r == 0)
         r = write_fits(S, d);
     if (r == 0)
-        r = mmt__st_figures(S, d);
-    if (r == 0)
-        r = mmt__st_figures_weights(S, d);
+        r = mmt__st_figure_stage(S, d);
     for (size_t h = 0; r == 0 && h < S->nhw; h++)
         for (size_t w = 0; r == 0 && w < S->nwl; w++)
             if (S->sp->traces && in_list(S->sp->traces, S->sp->models[S->wl[w].model].name))
