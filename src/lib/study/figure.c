@@ -740,40 +740,71 @@ static cairo_status_t encode(cairo_surface_t *rec, double W, double H, double dp
     return st;
 }
 
-/* A CSV field: quoted when it holds a comma, quote or line break. */
+/* Appends n bytes of s to b (the CSV is most of a figure's text: printf per piece was slow). */
+static void app(mmt__buf *b, const char *s, size_t n)
+{
+    if (b->bad)
+        return;
+    if (b->n + n + 1 > b->cap) {
+        size_t nc = (b->cap ? 2 * b->cap : 16384) + n;
+        char *np = realloc(b->p, nc);
+        if (!np) {
+            b->bad = 1;
+            return;
+        }
+        b->p = np, b->cap = nc;
+    }
+    memcpy(b->p + b->n, s, n);
+    b->n += n;
+    b->p[b->n] = '\0';
+}
+
+/* A CSV field: quoted when it holds a comma, quote or line break (quotes doubled). */
 static void csv_field(mmt__buf *b, const char *s)
 {
     if (!strpbrk(s, ",\"\r\n")) {
-        mmt__buf_printf(b, "%s", s);
+        app(b, s, strlen(s));
         return;
     }
-    mmt__buf_printf(b, "\"");
-    for (; *s; s++)
-        mmt__buf_printf(b, *s == '"' ? "\"\"" : "%c", *s);
-    mmt__buf_printf(b, "\"");
+    app(b, "\"", 1);
+    for (const char *q; (q = strchr(s, '"')); s = q + 1)
+        app(b, s, (size_t)(q - s) + 1), app(b, "\"", 1);
+    app(b, s, strlen(s));
+    app(b, "\"", 1);
 }
 
-/* A number of the CSV: %.10g, empty for NaN. */
+/* A number of the CSV: %.10g (an integer below 2^53 as such), empty for NaN. */
 static void csv_num(mmt__buf *b, double v)
 {
-    if (isfinite(v))
-        mmt__buf_printf(b, "%.10g", v);
+    char t[40];
+    int n = 0;
+    if (isfinite(v) && v == floor(v) && fabs(v) < 9007199254740992.0)
+        n = snprintf(t, sizeof t, "%lld", (long long)v);
+    else if (isfinite(v))
+        n = snprintf(t, sizeof t, "%.10g", v);
+    app(b, t, (size_t)n);
 }
 
 /* Rows panel,series,x,y of n series (panel NULL: no panel column). */
 static void csv_series(mmt__buf *b, const char *panel, const mmt_fig_series *s, size_t n)
 {
-    for (size_t k = 0; k < n; k++)
-        for (size_t i = 0; i < s[k].n; i++) {
-            if (panel)
-                csv_field(b, panel), mmt__buf_printf(b, ",");
-            csv_field(b, s[k].label);
-            mmt__buf_printf(b, ",");
+    mmt__buf head = {0}; /* "panel,series," once per series */
+    for (size_t k = 0; k < n; k++) {
+        head.n = 0;
+        if (panel)
+            csv_field(&head, panel), app(&head, ",", 1);
+        csv_field(&head, s[k].label);
+        app(&head, ",", 1);
+        for (size_t i = 0; i < s[k].n && !head.bad; i++) {
+            app(b, head.p, head.n);
             csv_num(b, s[k].x[i]);
-            mmt__buf_printf(b, ",");
+            app(b, ",", 1);
             csv_num(b, s[k].y[i]);
-            mmt__buf_printf(b, "\n");
+            app(b, "\n", 1);
         }
+    }
+    b->bad |= head.bad;
+    free(head.p);
 }
 
 /* Draws with fn into a recording, checks the layout (mmt__fig_strict), then writes every
@@ -1073,7 +1104,7 @@ static void draw_grid(fig *F, const void *ud)
     double gx = fmax(6, (tw(F, s0) + tw(F, s1)) / 2 + 5);
     double left = P->pad + lab + 3 + y_label_w(F, &A) + 3;
     double pw = (P->W - left - P->pad - 6 - gx * (double)(nc - 1)) / (double)nc;
-    double ph = pw * (P->aspect + 0.1);
+    double ph = pw * P->aspect;
     /* panel titles: up to two lines each, the same height for all */
     int tl = 1;
     char line[6][256];
@@ -1082,7 +1113,7 @@ static void draw_grid(fig *F, const void *ud)
         int k = wrap(F, g->panel_titles[i], pw, line);
         tl = k > tl ? (k > 2 ? 2 : k) : tl;
     }
-    double ttl = tl * lh(F) + 2, rowh = ttl + ph + th / 2 + 1 + th + 4;
+    double ttl = tl * lh(F) + th / 2 + 1, rowh = ttl + ph + th / 2 + 1 + th + 4;
     for (size_t i = 0; i < g->npanels; i++) {
         A.x0 = left + (double)(i % nc) * (pw + gx);
         A.y0 = y + (double)(i / nc) * rowh + ttl;
