@@ -413,8 +413,8 @@ static int write_points(const st *S, int results, mmt_diag *d)
         ((st *)S)->extra = 1;
     put(&t,
         "%s,seq,f_compute,f_memory,f_dram,"
-        "cycles_matmul_free,cycles_matmul,stalls_matmul_free,stalls_matmul,"
-        "sram_matmul_free,sram_matmul,dram_matmul_free,dram_matmul,"
+        "cycles_projections,cycles_attention,stalls_projections,stalls_attention,"
+        "sram_projections,sram_attention,dram_projections,dram_attention,"
         "S100_projections,S100_attention%s\n",
         key_head(S, results), results ? mmt__st_weight_head(S) : "");
     /* results.csv: one row per weight width (columns of weights.c); fractions.csv: 8 bits */
