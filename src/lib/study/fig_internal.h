@@ -30,6 +30,12 @@ extern int mmt__fig_strict;
 /* Figures drawn as a note because their data have one value (tests read it). */
 extern atomic_int mmt__fig_notes;
 
+/* Loads fontconfig and the figures' two font faces on the calling thread and holds them until
+ * release (NULL accepted), so that threads drawing at once find them made: fontconfig's first
+ * load and cairo's font cache, raced by two threads, leak what the loser made. */
+void *mmt__fig_fonts_hold(void);
+void mmt__fig_fonts_release(void *hold);
+
 /* Frees the calling thread's scratch memory (the PNG canvas and rows it keeps between
  * figures); a thread that drew figures calls it before it ends. */
 void mmt__fig_scratch_free(void);

@@ -854,6 +854,32 @@ static int render(const char *stem, const mmt_fig_style *style,
     return r;
 }
 
+void *mmt__fig_fonts_hold(void)
+{
+    cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, 1, 1);
+    cairo_t *cr = cairo_create(s);
+    cairo_font_face_t **f = calloc(2, sizeof *f);
+    for (int bold = 0; f && bold < 2; bold++) {
+        f[bold] = cairo_toy_font_face_create(FONT, CAIRO_FONT_SLANT_NORMAL,
+                                             bold ? CAIRO_FONT_WEIGHT_BOLD
+                                                  : CAIRO_FONT_WEIGHT_NORMAL);
+        cairo_set_font_face(cr, f[bold]);
+        cairo_text_extents_t e;
+        cairo_text_extents(cr, "0", &e); /* loads fontconfig's configuration and the font */
+    }
+    cairo_destroy(cr);
+    cairo_surface_destroy(s);
+    return f;
+}
+
+void mmt__fig_fonts_release(void *hold)
+{
+    cairo_font_face_t **f = hold;
+    for (int i = 0; f && i < 2; i++)
+        cairo_font_face_destroy(f[i]);
+    free(f);
+}
+
 int mmt__fig_check(const mmt__fig_box *b, size_t n, double W, double H, const char *name,
                    mmt_diag *d)
 {
@@ -984,7 +1010,7 @@ static void draw_heatmap(fig *F, const void *ud)
     for (size_t c = 0; c < h->cols; c++)
         text(F, left + (double)c * cw + cw / 2, y + gh + 2, 1, 0.5, 1, h->col_labels[c]);
     font(F, P->label, 0);
-    text(F, P->pad, y + gh / 2, 0.5, 0, 1, h->ylabel);
+    text(F, left - 3 - rw - 3 - lab, y + gh / 2, 0.5, 0, 1, h->ylabel); /* beside the rows */
     double yb = y + gh + 2 + cwmax + 3;
     text(F, left + gw / 2, yb, 0.5, 0, 0, h->xlabel);
     colour_bar(F, left + gw + 6, y, gh, h->value_label);

@@ -68,6 +68,12 @@ void mmt__st_group_words(const st *S, size_t h, size_t w, char *buf, size_t cap)
              !S->extra ? "" : W->ffn_used == MMT_LLM_FFN_GATED ? ", gated FFN" : ", plain FFN");
 }
 
+/* A model family as its makers write it: GPT-2, OPT, LLaMA. */
+static const char *family_words(const char *fam)
+{
+    return !strcmp(fam, "gpt2") ? "GPT-2" : !strcmp(fam, "opt") ? "OPT" : "LLaMA";
+}
+
 /* The group of panel P in words (mmt__st_group_words). */
 static void hw_desc(const panel *P, char *buf, size_t cap)
 {
@@ -103,12 +109,9 @@ static int fig_heatmap(const panel *P, int k, const char *fam, mmt_diag *d)
     for (size_t c = 0; c < cols; c++)
         cl[c] = sp->models[mi[c]].name;
     hw_desc(P, hd, sizeof hd);
-    char FAM[32];
-    snprintf(FAM, sizeof FAM, "%s", fam ? fam : "");
-    for (char *s = FAM; *s; s++)
-        *s = (char)(*s >= 'a' && *s <= 'z' ? *s - 32 : *s);
     snprintf(title, sizeof title, "Share of %s in the MatMul-free projections%s%s%s, %s",
-             k ? "SRAM accesses" : "cycles", fam ? ", " : "", FAM, fam ? " models" : "", hd);
+             k ? "SRAM accesses" : "cycles", fam ? ", " : "", fam ? family_words(fam) : "",
+             fam ? " models" : "", hd);
     mmt_fig_heatmap hm = {title,
                           "model",
                           "sequence length l (tokens)",
@@ -236,12 +239,8 @@ static int fig_amdahl_family(const panel *P, const char *fam, size_t q, mmt_diag
         return 0;
     char path[4400], title[800], hd[200];
     hw_desc(P, hd, sizeof hd);
-    char FAM[32];
-    snprintf(FAM, sizeof FAM, "%s", fam);
-    for (char *s = FAM; *s; s++)
-        *s = (char)(*s >= 'a' && *s <= 'z' ? *s - 32 : *s);
-    snprintf(title, sizeof title, "Amdahl speed-up of the %s models at l = %" PRId64 ", %s", FAM,
-             sp->seqs[q], hd);
+    snprintf(title, sizeof title, "Amdahl speed-up of the %s models at l = %" PRId64 ", %s",
+             family_words(fam), sp->seqs[q], hd);
     snprintf(path, sizeof path, "%s/figures/amdahl_%s_%s_l%" PRId64, sp->outdir, P->label, fam,
              sp->seqs[q]);
     return write_amdahl(P->S, path, title, ser, n, ymax,
@@ -536,6 +535,7 @@ int mmt__st_figure_stage(st *S, mmt_diag *d)
     }
     long started = 1;
     G.nthreads = T;
+    void *fonts = mmt__fig_fonts_hold();
     for (long t = 0; t < T; t++)
         c[t] = (share){.G = &G, .t = (size_t)t};
     for (; started < T; started++) /* a helper that cannot start: its share goes undrawn */
@@ -548,6 +548,7 @@ int mmt__st_figure_stage(st *S, mmt_diag *d)
     r = all_figures(&c[0]);
     for (long t = 1; t < started; t++)
         pthread_join(th[t], NULL);
+    mmt__fig_fonts_release(fonts);
     if (atomic_load(&G.failed))
         *d = G.err, r = G.code ? G.code : MMT_EINVAL;
     free(c), free(th);
