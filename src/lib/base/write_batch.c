@@ -17,6 +17,9 @@
  * A failed or aborted batch removes its temporaries and renames nothing. A file that already
  * holds the text to be written (a warm rerun) is not replaced, only synced with the rest:
  * same guarantees, no rename, and its modification time says when its text last changed.
+ * Helper threads of the thread that began a batch may join it (mmt__wbatch_join: the study's
+ * figure threads): files are added under the batch's lock, and every helper leaves before
+ * the owner commits.
  */
 #define _GNU_SOURCE /* sync_file_range */
 #include "internal.h"
