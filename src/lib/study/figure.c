@@ -1,10 +1,12 @@
 /*
  * figure.c - the study's figures, drawn in-process with cairo: a heat map with a colour bar, a
- * line plot with its legend under it, and small multiples. Each figure is drawn once, onto a
- * cairo recording surface, laid out from the text extents of its own font (DejaVu Sans through
- * fontconfig); the recording is then replayed onto an SVG, PNG or PDF surface per format asked
- * for, written to memory and put into place with mmt__write_file_atomic (the study's write
- * batch). Beside each figure goes the CSV of exactly the numbers drawn.
+ * line plot with its legend under it, and small multiples. Each figure is drawn onto a cairo
+ * recording surface, laid out from the text extents of its own font (DejaVu Sans through
+ * fontconfig, unhinted metrics); the recording is replayed onto the PNG's image surface, and
+ * the same drawing code draws again onto an SVG or PDF surface (cairo 1.16 leaks a recording
+ * replayed onto those). Each format is written to memory and put into place with
+ * mmt__write_file_atomic (the study's write batch). Beside each figure goes the CSV of exactly
+ * the numbers drawn.
  *
  * Units: points (1/72 in) at print size. Every text drawn is kept as a box (its logical
  * extents: advance x font height), so that mmt__fig_check can say whether a text leaves the
@@ -41,12 +43,14 @@ static const preset presets[2] = {
 /* One figure being drawn. */
 typedef struct fig {
     cairo_t *cr;
+    cairo_font_options_t *fo; /* unhinted metrics: the same text extents on every surface */
     const preset *P;
     int titles;
     double H; /* the canvas height, known once the layout is done */
     mmt__fig_box *box;
     size_t nbox, capbox;
-    int bad; /* out of memory while keeping boxes */
+    int bad;  /* out of memory while keeping boxes */
+    int flat; /* drawn as a note: the data have one value */
 } fig;
 
 /* Growable bytes: one encoded figure in memory. */
@@ -97,6 +101,8 @@ static void font(fig *F, double size, int bold)
     cairo_select_font_face(F->cr, FONT, CAIRO_FONT_SLANT_NORMAL,
                            bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL);
     cairo_set_font_size(F->cr, size);
+    if (F->fo)
+        cairo_set_font_options(F->cr, F->fo);
 }
 
 /* Width of s in the current font. */
@@ -515,7 +521,7 @@ static void draw_flat(fig *F, const char *title, const char *what, double v)
 {
     double y = heading(F, title, NULL), W = F->P->W, pad = F->P->pad;
     char s[512];
-    atomic_fetch_add(&mmt__fig_notes, 1);
+    F->flat = 1;
     snprintf(s, sizeof s,
              "Not drawn: every value of %s here is %.2f, so a chart would show nothing. "
              "The CSV beside this file has the numbers.",
@@ -697,9 +703,11 @@ static int svg_renumber(bytes *b)
 }
 
 /* Replays the recording rec (W x H points) onto one surface of format f, into out. */
-static cairo_status_t encode(cairo_surface_t *rec, double W, double H, double dpi, unsigned f,
+static cairo_status_t encode(cairo_surface_t *rec, const fig *F0,
+                             void (*fn)(fig *F, const void *ud), const void *ud, unsigned f,
                              bytes *out)
 {
+    const double W = F0->P->W, H = F0->H, dpi = F0->P->dpi;
     cairo_surface_t *s;
     double k = 1;
     if (f == MMT_FIG_SVG) {
@@ -722,9 +730,19 @@ static cairo_status_t encode(cairo_surface_t *rec, double W, double H, double dp
     cairo_scale(cr, k, k);
     cairo_set_source_rgb(cr, 1, 1, 1);
     cairo_paint(cr);
-    cairo_set_source_surface(cr, rec, 0, 0);
-    cairo_paint(cr);
-    cairo_status_t st = cairo_status(cr);
+    cairo_status_t st = CAIRO_STATUS_SUCCESS;
+    if (f == MMT_FIG_PNG) { /* the recording replayed */
+        cairo_set_source_surface(cr, rec, 0, 0);
+        cairo_paint(cr);
+    } else { /* drawn again: cairo 1.16 leaks a recording replayed onto an SVG or PDF surface */
+        fig G = {.cr = cr, .fo = F0->fo, .P = F0->P, .titles = F0->titles};
+        fn(&G, ud);
+        free(G.box);
+        if (G.H != F0->H) /* the same drawing on the same metrics: not reached */
+            st = CAIRO_STATUS_INVALID_SIZE;
+    }
+    if (st == CAIRO_STATUS_SUCCESS)
+        st = cairo_status(cr);
     cairo_destroy(cr);
     if (st == CAIRO_STATUS_SUCCESS && f == MMT_FIG_PNG) {
         cairo_surface_flush(s);
@@ -816,7 +834,9 @@ static int render(const char *stem, const mmt_fig_style *style,
     static const mmt_fig_style def = {MMT_FIG_SVG, MMT_FIG_PAGE, 0};
     style = style ? style : &def;
     const preset *P = &presets[style->size == MMT_FIG_COLUMN];
-    fig F = {.P = P, .titles = !style->no_titles};
+    fig F = {.P = P, .titles = !style->no_titles, .fo = cairo_font_options_create()};
+    cairo_font_options_set_hint_metrics(F.fo, CAIRO_HINT_METRICS_OFF);
+    cairo_font_options_set_hint_style(F.fo, CAIRO_HINT_STYLE_NONE);
     cairo_surface_t *rec = cairo_recording_surface_create(CAIRO_CONTENT_COLOR_ALPHA, NULL);
     F.cr = cairo_create(rec);
     fn(&F, ud);
@@ -829,13 +849,15 @@ static int render(const char *stem, const mmt_fig_style *style,
         r = mmt__diag(d, MMT_ENOMEM, stem, 0, "out of memory");
     else if (mmt__fig_strict)
         r = mmt__fig_check(F.box, F.nbox, P->W, F.H, stem, d);
+    if (F.flat)
+        atomic_fetch_add(&mmt__fig_notes, 1);
     unsigned formats = style->formats ? style->formats : MMT_FIG_SVG;
     static const char *const ext[3] = {"svg", "png", "pdf"};
     for (unsigned k = 0; r == 0 && k < 3; k++) {
         if (!(formats & (1u << k)))
             continue;
         bytes b = {0};
-        st = encode(rec, P->W, F.H, P->dpi, 1u << k, &b);
+        st = encode(rec, &F, fn, ud, 1u << k, &b);
         if (st != CAIRO_STATUS_SUCCESS) {
             free(b.p);
             r = mmt__diag(d, st == CAIRO_STATUS_NO_MEMORY ? MMT_ENOMEM : MMT_EINVAL, stem, 0,
@@ -844,6 +866,7 @@ static int render(const char *stem, const mmt_fig_style *style,
             r = put_file(stem, ext[k], &b, d);
     }
     cairo_surface_destroy(rec);
+    cairo_font_options_destroy(F.fo);
     free(F.box);
     char *path = mmt__xfmt("%s.csv", stem);
     if (r == 0)
