@@ -274,8 +274,8 @@ static int run(opts *o, int argc, char **argv)
     int rc;
     if (cl.manifest)
         return study_fractions(cl.manifest, argv[optind]);
-    if ((rc = study_figure_options(o->format, o->figure_size, o->no_titles,
-                                   &o->sp->figures)) != EXIT_OK)
+    if ((rc = study_figure_options(o->format, o->figure_size, o->no_titles, &o->sp->figures)) !=
+        EXIT_OK)
         return rc;
     if (o->plan)
         return study_plan(o->plan, (unsigned)o->shards, o->sp->outdir, o->sp->cache_dir, argc,

@@ -6,9 +6,9 @@
 #ifndef MMT_STUDY_CLI_H
 #define MMT_STUDY_CLI_H
 
-#include <getopt.h>
 #include "mmtrace_study.h"
 
+#include <getopt.h>
 #include <stdio.h>
 
 /* The study is a mode of mmtrace-replay chosen by options, parsed in replay's one getopt

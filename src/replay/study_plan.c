@@ -190,8 +190,7 @@ int study_plan(const char *how, unsigned nshards, const char *outdir, const char
     return EXIT_OK;
 }
 
-int study_figure_options(const char *format, const char *size, int no_titles,
-                         mmt_fig_style *out)
+int study_figure_options(const char *format, const char *size, int no_titles, mmt_fig_style *out)
 {
     mmt_list l;
     mmt_diag d = {0};

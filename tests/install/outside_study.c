@@ -19,7 +19,8 @@ int main(int argc, char **argv)
     }
     mmt_study_args *a;
     mmt_diag d = {0};
-    static const char *const opt[][2] = {{"--hw", "edge"}, {"--model", "gpt2"}, {"--seq", "128,256"}};
+    static const char *const opt[][2] = {
+        {"--hw", "edge"}, {"--model", "gpt2"}, {"--seq", "128,256"}};
     if (mmt_study_args_new(&a) != 0)
         return fprintf(stderr, "outside_study: out of memory\n"), 1;
     for (int i = 0; i < 3; i++)
@@ -34,7 +35,8 @@ int main(int argc, char **argv)
     int r = mmt_study_run(sp, &s, &d);
     mmt_study_args_free(a);
     if (r != 0)
-        return fprintf(stderr, "outside_study: %s: %s: %s\n", d.file, mmt_strerror(r), d.message), 1;
+        return fprintf(stderr, "outside_study: %s: %s: %s\n", d.file, mmt_strerror(r), d.message),
+               1;
     const double l[2] = {1000, 3000}, f[2] = {1 / 3.0, 1 / 5.0};
     mmt_study_fit fit;
     if (mmt_study_fit_run(l, f, 2, &fit) != 0)

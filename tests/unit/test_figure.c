@@ -119,8 +119,7 @@ static void study_figures(const mmt_fig_style *st, const char *models)
     for (size_t i = 0; i < 4; i++)
         assert_int_equal(
             mmt_study_args_set(a, opt[i][0], opt[i][1], MMT_SCALESIM_V2, NULL, NULL, &d), 0);
-    assert_int_equal(mmt_study_args_set(a, "--model", models, MMT_SCALESIM_V2, NULL, NULL, &d),
-                     0);
+    assert_int_equal(mmt_study_args_set(a, "--model", models, MMT_SCALESIM_V2, NULL, NULL, &d), 0);
     assert_int_equal(mmt_study_args_check(a, &d), 0);
     mmt_study_spec *sp = mmt_study_args_spec(a);
     sp->outdir = dir, sp->jobs = 2, sp->figures = *st;
@@ -215,7 +214,7 @@ static void plot_csv(void **state)
     free(csv);
     /* each format's magic; the same bytes when drawn again (a PDF's date is fixed) */
     static const char *const ext[3] = {"png", "pdf", "svg"}, *const magic[3] = {"\x89PNG", "%PDF",
-                                                                               "<?xml"};
+                                                                                "<?xml"};
     for (int k = 0; k < 3; k++) {
         size_t n1, n2;
         snprintf(path, sizeof path, "%s.%s", stem, ext[k]);
@@ -237,16 +236,15 @@ static void one_value(void **state)
     char *dir = tmpdir(), stem[4200];
     static const double v[4] = {1, 1, 1, 0.999};
     static const char *const rl[2] = {"128", "256"}, *const cl[2] = {"m1", "m2"};
-    const mmt_fig_heatmap h = {"T", "model", "l", "f_compute", 2, 2, rl, cl, v, "seq", "model",
-                               "f_compute"};
+    const mmt_fig_heatmap h = {"T", "model", "l", "f_compute", 2,       2,
+                               rl,  cl,      v,   "seq",       "model", "f_compute"};
     snprintf(stem, sizeof stem, "%s/h", dir);
     mmt_diag d = {0};
     int before = mmt__fig_notes;
     assert_int_equal(mmt_fig_heatmap_write(stem, &h, NULL, &d), 0);
     assert_int_equal(mmt__fig_notes, before + 1);
     static const double v2[4] = {1, 1, 1, 0.5};
-    const mmt_fig_heatmap h2 = {"T", "model", "l", "f_compute", 2, 2, rl, cl, v2, NULL, NULL,
-                                NULL};
+    const mmt_fig_heatmap h2 = {"T", "model", "l", "f_compute", 2, 2, rl, cl, v2, NULL, NULL, NULL};
     assert_int_equal(mmt_fig_heatmap_write(stem, &h2, NULL, &d), 0);
     assert_int_equal(mmt__fig_notes, before + 1);
     /* a plot: only its reference lines vary */
@@ -261,10 +259,14 @@ static void one_value(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(check_boxes),         cmocka_unit_test(series_styles),
-        cmocka_unit_test(plot_csv),            cmocka_unit_test(one_value),
-        cmocka_unit_test(every_figure_page),   cmocka_unit_test(every_figure_column),
-        cmocka_unit_test(every_figure_page_all), cmocka_unit_test(every_figure_column_all),
+        cmocka_unit_test(check_boxes),
+        cmocka_unit_test(series_styles),
+        cmocka_unit_test(plot_csv),
+        cmocka_unit_test(one_value),
+        cmocka_unit_test(every_figure_page),
+        cmocka_unit_test(every_figure_column),
+        cmocka_unit_test(every_figure_page_all),
+        cmocka_unit_test(every_figure_column_all),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -421,8 +421,8 @@ static int write_points(const st *S, int results, mmt_diag *d)
     for (size_t h = 0; h < S->nhw; h++)
         for (size_t w = 0; w < S->nwl; w++)
             for (size_t k = 0; k < (results ? S->nwk : 1); k++) {
-                mmt_study_fractions fk = results ? S->frv[mmt__st_vi(S, h, S->wvar[k], w)]
-                                                 : S->fr[h * S->nwl + w];
+                mmt_study_fractions fk =
+                    results ? S->frv[mmt__st_vi(S, h, S->wvar[k], w)] : S->fr[h * S->nwl + w];
                 const mmt_study_fractions *f = &fk;
                 fk.f_compute = S->fr[h * S->nwl + w].f_compute; /* the paper's (paper_f_compute) */
                 char wc[1024] = "";

@@ -255,8 +255,7 @@ static int x_ticks(fig *F, const axes *A, double w, double *v, int *every)
             tick_label(v[i], A->logx, s, sizeof s);
             maxw = fmax(maxw, tw(F, s));
         }
-        double gap = n > 1 ? w / (A->logx ? log2(A->xmax / A->xmin) : (A->xmax - A->xmin) / sx)
-                           : w;
+        double gap = n > 1 ? w / (A->logx ? log2(A->xmax / A->xmin) : (A->xmax - A->xmin) / sx) : w;
         *every = A->logx ? (int)ceil((maxw + 4) / gap) : 1;
         if (*every < 1)
             *every = 1;
@@ -616,11 +615,19 @@ static cairo_status_t png_write(const unsigned char *px, int w, int h, int strid
     if (!row)
         return CAIRO_STATUS_NO_MEMORY;
     static const unsigned char sig[8] = {137, 80, 78, 71, 13, 10, 26, 10};
-    unsigned char ihdr[13] = {(unsigned char)(w >> 24), (unsigned char)(w >> 16),
-                              (unsigned char)(w >> 8),  (unsigned char)w,
-                              (unsigned char)(h >> 24), (unsigned char)(h >> 16),
-                              (unsigned char)(h >> 8),  (unsigned char)h,
-                              8, 2, 0, 0, 0}; /* 8 bits, RGB, deflate, filters, no interlace */
+    unsigned char ihdr[13] = {(unsigned char)(w >> 24),
+                              (unsigned char)(w >> 16),
+                              (unsigned char)(w >> 8),
+                              (unsigned char)w,
+                              (unsigned char)(h >> 24),
+                              (unsigned char)(h >> 16),
+                              (unsigned char)(h >> 8),
+                              (unsigned char)h,
+                              8,
+                              2,
+                              0,
+                              0,
+                              0}; /* 8 bits, RGB, deflate, filters, no interlace */
     put(out, sig, 8);
     png_chunk(out, "IHDR", ihdr, 13);
     size_t at = out->n; /* the IDAT chunk: its length is known at the end */
@@ -827,9 +834,8 @@ static void csv_series(mmt__buf *b, const char *panel, const mmt_fig_series *s, 
 
 /* Draws with fn into a recording, checks the layout (mmt__fig_strict), then writes every
  * format asked for and the CSV csv (consumed). */
-static int render(const char *stem, const mmt_fig_style *style,
-                  void (*fn)(fig *F, const void *ud), const void *ud, mmt__buf *csv,
-                  mmt_diag *d)
+static int render(const char *stem, const mmt_fig_style *style, void (*fn)(fig *F, const void *ud),
+                  const void *ud, mmt__buf *csv, mmt_diag *d)
 {
     static const mmt_fig_style def = {MMT_FIG_SVG, MMT_FIG_PAGE, 0};
     style = style ? style : &def;
@@ -870,7 +876,8 @@ static int render(const char *stem, const mmt_fig_style *style,
     free(F.box);
     char *path = mmt__xfmt("%s.csv", stem);
     if (r == 0)
-        r = path ? mmt__buf_write(csv, path, d) : mmt__diag(d, MMT_ENOMEM, stem, 0, "out of memory");
+        r = path ? mmt__buf_write(csv, path, d)
+                 : mmt__diag(d, MMT_ENOMEM, stem, 0, "out of memory");
     free(csv->p);
     csv->p = NULL, csv->n = csv->cap = 0;
     free(path);
@@ -883,9 +890,9 @@ void *mmt__fig_fonts_hold(void)
     cairo_t *cr = cairo_create(s);
     cairo_font_face_t **f = calloc(2, sizeof *f);
     for (int bold = 0; f && bold < 2; bold++) {
-        f[bold] = cairo_toy_font_face_create(FONT, CAIRO_FONT_SLANT_NORMAL,
-                                             bold ? CAIRO_FONT_WEIGHT_BOLD
-                                                  : CAIRO_FONT_WEIGHT_NORMAL);
+        f[bold] =
+            cairo_toy_font_face_create(FONT, CAIRO_FONT_SLANT_NORMAL,
+                                       bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL);
         cairo_set_font_face(cr, f[bold]);
         cairo_text_extents_t e;
         cairo_text_extents(cr, "0", &e); /* loads fontconfig's configuration and the font */
@@ -1024,7 +1031,8 @@ static void draw_heatmap(fig *F, const void *ud)
             cairo_set_source_rgb(cr, lum > 0.55 ? 0 : 1, lum > 0.55 ? 0 : 1, lum > 0.55 ? 0 : 1);
             cairo_font_extents_t fe;
             cairo_font_extents(cr, &fe);
-            cairo_move_to(cr, x + cw / 2 - tw(F, s) / 2, yy + ch / 2 - (fe.ascent + fe.descent) / 2 + fe.ascent);
+            cairo_move_to(cr, x + cw / 2 - tw(F, s) / 2,
+                          yy + ch / 2 - (fe.ascent + fe.descent) / 2 + fe.ascent);
             cairo_show_text(cr, s);
             cairo_restore(cr);
         }

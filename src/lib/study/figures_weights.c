@@ -62,8 +62,8 @@ static int xy_write(const wpanel *P, xy *a, const mmt_fig_plot *p, const char *s
                     const char *tail, int r, mmt_diag *d)
 {
     char path[4600];
-    snprintf(path, sizeof path, "%s/figures/%s_%s_w%s%s", P->S->sp->outdir, stem, P->label,
-             P->bits, tail);
+    snprintf(path, sizeof path, "%s/figures/%s_%s_w%s%s", P->S->sp->outdir, stem, P->label, P->bits,
+             tail);
     if (r == 0)
         r = mmt__st_fig_plot(P->S, path, p, d);
     xy_free(a);

@@ -1,9 +1,10 @@
 /*
  * mmtrace_study.h - the 1-bit LLM study as a module of its own (libmmtrace-study, which needs
- * GSL; the SCALE-Sim core in mmtrace.h does not): the fractions of a lowered block, Amdahl's
- * law, the fit of f(l), the figures (cairo: SVG, PNG, PDF), and the engine that runs a whole study over the cross
- * product of hardware, dataflow, model, phase, batch, FFN and sequence length with a
- * persistent layer cache and shards.
+ * GSL and cairo and links libmmtrace; the SCALE-Sim core in mmtrace.h needs neither): the
+ * fractions of a lowered block, Amdahl's law, the fit of f(l), the figures (SVG, PNG, PDF and
+ * a CSV each), and the engine that runs a whole study over the cross product of hardware,
+ * dataflow, model, phase, batch, FFN and sequence length with a persistent layer cache and
+ * shards. Programs build with `pkg-config --cflags --libs mmtrace-study`.
  *
  * Ownership: the caller owns every array a spec points to; the engine owns nothing it returns.
  */
