@@ -10,7 +10,8 @@
 #   * --compare against the case directory exits 0, and against a copy with one trace row
 #     and one report field altered exits 1 and names them;
 #   * for the USER-mode stall cases, replaying SCALE-Sim's own decompressed SRAM traces gives
-#     the same reports and traces, and the plain input traces are kept.
+#     the same reports and traces, and the plain input traces are kept (two of them with
+#     negative offsets: negative addresses, and real -1s read as idle slots).
 # Needs MMT_SRCDIR and MMT_BUILDDIR (set by `make check`).
 set -u
 
@@ -160,7 +161,7 @@ for dir in "$GOLDEN"/*/; do
     # SCALE-Sim's own traces, for USER-mode cases with read or write stalls.
     case $c in
     a_gemm_8x8_ws_user1k_bw2 | b_gemm_4x16_os_user1k_bw2 | c_conv_8x8_os_user1k_bw2 | \
-        f_edge_gemm_8x8_is_user1k_bw1)
+        f_edge_gemm_8x8_is_user1k_bw1 | n_neg_gemm_4x4_os_user1k_bw2 | n_allneg_gemm_4x4_os_user1k_bw2)
         mkdir "$TMP/$c.own"
         replay_own "$dir" "$TMP/$c.own" "$itype" "$run"
         rm -rf "$TMP/$c.own"
@@ -169,8 +170,8 @@ for dir in "$GOLDEN"/*/; do
     rm -rf "$out" "$fused"
 done
 
-if [ "$cases" -lt 41 ] || [ "$own" -lt 4 ]; then
-    echo "FAIL: only $cases cases (expected 41) and $own own-trace replays (expected 4)" >&2
+if [ "$cases" -lt 52 ] || [ "$own" -lt 6 ]; then
+    echo "FAIL: only $cases cases (expected 52) and $own own-trace replays (expected 6)" >&2
     exit 1
 fi
 echo "golden_replay: $cases cases, $files traces compared, $own replays of SCALE-Sim's own traces, $failures failures"

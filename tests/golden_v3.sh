@@ -220,8 +220,8 @@ want=$(sed -n 6p "$TMP/fr" | cut -d, -f1-3)
 got=$(sed -n 2p "$TMP/s/fractions.csv" | cut -d, -f4-6)
 [ -n "$want" ] && [ "$want" = "$got" ] || fail "--fractions on v3 reports gives '$want', --study '$got'"
 
-if [ "$cases" -lt 30 ] || [ "$own" -lt 5 ]; then
-    echo "FAIL: only $cases cases (expected 30) and $own own-trace replays (expected >= 5)" >&2
+if [ "$cases" -lt 37 ] || [ "$own" -lt 5 ]; then
+    echo "FAIL: only $cases cases (expected 37) and $own own-trace replays (expected >= 5)" >&2
     exit 1
 fi
 echo "golden_v3: $cases cases, $files traces compared, $own replays of SCALE-Sim v3's own traces" \

@@ -145,6 +145,12 @@ typedef struct mmt_config {
     int64_t bank_num[2];   /* v3: Ifmap/FilterSRAMBankNum */
 } mmt_config;
 
+/* Lowest IfmapOffset/FilterOffset/OfmapOffset accepted, -2^53, and the highest operand address,
+ * 2^53: SCALE-Sim accepts any offset but keeps addresses in float64 matrices, exact only between
+ * these two (doc/scalesim-v2.md §4.1). */
+#define MMT_MIN_OFFSET (-((int64_t)1 << 53))
+#define MMT_MAX_ADDRESS ((int64_t)1 << 53)
+
 /* Largest cfg, topology CSV or config.json read, in bytes (inputs are read whole). */
 #define MMT_MAX_INPUT_BYTES ((size_t)256 << 20)
 
@@ -251,7 +257,8 @@ typedef struct mmt_geom {
 } mmt_geom;
 
 /* Fills g for layer l under cfg. Returns MMT_ERANGE (zero/negative size, filter larger than
- * the ifmap) or MMT_EOVERFLOW, with the reason in diag->message. */
+ * the ifmap, an offset below MMT_MIN_OFFSET or an address above MMT_MAX_ADDRESS) or
+ * MMT_EOVERFLOW, with the reason in diag->message. */
 int mmt_geom_init(mmt_geom *g, const mmt_layer *l, const mmt_config *cfg, mmt_diag *diag);
 
 /* Operand addresses (doc/scalesim-v2.md §4); -1 means "no element". */
@@ -267,7 +274,9 @@ void mmt_geom_operand_range(const mmt_geom *g, mmt_operand op, int64_t *lo, int6
  * IS swaps the first two (doc/scalesim-v2.md §5). */
 int64_t mmt_geom_width(const mmt_geom *g, mmt_operand op);
 
-/* Mapping efficiency and compute utilisation of fold f (fold order: col fold outer). */
+/* Mapping efficiency and compute utilisation of fold f (fold order: col fold outer), by
+ * SCALE-Sim v2's rule. (v3.0.0's WS rule gives one fold one PE less when a filter address is
+ * -1, a negative FilterOffset; the layer results apply it: doc/scalesim-v3.md §V3.7.) */
 double mmt_geom_fold_mapping_eff(const mmt_geom *g, int64_t f);
 double mmt_geom_fold_compute_util(const mmt_geom *g, int64_t f);
 
@@ -403,6 +412,16 @@ int mmt_report_write(const char *dir, const mmt_layer_result *res, size_t n, mmt
  * prefetch)", doc/scalesim-v3.md §V3.7). */
 int mmt_report_write_version(const char *dir, const mmt_layer_result *res, size_t n,
                              mmt_scalesim v, mmt_diag *diag);
+
+/* mmt_report_write_version with flags: MMT_WRITE_NOSYNC writes each report under a temporary
+ * name and renames it into place, as always (a killed process never leaves a partial report
+ * under its final name), but does not flush it to the disk first: SCALE-Sim's own
+ * open/write/close, without the fsync that makes it survive a power loss. For callers that
+ * run thousands of tiny runs (the Python drop-in, mmtrace.scalesim); 0 is
+ * mmt_report_write_version. Unknown flags: MMT_EINVAL. */
+#define MMT_WRITE_NOSYNC 1u
+int mmt_report_write_flags(const char *dir, const mmt_layer_result *res, size_t n,
+                           mmt_scalesim v, unsigned flags, mmt_diag *diag);
 
 /* The same reports written one layer at a time, so a run of 2^20 layers keeps no result
  * once its rows are out (issue 8 item 10). open creates the reports under temporary names

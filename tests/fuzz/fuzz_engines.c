@@ -17,6 +17,8 @@
  *   conv (bit 4): 17 18 filter height and width 1 + b % 4, 19 20 strides (filter + b % 3
  *      - 1, at least 1: overlapping, tiling or gapped windows), 21 22 output rows and
  *      columns - 1 (% 8), 23 24 extra ifmap rows and columns (% 3), 25 channels 1 + b % 16.
+ *   26 negative offsets (doc/scalesim-v2.md §4.1) when not 0: ifmap offset - 16b, filter -8b,
+ *      ofmap -(b % 64) * 5 - 1, so small layers hold a real address -1 and large ones do not
  * Layers whose row-engine work (rows x array sides) passes a bound are skipped.
  */
 #include "mmtrace.h"
@@ -69,6 +71,12 @@ static void make_cfg(const uint8_t *d, size_t n, mmt_config *c)
     c->ifmap_offset = (int64_t)at(d, n, 16) * 4;
     c->filter_offset = 10000000;
     c->ofmap_offset = 20000000;
+    int64_t neg = at(d, n, 26);
+    if (neg) {
+        c->ifmap_offset -= neg * 16;
+        c->filter_offset = -neg * 8;
+        c->ofmap_offset = -(neg % 64) * 5 - 1;
+    }
 }
 
 /* The layer of the input: a GEMM, or a small conv. */

@@ -1,7 +1,7 @@
 # Runs the real SCALE-Sim v3.0.0 on one case directory with traces on, CPython-3.12 sum()
 # semantics patched into the three compute modules, and writes OUT/<run_name>/.
 # Usage: SSV3=<checkout of SCALE-Sim tag v3.0.0> python3 run_scalesim_v3.py CASEDIR OUT gemm|conv
-# (Debian: python3-numpy python3-pandas python3-tqdm). Used to make v3m_* in this folder.
+# (Debian: python3-numpy python3-pandas python3-tqdm). Used to make v3m_* and v3n_* in this folder.
 import sys, os, math, builtins
 SSV3 = os.environ.get('SSV3', '/tmp/ssv3')
 sys.path.insert(0, SSV3)

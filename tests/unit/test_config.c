@@ -365,11 +365,32 @@ static void test_ranges(void **state)
     expect_err_at(6, "ArrayWidth: -2", MMT_ERANGE, 6, "positive");
     expect_err_at(7, "IfmapSramSzkB: 0", MMT_ERANGE, 7, NULL);
     expect_err_at(9, "OfmapSramSzkB: -64", MMT_ERANGE, 9, NULL);
-    expect_err_at(12, "OfmapOffset: -1", MMT_ERANGE, 12, NULL);
     assert_int_equal(ok_with(12, "OfmapOffset: 0").ofmap_offset, 0);
     /* KB -> words (x1024) must fit in 64 bits: 2^53 KB is 2^63 words. */
     expect_err_at(8, "FilterSramSzkB: 9007199254740992", MMT_EOVERFLOW, 8, NULL);
     assert_int_equal(ok_with(8, "FilterSramSzkB: 9007199254740991").filter_kb, 9007199254740991LL);
+}
+
+/* Negative offsets: accepted as SCALE-Sim v2 and v3 accept them (any int()), down to -2^53;
+ * garbage is still refused, with the key and line. */
+static void test_negative_offsets(void **state)
+{
+    assert_int_equal(ok_with(10, "IfmapOffset: -300").ifmap_offset, -300);
+    assert_int_equal(ok_with(11, "FilterOffset: -1").filter_offset, -1);
+    assert_int_equal(ok_with(12, "OfmapOffset:-40").ofmap_offset, -40);
+    assert_int_equal(ok_with(12, "OfmapOffset: -1_000").ofmap_offset, -1000);
+    assert_int_equal(ok_with(10, "IfmapOffset: -9007199254740992").ifmap_offset, MMT_MIN_OFFSET);
+    expect_err_at(10, "IfmapOffset: -9007199254740993", MMT_ERANGE, 10, "below -2^53");
+    expect_err_at(11, "FilterOffset: -9223372036854775808", MMT_ERANGE, 11, "FilterOffset");
+    expect_err_at(12, "OfmapOffset: -9223372036854775809", MMT_EOVERFLOW, 12, "OfmapOffset");
+    /* U+2212 MINUS SIGN before 5: Python's int() refuses it. */
+    static const char minus_sign[] = {'\xe2', '\x88', '\x92', '5', '\0'};
+    const char *const bad[] = {"- 5", "--5", "-", "-5.0", "-0x5", "-5-", "-_5", minus_sign};
+    char line[64];
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        snprintf(line, sizeof line, "OfmapOffset: %s", bad[i]);
+        expect_err_at(12, line, MMT_EPARSE, 12, "OfmapOffset: expected an integer");
+    }
 }
 
 static void test_dataflow(void **state)
@@ -605,7 +626,7 @@ int main(void)
         cmocka_unit_test(test_missing_keys),
         cmocka_unit_test(test_bad_ints),
         cmocka_unit_test(test_python_int_forms),
-        cmocka_unit_test(test_ranges),
+        cmocka_unit_test(test_ranges), cmocka_unit_test(test_negative_offsets),
         cmocka_unit_test(test_dataflow),
         cmocka_unit_test(test_interface_bandwidth),
         cmocka_unit_test(test_bandwidth_cap),

@@ -185,6 +185,17 @@ static void test_addresses(void **state)
     assert_int_equal(mmt_geom_ifmap_addr(&g, 2, 4), 1000 + 14);
     assert_int_equal(mmt_geom_filter_addr(&g, 4, 1), 2000 + 9);
     assert_int_equal(mmt_geom_ofmap_addr(&g, 2, 1), 3000 + 5);
+    /* A negative offset: the address -1 is a real element here (SCALE-Sim then skips it as
+     * idle), and a window past the edge is still -1 (no offset). */
+    c.ifmap_offset = -1000, c.filter_offset = -7;
+    g = geom_ok(unit_conv(10, 10, 3, 3, 4, 6, 2, 2), c);
+    assert_int_equal(mmt_geom_ifmap_addr(&g, 0, 5), -995);
+    assert_int_equal(mmt_geom_ifmap_addr(&g, 4, 8), -1);
+    assert_int_equal(mmt_geom_filter_addr(&g, 6, 0), -1);
+    int64_t lo, hi;
+    mmt_geom_operand_range(&g, MMT_OP_FILTER, &lo, &hi);
+    assert_int_equal(lo, -7);
+    assert_int_equal(hi, -7 + 216);
 }
 
 static void test_rejects(void **state)
@@ -210,6 +221,28 @@ static void test_rejects(void **state)
     mmt_config off = c;
     off.ifmap_offset = INT64_MAX - 10; /* offset + H*W*C does not fit */
     geom_err(unit_conv(8, 8, 3, 3, 2, 4, 1, 1), off, MMT_EOVERFLOW);
+    /* Negative offsets (doc/scalesim-v2.md §4.1): down to -2^53, for callers that fill cfg. */
+    off = c;
+    off.ofmap_offset = MMT_MIN_OFFSET;
+    mmt_geom g = geom_ok(unit_gemm(3, 2, 5), off);
+    assert_int_equal(mmt_geom_ofmap_addr(&g, 2, 1), MMT_MIN_OFFSET + 5);
+    off.filter_offset = MMT_MIN_OFFSET - 1;
+    geom_err(unit_gemm(3, 2, 5), off, MMT_ERANGE);
+    off.filter_offset = INT64_MIN;
+    geom_err(unit_gemm(3, 2, 5), off, MMT_ERANGE);
+    /* The highest address may be 2^53 (float64 holds it), not 2^53 + 1: GEMM 3x2x5 has 15
+     * ifmap, 10 filter and 6 ofmap addresses. */
+    off = c;
+    off.ifmap_offset = MMT_MAX_ADDRESS - 14;
+    off.filter_offset = MMT_MAX_ADDRESS - 9;
+    off.ofmap_offset = MMT_MAX_ADDRESS - 5;
+    (void)geom_ok(unit_gemm(3, 2, 5), off);
+    for (int op = 0; op < 3; op++) {
+        mmt_config o = off;
+        int64_t *x = op == 0 ? &o.ifmap_offset : op == 1 ? &o.filter_offset : &o.ofmap_offset;
+        (*x)++;
+        geom_err(unit_gemm(3, 2, 5), o, MMT_ERANGE);
+    }
 }
 
 static void test_fold_metrics(void **state)

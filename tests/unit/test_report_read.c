@@ -131,6 +131,65 @@ static void test_roundtrip(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/* The bytes of dir/name into a fresh buffer (*len); NULL if unreadable. */
+static char *slurp(const char *dir, const char *name, long *len)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    char *p = calloc(1, 1 << 16);
+    *len = p ? (long)fread(p, 1, (1 << 16) - 1, f) : 0;
+    fclose(f);
+    return p;
+}
+
+/* mmt_report_write_flags: MMT_WRITE_NOSYNC writes the same three reports as
+ * mmt_report_write_version (v2 and v3), leaves no temporary, and unknown flags are refused. */
+static void test_write_flags(void **state)
+{
+    (void)state;
+    static const char *const names[3] = {"COMPUTE_REPORT.csv", "BANDWIDTH_REPORT.csv",
+                                         "DETAILED_ACCESS_REPORT.csv"};
+    mmt_layer_result w[2] = {0};
+    for (int i = 0; i < 2; i++) {
+        w[i].total_cycles = 21 + i, w[i].overall_util = 38.095238095238095 / (i + 1);
+        for (int op = 0; op < 3; op++) {
+            w[i].has_sram[op] = 1, w[i].sram_start[op] = 1, w[i].sram_stop[op] = 15 + i;
+            w[i].dram_start[op] = -66 + op, w[i].dram_stop[op] = -1, w[i].dram_count[op] = 64;
+        }
+    }
+    char a[] = "/tmp/mmt-wf.XXXXXX", b[] = "/tmp/mmt-wf.XXXXXX";
+    assert_non_null(mkdtemp(a));
+    assert_non_null(mkdtemp(b));
+    mmt_diag d = {0};
+    for (int v = 0; v < 2; v++) {
+        assert_int_equal(mmt_report_write_version(a, w, 2, (mmt_scalesim)v, &d), 0);
+        assert_int_equal(mmt_report_write_flags(b, w, 2, (mmt_scalesim)v, MMT_WRITE_NOSYNC, &d), 0);
+        for (int k = 0; k < 3; k++) {
+            long la = 0, lb = 0;
+            char *ta = slurp(a, names[k], &la), *tb = slurp(b, names[k], &lb);
+            assert_non_null(ta);
+            assert_non_null(tb);
+            assert_true(la > 0);
+            assert_int_equal(la, lb);
+            assert_memory_equal(ta, tb, (size_t)la);
+            free(ta), free(tb);
+        }
+    }
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "test $(ls -A '%s' | wc -l) = 3", b); /* no temporary left */
+    assert_int_equal(system(cmd), 0);
+    assert_int_equal(mmt_report_write_flags(b, w, 2, MMT_SCALESIM_V2, 2u, &d), MMT_EINVAL);
+    assert_int_equal(
+        mmt_report_write_flags("/nonexistent/x", w, 2, MMT_SCALESIM_V2, MMT_WRITE_NOSYNC, &d),
+        MMT_ENOENT);
+    assert_string_equal(d.file, "/nonexistent/x/COMPUTE_REPORT.csv");
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' '%s'", a, b);
+    assert_int_equal(system(cmd), 0);
+}
+
 /* Lists: empty items, duplicates, too many, non-integers and ranges are refused. */
 static void test_lists(void **state)
 {
@@ -162,7 +221,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_compute_good), cmocka_unit_test(test_compute_bad),
         cmocka_unit_test(test_compute_v3),   cmocka_unit_test(test_roundtrip),
-        cmocka_unit_test(test_lists),
+        cmocka_unit_test(test_lists),        cmocka_unit_test(test_write_flags),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -232,6 +232,26 @@ static void test_range(void **state)
     assert_int_equal(parse_one("-5,-1,-1\n", 2, v, &d), 1); /* the cycle is not range-checked */
 }
 
+/* A negative offset (doc/scalesim-v2.md §4.1): the range [-7, 5) holds negative addresses and
+ * a real -1, which reads back as -1 like an idle slot (SCALE-Sim cannot tell them apart). */
+static void test_negative_range(void **state)
+{
+    (void)state;
+    int64_t v[4], cyc;
+    mmt_diag d = {0};
+    const char *text = "3,-7,-1,4\n4,-8,-1,0\n";
+    const char *p = write_gz("neg.csv.gz", text, strlen(text));
+    mmt_tracer *t = open_ok(p, &d);
+    mmt_tracer_set_range(t, -7, 5, "ifmap");
+    assert_int_equal(mmt_tracer_next(t, 3, &cyc, v, &d), 1);
+    assert_int_equal(v[0], -7);
+    assert_int_equal(v[1], -1);
+    assert_int_equal(v[2], 4);
+    assert_int_equal(mmt_tracer_next(t, 3, &cyc, v, &d), MMT_ETRACE);
+    assert_non_null(strstr(d.message, "field 2: address -8 is outside the ifmap range [-7, 5)"));
+    mmt_tracer_close(t, NULL);
+}
+
 static void test_no_final_newline(void **state)
 {
     (void)state;
@@ -427,6 +447,7 @@ int main(void)
         cmocka_unit_test(test_non_numeric),
         cmocka_unit_test(test_width),
         cmocka_unit_test(test_range),
+        cmocka_unit_test(test_negative_range),
         cmocka_unit_test(test_no_final_newline),
         cmocka_unit_test(test_raw_lines_and_long_line),
         cmocka_unit_test(test_line_cap),

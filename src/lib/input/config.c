@@ -431,8 +431,11 @@ static int get_str(ini *p, const char *section, const char *key, char *buf, size
     return interpolate(p, section, x, 0, buf, cap, d);
 }
 
-/* Fetches a required integer key; positive requires > 0, else >= 0. */
-static int get_int(ini *p, const char *key, int positive, int64_t *out, mmt_diag *d)
+/* What get_int accepts: > 0 (sizes), or an address offset (>= MMT_MIN_OFFSET). */
+enum { INT_POSITIVE, INT_OFFSET };
+
+/* Fetches a required integer key of the kind given (INT_POSITIVE or INT_OFFSET). */
+static int get_int(ini *p, const char *key, int kind, int64_t *out, mmt_diag *d)
 {
     char buf[512];
     long line = 0;
@@ -446,9 +449,16 @@ static int get_int(ini *p, const char *key, int positive, int64_t *out, mmt_diag
     if (r)
         return mmt__diag(d, MMT_EPARSE, p->file, line, "%s: expected an integer, got '%s'",
                          pretty(key), buf);
-    if (positive ? *out <= 0 : *out < 0)
-        return mmt__diag(d, MMT_ERANGE, p->file, line, "%s = %s: must be %s", pretty(key), buf,
-                         positive ? "positive" : "zero or positive");
+    if (kind == INT_POSITIVE && *out <= 0)
+        return mmt__diag(d, MMT_ERANGE, p->file, line, "%s = %s: must be positive", pretty(key),
+                         buf);
+    /* SCALE-Sim v2 and v3 take any int() here; a negative offset gives negative addresses
+     * (doc/scalesim-v2.md §4.1). Below -2^53 its float64 demand matrices round them. */
+    if (kind == INT_OFFSET && *out < MMT_MIN_OFFSET)
+        return mmt__diag(d, MMT_ERANGE, p->file, line,
+                         "%s = %s: below -2^53 = %" PRId64 ", where SCALE-Sim's float64 "
+                         "address matrices no longer hold every address exactly",
+                         pretty(key), buf, MMT_MIN_OFFSET);
     return 0;
 }
 
@@ -532,16 +542,16 @@ static int fill_config(ini *p, mmt_config *cfg, mmt_diag *d, mmt_warn_fn warn, v
         return mmt__diag(d, MMT_ERANGE, p->file, line,
                          "InterfaceBandwidth '%s': expected USER or CALC", buf);
     cfg->user_bw = !strcmp(buf, "USER");
-    if ((r = get_int(p, "arrayheight", 1, &cfg->array_h, d)) ||
-        (r = get_int(p, "arraywidth", 1, &cfg->array_w, d)) ||
+    if ((r = get_int(p, "arrayheight", INT_POSITIVE, &cfg->array_h, d)) ||
+        (r = get_int(p, "arraywidth", INT_POSITIVE, &cfg->array_w, d)) ||
         (r = check_side(p, "arrayheight", cfg->array_h, d)) ||
         (r = check_side(p, "arraywidth", cfg->array_w, d)) ||
-        (r = get_int(p, "ifmapsramszkb", 1, &cfg->ifmap_kb, d)) ||
-        (r = get_int(p, "filtersramszkb", 1, &cfg->filter_kb, d)) ||
-        (r = get_int(p, "ofmapsramszkb", 1, &cfg->ofmap_kb, d)) ||
-        (r = get_int(p, "ifmapoffset", 0, &cfg->ifmap_offset, d)) ||
-        (r = get_int(p, "filteroffset", 0, &cfg->filter_offset, d)) ||
-        (r = get_int(p, "ofmapoffset", 0, &cfg->ofmap_offset, d)) ||
+        (r = get_int(p, "ifmapsramszkb", INT_POSITIVE, &cfg->ifmap_kb, d)) ||
+        (r = get_int(p, "filtersramszkb", INT_POSITIVE, &cfg->filter_kb, d)) ||
+        (r = get_int(p, "ofmapsramszkb", INT_POSITIVE, &cfg->ofmap_kb, d)) ||
+        (r = get_int(p, "ifmapoffset", INT_OFFSET, &cfg->ifmap_offset, d)) ||
+        (r = get_int(p, "filteroffset", INT_OFFSET, &cfg->filter_offset, d)) ||
+        (r = get_int(p, "ofmapoffset", INT_OFFSET, &cfg->ofmap_offset, d)) ||
         (r = check_kb(p, "ifmapsramszkb", cfg->ifmap_kb, d)) ||
         (r = check_kb(p, "filtersramszkb", cfg->filter_kb, d)) ||
         (r = check_kb(p, "ofmapsramszkb", cfg->ofmap_kb, d)))

@@ -37,6 +37,19 @@ static int init_sizes(mmt_geom *g, const mmt_layer *l, mmt_diag *d)
           "ifmap address range");
     CHECK(mmt__mul(g->N, g->K, &t) || mmt__add(t, g->filoff, &t), "filter address range");
     CHECK(mmt__mul(g->P, g->N, &t) || mmt__add(t, g->ofoff, &t), "ofmap address range");
+    static const char *const name[3] = {"ifmap", "filter", "ofmap"};
+    for (int op = 0; op < 3; op++) {
+        int64_t lo, hi;
+        mmt_geom_operand_range(g, (mmt_operand)op, &lo, &hi);
+        /* SCALE-Sim v2 and v3: the demand matrices are float64, which round addresses past
+         * 2^53 (2^53 + 1 is traced as 2^53 + 2): refused rather than reproduced (§4.1). */
+        if (hi - 1 > MMT_MAX_ADDRESS)
+            return mmt__diag(d, MMT_ERANGE, NULL, l->line,
+                             "%s addresses reach %" PRId64 ", past 2^53 = %" PRId64
+                             ", where SCALE-Sim's float64 address matrices no longer hold every "
+                             "address exactly",
+                             name[op], hi - 1, MMT_MAX_ADDRESS);
+    }
     return 0;
 }
 
@@ -94,6 +107,11 @@ int mmt_geom_init(mmt_geom *g, const mmt_layer *l, const mmt_config *cfg, mmt_di
         return mmt__diag(d, MMT_ERANGE, NULL, l->line,
                          "array %" PRId64 "x%" PRId64 ": each side must be 1..%d", g->R, g->C,
                          MMT_MAX_ARRAY_DIM);
+    /* mmt_config_read refuses these with the cfg line; callers that fill cfg are checked here. */
+    if (g->ifoff < MMT_MIN_OFFSET || g->filoff < MMT_MIN_OFFSET || g->ofoff < MMT_MIN_OFFSET)
+        return mmt__diag(d, MMT_ERANGE, NULL, l->line,
+                         "an operand offset is below -2^53, where SCALE-Sim's float64 address "
+                         "matrices no longer hold every address exactly");
     int r = init_sizes(g, l, d);
     return r ? r : init_folds(g, l, d);
 }

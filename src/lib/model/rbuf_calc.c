@@ -306,11 +306,13 @@ static int read_paged(mmt__rcalc *b, const int64_t *row, int64_t lo, int64_t hi,
     return 0;
 }
 
-/* Notes c as the first cycle (of the first row that holds an address), once. */
+/* Notes c as the first cycle (of the first row that holds an address >= 0), once.
+ * SCALE-Sim v2 and v3: the test is max(row) > -1, so a row whose addresses are all negative
+ * (a negative offset) does not count; if no row counts, the first cycle stays 0. */
 static void note_first(mmt__rcalc *b, const int64_t *row, int64_t lo, int64_t hi, int64_t c)
 {
     for (int64_t i = lo; i < hi; i++)
-        if (row[i] != -1) {
+        if (row[i] >= 0) {
             b->has_first = 1, b->first_cycle = c;
             return;
         }

@@ -365,10 +365,9 @@ static int close_traces(mmt_sim *s)
 
 /* Mean of the per-fold values of kind (0 mapping eff, 1 compute util) times 100, summed in
  * fold order like Python's sum(list) / len(list) * 100. Folds fall into at most four classes
- * (full or partial row fold, full or partial col fold), so each value is computed once.
- * SCALE-Sim v3.0.0 counts WS mapping efficiency differently only for a filter address of -1,
- * which needs a negative FilterOffset: refused in both modes (doc/scalesim-v3.md §V3.8). */
-static double fold_mean(const mmt_geom *g, int kind, int py311)
+ * (full or partial row fold, full or partial col fold), so each value is computed once; fold
+ * hole (or none, -1) has one mapped PE less (v3_ws_hole). */
+static double fold_mean(const mmt_geom *g, int kind, int py311, int64_t hole)
 {
     double v[2][2];
     for (int pr = 0; pr < 2; pr++)
@@ -382,6 +381,11 @@ static double fold_mean(const mmt_geom *g, int kind, int py311)
     for (int64_t fc = 0; fc < g->col_fold; fc++)
         for (int64_t fr = 0; fr < g->row_fold; fr++) {
             double x = v[fr == g->row_fold - 1][fc == g->col_fold - 1];
+            if (fc * g->row_fold + fr == hole) {
+                int64_t ru, cu;
+                mmt__geom_fold_used(g, hole, &ru, &cu);
+                x = mmt__true_div((mmt__u128)(ru * cu - 1), (mmt__u128)(g->R * g->C));
+            }
             if (py311)
                 naive = naive + x;
             else
@@ -403,8 +407,8 @@ void mmt__sim_result(const mmt_geom *g, int py311, int64_t last_co, int64_t stal
     mmt__u128 den = (mmt__u128)(uint64_t)last_co * (uint64_t)g->R * (uint64_t)g->C;
     /* SCALE-Sim v2 divides by zero when Total Cycles is 0; report inf instead. */
     res->overall_util = last_co > 0 ? mmt__true_div((mmt__u128)g->macs * 100, den) : INFINITY;
-    res->mapping_eff = fold_mean(g, 0, py311);
-    res->compute_util = fold_mean(g, 1, py311);
+    res->mapping_eff = fold_mean(g, 0, py311, -1);
+    res->compute_util = fold_mean(g, 1, py311, -1);
     int64_t counts[3] = {g->sram_ifmap_reads, g->sram_filter_reads, g->sram_ofmap_writes};
     for (int op = 0; op < 3; op++) {
         res->has_sram[op] = has_sram[op];
@@ -417,6 +421,20 @@ void mmt__sim_result(const mmt_geom *g, int py311, int64_t last_co, int64_t stal
     }
 }
 
+/* SCALE-Sim v3.0.0: WS mapping efficiency is (R*C - h) / (R*C) for the h entries of -1 in
+ * the fold's padded filter block, so a real filter address -1 (a negative FilterOffset) counts
+ * as an idle PE (doc/scalesim-v3.md §V3.7). Returns the fold holding that address (fold
+ * index fc * row_fold + fr, as the folds are visited), or -1. */
+static int64_t v3_ws_hole(const mmt_geom *g)
+{
+    int64_t lo, hi;
+    mmt_geom_operand_range(g, MMT_OP_FILTER, &lo, &hi);
+    if (g->df != MMT_DF_WS || lo > -1 || -1 >= hi)
+        return -1;
+    int64_t j = -1 - lo, k = j % g->K, n = j / g->K; /* address n*K + k + FilterOffset */
+    return n / g->C * g->row_fold + k / g->R;
+}
+
 /* Fills res from the finished buffers. */
 static void fill_result(const mmt_sim *s, mmt_layer_result *res)
 {
@@ -426,6 +444,9 @@ static void fill_result(const mmt_sim *s, mmt_layer_result *res)
     d[2] = mmt__wbuf_stat(s->wb);
     mmt__sim_result(&s->g, s->py311, s->last_co, s->stall, s->has_sram, s->sram_start,
                     s->sram_stop, d, res);
+    int64_t hole = s->v3 ? v3_ws_hole(&s->g) : -1;
+    if (hole >= 0)
+        res->mapping_eff = fold_mean(&s->g, 0, s->py311, hole);
 }
 
 int mmt_sim_finish(mmt_sim *s, mmt_layer_result *res)

@@ -386,6 +386,20 @@ static int buffers_ok(const mmt_config *cfg, const mmt_geom *g)
                              mmt__folds_user_ok(cfg, g));
 }
 
+/* 1 if an operand's address range holds -1, which only a negative offset makes: SCALE-Sim
+ * v2 and v3 read that real address as an idle slot (doc/scalesim-v2.md §4.1), so the operand
+ * has a hole the fold engine's block counts do not know. */
+static int holds_minus_one(const mmt_geom *g)
+{
+    for (int op = 0; op < 3; op++) {
+        int64_t lo, hi;
+        mmt_geom_operand_range(g, (mmt_operand)op, &lo, &hi);
+        if (lo <= -1 && -1 < hi)
+            return 1;
+    }
+    return 0;
+}
+
 int mmt_sim_folds_ok(const mmt_config *cfg, const mmt_geom *g, const mmt_sim_opts *o,
                      const char **why)
 {
@@ -395,6 +409,12 @@ int mmt_sim_folds_ok(const mmt_config *cfg, const mmt_geom *g, const mmt_sim_opt
             no = "traces requested";
     if (!no && cfg->version == MMT_SCALESIM_V3)
         no = "SCALE-Sim v3 mode (its buffers stall and stop differently)";
+    else if (!no && holds_minus_one(g))
+        no = "negative offset: an operand address is -1, which SCALE-Sim skips as idle";
+    /* SCALE-Sim v2: the CALC buffer's first request is the first row with max(row) > -1,
+     * which rows of negative addresses are not; the fold engine takes fold 0's first row. */
+    else if (!no && !cfg->user_bw && (g->ifoff < 0 || g->filoff < 0))
+        no = "negative offset: CALC read buffer with negative addresses";
     else if (!no && !distinct_ifmap(g))
         no = "conv layer whose ifmap windows overlap or run off the ifmap";
     else if (!no && !buffers_ok(cfg, g))

@@ -38,12 +38,12 @@ void mmt_pysum_init(mmt_pysum_acc *a);
 void mmt_pysum_add(mmt_pysum_acc *a, double x);
 double mmt_pysum_result(const mmt_pysum_acc *a);
 
-/* CPython set iteration order for non-negative integer keys below 2^61-1 (doc/scalesim-v2.md §7.3): an
- * emulation of CPython's set table. */
+/* CPython set iteration order for integer keys k, |k| < 2^61-1, k != -1 (doc/scalesim-v2.md
+ * §7.3): an emulation of CPython's set table. */
 typedef struct mmt_pyset mmt_pyset;
 int mmt_pyset_new(mmt_pyset **out);
 void mmt_pyset_free(mmt_pyset *s);
-/* Adds key; returns 1 if added, 0 if present, or a negative error. */
+/* Adds key; returns 1 if added, 0 if present, or a negative error (MMT_EINVAL for -1). */
 int mmt_pyset_add(mmt_pyset *s, int64_t key);
 size_t mmt_pyset_len(const mmt_pyset *s);
 /* Writes the keys in iteration order to out[0..len-1]. */

@@ -1,8 +1,10 @@
 /*
- * pyset.c - emulation of CPython's set hash table for non-negative integer keys below
- * 2^61-1 (hash(k) == k), insertions only (doc/scalesim-v2.md §7.3). Iterating the table in slot
- * order gives the order in which Python lists the set's members, which SCALE-Sim's CALC-mode DRAM
- * traces expose.
+ * pyset.c - emulation of CPython's set hash table for integer keys k with |k| < 2^61-1 and
+ * k != -1 (then hash(k) == k), insertions only (doc/scalesim-v2.md §7.3). Iterating the table in
+ * slot order gives the order in which Python lists the set's members, which SCALE-Sim's
+ * CALC-mode DRAM traces expose. Negative keys (negative offsets) probe as CPython does: the
+ * first slot is hash & mask and perturb starts from the hash taken as an unsigned 64-bit
+ * number (Py_hash_t to size_t), so a shift brings in ones from the sign bits.
  */
 #include "sim_internal.h"
 
@@ -80,7 +82,7 @@ int mmt_pyset_new(mmt_pyset **out)
 
 int mmt_pyset_add(mmt_pyset *s, int64_t key)
 {
-    if (key < 0)
+    if (key == EMPTY) /* CPython: hash(-1) is -2; SCALE-Sim never stores -1 (no address) */
         return MMT_EINVAL;
     uint64_t perturb = (uint64_t)key;
     size_t mask = s->mask, i = (size_t)key & mask;

@@ -458,3 +458,41 @@ int mmt_report_format(int which, const mmt_layer_result *res, size_t n, char **o
     *out = t.s, *len = t.len;
     return 0;
 }
+
+/* Writes report k of res to path staged (temporary, rename) without flushing it to the disk. */
+static int write_unsynced(const char *path, int k, const mmt_layer_result *res, size_t n, int v3,
+                          mmt_diag *diag)
+{
+    streamed st = {k, res, n, v3};
+    mmt__staged s;
+    int r = mmt__staged_open(&s, path, 1, diag, "cannot create");
+    if (r)
+        return r;
+    if ((r = fill_report(s.f, &st)) != 0)
+        r = mmt__diag(diag, r, path, 0, "%s", mmt_strerror(r));
+    if (r == 0)
+        r = mmt__staged_finish(&s, 0, diag, "cannot write");
+    if (r == 0)
+        r = mmt__staged_publish(&s, diag, "cannot write");
+    mmt__staged_abort(&s);
+    return r;
+}
+
+int mmt_report_write_flags(const char *dir, const mmt_layer_result *res, size_t n,
+                           mmt_scalesim v, unsigned flags, mmt_diag *diag)
+{
+    if (flags & ~(unsigned)MMT_WRITE_NOSYNC)
+        return mmt__diag(diag, MMT_EINVAL, dir, 0, "unknown flags %#x", flags);
+    if (!(flags & MMT_WRITE_NOSYNC))
+        return mmt_report_write_version(dir, res, n, v, diag);
+    for (int k = 0; k < 3; k++) {
+        char path[4096];
+        if (snprintf(path, sizeof path, "%s/%s", dir,
+                     mmt_output_name((mmt_output)(MMT_OUT_COMPUTE_REPORT + k))) >= (int)sizeof path)
+            return mmt__diag(diag, MMT_EINVAL, dir, 0, "path too long");
+        int r = write_unsynced(path, k, res, n, v == MMT_SCALESIM_V3, diag);
+        if (r)
+            return r;
+    }
+    return 0;
+}
