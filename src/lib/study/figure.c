@@ -1204,6 +1204,7 @@ int mmt_fig_grid_write(const char *stem, const mmt_fig_grid *g, const mmt_fig_st
     csv_field(&csv, g->y_key ? g->y_key : "y");
     mmt__buf_printf(&csv, "\n");
     for (size_t i = 0; i < g->npanels; i++)
-        csv_series(&csv, g->panel_titles[i], g->series[i], g->nseries[i]);
+        csv_series(&csv, g->panel_keys ? g->panel_keys[i] : g->panel_titles[i], g->series[i],
+                   g->nseries[i]);
     return render(stem, style, draw_grid, g, &csv, diag);
 }

@@ -264,8 +264,8 @@ static int fig_fits(const panel *P, mmt_diag *d)
     const mmt_fig_series **sp_of = calloc(nm, sizeof *sp_of);
     size_t *nser = calloc(nm, sizeof *nser);
     char(*titles)[96] = calloc(nm, sizeof *titles);
-    const char **tp = calloc(nm, sizeof *tp);
-    int r = !fx || !fy || !cy || !ser || !sp_of || !nser || !titles || !tp
+    const char **tp = calloc(nm, sizeof *tp), **keys = calloc(nm, sizeof *keys);
+    int r = !fx || !fy || !cy || !ser || !sp_of || !nser || !titles || !tp || !keys
                 ? mmt__diag(d, MMT_ENOMEM, "", 0, "out of memory")
                 : 0;
     for (int i = 0; r == 0 && i < 100; i++)
@@ -287,7 +287,7 @@ static int fig_fits(const panel *P, mmt_diag *d)
         }
         snprintf(titles[m], sizeof titles[m], F ? "%s (R² %.4f)" : "%s (no fit)",
                  sp->models[m].name, F ? F->r2 : 0.0);
-        tp[m] = titles[m], sp_of[m] = ser + 2 * m;
+        tp[m] = titles[m], keys[m] = sp->models[m].name, sp_of[m] = ser + 2 * m;
     }
     char path[4400], title[800], hd[200];
     hw_desc(P, hd, sizeof hd);
@@ -307,11 +307,13 @@ static int fig_fits(const panel *P, mmt_diag *d)
                       sp_of,
                       nser,
                       "seq",
-                      "f_compute"};
+                      "f_compute",
+                      keys};
     snprintf(path, sizeof path, "%s/figures/fits_f_compute_%s", sp->outdir, P->label);
     if (r == 0)
         r = mmt__st_fig_grid(P->S, path, &g, d);
     free(fx), free(fy), free(cy), free(ser), free(sp_of), free(nser), free(titles), free(tp);
+    free(keys);
     return r;
 }
 
@@ -373,7 +375,8 @@ static int fig_dataflows(const st *S, size_t base, size_t p, size_t b, size_t f,
                       sp_of,
                       nser,
                       "seq",
-                      "f_compute"};
+                      "f_compute",
+                      NULL};
     snprintf(path, sizeof path, "%s/figures/dataflows_%s%s", sp->outdir, sp->hw[base].run_name,
              group);
     if (r == 0)

@@ -118,6 +118,7 @@ typedef struct mmt_fig_grid {
     const mmt_fig_series *const *series; /* series[i]: the nseries[i] curves of panel i */
     const size_t *nseries;
     const char *x_key, *y_key;
+    const char *const *panel_keys; /* the CSV's panel column (NULL: the panel titles) */
 } mmt_fig_grid;
 
 /* Each writes STEM.svg, .png, .pdf as style->formats asks (NULL style: SVG at page size) and
