@@ -136,6 +136,13 @@ done
 [ "$(sed -n 1p "$F/heatmap_f_compute_edge_os_decode_b1_plain_llama.csv")" = seq,model,f_compute ] &&
     [ "$(sed 1d "$F/heatmap_f_compute_edge_os_decode_b1_plain_llama.csv" | wc -l)" = 4 ] ||
     fail "heat map CSV: $(cat "$F/heatmap_f_compute_edge_os_decode_b1_plain_llama.csv")"
+# ... and its values are results.csv's f_compute at 6 decimals (edge, OS, the LLaMA models)
+awk -F, 'FNR == 1 { next }
+    NR == FNR { if ($1 == "edge" && $2 == "os") want[$3 "," $7] = $8; next }
+    { n++; if (!(($2 "," $1) in want) || sprintf("%.6f", $3) != want[$2 "," $1]) bad++ }
+    END { exit !(n == 4 && !bad) }' "$TMP/f/results.csv" \
+    "$F/heatmap_f_compute_edge_os_decode_b1_plain_llama.csv" ||
+    fail "heat map CSV values differ from results.csv"
 ls "$F" | grep -q '^fit_f_compute_' && fail "a fit figure per model (not small multiples)"
 # titles in words, never a file-name key
 grep -l 'decode_b1' "$F"/*.svg >/dev/null 2>&1 && fail "a file-name key in an SVG"
