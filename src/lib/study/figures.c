@@ -190,8 +190,9 @@ static int fig_amdahl_model(const panel *P, size_t m, mmt_diag *d)
         double f = sim ? frac(P, m, q)->f_compute : mmt_study_fit_eval(F, l);
         for (int way = 0; way < 2; way++, n++) {
             ymax = amdahl_curve(way ? 1 - f : f, ys[n], ymax);
-            snprintf(labels[n], sizeof labels[n], "l = %.0f%s, %s improved (f = %.3f)", l,
-                     sim ? "" : " (fit)", way ? "attention" : "projections", way ? 1 - f : f);
+            snprintf(labels[n], sizeof labels[n], "l = %.0f%s, %s improved (%s = %.3f)", l,
+                     sim ? "" : " (fit)", way ? "attention" : "projections", way ? "1 - f" : "f",
+                     way ? 1 - f : f);
             int line, mk; /* the length: the marker; the part improved: dashed or solid */
             mmt_fig_series_style(q, &line, &mk);
             ser[n] = (mmt_fig_series){labels[n], xs, ys[n], ST_SMAX, !way, mk, 0};
@@ -227,8 +228,9 @@ static int fig_amdahl_family(const panel *P, const char *fam, size_t q, mmt_diag
         double f = frac(P, m, q)->f_compute;
         for (int way = 0; way < 2; way++, n++) {
             ymax = amdahl_curve(way ? 1 - f : f, ys[n], ymax);
-            snprintf(labels[n], sizeof labels[n], "%s, %s improved (f = %.3f)",
-                     sp->models[m].name, way ? "attention" : "projections", way ? 1 - f : f);
+            snprintf(labels[n], sizeof labels[n], "%s, %s improved (%s = %.3f)",
+                     sp->models[m].name, way ? "attention" : "projections", way ? "1 - f" : "f",
+                     way ? 1 - f : f);
             int line, mk; /* the model: the marker; the part improved: dashed or solid */
             mmt_fig_series_style(c, &line, &mk);
             ser[n] = (mmt_fig_series){labels[n], xs, ys[n], ST_SMAX, !way, mk, 0};
