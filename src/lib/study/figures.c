@@ -215,7 +215,7 @@ static int fig_amdahl_model(const panel *P, size_t m, mmt_diag *d)
 static int fig_amdahl_family(const panel *P, const char *fam, size_t q, mmt_diag *d)
 {
     const mmt_study_spec *sp = P->S->sp;
-    static double xs[ST_SMAX];
+    double xs[ST_SMAX]; /* (not static: the figure threads run this at once) */
     mmt_fig_series ser[2 * 32];
     double ys[2 * 32][ST_SMAX], ymax = 1;
     char labels[2 * 32][200];
