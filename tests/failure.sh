@@ -228,20 +228,27 @@ wait $pid || fail "lock: the first run failed: $(cat "$TMP/err1")"
 [ "$(digest "$L/$RUN")" = "$(cat "$TMP/gen.digest")" ] || fail "lock: the first run's traces differ"
 
 # ---------------------------------------------------------------- limits
-# Addresses and SRAM sizes exactly at INT64_MAX run (and replay); one more is refused.
+# Addresses exactly at 2^53 run (and replay); one more is refused, naming SCALE-Sim's float64
+# limit (doc/scalesim-v2.md 4.1); an offset whose range passes INT64_MAX is refused as overflow.
 for key in IfmapOffset FilterOffset OfmapOffset; do
+    what=$(echo $key | sed 's/Offset//' | tr 'A-Z' 'a-z')
     for mode in CALC USER; do
-        small_cfg "$TMP/e.cfg" $key 9223372036854775791 $mode # + 4*4 = INT64_MAX
+        small_cfg "$TMP/e.cfg" $key 9007199254740977 $mode # + 15 = 2^53, the highest address
         tests=$((tests + 1))
         rm -rf "$TMP/e"
         if ! "$GEN" -c "$TMP/e.cfg" -t "$TMP/small.csv" -i gemm -p "$TMP/e" >/dev/null 2>"$TMP/err" ||
             ! "$REPLAY" -c "$TMP/e.cfg" -t "$TMP/small.csv" -i gemm -p "$TMP/e" >/dev/null 2>>"$TMP/err"; then
-            fail "edge $key $mode at INT64_MAX: $(cat "$TMP/err")"
+            fail "edge $key $mode at 2^53: $(cat "$TMP/err")"
         fi
+        small_cfg "$TMP/e.cfg" $key 9007199254740978 $mode
+        rm -rf "$TMP/e"
+        expect_error "edge $key $mode past 2^53" \
+            "mmtrace-gen: $TMP/small.csv:2: $what addresses reach 9007199254740993, past 2^53 = 9007199254740992, *" \
+            "$GEN" -c "$TMP/e.cfg" -t "$TMP/small.csv" -i gemm -p "$TMP/e"
+        [ -e "$TMP/e" ] && fail "edge $key past 2^53: output written"
     done
     small_cfg "$TMP/e.cfg" $key 9223372036854775792
     rm -rf "$TMP/e"
-    what=$(echo $key | sed 's/Offset//' | tr 'A-Z' 'a-z')
     expect_error "edge $key past INT64_MAX" \
         "mmtrace-gen: $TMP/small.csv:2: $what address range overflows 64 bits" \
         "$GEN" -c "$TMP/e.cfg" -t "$TMP/small.csv" -i gemm -p "$TMP/e"
@@ -260,10 +267,10 @@ for key in IfmapSramSzkB FilterSramSzkB OfmapSramSzkB; do
         "mmtrace-gen: $TMP/e.cfg:*: $key = 9007199254740992 KB overflows 64 bits in words" \
         "$GEN" -c "$TMP/e.cfg" -t "$TMP/small.csv" -i gemm -p "$TMP/e2"
 done
-# Trace text beyond 64 bits (65536-wide rows, 9e16 rows): refused even with --force.
+# Trace text beyond 64 bits (65536-wide rows, 2e14 rows; addresses stay under 2^53): refused even with --force.
 sed -e 's/^ArrayHeight.*/ArrayHeight: 65536/' -e 's/^ArrayWidth.*/ArrayWidth: 65536/' \
     -e 's/^Dataflow.*/Dataflow: ws/' "$TMP/s.cfg" >"$TMP/wide.cfg"
-printf 'Layer, M, N, K,\nhuge, 90000000000000000, 1, 1,\n' >"$TMP/huge.csv"
+printf 'Layer, M, N, K,\nhuge, 200000000000000, 1, 1,\n' >"$TMP/huge.csv"
 expect_error text-overflow "mmtrace-gen: $TMP/huge.csv:2: the trace text (* rows x 3 bytes per field) overflows 64 bits" \
     "$GEN" -c "$TMP/wide.cfg" -t "$TMP/huge.csv" -i gemm -p "$TMP/o" --force
 expect_error text-overflow-replay "mmtrace-replay: $TMP/huge.csv:2: the trace text*overflows 64 bits" \

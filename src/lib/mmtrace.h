@@ -143,8 +143,30 @@ typedef struct mmt_config {
     int v3_format;         /* the file has v3's sections or keys ([layout], [sparsity], ...) */
     int64_t bank_bw[2];    /* v3: Ifmap/FilterSRAMBankBandwidth: the USER read bandwidths */
     int64_t bank_num[2];   /* v3: Ifmap/FilterSRAMBankNum */
+    /* [memory] (mmtrace only, doc/memory.md; SCALE-Sim ignores the section): the memory
+     * policy, MMT_MEM_SCALESIM (0, SCALE-Sim's model, the default) or MMT_MEM_STREAM; the
+     * DRAMsim3-format .ini of Dram (resolved against the cfg's folder; "" for the ideal memory
+     * at Bandwidth bytes per cycle) and ClockMHz, the array clock (0: none). has_memory: the
+     * section was present or an option set the policy (reports then carry the bounds). */
+    int has_memory;
+    int mem_policy;
+    char dram_path[1024];
+    double clock_mhz;
 } mmt_config;
 
+/* The memory policies of [memory] Policy. */
+#define MMT_MEM_SCALESIM 0
+#define MMT_MEM_STREAM 1
+/* Parses "scalesim" or "stream"; MMT_EINVAL for anything else. */
+int mmt_memory_parse(const char *s, int *out);
+/* The policy's name: "scalesim" or "stream". */
+const char *mmt_memory_name(int policy);
+/* Applies command-line overrides to a cfg read from cfg_path (NULL: names are taken as
+ * given): policy (< 0: keep), dram (NULL: keep; "" removes it), clock_mhz (<= 0: keep). A
+ * stream policy needs Bandwidth (USER) or Dram, and Dram needs a clock: MMT_EINVAL with the
+ * reason in diag otherwise. */
+int mmt_config_set_memory(mmt_config *cfg, int policy, const char *dram, double clock_mhz,
+                          mmt_diag *diag);
 /* Lowest IfmapOffset/FilterOffset/OfmapOffset accepted, -2^53, and the highest operand address,
  * 2^53: SCALE-Sim accepts any offset but keeps addresses in float64 matrices, exact only between
  * these two (doc/scalesim-v2.md §4.1). */
@@ -399,6 +421,11 @@ int mmt_sim_dram_rows_min(const mmt_config *cfg, mmt_operand op, int64_t *rows);
 int mmt_sim_folds_ok(const mmt_config *cfg, const mmt_geom *g, const mmt_sim_opts *o,
                      const char **why);
 
+/* NULL if the stream memory policy (doc/memory.md) can run this layer with these options,
+ * else the reason: traces requested (it runs on the fused path only), SCALE-Sim v3 mode, a
+ * conv layer whose ifmap windows overlap or run off the ifmap. */
+const char *mmt_sim_stream_ok(const mmt_config *cfg, const mmt_geom *g, const mmt_sim_opts *o);
+
 /* The engine's name ("auto", "rows", "folds"), and the reverse (MMT_EINVAL if unknown). */
 const char *mmt_engine_name(mmt_engine e);
 int mmt_engine_parse(const char *name, mmt_engine *out);
@@ -458,6 +485,32 @@ int mmt_report_console(char *buf, size_t cap, const mmt_layer_result *res);
  * bandwidths (doc/scalesim-v3.md §V3.8). */
 int mmt_report_console_version(char *buf, size_t cap, const mmt_layer_result *res,
                                mmt_scalesim version);
+
+/* ---------------------------------------------------------------- bounds (doc/memory.md) */
+
+/* What no memory policy can beat, for one layer on one cfg: the compute bound (the layer's
+ * Total Cycles without a stall: demand rows - 1), the bytes that must cross DRAM (every operand
+ * once, packed at its [precision] width), the bytes bound (those bytes over the peak
+ * bandwidth: Bandwidth bytes per cycle, or the DRAM model's peak at ClockMHz; 0 when there is
+ * no bandwidth, a CALC cfg under SCALE-Sim's policy) and their maximum. Cycles round up. */
+typedef struct mmt_layer_bounds {
+    int64_t compute_cycles, bytes, bytes_cycles, bound_cycles;
+} mmt_layer_bounds;
+int mmt_sim_bounds(const mmt_config *cfg, const mmt_geom *g, mmt_layer_bounds *out);
+
+/* What the stream policy takes from a DRAMsim3-format .ini (doc/memory.md "The DRAM
+ * coupling"), measured once per .ini and process on the DRAM model (mmtrace_dram.h): its peak
+ * bandwidth, the bandwidth it sustains on a stream of sequential reads, the latency of one read
+ * on an idle memory, and the energy per byte read and written on those streams (DRAMsim3's
+ * accounting, its per-cycle "pJ" scaled by tCK to pJ). Safe from many threads. */
+typedef struct mmt_memory_char {
+    double peak_gbs, sustained_gbs, latency_ns, read_pj_per_byte, write_pj_per_byte;
+    /* the read stream's DRAMsim3 statistics: row hits over read commands, its average and
+     * largest read latency (ns, queueing at full rate included); the clock and request size */
+    double row_hit_rate, avg_read_latency_ns, max_read_latency_ns, tck_ns;
+    uint32_t request_bytes;
+} mmt_memory_char;
+int mmt_memory_characterise(const char *ini, mmt_memory_char *out, mmt_diag *diag);
 
 /* ---------------------------------------------------------------- operand widths */
 
@@ -817,6 +870,12 @@ typedef struct mmt_run_opts {
                               run exactly (MMT_EINVAL naming the first that is not) */
     mmt_warn_fn warn;      /* warnings of the readers (may be NULL) */
     void *warn_ud;
+    /* Overrides of the cfg's [memory] (doc/memory.md): memory 0 keeps the cfg's policy, else
+     * 1 + MMT_MEM_*; dram (NULL: keep) and clock_mhz (0: keep). The stream policy runs on
+     * the fused path only: with traces it is refused. */
+    int memory;
+    const char *dram;
+    double clock_mhz;
 } mmt_run_opts;
 
 /* A loaded and checked run: its cfg, topology and run directory; every layer's geometry has

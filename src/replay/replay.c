@@ -47,6 +47,10 @@ static void say_engine(const replay_opts *o, const mmt_run *run, size_t li)
     const char *why = "--engine=rows";
     mmt_geom g;
     mmt_run_geom(run, li, &g);
+    if (mmt_run_config(run)->mem_policy == MMT_MEM_STREAM) { /* doc/memory.md */
+        fprintf(stderr, "%s: layer %zu: stream memory policy\n", cli_progname, li);
+        return;
+    }
     int folds =
         o->run.engine != MMT_ENGINE_ROWS && mmt_sim_folds_ok(mmt_run_config(run), &g, NULL, &why);
     fprintf(stderr, "%s: layer %zu: %s engine%s%s%s\n", cli_progname, li, folds ? "fold" : "row",

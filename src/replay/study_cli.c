@@ -90,6 +90,8 @@ static struct {
     char mine[64];  /* the first study-only option, as written ("--hw") */
     char other[64]; /* the first option that only replay takes ("-c", "--config") */
     const char *jobs, *scalesim, *engine; /* shared options, validated by replay's parser */
+    const char *memory; /* --memory: one policy for replay, a list (an axis) for the study */
+    const char *dram, *clock; /* --dram, --clock: the stream policy's memory and the clock */
 } cl;
 
 size_t study_cli_longopts(const struct option *replay, struct option *out, size_t cap)
@@ -174,6 +176,12 @@ int study_cli_option(int c, const char *name, const char *arg)
         cl.scalesim = arg;
     else if (name && !strcmp(name, "engine"))
         cl.engine = arg;
+    else if (name && !strcmp(name, "memory"))
+        cl.memory = arg;
+    else if (name && !strcmp(name, "dram"))
+        cl.dram = arg;
+    else if (name && !strcmp(name, "clock"))
+        cl.clock = arg;
     else if (c != 'h' && c != 'V' && c != '?' && c != ':' && !cl.other[0] && name)
         snprintf(cl.other, sizeof cl.other, "--%s", name);
     else if (c != 'h' && c != 'V' && c != '?' && c != ':' && !cl.other[0])
@@ -218,6 +226,15 @@ static int complete(opts *o, int argc, char **argv)
     const char *hw = o->hw_arg ? o->hw_arg : "cloud,edge";
     if ((rc = args_status(mmt_study_args_set(o->args, "--hw", hw, o->version, cli_warn, NULL, &d),
                           &d)) ||
+        (cl.memory && (rc = args_status(mmt_study_args_set(o->args, "--memory", cl.memory,
+                                                           o->version, cli_warn, NULL, &d),
+                                        &d))) ||
+        (cl.dram && (rc = args_status(mmt_study_args_set(o->args, "--dram", cl.dram, o->version,
+                                                         cli_warn, NULL, &d),
+                                      &d))) ||
+        (cl.clock && (rc = args_status(mmt_study_args_set(o->args, "--clock", cl.clock,
+                                                          o->version, cli_warn, NULL, &d),
+                                       &d))) ||
         (rc = args_status(mmt_study_args_check(o->args, &d), &d)))
         return rc;
     sp->engine = (int)o->engine;
@@ -294,6 +311,11 @@ static int run(opts *o, int argc, char **argv)
         return cli_print_diag(&d, NULL), EXIT_ERR;
     printf("study: %zu points, %zu layers, %zu distinct: %zu cached, %zu simulated, %zu corrupt\n",
            s.points, s.layers, s.distinct, s.cached, s.simulated, s.corrupt);
+    if (s.below_bound) /* doc/memory.md: SCALE-Sim's free first fill */
+        fprintf(stderr,
+                "%s: warning: %zu results.csv rows under SCALE-Sim's memory policy are faster "
+                "than their bound (column below_bound; doc/memory.md)\n",
+                cli_progname, s.below_bound);
     if (s.past_ctx)
         printf("note: %zu workloads exceed the model's trained context (simulated anyway)\n",
                s.past_ctx);

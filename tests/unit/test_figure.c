@@ -107,18 +107,25 @@ static void series_styles(void **state)
     }
 }
 
-/* A study with every figure type, under style st, the layout check on. */
-static void study_figures(const mmt_fig_style *st, const char *models)
+/* A study with every figure type, under style st, the layout check on. user: on the USER
+ * preset edge-lpddr4 under the stream memory policy (the speed-up's curves and bytes bounds
+ * drawn, not a note of 1.00 as on CALC hardware). */
+static void study_figures_on(const mmt_fig_style *st, const char *models, int user)
 {
-    char *dir = tmpdir(), figs[4200];
+    char *dir = tmpdir(), figs[4200], hw[4200];
     mmt_study_args *a;
     mmt_diag d = {0};
     assert_int_equal(mmt_study_args_new(&a), 0);
-    static const char *const opt[][2] = {
-        {"--hw", "edge"}, {"--dataflow", "os,ws"}, {"--weights", "8,2"}, {"--seq", "128,256"}};
-    for (size_t i = 0; i < 4; i++)
-        assert_int_equal(
-            mmt_study_args_set(a, opt[i][0], opt[i][1], MMT_SCALESIM_V2, NULL, NULL, &d), 0);
+    const char *src = getenv("MMT_SRCDIR");
+    snprintf(hw, sizeof hw, "%s/topologies/hw/edge-lpddr4.cfg", src ? src : ".");
+    const char *const opt[][2] = {{"--hw", user ? hw : "edge"},
+                                  {"--dataflow", "os,ws"},
+                                  {"--weights", "8,2"},
+                                  {"--seq", "128,256"},
+                                  {"--memory", "stream"}};
+    for (size_t i = 0; i < 4 + (size_t)user; i++)
+        if (mmt_study_args_set(a, opt[i][0], opt[i][1], MMT_SCALESIM_V2, NULL, NULL, &d) != 0)
+            fail_msg("%s=%s: %s", opt[i][0], opt[i][1], d.message);
     assert_int_equal(mmt_study_args_set(a, "--model", models, MMT_SCALESIM_V2, NULL, NULL, &d), 0);
     assert_int_equal(mmt_study_args_check(a, &d), 0);
     mmt_study_spec *sp = mmt_study_args_spec(a);
@@ -153,9 +160,32 @@ static void study_figures(const mmt_fig_style *st, const char *models)
     for (size_t k = 0; k < 8; k++)
         if (!found[k])
             fail_msg("no figure %s*", types[k]);
+    if (user) { /* the OS speed-up: curves, 8/w and a bytes bound per model */
+        char p[4400];
+        snprintf(p, sizeof p, "%s/speedup_edge-lpddr4_os_stream_decode_b1_plain_w2.csv", figs);
+        char *csv = slurp(p, NULL);
+        assert_non_null(strstr(csv, "\n\"llama-13b, bytes bound\",256,"));
+        assert_non_null(strstr(csv, "\n8/w = 4 (weight bytes alone),128,4\n"));
+        free(csv);
+    }
     assert_true(nfig >= 30);
     mmt_study_args_free(a);
     rmtree(dir);
+}
+
+static void study_figures(const mmt_fig_style *st, const char *models)
+{
+    study_figures_on(st, models, 0);
+}
+
+/* The USER preset under the stream policy: speed-ups with their bytes bounds, all models. */
+static void every_figure_user(void **state)
+{
+    (void)state;
+    const mmt_fig_style page = {MMT_FIG_SVG, MMT_FIG_PAGE, 0};
+    const mmt_fig_style column = {MMT_FIG_SVG, MMT_FIG_COLUMN, 0};
+    study_figures_on(&page, "all", 1);
+    study_figures_on(&column, "all", 1);
 }
 
 static void every_figure_page(void **state)
@@ -267,6 +297,7 @@ int main(void)
         cmocka_unit_test(every_figure_column),
         cmocka_unit_test(every_figure_page_all),
         cmocka_unit_test(every_figure_column_all),
+        cmocka_unit_test(every_figure_user),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

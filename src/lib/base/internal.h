@@ -199,6 +199,11 @@ int mmt__write_atomic(const char *path, mmt__fill_fn fill, void *ud, mmt_diag *d
 /* mmt__write_atomic of len bytes of text. */
 int mmt__write_file_atomic(const char *path, const char *text, size_t len, mmt_diag *d);
 
+/* mmt_tracer_line that also gives a last line without a line end; *ended says whether the
+ * line had one (trace_reader.c; DRAMsim3's trace reader behaves differently at the end). */
+int mmt__tracer_line_any(mmt_tracer *t, const char **text, size_t *len, int *ended,
+                         mmt_diag *diag);
+
 /* The error a trace writer has latched (0: none): which of several writers failed. */
 int mmt__tracew_err(mmt_tracew *w);
 

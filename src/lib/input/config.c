@@ -14,6 +14,7 @@
 #include "internal.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -647,6 +648,127 @@ static int get_precision(ini *p, mmt_config *cfg, mmt_diag *d)
     return 0;
 }
 
+static int src_has_section(void *ctx, const char *section);
+
+int mmt_memory_parse(const char *s, int *out)
+{
+    if (!strcmp(s, "scalesim"))
+        *out = MMT_MEM_SCALESIM;
+    else if (!strcmp(s, "stream"))
+        *out = MMT_MEM_STREAM;
+    else
+        return MMT_EINVAL;
+    return 0;
+}
+
+const char *mmt_memory_name(int policy)
+{
+    return policy == MMT_MEM_STREAM ? "stream" : "scalesim";
+}
+
+/* Parses a clock in MHz: a finite decimal above 0 and at most 10^6. */
+static int parse_mhz(const char *s, double *out)
+{
+    char *end;
+    if (!*s || !strchr("0123456789.", *s))
+        return MMT_EPARSE;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (*end || errno || !(v > 0) || v > 1e6)
+        return MMT_ERANGE;
+    *out = v;
+    return 0;
+}
+
+/* The consistency rules of [memory]: a stream policy needs a bandwidth, Dram a clock. */
+static const char *memory_problem(const mmt_config *cfg)
+{
+    if (cfg->dram_path[0] && cfg->mem_policy != MMT_MEM_STREAM)
+        return "Dram is the memory of Policy = stream (SCALE-Sim's policy has its own)";
+    if (cfg->dram_path[0] && cfg->clock_mhz <= 0)
+        return "Dram needs ClockMHz (the array clock converts DRAM time into cycles)";
+    if (cfg->mem_policy == MMT_MEM_STREAM && !cfg->dram_path[0] &&
+        (!cfg->user_bw || cfg->bandwidth <= 0))
+        return "Policy = stream needs Dram, or InterfaceBandwidth USER and its Bandwidth (the "
+               "ideal memory's bytes per cycle)";
+    return NULL;
+}
+
+/* Dram's file name relative to the folder of the cfg `name`, into out. */
+static int resolve_dram(const char *name, const char *file, char *out, size_t cap)
+{
+    const char *slash = strrchr(name, '/');
+    int n = file[0] == '/' || !slash
+                ? snprintf(out, cap, "%s", file)
+                : snprintf(out, cap, "%.*s/%s", (int)(slash - name), name, file);
+    return n < 0 || (size_t)n >= cap ? MMT_ERANGE : 0;
+}
+
+/* Reads the optional [memory] section (Policy, Dram, ClockMHz; doc/memory.md), an mmtrace
+ * extension that SCALE-Sim ignores. An unknown key there is an error. */
+static int get_memory(ini *p, mmt_config *cfg, mmt_diag *d)
+{
+    static const char *const keys[3] = {"policy", "dram", "clockmhz"};
+    if (!src_has_section(p, "memory"))
+        return 0;
+    for (size_t k = 0; k < p->n; k++) {
+        const entry *x = &p->e[k];
+        if (x->section && !strcmp(x->section, "memory") && strcmp(x->key, keys[0]) &&
+            strcmp(x->key, keys[1]) && strcmp(x->key, keys[2]))
+            return mmt__diag(d, MMT_EPARSE, p->file, x->line,
+                             "unknown key '%s' in section [memory] (expected Policy, Dram or "
+                             "ClockMHz)",
+                             x->key);
+    }
+    char buf[1024];
+    long line = 0;
+    int r;
+    cfg->has_memory = 1;
+    if (get(p, "memory", "policy")) {
+        if ((r = get_str(p, "memory", "policy", buf, sizeof buf, &line, d)))
+            return r;
+        if (mmt_memory_parse(buf, &cfg->mem_policy))
+            return mmt__diag(d, MMT_ERANGE, p->file, line,
+                             "Policy '%s': expected scalesim or stream", buf);
+    }
+    if (get(p, "memory", "clockmhz")) {
+        if ((r = get_str(p, "memory", "clockmhz", buf, sizeof buf, &line, d)))
+            return r;
+        if (parse_mhz(buf, &cfg->clock_mhz))
+            return mmt__diag(d, MMT_ERANGE, p->file, line,
+                             "ClockMHz '%s': expected a clock in MHz above 0 and at most 10^6",
+                             buf);
+    }
+    if (get(p, "memory", "dram")) {
+        if ((r = get_str(p, "memory", "dram", buf, sizeof buf, &line, d)))
+            return r;
+        if (!buf[0] || resolve_dram(p->file, buf, cfg->dram_path, sizeof cfg->dram_path))
+            return mmt__diag(d, MMT_ERANGE, p->file, line, "Dram '%s': not a usable file name",
+                             buf);
+    }
+    const char *bad = memory_problem(cfg);
+    if (bad)
+        return mmt__diag(d, MMT_EINVAL, p->file, 0, "[memory]: %s", bad);
+    return 0;
+}
+
+int mmt_config_set_memory(mmt_config *cfg, int policy, const char *dram, double clock_mhz,
+                          mmt_diag *diag)
+{
+    if (policy >= 0)
+        cfg->mem_policy = policy, cfg->has_memory = 1;
+    if (dram) {
+        if (snprintf(cfg->dram_path, sizeof cfg->dram_path, "%s", dram) >=
+            (int)sizeof cfg->dram_path)
+            return mmt__diag(diag, MMT_EINVAL, "", 0, "--dram: file name too long");
+        cfg->has_memory = 1;
+    }
+    if (clock_mhz > 0)
+        cfg->clock_mhz = clock_mhz, cfg->has_memory = 1;
+    const char *bad = memory_problem(cfg);
+    return bad ? mmt__diag(diag, MMT_EINVAL, "", 0, "%s", bad) : 0;
+}
+
 /* Whether the file has [section]. */
 static int src_has_section(void *ctx, const char *section)
 {
@@ -716,6 +838,11 @@ int mmt_config_parse_version(const char *name, const char *text, size_t len, mmt
     }
     if (r == 0)
         r = get_precision(&p, cfg, diag);
+    if (r == 0)
+        r = get_memory(&p, cfg, diag);
+    if (r == 0 && cfg->has_memory && v == MMT_SCALESIM_V3)
+        r = mmt__diag(diag, MMT_EINVAL, name, 0,
+                      "[memory]: memory policies are not supported with --scalesim=v3");
     if (r == 0 && cfg->has_precision && v == MMT_SCALESIM_V3)
         r = mmt__diag(diag, MMT_EINVAL, name, 0,
                       "[precision]: operand widths are not supported with --scalesim=v3");

@@ -4,7 +4,9 @@
  */
 #include "internal.h"
 
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 /* The keys SCALE-Sim v3 requires, set for a dense run (doc/scalesim-v3.md §V3.2); a bank
  * bandwidth the configuration does not set is 10 in 10 banks. Returns snprintf's count. */
@@ -45,6 +47,20 @@ static int precision_keys(const mmt_config *c, char *buf, size_t cap)
                     b[0], b[1], b[2]);
 }
 
+/* mmtrace's [memory] section (doc/memory.md), when the configuration has one. The Dram file
+ * is written as an absolute path, so the cfg reads back the same wherever it is written. */
+static int memory_keys(const mmt_config *c, char *buf, size_t cap)
+{
+    int n = snprintf(buf, cap, "\n[memory]\nPolicy: %s\n", mmt_memory_name(c->mem_policy));
+    char abs[PATH_MAX];
+    if (n >= 0 && (size_t)n < cap && c->dram_path[0])
+        n += snprintf(buf + n, cap - (size_t)n, "Dram: %s\n",
+                      realpath(c->dram_path, abs) ? abs : c->dram_path);
+    if (n >= 0 && (size_t)n < cap && c->clock_mhz > 0)
+        n += snprintf(buf + n, cap - (size_t)n, "ClockMHz: %.17g\n", c->clock_mhz);
+    return n;
+}
+
 int mmt_config_format(const mmt_config *c, char *buf, size_t cap)
 {
     int n = snprintf(
@@ -64,12 +80,14 @@ int mmt_config_format(const mmt_config *c, char *buf, size_t cap)
         n += v3_keys(c, buf + n, cap - (size_t)n);
     if (n >= 0 && (size_t)n < cap && c->has_precision)
         n += precision_keys(c, buf + n, cap - (size_t)n);
+    if (n >= 0 && (size_t)n < cap && c->has_memory)
+        n += memory_keys(c, buf + n, cap - (size_t)n);
     return n < 0 || (size_t)n >= cap ? MMT_ERANGE : n;
 }
 
 int mmt_config_write(const char *path, const mmt_config *cfg, mmt_diag *diag)
 {
-    char text[2048];
+    char text[4096];
     int n = mmt_config_format(cfg, text, sizeof text);
     if (n < 0)
         return mmt__diag(diag, n, path, 0, "configuration too long");

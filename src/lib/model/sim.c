@@ -500,6 +500,13 @@ int mmt_sim_run(const mmt_config *cfg, const mmt_geom *g, const mmt_sim_opts *o,
                 mmt_layer_result *res)
 {
     mmt_engine e = o ? o->engine : MMT_ENGINE_AUTO;
+    if (cfg->mem_policy == MMT_MEM_STREAM) { /* doc/memory.md: its own closed form */
+        const char *why = mmt_sim_stream_ok(cfg, g, o);
+        if (why)
+            return mmt__diag(o ? o->diag : NULL, MMT_EINVAL, NULL, 0,
+                             "the stream memory policy cannot run this layer: %s", why);
+        return mmt__stream_run(cfg, g, o && o->py311_sum, res);
+    }
     if (e == MMT_ENGINE_ROWS)
         return run_rows(cfg, g, o, res);
     if (mmt_sim_folds_ok(cfg, g, o, NULL))

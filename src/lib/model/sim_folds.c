@@ -360,7 +360,7 @@ int mmt__folds_run(const mmt_config *cfg, const mmt_geom *g, int py311, mmt_laye
  * ifmap matrix are disjoint and each is read once per fold, as for a GEMM): the windows do
  * not overlap (stride >= filter, or a single window along that side) and none runs off the
  * ifmap. GEMM layers (one FW = W window per row) are the commonest case. */
-static int distinct_ifmap(const mmt_geom *g)
+int mmt__distinct_ifmap(const mmt_geom *g)
 {
     return (g->OH == 1 || g->SH >= g->FH) && (g->OW == 1 || g->SW >= g->FW) &&
            (i128)(g->OH - 1) * g->SH + g->FH <= g->H && (i128)(g->OW - 1) * g->SW + g->FW <= g->W;
@@ -415,7 +415,7 @@ int mmt_sim_folds_ok(const mmt_config *cfg, const mmt_geom *g, const mmt_sim_opt
      * which rows of negative addresses are not; the fold engine takes fold 0's first row. */
     else if (!no && !cfg->user_bw && (g->ifoff < 0 || g->filoff < 0))
         no = "negative offset: CALC read buffer with negative addresses";
-    else if (!no && !distinct_ifmap(g))
+    else if (!no && !mmt__distinct_ifmap(g))
         no = "conv layer whose ifmap windows overlap or run off the ifmap";
     else if (!no && !buffers_ok(cfg, g))
         no = cfg->user_bw ? "USER buffers the row engine refuses or indexes in 32 bits"

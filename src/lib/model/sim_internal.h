@@ -206,5 +206,46 @@ int mmt__folds_run(const mmt_config *cfg, const mmt_geom *g, int py311, mmt_laye
 int mmt__folds_run_user(const mmt_config *cfg, const mmt_geom *g, int py311,
                         mmt_layer_result *res);
 int mmt__folds_user_ok(const mmt_config *cfg, const mmt_geom *g);
+/* 1 if every ifmap address the layer reads is distinct and none is -1 (sim_folds.c). */
+int mmt__distinct_ifmap(const mmt_geom *g);
+/* The streaming memory policy (sim_stream.c, doc/memory.md) on a layer with distinct ifmap
+ * addresses, without traces, in SCALE-Sim v2 mode. */
+int mmt__stream_run(const mmt_config *cfg, const mmt_geom *g, int py311, mmt_layer_result *res);
+
+/* One operand's DRAM side in the stream policy: elements moved, first and last unit busy. */
+typedef struct mmt__stream_opstat {
+    int op; /* the operand */
+    int any;
+    __int128 first, last;
+    int64_t elems;
+} mmt__stream_opstat;
+
+/* Per-request DRAM under the stream policy's fold machine (stream_dram.c, for the
+ * differential test of the coupling): start gets the units per array cycle; add queues a
+ * transfer of n elements of `bits` for fold `fold` (reads: it must arrive, plus drain units,
+ * before the fold ends); wait(f, d) returns once every read of fold f has arrived, the latest
+ * arrival + drain folded into d with mmt__stream_arrive; wait(-1, end) drains everything and
+ * stores the last completion in *end. Times in units of the fold machine. */
+typedef struct mmt__stream_hooks {
+    int (*start)(void *ud, const __int128 *per_cycle);
+    void (*add)(void *ud, __int128 issue, int64_t n, int32_t bits, mmt__stream_opstat *st,
+                int dir, int64_t fold, __int128 drain); /* dir: 0, 1 read ifmap, filter (or
+                                                          * ofmap read-back); 2 write */
+    int (*wait)(void *ud, int64_t fold, __int128 *d);
+} mmt__stream_hooks;
+/* d[0] = max(d[0], t) with d[1] marking d[0] set. */
+void mmt__stream_arrive(__int128 *d, __int128 t);
+/* The fold machine with the given hooks (NULL: closed form, mmt__stream_run). */
+int mmt__stream_simulate(const mmt_config *cfg, const mmt_geom *g, int py311,
+                         const mmt__stream_hooks *hk, void *hud, mmt_layer_result *res);
+/* The DRAM_TIMING_REPORT.csv row (mmtrace_dram_layer.h's columns) of a layer the stream
+ * policy ran on cfg's Dram: its requests from the layer's DRAM bytes, its time, the
+ * characterisation's row-hit rate, read latencies and energy per byte (doc/memory.md). */
+struct mmt_dram_layer_result;
+int mmt__stream_dram_row(const mmt_config *cfg, const mmt_layer_result *res,
+                         struct mmt_dram_layer_result *out);
+/* mmt__stream_run with every transfer simulated request by request on the DRAM model of
+ * cfg->dram_path (small layers: the reference the closed form is checked against). */
+int mmt__stream_run_exact(const mmt_config *cfg, const mmt_geom *g, mmt_layer_result *res);
 
 #endif

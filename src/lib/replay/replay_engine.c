@@ -32,6 +32,9 @@
 #include "internal.h"
 #include "replay_internal.h"
 
+#include "mmtrace_dram_layer.h"
+#include "sim_internal.h"
+
 #include <assert.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -63,6 +66,9 @@ struct mmt_replay {
     long pid;
     job *jobs;
     mmt_layer_result *res; /* ring of RING results: layer li in res[li % RING] */
+    mmt_dram_layer_result *drows; /* stream policy with Dram: DRAM_TIMING_REPORT.csv rows */
+    int bounds;                   /* a [memory] policy: BOUNDS_REPORT.csv (doc/memory.md) */
+    mmt__buf btext;               /* its text so far */
     mmt_report_stream *rep;
     FILE *console;     /* the layers' console blocks, spooled (unlinked file) */
     atomic_int stop;
@@ -325,6 +331,26 @@ static int spool_console(mmt_replay *R, size_t li, mmt_diag *d)
     return ferror(f) ? mmt__sys_diag(d, R->rundir, 0, "cannot spool the console text") : 0;
 }
 
+/* Appends layer li's BOUNDS_REPORT.csv row: its time beside the bounds (doc/memory.md). */
+static int bounds_row(mmt_replay *R, size_t li, mmt_diag *d)
+{
+    mmt_geom g;
+    mmt_layer_bounds b;
+    const mmt_layer_result *res = &R->res[li % RING];
+    mmt_run_geom(R->run, li, &g);
+    int r = mmt_sim_bounds(R->cfg, &g, &b);
+    if (r)
+        return mmt__diag(d, r, R->rundir, 0, "layer %zu: its bounds: %s", li, mmt_strerror(r));
+    if (li == 0)
+        mmt__buf_printf(&R->btext, "LayerID, Total Cycles, Compute Bound Cycles, DRAM Bytes, "
+                                   "Bytes Bound Cycles, Bound Cycles, Below Bound,\n");
+    mmt__buf_printf(&R->btext,
+                    "%zu, %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %d,\n",
+                    li, res->total_cycles, b.compute_cycles, b.bytes, b.bytes_cycles,
+                    b.bound_cycles, res->total_cycles < b.bound_cycles);
+    return 0;
+}
+
 /* Marks layer li done and, unless another worker is at it, collects the done layers in
  * order from the first not yet collected: their report rows and console blocks go out and
  * their ring slots are freed. A failure is recorded against the layer being collected. */
@@ -342,6 +368,11 @@ static int collect(mmt_replay *R, size_t li)
             c = R->collected;
             pthread_mutex_unlock(&R->lock); /* slot c stays: only collecting frees slots */
             r = mmt_report_stream_add(R->rep, &R->res[c % RING], &d);
+            if (r == 0 && R->drows &&
+                (r = mmt__stream_dram_row(R->cfg, &R->res[c % RING], &R->drows[c])) != 0)
+                mmt__diag(&d, r, R->cfg->dram_path, 0, "layer %zu: %s", c, mmt_strerror(r));
+            if (r == 0 && R->bounds)
+                r = bounds_row(R, c, &d);
             if (r == 0)
                 r = spool_console(R, c, &d);
             pthread_mutex_lock(&R->lock);
@@ -457,6 +488,18 @@ static int publish(mmt_replay *R, mmt_diag *d)
             snprintf(d->file, sizeof d->file, "%s", R->rundir);
         return r;
     }
+    if (R->bounds) {
+        char path[PATH_CAP];
+        snprintf(path, sizeof path, "%s/BOUNDS_REPORT.csv", R->rundir);
+        if ((r = mmt__buf_write(&R->btext, path, d)) != 0)
+            return r;
+    }
+    if (R->drows) { /* the stream policy's DRAM timing (doc/memory.md) */
+        char path[PATH_CAP];
+        snprintf(path, sizeof path, "%s/DRAM_TIMING_REPORT.csv", R->rundir);
+        if ((r = mmt_dram_layer_report_write(path, R->drows, R->n, d)) != 0)
+            return r;
+    }
     return mmt_rundir_mark_complete(R->rundir, d);
 }
 
@@ -507,6 +550,8 @@ void mmt_replay_free(mmt_replay *R)
         fclose(R->console);
     free(R->jobs);
     free(R->res);
+    free(R->drows);
+    free(R->btext.p);
     pthread_cond_destroy(&R->cond);
     pthread_mutex_destroy(&R->lock);
     free(R);
@@ -525,7 +570,17 @@ int mmt_replay_new(const mmt_run *run, const mmt_replay_opts *o, mmt_replay **ou
     R->pid = (long)getpid();
     R->jobs = calloc(R->n ? R->n : 1, sizeof *R->jobs);
     R->res = calloc(RING, sizeof *R->res);
-    int r = !R->jobs || !R->res ? mmt__diag(d, MMT_ENOMEM, "", 0, "out of memory") : 0;
+    int dram = R->cfg->mem_policy == MMT_MEM_STREAM && R->cfg->dram_path[0];
+    R->bounds = R->cfg->has_memory && !o->traces;
+    if (dram) /* a row per layer (about 300 bytes) until the report is written */
+        R->drows = calloc(R->n ? R->n : 1, sizeof *R->drows);
+    int r = !R->jobs || !R->res || (dram && !R->drows)
+                ? mmt__diag(d, MMT_ENOMEM, "", 0, "out of memory")
+                : 0;
+    if (r == 0 && o->traces && R->cfg->mem_policy == MMT_MEM_STREAM)
+        r = mmt__diag(d, MMT_EINVAL, mmt_run_options(run)->cfg_path, 0,
+                      "the stream memory policy runs on the fused path only (no trace is "
+                      "replayed or written): add --no-traces");
     if (r == 0 && o->traces)
         r = check_calc_blocks(R, d);
     if (r == 0 && !o->traces)
@@ -547,7 +602,8 @@ int mmt_replay_new(const mmt_run *run, const mmt_replay_opts *o, mmt_replay **ou
  * config gives exactly SCALE-Sim's run directory. */
 static int open_outputs(mmt_replay *R, mmt_diag *d)
 {
-    const mmt_config *bytes = R->cfg->has_precision ? R->cfg : NULL;
+    const mmt_config *bytes =
+        R->cfg->has_precision || R->cfg->mem_policy == MMT_MEM_STREAM ? R->cfg : NULL;
     int r = mmt_report_stream_open(R->rundir, R->cfg->version, bytes, &R->rep, d);
     if (r)
         return r;

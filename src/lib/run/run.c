@@ -78,6 +78,9 @@ static int check_layer(mmt_run *r, size_t i, mmt_diag *d)
     if (__builtin_add_overflow(r->rows, g.rows, &r->rows))
         r->rows = INT64_MAX; /* progress display only */
     const char *why;
+    if (r->cfg.mem_policy == MMT_MEM_STREAM && (why = mmt_sim_stream_ok(&r->cfg, &g, NULL)))
+        return mmt__diag(d, MMT_EINVAL, r->o.topo_path, l->line,
+                         "layer %zu: the stream memory policy cannot run it (%s)", i, why);
     if (r->o.engine == MMT_ENGINE_FOLDS && !mmt_sim_folds_ok(&r->cfg, &g, NULL, &why))
         return mmt__diag(d, MMT_EINVAL, r->o.topo_path, l->line,
                          "layer %zu: the fold engine cannot run it exactly (%s); use "
@@ -94,6 +97,12 @@ int mmt_run_load(const mmt_run_opts *o, mmt_run **out, mmt_diag *d)
         return mmt__diag(d, MMT_ENOMEM, "", 0, "out of memory");
     r->o = *o;
     int e = mmt_config_read_version(o->cfg_path, o->version, &r->cfg, d, o->warn, o->warn_ud);
+    if (e == 0 && (o->memory || o->dram || o->clock_mhz > 0) &&
+        (e = mmt_config_set_memory(&r->cfg, o->memory - 1, o->dram, o->clock_mhz, d)) != 0)
+        snprintf(d->file, sizeof d->file, "%s", o->cfg_path);
+    mmt_memory_char ch; /* the stream policy's DRAM: a bad .ini is refused before any layer */
+    if (e == 0 && r->cfg.mem_policy == MMT_MEM_STREAM && r->cfg.dram_path[0])
+        e = mmt_memory_characterise(r->cfg.dram_path, &ch, d);
     if (e == 0)
         e = mmt_topology_read_version(o->topo_path, o->gemm, o->version, &r->topo, d, o->warn,
                                       o->warn_ud);

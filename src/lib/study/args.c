@@ -23,6 +23,8 @@ struct mmt_study_args {
     mmt_llm_phase phases[2];
     int ffns[2];
     int32_t weights[MAXN]; /* thousandths of a bit */
+    int memories[2];       /* --memory: MMT_MEM_* */
+    char *dram;            /* --dram, copied */
     char *traces;          /* --traces, copied */
     int models_given;      /* --model or --hf-config seen: no default "all" */
     mmt_scalesim version;  /* of the last call: the default hardware's */
@@ -42,6 +44,7 @@ int mmt_study_args_new(mmt_study_args **out)
                              .batches = a->batches,
                              .ffns = a->ffns,
                              .weights = a->weights,
+                             .memories = a->memories,
                              .jobs = 2};
     a->ffns[0] = -1, a->sp.nffns = 1;
     return 0;
@@ -50,7 +53,7 @@ int mmt_study_args_new(mmt_study_args **out)
 void mmt_study_args_free(mmt_study_args *a)
 {
     if (a)
-        free(a->traces);
+        free(a->traces), free(a->dram);
     free(a);
 }
 
@@ -187,6 +190,25 @@ static int weights(mmt_study_args *a, const char *arg, mmt_diag *d)
     return r;
 }
 
+/* --memory=scalesim,stream: the memory policies, each once. */
+static int memories(mmt_study_args *a, const char *arg, mmt_diag *d)
+{
+    mmt_list l = {0};
+    if (mmt_list_parse(arg, 2, &l, d) != 0)
+        return relabel(d, "--memory");
+    int r = 0;
+    for (size_t i = 0; r == 0 && i < l.n; i++) {
+        if (mmt_memory_parse(l.item[i], &a->memories[i]))
+            r = mmt__diag(d, MMT_EINVAL, "", 0, "--memory: expected scalesim or stream, got '%s'",
+                          l.item[i]);
+        else if (i == 1 && a->memories[0] == a->memories[1])
+            r = mmt__diag(d, MMT_EINVAL, "", 0, "--memory: '%s' appears twice", l.item[i]);
+    }
+    a->sp.nmemories = r ? 0 : l.n;
+    mmt_list_free(&l);
+    return r;
+}
+
 /* --mmf-array=RxC: the MatMul-free array's rows and columns. */
 static int mmf_array(mmt_study_args *a, const char *arg, mmt_diag *d)
 {
@@ -252,6 +274,22 @@ int mmt_study_args_set(mmt_study_args *a, const char *option, const char *value,
         return weights(a, value, d);
     if (!strcmp(option, "--mmf-array"))
         return mmf_array(a, value, d);
+    if (!strcmp(option, "--memory"))
+        return memories(a, value, d);
+    if (!strcmp(option, "--clock")) {
+        char *end;
+        double v = strtod(value, &end);
+        if (!*value || *end || !(v > 0) || v > 1e6)
+            return mmt__diag(d, MMT_EINVAL, "", 0,
+                             "--clock: expected a clock in MHz above 0, got '%s'", value);
+        a->sp.clock_mhz = v;
+        return 0;
+    }
+    if (!strcmp(option, "--dram")) {
+        free(a->dram);
+        a->sp.dram = a->dram = strdup(value);
+        return a->dram ? 0 : mmt__diag(d, MMT_ENOMEM, "", 0, "out of memory");
+    }
     if (!strcmp(option, "--shard"))
         return shard(a, value, d);
     if (strcmp(option, "--traces"))

@@ -19,6 +19,7 @@
 #include "internal.h"
 #include "mmtrace_study.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,6 +70,18 @@ int mmt_study_cache_key(const mmt_config *c, int64_t M, int64_t N, int64_t K, ch
                      c->ofmap_offset, bw, M, N, K, c->version == MMT_SCALESIM_V3 ? 3 : 2,
                      c->bank_bw[0], c->bank_bw[1], (int)mmt_precision_bits(c, MMT_OP_IFMAP),
                      (int)mmt_precision_bits(c, MMT_OP_FILTER), (int)mmt_precision_bits(c, MMT_OP_OFMAP));
+    /* the stream policy (doc/memory.md) is a different model; SCALE-Sim's policy keeps the
+     * keys it always had */
+    mmt_memory_char ch = {0}; /* the .ini's measurement, so an edited .ini is a new key */
+    if (n >= 0 && (size_t)n < cap && c->mem_policy == MMT_MEM_STREAM && c->dram_path[0] &&
+        mmt_memory_characterise(c->dram_path, &ch, NULL) != 0)
+        return MMT_EINVAL;
+    char abs[PATH_MAX]; /* the same .ini from another working directory is the same key */
+    if (n >= 0 && (size_t)n < cap && c->mem_policy == MMT_MEM_STREAM)
+        n += snprintf(key + n, cap - (size_t)n,
+                      "; memory stream %s %.17g bw %" PRId64 " dram %.17g %.17g %.17g",
+                      !c->dram_path[0] || !realpath(c->dram_path, abs) ? c->dram_path : abs,
+                      c->clock_mhz, c->bandwidth, ch.peak_gbs, ch.sustained_gbs, ch.latency_ns);
     return n < 0 || (size_t)n >= cap ? MMT_ERANGE : 0;
 }
 

@@ -60,29 +60,70 @@ void mmt__st_group_label(const st *S, size_t h, size_t w, char *buf, size_t cap)
                  sp->batches[W->batch], W->ffn_used == MMT_LLM_FFN_GATED ? "gated" : "plain");
 }
 
-/* Hardware points: every cfg with each dataflow asked for (or its own). */
+/* Puts hardware point H under memory policy m of the --memory axis (doc/memory.md): its label
+ * gets "_<policy>"; SCALE-Sim's policy drops the stream policy's Dram. */
+static int set_memory(st_hw *H, int m, mmt_diag *d)
+{
+    char name[sizeof H->cfg.run_name];
+    if (m == MMT_MEM_SCALESIM)
+        H->cfg.dram_path[0] = '\0';
+    if (mmt_config_set_memory(&H->cfg, m, NULL, 0, d) != 0) {
+        char msg[sizeof d->message];
+        memcpy(msg, d->message, sizeof msg);
+        return mmt__diag(d, MMT_EINVAL, "", 0, "--memory=%s on '%s': %s", mmt_memory_name(m),
+                         H->cfg.run_name, msg);
+    }
+    snprintf(name, sizeof name, "%.200s_%s", H->cfg.run_name, mmt_memory_name(m));
+    memcpy(H->cfg.run_name, name, sizeof name);
+    return 0;
+}
+
+/* Puts --dram (on a point under the stream policy) and --clock (on every point) on H. */
+static int set_dram(st_hw *H, const mmt_study_spec *sp, mmt_diag *d)
+{
+    int stream = H->cfg.mem_policy == MMT_MEM_STREAM;
+    if (mmt_config_set_memory(&H->cfg, -1, stream ? sp->dram : NULL, sp->clock_mhz, d) == 0)
+        return 0;
+    char msg[sizeof d->message];
+    memcpy(msg, d->message, sizeof msg);
+    return mmt__diag(d, MMT_EINVAL, "", 0, "--dram/--clock on '%s': %s", H->cfg.run_name, msg);
+}
+
+/* Hardware points: every cfg with each dataflow and memory policy asked for (or its own). */
 static int make_hw(st *S, mmt_diag *d)
 {
     const mmt_study_spec *sp = S->sp;
-    size_t ndf = sp->ndataflows ? sp->ndataflows : 1;
-    S->nhw = sp->nhw * ndf;
+    size_t ndf = sp->ndataflows ? sp->ndataflows : 1, nm = sp->nmemories ? sp->nmemories : 1;
+    S->nhw = sp->nhw * ndf * nm;
     S->hw = calloc(S->nhw, sizeof *S->hw);
     if (!S->hw)
         return mmt__diag(d, MMT_ENOMEM, "", 0, "out of memory");
+    S->memcols = sp->nmemories > 0;
     for (size_t i = 0; i < sp->nhw; i++)
-        for (size_t k = 0; k < ndf; k++) {
-            st_hw *H = &S->hw[i * ndf + k];
-            H->cfg = sp->hw[i], H->base = i;
-            if (sp->ndataflows) {
-                H->cfg.dataflow = sp->dataflows[k];
-                snprintf(H->cfg.run_name, sizeof H->cfg.run_name, "%.200s_%s", sp->hw[i].run_name,
-                         mmt_dataflow_name(sp->dataflows[k]));
+        for (size_t k = 0; k < ndf; k++)
+            for (size_t m = 0; m < nm; m++) {
+                size_t x = (i * ndf + k) * nm + m;
+                st_hw *H = &S->hw[x];
+                H->cfg = sp->hw[i], H->base = i;
+                S->memcols |= H->cfg.has_memory;
+                if (sp->ndataflows) {
+                    H->cfg.dataflow = sp->dataflows[k];
+                    snprintf(H->cfg.run_name, sizeof H->cfg.run_name, "%.200s_%s",
+                             sp->hw[i].run_name, mmt_dataflow_name(sp->dataflows[k]));
+                }
+                int r = sp->nmemories ? set_memory(H, sp->memories[m], d) : 0;
+                if (r == 0 && (sp->dram || sp->clock_mhz > 0))
+                    r = set_dram(H, sp, d);
+                mmt_memory_char ch; /* a bad .ini is refused before anything runs */
+                if (r == 0 && H->cfg.mem_policy == MMT_MEM_STREAM && H->cfg.dram_path[0])
+                    r = mmt_memory_characterise(H->cfg.dram_path, &ch, d);
+                if (r)
+                    return r;
+                for (size_t j = 0; j < x; j++)
+                    if (!strcmp(S->hw[j].cfg.run_name, H->cfg.run_name))
+                        return mmt__diag(d, MMT_EINVAL, "", 0, "two hardware points named '%s'",
+                                         H->cfg.run_name);
             }
-            for (size_t j = 0; j < i * ndf + k; j++)
-                if (!strcmp(S->hw[j].cfg.run_name, H->cfg.run_name))
-                    return mmt__diag(d, MMT_EINVAL, "", 0, "two hardware points named '%s'",
-                                     H->cfg.run_name);
-        }
     return 0;
 }
 
@@ -309,7 +350,7 @@ static int sim_job(void *ud, size_t i)
     if (!atomic_flag_test_and_set(&S->errlock)) {
         S->err = d;
         if (!S->err.file[0])
-            snprintf(S->err.file, sizeof S->err.file, "%s: GEMM %" PRId64 "x%" PRId64 "x%" PRId64,
+            snprintf(S->err.file, sizeof S->err.file, "%.300s: GEMM %" PRId64 "x%" PRId64 "x%" PRId64,
                      cfg->run_name, J->M, J->N, J->K);
     }
     return r;
@@ -415,8 +456,9 @@ static int write_points(const st *S, int results, mmt_diag *d)
         "%s,seq,f_compute,f_memory,f_dram,"
         "cycles_projections,cycles_attention,stalls_projections,stalls_attention,"
         "sram_projections,sram_attention,dram_projections,dram_attention,"
-        "S100_projections,S100_attention%s\n",
-        key_head(S, results), results ? mmt__st_weight_head(S) : "");
+        "S100_projections,S100_attention%s%s\n",
+        key_head(S, results), results ? mmt__st_weight_head(S) : "",
+        results && S->memcols ? mmt__st_memory_head() : "");
     /* results.csv: one row per weight width (columns of weights.c); fractions.csv: 8 bits */
     for (size_t h = 0; h < S->nhw; h++)
         for (size_t w = 0; w < S->nwl; w++)
@@ -425,17 +467,19 @@ static int write_points(const st *S, int results, mmt_diag *d)
                     results ? S->frv[mmt__st_vi(S, h, S->wvar[k], w)] : S->fr[h * S->nwl + w];
                 const mmt_study_fractions *f = &fk;
                 fk.f_compute = S->fr[h * S->nwl + w].f_compute; /* the paper's (paper_f_compute) */
-                char wc[1024] = "";
+                char wc[1024] = "", mc[512] = "";
                 if (results)
                     mmt__st_weight_cols(S, h, k, w, wc, sizeof wc);
+                if (results && S->memcols)
+                    mmt__st_memory_cols(S, h, k, w, mc, sizeof mc);
                 key_cols(&t, S, h, w);
                 put(&t,
                     ",%" PRId64 ",%.6f,%.6f,%.6f,%" PRId64 ",%" PRId64 ",%" PRId64 ",%" PRId64
-                    ",%" PRId64 ",%" PRId64 ",%" PRId64 ",%" PRId64 ",%.4f,%.4f%s\n",
+                    ",%" PRId64 ",%" PRId64 ",%" PRId64 ",%" PRId64 ",%.4f,%.4f%s%s\n",
                     S->sp->seqs[S->wl[w].seq], f->f_compute, f->f_memory, f->f_dram, f->cycles[0],
                     f->cycles[1], f->stalls[0], f->stalls[1], f->sram[0], f->sram[1], f->dram[0],
                     f->dram[1], mmt_study_amdahl(f->f_compute, 100),
-                    mmt_study_amdahl(1 - f->f_compute, 100), wc);
+                    mmt_study_amdahl(1 - f->f_compute, 100), wc, mc);
             }
     ((st *)S)->extra = save;
     return tbl_write(S, &t, results ? "results.csv" : "fractions.csv", d);
@@ -593,6 +637,10 @@ static int write_outputs(st *S, mmt_diag *d)
     int r = fractions_all(S, d);
     if (r == 0)
         r = mmt__st_times(S, d);
+    for (size_t h = 0; r == 0 && S->memcols && h < S->nhw; h++)
+        for (size_t w = 0; w < S->nwl; w++)
+            for (size_t k = 0; k < S->nwk; k++)
+                S->sum->below_bound += S->tm[mmt__st_vi(S, h, S->wvar[k], w)].below;
     if (r == 0)
         paper_f_compute(S);
     if (r == 0)

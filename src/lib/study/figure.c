@@ -473,8 +473,14 @@ static double legend(fig *F, const mmt_fig_series *s, size_t n, double y)
     const double sample = 20, gap = 3, pad = F->P->pad;
     font(F, F->P->legend, 0);
     double maxw = 0, h = lh(F) + 1.5;
+    const mmt_fig_series *all = s, *shown[256];
+    size_t ns = 0;
+    for (size_t i = 0; i < n && ns < 256; i++)
+        if (all[i].ref != 2)
+            shown[ns++] = &all[i];
+    n = ns;
     for (size_t i = 0; i < n; i++)
-        maxw = fmax(maxw, tw(F, s[i].label));
+        maxw = fmax(maxw, tw(F, shown[i]->label));
     double colw = sample + gap + maxw + 8, avail = F->P->W - 2 * pad;
     size_t nc = colw > avail ? 1 : (size_t)(avail / colw);
     nc = nc > n ? n : nc;
@@ -482,17 +488,18 @@ static double legend(fig *F, const mmt_fig_series *s, size_t n, double y)
     x0 = x0 < pad ? pad : x0;
     for (size_t i = 0; i < n; i++) {
         double x = x0 + (double)(i % nc) * colw, yc = y + (double)(i / nc) * h + h / 2;
+        const mmt_fig_series *e = shown[i];
         cairo_save(cr);
-        set_colour(cr, &s[i]);
-        if (s[i].line >= 0) {
-            cairo_set_line_width(cr, s[i].ref ? 0.6 : 0.9);
-            set_dash(cr, s[i].line, 0.9);
+        set_colour(cr, e);
+        if (e->line >= 0) {
+            cairo_set_line_width(cr, e->ref ? 0.6 : 0.9);
+            set_dash(cr, e->line, 0.9);
             cairo_move_to(cr, x, yc), cairo_line_to(cr, x + sample, yc);
             cairo_stroke(cr);
         }
-        marker(cr, s[i].marker, x + sample / 2, yc, F->P->tick * 0.28);
+        marker(cr, e->marker, x + sample / 2, yc, F->P->tick * 0.28);
         cairo_restore(cr);
-        text(F, x + sample + gap, yc, 0, 0.5, 0, s[i].label);
+        text(F, x + sample + gap, yc, 0, 0.5, 0, e->label);
     }
     return y + (double)((n + nc - 1) / nc) * h;
 }

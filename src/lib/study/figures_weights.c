@@ -45,7 +45,7 @@ static int xy_new(xy *a, size_t nm, size_t n, mmt_diag *d)
 {
     a->x = calloc(nm * n + 1, sizeof *a->x);
     a->y = calloc(nm * n + 1, sizeof *a->y);
-    a->s = calloc(nm + 3, sizeof *a->s);
+    a->s = calloc(2 * nm + 3, sizeof *a->s);
     return a->x && a->y && a->s ? 0 : mmt__diag(d, MMT_ENOMEM, "", 0, "out of memory");
 }
 
@@ -181,6 +181,24 @@ static int fig_speedup(const wpanel *P, mmt_diag *d)
     if (r == 0)
         a.s[nm] = (mmt_fig_series){ideal, lx, lim, 2, 1, 0, 1};
     ymax = fmax(ymax, 8 / w);
+    /* with the bounds' columns (a memory policy): per model, the speed-up the bytes bound
+     * gives, bytes_bound_cycles at 8 bits / at this width (grey, one legend entry) */
+    size_t nb = P->S->memcols ? nm : 0;
+    double *by = nb ? calloc(nm * ns + 1, sizeof *by) : NULL;
+    char(*blab)[160] = nb ? calloc(nm, sizeof *blab) : NULL;
+    if (nb && (!by || !blab) && r == 0)
+        r = mmt__diag(d, MMT_ENOMEM, "", 0, "out of memory");
+    for (size_t m = 0; r == 0 && m < nb; m++) {
+        for (size_t q = 0; q < ns; q++) {
+            const st_time *t = tm_of(P, m, q, P->S->wvar[P->k]), *t8 = tm_of(P, m, q, P->S->v8);
+            by[m * ns + q] = t->bound[1] > 0 ? (double)t8->bound[1] / (double)t->bound[1] : NAN;
+            ymax = isfinite(by[m * ns + q]) ? fmax(ymax, by[m * ns + q]) : ymax;
+        }
+        snprintf(blab[m], sizeof blab[m], "%.120s, bytes bound", sp->models[m].name);
+        a.s[nm + 2 + m] = (mmt_fig_series){blab[m], a.x + m * ns, by + m * ns, ns, 2, 0, 2};
+    }
+    if (nb && r == 0) /* their one legend entry: a series of no points */
+        a.s[nm + 1] = (mmt_fig_series){"bytes bound (grey, one per model)", lx, lim, 0, 2, 0, 1};
     const mmt_fig_plot p = {
         .title = title,
         .xlabel = "sequence length l",
@@ -189,12 +207,14 @@ static int fig_speedup(const wpanel *P, mmt_diag *d)
         .xmax = x1 > x0 ? x1 : 2 * x0,
         .ymax = ceil(ymax * 1.05 * 10) / 10,
         .series = a.s,
-        .nseries = nm + 1,
+        .nseries = nm + 1 + (nb ? nb + 1 : 0),
         .note = "projections at the narrower width, attention heads at 8 bits, same hardware",
         .logx = 1,
         .x_key = "seq",
         .y_key = "speedup_vs_8bit"};
-    return xy_write(P, &a, &p, "speedup", "", r, d);
+    r = xy_write(P, &a, &p, "speedup", "", r, d);
+    free(by), free(blab);
+    return r;
 }
 
 /* The length the Amdahl figure is drawn at: 2048 (the paper's Figures 5 and 7) or the longest. */

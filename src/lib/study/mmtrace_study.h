@@ -85,7 +85,8 @@ typedef struct mmt_fig_series {
     int line;   /* 0 solid, 1 dashed, 2 dotted, 3 dash-dot, 4 long dash, -1 no line */
     int marker; /* 0 none, 1..MMT_FIG_NMARKERS a shape (mmt_fig_series_style) */
     int ref;    /* 1: a reference line (a diagonal, a bound), drawn thin and grey; it does
-                 * not count when the renderer asks whether the data vary */
+                 * not count when the renderer asks whether the data vary; 2: the same, left
+                 * out of the legend (one of a family whose first entry names them all) */
 } mmt_fig_series;
 #define MMT_FIG_NMARKERS 16
 #define MMT_FIG_NLINES 5
@@ -168,6 +169,16 @@ typedef struct mmt_study_spec {
     /* A second, MatMul-free array of mmf_rows x mmf_cols PEs (same SRAMs and bandwidth) that
      * runs the projections while the attention heads stay on the main array; 0: none. */
     int64_t mmf_rows, mmf_cols;
+    /* The memory policies (MMT_MEM_SCALESIM, MMT_MEM_STREAM) each hardware point runs under
+     * (doc/memory.md): a point axis of results.csv (column memory); nmemories == 0: each
+     * cfg's own [memory] policy. With it, or with any cfg that has [memory], results.csv
+     * appends the bounds and time columns (memory, compute_bound_cycles, ...). */
+    const int *memories;
+    size_t nmemories;
+    /* --dram and --clock: the DRAMsim3-format .ini of every point under the stream policy, and
+     * the array clock of every point (NULL, 0: each cfg's own [memory]). */
+    const char *dram;
+    double clock_mhz;
     mmt_pool_tick_fn progress; /* layers done / total, on the caller's thread */
     void *progress_ud;
     /* The figures' formats, size and titles (all 0: SVG at page size, with titles), and the
@@ -181,7 +192,8 @@ typedef struct mmt_study_spec {
  * the axis arrays and the spec pointing at them (mmt_study_args_spec; the caller fills the
  * rest of it: outdir, jobs, cache_dir, engine, progress). mmt_study_args_set takes one
  * option as written ("--hw", "--dataflow", "--model", "--hf-config", "--seq", "--phase",
- * "--batch", "--ffn", "--weights", "--mmf-array", "--shard", "--traces") and its value; a
+ * "--batch", "--ffn", "--weights", "--mmf-array", "--shard", "--traces", "--memory",
+ * "--dram", "--clock") and its value; a
  * .cfg of --hw is read as SCALE-Sim version `version` (warnings through warn) and named after
  * its file. --model and --hf-config append; the other options replace their axis.
  * mmt_study_args_check gives the axes never set their defaults (--hw=cloud,edge as the
@@ -208,6 +220,8 @@ typedef struct mmt_study_summary {
     size_t simulated; /* simulated by this run */
     size_t past_ctx;  /* model x length points past the trained context */
     size_t corrupt;   /* cache entries found corrupt or foreign (recomputed) */
+    size_t below_bound; /* results.csv rows (SCALE-Sim's policy) whose time is below the
+                         * bound: flagged in column below_bound; the program warns once */
 } mmt_study_summary;
 
 /* Runs a study. Errors fill diag (file = the file concerned). */

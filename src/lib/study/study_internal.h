@@ -42,6 +42,13 @@ typedef struct st_var {
 typedef struct st_time {
     int64_t cycles[2], sram_bytes[2], dram_bytes[2];
     int64_t model_cycles;
+    /* the bounds of the whole model, summed per layer like model_cycles (doc/memory.md):
+     * compute, bytes, and each layer's larger one; below: some layer's time is below its
+     * bound (SCALE-Sim's policy only: under stream it is an error) */
+    int64_t bound[3];
+    int below;
+    double energy_pj; /* DRAM energy of the whole model (stream policy with Dram) */
+    int has_energy;
 } st_time;
 
 /* A distinct (hardware, variant, GEMM shape) and its result. */
@@ -66,6 +73,7 @@ typedef struct st {
     size_t *todo; /* jobs this run simulates, largest first */
     size_t ntodo;
     int extra;               /* 1: tables carry the dataflow/phase/batch/ffn columns */
+    int memcols;             /* 1: results.csv appends the memory and bounds columns */
     mmt_study_fractions *fr; /* [hw * nwl + wl], variant 0 */
     st_var *var;             /* variants (weights.c) */
     size_t nvar;
@@ -98,6 +106,9 @@ int mmt__st_times(st *S, mmt_diag *d);
 /* The header of results.csv's width columns, and one row's (each with a leading comma). */
 const char *mmt__st_weight_head(const st *S);
 void mmt__st_weight_cols(const st *S, size_t h, size_t k, size_t w, char *buf, size_t cap);
+/* The header of results.csv's memory and bounds columns, and one row's (leading comma). */
+const char *mmt__st_memory_head(void);
+void mmt__st_memory_cols(const st *S, size_t h, size_t k, size_t w, char *buf, size_t cap);
 /* The projections' FilterBits under variant v at hardware point h, thousandths of a bit. */
 int32_t mmt__st_var_bits(const st *S, size_t h, size_t v);
 /* A width in thousandths as a user writes it: "8", "2", "1.58". */

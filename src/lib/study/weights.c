@@ -77,8 +77,10 @@ void mmt__st_job_cfg(const st *S, size_t h, size_t v, mmt_llm_part part, mmt_con
 {
     const st_var *V = &S->var[v];
     *c = S->hw[h].cfg;
-    if (V->calc)
+    if (V->calc) { /* the paper's f_compute: SCALE-Sim's CALC mode, whatever the memory */
         c->user_bw = 0, c->bandwidth = 0;
+        c->has_memory = 0, c->mem_policy = MMT_MEM_SCALESIM, c->dram_path[0] = '\0';
+    }
     if (part != MMT_PART_MMFREE)
         return; /* attention heads: the cfg's operands (8-bit) on the main array */
     if (V->fbits && V->fbits != mmt_precision_bits(c, MMT_OP_FILTER)) {
@@ -107,6 +109,37 @@ static int acc_mul(int64_t *acc, int64_t a, int64_t b)
     return mmt__mul(a, b, &p) || mmt__add(*acc, p, acc) ? MMT_EOVERFLOW : 0;
 }
 
+/* Adds layer l's bounds (doc/memory.md), wm times, to t; notes a time below its bound. */
+static int add_bounds(const mmt_config *c, const mmt_llm_layer *l, const mmt_layer_result *r,
+                      const mmt_layer_bytes *lb, int64_t wm, st_time *t)
+{
+    mmt_layer ml;
+    mmt_geom g;
+    mmt_layer_bounds b;
+    mmt_llm_layer_to_mmt(l, &ml);
+    if (mmt_geom_init(&g, &ml, c, NULL) || mmt_sim_bounds(c, &g, &b))
+        return MMT_EOVERFLOW;
+    if (r->total_cycles < b.bound_cycles) {
+        if (c->mem_policy == MMT_MEM_STREAM)
+            return MMT_EINVAL; /* the stream policy never beats its bound (sim_stream.c) */
+        t->below = 1;
+    }
+    const int64_t v[3] = {b.compute_cycles, b.bytes_cycles, b.bound_cycles};
+    for (int i = 0; i < 3; i++)
+        if (acc_mul(&t->bound[i], wm, v[i]))
+            return MMT_EOVERFLOW;
+    mmt_memory_char ch; /* DRAM energy: the stream policy's bytes at the .ini's pJ per byte */
+    if (c->mem_policy == MMT_MEM_STREAM && c->dram_path[0]) {
+        int e = mmt_memory_characterise(c->dram_path, &ch, NULL);
+        if (e)
+            return e;
+        t->energy_pj += (double)wm * ((double)(lb->dram[0] + lb->dram[1]) * ch.read_pj_per_byte +
+                                      (double)lb->dram[2] * ch.write_pj_per_byte);
+        t->has_energy = 1;
+    }
+    return 0;
+}
+
 /* The time view of workload w at hardware point h under variant v. */
 static int time_of(const st *S, size_t h, size_t v, size_t w, st_time *t)
 {
@@ -132,6 +165,9 @@ static int time_of(const st *S, size_t h, size_t v, size_t w, st_time *t)
         if (acc_mul(&t->cycles[p], wt, r->total_cycles) || acc_mul(&t->sram_bytes[p], wt, sram) ||
             acc_mul(&t->dram_bytes[p], wt, dram) || acc_mul(&t->model_cycles, wm, r->total_cycles))
             return MMT_EOVERFLOW;
+        int e = S->memcols ? add_bounds(&c, l, r, &lb, wm, t) : 0;
+        if (e)
+            return e;
     }
     return 0;
 }
@@ -155,6 +191,10 @@ int mmt__st_times(st *S, mmt_diag *d)
                 free(res);
                 if (r == 0)
                     r = time_of(S, h, v, w, &S->tm[x]);
+                if (r == MMT_EINVAL)
+                    return mmt__diag(d, r, S->hw[h].cfg.run_name, 0,
+                                     "%s: a stream-policy time below its bound (a bug)",
+                                     S->sp->models[S->wl[w].model].name);
                 if (r)
                     return mmt__diag(d, r, S->hw[h].cfg.run_name, 0, "%s: totals overflow 64 bits",
                                      S->sp->models[S->wl[w].model].name);
@@ -216,4 +256,30 @@ void mmt__st_weight_cols(const st *S, size_t h, size_t k, size_t w, char *buf, s
              S->sp->mmf_rows, S->sp->mmf_cols, m->cycles[0], m->model_cycles,
              ratio(t8->cycles[0] + t8->cycles[1], m->cycles[0] + m->cycles[1]),
              mmt_study_amdahl(fc->f_compute, pe));
+}
+
+const char *mmt__st_memory_head(void)
+{
+    return ",memory,compute_bound_cycles,bytes_bound_cycles,bound_cycles,below_bound,"
+           "s_per_token,tokens_per_s,dram_energy_pj_per_token";
+}
+
+void mmt__st_memory_cols(const st *S, size_t h, size_t k, size_t w, char *buf, size_t cap)
+{
+    const st_time *t = &S->tm[mmt__st_vi(S, h, S->wvar[k], w)];
+    const mmt_config *c = &S->hw[h].cfg;
+    int n = snprintf(buf, cap, ",%s,%" PRId64 ",%" PRId64 ",%" PRId64 ",%d",
+                     mmt_memory_name(c->mem_policy), t->bound[0], t->bound[1], t->bound[2],
+                     t->below);
+    if (n < 0 || (size_t)n >= cap)
+        return;
+    int k2 = 0;
+    if (c->clock_mhz > 0 && t->model_cycles > 0) { /* the whole model's decode step */
+        double s = (double)t->model_cycles / (c->clock_mhz * 1e6);
+        k2 = snprintf(buf + n, cap - (size_t)n, ",%.6g,%.6g", s, 1 / s);
+    } else
+        k2 = snprintf(buf + n, cap - (size_t)n, ",,");
+    if (k2 < 0 || (size_t)(n + k2) >= cap)
+        return;
+    snprintf(buf + n + k2, cap - (size_t)(n + k2), t->has_energy ? ",%.6g" : ",", t->energy_pj);
 }

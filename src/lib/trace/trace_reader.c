@@ -127,7 +127,9 @@ static int too_long(const mmt_tracer *t, mmt_diag *diag)
                      t->maxline);
 }
 
-int mmt_tracer_line(mmt_tracer *t, const char **text, size_t *len, mmt_diag *diag)
+/* mmt_tracer_line; with ended not NULL, a last line without its end is given too and *ended
+ * says whether the line had one (DRAMsim3's traces may end either way). */
+static int next_line(mmt_tracer *t, const char **text, size_t *len, int *ended, mmt_diag *diag)
 {
     size_t scanned = t->pos;
     for (;;) {
@@ -140,6 +142,8 @@ int mmt_tracer_line(mmt_tracer *t, const char **text, size_t *len, mmt_diag *dia
                 return too_long(t, diag);
             t->pos += n + 1;
             t->lineno++;
+            if (ended)
+                *ended = 1;
             return 1;
         }
         size_t seen = t->end - t->pos;
@@ -151,11 +155,29 @@ int mmt_tracer_line(mmt_tracer *t, const char **text, size_t *len, mmt_diag *dia
         if (r == 0) {
             if (seen == 0)
                 return 0;
-            return mmt__diag(diag, MMT_ETRACE, t->path, t->lineno + 1,
-                             "last line has no line end (truncated file?)");
+            if (!ended)
+                return mmt__diag(diag, MMT_ETRACE, t->path, t->lineno + 1,
+                                 "last line has no line end (truncated file?)");
+            *text = t->buf + t->pos;
+            *len = seen;
+            t->pos += seen;
+            t->lineno++;
+            *ended = 0;
+            return 1;
         }
         scanned = t->pos + seen;
     }
+}
+
+int mmt_tracer_line(mmt_tracer *t, const char **text, size_t *len, mmt_diag *diag)
+{
+    return next_line(t, text, len, NULL, diag);
+}
+
+int mmt__tracer_line_any(mmt_tracer *t, const char **text, size_t *len, int *ended,
+                         mmt_diag *diag)
+{
+    return next_line(t, text, len, ended, diag);
 }
 
 /* Parses one decimal integer at *pp (before e); returns 0 and advances, or -1. */

@@ -1,0 +1,115 @@
+/*
+ * dram_engine.h - the state of an mmt_dram, shared by the engine (dram_engine.c) and the
+ * statistics writer (dram_stats.c). Not installed. Names follow DRAMsim3's classes: a
+ * controller per channel with its transaction queues, command queues, bank states, refresh
+ * and statistics.
+ */
+#ifndef MMT_DRAM_ENGINE_H
+#define MMT_DRAM_ENGINE_H
+
+#include "dram_internal.h"
+#include "dram_map.h"
+
+/* DRAMsim3's counters, in our order. */
+enum {
+    ST_CYCLES,
+    ST_READS_DONE,
+    ST_WRITES_DONE,
+    ST_READ_CMDS,
+    ST_WRITE_CMDS,
+    ST_READ_HITS,
+    ST_WRITE_HITS,
+    ST_ACT,
+    ST_PRE,
+    ST_ONDEMAND_PRE,
+    ST_REF,
+    ST_REFB,
+    ST_SREFE,
+    ST_SREFX,
+    ST_DUAL,
+    ST_N
+};
+
+enum { BANK_CLOSED, BANK_OPEN, BANK_SREF };
+
+/* A command (type MMT__NCMD: none) with its decoded address and the request address. */
+typedef struct dcmd {
+    int type, rank, bg, bank, row, col;
+    uint64_t hex;
+} dcmd;
+
+typedef struct dtrans {
+    uint64_t addr, added;
+    int is_write;
+    mmt__daddr a;
+} dtrans;
+
+typedef struct dbank {
+    uint64_t t[MMT__NCMD]; /* earliest cycle each command may issue */
+    int state, row, hits;
+} dbank;
+
+/* A finished request waiting to be returned at tick `ret`; seq keeps DRAMsim3's order. */
+typedef struct dret {
+    uint64_t ret, seq, addr, added;
+    int is_write;
+} dret;
+
+/* The issue times + tFAW (or t32AW) of recent ACTIVATEs of a rank, oldest first. */
+typedef struct dwin {
+    uint64_t v[32];
+    int head, n;
+} dwin;
+
+/* Pending reads of one address, oldest first (DRAMsim3's multimap). */
+typedef struct drnode {
+    uint64_t added;
+    uint32_t next;
+} drnode;
+
+typedef struct dchan {
+    int id;
+    uint64_t clk;
+    /* statistics */
+    uint64_t cnt[ST_N];
+    uint64_t *idle_cycles, *active_cycles, *sref_cycles; /* per rank */
+    mmt__u64map h_read, h_write, h_inter; /* value (as int64) -> count */
+    /* transaction queues */
+    dtrans *rq, *wq, *uq;
+    int nrq, nwq, nuq;
+    mmt__u64map pend_wr; /* addr -> added cycle */
+    mmt__u64map pend_rd; /* addr -> (head << 32 | tail) node indices */
+    drnode *nodes;
+    uint32_t nnodes, capnodes, freenode;
+    dret *heap;
+    size_t nheap, capheap;
+    uint64_t seq, last_trans_clk;
+    int write_draining;
+    /* command queues */
+    dcmd *cq;
+    int *cqn, nq, qidx, in_ref, nonempty;
+    uint8_t *refidx, *rank_q_empty;
+    /* channel state */
+    dbank *banks;
+    int *open_in_rank, *sref;
+    int64_t *rank_idle;
+    dwin *faw, *aw32;
+    dcmd *refq;
+    int nrefq, caprefq;
+    int next_rank, next_bg, next_bank, ref_interval;
+    /* skipping: the next cycle whose tick may do more than count */
+    uint64_t wake;
+} dchan;
+
+struct mmt_dram {
+    mmt_dram_config c;
+    mmt_dram_done_fn done;
+    void *ud;
+    uint64_t clk;
+    dchan *ch;
+    uint64_t pending;
+    int dead;
+    char err[256];
+};
+
+#endif
