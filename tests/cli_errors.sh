@@ -113,7 +113,14 @@ topo_err topo_filter_larger.csv 3 "*filter 3x9 is larger than the ifmap 8x8*"
 topo_err topo_no_layers.csv 3 "*no layers*"
 # A conv topology read as GEMM is fine (extra fields are ignored), but a GEMM topology read
 # as conv has too few fields.
-topo_err good_gemm.csv 2 "*at least 8 fields*got 4*"
+topo_err good_gemm.csv 2 "*at least 8 fields*got 4 (a GEMM row, Layer, M, N, K? give -i gemm)"
+# ... and the warning for a conv row read as GEMM says how it was read (issue 19 item 5).
+tests=$((tests + 1))
+rm -rf "$TMP/out" && mkdir "$TMP/out"
+(cd "$BAD" && "$GEN" -c good.cfg -t good_conv.csv -i gemm -p "$TMP/out") >/dev/null 2>"$TMP/stderr" ||
+    fail "conv topology with -i gemm: $(cat "$TMP/stderr")"
+grep -q "good_conv.csv:2: warning: .* extra field(s) after field 4 ignored, as SCALE-Sim v2 does (a conv row read as M, N, K = IFMAP Height, IFMAP Width, Filter Height? drop -i gemm to read it as a conv layer)" \
+    "$TMP/stderr" || fail "conv topology with -i gemm: no hint: $(cat "$TMP/stderr")"
 
 # ---------------------------------------------------------------- files (exit 1)
 expect_error missing-config "$P no_such.cfg: " "*cannot open*" -c no_such.cfg -t good_conv.csv -p "$OUT"

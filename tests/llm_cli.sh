@@ -91,5 +91,14 @@ grep -qx '7,QKt,matmul,4,2,8192,256,13' "$m" || fail "gemma2 global row"
 expect 1 "$TMP/v3c" "missing key" --model=gpt2 --seq=128 --scalesim=v3 -c "$TMP/a/cloud.cfg"
 expect 2 "$TMP/v3u" "--scalesim" --model=gpt2 --seq=128 --scalesim=v4
 
+# A second value of an option never silently replaces the first: --model and --hf-config add,
+# any other given twice is a usage error (issue 19 item 5, as in the study).
+expect 2 "$TMP/tw1" "--seq: given twice" --model=gpt2 --seq=128 --seq=256
+expect 2 "$TMP/tw2" "--hw: given twice" --model=gpt2 --seq=128 --hw=edge --hw=cloud
+expect 2 "$TMP/tw3" "--phase: given twice" --model=gpt2 --seq=128 --phase=decode --phase=prefill
+"$GEN" --model=gpt2 --model=opt-350m --seq=128 -p "$TMP/tw4" >/dev/null 2>&1 &&
+    [ -s "$TMP/tw4/opt-350m_decode_l128.csv" ] && [ -s "$TMP/tw4/gpt2_decode_l128.csv" ] ||
+    fail "--model twice did not add"
+
 [ "$failures" = 0 ] || exit 1
 exit 0

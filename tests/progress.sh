@@ -1,6 +1,7 @@
 #!/bin/sh
 # progress.sh - progress of long mmtrace-gen and mmtrace-replay runs off a terminal (issue 10
-# item 6): one plain line "PROG: DONE/TOTAL UNIT, RATE/s, ETA 1m05s" per interval on stderr,
+# item 6): one plain line "PROG: [0m02.5s] DONE/TOTAL UNIT, RATE/s, ETA 1m05s" (with the run's
+# elapsed time, issue 19 item 7) per interval on stderr,
 # a last line "..., took 0m01s" with DONE = TOTAL, no carriage return, and stdout byte-identical
 # to a run without progress. MMTRACE_PROGRESS_INTERVAL (seconds, tests only; 10 by default)
 # shortens the interval; a run shorter than the interval prints nothing on stderr.
@@ -22,11 +23,11 @@ check_lines() {
     if tr -d '\n' <"$f" | grep -q "$(printf '\r')"; then
         fail "$prog: carriage return off a terminal"
     fi
-    bad=$(grep -Ev "^$prog: [0-9]+/[0-9]+ $unit, [0-9]+\.[0-9]/s, (ETA|took) ([0-9]+m[0-9]{2}s|\?)\$" "$f")
+    bad=$(grep -Ev "^$prog: \[[0-9]+m[0-9]{2}\.[0-9]s\] [0-9]+/[0-9]+ $unit, [0-9]+\.[0-9]/s, (ETA|took) ([0-9]+m[0-9]{2}s|\?)\$" "$f")
     [ -z "$bad" ] || fail "$prog: not a progress line: $bad"
     head -n $((n - 1)) "$f" | grep -q ' took ' && fail "$prog: 'took' before the last line"
     last=$(tail -n 1 "$f")
-    echo "$last" | grep -Eq "^$prog: ([0-9]+)/\\1 $unit, .*, took " ||
+    echo "$last" | grep -Eq "^$prog: \[[^]]*\] ([0-9]+)/\\1 $unit, .*, took " ||
         fail "$prog: last line is not the end: $last"
 }
 

@@ -64,7 +64,8 @@ done
 # 6. study usage errors: one line saying what is wrong, exit 2, nothing on stdout.
 many=$(seq -s, 1 257)
 for a in --seq=, --model=, --seq=$many --seq=128,128 --model=gpt2,gpt2 --model=all,gpt2 \
-    --traces=nosuch --hw=cloud,cloud --hw=tpu; do
+    --traces=nosuch --hw=cloud,cloud --hw=tpu "--hw=edge --hw=cloud" "--seq=128 --seq=256" \
+    "--dataflow=os --dataflow=ws" "-j1 --jobs=2" "--format=svg --format=svg"; do
     "$REPLAY" --study="$TMP/u" $a >"$TMP/out" 2>"$TMP/err"
     rc=$?
     [ $rc = 2 ] && [ ! -s "$TMP/out" ] && [ "$(wc -l <"$TMP/err")" = 1 ] &&

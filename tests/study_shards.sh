@@ -8,15 +8,19 @@
 #  * --plan=slurm: the job-array and merge scripts pass `sh -n` and, run as Slurm would run
 #    them (SLURM_ARRAY_TASK_ID=1..N, then the merge), give the same tables; then, where
 #    slurm-wlm and munge are installed and we are root, a real one-node cluster on localhost
-#    (started and stopped here) runs submit.sh and gives the same tables again.
+#    (started and stopped here) runs submit.sh and gives the same tables again;
+#  * the plans carry names as data: a study dir, --hf-config and --hw path holding quotes, $(),
+#    backticks, spaces, a newline and GNU parallel's {= perl =} run nothing they hold, and the
+#    plans still run the study (from another directory too); each shard's command is exactly
+#    the parsed options (abbreviations spelt out), -j follows SLURM_CPUS_PER_TASK;
+#  * the plans name a program that runs: the plan made by the build tree's program works
+#    without MMTRACE_REPLAY (it once named build/.libs/mmtrace-replay, exit 127).
 # Needs MMT_SRCDIR and MMT_BUILDDIR (set by `make check`).
 set -u
 
 . "$MMT_SRCDIR/tests/testlib.sh"
 need_built "$REPLAY"
-# the plans run this program (the libtool wrapper, which finds the uninstalled libraries)
-MMTRACE_REPLAY=$REPLAY
-export MMTRACE_REPLAY
+unset MMTRACE_REPLAY # the plans must name a program that runs by themselves
 
 TABLES="results.csv fractions.csv amdahl.csv fits.csv fit_predictions.csv"
 same() { # same DIR1 DIR2 WHAT
@@ -53,7 +57,8 @@ same "$TMP/a" "$TMP/b" "after a corrupt entry"
 if command -v parallel >/dev/null 2>&1; then
     "$REPLAY" --study="$TMP/p" "$@" --cache="$TMP/c2" --plan=parallel --shards=2 >"$TMP/plan" ||
         fail "--plan=parallel"
-    grep -q '^parallel .*--shard={}/2 ::: 1 2 && ' "$TMP/plan" || fail "plan: $(cat "$TMP/plan")"
+    grep -q "parallel .* -q {2} .*--shard={1}/2 ::: 1 2 ::: '$REPLAY' ::: " "$TMP/plan" ||
+        fail "plan: $(cat "$TMP/plan")"
     sh "$TMP/plan" >"$TMP/pout" 2>&1 || fail "the parallel plan failed: $(tail -3 "$TMP/pout")"
     [ "$(grep -c '^shard [12]/2: cache' "$TMP/pout")" = 2 ] || fail "not 2 shards: $(cat "$TMP/pout")"
     grep -q ' 0 simulated' "$TMP/pout" || fail "the merge simulated layers: $(tail -2 "$TMP/pout")"
@@ -72,9 +77,12 @@ grep -q 'dependency=afterok' "$TMP/s/slurm/submit.sh" || fail "no dependent merg
 for i in 1 2 3; do
     SLURM_ARRAY_TASK_ID=$i sh "$TMP/s/slurm/shard.sbatch" >/dev/null 2>&1 || fail "shard task $i"
 done
-sh "$TMP/s/slurm/merge.sbatch" >"$TMP/sout" 2>/dev/null || fail "merge job"
+sh "$TMP/s/slurm/merge.sbatch" >"$TMP/sout" 2>"$TMP/serr" || fail "merge job: $(cat "$TMP/serr")"
 grep -q ' 0 simulated' "$TMP/sout" || fail "the Slurm merge simulated layers"
 same "$TMP/a" "$TMP/s" "Slurm tasks"
+
+# A name holding quotes, $(), backticks, a space, parallel's {= perl =} and a newline.
+n=$(printf "d'q\"\$(touch INJ1)\`touch INJ2\` s{=system(q(touch INJ3))=}\nl")
 
 # 4b. a real one-node Slurm cluster on localhost (munged, slurmctld, slurmd started and
 # stopped here, in a generated slurm.conf): submit.sh, then wait for the merge job.
@@ -130,24 +138,130 @@ CONF
     if [ $up = 0 ]; then
         slurm_skip "the one-node cluster did not come up: $(tail -1 "$S/slurmctld.log" 2>/dev/null)"
     else
-        "$REPLAY" --study="$TMP/r" "$@" --cache="$TMP/c4" --plan=slurm --shards=2 >/dev/null ||
+        # the study dir holds the awkward name: Slurm runs it as data too
+        mkdir -p "$TMP/$n"
+        "$REPLAY" --study="$TMP/$n/r" "$@" --cache="$TMP/c4" --plan=slurm --shards=2 >/dev/null ||
             fail "--plan=slurm for the cluster"
-        sh "$TMP/r/slurm/submit.sh" >"$S/jobs" 2>&1 || fail "submit.sh: $(cat "$S/jobs")"
+        (cd / && "$TMP/$n/r/slurm/submit.sh") >"$S/jobs" 2>&1 || fail "submit.sh: $(cat "$S/jobs")"
         for i in $(seq 600); do
             [ -z "$(squeue -h 2>/dev/null)" ] && break
             sleep 1
         done
-        same "$TMP/a" "$TMP/r" "real Slurm job array + merge"
-        grep -q ' 0 simulated' "$TMP/r/slurm/merge.log" || fail "Slurm merge: $(tail -2 "$TMP/r/slurm/merge.log")"
+        same "$TMP/a" "$TMP/$n/r" "real Slurm job array + merge"
+        grep -q ' 0 simulated' "$TMP/$n/r/slurm"/merge-*.log ||
+            fail "Slurm merge: $(tail -2 "$TMP/$n/r/slurm"/merge-*.log)"
+        ls "$TMP/$n/r/slurm"/shard-*_1.log "$TMP/$n/r/slurm"/shard-*_2.log >/dev/null 2>&1 ||
+            fail "no shard-JOB_TASK.log: $(ls "$TMP/$n/r/slurm")"
+        [ -z "$(find / "$TMP" -maxdepth 1 -name 'INJ*')" ] || fail "real Slurm ran a name as code"
     fi
     slurm_stop
 fi
 
-# 5. shard usage errors.
-for a in --shard=0/2 --shard=3/2 --shard=1/2x "--shard=1/2 --no-cache" --plan=pbs; do
-    "$REPLAY" --study="$TMP/u" --model=gpt2 --seq=128 --hw=edge $a >/dev/null 2>"$TMP/err"
-    [ $? = 2 ] && [ "$(wc -l <"$TMP/err")" = 1 ] || fail "$a: $(cat "$TMP/err")"
+# 5. shard and plan usage errors (one line, exit 2, nothing written).
+for a in --shard=0/2 --shard=3/2 --shard=1/2x "--shard=1/2 --no-cache" --plan=pbs \
+    --shard=4294967297/2 --shard=+1/+2 "--shard= 1/ 2" --shard=1/2/ --shard=/2 \
+    "--plan=parallel --shard=1/2" "--plan=slurm --shard=2/2" --slurm-time=10 \
+    "--plan=parallel --slurm-mem=4G" "--plan=slurm --slurm-time=ten" "--plan=slurm --slurm-mem=4X" \
+    "--plan=slurm --slurm-cpus-per-task=0" "--plan=slurm --slurm-partition=a;b" \
+    "--plan=slurm --sbatch=--arr=1-9" "--plan=slurm --sbatch=--output=x" "--plan=slurm --sbatch=-o" \
+    "--plan=slurm --sbatch=--qos=a#b" "--plan=slurm --sbatch=--time=1" "--plan=slurm --plan=parallel" \
+    "--plan=slurm --shards=2 --shards=3"; do
+    # shellcheck disable=SC2086
+    "$REPLAY" --study="$TMP/u" --model=gpt2 --seq=128 --hw=edge $a >"$TMP/out" 2>"$TMP/err"
+    rc=$?
+    [ $rc = 2 ] && [ "$(wc -l <"$TMP/err")" = 1 ] && [ ! -s "$TMP/out" ] && [ ! -e "$TMP/u" ] ||
+        fail "$a: exit $rc: $(cat "$TMP/err")"
 done
+for a in "--shard= 1/ 2" "--shard=1 /2" "--shard=1/ 2"; do
+    "$REPLAY" --study="$TMP/u" --model=gpt2 --seq=128 --hw=edge "$a" >/dev/null 2>"$TMP/err"
+    [ $? = 2 ] && grep -q -e "--shard: expected I/N" "$TMP/err" || fail "'$a': $(cat "$TMP/err")"
+done
+"$REPLAY" --study="$TMP/u" --model=gpt2 --seq=128 --hw=edge --plan=slurm "--sbatch=--qos=x y" \
+    >/dev/null 2>"$TMP/err"
+[ $? = 2 ] && grep -q "without spaces" "$TMP/err" || fail "--sbatch with a space: $(cat "$TMP/err")"
+
+# 6. names are data in both plans. A study dir, a --hf-config path and a --hw path holding
+# quotes, $(), backticks, spaces, a newline and parallel's {= perl =}: nothing they hold runs
+# (no INJ file appears), and the plans run the study they name, from another directory.
+hf="$n/h/cfg \$(touch INJ4) '.json"
+mkdir -p "$TMP/$n/h"
+cp "$MMT_SRCDIR/tests/llm/gpt2.json" "$TMP/$hf"
+cp "$TMP/tiny32.cfg" "$TMP/$n/h/tiny32.cfg"
+set -- --hf-config="$hf" --hw="$n/h/tiny32.cfg" --seq=128,256 --format=svg
+injected() { find "$TMP" / -maxdepth 1 -name 'INJ*' 2>/dev/null | head -1; find "$TMP" -name 'INJ*' | head -1; }
+cd "$TMP" || exit 1
+"$REPLAY" --study="$n/one" "$@" --cache="$n/c0" >/dev/null 2>&1 || fail "names: the study itself"
+if command -v parallel >/dev/null 2>&1; then
+    # abbreviations (--pla, --cach) are spelt out in the commands, never passed on as written
+    "$REPLAY" --study="$n/p" "$@" --cach="$n/c5" --pla=parallel --shards=2 -j1 >"$TMP/plan2" ||
+        fail "names: --plan=parallel"
+    grep -q -e '--pla=' -e '--cach=' "$TMP/plan2" && fail "abbreviations passed on: $(cat "$TMP/plan2")"
+    (cd / && sh "$TMP/plan2") >"$TMP/pout2" 2>&1 || fail "names: the parallel plan failed: $(tail -3 "$TMP/pout2")"
+    [ "$(grep -c '^shard [12]/2: cache' "$TMP/pout2")" = 2 ] || fail "names: not 2 shards: $(cat "$TMP/pout2")"
+    grep -q ' 0 simulated' "$TMP/pout2" || fail "names: the merge simulated layers: $(cat "$TMP/pout2")"
+    same "$TMP/$n/one" "$TMP/$n/p" "names: GNU parallel"
+    [ "$(awk -F'\t' 'NR > 1 && $7 == 0' "$TMP/$n/p/shards.joblog" | wc -l)" = 2 ] ||
+        fail "joblog: $(cat "$TMP/$n/p/shards.joblog")"
+    (cd / && sh "$TMP/plan2") >"$TMP/pout3" 2>&1 || fail "names: the plan again: $(tail -3 "$TMP/pout3")"
+    grep -q '^shard' "$TMP/pout3" && fail "--resume-failed: shards that succeeded ran again"
+else
+    echo "study_shards: GNU parallel not installed: part 6 (parallel) skipped"
+fi
+"$REPLAY" --study="$n/s" "$@" --cach="$n/c6" --pla=slurm --shards=2 --slurm-time=1:00:00 \
+    --slurm-mem=2G --slurm-cpus-per-task=1 --slurm-partition=test --slurm-account=me \
+    --sbatch=--qos=normal --sbatch=--exclusive >/dev/null || fail "names: --plan=slurm"
+S=$TMP/$n/s/slurm
+for f in shard.sbatch merge.sbatch submit.sh; do
+    sh -n "$S/$f" && bash -n "$S/$f" || fail "names: $f: syntax"
+done
+[ -x "$S/submit.sh" ] || fail "submit.sh is not executable"
+for w in '--output=shard-%A_%a.log' --time=1:00:00 --mem=2G --cpus-per-task=1 --partition=test \
+    --account=me --qos=normal --exclusive; do
+    grep -q -x -e "#SBATCH $w" "$S/shard.sbatch" || fail "shard.sbatch: no #SBATCH $w"
+done
+grep -q -x -e '#SBATCH --output=merge-%j.log' "$S/merge.sbatch" || fail "merge.sbatch: no log name"
+cat "$S/shard.sbatch" "$S/merge.sbatch" | grep '^#SBATCH' | grep -q -e "$TMP" -e "'" &&
+    fail "a name on an #SBATCH line: $(grep '^#SBATCH' "$S/shard.sbatch")"
+for i in 1 2; do
+    (cd / && SLURM_ARRAY_TASK_ID=$i SLURM_CPUS_PER_TASK=1 sh "$S/shard.sbatch") >/dev/null 2>&1 ||
+        fail "names: shard task $i"
+done
+(cd / && sh "$S/merge.sbatch") >"$TMP/sout2" 2>&1 || fail "names: merge job: $(cat "$TMP/sout2")"
+grep -q ' 0 simulated' "$TMP/sout2" || fail "names: the Slurm merge simulated layers"
+same "$TMP/$n/one" "$TMP/$n/s" "names: Slurm tasks"
+# submit.sh from another directory, with an sbatch that records where and how it was called
+mkdir "$TMP/bin"
+printf '#!/bin/sh\n{ pwd; printf "%%s|" "$@"; echo; } >>"$SBATCH_LOG"\necho "4711;cluster"\n' \
+    >"$TMP/bin/sbatch"
+chmod +x "$TMP/bin/sbatch"
+(cd / && SBATCH_LOG=$TMP/sbatch.log PATH=$TMP/bin:$PATH "$S/submit.sh") >/dev/null ||
+    fail "submit.sh with a stand-in sbatch"
+printf '%s\n--parsable|shard.sbatch|\n%s\n--parsable|--dependency=afterok:4711|--kill-on-invalid-dep=yes|merge.sbatch|\n' \
+    "$S" "$S" >"$TMP/want"
+cmp -s "$TMP/want" "$TMP/sbatch.log" || fail "submit.sh called: $(cat "$TMP/sbatch.log")"
+# each command is exactly the parsed options (a stand-in program records its arguments)
+printf '#!/bin/sh\nprintf "%%s\\n" "$PWD" "$@" >"$ARGV_LOG"\n' >"$TMP/bin/argv"
+chmod +x "$TMP/bin/argv"
+MMTRACE_REPLAY=$TMP/bin/argv "$REPLAY" --stud="$n/x" --hf-c="$hf" --hw "$n/h/tiny32.cfg" -j3 \
+    --cach "$n/c7" --pla=slurm --shards=3 >/dev/null || fail "argv: --plan=slurm"
+(cd / && ARGV_LOG=$TMP/argv.log SLURM_ARRAY_TASK_ID=2 SLURM_CPUS_PER_TASK=5 \
+    sh "$TMP/$n/x/slurm/shard.sbatch") || fail "argv: shard task"
+printf '%s\n' "$TMP" "--study=$n/x" "--hf-config=$hf" "--hw=$n/h/tiny32.cfg" "--cache=$n/c7" \
+    --jobs=5 --shard=2/3 >"$TMP/want"
+cmp -s "$TMP/want" "$TMP/argv.log" || fail "argv: the shard got $(cat "$TMP/argv.log")"
+(cd / && ARGV_LOG=$TMP/argv.log sh "$TMP/$n/x/slurm/merge.sbatch") ||
+    fail "argv: merge job"
+grep -q -x -e --jobs=3 "$TMP/argv.log" || fail "argv: merge -j without Slurm: $(cat "$TMP/argv.log")"
+[ -z "$(injected)" ] || fail "a name was run as code: $(injected) exists"
+# the cache the plans pass on by default: $XDG_CACHE_HOME/mmtrace when it is absolute, else
+# $HOME/.cache/mmtrace
+XDG_CACHE_HOME=$TMP/xdg "$REPLAY" --study="$TMP/xd" --model=gpt2 --seq=128 --hw=edge \
+    --plan=parallel >"$TMP/plan3" || fail "plan with XDG_CACHE_HOME"
+grep -q -e "'--cache=$TMP/xdg/mmtrace' && " "$TMP/plan3" || fail "XDG_CACHE_HOME: $(cat "$TMP/plan3")"
+(unset XDG_CACHE_HOME; HOME=$TMP/home "$REPLAY" --study="$TMP/xd" --model=gpt2 --seq=128 \
+    --hw=edge --plan=parallel) >"$TMP/plan3" || fail "plan with HOME"
+grep -q -e "'--cache=$TMP/home/.cache/mmtrace' && " "$TMP/plan3" || fail "HOME: $(cat "$TMP/plan3")"
+cd / || exit 1
 
 [ $failures = 0 ] && echo "study_shards: all checks passed"
 exit $((failures != 0))

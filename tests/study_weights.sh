@@ -125,13 +125,14 @@ awk -F, -v w="$wb" -v b="$(col "$R" sram_bytes_projections)" 'NR > 1 { print $w,
 awk -F, -v b="$(col "$R" sram_bytes_projections)" -v w="$wb" 'NR > 1 && $w == 8 { print "1.58", $b - 49152 + 9708 }' \
     "$R" | cmp -s - "$TMP/b158" || fail "1.58-bit rows: $(cat "$TMP/b158")"
 
-# A cfg with its own [precision] runs as given without --weights (every operand at its widths:
-# weight_bits is its FilterBits) and is still compared with 8-bit projections.
+# A cfg with its own [precision] is refused as --hw (issue 19): its widths would change the
+# 8-bit comparison point and the attention heads, which doc/study.md keeps at 8 bits.
 { cat "$TMP/tinyu.cfg"; printf '\n[precision]\nFilterBits: 2\n'; } >"$TMP/tinyp.cfg"
 "$REPLAY" --study="$TMP/own" --hw="$TMP/tinyp.cfg" --hf-config="$TMP/tiny.json" --seq=16 --no-cache \
-    --format=svg >/dev/null 2>"$TMP/own.err" || fail "[precision] cfg: $(cat "$TMP/own.err")"
-awk -F, -v w="$wb" -v s="$(col "$R" speedup_vs_8bit)" 'NR == 2 { exit !($w == 2 && $s > 1) }' \
-    "$TMP/own/results.csv" || fail "[precision] cfg: $(sed -n 2p "$TMP/own/results.csv")"
+    --format=svg >"$TMP/own.out" 2>"$TMP/own.err"
+check_one_line "[precision] cfg as --hw" 1 $? "$TMP/own.err" \
+    "mmtrace-replay: $TMP/tinyp.cfg: \[precision\] sets operand widths, which the study sets itself*"
+[ ! -s "$TMP/own.out" ] && [ ! -e "$TMP/own" ] || fail "[precision] cfg: output written"
 
 # 4. The layer cache keeps widths apart: after an 8-bit run has filled it, a 2-bit run must
 #    simulate its 2-bit projections (the 8-bit ones it needs for the speed-up are cached) and

@@ -242,10 +242,19 @@ size_t llm_cli_longopts(const struct option *gen, struct option *out, size_t cap
 
 int llm_cli_option(int c, const char *name)
 {
+    static unsigned seen; /* bit c - OPT_MODEL: the option was given */
     if (c < OPT_MODEL || c >= OPT_LAST)
         return -1;
     if (!cl.first)
         cl.first = name;
+    /* As in the study: --model and --hf-config add; a second value of any other option would
+     * silently replace the first, so it is refused. */
+    if (c != OPT_MODEL && c != OPT_HF && (seen >> (c - OPT_MODEL) & 1)) {
+        cli_error("--%s: given twice; give it once (a comma list where it takes one)",
+                  name ? name : "?");
+        return EXIT_USAGE;
+    }
+    seen |= 1u << (c - OPT_MODEL);
     return take_opt(&cl, c);
 }
 

@@ -741,6 +741,14 @@ int mmt_llm_config_parse(const char *name, const char *text, size_t len, mmt_llm
 /* Most query heads mmt_llm_lower expands into rows of their own (expand_heads: two rows per
  * head); real models have at most a few hundred. */
 #define MMT_LLM_MAX_EXPAND_HEADS 65536
+/* The largest model dimensions lowered (ten times and more any model's): a config or model
+ * beyond them is refused with MMT_ERANGE, naming the dimension. */
+#define MMT_LLM_MAX_HIDDEN ((int64_t)1 << 18)
+#define MMT_LLM_MAX_HEADS ((int64_t)MMT_LLM_MAX_EXPAND_HEADS)
+#define MMT_LLM_MAX_HEAD_DIM ((int64_t)1 << 14)
+#define MMT_LLM_MAX_FFN ((int64_t)1 << 20)
+#define MMT_LLM_MAX_EXPERTS ((int64_t)1 << 20)
+#define MMT_LLM_MAX_LAYERS ((int64_t)1 << 16)
 
 /* Lowers one decoder block. A sequence longer than m->max_ctx is a warning, not an error.
  * Batch: projections get M*b; attention rows keep their per-sequence shape and count

@@ -13,6 +13,7 @@
 #include "progress.h"
 
 #include <getopt.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,7 @@ typedef struct opts {
     const char *figure_size; /* --figure-size */
     int no_titles;           /* --no-titles */
     long shards;
+    study_slurm slurm;    /* --slurm-* and --sbatch: the Slurm plan's resources */
     mmt_scalesim version; /* --scalesim: every hardware point is simulated as this version */
     mmt_engine engine;    /* --engine: the fused model's engine */
 } opts;
@@ -53,6 +55,8 @@ enum {
     O_PLAN,
     O_SHARDS,
     O_FORMAT,
+    O_SLURM, /* --slurm-time, --slurm-mem, ...: values checked by study_slurm_set */
+    O_SBATCH,
     /* the figures' look (issue 23) */
     O_FIGSIZE,
     O_NOTITLES,
@@ -77,9 +81,19 @@ static const struct option lo[] = {{"study", 1, NULL, O_STUDY},
                                    {"format", 1, NULL, O_FORMAT},
                                    {"weights", 1, NULL, O_AXIS},
                                    {"mmf-array", 1, NULL, O_AXIS},
+                                   {"slurm-time", 1, NULL, O_SLURM},
+                                   {"slurm-mem", 1, NULL, O_SLURM},
+                                   {"slurm-cpus-per-task", 1, NULL, O_SLURM},
+                                   {"slurm-partition", 1, NULL, O_SLURM},
+                                   {"slurm-account", 1, NULL, O_SLURM},
+                                   {"sbatch", 1, NULL, O_SBATCH},
                                    {"figure-size", 1, NULL, O_FIGSIZE},
                                    {"no-titles", 0, NULL, O_NOTITLES},
                                    {NULL, 0, NULL, 0}};
+
+/* Options the study takes more than once: each adds (the others are a usage error when given
+ * twice, so no value silently replaces another). */
+static const char *const repeatable[] = {"model", "hf-config", "sbatch"};
 
 /* What the one getopt pass of mmtrace-replay saw that decides and configures the study. */
 static struct {
@@ -90,8 +104,13 @@ static struct {
     char mine[64];  /* the first study-only option, as written ("--hw") */
     char other[64]; /* the first option that only replay takes ("-c", "--config") */
     const char *jobs, *scalesim, *engine; /* shared options, validated by replay's parser */
-    const char *memory; /* --memory: one policy for replay, a list (an axis) for the study */
+    const char *memory;       /* --memory: one policy for replay, a list (an axis) for the study */
     const char *dram, *clock; /* --dram, --clock: the stream policy's memory and the clock */
+    /* Every option of the study as parsed (long name as in the table, whatever abbreviation
+     * or short form was written; value or NULL), in order: what the plans pass on. */
+    study_opt rec[STUDY_MAX_OPTS];
+    size_t nrec;
+    int overflow; /* more options than rec holds */
 } cl;
 
 size_t study_cli_longopts(const struct option *replay, struct option *out, size_t cap)
@@ -138,6 +157,8 @@ static int take(opts *o, int c, const char *name, const char *arg)
     case O_PLAN: o->plan = arg; break;
     case O_SHARDS: r = cli_parse_long("--shards", arg, 1, 4096, &o->shards); break;
     case O_FORMAT: o->format = arg; break;
+    case O_SLURM: return study_slurm_set(&o->slurm, name, arg) ? EXIT_USAGE : 0;
+    case O_SBATCH: return study_slurm_set(&o->slurm, name, arg) ? EXIT_USAGE : 0;
     case O_FIGSIZE: o->figure_size = arg; break;
     case O_NOTITLES: o->no_titles = 1; break;
     default: /* O_AXIS */
@@ -160,11 +181,24 @@ static int init(opts *o)
     return 0;
 }
 
+/* Notes one option as parsed: its long name (short -j as "jobs") and value. */
+static void record(const char *name, const char *arg)
+{
+    if (cl.nrec == STUDY_MAX_OPTS)
+        cl.overflow = 1;
+    else
+        cl.rec[cl.nrec++] = (study_opt){name, arg};
+}
+
 int study_cli_option(int c, const char *name, const char *arg)
 {
     int rc = init(&cl.o);
     if (rc)
         return rc;
+    if (c == 'j')
+        record("jobs", arg);
+    else if (name && c != 'h' && c != 'V' && c != '?' && c != ':')
+        record(name, arg);
     if (c >= O_STUDY && c <= O_LAST) {
         if (!cl.mine[0] && c != O_STUDY && c != O_FRACTIONS)
             snprintf(cl.mine, sizeof cl.mine, "--%s", name ? name : "?");
@@ -210,6 +244,25 @@ static int mode_error(const char *fmt, const char *opt, const char *hint)
     return EXIT_USAGE;
 }
 
+/* A usage error for an option given twice, unless it is one that adds (repeatable[]). */
+static int once(void)
+{
+    if (cl.overflow)
+        return cli_error("more than %d options", STUDY_MAX_OPTS), EXIT_USAGE;
+    for (size_t i = 0; i < cl.nrec; i++) {
+        int rep = 0;
+        for (size_t k = 0; k < sizeof repeatable / sizeof *repeatable; k++)
+            rep |= !strcmp(cl.rec[i].name, repeatable[k]);
+        for (size_t j = 0; !rep && j < i; j++)
+            if (!strcmp(cl.rec[i].name, cl.rec[j].name))
+                return cli_error("--%s: given twice; give it once (a comma list where it takes "
+                                 "one)",
+                                 cl.rec[i].name),
+                       EXIT_USAGE;
+    }
+    return 0;
+}
+
 /* Completes the spec once every option is known: the shared options, the hardware (after
  * --scalesim), the default axes and the checks across options. -1 to go on, or a status. */
 static int complete(opts *o, int argc, char **argv)
@@ -223,6 +276,8 @@ static int complete(opts *o, int argc, char **argv)
         return EXIT_USAGE; /* replay's parser has checked them: not reached */
     if (optind < argc)
         return cli_error("unexpected argument '%s'", argv[optind]), EXIT_USAGE;
+    if ((rc = once()) != 0)
+        return rc;
     const char *hw = o->hw_arg ? o->hw_arg : "cloud,edge";
     if ((rc = args_status(mmt_study_args_set(o->args, "--hw", hw, o->version, cli_warn, NULL, &d),
                           &d)) ||
@@ -232,8 +287,8 @@ static int complete(opts *o, int argc, char **argv)
         (cl.dram && (rc = args_status(mmt_study_args_set(o->args, "--dram", cl.dram, o->version,
                                                          cli_warn, NULL, &d),
                                       &d))) ||
-        (cl.clock && (rc = args_status(mmt_study_args_set(o->args, "--clock", cl.clock,
-                                                          o->version, cli_warn, NULL, &d),
+        (cl.clock && (rc = args_status(mmt_study_args_set(o->args, "--clock", cl.clock, o->version,
+                                                          cli_warn, NULL, &d),
                                        &d))) ||
         (rc = args_status(mmt_study_args_check(o->args, &d), &d)))
         return rc;
@@ -242,6 +297,11 @@ static int complete(opts *o, int argc, char **argv)
         return cli_error("--plan: expected parallel or slurm, got '%s'", o->plan), EXIT_USAGE;
     if ((sp->nshards || o->plan) && cl.nocache)
         return cli_error("--shard and --plan need the layer cache (not --no-cache)"), EXIT_USAGE;
+    if (sp->nshards && o->plan)
+        return cli_error("--plan writes the commands of every shard: give it without --shard"),
+               EXIT_USAGE;
+    if (o->slurm.given[0] && (!o->plan || strcmp(o->plan, "slurm")))
+        return cli_error("%s: an option of --plan=slurm", o->slurm.given), EXIT_USAGE;
     if (!cl.nocache && !o->cache[0] && mmt_study_cache_default(o->cache, sizeof o->cache) != 0)
         return cli_error("no cache directory: set XDG_CACHE_HOME or HOME, or --cache"), EXIT_USAGE;
     sp->cache_dir = cl.nocache ? NULL : o->cache;
@@ -285,6 +345,33 @@ static void figure_tick(void *ud, size_t done, size_t total)
     cli_progress_tick(p, done, total);
 }
 
+/* The note on workloads past their model's trained context, naming them: each model with its
+ * lengths past the context, the first ten lengths in all, then how many more. */
+static void past_context(const mmt_study_spec *sp, size_t count)
+{
+    printf("note: %zu workloads exceed the model's trained context (simulated anyway)", count);
+    size_t shown = 0, more = 0;
+    for (size_t m = 0; m < sp->nmodels; m++) {
+        const mmt_llm_model *M = &sp->models[m];
+        int first = 1;
+        for (size_t q = 0; M->max_ctx > 0 && q < sp->nseqs; q++) {
+            if (sp->seqs[q] <= M->max_ctx)
+                continue;
+            if (shown == 10) {
+                more++;
+                continue;
+            }
+            if (first)
+                printf("%s%s at ", shown ? "; " : ": ", M->name);
+            printf("%s%" PRId64, first ? "" : ", ", sp->seqs[q]);
+            first = 0, shown++;
+        }
+    }
+    if (more)
+        printf("; and %zu more", more);
+    printf("\n");
+}
+
 /* Runs the mode decided: --fractions, --plan or the study itself. */
 static int run(opts *o, int argc, char **argv)
 {
@@ -294,15 +381,23 @@ static int run(opts *o, int argc, char **argv)
     if ((rc = study_figure_options(o->format, o->figure_size, o->no_titles, &o->sp->figures)) !=
         EXIT_OK)
         return rc;
-    if (o->plan)
-        return study_plan(o->plan, (unsigned)o->shards, o->sp->outdir, o->sp->cache_dir, argc,
-                          argv);
+    if (o->plan) {
+        study_plan_spec ps = {.how = o->plan,
+                              .nshards = (unsigned)o->shards,
+                              .outdir = o->sp->outdir,
+                              .cache = o->sp->cache_dir,
+                              .opts = cl.rec,
+                              .nopts = cl.nrec,
+                              .jobs = o->sp->jobs,
+                              .slurm = &o->slurm};
+        return study_plan(&ps);
+    }
     if (o->sp->nseqs < 2) /* the fit of f(l) has two parameters */
         fprintf(stderr, "%s: warning: one sequence length: the fits of f(l) are nan\n",
                 cli_progname);
     cli_progress pr, pf;
     cli_progress_init(&pr, "layers");
-    o->sp->progress = cli_progress_tick, o->sp->progress_ud = &pr;
+    o->sp->progress_work = cli_progress_tick_work, o->sp->progress_ud = &pr;
     pf.what = NULL; /* started at the first figure: its rate and ETA count figures only */
     o->sp->figure_progress = figure_tick, o->sp->figure_progress_ud = &pf;
     mmt_study_summary s;
@@ -317,8 +412,7 @@ static int run(opts *o, int argc, char **argv)
                 "than their bound (column below_bound; doc/memory.md)\n",
                 cli_progname, s.below_bound);
     if (s.past_ctx)
-        printf("note: %zu workloads exceed the model's trained context (simulated anyway)\n",
-               s.past_ctx);
+        past_context(o->sp, s.past_ctx);
     if (o->sp->nshards)
         printf("shard %u/%u: cache %s filled\n", o->sp->shard, o->sp->nshards, o->sp->cache_dir);
     else

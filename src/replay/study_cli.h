@@ -33,9 +33,40 @@ int study_cli_run(int argc, char **argv);
 void study_cli_usage(FILE *f);
 /* --fractions (study_plan.c): prints the part totals and fractions of one run. */
 int study_fractions(const char *manifest, const char *rundir);
-/* --plan (study_plan.c): prints the GNU parallel command line or writes outdir/slurm/. */
-int study_plan(const char *how, unsigned nshards, const char *outdir, const char *cache,
-               int argc, char **argv);
+/* One option of the study as getopt parsed it: the long name of its table entry (never the
+ * abbreviation written; -j is "jobs") and its value (NULL: none). The plans rebuild every
+ * command from these, never from argv. */
+typedef struct study_opt {
+    const char *name, *value;
+} study_opt;
+enum { STUDY_MAX_OPTS = 512, STUDY_MAX_SBATCH = 32 };
+/* The Slurm plan's resources (--slurm-time, --slurm-mem, --slurm-cpus-per-task,
+ * --slurm-partition, --slurm-account) and further sbatch options (--sbatch, repeatable), each
+ * checked as data that an #SBATCH line carries unchanged. */
+typedef struct study_slurm {
+    const char *time, *mem, *partition, *account;
+    long cpus; /* 0: not given */
+    const char *sbatch[STUDY_MAX_SBATCH];
+    size_t nsbatch;
+    char given[32]; /* the first of these options seen ("--slurm-mem"), "" if none */
+} study_slurm;
+/* Takes one of those options (name without "--"); 0, or -1 after a usage message. */
+int study_slurm_set(study_slurm *s, const char *name, const char *value);
+/* What --plan needs: how ("parallel" or "slurm"), the shards, the study dir and the cache,
+ * the parsed options (those of the plan itself are left out of the commands), the jobs of
+ * each process and the Slurm resources. */
+typedef struct study_plan_spec {
+    const char *how;
+    unsigned nshards;
+    const char *outdir, *cache;
+    const study_opt *opts;
+    size_t nopts;
+    long jobs;
+    const study_slurm *slurm;
+} study_plan_spec;
+/* --plan (study_plan.c): prints the GNU parallel command line or writes outdir/slurm/; returns
+ * an exit status. */
+int study_plan(const study_plan_spec *ps);
 /* The figure options: --format's comma list (NULL: svg,png), --figure-size (NULL: page) and
  * --no-titles into out; returns an exit status after a message. */
 int study_figure_options(const char *format, const char *size, int no_titles,

@@ -152,9 +152,30 @@ static void test_gated_and_expand(void **state)
     assert_int_equal(mmt_llm_lower(&m, &o, &b, &d, NULL, NULL), MMT_ERANGE);
     assert_null(b);
     assert_non_null(strstr(d.message, "at most 65536"));
-    o.expand_heads = 0; /* one row counted h times is fine */
+    o.expand_heads = 0; /* past MMT_LLM_MAX_HEADS even as one row counted h times */
+    assert_int_equal(mmt_llm_lower(&m, &o, &b, &d, NULL, NULL), MMT_ERANGE);
+    assert_string_equal(d.message, "attention heads = 65537: at most 65536 (far beyond any "
+                                   "model; refused before simulating)");
+    m.heads = m.kv_heads = MMT_LLM_MAX_HEADS; /* at the cap: one row counted h times */
     b = lower_ok(&m, &o);
     mmt_llm_block_free(b);
+    /* every other dimension past its cap is refused by name */
+    const struct {
+        int64_t *f;
+        const char *what;
+    } dims[] = {{&m.d, "hidden size"},   {&m.head_dim, "head_dim"},
+                {&m.ff, "FFN size"},     {&m.layers, "decoder layers"},
+                {&m.experts, "experts"}, {&m.expert_ff, "expert FFN size"}};
+    const int64_t caps[] = {MMT_LLM_MAX_HIDDEN, MMT_LLM_MAX_HEAD_DIM, MMT_LLM_MAX_FFN,
+                            MMT_LLM_MAX_LAYERS, MMT_LLM_MAX_EXPERTS,  MMT_LLM_MAX_FFN};
+    for (size_t i = 0; i < sizeof dims / sizeof *dims; i++) {
+        mmt_llm_model x = m;
+        int64_t *f = (int64_t *)((char *)&x + ((char *)dims[i].f - (char *)&m));
+        *f = caps[i] + 1;
+        assert_int_equal(mmt_llm_lower(&x, &o, &b, &d, NULL, NULL), MMT_ERANGE);
+        assert_null(b);
+        assert_non_null(strstr(d.message, dims[i].what));
+    }
 }
 
 static void test_context_warning(void **state)

@@ -125,7 +125,9 @@ static void test_numbers(void **state)
                                       "-1x4", "65537x1", "64*64", ""};
     usage_each("--mmf-array", "--mmf-array: expected RxC with 1 <= R, C <= 65536, got '%s'", rxc,
                sizeof rxc / sizeof *rxc);
-    static const char *const in[] = {"0/2", "3/2", "1/4097", "1/2x", "1", "a/b", ""};
+    static const char *const in[] = {"0/2",  "3/2",  "1/4097", "1/2x",         "1",
+                                     "a/b",  "",     "+1/+2",  "4294967297/2", " 1/ 2",
+                                     "1/ 2", "1 /2", "1/-2",   "00001/2",      "1/2/"};
     usage_each("--shard", "--shard: expected I/N with 1 <= I <= N <= 4096, got '%s'", in,
                sizeof in / sizeof *in);
 }
@@ -184,6 +186,18 @@ static void test_check(void **state)
     assert_string_equal(d.message, "--traces: empty item 2 in 'all,,x'");
     const char *ok[] = {"--model", "mistral-7b", "--traces", "all,mistral-7b"};
     assert_int_equal(check_of(ok, 2, &d), 0);
+    /* SCALE-Sim v3 has one word size: widths other than 8 and a second array are refused */
+    static const char *const v3[][2] = {{"--weights", "8,2"}, {"--mmf-array", "8x8"}};
+    for (size_t i = 0; i < 2; i++) {
+        mmt_study_args *a;
+        assert_int_equal(mmt_study_args_new(&a), 0);
+        assert_int_equal(mmt_study_args_set(a, v3[i][0], v3[i][1], MMT_SCALESIM_V3, NULL, NULL, &d),
+                         0);
+        assert_int_equal(mmt_study_args_set(a, "--hw", "edge", MMT_SCALESIM_V3, NULL, NULL, &d), 0);
+        assert_int_equal(mmt_study_args_check(a, &d), MMT_EINVAL);
+        assert_non_null(strstr(d.message, "not modelled with --scalesim=v3"));
+        mmt_study_args_free(a);
+    }
 }
 
 /* Good values land in the spec; check fills the axes not given. */
@@ -193,12 +207,12 @@ static void test_good(void **state)
     mmt_study_args *a;
     mmt_diag d = {0};
     assert_int_equal(mmt_study_args_new(&a), 0);
-    const char *kv[] = {"--hw",       "cloud",     "--hw",     "edge,cloud", /* replaces */
-                        "--dataflow", "ws,is",     "--seq",    "512,128",     "--ffn",
-                        "gated",      "--weights", "8,2,1.58", "--mmf-array", "32X16",
-                        "--shard",    "2/5",       "--traces", "all"};
+    const char *kv[] = {
+        "--model",    "gpt2",        "--hw",  "edge,cloud", "--model", "opt-350m", /* adds */
+        "--dataflow", "ws,is",       "--seq", "512,128",    "--ffn",   "gated",    "--weights",
+        "8,2,1.58",   "--mmf-array", "32X16", "--shard",    "2/5",     "--traces", "all"};
     for (size_t i = 0; i < sizeof kv / sizeof *kv; i += 2)
-        if (mmt_study_args_set(a, kv[i], kv[i + 1], MMT_SCALESIM_V3, NULL, NULL, &d) != 0)
+        if (mmt_study_args_set(a, kv[i], kv[i + 1], MMT_SCALESIM_V2, NULL, NULL, &d) != 0)
             fail_msg("%s=%s: %s", kv[i], kv[i + 1], d.message);
     assert_int_equal(mmt_study_args_check(a, &d), 0);
     const mmt_study_spec *sp = mmt_study_args_spec(a);
@@ -207,7 +221,7 @@ static void test_good(void **state)
         int64_t got, want;
     } eq[] = {
         {"nhw", sp->nhw, 2},
-        {"hw[0].version", sp->hw[0].version, MMT_SCALESIM_V3},
+        {"hw[0].version", sp->hw[0].version, MMT_SCALESIM_V2},
         {"ndataflows", sp->ndataflows, 2},
         {"dataflows[0]", sp->dataflows[0], MMT_DF_WS},
         {"dataflows[1]", sp->dataflows[1], MMT_DF_IS},
@@ -224,8 +238,8 @@ static void test_good(void **state)
         {"mmf_cols", sp->mmf_cols, 16},
         {"shard", sp->shard, 2},
         {"nshards", sp->nshards, 5},
+        {"nmodels", sp->nmodels, 2},
         /* the defaults of the axes not given */
-        {"nmodels", sp->nmodels, (int64_t)mmt_llm_preset_count()},
         {"nphases", sp->nphases, 1},
         {"phases[0]", sp->phases[0], MMT_LLM_DECODE},
         {"nbatches", sp->nbatches, 1},
@@ -239,6 +253,30 @@ static void test_good(void **state)
     assert_string_equal(sp->hw[1].run_name, "cloud");
     assert_string_equal(sp->traces, "all");
     mmt_study_args_free(a);
+}
+
+/* Every axis option but --model and --hf-config is refused the second time, with its name. */
+static void test_twice(void **state)
+{
+    (void)state;
+    static const char *const kv[] = {"--hw",    "edge",    "--dataflow", "os",       "--phase",
+                                     "decode",  "--ffn",   "plain",      "--seq",    "128",
+                                     "--batch", "1",       "--weights",  "8",        "--mmf-array",
+                                     "8x8",     "--shard", "1/2",        "--traces", "all"};
+    for (size_t i = 0; i < sizeof kv / sizeof *kv; i += 2) {
+        mmt_study_args *a;
+        mmt_diag d = {0};
+        char want[160];
+        assert_int_equal(mmt_study_args_new(&a), 0);
+        assert_int_equal(mmt_study_args_set(a, kv[i], kv[i + 1], MMT_SCALESIM_V2, NULL, NULL, &d),
+                         0);
+        assert_int_equal(mmt_study_args_set(a, kv[i], kv[i + 1], MMT_SCALESIM_V2, NULL, NULL, &d),
+                         MMT_EINVAL);
+        snprintf(want, sizeof want,
+                 "%s: given twice; give one comma list (only --model and --hf-config add)", kv[i]);
+        assert_string_equal(d.message, want);
+        mmt_study_args_free(a);
+    }
 }
 
 /* A .cfg of --hw is named after its file; with nothing set, check gives every default. */
@@ -279,6 +317,7 @@ int main(void)
         cmocka_unit_test(test_names), cmocka_unit_test(test_numbers),
         cmocka_unit_test(test_files), cmocka_unit_test(test_check),
         cmocka_unit_test(test_good),  cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_twice),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

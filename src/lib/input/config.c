@@ -14,7 +14,6 @@
 #include "internal.h"
 
 #include <ctype.h>
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -669,12 +668,10 @@ const char *mmt_memory_name(int policy)
 /* Parses a clock in MHz: a finite decimal above 0 and at most 10^6. */
 static int parse_mhz(const char *s, double *out)
 {
-    char *end;
+    double v;
     if (!*s || !strchr("0123456789.", *s))
         return MMT_EPARSE;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (*end || errno || !(v > 0) || v > 1e6)
+    if (mmt__parse_double(s, &v) != 0 || !(v > 0) || v > 1e6)
         return MMT_ERANGE;
     *out = v;
     return 0;

@@ -84,6 +84,11 @@ static int get_banks(const mmt__cfg_src *src, mmt_config *cfg, int op, mmt_diag 
                          "%s = %" PRId64 ": must be positive (in USER mode it is the %s DRAM "
                          "bandwidth; SCALE-Sim v3 would crash)",
                          kbw, cfg->bank_bw[op], op ? "filter" : "ifmap");
+    if (cfg->bank_bw[op] > MMT_MAX_BANDWIDTH) /* the read buffer's rows are this wide */
+        return mmt__diag(d, MMT_ERANGE, src->file, lbw,
+                         "%s = %" PRId64 ": at most %" PRId64 " words per cycle (the %s DRAM "
+                         "bandwidth in USER mode; a DRAM trace row is that wide)",
+                         kbw, cfg->bank_bw[op], MMT_MAX_BANDWIDTH, op ? "filter" : "ifmap");
     if (cfg->bank_num[op] <= 0)
         return mmt__diag(d, MMT_ERANGE, src->file, lnum,
                          "%s = %" PRId64 ": must be positive (SCALE-Sim v3 would crash)", knum,

@@ -189,9 +189,10 @@ static int parse_row(mmt_topology *t, const char *file, long line, field *f, int
             return r;
     }
     int need = gemm ? 4 : 8;
-    if (nf < need)
-        return mmt__diag(d, MMT_EPARSE, file, line, "expected at least %d fields%s, got %d", need,
-                         " before the dropped last field", nf);
+    if (nf < need) /* 4 fields read as conv: a GEMM row (Layer, M, N, K) without -i gemm */
+        return mmt__diag(d, MMT_EPARSE, file, line, "expected at least %d fields%s, got %d%s", need,
+                         " before the dropped last field", nf,
+                         !gemm && nf == 4 ? " (a GEMM row, Layer, M, N, K? give -i gemm)" : "");
     int used = gemm ? 4 : (nf >= 9 ? 9 : 8);
     int64_t v[8];
     for (int i = 1; i < used; i++) {
@@ -200,10 +201,14 @@ static int parse_row(mmt_topology *t, const char *file, long line, field *f, int
         if (r)
             return r;
     }
-    if (nf > used)
+    if (nf > used) /* SCALE-Sim v2 reads a conv row under -i gemm as M, N, K = its first three */
         mmt__warn(warn, ud, file, line,
-                  "%d extra field(s) after field %d ignored, as SCALE-Sim v2 does", nf - used,
-                  used);
+                  "%d extra field(s) after field %d ignored, as SCALE-Sim v2 "
+                  "does%s",
+                  nf - used, used,
+                  gemm && nf >= 8 ? " (a conv row read as M, N, K = IFMAP Height, IFMAP Width, "
+                                    "Filter Height? drop -i gemm to read it as a conv layer)"
+                                  : "");
     mmt_layer l = {0};
     l.line = line;
     if (gemm) { /* SCALE-Sim v2: an M,N,K row is the conv layer [M, K, 1, K, 1, N, 1, 1]. */

@@ -400,6 +400,34 @@ static int read_moe(const char *file, json_t *root, const family *f, mmt_llm_mod
     return 0;
 }
 
+/* Refuses a dimension far beyond any model (MMT_LLM_MAX_*): such a config is a mistake, and
+ * its layers would be simulated for hours (head_dim 2^40 ran for minutes with a useless ETA)
+ * or overflow the whole-model sums only after simulating (layer counts). */
+static int size_caps(const char *file, const mmt_llm_model *m, mmt_diag *d)
+{
+    const struct {
+        const char *what;
+        int64_t v, max;
+    } cap[] = {
+        {"hidden size", m->d, MMT_LLM_MAX_HIDDEN},
+        {"attention heads", m->heads, MMT_LLM_MAX_HEADS},
+        {"key/value heads", m->kv_heads, MMT_LLM_MAX_HEADS},
+        {"head_dim", m->head_dim, MMT_LLM_MAX_HEAD_DIM},
+        {"FFN size", m->ff, MMT_LLM_MAX_FFN},
+        {"expert FFN size", m->expert_ff, MMT_LLM_MAX_FFN},
+        {"shared expert FFN size", m->shared_ff, MMT_LLM_MAX_FFN},
+        {"experts", m->experts, MMT_LLM_MAX_EXPERTS},
+        {"decoder layers", m->layers, MMT_LLM_MAX_LAYERS},
+    };
+    for (size_t i = 0; i < sizeof cap / sizeof *cap; i++)
+        if (cap[i].v > cap[i].max)
+            return mmt__diag(d, MMT_ERANGE, file, 0,
+                             "%s = %" PRId64 ": at most %" PRId64
+                             " (far beyond any model; refused before simulating)",
+                             cap[i].what, cap[i].v, cap[i].max);
+    return 0;
+}
+
 /* Checks that the dimensions fit together and derives head_dim. */
 static int check_model(const char *file, mmt_llm_model *m, mmt_diag *d)
 {
@@ -418,7 +446,7 @@ static int check_model(const char *file, mmt_llm_model *m, mmt_diag *d)
     int64_t t;
     if (mmt__mul(m->heads, m->head_dim, &t))
         return mmt__diag(d, MMT_EOVERFLOW, file, 0, "heads * head_dim overflows");
-    return 0;
+    return size_caps(file, m, d);
 }
 
 /* Names the model after _name_or_path, else the file (or its directory for config.json).
@@ -648,6 +676,9 @@ static void add_attention(mmt_llm_block *b, const mmt_llm_model *m, const mmt_ll
 static int check_lower(const mmt_llm_model *m, const mmt_llm_opts *o, int64_t *Ma, int64_t *Mp,
                        mmt_diag *diag)
 {
+    int r = size_caps(m->name, m, diag);
+    if (r)
+        return r;
     if (m->d <= 0 || m->heads <= 0 || m->kv_heads <= 0 || m->head_dim <= 0 || m->ff <= 0 ||
         m->heads % m->kv_heads || m->experts < 0 || m->window < 0 ||
         (m->experts > 0 && (m->experts_per_tok <= 0 || m->experts_per_tok > m->experts ||

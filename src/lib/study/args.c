@@ -27,6 +27,7 @@ struct mmt_study_args {
     char *dram;            /* --dram, copied */
     char *traces;          /* --traces, copied */
     int models_given;      /* --model or --hf-config seen: no default "all" */
+    unsigned given;        /* bit i: once[i] set (a second time is refused) */
     mmt_scalesim version;  /* of the last call: the default hardware's */
 };
 
@@ -101,6 +102,14 @@ static int hw_item(mmt_study_args *a, size_t i, const char *t, mmt_scalesim v, m
     int e = mmt_config_read_version(t, v, c, d, warn, ud);
     if (e)
         return bad_file(e);
+    /* doc/study.md: the study sets the widths itself (--weights for the projections, 8-bit
+     * attention heads and CALC twin); a cfg's own widths would change both. */
+    for (int op = 0; op < 3; op++)
+        if (mmt_precision_bits(c, (mmt_operand)op) != MMT_BITS_DEFAULT)
+            return mmt__diag(d, MMT_EPARSE, t, 0,
+                             "[precision] sets operand widths, which the study sets itself "
+                             "(--weights for the projections; the attention heads stay 8-bit): "
+                             "remove the section and give --weights");
     const char *b = strrchr(t, '/'), *x;
     b = b ? b + 1 : t;
     x = strrchr(b, '.');
@@ -225,15 +234,27 @@ static int mmf_array(mmt_study_args *a, const char *arg, mmt_diag *d)
     return 0;
 }
 
+/* A decimal of digits only (no sign, no space: sscanf's %u took " +1" and wrapped
+ * 4294967297 to 1) of at most 4 digits; *end past it. -1 if none. */
+static long small_decimal(const char *s, const char **end)
+{
+    size_t n = strspn(s, "0123456789");
+    long v = 0;
+    for (size_t i = 0; i < n && n <= 4; i++)
+        v = v * 10 + (s[i] - '0');
+    *end = s + n;
+    return n == 0 || n > 4 ? -1 : v;
+}
+
 /* --shard=I/N: share I of N. */
 static int shard(mmt_study_args *a, const char *arg, mmt_diag *d)
 {
-    unsigned si, sn;
-    char tail;
-    if (sscanf(arg, "%u/%u%c", &si, &sn, &tail) != 2 || si < 1 || si > sn || sn > 4096)
+    const char *e;
+    long si = small_decimal(arg, &e), sn = *e == '/' ? small_decimal(e + 1, &e) : -1;
+    if (si < 1 || sn < 1 || *e || si > sn || sn > 4096)
         return mmt__diag(d, MMT_EINVAL, "", 0,
                          "--shard: expected I/N with 1 <= I <= N <= 4096, got '%s'", arg);
-    a->sp.shard = si, a->sp.nshards = sn;
+    a->sp.shard = (unsigned)si, a->sp.nshards = (unsigned)sn;
     return 0;
 }
 
@@ -261,6 +282,19 @@ int mmt_study_args_set(mmt_study_args *a, const char *option, const char *value,
                        mmt_scalesim version, mmt_warn_fn warn, void *ud, mmt_diag *d)
 {
     static const char *const names[] = {"--hw", "--dataflow", "--model", "--phase", "--ffn"};
+    /* Options that set a whole axis: a second one would silently replace the first, while
+     * --model and --hf-config add, so it is refused. */
+    static const char *const once[] = {"--hw",    "--dataflow", "--phase",   "--ffn",
+                                       "--seq",   "--batch",    "--weights", "--mmf-array",
+                                       "--shard", "--traces"};
+    int k = pick(option, once, (int)(sizeof once / sizeof *once));
+    if (k >= 0 && (a->given >> k & 1))
+        return mmt__diag(d, MMT_EINVAL, "", 0,
+                         "%s: given twice; give one comma list (only --model and --hf-config "
+                         "add)",
+                         option);
+    if (k >= 0)
+        a->given |= 1u << k;
     a->version = version;
     if (pick(option, names, 5) >= 0) {
         a->models_given |= !strcmp(option, "--model");
@@ -339,11 +373,46 @@ static int defaults(mmt_study_args *a, mmt_diag *d)
     return r;
 }
 
+/* What the hardware points cannot model: operand widths or a second array under SCALE-Sim
+ * v3 (it has one word size; v3 cfgs with [precision] are refused the same way), and a width
+ * at which a USER point's filter DRAM bandwidth moves less than one weight per cycle. */
+static int check_widths(const mmt_study_args *a, mmt_diag *d)
+{
+    const mmt_study_spec *sp = &a->sp;
+    for (size_t h = 0; h < sp->nhw; h++) {
+        const mmt_config *c = &a->hw[h];
+        for (size_t k = 0; c->version == MMT_SCALESIM_V3 && k < sp->nweights; k++)
+            if (a->weights[k] != MMT_BITS_DEFAULT)
+                return mmt__diag(d, MMT_EINVAL, "", 0,
+                                 "--weights: widths other than 8 are not modelled with "
+                                 "--scalesim=v3 (SCALE-Sim v3 has one word size); use "
+                                 "--scalesim=v2");
+        if (c->version == MMT_SCALESIM_V3 && sp->mmf_rows)
+            return mmt__diag(d, MMT_EINVAL, "", 0,
+                             "--mmf-array is not modelled with --scalesim=v3; use --scalesim=v2");
+        for (size_t k = 0; c->user_bw && k < sp->nweights; k++) {
+            int64_t n;
+            int64_t bytes =
+                c->version == MMT_SCALESIM_V3 ? c->bank_bw[MMT_OP_FILTER] : c->bandwidth;
+            char w[16];
+            mmt__st_bits_str(a->weights[k], w, sizeof w);
+            if (mmt_precision_bw(bytes, a->weights[k], &n) != 0)
+                return mmt__diag(d, MMT_EINVAL, "", 0,
+                                 "--weights=%s: hardware point '%s' moves %" PRId64
+                                 " bytes per cycle on its filter DRAM interface, less than one "
+                                 "%s-bit weight; give widths of at most %" PRId64
+                                 " bits or a larger Bandwidth",
+                                 w, c->run_name, bytes, w, bytes * 8 < 32 ? bytes * 8 : 32);
+        }
+    }
+    return 0;
+}
+
 int mmt_study_args_check(mmt_study_args *a, mmt_diag *d)
 {
     const mmt_study_spec *sp = &a->sp;
     int r = defaults(a, d);
-    if (r)
+    if (r || (r = check_widths(a, d)))
         return r;
     for (size_t i = 0; i < sp->nmodels; i++)
         for (size_t j = 0; j < i; j++)

@@ -181,6 +181,10 @@ typedef struct mmt_study_spec {
     double clock_mhz;
     mmt_pool_tick_fn progress; /* layers done / total, on the caller's thread */
     void *progress_ud;
+    /* Instead of progress when set: the same, with the estimated share of the simulation work
+     * done (0..1; the layers differ in size by orders of magnitude and run largest first, so
+     * the count of layers misleads an ETA). */
+    void (*progress_work)(void *ud, size_t done, size_t total, double work);
     /* The figures' formats, size and titles (all 0: SVG at page size, with titles), and the
      * figure stage's progress: figures drawn / total, on the caller's thread (NULL: none). */
     mmt_fig_style figures;
@@ -195,7 +199,8 @@ typedef struct mmt_study_spec {
  * "--batch", "--ffn", "--weights", "--mmf-array", "--shard", "--traces", "--memory",
  * "--dram", "--clock") and its value; a
  * .cfg of --hw is read as SCALE-Sim version `version` (warnings through warn) and named after
- * its file. --model and --hf-config append; the other options replace their axis.
+ * its file. --model and --hf-config append; any other given a second time is MMT_EINVAL
+ * ("--seq: given twice; ...": a second value never silently replaces the first).
  * mmt_study_args_check gives the axes never set their defaults (--hw=cloud,edge as the
  * version of the last call, --model=all, --seq=128,...,4096, --phase=decode, --batch=1), then
  * refuses two models or hardware points of one name and --traces naming a model not studied.

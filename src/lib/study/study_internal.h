@@ -56,7 +56,9 @@ typedef struct st_job {
     int64_t M, N, K;
     size_t hw, var;
     mmt_llm_part part;
-    double cost;
+    double cost;    /* rows x C: the order and the shards' balance */
+    double work;    /* estimated time, for progress (make_jobs) */
+    uint64_t units; /* cost as a share of this run's work, in 2^-40 (progress) */
     char key[512];
     int have;
     mmt_layer_result res;
@@ -70,7 +72,9 @@ typedef struct st {
     size_t nwl; /* nmodels * nphases * nbatches * nffns * nseqs, seq fastest */
     st_job *jobs;
     size_t njobs;
-    size_t *todo; /* jobs this run simulates, largest first */
+    size_t *todo;               /* jobs this run simulates, largest first */
+    double work_all;            /* estimated cost of every job in todo (progress_work) */
+    _Atomic uint64_t work_done; /* of the jobs finished, in units of work_all / 2^40 */
     size_t ntodo;
     int extra;               /* 1: tables carry the dataflow/phase/batch/ffn columns */
     int memcols;             /* 1: results.csv appends the memory and bounds columns */
