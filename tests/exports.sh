@@ -5,8 +5,8 @@
 # it links libmmtrace.so instead of carrying the core (make derives the lists, libmmtrace.sym
 # and libmmtrace-study.sym, from the preprocessed headers). Other internals shared between
 # modules (mmt_stream_*, mmt_pyset_*, mmt__*) are not exported, every declared function is
-# defined, and libcsv is linked into the libraries exactly when a library file uses it
-# (compare.c reads SCALE-Sim's reports with it).
+# defined, and libcsv is linked into the libraries exactly when a library file uses it (the
+# report, comparison and manifest readers and the study's field quoting do).
 : "${MMT_BUILDDIR:?MMT_BUILDDIR is not set (run through make check)}"
 : "${MMT_SRCDIR:?MMT_SRCDIR is not set (run through make check)}"
 command -v nm >/dev/null 2>&1 || { echo "exports.sh: no nm; skipped"; exit 77; }

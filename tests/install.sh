@@ -37,7 +37,8 @@ check_install() {
         fail "$tag: mmtrace.pc: libdir $libdir, but installed as $pc"
     [ -f "$sysroot$incdir/mmtrace.h" ] || fail "$tag: mmtrace.pc: no mmtrace.h in $incdir"
     grep -q '@' "$pc" && fail "$tag: mmtrace.pc: unsubstituted @...@"
-    grep -qi 'csv' "$pc" && fail "$tag: mmtrace.pc: libcsv is not the library's dependency"
+    grep -q 'Libs.private:.*-lcsv' "$pc" ||
+        fail "$tag: mmtrace.pc: libcsv (the report and manifest readers use it) not in Libs.private"
     grep -qiE 'gsl|cairo' "$pc" && fail "$tag: mmtrace.pc: GSL and cairo are the study library's"
     spc=$(dirname "$pc")/mmtrace-study.pc
     [ -f "$spc" ] || { fail "$tag: mmtrace-study.pc not installed"; return; }

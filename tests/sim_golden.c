@@ -126,6 +126,11 @@ static int run_case(const char *dir, const char *tmp, int *layers_out)
             bad++;
             break;
         }
+        /* every relation the layer cache checks holds on every SCALE-Sim case */
+        if (mmt_sim_result_check(&cfg, &g, &res[i], &d) != 0) {
+            fprintf(stderr, "  layer %zu: mmt_sim_result_check: %s\n", i, d.message);
+            bad++;
+        }
         for (int k = 0; k < 6; k++) {
             snprintf(q, sizeof q, "%s/layer%zu/%s", dir, i, trace_names(k));
             bad += same_file(q, paths[k]);

@@ -24,14 +24,28 @@
 
 const char *cli_progname = PACKAGE;
 
+/* Writes s to stderr with its control characters (a line end, an ANSI escape: names are data
+ * and reach messages) as \xHH, so a message stays one line and never drives the terminal. */
+static void put_safe(const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if (*p < 0x20 || *p == 0x7f)
+            fprintf(stderr, "\\x%02x", *p);
+        else
+            fputc(*p, stderr);
+}
+
 void cli_print_diag(const mmt_diag *d, const char *prefix)
 {
     fprintf(stderr, "%s: ", cli_progname);
+    put_safe(d->file);
     if (d->file[0] && d->line > 0)
-        fprintf(stderr, "%s:%ld: ", d->file, d->line);
+        fprintf(stderr, ":%ld: ", d->line);
     else if (d->file[0])
-        fprintf(stderr, "%s: ", d->file);
-    fprintf(stderr, "%s%s\n", prefix ? prefix : "", d->message);
+        fprintf(stderr, ": ");
+    put_safe(prefix ? prefix : "");
+    put_safe(d->message);
+    fputc('\n', stderr);
 }
 
 void cli_warn(void *ud, const mmt_diag *d)
@@ -43,9 +57,18 @@ void cli_warn(void *ud, const mmt_diag *d)
 /* The one-line message: "PROG: " and the text. */
 static void say(const char *fmt, va_list ap)
 {
+    char small[1024], *line = small;
+    va_list again;
+    va_copy(again, ap);
+    int n = vsnprintf(small, sizeof small, fmt, ap);
+    if (n >= (int)sizeof small && (line = malloc((size_t)n + 1)) != NULL)
+        vsnprintf(line, (size_t)n + 1, fmt, again);
+    va_end(again);
     fprintf(stderr, "%s: ", cli_progname);
-    vfprintf(stderr, fmt, ap);
+    put_safe(line ? line : small); /* out of memory: the first 1023 bytes */
     fputc('\n', stderr);
+    if (line != small)
+        free(line);
 }
 
 void cli_error(const char *fmt, ...)

@@ -395,6 +395,14 @@ void mmt_sim_free(mmt_sim *s);
  * the fold engine (o->engine). */
 int mmt_sim_run(const mmt_config *cfg, const mmt_geom *g, const mmt_sim_opts *o,
                 mmt_layer_result *res);
+/* Whether res could have come from simulating g under cfg (sim_check.c): the counts and
+ * percentages the model derives from the geometry (SRAM accesses, the three utilisations
+ * given the result's own Total Cycles) must be exactly what it would report, and the
+ * relations between cycles, stalls and DRAM accesses that the model guarantees must hold.
+ * Meant for results read back from outside (the study's layer cache). 0, or MMT_EPARSE with
+ * the first disagreement in d (may be NULL). */
+int mmt_sim_result_check(const mmt_config *cfg, const mmt_geom *g, const mmt_layer_result *res,
+                         mmt_diag *d);
 
 /* Largest first prefetch block of a CALC-mode DRAM trace, in rows. The block spreads
  * floor(S/100) words of an S-word SRAM over rows of 10 (the base bandwidth): an SRAM of 2^40

@@ -152,7 +152,14 @@ static int take(opts *o, int c, const char *name, const char *arg)
     case O_STUDY: cl.study = 1; return mode_arg("--study", arg, &o->sp->outdir);
     case O_FRACTIONS: return mode_arg("--fractions", arg, &cl.manifest);
     case O_HW: o->hw_arg = arg; break; /* read after --scalesim is known */
-    case O_CACHE: snprintf(o->cache, sizeof o->cache, "%s", arg); break;
+    case O_CACHE:
+        if (cli_check_path_arg("--cache", arg))
+            return EXIT_USAGE;
+        if (strlen(arg) >= sizeof o->cache)
+            return cli_error("--cache: the path is longer than %zu bytes", sizeof o->cache - 1),
+                   EXIT_USAGE;
+        snprintf(o->cache, sizeof o->cache, "%s", arg);
+        break;
     case O_NOCACHE: cl.nocache = 1; break;
     case O_PLAN: o->plan = arg; break;
     case O_SHARDS: r = cli_parse_long("--shards", arg, 1, 4096, &o->shards); break;
@@ -404,6 +411,9 @@ static int run(opts *o, int argc, char **argv)
     mmt_diag d = {0};
     if (mmt_study_run(o->sp, &s, &d) != 0)
         return cli_print_diag(&d, NULL), EXIT_ERR;
+    if (s.cache_off) /* said once: the study ran on without caching */
+        cli_print_diag(&s.cache_why, "warning: the layer cache cannot be written; the study ran "
+                                     "on without caching: ");
     printf("study: %zu points, %zu layers, %zu distinct: %zu cached, %zu simulated, %zu corrupt\n",
            s.points, s.layers, s.distinct, s.cached, s.simulated, s.corrupt);
     if (s.below_bound) /* doc/memory.md: SCALE-Sim's free first fill */

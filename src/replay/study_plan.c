@@ -113,11 +113,39 @@ static int same_workload(const char *manifest, const char *rundir)
     return -1;
 }
 
+/* Refuses a manifest from a study directory marked incomplete (DIR/topologies/X.parts.csv:
+ * DIR is checked; so is the manifest's own folder). */
+static int study_dir_check(const char *manifest, mmt_diag *d)
+{
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", manifest);
+    char *s = strrchr(dir, '/');
+    if (!s)
+        snprintf(dir, sizeof dir, ".");
+    else
+        *(s == dir ? s + 1 : s) = '\0';
+    int r = mmt_study_dir_check(dir, d);
+    s = strrchr(dir, '/');
+    const char *last = s ? s + 1 : dir;
+    if (r == 0 && !strcmp(last, "topologies")) {
+        if (s == dir)
+            s[1] = '\0';
+        else if (s)
+            *s = '\0';
+        else
+            snprintf(dir, sizeof dir, ".");
+        r = mmt_study_dir_check(dir, d);
+    }
+    return r;
+}
+
 /* --fractions: prints one CSV record of totals by part, fractions and S(100) both ways. */
 int study_fractions(const char *manifest, const char *rundir)
 {
     mmt_llm_block *b;
     mmt_diag d = {0};
+    if (study_dir_check(manifest, &d) != 0) /* a study killed while renaming its outputs */
+        return cli_print_diag(&d, NULL), EXIT_ERR;
     /* a run a kill interrupted mixes old and new reports */
     if (mmt_rundir_check_complete(rundir, -1, &d) != 0)
         return cli_print_diag(&d, NULL), EXIT_ERR;

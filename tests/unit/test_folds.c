@@ -54,6 +54,12 @@ static void both(const mmt_config *cfg, const mmt_geom *g, int py311)
         ran_folds_conv++;
     if (folds && (cfg->bits_milli[0] || cfg->bits_milli[1] || cfg->bits_milli[2]))
         ran_folds_bits++;
+    mmt_diag cd = {0}; /* what the layer cache checks holds on every layer (sim_check.c) */
+    if (ra == 0 && mmt_sim_result_check(cfg, g, &a, &cd) != 0) {
+        describe(cfg, g, "mmt_sim_result_check");
+        fprintf(stderr, "  %s\n", cd.message);
+        fail();
+    }
     if (ra != rb || memcmp(&a, &b, sizeof a) != 0) {
         describe(cfg, g, folds ? "folds" : "rows");
         fprintf(stderr,

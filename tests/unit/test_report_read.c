@@ -62,6 +62,8 @@ static void test_compute_bad(void **state)
         "1, 5, 0, 1.0, 1.0, 1.0,\n",                    /* wrong layer id */
         "0, 5, 0, 1.0, 1.0, 1.0,",                      /* no newline */
         "0, 5, 0, 1, 1.0, 1.0,\n",                      /* int where a float belongs */
+        "0,  5, 0, 1.0, 1.0, 1.0,\n",                   /* a doubled blank (libcsv trims it) */
+        "\"0\", 5, 0, 1.0, 1.0, 1.0,\n",                /* quoted (SCALE-Sim never quotes) */
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         mmt_layer_result r[4];

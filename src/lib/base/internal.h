@@ -238,6 +238,14 @@ int mmt__wbatch_same(mmt__wbatch *b, const char *path, const char *text, size_t 
  * thread that began it write into it (add and same take its lock); every helper leaves
  * before the owner commits or aborts. */
 void mmt__wbatch_join(mmt__wbatch *b);
+/* The files of a batch (renamed or kept by its commit), by index below count; the study's
+ * directory lists them in its manifest (study/outdir.c). count of NULL is 0. */
+size_t mmt__wbatch_count(const mmt__wbatch *b);
+const char *mmt__wbatch_path(const mmt__wbatch *b, size_t i);
+/* Test hook of crash-consistency tests (rundir.c): the N-th call in a process, with
+ * MMTRACE_TEST_KILL_AFTER=N in the environment, kills it (SIGKILL). A write batch calls it
+ * before each rename, the replay engine after each layer. */
+void mmt__test_kill_point(void);
 
 /* A helper thread that writes or reads a file beside its owner (a trace writer's compressor,
  * a replay feed's reader or sink's writer), with the lock and condition the two share. init

@@ -214,6 +214,16 @@ static int add_locked(mmt__wbatch *b, const char *tmp, const char *path)
     return 0;
 }
 
+size_t mmt__wbatch_count(const mmt__wbatch *b)
+{
+    return b ? b->n : 0;
+}
+
+const char *mmt__wbatch_path(const mmt__wbatch *b, size_t i)
+{
+    return b->f[i].path;
+}
+
 /* Closes the batch on this thread and frees it; unlinks the temporaries not renamed yet. */
 static void wb_free(mmt__wbatch *b, size_t renamed)
 {
@@ -340,7 +350,8 @@ int mmt__wbatch_commit(mmt__wbatch *b, mmt_diag *d)
         return e;
     }
     for (; done < b->n; done++)
-        if (b->f[done].tmp && mmt__staged_rename(b->f[done].tmp, b->f[done].path) != 0) {
+        if (b->f[done].tmp && (mmt__test_kill_point(), 1) &&
+            mmt__staged_rename(b->f[done].tmp, b->f[done].path) != 0) {
             int r = mmt__sys_diag(d, b->f[done].path, 0, "cannot write");
             wb_free(b, done);
             return r;

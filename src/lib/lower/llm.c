@@ -14,6 +14,7 @@
  */
 #include "internal.h"
 
+#include <csv.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -450,7 +451,8 @@ static int check_model(const char *file, mmt_llm_model *m, mmt_diag *d)
 }
 
 /* Names the model after _name_or_path, else the file (or its directory for config.json).
- * A name that does not fit m->name is refused rather than cut (cut names could collide). */
+ * A name that does not fit m->name is refused rather than cut (cut names could collide), and
+ * so is one holding a control character (names are data: doc/study.md "Names"). */
 static int model_name(const char *file, json_t *root, mmt_llm_model *m, mmt_diag *d)
 {
     const char *np = json_string_value(json_object_get(root, "_name_or_path"));
@@ -469,7 +471,12 @@ static int model_name(const char *file, json_t *root, mmt_llm_model *m, mmt_diag
     }
     const char *nm = base ? base + 1 : buf;
     int r = 0;
-    if (strlen(nm) >= sizeof m->name)
+    for (const unsigned char *c = (const unsigned char *)nm; r == 0 && *c; c++)
+        if (*c < 0x20 || *c == 0x7f) /* a line end or an escape would reach tables and names */
+            r = mmt__diag(d, MMT_EPARSE, file, 0,
+                          "model name holds a control character (byte 0x%02x at offset %zu)", *c,
+                          (size_t)((const char *)c - nm));
+    if (r == 0 && strlen(nm) >= sizeof m->name)
         r = mmt__diag(d, MMT_ERANGE, file, 0, "model name '%.40s...' is longer than %zu bytes", nm,
                       sizeof m->name - 1);
     else
@@ -801,20 +808,10 @@ int mmt_llm_write_manifest(const char *path, const mmt_llm_block *b, mmt_diag *d
     return mmt__buf_write(&s, path, diag);
 }
 
-/* Parses one manifest data line into l; idx must equal the expected layer id. */
-static int parse_manifest_line(const char *path, long ln, char *line, size_t idx, int want,
-                               mmt_llm_layer *l, mmt_diag *d)
+/* Parses the fields f[0..nf) of one manifest line into l. */
+static int manifest_fields(const char *path, long ln, char *const *f, int nf, size_t idx, int want,
+                           mmt_llm_layer *l, mmt_diag *d)
 {
-    char *f[9];
-    int nf = 0;
-    for (char *p = line; nf < 9;) {
-        f[nf++] = p;
-        char *c = strchr(p, ',');
-        if (!c)
-            break;
-        *c = '\0';
-        p = c + 1;
-    }
     if (nf != want)
         return mmt__diag(d, MMT_EPARSE, path, ln, "expected %d fields, got %d", want, nf);
     int64_t v[6] = {0};
@@ -832,6 +829,54 @@ static int parse_manifest_line(const char *path, long ln, char *line, size_t idx
     l->part = strcmp(f[2], "matmul") ? MMT_PART_MMFREE : MMT_PART_MATMUL;
     l->count = v[1], l->M = v[2], l->N = v[3], l->K = v[4], l->layers = v[5];
     return 0;
+}
+
+/* The fields of one manifest line as libcsv splits them: up to 9, each NUL-terminated in
+ * buf (room for the line and the NULs). */
+typedef struct mfields {
+    char *buf, *f[9];
+    size_t used;
+    int n;
+} mfields;
+
+static void mf_field(void *s, size_t len, void *ud)
+{
+    mfields *m = ud;
+    if (m->n < 9) {
+        m->f[m->n] = m->buf + m->used;
+        memcpy(m->buf + m->used, s ? s : "", s ? len : 0);
+        m->used += (s ? len : 0) + 1;
+        m->buf[m->used - 1] = '\0';
+    }
+    m->n++;
+}
+
+static void mf_record(int c, void *ud)
+{
+    (void)c;
+    (void)ud;
+}
+
+/* Parses one manifest data line (a CSV record, read with libcsv: a name may be quoted) into
+ * l; idx must equal the expected layer id. */
+static int parse_manifest_line(const char *path, long ln, char *line, size_t idx, int want,
+                               mmt_llm_layer *l, mmt_diag *d)
+{
+    size_t n = strlen(line);
+    mfields m = {.buf = malloc(n + 10)};
+    struct csv_parser p;
+    if (!m.buf || csv_init(&p, 0) != 0) {
+        free(m.buf);
+        return mmt__diag(d, MMT_ENOMEM, path, ln, "out of memory");
+    }
+    int bad = csv_parse(&p, line, n, mf_field, mf_record, &m) != n ||
+              csv_fini(&p, mf_field, mf_record, &m) != 0;
+    csv_free(&p);
+    int r = bad ? mmt__diag(d, MMT_EPARSE, path, ln, "not a CSV record") : 0;
+    if (r == 0)
+        r = manifest_fields(path, ln, m.f, m.n, idx, want, l, d);
+    free(m.buf);
+    return r;
 }
 
 int mmt_llm_manifest_read(const char *path, mmt_llm_block **out, mmt_diag *diag)

@@ -435,6 +435,11 @@ static int64_t v3_ws_hole(const mmt_geom *g)
     return n / g->C * g->row_fold + k / g->R;
 }
 
+double mmt__sim_mapping_eff(const mmt_geom *g, int py311, int v3)
+{
+    return fold_mean(g, 0, py311, v3 ? v3_ws_hole(g) : -1);
+}
+
 /* Fills res from the finished buffers. */
 static void fill_result(const mmt_sim *s, mmt_layer_result *res)
 {

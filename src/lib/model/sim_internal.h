@@ -200,6 +200,10 @@ void mmt__sim_result(const mmt_geom *g, int py311, int64_t last_co, int64_t stal
                      const int64_t sram_stop[3], const mmt__dram_stat *const dram[3],
                      mmt_layer_result *res);
 
+/* The Mapping Efficiency % a finished layer reports: mmt__sim_result's, or in SCALE-Sim v3.0.0
+ * mode (v3 != 0) with v3's WS count of a real filter address -1 (sim_check.c derives it again). */
+double mmt__sim_mapping_eff(const mmt_geom *g, int py311, int v3);
+
 /* The fold engine (sim_folds.c) on a layer mmt_sim_folds_ok accepts. */
 int mmt__folds_run(const mmt_config *cfg, const mmt_geom *g, int py311, mmt_layer_result *res);
 /* Its USER bandwidth mode (sim_folds_user.c), and whether that mode can take the layer. */

@@ -1,6 +1,6 @@
 /*
  * compare.c - compares a run directory with SCALE-Sim's (mmt_compare_dirs): the three reports
- * field by field (read as libcsv reads CSV by default; integers exactly, floats to a relative
+ * field by field (read with libcsv in its default mode; integers exactly, floats to a relative
  * 1e-12, which also absorbs the Python 3.11/3.12 sum() digits of COMPUTE_REPORT), and every trace
  * line by line after decompression (.csv or .csv.gz on either side, .csv.gz preferred when both
  * exist).
@@ -11,6 +11,7 @@
  */
 #include "internal.h"
 
+#include <csv.h>
 #include <math.h>
 #include <stdio.h>
 #include <sys/stat.h>
@@ -160,81 +161,31 @@ static void table_free(table *T)
     free(T->r);
 }
 
-/* A CSV reader with libcsv's default (non-strict) rules, which the comparison used before
- * the library stopped linking libcsv (tests/exports.sh): fields end at a comma, records at CR
- * or LF (blank lines are skipped), spaces and tabs around an unquoted field are dropped, and
- * a quoted field keeps commas and line ends, "" standing for a quote; text after a closing
- * quote is kept, quote included. */
-typedef struct csvr {
-    table *T;
-    char *buf;
-    size_t len, cap, spaces; /* spaces: trailing blanks an unquoted field loses */
-    int state;               /* ROW, FIELD (not begun), IN (begun), ENDQ (quote may end it) */
-    int quoted;
-} csvr;
-enum { ROW, FIELD, IN, ENDQ };
-
-/* Appends ch to the field being read. */
-static void csv_put(csvr *c, char ch)
+/* libcsv's callbacks onto the record builder. */
+static void lib_field(void *s, size_t len, void *data)
 {
-    if (c->len == c->cap) {
-        size_t cap = c->cap ? 2 * c->cap : 64;
-        char *nb = realloc(c->buf, cap);
-        if (!nb) {
-            c->T->oom = 1;
-            return;
-        }
-        c->buf = nb, c->cap = cap;
-    }
-    c->buf[c->len++] = ch;
+    on_field(s, s ? len : 0, data);
 }
 
-/* Ends the field (and with nl the record); drop is what its end loses (blanks, a quote). */
-static void csv_end(csvr *c, int nl)
+static void lib_record(int c, void *data)
 {
-    size_t drop = c->state == ENDQ ? c->spaces + 1 : c->quoted ? 0 : c->spaces;
-    on_field(c->buf ? c->buf : "", c->len - drop, c->T);
-    c->len = c->spaces = 0;
-    c->quoted = 0;
-    c->state = nl ? ROW : FIELD;
-    if (nl)
-        on_record(c->T);
+    (void)c;
+    on_record(data);
 }
 
-/* Reads one character. */
-static void csv_char(csvr *c, char ch)
+/* Splits text into records with libcsv in its default (non-strict) mode: fields end at a
+ * comma, records at CR or LF (blank lines skipped), blanks around an unquoted field are
+ * dropped (SCALE-Sim's ", " separators), a quoted field keeps commas and line ends with ""
+ * for a quote. Returns 0, or -1 when out of memory. */
+static int parse_table(const char *text, size_t len, table *T)
 {
-    const int blank = ch == ' ' || ch == '\t', nl = ch == '\r' || ch == '\n';
-    if (c->state == ROW || c->state == FIELD) {
-        if (blank || (nl && c->state == ROW))
-            return;
-        if (nl || ch == ',') {
-            csv_end(c, nl);
-            return;
-        }
-        c->state = IN, c->quoted = ch == '"';
-        if (!c->quoted)
-            csv_put(c, ch);
-    } else if (c->state == IN && c->quoted) {
-        csv_put(c, ch);
-        if (ch == '"')
-            c->state = ENDQ, c->spaces = 0;
-    } else if (nl || ch == ',') {
-        csv_end(c, nl);
-    } else if (c->state == IN) {
-        csv_put(c, ch);
-        c->spaces = blank ? c->spaces + 1 : 0;
-    } else if (blank) { /* ENDQ */
-        csv_put(c, ch);
-        c->spaces++;
-    } else if (ch == '"' && !c->spaces) {
-        c->state = IN; /* "" in a quoted field: the quote put already stands for it */
-    } else {
-        csv_put(c, ch);
-        c->spaces = 0;
-        if (ch != '"')
-            c->state = IN;
-    }
+    struct csv_parser p;
+    if (csv_init(&p, 0) != 0)
+        return -1;
+    size_t done = csv_parse(&p, text, len, lib_field, lib_record, T);
+    int bad = done != len || csv_fini(&p, lib_field, lib_record, T) != 0;
+    csv_free(&p);
+    return bad || T->oom ? -1 : 0;
 }
 
 /* Reads a report CSV. Returns 0, or -1 with *why set (static text). */
@@ -252,25 +203,18 @@ static int read_table(const char *path, table *T, const char **why)
         *why = "larger than 256 MiB";
         return -1;
     }
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        int e = mmt__sys_diag(NULL, path, 0, "cannot open");
+    char *text = NULL;
+    size_t len = 0;
+    mmt_diag d = {0};
+    int e = mmt__slurp(path, &text, &len, &d);
+    if (e) {
         *why = e == MMT_ENOENT ? "missing" : mmt_strerror(e);
         return -1;
     }
-    csvr c = {.T = T};
-    char buf[65536];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-        for (size_t i = 0; i < n; i++)
-            csv_char(&c, buf[i]);
-    int bad = ferror(f) ? mmt__sys_diag(NULL, path, 0, "cannot read") : 0;
-    if (!bad && c.state != ROW)
-        csv_end(&c, 1);
-    free(c.buf);
-    fclose(f);
-    *why = bad ? mmt_strerror(bad) : "out of memory";
-    return bad || T->oom ? -1 : 0;
+    *why = "out of memory";
+    int r = parse_table(text, len, T);
+    free(text);
+    return r;
 }
 
 /* Kind of a report field: 1 integer, 2 float (value in *v), 0 other text. */

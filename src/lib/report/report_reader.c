@@ -2,14 +2,16 @@
  * report_reader.c - reads COMPUTE_REPORT.csv and DETAILED_ACCESS_REPORT.csv back, exactly as
  * SCALE-Sim writes them (doc/scalesim-v2.md §8): the header verbatim, then one line per layer
  * "id, f1, ..., fk,\n" with ids 0, 1, 2, ..., fields joined by ", ", ints as plain digits and
- * floats in Python repr. Anything else (a count written as 1e30, a trailing "abc", a missing
- * field, a negative count) is refused with the file and line; nothing is guessed.
+ * floats in Python repr. Lines are split by libcsv, and must be exactly what SCALE-Sim writes.
+ * Anything else (a count written as 1e30, a trailing "abc", a missing field, a negative
+ * count, another separator) is refused with the file and line; nothing is guessed.
  *
  * The v3.0.0 COMPUTE_REPORT (v3 delta §8.1) is also accepted: its extra second column
  * "Total Cycles (incl. prefetch)" is checked as an int and skipped.
  */
 #include "internal.h"
 
+#include <csv.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,27 +87,59 @@ static int field_cycle(const char *s, size_t len, int64_t *out)
     return 0;
 }
 
-/* Splits one data line (without '\n') into fields at ", "; it must end with ','. */
+/* The fields libcsv finds in one line: their text, one after the other, and lengths. */
+typedef struct splitter {
+    char *text; /* room for the whole line */
+    size_t used, len[24];
+    int n, records;
+} splitter;
+
+static void sp_field(void *s, size_t len, void *ud)
+{
+    splitter *p = ud;
+    if (p->n < 24) {
+        memcpy(p->text + p->used, s ? s : "", s ? len : 0);
+        p->len[p->n] = s ? len : 0;
+        p->used += p->len[p->n];
+    }
+    p->n++;
+}
+
+static void sp_record(int c, void *ud)
+{
+    (void)c;
+    ((splitter *)ud)->records++;
+}
+
+/* Splits one data line (without its newline) into want fields with libcsv. SCALE-Sim writes
+ * a report line as its fields joined by ", " with a final ',' and never quotes (§8), which
+ * libcsv reads as those fields and an empty last one; the line must then be exactly that join
+ * of what libcsv found (so "0,5" or a doubled blank, which libcsv would accept, is refused:
+ * nothing SCALE-Sim does not write is guessed at). f[i] points into s. */
 static int split(const char *s, size_t len, const char **f, size_t *fl, int want)
 {
-    if (len == 0 || s[len - 1] != ',')
+    if (len == 0 || s[len - 1] != ',' || memchr(s, '"', len) || want > 23)
         return -1;
-    int n = 0;
-    const char *p = s, *end = s + len - 1;
-    for (;;) {
-        const char *q = p;
-        while (q < end && *q != ',')
-            q++;
-        if (n == want)
-            return -1;
-        f[n] = p, fl[n] = (size_t)(q - p), n++;
-        if (q == end)
-            break;
-        if (q + 1 >= end || q[1] != ' ')
-            return -1;
-        p = q + 2;
+    splitter sp = {.text = malloc(len + 1)};
+    struct csv_parser p;
+    if (!sp.text || csv_init(&p, 0) != 0) {
+        free(sp.text);
+        return -1;
     }
-    return n == want ? 0 : -1;
+    int bad = csv_parse(&p, s, len, sp_field, sp_record, &sp) != len ||
+              csv_fini(&p, sp_field, sp_record, &sp) != 0;
+    csv_free(&p);
+    bad = bad || sp.records != 1 || sp.n != want + 1 || sp.len[want] != 0;
+    size_t at = 0, t = 0;
+    for (int i = 0; !bad && i < want; i++) {
+        size_t k = sp.len[i], sep = i + 1 < want ? 2 : 1;
+        bad = at + k + sep > len || memcmp(s + at, sp.text + t, k) || s[at + k] != ',' ||
+              (sep == 2 && s[at + k + 1] != ' ');
+        f[i] = s + at, fl[i] = k;
+        at += k + sep, t += k;
+    }
+    free(sp.text);
+    return bad || at != len ? -1 : 0;
 }
 
 /* Parses one COMPUTE row (skip = 1 for v3's extra column) into r. */

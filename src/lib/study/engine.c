@@ -141,9 +141,10 @@ static void topo_base(const st *S, const st_wl *W, char *buf, size_t cap)
     char bsuf[32] = "";
     if (sp->batches[W->batch] > 1)
         snprintf(bsuf, sizeof bsuf, "_b%" PRId64, sp->batches[W->batch]);
+    char sm[MMT__SAFE_CAP];
     snprintf(buf, cap, "%s/topologies/%s_%s_l%" PRId64 "%s%s", sp->outdir,
-             sp->models[W->model].name, phase_name(sp->phases[W->phase]), sp->seqs[W->seq], bsuf,
-             W->ffn_used == MMT_LLM_FFN_GATED ? "_gated" : "");
+             mmt__st_safe(sp->models[W->model].name, sm), phase_name(sp->phases[W->phase]),
+             sp->seqs[W->seq], bsuf, W->ffn_used == MMT_LLM_FFN_GATED ? "_gated" : "");
 }
 
 /* Lowers every workload; writes its topology and manifest unless sharding. */
@@ -282,6 +283,17 @@ static int make_jobs(st *S, mmt_diag *d)
     return r;
 }
 
+/* Takes job J from the cache: 1, 0 (absent) or -1 (corrupt or inconsistent with its key). */
+static int cache_get(const st *S, st_job *J)
+{
+    mmt_config c;
+    mmt_geom g;
+    mmt__st_job_cfg(S, J->hw, J->var, J->part, &c);
+    if (gemm_geom(J->M, J->N, J->K, &c, &g, NULL) != 0)
+        return -1; /* (make_jobs has built it once already) */
+    return mmt_study_cache_get(S->sp->cache_dir, J->key, &c, &g, &J->res);
+}
+
 static const st *sort_ctx;
 
 /* Largest first; ties by key, so the order (and the shards) are deterministic. */
@@ -318,7 +330,7 @@ static int pick_jobs(st *S, mmt_diag *d)
             if (best + 1 != sp->shard)
                 continue;
         }
-        int got = sp->cache_dir ? mmt_study_cache_get(sp->cache_dir, J->key, &J->res) : 0;
+        int got = sp->cache_dir ? cache_get(S, J) : 0;
         S->sum->corrupt += got < 0;
         S->sum->cached += got > 0;
         if (got > 0)
@@ -328,6 +340,20 @@ static int pick_jobs(st *S, mmt_diag *d)
     }
     free(order);
     free(load);
+    return 0;
+}
+
+/* Stores job J in the cache. A cache that cannot be written (read-only, full, an entry path
+ * that is a directory) does not lose the study: caching stops for the rest of the run and
+ * the first reason is kept for the summary. A shard, whose only output is the cache, fails. */
+static int cache_put(st *S, const st_job *J, mmt_diag *d)
+{
+    mmt_diag why = {0};
+    int r = mmt_study_cache_put(S->sp->cache_dir, J->key, &J->res, &why);
+    if (r == 0 || S->sp->nshards)
+        return r ? (*d = why, r) : 0;
+    if (!atomic_exchange(&S->cache_off, 1))
+        S->sum->cache_why = why; /* only the first failing thread gets here */
     return 0;
 }
 
@@ -345,8 +371,8 @@ static int sim_job(void *ud, size_t i)
     int r = gemm_geom(J->M, J->N, J->K, cfg, &g, &d);
     if (r == 0 && (r = mmt_sim_run(cfg, &g, &so, &J->res)) != 0)
         mmt__diag(&d, r, "", 0, "%s", mmt_strerror(r));
-    if (r == 0 && S->sp->cache_dir)
-        r = mmt_study_cache_put(S->sp->cache_dir, J->key, &J->res, &d);
+    if (r == 0 && S->sp->cache_dir && !atomic_load(&S->cache_off))
+        r = cache_put(S, J, &d);
     if (r == 0) {
         J->have = 1;
         atomic_fetch_add(&S->work_done, J->units);
@@ -434,13 +460,17 @@ static void key_cols(tbl *t, const st *S, size_t h, size_t w)
 {
     const mmt_study_spec *sp = S->sp;
     const st_wl *W = &S->wl[w];
+    /* names are fields: quoted by libcsv's writer where RFC 4180 needs it (names.c) */
     if (!S->extra) {
-        put(t, "%s,%s", S->hw[h].cfg.run_name, sp->models[W->model].name);
+        mmt__csv_put(t, S->hw[h].cfg.run_name);
+        put(t, ",");
+        mmt__csv_put(t, sp->models[W->model].name);
         return;
     }
-    put(t, "%s,%s,%s,%s,%" PRId64 ",%s", sp->hw[S->hw[h].base].run_name,
-        mmt_dataflow_name(S->hw[h].cfg.dataflow), sp->models[W->model].name,
-        phase_name(sp->phases[W->phase]), sp->batches[W->batch],
+    mmt__csv_put(t, sp->hw[S->hw[h].base].run_name);
+    put(t, ",%s,", mmt_dataflow_name(S->hw[h].cfg.dataflow));
+    mmt__csv_put(t, sp->models[W->model].name);
+    put(t, ",%s,%" PRId64 ",%s", phase_name(sp->phases[W->phase]), sp->batches[W->batch],
         W->ffn_used == MMT_LLM_FFN_GATED ? "gated" : "plain");
 }
 
@@ -563,8 +593,18 @@ static int write_hw(const st *S, mmt_diag *d)
     snprintf(path, sizeof path, "%s/hw", S->sp->outdir);
     int r = mmt__st_mkdirs(path, d);
     for (size_t h = 0; r == 0 && h < S->nhw; h++) {
-        snprintf(path, sizeof path, "%s/hw/%s.cfg", S->sp->outdir, S->hw[h].cfg.run_name);
-        r = mmt_config_write(path, &S->hw[h].cfg, d);
+        /* named by the safe form, which is also its run_name (SCALE-Sim makes a directory of
+         * it), '%' doubled for configparser's interpolation */
+        char sn[MMT__SAFE_CAP];
+        mmt_config c = S->hw[h].cfg;
+        mmt__st_safe(c.run_name, sn);
+        snprintf(path, sizeof path, "%s/hw/%s.cfg", S->sp->outdir, sn);
+        size_t k = 0;
+        for (const char *p = sn; *p && k + 2 < sizeof c.run_name; p++)
+            if ((c.run_name[k++] = *p) == '%')
+                c.run_name[k++] = '%';
+        c.run_name[k] = '\0';
+        r = mmt_config_write(path, &c, d);
     }
     return r;
 }
@@ -597,8 +637,9 @@ static int keep_traces(const st *S, size_t h, size_t w, mmt_diag *d)
     const char *name = strrchr(base, '/') + 1;
     int r = 0;
     for (size_t i = 0; r == 0 && i < b->n; i++) {
-        snprintf(dir, sizeof dir, "%s/traces/%s/%s/layer%zu", S->sp->outdir, S->hw[h].cfg.run_name,
-                 name, i);
+        char sh[MMT__SAFE_CAP];
+        snprintf(dir, sizeof dir, "%s/traces/%s/%s/layer%zu", S->sp->outdir,
+                 mmt__st_safe(S->hw[h].cfg.run_name, sh), name, i);
         if ((r = mmt__st_mkdirs(dir, d)) != 0)
             break;
         mmt_diag sd = {0}; /* a trace that cannot be written: its path and the reason */
@@ -607,6 +648,9 @@ static int keep_traces(const st *S, size_t h, size_t w, mmt_diag *d)
             snprintf(p[k], sizeof p[k], "%s/%s.csv.gz", dir, tn[k]);
         for (int op = 0; op < 3; op++)
             so.sram_trace_path[op] = p[op], so.dram_trace_path[op] = p[3 + op];
+        for (int k = 0; k < 6 && r == 0; k++) /* written now, not by the batch */
+            if (mmt__outdir_note(S->out, p[k]) != 0)
+                r = mmt__diag(d, MMT_ENOMEM, "", 0, "out of memory");
         mmt_geom g;
         const mmt_llm_layer *l = &b->layers[i];
         r = gemm_geom(l->M, l->N, l->K, &S->hw[h].cfg, &g, d);
@@ -621,6 +665,13 @@ static int keep_traces(const st *S, size_t h, size_t w, mmt_diag *d)
         *strrchr(dir, '/') = '\0';
         r = mmt_report_write_version(dir, res, b->n, S->hw[h].cfg.version, d);
     }
+    static const mmt_output reps[] = {MMT_OUT_COMPUTE_REPORT, MMT_OUT_BANDWIDTH_REPORT,
+                                      MMT_OUT_DETAILED_REPORT};
+    for (size_t k = 0; r == 0 && k < sizeof reps / sizeof *reps; k++) {
+        snprintf(p[0], sizeof p[0], "%s/%s", dir, mmt_output_name(reps[k]));
+        if (mmt__outdir_note(S->out, p[0]) != 0)
+            r = mmt__diag(d, MMT_ENOMEM, "", 0, "out of memory");
+    }
     free(res);
     return r;
 }
@@ -633,7 +684,12 @@ static int check_spec(const mmt_study_spec *sp, mmt_diag *d)
         return mmt__diag(d, MMT_EINVAL, "", 0, "every axis needs at least one value");
     if (sp->nshards && (sp->shard < 1 || sp->shard > sp->nshards || !sp->cache_dir))
         return mmt__diag(d, MMT_EINVAL, "", 0, "a shard needs 1 <= I <= N and a cache");
-    return 0;
+    int r = sp->cache_dir ? mmt_study_cache_check_dir(sp->cache_dir, d) : 0;
+    for (size_t i = 0; r == 0 && i < sp->nhw; i++)
+        r = mmt__name_check("hardware point", sp->hw[i].run_name, d);
+    for (size_t i = 0; r == 0 && i < sp->nmodels; i++)
+        r = mmt__name_check("model", sp->models[i].name, d);
+    return r;
 }
 
 /* Writes the tables, figures and kept traces. */
@@ -709,10 +765,35 @@ static void st_free(st *S)
         free(owned[i]);
 }
 
+/* Opens the layer cache: creates it and removes killed writers' temporaries. A cache that
+ * cannot be created turns caching off (the study runs on, the summary says why), except for a
+ * shard, whose only output is the cache. */
+static int cache_open(st *S, mmt_diag *d)
+{
+    const char *dir = S->sp->cache_dir;
+    mmt_diag why = {0};
+    if (!dir)
+        return 0;
+    int r = mmt__st_mkdirs(dir, &why);
+    if (r == 0) {
+        mmt_study_cache_clean(dir);
+        return 0;
+    }
+    if (S->sp->nshards) {
+        *d = why;
+        return r;
+    }
+    atomic_store(&S->cache_off, 1);
+    S->sum->cache_why = why;
+    return 0;
+}
+
 int mmt_study_run(const mmt_study_spec *sp, mmt_study_summary *sum, mmt_diag *d)
 {
     st S = {.sp = sp, .sum = sum};
+    mmt__outdir out = {.lock_fd = -1};
     atomic_init(&S.failed, 0);
+    atomic_init(&S.cache_off, 0);
     atomic_init(&S.work_done, 0);
     atomic_flag_clear(&S.errlock);
     memset(sum, 0, sizeof *sum);
@@ -722,10 +803,12 @@ int mmt_study_run(const mmt_study_spec *sp, mmt_study_summary *sum, mmt_diag *d)
     int r = check_spec(sp, d);
     if (r == 0 && !sp->nshards)
         r = mmt__st_mkdirs(sp->outdir, d);
+    if (r == 0 && !sp->nshards && (r = mmt__outdir_open(&out, sp->outdir, d)) == 0)
+        S.out = &out; /* locked, marked incomplete */
     if (r == 0 && !sp->nshards && (r = mmt__wbatch_begin(&batch)) != 0)
         mmt__diag(d, r, sp->outdir, 0, "%s", mmt_strerror(r));
-    if (r == 0 && sp->cache_dir)
-        r = mmt__st_mkdirs(sp->cache_dir, d);
+    if (r == 0)
+        r = cache_open(&S, d);
     if (r == 0)
         r = make_hw(&S, d);
     if (r == 0)
@@ -742,12 +825,18 @@ int mmt_study_run(const mmt_study_spec *sp, mmt_study_summary *sum, mmt_diag *d)
         r = run_jobs(&S, d);
     sum->simulated = r == 0 ? S.ntodo : 0;
     sum->points = S.nhw * S.nwl * S.nwk;
+    sum->cache_off = atomic_load(&S.cache_off);
     if (r == 0 && !sp->nshards)
         r = write_outputs(&S, d);
-    if (r == 0)
+    if (r == 0 && S.out)
+        r = mmt__outdir_commit(S.out, batch, d); /* commits the batch */
+    else if (r == 0)
         r = mmt__wbatch_commit(batch, d);
     else
         mmt__wbatch_abort(batch);
+    if (r != 0 && S.out)
+        mmt__outdir_abort(S.out);
+    mmt__outdir_close(&out);
     st_free(&S);
     return r;
 }

@@ -124,8 +124,10 @@ static int fig_heatmap(const panel *P, int k, const char *fam, mmt_diag *d)
                           "seq",
                           "model",
                           k ? "f_memory" : "f_compute"};
+    char sl[MMT__SAFE_CAP];
     snprintf(path, sizeof path, "%s/figures/heatmap_%s_%s%s%s", sp->outdir,
-             k ? "f_memory" : "f_compute", P->label, fam ? "_" : "", fam ? fam : "");
+             k ? "f_memory" : "f_compute", mmt__st_safe(P->label, sl), fam ? "_" : "",
+             fam ? fam : "");
     if (r == 0)
         r = mmt__st_fig_heatmap(P->S, path, &hm, d);
     free(rl);
@@ -201,8 +203,9 @@ static int fig_amdahl_model(const panel *P, size_t m, mmt_diag *d)
     char path[4400], title[800], hd[200];
     hw_desc(P, hd, sizeof hd);
     snprintf(title, sizeof title, "Amdahl speed-up of %s, %s", sp->models[m].name, hd);
-    snprintf(path, sizeof path, "%s/figures/amdahl_%s_%s", sp->outdir, P->label,
-             sp->models[m].name);
+    char sl[MMT__SAFE_CAP], sm[MMT__SAFE_CAP];
+    snprintf(path, sizeof path, "%s/figures/amdahl_%s_%s", sp->outdir, mmt__st_safe(P->label, sl),
+             mmt__st_safe(sp->models[m].name, sm));
     int r = write_amdahl(P->S, path, title, ser, n, ymax,
                          "dashed: MatMul-free projections improved (share f); solid: attention "
                          "heads improved (1 - f); (fit): f extrapolated by 1/(1 + a + b l)",
@@ -243,8 +246,9 @@ static int fig_amdahl_family(const panel *P, const char *fam, size_t q, mmt_diag
     hw_desc(P, hd, sizeof hd);
     snprintf(title, sizeof title, "Amdahl speed-up of the %s models at l = %" PRId64 ", %s",
              family_words(fam), sp->seqs[q], hd);
-    snprintf(path, sizeof path, "%s/figures/amdahl_%s_%s_l%" PRId64, sp->outdir, P->label, fam,
-             sp->seqs[q]);
+    char sl[MMT__SAFE_CAP];
+    snprintf(path, sizeof path, "%s/figures/amdahl_%s_%s_l%" PRId64, sp->outdir,
+             mmt__st_safe(P->label, sl), fam, sp->seqs[q]);
     return write_amdahl(P->S, path, title, ser, n, ymax,
                         "marker: model; dashed: MatMul-free projections improved (share f); "
                         "solid: attention heads improved (1 - f)",
@@ -311,7 +315,9 @@ static int fig_fits(const panel *P, mmt_diag *d)
                       "seq",
                       "f_compute",
                       keys};
-    snprintf(path, sizeof path, "%s/figures/fits_f_compute_%s", sp->outdir, P->label);
+    char sl[MMT__SAFE_CAP];
+    snprintf(path, sizeof path, "%s/figures/fits_f_compute_%s", sp->outdir,
+             mmt__st_safe(P->label, sl));
     if (r == 0)
         r = mmt__st_fig_grid(P->S, path, &g, d);
     free(fx), free(fy), free(cy), free(ser), free(sp_of), free(nser), free(titles), free(tp);
@@ -379,8 +385,9 @@ static int fig_dataflows(const st *S, size_t base, size_t p, size_t b, size_t f,
                       "seq",
                       "f_compute",
                       NULL};
-    snprintf(path, sizeof path, "%s/figures/dataflows_%s%s", sp->outdir, sp->hw[base].run_name,
-             group);
+    char sl[MMT__SAFE_CAP];
+    snprintf(path, sizeof path, "%s/figures/dataflows_%s%s", sp->outdir,
+             mmt__st_safe(sp->hw[base].run_name, sl), group);
     if (r == 0)
         r = mmt__st_fig_grid(S, path, &g, d);
     free(x), free(y), free(ser), free(sp_of), free(nser), free(tp);

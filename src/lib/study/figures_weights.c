@@ -61,9 +61,9 @@ static void xy_free(xy *a)
 static int xy_write(const wpanel *P, xy *a, const mmt_fig_plot *p, const char *stem,
                     const char *tail, int r, mmt_diag *d)
 {
-    char path[4600];
-    snprintf(path, sizeof path, "%s/figures/%s_%s_w%s%s", P->S->sp->outdir, stem, P->label, P->bits,
-             tail);
+    char path[4600], sl[MMT__SAFE_CAP];
+    snprintf(path, sizeof path, "%s/figures/%s_%s_w%s%s", P->S->sp->outdir, stem,
+             mmt__st_safe(P->label, sl), P->bits, tail);
     if (r == 0)
         r = mmt__st_fig_plot(P->S, path, p, d);
     xy_free(a);

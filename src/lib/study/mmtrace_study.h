@@ -227,22 +227,39 @@ typedef struct mmt_study_summary {
     size_t corrupt;   /* cache entries found corrupt or foreign (recomputed) */
     size_t below_bound; /* results.csv rows (SCALE-Sim's policy) whose time is below the
                          * bound: flagged in column below_bound; the program warns once */
+    /* 1: the cache could not be written (read-only, full, an entry path that is a directory):
+     * the study ran on without caching from then on; cache_why says why (the first failure) */
+    int cache_off;
+    mmt_diag cache_why;
 } mmt_study_summary;
 
 /* Runs a study. Errors fill diag (file = the file concerned). */
 int mmt_study_run(const mmt_study_spec *spec, mmt_study_summary *sum, mmt_diag *diag);
 
+/* 0 if dir holds no incomplete marker; else MMT_EINVAL with "DIR: incomplete: ..." in diag:
+ * a study (or run) was killed there while renaming its outputs into place, so its files are
+ * of two runs (doc/study.md "The study directory"). Readers of a study's files call it. */
+int mmt_study_dir_check(const char *dir, mmt_diag *diag);
+
 /* The default cache directory: $XDG_CACHE_HOME/mmtrace, else $HOME/.cache/mmtrace. */
 int mmt_study_cache_default(char *buf, size_t cap);
 
 /* The layer cache (cache.c): one file per key under dir, written atomically under a unique
- * temporary name, so many processes and machines can fill it at once. get returns 1 (found
- * and valid), 0 (absent) or -1 (corrupt or foreign: the caller recomputes). */
+ * temporary name, so many processes and machines can fill it at once. The key names the
+ * model's code (a hash of the core's sources made at build time), not only the version. get
+ * returns 1 (found and valid), 0 (absent) or -1 (corrupt, foreign, or numbers the model could
+ * not have given for cfg and g, mmt_sim_result_check: the caller recomputes). clean removes the
+ * temporaries of killed writers (only names of the cache's own form, of a dead process on this
+ * host or older than a day) and returns how many. check_dir refuses an empty path or one too
+ * long for the entries' names (MMT_EINVAL), before anything is created. */
 int mmt_study_cache_key(const mmt_config *cfg, int64_t M, int64_t N, int64_t K, char *key,
                         size_t cap);
-int mmt_study_cache_get(const char *dir, const char *key, mmt_layer_result *res);
+int mmt_study_cache_get(const char *dir, const char *key, const mmt_config *cfg, const mmt_geom *g,
+                        mmt_layer_result *res);
 int mmt_study_cache_put(const char *dir, const char *key, const mmt_layer_result *res,
                         mmt_diag *diag);
+size_t mmt_study_cache_clean(const char *dir);
+int mmt_study_cache_check_dir(const char *dir, mmt_diag *diag);
 
 #ifdef __cplusplus
 }

@@ -92,6 +92,8 @@ typedef struct st {
     int *fit_ok;
     mmt_study_summary *sum;
     atomic_int failed;
+    struct mmt__outdir *out; /* the study directory (NULL for a shard) */
+    atomic_int cache_off;    /* 1: the cache could not be written; the run goes on without it */
     mmt_diag err;
     atomic_flag errlock;
 } st;
@@ -140,6 +142,48 @@ void mmt__st_group_words(const st *S, size_t h, size_t w, char *buf, size_t cap)
 /* Label of the group (hw point, phase, batch, ffn) of workload w: the hw label plus the axes
  * that are not the paper's default. */
 void mmt__st_group_label(const st *S, size_t h, size_t w, char *buf, size_t cap);
+/* outdir.c: the study directory's lock, incomplete marker and manifest. open takes the lock
+ * (a second study fails with a message), removes dead runs' temporaries, reads the previous
+ * manifest and writes the marker; note records a file written outside the write batch (kept
+ * traces); commit writes the manifest of old and new files, commits the batch b (or aborts it
+ * on failure), removes the previous study's files this one did not write, writes the new
+ * manifest and removes the marker; close releases the lock. dir is borrowed. */
+typedef struct mmt__outdir {
+    const char *dir;
+    int lock_fd;
+    char **old, **extra;
+    size_t nold, nextra;
+    int was_marked; /* the marker was there already: an earlier run was killed */
+} mmt__outdir;
+int mmt__outdir_open(mmt__outdir *o, const char *dir, mmt_diag *d);
+int mmt__outdir_note(mmt__outdir *o, const char *path);
+int mmt__outdir_commit(mmt__outdir *o, mmt__wbatch *b, mmt_diag *d);
+/* After a failure before commit (nothing renamed): removes the marker again, unless an earlier
+ * run left it or files were published outside the batch. */
+void mmt__outdir_abort(mmt__outdir *o);
+void mmt__outdir_close(mmt__outdir *o);
+
+/* names.c: names are data (doc/study.md "Names").
+ * mmt__safe_name: the safe form of a name for a file name: ASCII letters, digits, '-', '_',
+ * '+' and '.' (not first) are kept, every other byte is '%' and two uppercase hex digits
+ * (so '%' itself is "%25"): one-to-one, so two names never share a file. MMT_EINVAL for an
+ * empty name, MMT_ERANGE if the form does not fit cap bytes. For figures and every other file
+ * named after a model or hardware point.
+ * mmt__st_safe: the same into buf of MMT__SAFE_CAP bytes, for names mmt__name_check has
+ * accepted (their forms fit); returns buf.
+ * mmt__name_check: refuses (MMT_EINVAL, "WHAT: the name ...") an empty name, one holding a
+ * control character (a line end or an ANSI escape would split table rows or reach a terminal)
+ * and one whose safe form passes 200 bytes.
+ * mmt__name_show: name for a message: control characters and '\' as \xHH.
+ * mmt__csv_put: appends s to b as one RFC 4180 field: as it is, or, when it holds a comma,
+ * quote or line end or begins or ends with a blank, quoted by libcsv's writer (csv_write). */
+#define MMT__SAFE_CAP 1200
+int mmt__safe_name(const char *name, char *buf, size_t cap);
+const char *mmt__st_safe(const char *name, char *buf);
+int mmt__name_check(const char *what, const char *name, mmt_diag *d);
+void mmt__name_show(const char *name, char *buf, size_t cap);
+void mmt__csv_put(mmt__buf *b, const char *s);
+
 /* Creates a directory and its parents. */
 int mmt__st_mkdirs(const char *path, mmt_diag *d);
 
