@@ -34,8 +34,8 @@ int dram_replay_run(const char *ini, const char *trace, uint64_t cycles, const c
     mmt_dram *m = NULL;
     int r = mmt_dram_config_read(ini, &c, &d);
     if (!r && (r = mmt_dram_new(c, NULL, NULL, &m)))
-        snprintf(d.file, sizeof d.file, "%s", ini), d.line = 0,
-            snprintf(d.message, sizeof d.message, "%s", mmt_strerror(r));
+        snprintf(d.file, sizeof d.file, "%s", ini),
+            d.line = 0, snprintf(d.message, sizeof d.message, "%s", mmt_strerror(r));
     if (!r)
         r = mmt_dram_trace_run(m, trace, cycles, &d);
     if (r) {

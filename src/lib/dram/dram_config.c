@@ -7,7 +7,6 @@
 #include "dram_internal.h"
 
 #include <ctype.h>
-#include <errno.h>
 #include <limits.h>
 #include <math.h>
 
@@ -270,14 +269,13 @@ static int get_int(getter *g, const char *sec, const char *name, int def, long l
     if (!kv || !*kv->value)
         return def;
     char *end;
-    errno = 0;
-    long v = strtol(kv->value, &end, 0);
+    long v = strtol(kv->value, &end, 0); /* an overflow gives LONG_MIN/MAX: outside int too */
     if (end == kv->value) {
         fail(g, MMT_EPARSE, kv->line, "[%s] %s: expected an integer, got '%s'", sec, name,
              kv->value);
         return def;
     }
-    if (errno == ERANGE || v < INT_MIN || v > INT_MAX || v < lo) {
+    if (v < INT_MIN || v > INT_MAX || v < lo) {
         fail(g, MMT_ERANGE, kv->line, "[%s] %s: %s is out of range (%ld to %d)", sec, name,
              kv->value, lo, INT_MAX);
         return def;
@@ -294,13 +292,11 @@ static double get_real(getter *g, const char *sec, const char *name, double def)
     char *end;
     double v = strtod(kv->value, &end);
     if (end == kv->value) {
-        fail(g, MMT_EPARSE, kv->line, "[%s] %s: expected a number, got '%s'", sec, name,
-             kv->value);
+        fail(g, MMT_EPARSE, kv->line, "[%s] %s: expected a number, got '%s'", sec, name, kv->value);
         return def;
     }
     if (!isfinite(v)) {
-        fail(g, MMT_ERANGE, kv->line, "[%s] %s: %s is not a finite number", sec, name,
-             kv->value);
+        fail(g, MMT_ERANGE, kv->line, "[%s] %s: %s is not a finite number", sec, name, kv->value);
         return def;
     }
     return v;
@@ -348,8 +344,8 @@ static int log2i(int n)
 
 /* ---------------------------------------------------------------- Config's steps */
 
-static const char *const protocol_names[] = {"DDR3", "DDR4", "GDDR5", "GDDR5X", "GDDR6",
-                                             "LPDDR", "LPDDR3", "LPDDR4", "HBM", "HBM2"};
+static const char *const protocol_names[] = {"DDR3",  "DDR4",   "GDDR5",  "GDDR5X", "GDDR6",
+                                             "LPDDR", "LPDDR3", "LPDDR4", "HBM",    "HBM2"};
 
 /* InitSystemParams. */
 static void init_system(getter *g, mmt_dram_config *c)
@@ -362,15 +358,15 @@ static void init_system(getter *g, mmt_dram_config *c)
     if (!strcmp(q, "PER_RANK"))
         c->per_rank_queues = 1;
     else if (strcmp(q, "PER_BANK"))
-        fail(g, MMT_EPARSE, line, "[system] queue_structure: expected PER_BANK or PER_RANK, got '%s'",
-             q);
+        fail(g, MMT_EPARSE, line,
+             "[system] queue_structure: expected PER_BANK or PER_RANK, got '%s'", q);
     const char *p = get_str(g, "system", "row_buf_policy", "OPEN_PAGE", &line);
     /* DRAMsim3 takes anything but CLOSE_PAGE as OPEN_PAGE; we refuse other spellings. */
     if (!strcmp(p, "CLOSE_PAGE"))
         c->close_page = 1;
     else if (strcmp(p, "OPEN_PAGE"))
-        fail(g, MMT_EPARSE, line, "[system] row_buf_policy: expected OPEN_PAGE or CLOSE_PAGE, got '%s'",
-             p);
+        fail(g, MMT_EPARSE, line,
+             "[system] row_buf_policy: expected OPEN_PAGE or CLOSE_PAGE, got '%s'", p);
     c->cmd_queue_size = get_int(g, "system", "cmd_queue_size", 16, 1);
     c->trans_queue_size = get_int(g, "system", "trans_queue_size", 32, 1);
     c->unified_queue = get_bool(g, "system", "unified_queue", 0);
@@ -439,8 +435,10 @@ static void init_dram(getter *g, mmt_dram_config *c, long *proto_line)
     c->hbm_dual_cmd = get_bool(g, "dram_structure", "hbm_dual_cmd", 1) && mmt__dram_is_hbm(c);
     /* DRAMsim3: the burst takes BL/2 cycles, BL/4 on GDDR5, BL/8 on GDDR5X, BL/16 on GDDR6
      * (integer division); BL = 0 is "perfect bandwidth" (no burst cycles, BL 8, 4 on HBM). */
-    int div = c->protocol == MMT__GDDR5 ? 4 : c->protocol == MMT__GDDR5X ? 8
-            : c->protocol == MMT__GDDR6 ? 16 : 2;
+    int div = c->protocol == MMT__GDDR5    ? 4
+              : c->protocol == MMT__GDDR5X ? 8
+              : c->protocol == MMT__GDDR6  ? 16
+                                           : 2;
     c->burst_cycle = c->BL / div;
     if (c->BL == 0)
         c->BL = mmt__dram_is_hbm(c) ? 4 : 8;
@@ -498,12 +496,13 @@ static void set_address_mapping(getter *g, mmt_dram_config *c)
     c->shift_bits = log2i(c->request_size_bytes);
     int col_bits = log2i(c->columns) - log2i(c->BL);
     if (col_bits < 0) {
-        fail(g, MMT_ERANGE, 0, "fewer columns (%d) than BL (%d): no column bits", c->columns, c->BL);
+        fail(g, MMT_ERANGE, 0, "fewer columns (%d) than BL (%d): no column bits", c->columns,
+             c->BL);
         return;
     }
     static const char *const names[6] = {"ch", "ra", "bg", "ba", "ro", "co"};
-    int width[6] = {log2i(c->channels), log2i(c->ranks), log2i(c->bankgroups),
-                    log2i(c->banks_per_group), log2i(c->rows), col_bits};
+    int width[6] = {log2i(c->channels),        log2i(c->ranks), log2i(c->bankgroups),
+                    log2i(c->banks_per_group), log2i(c->rows),  col_bits};
     if (strlen(m) != 12) {
         fail(g, MMT_EPARSE, line,
              "[system] address_mapping: '%s' is not 6 fields of 2 characters (ch ra bg ba ro co)",
@@ -603,8 +602,7 @@ static void init_power(getter *g, mmt_dram_config *c)
     double IDD6x = get_real(g, "power", "IDD6x", 31);
     double devices = (double)c->devices_per_rank;
     /* The same operations in the same order as DRAMsim3, so the doubles are bit-identical. */
-    c->act_energy_inc =
-        VDD * (IDD0 * c->tRC - (IDD3N * c->tRAS + IDD2N * c->tRP)) * devices;
+    c->act_energy_inc = VDD * (IDD0 * c->tRC - (IDD3N * c->tRAS + IDD2N * c->tRP)) * devices;
     c->read_energy_inc = VDD * (IDD4R - IDD3N) * c->burst_cycle * devices;
     c->write_energy_inc = VDD * (IDD4W - IDD3N) * c->burst_cycle * devices;
     c->ref_energy_inc = VDD * (IDD5AB - IDD3N) * c->tRFC * devices;

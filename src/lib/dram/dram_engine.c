@@ -107,18 +107,32 @@ static int bank_needs(const dbank *b, int type, int row)
         if (type == MMT__REF || type == MMT__REFB || type == MMT__SREFE)
             return MMT__PRE;
         return -1;
-    default: /* BANK_SREF */
-        return is_rw(type) ? MMT__SREFX : -1;
+    default: /* BANK_SREF */ return is_rw(type) ? MMT__SREFX : -1;
     }
 }
 
+/* The earliest cycle at which the bank (rank, bg) allows a command of this type. DRAMsim3
+ * keeps one such time per bank and command; a constraint on every bank of a bank group or of
+ * a rank is kept here once, for the group or the rank, which gives the same maximum. */
+static uint64_t tready(const mmt_dram *d, const dchan *ch, int rank, int bg, const dbank *b,
+                       int type)
+{
+    uint64_t t = b->t[type];
+    uint64_t g = ch->bgt[(rank * d->c.bankgroups + bg) * MMT__NCMD + type];
+    uint64_t r = ch->rkt[rank * MMT__NCMD + type];
+    if (g > t)
+        t = g;
+    return r > t ? r : t;
+}
+
 /* The command a bank needs for cmd and from when; -1 where DRAMsim3 aborts. */
-static int bank_ready_type(const dbank *b, const dcmd *cmd, int *need, uint64_t *from)
+static int bank_ready_type(const mmt_dram *d, const dchan *ch, const dbank *b, const dcmd *cmd,
+                           int *need, uint64_t *from)
 {
     *need = bank_needs(b, cmd->type, cmd->row);
     if (*need < 0)
         return -1;
-    *from = b->t[*need];
+    *from = tready(d, ch, cmd->rank, cmd->bg, b, *need);
     return 0;
 }
 
@@ -131,7 +145,7 @@ static int ready_bank_cmd(mmt_dram *d, dchan *ch, const dcmd *cmd, uint64_t clk,
     int need;
     uint64_t t;
     out->type = NOCMD;
-    if (bank_ready_type(b, cmd, &need, &t))
+    if (bank_ready_type(d, ch, b, cmd, &need, &t))
         return die(d, "DRAMsim3 aborts here: a bank in self-refresh was asked for a refresh");
     if (need == MMT__ACT) {
         uint64_t w = act_window_free(d, ch, cmd->rank);
@@ -163,7 +177,7 @@ static int ready_rank_cmd(mmt_dram *d, dchan *ch, const dcmd *cmd, uint64_t clk,
             if (need < 0)
                 return die(d, "DRAMsim3 aborts here: a rank command met a bank in a state it "
                               "does not expect (self-refresh)");
-            uint64_t t = b->t[need];
+            uint64_t t = tready(d, ch, cmd->rank, j, b, need);
             if (need != cmd->type) {
                 if (t < first)
                     first = t;
@@ -201,6 +215,45 @@ static dcmd *cq_at(const mmt_dram *d, dchan *ch, int q)
     return &ch->cq[(size_t)q * d->c.cmd_queue_size];
 }
 
+/* Which transaction queue: the read queue, the write buffer, the unified queue. */
+enum { TQ_READ, TQ_WRITE, TQ_UNIFIED };
+
+/* A transaction for command queue qi joins transaction queue k: tq_ready counts the entries
+ * whose command queue has room, so that schedule() knows when none can move. */
+static void tq_join(const mmt_dram *d, dchan *ch, int k, int qi)
+{
+    ch->tq_cnt[k][qi]++;
+    if (ch->cqn[qi] < d->c.cmd_queue_size)
+        ch->tq_ready[k]++;
+}
+
+/* Command queue qi grew to full (full = 1) or shrank from full (full = 0). */
+static void cq_full(dchan *ch, int qi, int full)
+{
+    for (int k = 0; k < 3; k++)
+        ch->tq_ready[k] += full ? -(int64_t)ch->tq_cnt[k][qi] : (int64_t)ch->tq_cnt[k][qi];
+}
+
+/* The first non-empty command queue in [lo, hi), or hi. */
+static int next_nonempty(const dchan *ch, int lo, int hi)
+{
+    while (lo < hi) {
+        uint64_t w = ch->qmask[lo >> 6] >> (lo & 63);
+        if (w)
+            return lo + __builtin_ctzll(w) < hi ? lo + __builtin_ctzll(w) : hi;
+        lo = (lo | 63) + 1;
+    }
+    return hi;
+}
+
+static void mask_set(dchan *ch, int qi, int on)
+{
+    if (on)
+        ch->qmask[qi >> 6] |= UINT64_C(1) << (qi & 63);
+    else
+        ch->qmask[qi >> 6] &= ~(UINT64_C(1) << (qi & 63));
+}
+
 /* CommandQueue::ArbitratePrecharge: may the PRECHARGE that queue entry i needs go now? */
 static int arbitrate_pre(mmt_dram *d, dchan *ch, const dcmd *q, int n, int i)
 {
@@ -236,16 +289,25 @@ static int rw_dependency(const dcmd *q, int i)
 }
 
 /* CommandQueue::GetFirstReadyInQueue. */
-static int first_ready(mmt_dram *d, dchan *ch, int qi, dcmd *out)
+static int first_ready(mmt_dram *d, dchan *ch, int qi, dcmd *out, uint64_t *wake)
 {
     dcmd *q = cq_at(d, ch, qi);
     int n = ch->cqn[qi];
+    const dcmd *prev = NULL; /* the last command found not ready */
     for (int i = 0; i < n; i++) {
-        int r = ready_bank_cmd(d, ch, &q[i], ch->clk, out, NULL);
+        uint64_t from;
+        /* the same bank, row and type as a command just found not ready: not ready either */
+        if (prev && q[i].type == prev->type && q[i].row == prev->row && q[i].bank == prev->bank &&
+            q[i].bg == prev->bg && q[i].rank == prev->rank)
+            continue;
+        int r = ready_bank_cmd(d, ch, &q[i], ch->clk, out, &from);
         if (r)
             return r;
-        if (out->type == NOCMD)
+        if (out->type == NOCMD) {
+            *wake = min64(*wake, from);
+            prev = &q[i];
             continue;
+        }
         if (out->type == MMT__PRE) {
             if (!arbitrate_pre(d, ch, q, n, i))
                 continue;
@@ -268,8 +330,16 @@ static void erase_rw(mmt_dram *d, dchan *ch, const dcmd *c)
     for (int i = 0; i < n; i++)
         if (q[i].hex == c->hex && q[i].type == c->type) {
             memmove(&q[i], &q[i + 1], (size_t)(n - i - 1) * sizeof *q);
-            if (--ch->cqn[qi] == 0)
+            /* room in a command queue, and commands behind it may be unblocked (even when it
+             * is not issued: HBM's second command) */
+            ch->sched_dirty = 1;
+            ch->cmd_wake = 0;
+            if (ch->cqn[qi] == d->c.cmd_queue_size)
+                cq_full(ch, qi, 0);
+            if (--ch->cqn[qi] == 0) {
                 ch->nonempty--;
+                mask_set(ch, qi, 0);
+            }
             return;
         }
 }
@@ -279,24 +349,32 @@ static void erase_rw(mmt_dram *d, dchan *ch, const dcmd *c)
 static int get_cmd_to_issue(mmt_dram *d, dchan *ch, dcmd *out)
 {
     out->type = NOCMD;
-    if (!ch->nonempty)
-        return 0; /* a full round over empty queues leaves the index where it was */
-    for (int i = 0; i < ch->nq; i++) {
-        if (++ch->qidx == ch->nq)
-            ch->qidx = 0;
-        if (ch->in_ref && ch->refidx[ch->qidx])
-            continue;
-        if (!ch->cqn[ch->qidx])
-            continue;
-        int r = first_ready(d, ch, ch->qidx, out);
-        if (r)
-            return r;
-        if (out->type != NOCMD) {
-            if (is_rw(out->type))
-                erase_rw(d, ch, out);
-            return 0;
+    /* A full round that finds nothing leaves the index where it was, so it can be skipped
+     * when no queued command can be ready yet (cmd_wake). */
+    if (!ch->nonempty || (ch->clk < ch->cmd_wake && !d->plain))
+        return 0;
+    uint64_t wake = UINT64_MAX;
+    /* the non-empty queues after qidx, then from 0 up to qidx, in round-robin order */
+    int start = ch->qidx + 1 == ch->nq ? 0 : ch->qidx + 1;
+    for (int pass = 0; pass < 2; pass++) {
+        int lo = pass ? 0 : start, hi = pass ? start : ch->nq;
+        for (int qi = next_nonempty(ch, lo, hi); qi < hi; qi = next_nonempty(ch, qi + 1, hi)) {
+            if (ch->in_ref && ch->refidx[qi])
+                continue;
+            int r = first_ready(d, ch, qi, out, &wake);
+            if (r)
+                return r;
+            if (out->type != NOCMD) {
+                ch->qidx = qi;
+                if (is_rw(out->type))
+                    erase_rw(d, ch, out);
+                return 0;
+            }
         }
     }
+    /* nothing now; a command that is ready but held back by ArbitratePrecharge or
+     * HasRWDependency stays held until a command issues, which resets cmd_wake */
+    ch->cmd_wake = wake;
     return 0;
 }
 
@@ -437,23 +515,12 @@ static void update_stats(mmt_dram *d, dchan *ch, const dcmd *c)
         if (bank_at(d, ch, c->rank, c->bg, c->bank)->hits)
             ch->cnt[ST_WRITE_HITS]++;
         break;
-    case MMT__ACT:
-        ch->cnt[ST_ACT]++;
-        break;
-    case MMT__PRE:
-        ch->cnt[ST_PRE]++;
-        break;
-    case MMT__REF:
-        ch->cnt[ST_REF]++;
-        break;
-    case MMT__REFB:
-        ch->cnt[ST_REFB]++;
-        break;
-    case MMT__SREFE:
-        ch->cnt[ST_SREFE]++;
-        break;
-    default:
-        ch->cnt[ST_SREFX]++;
+    case MMT__ACT: ch->cnt[ST_ACT]++; break;
+    case MMT__PRE: ch->cnt[ST_PRE]++; break;
+    case MMT__REF: ch->cnt[ST_REF]++; break;
+    case MMT__REFB: ch->cnt[ST_REFB]++; break;
+    case MMT__SREFE: ch->cnt[ST_SREFE]++; break;
+    default: ch->cnt[ST_SREFX]++;
     }
 }
 
@@ -512,7 +579,8 @@ static int update_state(mmt_dram *d, dchan *ch, const dcmd *c)
         for (int j = 0; j < d->c.bankgroups; j++)
             for (int k = 0; k < d->c.banks_per_group; k++)
                 if (bank_update(ch, bank_at(d, ch, c->rank, j, k), c->rank, c))
-                    return die(d, "DRAMsim3 aborts here: a rank command in an unexpected bank state");
+                    return die(d,
+                               "DRAMsim3 aborts here: a rank command in an unexpected bank state");
         if (c->type == MMT__REF)
             refq_remove(ch, c, 0);
         else
@@ -526,26 +594,26 @@ static int update_state(mmt_dram *d, dchan *ch, const dcmd *c)
     return 0;
 }
 
-/* Applies a constraint list to one bank. DRAMsim3 adds the (int) delay to the unsigned clock,
- * so a negative delay before that many cycles have passed wraps to a time that never comes. */
-static void apply(dbank *b, const mmt__tlist *l, uint64_t clk)
+/* Applies a constraint list to a timing array (a bank's, a bank group's or a rank's). DRAMsim3
+ * adds the (int) delay to the unsigned clock, so a negative delay before that many cycles have
+ * passed wraps to a time that never comes. */
+static void apply(uint64_t *tt, const mmt__tlist *l, uint64_t clk)
 {
     for (int i = 0; i < l->n; i++) {
         uint64_t t = clk + (uint64_t)(int64_t)l->c[i].delay;
-        if (t > b->t[l->c[i].type])
-            b->t[l->c[i].type] = t;
+        if (t > tt[l->c[i].type])
+            tt[l->c[i].type] = t;
     }
 }
 
-/* ChannelState::UpdateTiming. */
+/* ChannelState::UpdateTiming: the same bank and the other banks of its group per bank, the
+ * other groups of the rank per group, the other ranks per rank (tready). */
 static void update_timing(mmt_dram *d, dchan *ch, const dcmd *c, uint64_t clk)
 {
     const mmt_dram_config *cf = &d->c;
     const mmt__tlist *T = cf->timing[c->type];
     if (is_rank_cmd(c->type)) {
-        for (int j = 0; j < cf->bankgroups; j++)
-            for (int k = 0; k < cf->banks_per_group; k++)
-                apply(bank_at(d, ch, c->rank, j, k), &T[MMT__SAME_RANK], clk);
+        apply(&ch->rkt[c->rank * MMT__NCMD], &T[MMT__SAME_RANK], clk);
         return;
     }
     if (c->type == MMT__ACT) {
@@ -553,21 +621,55 @@ static void update_timing(mmt_dram *d, dchan *ch, const dcmd *c, uint64_t clk)
         if (mmt__dram_is_gddr(cf))
             win_push(&ch->aw32[c->rank], clk, cf->t32AW);
     }
-    for (int r = 0; r < cf->ranks; r++)
+    apply(bank_at(d, ch, c->rank, c->bg, c->bank)->t, &T[MMT__SAME_BANK], clk);
+    if (T[MMT__OTHER_BANKS_BG].n)
+        for (int k = 0; k < cf->banks_per_group; k++)
+            if (k != c->bank)
+                apply(bank_at(d, ch, c->rank, c->bg, k)->t, &T[MMT__OTHER_BANKS_BG], clk);
+    if (T[MMT__OTHER_BG_RANK].n)
         for (int j = 0; j < cf->bankgroups; j++)
-            for (int k = 0; k < cf->banks_per_group; k++) {
-                int s = r != c->rank ? MMT__OTHER_RANKS
-                      : j != c->bg   ? MMT__OTHER_BG_RANK
-                      : k != c->bank ? MMT__OTHER_BANKS_BG
-                                     : MMT__SAME_BANK;
-                if (T[s].n)
-                    apply(bank_at(d, ch, r, j, k), &T[s], clk);
-            }
+            if (j != c->bg)
+                apply(&ch->bgt[(c->rank * cf->bankgroups + j) * MMT__NCMD], &T[MMT__OTHER_BG_RANK],
+                      clk);
+    if (T[MMT__OTHER_RANKS].n)
+        for (int r = 0; r < cf->ranks; r++)
+            if (r != c->rank)
+                apply(&ch->rkt[r * MMT__NCMD], &T[MMT__OTHER_RANKS], clk);
+}
+
+/* The power bookkeeping of one tick for k ticks: counts cycles per rank state. */
+static void count_ranks(mmt_dram *d, dchan *ch, uint64_t k)
+{
+    for (int i = 0; i < d->c.ranks; i++) {
+        if (ch->sref[i]) {
+            ch->sref_cycles[i] += k;
+        } else if (!ch->open_in_rank[i]) {
+            ch->idle_cycles[i] += k;
+            ch->rank_idle[i] += (int64_t)k;
+        } else {
+            ch->active_cycles[i] += k;
+            ch->rank_idle[i] = 0;
+        }
+    }
+}
+
+/* Counts the cycles [ch->acct, upto) with the ranks' present states. The per-rank cycle counts
+ * are kept lazily: a rank's state changes only when a command issues, which first accounts
+ * the cycles before it (issue), so counting them in bulk gives DRAMsim3's per-cycle counts.
+ * With enable_self_refresh they are counted every cycle (rank_idle drives self-refresh). */
+static void account(mmt_dram *d, dchan *ch, uint64_t upto)
+{
+    if (upto > ch->acct) {
+        count_ranks(d, ch, upto - ch->acct);
+        ch->acct = upto;
+    }
 }
 
 /* Controller::IssueCommand. */
 static int issue(mmt_dram *d, dchan *ch, const dcmd *c)
 {
+    ch->cmd_wake = 0;    /* states and timings change: every command is looked at again */
+    ch->sched_dirty = 1; /* a command queue may have room, a read may have left */
     if (is_read(c->type)) {
         uint64_t *v = mmt__u64map_get(&ch->pend_rd, c->hex);
         if (!v)
@@ -575,8 +677,8 @@ static int issue(mmt_dram *d, dchan *ch, const dcmd *c)
         /* DRAMsim3: every pending read of the address is served by this one command */
         for (uint32_t id = (uint32_t)(*v >> 32); id != NIL;) {
             drnode *n = &ch->nodes[id];
-            int r = ret_push(ch, c->hex, 0, n->added,
-                             ch->clk + (uint64_t)(int64_t)d->c.read_delay, ch->clk + 1);
+            int r = ret_push(ch, c->hex, 0, n->added, ch->clk + (uint64_t)(int64_t)d->c.read_delay,
+                             ch->clk + 1);
             if (r)
                 return r;
             uint32_t next = n->next;
@@ -594,7 +696,8 @@ static int issue(mmt_dram *d, dchan *ch, const dcmd *c)
             return r;
         mmt__u64map_del(&ch->pend_wr, c->hex);
     }
-    update_stats(d, ch, c); /* before the state: row hits count the state before */
+    account(d, ch, ch->clk); /* the cycles before this one had the states before */
+    update_stats(d, ch, c);  /* before the state: row hits count the state before */
     int r = update_state(d, ch, c);
     if (r)
         return r;
@@ -652,8 +755,8 @@ static int insert_refresh(mmt_dram *d, dchan *ch)
 
 static dcmd trans_cmd(const mmt_dram *d, const dtrans *t)
 {
-    int type = d->c.close_page ? (t->is_write ? MMT__WRP : MMT__RDP)
-                               : (t->is_write ? MMT__WR : MMT__RD);
+    int type =
+        d->c.close_page ? (t->is_write ? MMT__WRP : MMT__RDP) : (t->is_write ? MMT__WR : MMT__RD);
     return (dcmd){type, t->a.rank, t->a.bankgroup, t->a.bank, t->a.row, t->a.column, t->addr};
 }
 
@@ -662,6 +765,11 @@ static dcmd trans_cmd(const mmt_dram *d, const dtrans *t)
 static int schedule(mmt_dram *d, dchan *ch)
 {
     const mmt_dram_config *c = &d->c;
+    /* Its outcome depends only on the queues and write_draining, which only an issue, an
+     * added transaction, a move or a change of write_draining changes. */
+    if (!ch->sched_dirty && !d->plain)
+        return 0;
+    int wd0 = ch->write_draining;
     if (ch->write_draining == 0 && !c->unified_queue) {
         /* DRAMsim3: drain when the write buffer is full, or holds more than 8 writes and
          * every command queue is empty */
@@ -669,18 +777,22 @@ static int schedule(mmt_dram *d, dchan *ch)
             ch->write_draining = ch->nwq;
     }
     dtrans *q;
-    int *n;
+    int *n, k;
     if (c->unified_queue)
-        q = ch->uq, n = &ch->nuq;
+        q = ch->uq, n = &ch->nuq, k = TQ_UNIFIED;
     else if (ch->write_draining > 0)
-        q = ch->wq, n = &ch->nwq;
+        q = ch->wq, n = &ch->nwq, k = TQ_WRITE;
     else
-        q = ch->rq, n = &ch->nrq;
+        q = ch->rq, n = &ch->nrq, k = TQ_READ;
+    if (!ch->tq_ready[k] && !d->plain) { /* every entry's command queue is full: none moves */
+        ch->sched_dirty = ch->write_draining != wd0;
+        return 0;
+    }
     for (int i = 0; i < *n; i++) {
-        dcmd cmd = trans_cmd(d, &q[i]);
-        int qi = queue_index(d, cmd.rank, cmd.bg, cmd.bank);
+        int qi = q[i].qi;
         if (ch->cqn[qi] >= c->cmd_queue_size)
             continue;
+        dcmd cmd = trans_cmd(d, &q[i]);
         if (!c->unified_queue && is_write(cmd.type)) {
             /* DRAMsim3: a write waits for a read of the same address, ending the drain */
             if (mmt__u64map_get(&ch->pend_rd, q[i].addr)) {
@@ -689,34 +801,34 @@ static int schedule(mmt_dram *d, dchan *ch)
             }
             ch->write_draining--;
         }
+        ch->tq_cnt[k][qi]--;
+        ch->tq_ready[k]--;
         cq_at(d, ch, qi)[ch->cqn[qi]] = cmd;
-        if (ch->cqn[qi]++ == 0)
+        if (ch->cqn[qi] + 1 == c->cmd_queue_size)
+            cq_full(ch, qi, 1);
+        if (ch->cqn[qi]++ == 0) {
             ch->nonempty++;
+            mask_set(ch, qi, 1);
+        }
+        /* an appended command cannot unblock an earlier one: only it may be ready sooner */
+        if (ch->cmd_wake) {
+            dcmd out;
+            uint64_t from;
+            if (ready_bank_cmd(d, ch, &cmd, 0, &out, &from))
+                return -1;
+            ch->cmd_wake = min64(ch->cmd_wake, from > ch->clk + 1 ? from : ch->clk + 1);
+        }
         ch->rank_q_empty[cmd.rank] = 0;
         memmove(&q[i], &q[i + 1], (size_t)(*n - i - 1) * sizeof *q);
         (*n)--;
         return 1;
     }
+    /* a drain that ends on a read dependency it did not start here picks the read queue next */
+    ch->sched_dirty = ch->write_draining != wd0;
     return 0;
 }
 
 /* ---------------------------------------------------------------- the controller's tick */
-
-/* The power bookkeeping of one tick for k ticks: counts cycles per rank state. */
-static void count_ranks(mmt_dram *d, dchan *ch, uint64_t k)
-{
-    for (int i = 0; i < d->c.ranks; i++) {
-        if (ch->sref[i]) {
-            ch->sref_cycles[i] += k;
-        } else if (!ch->open_in_rank[i]) {
-            ch->idle_cycles[i] += k;
-            ch->rank_idle[i] += (int64_t)k;
-        } else {
-            ch->active_cycles[i] += k;
-            ch->rank_idle[i] = 0;
-        }
-    }
-}
 
 /* Controller's self-refresh step (enable_self_refresh, no command issued this tick). */
 static int self_refresh(mmt_dram *d, dchan *ch, int *busy)
@@ -747,7 +859,8 @@ static int ctrl_tick(mmt_dram *d, dchan *ch, int *busy)
 {
     const mmt_dram_config *c = &d->c;
     int r;
-    if (ch->clk % (uint64_t)ch->ref_interval == 0 && ch->clk > 0) {
+    if (ch->clk == ch->next_ref) { /* Refresh::ClockTick: every interval, not at 0 */
+        ch->next_ref += (uint64_t)ch->ref_interval;
         if ((r = insert_refresh(d, ch)))
             return r;
         *busy = 1;
@@ -775,7 +888,8 @@ static int ctrl_tick(mmt_dram *d, dchan *ch, int *busy)
             }
         }
     }
-    count_ranks(d, ch, 1);
+    if (c->enable_self_refresh) /* DRAMsim3's power update of this cycle, after its command */
+        account(d, ch, ch->clk + 1);
     if (c->enable_self_refresh && !issued && (r = self_refresh(d, ch, busy)))
         return r;
     int wd = ch->write_draining;
@@ -795,7 +909,8 @@ static int ctrl_tick(mmt_dram *d, dchan *ch, int *busy)
 static uint64_t ref_from(const mmt_dram *d, dchan *ch, const dcmd *ref)
 {
     uint64_t first = UINT64_MAX, all = 0;
-    int r0 = ref->type == MMT__REF ? 0 : ref->bg, r1 = ref->type == MMT__REF ? d->c.bankgroups : ref->bg + 1;
+    int r0 = ref->type == MMT__REF ? 0 : ref->bg,
+        r1 = ref->type == MMT__REF ? d->c.bankgroups : ref->bg + 1;
     for (int j = r0; j < r1; j++) {
         int k0 = ref->type == MMT__REF ? 0 : ref->bank;
         int k1 = ref->type == MMT__REF ? d->c.banks_per_group : ref->bank + 1;
@@ -804,9 +919,9 @@ static uint64_t ref_from(const mmt_dram *d, dchan *ch, const dcmd *ref)
             if (b->state == BANK_SREF)
                 return 0;
             if (b->state == BANK_OPEN)
-                first = min64(first, b->t[MMT__PRE]);
-            else if (b->t[ref->type] > all)
-                all = b->t[ref->type];
+                first = min64(first, tready(d, ch, ref->rank, j, b, MMT__PRE));
+            else if (tready(d, ch, ref->rank, j, b, ref->type) > all)
+                all = tready(d, ch, ref->rank, j, b, ref->type);
         }
     }
     return first != UINT64_MAX ? first : all;
@@ -819,43 +934,21 @@ static uint64_t ref_from(const mmt_dram *d, dchan *ch, const dcmd *ref)
 static uint64_t channel_wake(mmt_dram *d, dchan *ch)
 {
     uint64_t now = ch->clk; /* the next tick */
-    if (d->c.enable_self_refresh)
+    if (d->c.enable_self_refresh || d->plain)
         return now;
-    uint64_t w = UINT64_MAX;
-    if (ch->nheap)
-        w = ch->heap[0].ret;
-    uint64_t iv = (uint64_t)ch->ref_interval;
-    uint64_t nr = (now + iv - 1) / iv * iv;
-    if (nr == 0)
-        nr = iv;
-    w = min64(w, nr);
+    uint64_t w = ch->next_ref; /* returns are the tick's, not the controller's */
     if (ch->nrefq)
         w = min64(w, ref_from(d, ch, &ch->refq[0]));
-    for (int qi = 0; qi < ch->nq && w > now; qi++) {
-        if (ch->in_ref && ch->refidx[qi])
-            continue;
-        const dcmd *q = cq_at(d, ch, qi);
-        for (int i = 0; i < ch->cqn[qi]; i++) {
-            const dbank *b = bank_at(d, ch, q[i].rank, q[i].bg, q[i].bank);
-            int need = MMT__NCMD;
-            uint64_t from = 0;
-            bank_ready_type(b, &q[i], &need, &from); /* never fails for reads and writes */
-            if (need == MMT__ACT)
-                from = from > act_window_free(d, ch, q[i].rank) ? from
-                                                              : act_window_free(d, ch, q[i].rank);
-            if (from >= now)
-                w = min64(w, from);
-        }
-    }
+    if (ch->nonempty)
+        w = min64(w, ch->cmd_wake);
     return w < now ? now : w;
 }
 
 /* ---------------------------------------------------------------- the public calls */
 
-int mmt_dram_will_accept(const mmt_dram *d, uint64_t addr, int is_write)
+/* Controller::WillAcceptTransaction of the channel ch. */
+static int accepts(const mmt_dram *d, const dchan *ch, int is_write)
 {
-    int chn = mmt__dram_map(&d->c, addr).channel;
-    const dchan *ch = &d->ch[chn];
     if (d->c.unified_queue)
         return ch->nuq < d->c.trans_queue_size;
     if (!is_write)
@@ -863,21 +956,28 @@ int mmt_dram_will_accept(const mmt_dram *d, uint64_t addr, int is_write)
     return ch->nwq < d->c.trans_queue_size;
 }
 
+int mmt_dram_will_accept(const mmt_dram *d, uint64_t addr, int is_write)
+{
+    return accepts(d, &d->ch[mmt__dram_map(&d->c, addr).channel], is_write);
+}
+
 /* Controller::AddTransaction. */
 int mmt_dram_add(mmt_dram *d, uint64_t addr, int is_write)
 {
     if (d->dead)
         return MMT_EINVAL;
-    if (!mmt_dram_will_accept(d, addr, is_write))
-        return MMT_EAGAIN;
-    dtrans t = {addr, 0, is_write != 0, mmt__dram_map(&d->c, addr)};
+    dtrans t = {addr, 0, is_write != 0, mmt__dram_map(&d->c, addr), 0};
     dchan *ch = &d->ch[t.a.channel];
+    if (!accepts(d, ch, is_write))
+        return MMT_EAGAIN;
+    t.qi = queue_index(d, t.a.rank, t.a.bankgroup, t.a.bank);
     t.added = ch->clk;
     int r = hist_add(&ch->h_inter, (int)(ch->clk - ch->last_trans_clk));
     if (r)
         return r;
     ch->last_trans_clk = ch->clk;
     ch->wake = ch->clk;
+    ch->sched_dirty = 1;
     d->pending++;
     if (t.is_write) {
         if (!mmt__u64map_get(&ch->pend_wr, addr)) {
@@ -887,9 +987,9 @@ int mmt_dram_add(mmt_dram *d, uint64_t addr, int is_write)
                 return MMT_ENOMEM;
             *v = t.added;
             if (d->c.unified_queue)
-                ch->uq[ch->nuq++] = t;
+                ch->uq[ch->nuq++] = t, tq_join(d, ch, TQ_UNIFIED, t.qi);
             else
-                ch->wq[ch->nwq++] = t;
+                ch->wq[ch->nwq++] = t, tq_join(d, ch, TQ_WRITE, t.qi);
         }
         /* DRAMsim3: writes are posted: done on the next cycle */
         return ret_push(ch, addr, 1, t.added, ch->clk + 1, ch->clk);
@@ -902,9 +1002,9 @@ int mmt_dram_add(mmt_dram *d, uint64_t addr, int is_write)
         return r;
     if (first) { /* DRAMsim3: a read of an address already being read joins it */
         if (d->c.unified_queue)
-            ch->uq[ch->nuq++] = t;
+            ch->uq[ch->nuq++] = t, tq_join(d, ch, TQ_UNIFIED, t.qi);
         else
-            ch->rq[ch->nrq++] = t;
+            ch->rq[ch->nrq++] = t, tq_join(d, ch, TQ_READ, t.qi);
     }
     return 0;
 }
@@ -936,17 +1036,22 @@ int mmt_dram_tick(mmt_dram *d)
         return MMT_EINVAL;
     int r;
     int n = d->c.channels;
-    int busy[n > 0 ? n : 1];
     for (int i = 0; i < n; i++) {
-        busy[i] = 0;
-        if ((r = returns(d, &d->ch[i], d->clk, &busy[i])))
+        int ret = 0; /* returns change no controller state: the wake stands */
+        if ((r = returns(d, &d->ch[i], d->clk, &ret)))
             return r;
     }
     for (int i = 0; i < n; i++) {
         dchan *ch = &d->ch[i];
-        if ((r = ctrl_tick(d, ch, &busy[i])))
+        if (ch->clk < ch->wake) { /* the controller has nothing to do: count the cycle */
+            ch->clk++;
+            ch->cnt[ST_CYCLES]++;
+            continue;
+        }
+        int busy = 0;
+        if ((r = ctrl_tick(d, ch, &busy)))
             return r;
-        ch->wake = busy[i] ? ch->clk : channel_wake(d, ch);
+        ch->wake = busy ? ch->clk : channel_wake(d, ch);
     }
     d->clk++;
     return 0;
@@ -955,8 +1060,11 @@ int mmt_dram_tick(mmt_dram *d)
 uint64_t mmt_dram_next_event(const mmt_dram *d)
 {
     uint64_t w = UINT64_MAX;
-    for (int i = 0; i < d->c.channels; i++)
+    for (int i = 0; i < d->c.channels; i++) {
         w = min64(w, d->ch[i].wake);
+        if (d->ch[i].nheap)
+            w = min64(w, d->ch[i].heap[0].ret);
+    }
     return w < d->clk ? d->clk : w;
 }
 
@@ -965,7 +1073,6 @@ static void skip(mmt_dram *d, uint64_t k)
 {
     for (int i = 0; i < d->c.channels; i++) {
         dchan *ch = &d->ch[i];
-        count_ranks(d, ch, k);
         ch->clk += k;
         ch->cnt[ST_CYCLES] += k;
     }
@@ -1012,8 +1119,10 @@ static void chan_free(dchan *ch)
     mmt__u64map_free(&ch->h_read), mmt__u64map_free(&ch->h_write), mmt__u64map_free(&ch->h_inter);
     mmt__u64map_free(&ch->pend_wr), mmt__u64map_free(&ch->pend_rd);
     free(ch->rq), free(ch->wq), free(ch->uq), free(ch->nodes), free(ch->heap);
-    free(ch->cq), free(ch->cqn), free(ch->refidx), free(ch->rank_q_empty);
-    free(ch->banks), free(ch->open_in_rank), free(ch->sref), free(ch->rank_idle);
+    free(ch->cq), free(ch->cqn), free(ch->qmask), free(ch->tq_cnt[0]), free(ch->tq_cnt[1]),
+        free(ch->tq_cnt[2]), free(ch->refidx), free(ch->rank_q_empty);
+    free(ch->banks), free(ch->bgt), free(ch->rkt), free(ch->open_in_rank), free(ch->sref),
+        free(ch->rank_idle);
     free(ch->faw), free(ch->aw32), free(ch->refq);
 }
 
@@ -1031,16 +1140,22 @@ static int chan_init(const mmt_dram_config *c, dchan *ch, int id)
     ch->uq = mmt__mallocn(T, sizeof(dtrans));
     ch->cq = mmt__mallocn((int64_t)ch->nq * c->cmd_queue_size, sizeof(dcmd));
     ch->cqn = calloc((size_t)ch->nq, sizeof(int));
+    ch->qmask = calloc((size_t)ch->nq / 64 + 1, sizeof(uint64_t));
+    for (int k = 0; k < 3; k++)
+        ch->tq_cnt[k] = calloc((size_t)ch->nq, sizeof(int));
     ch->refidx = calloc((size_t)ch->nq, 1);
     ch->rank_q_empty = malloc((size_t)R);
     ch->banks = calloc((size_t)R * B, sizeof(dbank));
+    ch->bgt = calloc((size_t)R * c->bankgroups * MMT__NCMD, sizeof(uint64_t));
+    ch->rkt = calloc((size_t)R * MMT__NCMD, sizeof(uint64_t));
     ch->open_in_rank = calloc((size_t)R, sizeof(int));
     ch->sref = calloc((size_t)R, sizeof(int));
     ch->rank_idle = calloc((size_t)R, sizeof(int64_t));
     ch->faw = calloc((size_t)R, sizeof(dwin));
     ch->aw32 = calloc((size_t)R, sizeof(dwin));
     if (!ch->idle_cycles || !ch->active_cycles || !ch->sref_cycles || !ch->rq || !ch->wq ||
-        !ch->uq || !ch->cq || !ch->cqn || !ch->refidx || !ch->rank_q_empty || !ch->banks ||
+        !ch->uq || !ch->cq || !ch->cqn || !ch->qmask || !ch->tq_cnt[0] || !ch->tq_cnt[1] ||
+        !ch->tq_cnt[2] || !ch->refidx || !ch->rank_q_empty || !ch->banks || !ch->bgt || !ch->rkt ||
         !ch->open_in_rank || !ch->sref || !ch->rank_idle || !ch->faw || !ch->aw32)
         return MMT_ENOMEM;
     memset(ch->rank_q_empty, 1, (size_t)R);
@@ -1052,7 +1167,14 @@ static int chan_init(const mmt_dram_config *c, dchan *ch, int id)
         ch->ref_interval = c->tREFIb;
     else
         ch->ref_interval = c->tREFI / R;
+    ch->next_ref = (uint64_t)ch->ref_interval;
+    ch->sched_dirty = 1;
     return 0;
+}
+
+void mmt__dram_set_plain(mmt_dram *d, int plain)
+{
+    d->plain = plain;
 }
 
 int mmt_dram_new(const mmt_dram_config *c, mmt_dram_done_fn done, void *ud, mmt_dram **out)

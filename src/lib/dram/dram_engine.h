@@ -42,6 +42,7 @@ typedef struct dtrans {
     uint64_t addr, added;
     int is_write;
     mmt__daddr a;
+    int qi; /* its command queue */
 } dtrans;
 
 typedef struct dbank {
@@ -72,7 +73,8 @@ typedef struct dchan {
     uint64_t clk;
     /* statistics */
     uint64_t cnt[ST_N];
-    uint64_t *idle_cycles, *active_cycles, *sref_cycles; /* per rank */
+    uint64_t *idle_cycles, *active_cycles, *sref_cycles; /* per rank, up to cycle acct */
+    uint64_t acct;
     mmt__u64map h_read, h_write, h_inter; /* value (as int64) -> count */
     /* transaction queues */
     dtrans *rq, *wq, *uq;
@@ -88,17 +90,23 @@ typedef struct dchan {
     /* command queues */
     dcmd *cq;
     int *cqn, nq, qidx, in_ref, nonempty;
+    uint64_t *qmask;     /* bit per non-empty command queue */
+    int *tq_cnt[3];      /* per transaction queue: its entries per command queue */
+    int64_t tq_ready[3]; /* per transaction queue: its entries whose command queue has room */
     uint8_t *refidx, *rank_q_empty;
     /* channel state */
     dbank *banks;
+    uint64_t *bgt, *rkt; /* timing shared by a bank group's, a rank's banks (tready) */
     int *open_in_rank, *sref;
     int64_t *rank_idle;
     dwin *faw, *aw32;
     dcmd *refq;
     int nrefq, caprefq;
     int next_rank, next_bg, next_bank, ref_interval;
-    /* skipping: the next cycle whose tick may do more than count */
-    uint64_t wake;
+    /* skipping: the next cycle whose tick may do more than count; no queued command can issue
+     * before cmd_wake; schedule() can move nothing unless sched_dirty; the next refresh */
+    uint64_t wake, cmd_wake, next_ref;
+    int sched_dirty;
 } dchan;
 
 struct mmt_dram {
@@ -109,6 +117,7 @@ struct mmt_dram {
     dchan *ch;
     uint64_t pending;
     int dead;
+    int plain; /* tick every cycle, look at everything (mmt__dram_set_plain) */
     char err[256];
 };
 

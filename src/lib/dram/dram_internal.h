@@ -51,8 +51,14 @@ typedef struct mmt__tlist {
     int n;
 } mmt__tlist;
 
-enum { MMT__SAME_BANK, MMT__OTHER_BANKS_BG, MMT__OTHER_BG_RANK, MMT__OTHER_RANKS,
-       MMT__SAME_RANK, MMT__NSCOPE };
+enum {
+    MMT__SAME_BANK,
+    MMT__OTHER_BANKS_BG,
+    MMT__OTHER_BG_RANK,
+    MMT__OTHER_RANKS,
+    MMT__SAME_RANK,
+    MMT__NSCOPE
+};
 
 struct mmt_dram_config {
     mmt__dram_protocol protocol;
@@ -63,13 +69,12 @@ struct mmt_dram_config {
     uint64_t ch_mask, ra_mask, bg_mask, ba_mask, ro_mask, co_mask;
     /* [timing] */
     double tCK;
-    int AL, CL, CWL, RL, WL, tCCD_L, tCCD_S, tRTRS, tRTP, tWTR_L, tWTR_S, tWR, tRP, tRRD_L,
-        tRRD_S, tRAS, tRCD, tRFC, tRC, tCKE, tCKESR, tXS, tXP, tRFCb, tREFI, tREFIb, tFAW,
-        tRPRE, tWPRE, read_delay, write_delay, tPPD, t32AW, tRCDRD, tRCDWR;
+    int AL, CL, CWL, RL, WL, tCCD_L, tCCD_S, tRTRS, tRTP, tWTR_L, tWTR_S, tWR, tRP, tRRD_L, tRRD_S,
+        tRAS, tRCD, tRFC, tRC, tCKE, tCKESR, tXS, tXP, tRFCb, tREFI, tREFIb, tFAW, tRPRE, tWPRE,
+        read_delay, write_delay, tPPD, t32AW, tRCDRD, tRCDWR;
     /* [power], as per-command and per-cycle energy increments */
     double act_energy_inc, pre_energy_inc, read_energy_inc, write_energy_inc, ref_energy_inc,
-        refb_energy_inc, act_stb_energy_inc, pre_stb_energy_inc, pre_pd_energy_inc,
-        sref_energy_inc;
+        refb_energy_inc, act_stb_energy_inc, pre_stb_energy_inc, pre_pd_energy_inc, sref_energy_inc;
     /* [system] */
     int per_rank_queues; /* queue_structure PER_RANK (else PER_BANK) */
     int close_page;      /* row_buf_policy CLOSE_PAGE (else OPEN_PAGE) */
@@ -113,6 +118,10 @@ static inline int mmt__dram_is_hbm(const mmt_dram_config *c)
 
 /* Builds c->timing from the timing parameters (DRAMsim3's Timing constructor). */
 void mmt__dram_timing_init(mmt_dram_config *c);
+
+/* Makes d tick every cycle and look at every queue every tick, as DRAMsim3 does: the
+ * straightforward path the tests compare the skipping one with. */
+void mmt__dram_set_plain(mmt_dram *d, int plain);
 
 /* nlohmann::json 3.5's text for a double (Grisu2, its exponent rules, "null" for NaN and
  * infinities) into buf (at least 32 bytes); returns the length. */

@@ -6,6 +6,8 @@
  */
 #include "dram_engine.h"
 
+#include <math.h>
+
 /* DRAMsim3's derived values of one channel. */
 typedef struct derived {
     double act, read, write, ref, refb, background, total, bw, power, avg_read, avg_inter;
@@ -26,9 +28,25 @@ static double histo_avg(const mmt__u64map *h, uint64_t *max)
     return n == 0 ? 0.0 : (double)sum / (double)n;
 }
 
+/* The per-rank cycle counts up to the present cycle: the engine counts them lazily (acct). */
+static void rank_cycles(const mmt_dram *d, const dchan *ch, uint64_t *act, uint64_t *idle,
+                        uint64_t *sref)
+{
+    uint64_t k = ch->clk - ch->acct;
+    for (int i = 0; i < d->c.ranks; i++) {
+        act[i] = ch->active_cycles[i], idle[i] = ch->idle_cycles[i], sref[i] = ch->sref_cycles[i];
+        if (ch->sref[i])
+            sref[i] += k;
+        else if (!ch->open_in_rank[i])
+            idle[i] += k;
+        else
+            act[i] += k;
+    }
+}
+
 /* UpdateFinalStats, with the same operations in the same order as DRAMsim3. */
-static void derive(const mmt_dram *d, const dchan *ch, derived *v, double *act_stb,
-                   double *pre_stb, double *sref)
+static void derive(const mmt_dram *d, const dchan *ch, derived *v, double *act_stb, double *pre_stb,
+                   double *sref)
 {
     const mmt_dram_config *c = &d->c;
     v->act = (double)ch->cnt[ST_ACT] * c->act_energy_inc;
@@ -37,14 +55,21 @@ static void derive(const mmt_dram *d, const dchan *ch, derived *v, double *act_s
     v->ref = (double)ch->cnt[ST_REF] * c->ref_energy_inc;
     v->refb = (double)ch->cnt[ST_REFB] * c->refb_energy_inc;
     double bg = 0.0;
+    uint64_t *rc = mmt__mallocn(3 * (int64_t)c->ranks, sizeof *rc);
+    if (!rc) { /* tiny; NaN marks the failure rather than a wrong number */
+        v->background = v->total = NAN;
+        return;
+    }
+    rank_cycles(d, ch, rc, rc + c->ranks, rc + 2 * c->ranks);
     for (int i = 0; i < c->ranks; i++) {
-        double a = (double)ch->active_cycles[i] * c->act_stb_energy_inc;
-        double p = (double)ch->idle_cycles[i] * c->pre_stb_energy_inc;
-        double s = (double)ch->sref_cycles[i] * c->sref_energy_inc;
+        double a = (double)rc[i] * c->act_stb_energy_inc;
+        double p = (double)rc[c->ranks + i] * c->pre_stb_energy_inc;
+        double s = (double)rc[2 * c->ranks + i] * c->sref_energy_inc;
         if (act_stb)
             act_stb[i] = a, pre_stb[i] = p, sref[i] = s;
         bg += a + p + s;
     }
+    free(rc);
     v->background = bg;
     uint64_t reqs = ch->cnt[ST_READS_DONE] + ch->cnt[ST_WRITES_DONE];
     double time = (double)ch->cnt[ST_CYCLES] * c->tCK;
@@ -244,13 +269,20 @@ static char *channel_json(const mmt_dram *d, const dchan *ch)
         const char *name;
         int st;
     } counters[] = {
-        {"num_cycles", ST_CYCLES},         {"num_reads_done", ST_READS_DONE},
-        {"num_writes_done", ST_WRITES_DONE}, {"num_read_row_hits", ST_READ_HITS},
-        {"num_write_row_hits", ST_WRITE_HITS}, {"num_read_cmds", ST_READ_CMDS},
-        {"num_write_cmds", ST_WRITE_CMDS}, {"num_act_cmds", ST_ACT},
-        {"num_pre_cmds", ST_PRE},          {"num_ondemand_pres", ST_ONDEMAND_PRE},
-        {"num_ref_cmds", ST_REF},          {"num_refb_cmds", ST_REFB},
-        {"num_srefe_cmds", ST_SREFE},      {"num_srefx_cmds", ST_SREFX},
+        {"num_cycles", ST_CYCLES},
+        {"num_reads_done", ST_READS_DONE},
+        {"num_writes_done", ST_WRITES_DONE},
+        {"num_read_row_hits", ST_READ_HITS},
+        {"num_write_row_hits", ST_WRITE_HITS},
+        {"num_read_cmds", ST_READ_CMDS},
+        {"num_write_cmds", ST_WRITE_CMDS},
+        {"num_act_cmds", ST_ACT},
+        {"num_pre_cmds", ST_PRE},
+        {"num_ondemand_pres", ST_ONDEMAND_PRE},
+        {"num_ref_cmds", ST_REF},
+        {"num_refb_cmds", ST_REFB},
+        {"num_srefe_cmds", ST_SREFE},
+        {"num_srefx_cmds", ST_SREFX},
         {"hbm_dual_cmds", ST_DUAL},
     };
     put(&o, strdup("channel"), mmt__xfmt("%d", ch->id));
@@ -258,9 +290,17 @@ static char *channel_json(const mmt_dram *d, const dchan *ch)
         put_u(&o, counters[i].name, ch->cnt[counters[i].st]);
     put_u(&o, "epoch_num", d->clk / (uint64_t)d->c.epoch_period);
     put_u(&o, "num_write_buf_hits", 0); /* DRAMsim3: declared, never counted */
-    put(&o, strdup("all_bank_idle_cycles"), vec_u(ch->idle_cycles, R));
-    put(&o, strdup("rank_active_cycles"), vec_u(ch->active_cycles, R));
-    put(&o, strdup("sref_cycles"), vec_u(ch->sref_cycles, R));
+    uint64_t *rc = mmt__mallocn(3 * (int64_t)R, sizeof *rc);
+    if (!rc) {
+        free(ve);
+        free(obj_text(&o));
+        return NULL;
+    }
+    rank_cycles(d, ch, rc, rc + R, rc + 2 * R);
+    put(&o, strdup("all_bank_idle_cycles"), vec_u(rc + R, R));
+    put(&o, strdup("rank_active_cycles"), vec_u(rc, R));
+    put(&o, strdup("sref_cycles"), vec_u(rc + 2 * R, R));
+    free(rc);
     histo(&o, "read_latency", &ch->h_read, 0, 200, 10);
     histo(&o, "write_latency", &ch->h_write, 0, 200, 10);
     histo(&o, "interarrival_latency", &ch->h_inter, 0, 100, 10);

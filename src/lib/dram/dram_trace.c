@@ -9,8 +9,6 @@
  */
 #include "dram_engine.h"
 
-#include <ctype.h>
-
 /* One request: its address, kind, cycle, and whether reading it set the stream's eof. */
 typedef struct dreq {
     uint64_t addr, cycle;
@@ -20,11 +18,11 @@ typedef struct dreq {
 typedef struct treader {
     mmt_tracer *t;
     const char *path;
-    dreq next;      /* the request read ahead */
-    int have_next;  /* next holds one */
-    int at_end;     /* no request after next */
-    int trailing;   /* characters followed the last request */
-    dreq last;      /* the last request handed out */
+    dreq next;     /* the request read ahead */
+    int have_next; /* next holds one */
+    int at_end;    /* no request after next */
+    int trailing;  /* characters followed the last request */
+    dreq last;     /* the last request handed out */
     int phantom_done;
     long next_line;
 } treader;
@@ -34,9 +32,17 @@ static int is_blank(char c)
     return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
 }
 
+/* The value of a hexadecimal digit, or -1. */
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    c = (char)(c | 0x20);
+    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
 /* Parses one `ADDR TYPE CYCLE` line (not blank). */
-static int parse_line(const treader *R, const char *s, size_t n, long line, dreq *q,
-                      mmt_diag *diag)
+static int parse_line(const treader *R, const char *s, size_t n, long line, dreq *q, mmt_diag *diag)
 {
     const char *p = s, *e = s + n, *tok[3], *end[3];
     int k = 0;
@@ -66,35 +72,35 @@ static int parse_line(const treader *R, const char *s, size_t n, long line, dreq
         return mmt__diag(diag, MMT_ETRACE, R->path, line, "address '%.*s' is not hexadecimal",
                          (int)(end[0] - tok[0]), tok[0]);
     for (; a < end[0]; a++) {
-        if (!isxdigit((unsigned char)*a))
-            return mmt__diag(diag, MMT_ETRACE, R->path, line,
-                             "address '%.*s' is not hexadecimal", (int)(end[0] - tok[0]),
-                             tok[0]);
+        int h = hexval(*a);
+        if (h < 0)
+            return mmt__diag(diag, MMT_ETRACE, R->path, line, "address '%.*s' is not hexadecimal",
+                             (int)(end[0] - tok[0]), tok[0]);
         if (addr >> 60)
             return mmt__diag(diag, MMT_ETRACE, R->path, line,
                              "address '%.*s' does not fit in 64 bits", (int)(end[0] - tok[0]),
                              tok[0]);
-        addr = addr << 4 | (uint64_t)(isdigit((unsigned char)*a) ? *a - '0'
-                                                                 : (tolower(*a) - 'a' + 10));
+        addr = addr << 4 | (uint64_t)h;
     }
     /* DRAMsim3: WRITE, write, P_MEM_WR and BOFF are writes; it takes any other word for a
      * read, we only these */
-    static const char *const writes[] = {"WRITE", "write", "P_MEM_WR", "BOFF"};
-    static const char *const reads[] = {"READ", "read", "P_MEM_RD", "P_FETCH"};
+    static const struct {
+        const char *w;
+        size_t n;
+        int is_write;
+    } kinds[] = {{"READ", 4, 0},     {"WRITE", 5, 1},    {"read", 4, 0},    {"write", 5, 1},
+                 {"P_MEM_RD", 8, 0}, {"P_MEM_WR", 8, 1}, {"P_FETCH", 7, 0}, {"BOFF", 4, 1}};
     size_t tl = (size_t)(end[1] - tok[1]);
     q->is_write = -1;
-    for (int i = 0; i < 4; i++) {
-        if (strlen(writes[i]) == tl && !memcmp(tok[1], writes[i], tl))
-            q->is_write = 1;
-        if (strlen(reads[i]) == tl && !memcmp(tok[1], reads[i], tl))
-            q->is_write = 0;
-    }
+    for (size_t i = 0; i < sizeof kinds / sizeof *kinds && q->is_write < 0; i++)
+        if (kinds[i].n == tl && !memcmp(tok[1], kinds[i].w, tl))
+            q->is_write = kinds[i].is_write;
     if (q->is_write < 0)
         return mmt__diag(diag, MMT_ETRACE, R->path, line,
                          "request type '%.*s' is neither READ nor WRITE", (int)tl, tok[1]);
     uint64_t cyc = 0;
     for (const char *c = tok[2]; c < end[2]; c++) {
-        if (!isdigit((unsigned char)*c))
+        if (*c < '0' || *c > '9')
             return mmt__diag(diag, MMT_ETRACE, R->path, line,
                              "cycle '%.*s' is not a non-negative decimal integer",
                              (int)(end[2] - tok[2]), tok[2]);
@@ -179,6 +185,7 @@ static int feed(mmt_dram *d, treader *R, uint64_t cycles, mmt_diag *diag)
     if (r < 0)
         return r;
     int have = r == 1;
+    r = 0;
     uint64_t read_tick = 0; /* the tick at which p was read */
     while (d->clk < cycles) {
         uint64_t c = d->clk;
@@ -196,20 +203,24 @@ static int feed(mmt_dram *d, treader *R, uint64_t cycles, mmt_diag *diag)
         }
         if ((r = mmt_dram_tick(d)))
             break;
-        if (mmt_dram_will_accept(d, p.addr, p.is_write)) {
-            if ((r = mmt_dram_add(d, p.addr, p.is_write)))
-                break;
-            if ((r = next_request(R, &p, diag)) < 0)
-                return r;
-            have = r == 1;
+        r = mmt_dram_add(d, p.addr, p.is_write);
+        if (r == MMT_EAGAIN) {
             r = 0;
-            read_tick = c + 1;
-        } else if (!p.eof_after) {
+            if (p.eof_after)
+                continue; /* offered once only: dropped on the next cycle */
             /* refused: nothing changes until the memory does something */
             uint64_t w = mmt_dram_next_event(d);
             if (w > d->clk && (r = mmt_dram_advance(d, w < cycles ? w : cycles)))
                 break;
+            continue;
         }
+        if (r)
+            break;
+        if ((r = next_request(R, &p, diag)) < 0)
+            return r;
+        have = r == 1;
+        r = 0;
+        read_tick = c + 1;
     }
     if (r)
         return mmt__diag(diag, r, R->path, 0, "%s",

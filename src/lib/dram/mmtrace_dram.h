@@ -32,11 +32,12 @@ extern "C" {
  * (ranks from channel_size, tRC = tRAS + tRP, the energy increments, the address map). */
 typedef struct mmt_dram_config mmt_dram_config;
 
-/* Reads a DRAMsim3 .ini (at most MMT_MAX_INPUT_BYTES). Refuses, with FILE[:LINE]: message in
- * diag: a line that is neither a section, a key = value nor a comment; a missing section
- * ([dram_structure], [timing], [power] and [system] are required) or `protocol` key; an
- * unknown protocol or HMC; values DRAMsim3 cannot run (MMT_ERANGE: zero or negative sizes,
- * an integer outside int, an address map that is not 6 fields of ch ra bg ba ro co...). */
+/* Reads a DRAMsim3 .ini (at most MMT_MAX_INPUT_BYTES) with DRAMsim3's rules and defaults
+ * (doc/dram.md). Refuses, with FILE[:LINE]: message in diag: a line that is neither a
+ * section, a key = value nor a comment (MMT_EPARSE); a missing [dram_structure], [timing] or
+ * [system] section or `protocol` key; an unknown protocol (MMT_EPARSE) or HMC (MMT_EINVAL);
+ * values DRAMsim3 cannot run (MMT_ERANGE: zero or negative sizes, an integer outside int, a
+ * refresh interval below 1...), an address map that is not 6 fields of ch ra bg ba ro co. */
 int mmt_dram_config_read(const char *path, mmt_dram_config **out, mmt_diag *diag);
 
 /* Same, for a .ini held in memory; name is used in diagnostics only. */
@@ -128,8 +129,7 @@ const char *mmt_dram_error(const mmt_dram *d);
 typedef struct mmt_dram_stats {
     uint64_t num_cycles, num_reads_done, num_writes_done, num_read_cmds, num_write_cmds,
         num_read_row_hits, num_write_row_hits, num_act_cmds, num_pre_cmds, num_ref_cmds;
-    double average_read_latency, total_energy, act_energy, read_energy, write_energy,
-        ref_energy;
+    double average_read_latency, total_energy, act_energy, read_energy, write_energy, ref_energy;
     uint64_t max_read_latency;
     /* beyond the minimum API */
     uint64_t num_ondemand_pres, num_refb_cmds, num_srefe_cmds, num_srefx_cmds, hbm_dual_cmds,
