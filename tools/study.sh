@@ -11,7 +11,7 @@
 # STUDY_MODELS, STUDY_HW, STUDY_SEQS (comma lists, default: all).
 #
 # Writes OUTDIR/results.csv, fractions.csv, amdahl.csv, fits.csv, fit_predictions.csv,
-# figures/*.svg (and .png when rsvg-convert is installed), topologies/ and hw/, and prints
+# figures/*.svg and .png (each with its .csv), topologies/ and hw/, and prints
 # where. Layers are cached in the default layer cache (mmtrace-replay --help). When run
 # from a source tree holding topologies/study/, it also checks that the topologies written
 # are identical to the committed ones.
