@@ -23,6 +23,8 @@ typedef struct opts {
     mmt_study_spec *sp;   /* mmt_study_args_spec(args) */
     char cache[4096];
     const char *plan, *format, *hw_arg;
+    const char *figure_size; /* --figure-size */
+    int no_titles;           /* --no-titles */
     long shards;
     mmt_study_slurm slurm; /* --slurm-* and --sbatch: the Slurm plan's resources */
     mmt_scalesim version;  /* --scalesim: every hardware point is simulated as this version */
@@ -35,7 +37,7 @@ typedef struct opts {
  * (mmt_study_slurm_set). study_cli_option takes the codes 2000..2999. */
 /* clang-format off */
 enum { O_STUDY = 2000, O_FRACTIONS, O_HW, O_AXIS, O_CACHE, O_NOCACHE, O_PLAN, O_SHARDS,
-       O_FORMAT, O_SLURM, O_LAST = 2999 };
+       O_FORMAT, O_SLURM, O_FIGSIZE, O_NOTITLES, O_LAST = 2999 };
 static const struct option lo[] = {
     {"study", 1, NULL, O_STUDY}, {"fractions", 1, NULL, O_FRACTIONS}, {"hw", 1, NULL, O_HW},
     {"dataflow", 1, NULL, O_AXIS}, {"model", 1, NULL, O_AXIS}, {"hf-config", 1, NULL, O_AXIS},
@@ -46,7 +48,8 @@ static const struct option lo[] = {
     {"mmf-array", 1, NULL, O_AXIS}, {"slurm-time", 1, NULL, O_SLURM},
     {"slurm-mem", 1, NULL, O_SLURM}, {"slurm-cpus-per-task", 1, NULL, O_SLURM},
     {"slurm-partition", 1, NULL, O_SLURM}, {"slurm-account", 1, NULL, O_SLURM},
-    {"sbatch", 1, NULL, O_SLURM}, {NULL, 0, NULL, 0}};
+    {"sbatch", 1, NULL, O_SLURM}, {"figure-size", 1, NULL, O_FIGSIZE}, /* the figures' look */
+    {"no-titles", 0, NULL, O_NOTITLES}, {NULL, 0, NULL, 0}};
 /* clang-format on */
 
 /* The options the study shares with replay; their values in cl.sh. */
@@ -110,6 +113,8 @@ static int take(opts *o, int c, const char *name, const char *arg)
     case O_PLAN: o->plan = arg; break;
     case O_SHARDS: r = cli_parse_long("--shards", arg, 1, 4096, &o->shards); break;
     case O_FORMAT: o->format = arg; break;
+    case O_FIGSIZE: o->figure_size = arg; break;
+    case O_NOTITLES: o->no_titles = 1; break;
     case O_SLURM: return cli_lib_status(mmt_study_slurm_set(&o->slurm, name, arg, &d), &d);
     default: /* O_AXIS */
         snprintf(opt, sizeof opt, "--%s", name);
@@ -236,7 +241,8 @@ static int run(opts *o, int argc, char **argv)
     int rc;
     if (cl.manifest)
         return study_fractions(cl.manifest, argv[optind]);
-    if ((rc = study_formats(o->format, NULL, 0)) != EXIT_OK)
+    if ((rc = study_figure_options(o->format, o->figure_size, o->no_titles, &o->sp->figures)) !=
+        EXIT_OK)
         return rc;
     if (o->plan) {
         mmt_study_plan_spec ps = {.nshards = (unsigned)o->shards,
@@ -248,7 +254,7 @@ static int run(opts *o, int argc, char **argv)
                                   .slurm = &o->slurm};
         return study_plan(o->plan, &ps);
     }
-    return study_run(o->sp, o->format);
+    return study_run(o->sp);
 }
 
 int study_cli_run(int argc, char **argv)

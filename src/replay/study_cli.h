@@ -39,13 +39,11 @@ int study_fractions(const char *manifest, const char *rundir);
  * (writes outdir/slurm/); spec without program and cwd, which this fills. Returns an exit
  * status. */
 int study_plan(const char *how, const mmt_study_plan_spec *spec);
-/* --study (study_plan.c): runs the study of sp with progress on stderr, writes the figures in
- * each format of the list format (study_formats) and prints the summary; an exit status. */
-int study_run(mmt_study_spec *sp, const char *format);
-/* Writes the figures in each format of the comma list format (NULL: svg, and png when
- * rsvg-convert is installed); returns an exit status. */
-int study_formats(const char *format, const char *outdir, long jobs);
-/* Converts outdir/figures/\*.svg to fmt ("png" or "pdf") with rsvg-convert, jobs at once. */
-int study_convert(const char *outdir, const char *fmt, long jobs);
+/* --study (study_plan.c): runs the study of sp (its figures drawn by the library in the
+ * formats of sp->figures) with progress on stderr and prints the summary; an exit status. */
+int study_run(mmt_study_spec *sp);
+/* The figure options: --format's comma list (NULL: svg,png), --figure-size (NULL: page) and
+ * --no-titles into out; returns an exit status after a message. */
+int study_figure_options(const char *format, const char *size, int no_titles, mmt_fig_style *out);
 
 #endif
