@@ -110,7 +110,7 @@ synth() {
     bw=$(ini_get "$ini" bus_width) bl=$(ini_get "$ini" BL)
     ch=$(ini_get "$ini" channels) mb=$(ini_get "$ini" channel_size)
     awk -v kind="$kind" -v n="$n" -v step=$((bw / 8 * bl)) -v size=$((ch * mb * 1048576)) \
-        "$@" -f tools/dram-stream.awk </dev/null >"$tmp/trace"
+        "$@" -f tools/dram-hex.awk -f tools/dram-stream.awk </dev/null >"$tmp/trace"
     record "$name" "$ini" "300 2000 10000 50000"
 }
 
@@ -164,7 +164,7 @@ runtrace() {
     l=$tmp/run/dram_run/layer$layer
     for x in IFMAP FILTER OFMAP; do gzip -dc "$l/${x}_DRAM_TRACE.csv.gz" >"$tmp/$x"; done
     awk -v w0=8000 -v w1=1580 -v w2=16000 -v off0=0 -v off1=10000000 -v off2=20000000 \
-        -v line=$((bw / 8 * bl)) -v mhz=700 -v tck="$tck" -f tools/dram-run-trace.awk \
+        -v line=$((bw / 8 * bl)) -v mhz=700 -v tck="$tck" -f tools/dram-hex.awk -f tools/dram-run-trace.awk \
         "$tmp/IFMAP" "$tmp/FILTER" "$tmp/OFMAP" >"$tmp/trace"
     last=$(tail -n 1 "$tmp/trace" | awk '{print $3}')
     record "$name" "$ini" "$((last / 2 + 1)) $((last + 20000)) $((last + 60000))"
@@ -206,7 +206,7 @@ timing() {
     l=$tmp/run/dram_run/layer$layer
     for x in IFMAP FILTER OFMAP; do gzip -dc "$l/${x}_DRAM_TRACE.csv.gz" >"$tmp/$x"; done
     awk -v w0=8000 -v w1=1580 -v w2=16000 -v off0=0 -v off1=10000000 -v off2=20000000 \
-        -v line=$((bw / 8 * bl)) -v mhz=700 -v tck="$tck" -f tools/dram-run-trace.awk \
+        -v line=$((bw / 8 * bl)) -v mhz=700 -v tck="$tck" -f tools/dram-hex.awk -f tools/dram-run-trace.awk \
         "$tmp/IFMAP" "$tmp/FILTER" "$tmp/OFMAP" >"$tmp/trace"
     total=$(wc -l <"$tmp/trace")
     echo "0x0 READ 999999999999" >>"$tmp/trace"
