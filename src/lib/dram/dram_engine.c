@@ -622,19 +622,62 @@ static void update_timing(mmt_dram *d, dchan *ch, const dcmd *c, uint64_t clk)
             win_push(&ch->aw32[c->rank], clk, cf->t32AW);
     }
     apply(bank_at(d, ch, c->rank, c->bg, c->bank)->t, &T[MMT__SAME_BANK], clk);
-    if (T[MMT__OTHER_BANKS_BG].n)
+    if (!T[MMT__OTHER_BANKS_BG].n) {
+    } else if (d->fold_bg[c->type] && !d->plain) {
+        apply(&ch->bgt[(c->rank * cf->bankgroups + c->bg) * MMT__NCMD], &T[MMT__OTHER_BANKS_BG],
+              clk);
+    } else {
         for (int k = 0; k < cf->banks_per_group; k++)
             if (k != c->bank)
                 apply(bank_at(d, ch, c->rank, c->bg, k)->t, &T[MMT__OTHER_BANKS_BG], clk);
-    if (T[MMT__OTHER_BG_RANK].n)
+    }
+    if (!T[MMT__OTHER_BG_RANK].n) {
+    } else if (d->fold_rank[c->type] && !d->plain) {
+        apply(&ch->rkt[c->rank * MMT__NCMD], &T[MMT__OTHER_BG_RANK], clk);
+    } else {
         for (int j = 0; j < cf->bankgroups; j++)
             if (j != c->bg)
                 apply(&ch->bgt[(c->rank * cf->bankgroups + j) * MMT__NCMD], &T[MMT__OTHER_BG_RANK],
                       clk);
+    }
     if (T[MMT__OTHER_RANKS].n)
         for (int r = 0; r < cf->ranks; r++)
             if (r != c->rank)
                 apply(&ch->rkt[r * MMT__NCMD], &T[MMT__OTHER_RANKS], clk);
+}
+
+/* Does list a hold, for every constraint of list b, one on the same command at least as late?
+ * Only non-negative delays count: a negative one may wrap (apply). */
+static int dominates(const mmt__tlist *a, const mmt__tlist *b)
+{
+    for (int i = 0; i < b->n; i++) {
+        int ok = 0;
+        for (int j = 0; j < a->n && !ok; j++)
+            ok = a->c[j].type == b->c[i].type && a->c[j].delay >= b->c[i].delay &&
+                 b->c[i].delay >= 0;
+        if (!ok)
+            return 0;
+    }
+    return 1;
+}
+
+/* Which constraint lists update_timing may keep once for a bank group or a rank instead of
+ * once per bank or per group: tready takes the maximum of the bank's, its group's and its
+ * rank's times, so a list applied to the whole group (rank) gives the same readiness when the
+ * banks it should not cover (the issuing bank; the issuing bank's group) already get a list
+ * that is at least as strict. With DRAMsim3's tables this holds for DDR4's reads, writes and
+ * activates (same-bank tCCD_L/tRRD_L bound the others' tCCD_S/tRRD_S). */
+static void fold_timing(mmt_dram *d)
+{
+    const mmt_dram_config *c = &d->c;
+    for (int t = 0; t < MMT__NCMD; t++) {
+        const mmt__tlist *T = c->timing[t];
+        d->fold_bg[t] = (uint8_t)dominates(&T[MMT__SAME_BANK], &T[MMT__OTHER_BANKS_BG]);
+        d->fold_rank[t] =
+            (uint8_t)(dominates(&T[MMT__SAME_BANK], &T[MMT__OTHER_BG_RANK]) &&
+                      (c->banks_per_group == 1 ||
+                       dominates(&T[MMT__OTHER_BANKS_BG], &T[MMT__OTHER_BG_RANK])));
+    }
 }
 
 /* The power bookkeeping of one tick for k ticks: counts cycles per rank state. */
@@ -1185,6 +1228,7 @@ int mmt_dram_new(const mmt_dram_config *c, mmt_dram_done_fn done, void *ud, mmt_
         return MMT_ENOMEM;
     d->c = *c;
     d->done = done, d->ud = ud;
+    fold_timing(d);
     d->ch = calloc((size_t)c->channels, sizeof *d->ch);
     if (!d->ch) {
         free(d);

@@ -118,6 +118,10 @@ struct mmt_dram {
     uint64_t pending;
     int dead;
     int plain; /* tick every cycle, look at everything (mmt__dram_set_plain) */
+    /* per issued command type: its other-banks-of-the-group constraints may be kept once for
+     * the whole group (bgt), its other-groups-of-the-rank ones once for the rank (rkt), as the
+     * constraints on the banks they would wrongly cover are at least as strict (fold_timing) */
+    uint8_t fold_bg[MMT__NCMD], fold_rank[MMT__NCMD];
     char err[256];
 };
 
