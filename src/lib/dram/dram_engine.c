@@ -73,26 +73,11 @@ static void win_push(dwin *w, uint64_t clk, int span)
     w->n++;
 }
 
-/* The first cycle at which the windows allow an ACTIVATE in rank (0: now). */
-static uint64_t act_window_free(const mmt_dram *d, const dchan *ch, int rank)
-{
-    uint64_t t = 0;
-    const dwin *w = &ch->faw[rank];
-    if (w->n >= 4)
-        t = win_front(w);
-    if (mmt__dram_is_gddr(&d->c)) {
-        w = &ch->aw32[rank];
-        if (w->n >= 32 && win_front(w) > t)
-            t = win_front(w);
-    }
-    return t;
-}
-
 /* ---------------------------------------------------------------- readiness */
 
 /* BankState::GetReadyCommand: the command the bank needs first for a command of this type
  * (and row); -1 where DRAMsim3 aborts (a command its state table does not expect). */
-static int bank_needs(const dbank *b, int type, int row)
+static inline int bank_needs(const dbank *b, int type, int row)
 {
     switch (b->state) {
     case BANK_CLOSED:
@@ -125,32 +110,36 @@ static uint64_t tready(const mmt_dram *d, const dchan *ch, int rank, int bg, con
     return r > t ? r : t;
 }
 
-/* The command a bank needs for cmd and from when; -1 where DRAMsim3 aborts. */
-static int bank_ready_type(const mmt_dram *d, const dchan *ch, const dbank *b, const dcmd *cmd,
-                           int *need, uint64_t *from)
-{
-    *need = bank_needs(b, cmd->type, cmd->row);
-    if (*need < 0)
-        return -1;
-    *from = tready(d, ch, cmd->rank, cmd->bg, b, *need);
-    return 0;
-}
-
 /* ChannelState::GetReadyCommand for a bank command at clk: *out is the command to issue now,
- * or type NOCMD. *from (if not NULL) gets the cycle from which it would be ready. */
+ * or type NOCMD. *from (if not NULL) gets the cycle from which it would be ready. The hot path
+ * of the engine: tready and the activation windows (ChannelState::ActivationWindowOk: the
+ * oldest of the last 4 ACTIVATEs + tFAW, of the last 32 + t32AW on GDDR) written out, with the
+ * bank group's index computed once. */
 static int ready_bank_cmd(mmt_dram *d, dchan *ch, const dcmd *cmd, uint64_t clk, dcmd *out,
                           uint64_t *from)
 {
-    const dbank *b = bank_at(d, ch, cmd->rank, cmd->bg, cmd->bank);
-    int need;
-    uint64_t t;
+    int gi = cmd->rank * d->c.bankgroups + cmd->bg;
+    const dbank *b = &ch->banks[gi * d->c.banks_per_group + cmd->bank];
     out->type = NOCMD;
-    if (bank_ready_type(d, ch, b, cmd, &need, &t))
+    int need = bank_needs(b, cmd->type, cmd->row);
+    if (need < 0)
         return die(d, "DRAMsim3 aborts here: a bank in self-refresh was asked for a refresh");
+    uint64_t t = b->t[need];
+    uint64_t g = ch->bgt[gi * MMT__NCMD + need];
+    uint64_t r = ch->rkt[cmd->rank * MMT__NCMD + need];
+    if (g > t)
+        t = g;
+    if (r > t)
+        t = r;
     if (need == MMT__ACT) {
-        uint64_t w = act_window_free(d, ch, cmd->rank);
-        if (w > t)
-            t = w;
+        const dwin *w = &ch->faw[cmd->rank];
+        if (w->n >= 4 && win_front(w) > t)
+            t = win_front(w);
+        if (d->gddr) {
+            w = &ch->aw32[cmd->rank];
+            if (w->n >= 32 && win_front(w) > t)
+                t = win_front(w);
+        }
     }
     if (from)
         *from = t;
@@ -1228,6 +1217,7 @@ int mmt_dram_new(const mmt_dram_config *c, mmt_dram_done_fn done, void *ud, mmt_
         return MMT_ENOMEM;
     d->c = *c;
     d->done = done, d->ud = ud;
+    d->gddr = mmt__dram_is_gddr(c);
     fold_timing(d);
     d->ch = calloc((size_t)c->channels, sizeof *d->ch);
     if (!d->ch) {

@@ -122,6 +122,7 @@ struct mmt_dram {
      * the whole group (bgt), its other-groups-of-the-rank ones once for the rank (rkt), as the
      * constraints on the banks they would wrongly cover are at least as strict (fold_timing) */
     uint8_t fold_bg[MMT__NCMD], fold_rank[MMT__NCMD];
+    int gddr; /* mmt__dram_is_gddr: the 32-activate window too */
     char err[256];
 };
 
