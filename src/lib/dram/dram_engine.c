@@ -323,14 +323,28 @@ static void erase_rw(mmt_dram *d, dchan *ch, const dcmd *c)
              * is not issued: HBM's second command) */
             ch->sched_dirty = 1;
             ch->cmd_wake = 0;
+            ch->qwake[qi] = 0;
             if (ch->cqn[qi] == d->c.cmd_queue_size)
                 cq_full(ch, qi, 0);
             if (--ch->cqn[qi] == 0) {
                 ch->nonempty--;
                 mask_set(ch, qi, 0);
+                ch->qwake[qi] = UINT64_MAX; /* an empty queue finds nothing */
             }
             return;
         }
+}
+
+/* The skipping of command queues (qwake): a queue whose GetFirstReadyInQueue found nothing
+ * at cycle C can find nothing before the earliest cycle at which one of its commands meets its
+ * timing, as long as its contents and its banks' states stay: the timing of a bank, its group
+ * and its rank and the activation windows only ever grow later, and a command that meets its
+ * timing but is held back (ArbitratePrecharge, HasRWDependency) stays held until the queue or
+ * its bank changes. So a queue is looked at again only when that cycle has come, a command is
+ * appended (its own cycle), removed, or a command issued to one of its banks (q_dirty). */
+static void q_dirty(dchan *ch, int qi)
+{
+    ch->qwake[qi] = ch->cqn[qi] ? 0 : UINT64_MAX;
 }
 
 /* CommandQueue::GetCommandToIssue: round robin over the queues from the one after the last
@@ -350,10 +364,18 @@ static int get_cmd_to_issue(mmt_dram *d, dchan *ch, dcmd *out)
         for (int qi = next_nonempty(ch, lo, hi); qi < hi; qi = next_nonempty(ch, qi + 1, hi)) {
             if (ch->in_ref && ch->refidx[qi])
                 continue;
-            int r = first_ready(d, ch, qi, out, &wake);
+            if (ch->clk < ch->qwake[qi] && !d->plain) { /* nothing there yet */
+                wake = min64(wake, ch->qwake[qi]);
+                continue;
+            }
+            uint64_t qw = UINT64_MAX;
+            int r = first_ready(d, ch, qi, out, &qw);
             if (r)
                 return r;
-            if (out->type != NOCMD) {
+            wake = min64(wake, qw);
+            if (out->type == NOCMD)
+                ch->qwake[qi] = qw;
+            else {
                 ch->qidx = qi;
                 if (is_rw(out->type))
                     erase_rw(d, ch, out);
@@ -728,6 +750,15 @@ static int issue(mmt_dram *d, dchan *ch, const dcmd *c)
             return r;
         mmt__u64map_del(&ch->pend_wr, c->hex);
     }
+    if (is_rank_cmd(c->type)) { /* every bank of the rank changes state */
+        if (d->c.per_rank_queues)
+            q_dirty(ch, c->rank);
+        else
+            for (int i = 0; i < d->c.banks; i++)
+                q_dirty(ch, c->rank * d->c.banks + i);
+    } else {
+        q_dirty(ch, queue_index(d, c->rank, c->bg, c->bank));
+    }
     account(d, ch, ch->clk); /* the cycles before this one had the states before */
     update_stats(d, ch, c);  /* before the state: row hits count the state before */
     int r = update_state(d, ch, c);
@@ -843,12 +874,14 @@ static int schedule(mmt_dram *d, dchan *ch)
             mask_set(ch, qi, 1);
         }
         /* an appended command cannot unblock an earlier one: only it may be ready sooner */
-        if (ch->cmd_wake) {
+        if (ch->cmd_wake || ch->qwake[qi]) {
             dcmd out;
             uint64_t from;
             if (ready_bank_cmd(d, ch, &cmd, 0, &out, &from))
                 return -1;
-            ch->cmd_wake = min64(ch->cmd_wake, from > ch->clk + 1 ? from : ch->clk + 1);
+            ch->qwake[qi] = min64(ch->qwake[qi], from);
+            if (ch->cmd_wake)
+                ch->cmd_wake = min64(ch->cmd_wake, from > ch->clk + 1 ? from : ch->clk + 1);
         }
         ch->rank_q_empty[cmd.rank] = 0;
         memmove(&q[i], &q[i + 1], (size_t)(*n - i - 1) * sizeof *q);
@@ -1151,7 +1184,7 @@ static void chan_free(dchan *ch)
     mmt__u64map_free(&ch->h_read), mmt__u64map_free(&ch->h_write), mmt__u64map_free(&ch->h_inter);
     mmt__u64map_free(&ch->pend_wr), mmt__u64map_free(&ch->pend_rd);
     free(ch->rq), free(ch->wq), free(ch->uq), free(ch->nodes), free(ch->heap);
-    free(ch->cq), free(ch->cqn), free(ch->qmask), free(ch->tq_cnt[0]), free(ch->tq_cnt[1]),
+    free(ch->cq), free(ch->cqn), free(ch->qwake), free(ch->qmask), free(ch->tq_cnt[0]), free(ch->tq_cnt[1]),
         free(ch->tq_cnt[2]), free(ch->refidx), free(ch->rank_q_empty);
     free(ch->banks), free(ch->bgt), free(ch->rkt), free(ch->open_in_rank), free(ch->sref),
         free(ch->rank_idle);
@@ -1172,6 +1205,7 @@ static int chan_init(const mmt_dram_config *c, dchan *ch, int id)
     ch->uq = mmt__mallocn(T, sizeof(dtrans));
     ch->cq = mmt__mallocn((int64_t)ch->nq * c->cmd_queue_size, sizeof(dcmd));
     ch->cqn = calloc((size_t)ch->nq, sizeof(int));
+    ch->qwake = calloc((size_t)ch->nq, sizeof(uint64_t));
     ch->qmask = calloc((size_t)ch->nq / 64 + 1, sizeof(uint64_t));
     for (int k = 0; k < 3; k++)
         ch->tq_cnt[k] = calloc((size_t)ch->nq, sizeof(int));
@@ -1186,11 +1220,13 @@ static int chan_init(const mmt_dram_config *c, dchan *ch, int id)
     ch->faw = calloc((size_t)R, sizeof(dwin));
     ch->aw32 = calloc((size_t)R, sizeof(dwin));
     if (!ch->idle_cycles || !ch->active_cycles || !ch->sref_cycles || !ch->rq || !ch->wq ||
-        !ch->uq || !ch->cq || !ch->cqn || !ch->qmask || !ch->tq_cnt[0] || !ch->tq_cnt[1] ||
+        !ch->uq || !ch->cq || !ch->cqn || !ch->qwake || !ch->qmask || !ch->tq_cnt[0] || !ch->tq_cnt[1] ||
         !ch->tq_cnt[2] || !ch->refidx || !ch->rank_q_empty || !ch->banks || !ch->bgt || !ch->rkt ||
         !ch->open_in_rank || !ch->sref || !ch->rank_idle || !ch->faw || !ch->aw32)
         return MMT_ENOMEM;
     memset(ch->rank_q_empty, 1, (size_t)R);
+    for (int i = 0; i < ch->nq; i++)
+        ch->qwake[i] = UINT64_MAX; /* empty */
     for (int i = 0; i < R * B; i++)
         ch->banks[i].state = BANK_CLOSED, ch->banks[i].row = -1;
     if (c->refresh_policy == MMT__REF_RANK_SIMUL)

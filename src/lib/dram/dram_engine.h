@@ -106,6 +106,7 @@ typedef struct dchan {
     /* skipping: the next cycle whose tick may do more than count; no queued command can issue
      * before cmd_wake; schedule() can move nothing unless sched_dirty; the next refresh */
     uint64_t wake, cmd_wake, next_ref;
+    uint64_t *qwake; /* per command queue: GetFirstReadyInQueue finds nothing before (q_dirty) */
     int sched_dirty;
 } dchan;
 
