@@ -3,9 +3,9 @@
 The library is found with pkg-config (``pkg-config mmtrace``): after ``make install`` that is
 the installed ``mmtrace.pc``; for a build tree that was not installed, put the build directory
 on ``PKG_CONFIG_PATH`` (it holds ``mmtrace-uninstalled.pc``, which pkg-config prefers).
-The extension links ``libmmtrace-study`` (the study library, which carries the whole core) and
-records the library directory as its run path, so it finds the library without
-``LD_LIBRARY_PATH``.
+The extension links ``libmmtrace-study`` (the study library) and ``libmmtrace`` (the core, which
+the study library links rather than carries) and records the library directory as its run path,
+so it finds them without ``LD_LIBRARY_PATH``.
 
     pip install --no-build-isolation ./python
 """
@@ -63,7 +63,7 @@ setup(
             include_dirs=include_dirs,
             library_dirs=library_dirs,
             runtime_library_dirs=rpath,
-            libraries=["mmtrace-study"],
+            libraries=["mmtrace-study", "mmtrace"],
             extra_compile_args=["-std=c11", "-Wall", "-Wextra", "-Wno-unused-parameter",
                                 "-Wno-missing-field-initializers"],
         )

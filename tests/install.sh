@@ -2,9 +2,12 @@
 # install.sh - the package as a user gets it. Installs twice, with `make install DESTDIR=`
 # (a staged install of configure's prefix) and with `make install prefix=` (another prefix),
 # and checks each: the files (library, header, man pages, docs), mmtrace.pc naming the
-# directories of that installation, only mmt_[a-z]* names exported, and an outside program
-# (tests/install/outside.c) built with nothing but `pkg-config mmtrace` whose cycle counts
-# on golden cases must be SCALE-Sim's (COMPUTE_REPORT.py312sum.csv).
+# directories of that installation, only mmt_[a-z]* names exported (and libmmtrace's few
+# internals for the study library, src/lib/base/shared.sym), and one outside program per
+# library: tests/install/outside.c built with nothing but `pkg-config mmtrace`, whose cycle
+# counts on golden cases must be SCALE-Sim's (COMPUTE_REPORT.py312sum.csv), and
+# tests/install/outside_study.c with nothing but `pkg-config mmtrace-study` (a small study with
+# figures). libmmtrace-study.so links libmmtrace.so and defines none of its functions.
 . "$MMT_SRCDIR/tests/testlib.sh"
 : "${MMT_MAKE:=make}" "${MMT_CC:=cc}" "${MMT_CFLAGS:=}" "${MMT_PREFIX:?MMT_PREFIX is not set}"
 command -v pkg-config >/dev/null 2>&1 || { echo "install.sh: pkg-config not found" >&2; exit 1; }
@@ -36,6 +39,14 @@ check_install() {
     grep -q '@' "$pc" && fail "$tag: mmtrace.pc: unsubstituted @...@"
     grep -q 'Libs.private:.*-lcsv' "$pc" ||
         fail "$tag: mmtrace.pc: libcsv (the report and manifest readers use it) not in Libs.private"
+    grep -qiE 'gsl|cairo' "$pc" && fail "$tag: mmtrace.pc: GSL and cairo are the study library's"
+    spc=$(dirname "$pc")/mmtrace-study.pc
+    [ -f "$spc" ] || { fail "$tag: mmtrace-study.pc not installed"; return; }
+    grep -q '^Requires: mmtrace' "$spc" || fail "$tag: mmtrace-study.pc does not require mmtrace"
+    grep -q '^Libs:.*-lmmtrace-study' "$spc" || fail "$tag: mmtrace-study.pc: no -lmmtrace-study"
+    grep -q '@' "$spc" && fail "$tag: mmtrace-study.pc: unsubstituted @...@"
+    [ "$(pkg-config --variable=prefix "$spc")" = "$want_prefix" ] ||
+        fail "$tag: mmtrace-study.pc: prefix is not $want_prefix"
     [ "$(pkg-config --modversion "$pc")" = "$(sed -n 's/^#define MMT_VERSION_STRING "\(.*\)"$/\1/p' \
         "$MMT_SRCDIR/src/lib/mmtrace.h")" ] || fail "$tag: mmtrace.pc: version is not mmtrace.h's"
 
@@ -53,9 +64,18 @@ check_install() {
     so="$sysroot$libdir/libmmtrace.so" static=
     if [ -f "$so" ]; then
         nm -D --defined-only "$so" | awk '$2 ~ /^[TDBR]$/ { print $3 }' >"$TMP/exports"
-        bad=$(grep -v '^mmt_[a-z]' "$TMP/exports" | head -n 5)
+        grep '^mmt__' "$MMT_SRCDIR/src/lib/base/shared.sym" >"$TMP/shared"
+        bad=$(grep -v '^mmt_[a-z]' "$TMP/exports" | grep -vxF -f "$TMP/shared" | head -n 5)
         [ -z "$bad" ] || fail "$tag: libmmtrace.so exports non-public names: $bad"
         grep -qx mmt_version "$TMP/exports" || fail "$tag: libmmtrace.so does not export mmt_version"
+        # the study library links the core: none of the core's functions defined in it again
+        sso="$sysroot$libdir/libmmtrace-study.so"
+        [ -f "$sso" ] || fail "$tag: libmmtrace-study.so not installed"
+        twice=$(nm --defined-only "$sso" | awk '{ print $3 }' | grep '^mmt_' |
+            grep -xF -f "$TMP/exports" | head -n 5)
+        [ -z "$twice" ] || fail "$tag: libmmtrace-study.so defines the core's $twice"
+        readelf -d "$sso" 2>/dev/null | grep NEEDED | grep -q 'libmmtrace\.so' ||
+            fail "$tag: libmmtrace-study.so is not linked with libmmtrace.so"
     elif [ -f "$sysroot$libdir/libmmtrace.a" ]; then
         static=--static
         echo "install.sh: $tag: static library only; export check skipped"
@@ -75,6 +95,28 @@ check_install() {
         cat "$TMP/cc.log" >&2
         fail "$tag: cannot build tests/install/outside.c against the installed library"
         return
+    fi
+
+    # The study's outside program through `pkg-config mmtrace-study` alone.
+    scflags=$(PKG_CONFIG_PATH="$sysroot$libdir/pkgconfig" PKG_CONFIG_SYSROOT_DIR="$sysroot" \
+        pkg-config --cflags mmtrace-study) &&
+        slibs=$(PKG_CONFIG_PATH="$sysroot$libdir/pkgconfig" PKG_CONFIG_SYSROOT_DIR="$sysroot" \
+            pkg-config $static --libs mmtrace-study) || { fail "$tag: pkg-config mmtrace-study"; return; }
+    # shellcheck disable=SC2086
+    if ! $MMT_CC $MMT_CFLAGS $scflags -o "$TMP/outside_study" \
+        "$MMT_SRCDIR/tests/install/outside_study.c" $slibs 2>"$TMP/cc.log"; then
+        cat "$TMP/cc.log" >&2
+        fail "$tag: cannot build tests/install/outside_study.c through pkg-config mmtrace-study"
+    elif ! LD_LIBRARY_PATH="$sysroot$libdir" "$TMP/outside_study" "$TMP/study-$tag" \
+        >"$TMP/study.out" 2>"$TMP/study.err"; then
+        fail "$tag: outside_study: $(cat "$TMP/study.err")"
+    else
+        printf 'points 2\nS100 1.9802\nalpha 1.000 beta 0.001000\n' | cmp -s - "$TMP/study.out" ||
+            fail "$tag: outside_study printed: $(cat "$TMP/study.out")"
+        for f in results.csv figures/heatmap_f_compute_edge.svg figures/heatmap_f_compute_edge.png \
+            figures/heatmap_f_compute_edge.csv; do
+            [ -s "$TMP/study-$tag/$f" ] || fail "$tag: outside_study wrote no $f"
+        done
     fi
 
     # A conv case, and a GEMM case with read and write stalls (USER mode).

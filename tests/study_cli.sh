@@ -5,7 +5,8 @@
 #  * --study --traces writes reports identical to mmtrace-replay --no-traces on the topology;
 #  * the committed topologies/study/ files are what mmtrace-gen --model all writes;
 #  * the study is a mode chosen by options: its help, and options of the other mode refused;
-#  * the figures: small multiples in black line styles, heat maps sized to their cells.
+#  * the figures: small multiples, a CSV beside each figure, --format, --figure-size and
+#    --no-titles, and their usage errors.
 # Needs MMT_SRCDIR and MMT_BUILDDIR (set by `make check`).
 set -u
 
@@ -119,24 +120,60 @@ mode_err "--format: a study option" "" --format=svg -p "$TMP/r2" --compare="$TMP
     >"$TMP/out" 2>"$TMP/err" && [ -s "$TMP/o/results.csv" ] || fail "options before --study: $(cat "$TMP/err")"
 
 # 9. figures: the fits and the dataflow comparison as small multiples (one figure per hardware,
-#    one panel per model, series told apart in black by line style and marker, the legend
-#    inside); a narrow heat map's canvas fits its cells.
+#    one panel per model), each figure with the CSV of what it plots; --format, --figure-size
+#    and --no-titles. (The layout itself is checked by tests/unit/test_figure.)
 "$REPLAY" --study="$TMP/f" --model=gpt2,llama-7b,llama-13b --hw=edge --seq=128,256 \
     --dataflow=os,ws --no-cache --format=svg >/dev/null 2>"$TMP/err" || fail "figures run: $(cat "$TMP/err")"
 F=$TMP/f/figures
 for g in fits_f_compute_edge_os_decode_b1_plain fits_f_compute_edge_ws_decode_b1_plain \
     dataflows_edge_decode_b1_plain; do
-    [ "$(grep -c '<clipPath id="p' "$F/$g.svg" 2>/dev/null)" = 3 ] || fail "$g.svg: not 3 panels"
-    [ "$(grep -c '<polyline' "$F/$g.svg")" -ge 3 ] &&
-        ! grep '<polyline' "$F/$g.svg" | grep -v -q 'stroke="#000000"' ||
-        fail "$g.svg: a series drawn in colour"
+    [ -s "$F/$g.svg" ] && [ ! -e "$F/$g.png" ] || fail "$g: not SVG alone"
+    [ "$(sed 1d "$F/$g.csv" | cut -d, -f1 | sort -u | wc -l)" = 3 ] || fail "$g.csv: not 3 panels"
 done
-grep -q 'stroke-dasharray="6,4"' "$F/dataflows_edge_decode_b1_plain.svg" &&
-    grep -q '<rect x="[0-9.]*" y="[0-9.]*" width="6" height="6"' "$F/dataflows_edge_decode_b1_plain.svg" ||
-    fail "dataflows: WS not dashed with square markers"
+[ "$(sed -n 1p "$F/dataflows_edge_decode_b1_plain.csv")" = panel,series,seq,f_compute ] &&
+    [ "$(sed 1d "$F/dataflows_edge_decode_b1_plain.csv" | cut -d, -f2 | sort -u | tr '\n' ' ')" = "OS WS " ] ||
+    fail "dataflows CSV: $(head -n 3 "$F/dataflows_edge_decode_b1_plain.csv")"
+# the heat map's CSV holds its cells: seq x model, and the values of fractions.csv
+[ "$(sed -n 1p "$F/heatmap_f_compute_edge_os_decode_b1_plain_llama.csv")" = seq,model,f_compute ] &&
+    [ "$(sed 1d "$F/heatmap_f_compute_edge_os_decode_b1_plain_llama.csv" | wc -l)" = 4 ] ||
+    fail "heat map CSV: $(cat "$F/heatmap_f_compute_edge_os_decode_b1_plain_llama.csv")"
+# ... and its values are results.csv's f_compute at 6 decimals (edge, OS, the LLaMA models)
+awk -F, 'FNR == 1 { next }
+    NR == FNR { if ($1 == "edge" && $2 == "os") want[$3 "," $7] = $8; next }
+    { n++; if (!(($2 "," $1) in want) || sprintf("%.6f", $3) != want[$2 "," $1]) bad++ }
+    END { exit !(n == 4 && !bad) }' "$TMP/f/results.csv" \
+    "$F/heatmap_f_compute_edge_os_decode_b1_plain_llama.csv" ||
+    fail "heat map CSV values differ from results.csv"
 ls "$F" | grep -q '^fit_f_compute_' && fail "a fit figure per model (not small multiples)"
-w=$(sed -n 's/^<svg .* width="\([0-9]*\)".*/\1/p' "$F/heatmap_f_compute_edge_os_decode_b1_plain_llama.svg")
-[ -n "$w" ] && [ "$w" -le 420 ] || fail "2-model heat map is $w px wide"
+# titles in words, never a file-name key
+grep -l 'decode_b1' "$F"/*.svg >/dev/null 2>&1 && fail "a file-name key in an SVG"
+# formats and sizes: PNG and PDF by their magic, the column preset 3.3 in (237.6 pt) wide
+"$REPLAY" --study="$TMP/g" --model=gpt2,opt-350m --hw=edge --seq=128,256 --no-cache \
+    --format=png,pdf --figure-size=column >/dev/null 2>"$TMP/err" || fail "png,pdf run: $(cat "$TMP/err")"
+G=$TMP/g/figures/heatmap_f_compute_edge
+[ "$(head -c 4 "$G.png" | od -An -c | tr -d ' ')" = '211PNG' ] || fail "$G.png is not a PNG"
+[ "$(head -c 4 "$G.pdf")" = '%PDF' ] || fail "$G.pdf is not a PDF"
+[ ! -e "$G.svg" ] && [ -s "$G.csv" ] || fail "--format=png,pdf: an SVG, or no CSV"
+"$REPLAY" --study="$TMP/h" --model=gpt2,opt-350m --hw=edge --seq=128,256 --no-cache \
+    --figure-size=column --format=svg >/dev/null 2>&1
+"$REPLAY" --study="$TMP/h2" --model=gpt2,opt-350m --hw=edge --seq=128,256 --no-cache \
+    --figure-size=column --no-titles --format=svg >/dev/null 2>&1
+H=figures/heatmap_f_compute_edge.svg
+grep -q '<svg [^>]*width="237.6pt"' "$TMP/h/$H" || fail "--figure-size=column: $(grep '<svg ' "$TMP/h/$H")"
+h1=$(sed -n 's/^<svg .* height="\([0-9.]*\)pt".*/\1/p' "$TMP/h/$H")
+h2=$(sed -n 's/^<svg .* height="\([0-9.]*\)pt".*/\1/p' "$TMP/h2/$H")
+awk -v a="$h1" -v b="$h2" 'BEGIN { exit !(b + 10 < a) }' || fail "--no-titles: height $h2, titled $h1"
+grep -q '<svg [^>]*width="504pt"' "$TMP/f/figures/dataflows_edge_decode_b1_plain.svg" ||
+    fail "the page preset is not 7 in (504 pt) wide"
+usage_err() { # MESSAGE ARGS...: exit 2, the message, nothing written
+    want=$1
+    shift
+    "$REPLAY" --study="$TMP/u" --no-cache "$@" >"$TMP/out" 2>"$TMP/err"
+    [ $? = 2 ] && [ "$(head -n 1 "$TMP/err")" = "mmtrace-replay: $want" ] && [ ! -e "$TMP/u" ] ||
+        fail "$*: '$(cat "$TMP/err")'"
+}
+usage_err "--figure-size: expected column or page, got 'wide'" --figure-size=wide
+usage_err "--format: expected svg, png or pdf, got 'jpg'" --format=svg,jpg
 
 [ $failures = 0 ] && echo "study_cli: all checks passed"
 exit $((failures != 0))

@@ -75,17 +75,23 @@ NR == 1 { next }
 {
     seq = $c["seq"]; w = $c["weight_bits"]
     cp = $c["cycles_time_projections"]; ca = $c["cycles_time_attention"]
-    if (cp != $c["cycles_matmul_free"] || ca != $c["cycles_matmul"]) bad("cycles per part")
+    if (cp != $c["cycles_projections"] || ca != $c["cycles_attention"]) bad("cycles per part")
     if (abs($c["f_time"] - cp / (cp + ca)) > 1e-6) bad("f_time")
     if ($c["model_cycles"] != (cp + ca) * 2) bad("model_cycles")
     if (abs($c["S100_projections_time"] - 1 / ((1 - $c["f_time"]) + $c["f_time"] / 100)) > 1e-3)
         bad("S100_projections_time")
-    tot[seq, w] = cp + ca; sp[seq, w] = $c["speedup_vs_8bit"]; st[seq, w] = $c["stalls_matmul_free"]
+    tot[seq, w] = cp + ca; sp[seq, w] = $c["speedup_vs_8bit"]; st[seq, w] = $c["stalls_projections"]
     att[seq, w] = ca " " $c["sram_bytes_attention"] " " $c["dram_bytes_attention"]
-    if (w == 8 && ($c["sram_bytes_projections"] != $c["sram_matmul_free"] ||
-                   $c["dram_bytes_projections"] != $c["dram_matmul_free"])) bad("8-bit bytes")
+    if (w == 8 && ($c["sram_bytes_projections"] != $c["sram_projections"] ||
+                   $c["dram_bytes_projections"] != $c["dram_projections"])) bad("8-bit bytes")
     if (w == 2) pb2[seq] = $c["sram_bytes_projections"]; else pb8[seq] = $c["sram_bytes_projections"]
     if ($c["f_compute_calc"] + 0 <= 0 || $c["f_compute_calc"] >= 1) bad("f_compute_calc")
+    # f_compute is the paper'"'"'s no-stall share on every row (the CALC twin), also here where
+    # the 8-bit projections stall, and S(100) is Amdahl'"'"'s with it
+    if ($c["f_compute"] != $c["f_compute_calc"]) bad("f_compute is not the CALC twin'"'"'s")
+    if (abs($c["S100_projections"] - 1 / ((1 - $c["f_compute"]) + $c["f_compute"] / 100)) > 1e-3)
+        bad("S100_projections")
+    if (w == 8 && abs($c["f_time"] - $c["f_compute"]) < 1e-6) bad("8-bit f_time equals f_compute")
 }
 END {
     for (s = 16; s <= 32; s *= 2) {

@@ -41,7 +41,7 @@ cmd() {
     opt-cloud | opt-edge | opt-cloud-ddr3 | opt-edge-lpddr4)
         echo "$replay -c topologies/hw/${1#opt-}.cfg -t topologies/study/opt-66b_decode_l2048.csv" \
             "-i gemm -p $3 --no-traces --engine=$2" ;;
-    # SVG only: the PNG figures (rsvg-convert) would take ~35 s of the run, whatever the engine.
+    # SVG only: the PNG figures would add the same time to the run, whatever the engine.
     study) echo "$replay --study=$3 --format=svg -j 2 --engine=$2" ;;
     gpt2-calc) echo "$replay -c tools/bench/gpt2_block_32x32_os_calc.cfg -t tools/bench/gpt2_block.csv" \
         "-i gemm -p $3 --no-traces --engine=$2" ;;

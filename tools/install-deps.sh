@@ -10,6 +10,6 @@ apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
     build-essential autoconf automake libtool pkg-config make gzip \
     zlib1g-dev libcsv-dev libgsl-dev libcmocka-dev libjansson-dev \
-    librsvg2-bin time parallel slurm-wlm munge \
+    libcairo2-dev fonts-dejavu-core time parallel slurm-wlm munge \
     python3-dev python3-setuptools python3-pytest python3-pip >/dev/null
 echo "install-deps.sh: build dependencies installed"

@@ -25,8 +25,10 @@ typedef struct opts {
     mmt_study_spec *sp;   /* mmt_study_args_spec(args) */
     char cache[4096];
     const char *plan, *format, *hw_arg;
+    const char *figure_size; /* --figure-size */
+    int no_titles;           /* --no-titles */
     long shards;
-    study_slurm slurm; /* --slurm-* and --sbatch: the Slurm plan's resources */
+    study_slurm slurm;    /* --slurm-* and --sbatch: the Slurm plan's resources */
     mmt_scalesim version; /* --scalesim: every hardware point is simulated as this version */
     mmt_engine engine;    /* --engine: the fused model's engine */
 } opts;
@@ -55,6 +57,9 @@ enum {
     O_FORMAT,
     O_SLURM, /* --slurm-time, --slurm-mem, ...: values checked by study_slurm_set */
     O_SBATCH,
+    /* the figures' look (issue 23) */
+    O_FIGSIZE,
+    O_NOTITLES,
     O_LAST = 2999
 };
 static const struct option lo[] = {{"study", 1, NULL, O_STUDY},
@@ -82,6 +87,8 @@ static const struct option lo[] = {{"study", 1, NULL, O_STUDY},
                                    {"slurm-partition", 1, NULL, O_SLURM},
                                    {"slurm-account", 1, NULL, O_SLURM},
                                    {"sbatch", 1, NULL, O_SBATCH},
+                                   {"figure-size", 1, NULL, O_FIGSIZE},
+                                   {"no-titles", 0, NULL, O_NOTITLES},
                                    {NULL, 0, NULL, 0}};
 
 /* Options the study takes more than once: each adds (the others are a usage error when given
@@ -97,7 +104,7 @@ static struct {
     char mine[64];  /* the first study-only option, as written ("--hw") */
     char other[64]; /* the first option that only replay takes ("-c", "--config") */
     const char *jobs, *scalesim, *engine; /* shared options, validated by replay's parser */
-    const char *memory; /* --memory: one policy for replay, a list (an axis) for the study */
+    const char *memory;       /* --memory: one policy for replay, a list (an axis) for the study */
     const char *dram, *clock; /* --dram, --clock: the stream policy's memory and the clock */
     /* Every option of the study as parsed (long name as in the table, whatever abbreviation
      * or short form was written; value or NULL), in order: what the plans pass on. */
@@ -159,6 +166,8 @@ static int take(opts *o, int c, const char *name, const char *arg)
     case O_FORMAT: o->format = arg; break;
     case O_SLURM: return study_slurm_set(&o->slurm, name, arg) ? EXIT_USAGE : 0;
     case O_SBATCH: return study_slurm_set(&o->slurm, name, arg) ? EXIT_USAGE : 0;
+    case O_FIGSIZE: o->figure_size = arg; break;
+    case O_NOTITLES: o->no_titles = 1; break;
     default: /* O_AXIS */
         snprintf(opt, sizeof opt, "--%s", name);
         return args_status(mmt_study_args_set(o->args, opt, arg, o->version, cli_warn, NULL, &d),
@@ -285,8 +294,8 @@ static int complete(opts *o, int argc, char **argv)
         (cl.dram && (rc = args_status(mmt_study_args_set(o->args, "--dram", cl.dram, o->version,
                                                          cli_warn, NULL, &d),
                                       &d))) ||
-        (cl.clock && (rc = args_status(mmt_study_args_set(o->args, "--clock", cl.clock,
-                                                          o->version, cli_warn, NULL, &d),
+        (cl.clock && (rc = args_status(mmt_study_args_set(o->args, "--clock", cl.clock, o->version,
+                                                          cli_warn, NULL, &d),
                                        &d))) ||
         (rc = args_status(mmt_study_args_check(o->args, &d), &d)))
         return rc;
@@ -334,6 +343,15 @@ int study_cli_mode(int argc, char **argv, int help)
     return rc >= 0 ? rc : STUDY_CLI_RUN;
 }
 
+/* The figure stage's progress: a cli_progress of its own, started at the first figure. */
+static void figure_tick(void *ud, size_t done, size_t total)
+{
+    cli_progress *p = ud;
+    if (!p->what)
+        cli_progress_init(p, "figures");
+    cli_progress_tick(p, done, total);
+}
+
 /* The note on workloads past their model's trained context, naming them: each model with its
  * lengths past the context, the first ten lengths in all, then how many more. */
 static void past_context(const mmt_study_spec *sp, size_t count)
@@ -367,7 +385,8 @@ static int run(opts *o, int argc, char **argv)
     int rc;
     if (cl.manifest)
         return study_fractions(cl.manifest, argv[optind]);
-    if ((rc = study_formats(o->format, NULL, 0)) != EXIT_OK)
+    if ((rc = study_figure_options(o->format, o->figure_size, o->no_titles, &o->sp->figures)) !=
+        EXIT_OK)
         return rc;
     if (o->plan) {
         study_plan_spec ps = {.how = o->plan,
@@ -383,15 +402,15 @@ static int run(opts *o, int argc, char **argv)
     if (o->sp->nseqs < 2) /* the fit of f(l) has two parameters */
         fprintf(stderr, "%s: warning: one sequence length: the fits of f(l) are nan\n",
                 cli_progname);
-    cli_progress pr;
+    cli_progress pr, pf;
     cli_progress_init(&pr, "layers");
     o->sp->progress_work = cli_progress_tick_work, o->sp->progress_ud = &pr;
+    pf.what = NULL; /* started at the first figure: its rate and ETA count figures only */
+    o->sp->figure_progress = figure_tick, o->sp->figure_progress_ud = &pf;
     mmt_study_summary s;
     mmt_diag d = {0};
     if (mmt_study_run(o->sp, &s, &d) != 0)
         return cli_print_diag(&d, NULL), EXIT_ERR;
-    if (!o->sp->nshards && (rc = study_formats(o->format, o->sp->outdir, o->sp->jobs)) != EXIT_OK)
-        return rc;
     if (s.cache_off) /* said once: the study ran on without caching */
         cli_print_diag(&s.cache_why, "warning: the layer cache cannot be written; the study ran "
                                      "on without caching: ");

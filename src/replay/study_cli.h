@@ -6,6 +6,8 @@
 #ifndef MMT_STUDY_CLI_H
 #define MMT_STUDY_CLI_H
 
+#include "mmtrace_study.h"
+
 #include <getopt.h>
 #include <stdio.h>
 
@@ -65,10 +67,9 @@ typedef struct study_plan_spec {
 /* --plan (study_plan.c): prints the GNU parallel command line or writes outdir/slurm/; returns
  * an exit status. */
 int study_plan(const study_plan_spec *ps);
-/* Writes the figures in each format of the comma list format (NULL: svg, and png when
- * rsvg-convert is installed); returns an exit status. */
-int study_formats(const char *format, const char *outdir, long jobs);
-/* Converts outdir/figures/\*.svg to fmt ("png" or "pdf") with rsvg-convert, jobs at once. */
-int study_convert(const char *outdir, const char *fmt, long jobs);
+/* The figure options: --format's comma list (NULL: svg,png), --figure-size (NULL: page) and
+ * --no-titles into out; returns an exit status after a message. */
+int study_figure_options(const char *format, const char *size, int no_titles,
+                         mmt_fig_style *out);
 
 #endif

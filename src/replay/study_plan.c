@@ -3,7 +3,7 @@
  * --help; --fractions over one
  * run's reports; the command lines that run a study as shards on GNU parallel
  * (--plan=parallel) or as a Slurm job array with a dependent merge job (--plan=slurm); and the
- * conversion of the SVG figures to PNG or PDF with rsvg-convert, several at once.
+ * figure options (--format, --figure-size, --no-titles; the library draws the figures).
  */
 #include <config.h>
 
@@ -17,14 +17,10 @@
 #include <inttypes.h>
 #include <errno.h>
 #include <limits.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
-
-extern char **environ;
 
 void study_cli_usage(FILE *f)
 {
@@ -62,7 +58,10 @@ void study_cli_usage(FILE *f)
             "      --slurm-time=T, --slurm-mem=SIZE, --slurm-cpus-per-task=N,\n"
             "      --slurm-partition=LIST, --slurm-account=NAME  resources of both Slurm jobs\n"
             "      --sbatch=--OPT[=VALUE]  any other sbatch option (repeatable)\n"
-            "      --format=LIST     figures: svg, png, pdf (default svg,png; rsvg-convert)\n"
+            "      --format=LIST     figures: svg, png, pdf (default svg,png), each with a CSV\n"
+            "                        of the numbers it plots\n"
+            "      --figure-size=column|page  3.3 in (one column) or 7 in wide (default page)\n"
+            "      --no-titles       no title above the figures (a paper's caption says it)\n"
             "      --traces=MODELS   keep full traces and reports under DIR/traces/\n"
             "      --scalesim=v2|v3  simulate every hardware point as SCALE-Sim v2 (default)\n"
             "                        or v3.0.0 (hw cfgs read and written in v3's format)\n"
@@ -577,87 +576,27 @@ int study_slurm_set(study_slurm *s, const char *name, const char *v)
     return 0;
 }
 
-/* Waits for one rsvg-convert; -1 if it failed. */
-static int reap(void)
+int study_figure_options(const char *format, const char *size, int no_titles, mmt_fig_style *out)
 {
-    int st;
-    if (wait(&st) < 0)
-        return -1;
-    return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
-}
-
-int study_convert(const char *outdir, const char *fmt, long jobs)
-{
-    char dir[PATH_MAX + 16];
-    snprintf(dir, sizeof dir, "%s/figures", outdir);
-    DIR *D = opendir(dir);
-    if (!D)
-        return cli_error("%s: cannot read: %s", dir, strerror(errno)), -1;
-    long running = 0;
-    int bad = 0;
-    for (struct dirent *e; !bad && (e = readdir(D));) {
-        size_t n = strlen(e->d_name);
-        if (n < 5 || strcmp(e->d_name + n - 4, ".svg"))
-            continue;
-        char in[PATH_MAX + 300], out[PATH_MAX + 300];
-        snprintf(in, sizeof in, "%s/%s", dir, e->d_name);
-        snprintf(out, sizeof out, "%s/%.*s.%s", dir, (int)n - 4, e->d_name, fmt);
-        /* zoom 2: the SVGs are laid out at 96 px per inch, so this is 192 dpi */
-        char *av[] = {"rsvg-convert", "-z", "2", "-f", (char *)fmt, "-o", out, in, NULL};
-        pid_t pid;
-        if (running == jobs)
-            bad |= reap(), running--;
-        if (posix_spawnp(&pid, "rsvg-convert", NULL, NULL, av, environ) != 0)
-            bad = 1;
-        else
-            running++;
-    }
-    closedir(D);
-    for (; running > 0; running--)
-        bad |= reap();
-    if (bad)
-        cli_error("%s: rsvg-convert failed to write the %s figures", dir, fmt);
-    return bad ? -1 : 0;
-}
-
-/* 1 if rsvg-convert is an executable in PATH (looked up once, without a shell). */
-static int have_rsvg(void)
-{
-    static int have = -1;
-    const char *path = getenv("PATH");
-    for (const char *p = path ? path : ""; have < 0;) {
-        const char *e = strchr(p, ':');
-        size_t n = e ? (size_t)(e - p) : strlen(p);
-        char f[PATH_MAX];
-        snprintf(f, sizeof f, "%.*s%srsvg-convert", (int)n, n ? p : "", n ? "/" : "./");
-        if (access(f, X_OK) == 0)
-            have = 1;
-        else if (!e)
-            have = 0;
-        else
-            p = e + 1;
-    }
-    return have;
-}
-
-/* Converts the figures to each format asked for; with outdir NULL only checks the list. */
-int study_formats(const char *format, const char *outdir, long jobs)
-{
-    int given = format != NULL, have = given && !strcmp(format, "svg") ? 0 : have_rsvg();
     mmt_list l;
     mmt_diag d = {0};
-    if (mmt_list_parse(given ? format : have ? "svg,png" : "svg", 3, &l, &d) != 0)
+    out->formats = 0, out->size = MMT_FIG_PAGE, out->no_titles = no_titles;
+    if (mmt_list_parse(format ? format : "svg,png", 3, &l, &d) != 0)
         return cli_error("--format: %s", d.message), EXIT_USAGE;
     int rc = EXIT_OK;
     for (size_t i = 0; rc == EXIT_OK && i < l.n; i++)
-        if (strcmp(l.item[i], "svg") && strcmp(l.item[i], "png") && strcmp(l.item[i], "pdf"))
+        if (!strcmp(l.item[i], "svg"))
+            out->formats |= MMT_FIG_SVG;
+        else if (!strcmp(l.item[i], "png"))
+            out->formats |= MMT_FIG_PNG;
+        else if (!strcmp(l.item[i], "pdf"))
+            out->formats |= MMT_FIG_PDF;
+        else
             rc = (cli_error("--format: expected svg, png or pdf, got '%s'", l.item[i]), EXIT_USAGE);
-        else if (strcmp(l.item[i], "svg") && !have)
-            rc = (cli_error("--format=%s needs rsvg-convert (apt-get install librsvg2-bin)",
-                            l.item[i]),
-                  EXIT_ERR);
-        else if (outdir && strcmp(l.item[i], "svg") && study_convert(outdir, l.item[i], jobs))
-            rc = EXIT_ERR;
     mmt_list_free(&l);
+    if (rc == EXIT_OK && size && strcmp(size, "page") && strcmp(size, "column"))
+        rc = (cli_error("--figure-size: expected column or page, got '%s'", size), EXIT_USAGE);
+    if (size && !strcmp(size, "column"))
+        out->size = MMT_FIG_COLUMN;
     return rc;
 }

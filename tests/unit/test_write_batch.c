@@ -3,8 +3,8 @@
  * name before the commit (a reader sees the old file), the commit puts every file in place
  * whole and removes the temporaries, a second write of a name keeps the last text, abort
  * leaves the old files and no temporary, without a batch each write is immediate, and a file
- * that holds the text already is kept, not replaced. Under them all, a staged output
- * (mmt__staged) appears only when published.
+ * that holds the text already is kept, not replaced; threads that join a batch write into it
+ * at once. Under them all, a staged output (mmt__staged) appears only when published.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -234,6 +234,54 @@ static void test_staged(void **state)
     rm_dir(dir);
 }
 
+/* A helper thread that joined the batch: writes its 50 files into it, then leaves. */
+typedef struct joiner {
+    mmt__wbatch *b;
+    const char *dir;
+    int id, r;
+} joiner;
+
+static void *join_and_write(void *arg)
+{
+    joiner *j = arg;
+    mmt__wbatch_join(j->b);
+    for (int i = 0; i < 50 && j->r == 0; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "t%d_%d.csv", j->id, i);
+        j->r = put(j->dir, name, name);
+    }
+    j->r |= mmt__wbatch_current() != j->b;
+    mmt__wbatch_join(NULL);
+    return NULL;
+}
+
+/* Threads that join the batch write into it at once: nothing is final before the commit,
+ * everything after it, and a thread that left writes immediately again. */
+static void test_join(void **state)
+{
+    (void)state;
+    mmt__wbatch *b;
+    char *dir = dir_in_batch(&b);
+    joiner j[4];
+    pthread_t th[4];
+    for (int t = 0; t < 4; t++) {
+        j[t] = (joiner){b, dir, t, 0};
+        assert_int_equal(pthread_create(&th[t], NULL, join_and_write, &j[t]), 0);
+    }
+    for (int t = 0; t < 4; t++) {
+        pthread_join(th[t], NULL);
+        assert_int_equal(j[t].r, 0);
+    }
+    assert_null(slurp(dir, "t3_49.csv"));
+    assert_int_equal(count(dir, ".mmtrace-tmp."), 200);
+    mmt_diag d = {0};
+    assert_int_equal(mmt__wbatch_commit(b, &d), 0);
+    assert_int_equal(count(dir, "t"), 200);
+    assert_int_equal(count(dir, ".mmtrace-tmp."), 0);
+    expect_text(dir, "t2_17.csv", "t2_17.csv");
+    rm_dir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -242,6 +290,7 @@ int main(void)
         cmocka_unit_test(test_commit_error),
         cmocka_unit_test(test_same_text),
         cmocka_unit_test(test_staged),
+        cmocka_unit_test(test_join),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

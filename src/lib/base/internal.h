@@ -234,6 +234,10 @@ mmt__wbatch *mmt__wbatch_current(void);
 int mmt__wbatch_add(mmt__wbatch *b, const char *tmp, const char *path);
 /* 1 if path holds text already: it joins the batch to be synced, and needs no temporary. */
 int mmt__wbatch_same(mmt__wbatch *b, const char *path, const char *text, size_t len);
+/* Makes b the calling thread's batch too (NULL: leaves it), so that helper threads of the
+ * thread that began it write into it (add and same take its lock); every helper leaves
+ * before the owner commits or aborts. */
+void mmt__wbatch_join(mmt__wbatch *b);
 /* The files of a batch (renamed or kept by its commit), by index below count; the study's
  * directory lists them in its manifest (study/outdir.c). count of NULL is 0. */
 size_t mmt__wbatch_count(const mmt__wbatch *b);

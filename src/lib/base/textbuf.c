@@ -1,7 +1,7 @@
 /*
  * textbuf.c - the library's one growable text buffer (mmt__buf): formatted text kept in
  * memory and written to a file atomically at the end. Used by every writer of a whole text
- * file (LLM topologies and manifests, the study's tables and SVG figures).
+ * file (LLM topologies and manifests, the study's tables and the figures' CSVs).
  */
 #include "internal.h"
 

@@ -17,6 +17,9 @@
  * A failed or aborted batch removes its temporaries and renames nothing. A file that already
  * holds the text to be written (a warm rerun) is not replaced, only synced with the rest:
  * same guarantees, no rename, and its modification time says when its text last changed.
+ * Helper threads of the thread that began a batch may join it (mmt__wbatch_join: the study's
+ * figure threads): files are added under the batch's lock, and every helper leaves before
+ * the owner commits.
  */
 #define _GNU_SOURCE /* sync_file_range */
 #include "internal.h"
@@ -97,6 +100,7 @@ typedef struct wb_file {
 struct mmt__wbatch {
     wb_file *f;
     size_t n, cap;
+    pthread_mutex_t lock; /* threads that joined the batch add files at once */
 };
 
 /* The batch open on this thread (writes on other threads are not deferred). */
@@ -110,8 +114,17 @@ int mmt__wbatch_begin(mmt__wbatch **out)
     mmt__wbatch *b = calloc(1, sizeof *b);
     if (!b)
         return MMT_ENOMEM;
+    if (pthread_mutex_init(&b->lock, NULL) != 0) {
+        free(b);
+        return MMT_ENOMEM;
+    }
     current = *out = b;
     return 0;
+}
+
+void mmt__wbatch_join(mmt__wbatch *b)
+{
+    current = b;
 }
 
 mmt__wbatch *mmt__wbatch_current(void)
@@ -156,14 +169,31 @@ static int holds(const char *path, const char *text, size_t len)
     return same;
 }
 
+static int add_locked(mmt__wbatch *b, const char *tmp, const char *path);
+
 int mmt__wbatch_same(mmt__wbatch *b, const char *path, const char *text, size_t len)
 {
-    if (find(b, path) < b->n || !holds(path, text, len))
+    pthread_mutex_lock(&b->lock);
+    int in = find(b, path) < b->n;
+    pthread_mutex_unlock(&b->lock);
+    if (in || !holds(path, text, len))
         return 0; /* (a temporary of this batch holds newer text, or the file differs) */
-    return mmt__wbatch_add(b, NULL, path) == 0;
+    pthread_mutex_lock(&b->lock);
+    int r = add_locked(b, NULL, path) == 0;
+    pthread_mutex_unlock(&b->lock);
+    return r;
 }
 
 int mmt__wbatch_add(mmt__wbatch *b, const char *tmp, const char *path)
+{
+    pthread_mutex_lock(&b->lock);
+    int r = add_locked(b, tmp, path);
+    pthread_mutex_unlock(&b->lock);
+    return r;
+}
+
+/* mmt__wbatch_add with the lock held. */
+static int add_locked(mmt__wbatch *b, const char *tmp, const char *path)
 {
     if (find(b, path) < b->n)
         return 0; /* written again: the same temporary holds the new text */
@@ -205,8 +235,10 @@ static void wb_free(mmt__wbatch *b, size_t renamed)
         free(b->f[i].tmp);
         free(b->f[i].path);
     }
-    if (b)
+    if (b) {
         free(b->f);
+        pthread_mutex_destroy(&b->lock);
+    }
     free(b);
 }
 

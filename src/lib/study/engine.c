@@ -408,6 +408,17 @@ static int fractions_all(st *S, mmt_diag *d)
     return 0;
 }
 
+/* f_compute is always the paper's no-stall share: on a USER hardware point that of its CALC
+ * twin (8 bits), not the point's own stall-inclusive share (that is f_time, weights.c). On a
+ * CALC point the twin is the point itself, so nothing changes. The other fractions and the
+ * per-part sums stay the point's own. */
+static void paper_f_compute(st *S)
+{
+    for (size_t h = 0; h < S->nhw; h++)
+        for (size_t w = 0; w < S->nwl; w++)
+            S->fr[h * S->nwl + w].f_compute = S->frv[mmt__st_vi(S, h, S->vcalc, w)].f_compute;
+}
+
 /* Fits f_compute (k = 0) and f_memory (k = 1) against l per hw point and workload group. */
 static int fit_all(st *S, mmt_diag *d)
 {
@@ -478,8 +489,8 @@ static int write_points(const st *S, int results, mmt_diag *d)
         ((st *)S)->extra = 1;
     put(&t,
         "%s,seq,f_compute,f_memory,f_dram,"
-        "cycles_matmul_free,cycles_matmul,stalls_matmul_free,stalls_matmul,"
-        "sram_matmul_free,sram_matmul,dram_matmul_free,dram_matmul,"
+        "cycles_projections,cycles_attention,stalls_projections,stalls_attention,"
+        "sram_projections,sram_attention,dram_projections,dram_attention,"
         "S100_projections,S100_attention%s%s\n",
         key_head(S, results), results ? mmt__st_weight_head(S) : "",
         results && S->memcols ? mmt__st_memory_head() : "");
@@ -487,8 +498,10 @@ static int write_points(const st *S, int results, mmt_diag *d)
     for (size_t h = 0; h < S->nhw; h++)
         for (size_t w = 0; w < S->nwl; w++)
             for (size_t k = 0; k < (results ? S->nwk : 1); k++) {
-                const mmt_study_fractions *f =
-                    results ? &S->frv[mmt__st_vi(S, h, S->wvar[k], w)] : &S->fr[h * S->nwl + w];
+                mmt_study_fractions fk =
+                    results ? S->frv[mmt__st_vi(S, h, S->wvar[k], w)] : S->fr[h * S->nwl + w];
+                const mmt_study_fractions *f = &fk;
+                fk.f_compute = S->fr[h * S->nwl + w].f_compute; /* the paper's (paper_f_compute) */
                 char wc[1024] = "", mc[512] = "";
                 if (results)
                     mmt__st_weight_cols(S, h, k, w, wc, sizeof wc);
@@ -690,6 +703,8 @@ static int write_outputs(st *S, mmt_diag *d)
             for (size_t k = 0; k < S->nwk; k++)
                 S->sum->below_bound += S->tm[mmt__st_vi(S, h, S->wvar[k], w)].below;
     if (r == 0)
+        paper_f_compute(S);
+    if (r == 0)
         r = fit_all(S, d);
     if (r == 0)
         r = write_points(S, 1, d);
@@ -700,9 +715,7 @@ static int write_outputs(st *S, mmt_diag *d)
     if (r == 0)
         r = write_fits(S, d);
     if (r == 0)
-        r = mmt__st_figures(S, d);
-    if (r == 0)
-        r = mmt__st_figures_weights(S, d);
+        r = mmt__st_figure_stage(S, d);
     for (size_t h = 0; r == 0 && h < S->nhw; h++)
         for (size_t w = 0; r == 0 && w < S->nwl; w++)
             if (S->sp->traces && in_list(S->sp->traces, S->sp->models[S->wl[w].model].name))

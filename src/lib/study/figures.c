@@ -1,5 +1,6 @@
 /*
- * figures.c - the study's figures (SVG; the front end converts them to PNG or PDF): per panel
+ * figures.c - the study's figures (drawn by figure.c as SVG, PNG or PDF, each with the CSV of
+ * the numbers it plots): per panel
  * (hardware point x phase x batch x FFN)
  *   - heat maps of f_compute and f_memory, length x model (paper Figures 9 and 10), and the
  *     same for each model family on its own (Appendix B);
@@ -8,12 +9,16 @@
  *     l = 2048, Appendix C at every length);
  *   - the fits of f_compute against l as small multiples: one figure, one panel per model;
  * and, when the run covers more than one dataflow, the dataflow comparison per base hardware,
- * one panel per model (Appendix A). Series are told apart by line style and marker where the
- * figure may be printed in grey; colour only adds to that.
+ * one panel per model (Appendix A). Series are told apart by line style and marker together
+ * (mmt_fig_series_style), so a grey print keeps them apart; colour only adds to that. Titles
+ * and legends say the group in words ("decode, batch 1"), never a file-name key.
  */
 #include "study_internal.h"
+#include "fig_internal.h"
 
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,19 +52,36 @@ static const mmt_study_fit *fit_of(const panel *P, size_t m)
     return P->S->fit_ok[i] ? &P->S->fit[i] : NULL;
 }
 
-/* "256x256 OS, decode" (and batch/ffn when not the paper's). */
-static void hw_desc(const panel *P, char *buf, size_t cap)
+void mmt__st_group_words(const st *S, size_t h, size_t w, char *buf, size_t cap)
 {
-    const mmt_config *c = &P->S->hw[P->h].cfg;
-    const mmt_study_spec *sp = P->S->sp;
+    const mmt_config *c = &S->hw[h].cfg;
+    const mmt_study_spec *sp = S->sp;
+    const st_wl *W = &S->wl[w];
     char ds[8];
     snprintf(ds, sizeof ds, "%s", mmt_dataflow_name(c->dataflow));
     for (char *s = ds; *s; s++)
         *s = (char)(*s - 32);
-    snprintf(buf, cap, "%" PRId64 "x%" PRId64 " %s, %s%s", c->array_h, c->array_w, ds,
-             sp->phases[P->p] == MMT_LLM_PREFILL ? "prefill" : "decode",
-             sp->batches[P->b] > 1 ? ", batched" : "");
+    snprintf(buf, cap, "%s (%" PRId64 "x%" PRId64 " %s), %s, batch %" PRId64 "%s",
+             sp->hw[S->hw[h].base].run_name, c->array_h, c->array_w, ds,
+             sp->phases[W->phase] == MMT_LLM_PREFILL ? "prefill" : "decode",
+             sp->batches[W->batch],
+             !S->extra ? "" : W->ffn_used == MMT_LLM_FFN_GATED ? ", gated FFN" : ", plain FFN");
 }
+
+/* A model family as its makers write it: GPT-2, OPT, LLaMA. */
+static const char *family_words(const char *fam)
+{
+    return !strcmp(fam, "gpt2") ? "GPT-2" : !strcmp(fam, "opt") ? "OPT" : "LLaMA";
+}
+
+/* The group of panel P in words (mmt__st_group_words). */
+static void hw_desc(const panel *P, char *buf, size_t cap)
+{
+    mmt__st_group_words(P->S, P->h, wl_of(P, 0, 0), buf, cap);
+}
+
+/* Writes a figure through the study's figure stage (fig_stage.c). */
+#define STYLE(P) (&(P)->S->sp->figures)
 
 /* Heat map of f_compute (k = 0) or f_memory (k = 1) over the models whose family is fam (NULL:
  * all); suffix names the file. */
@@ -87,24 +109,27 @@ static int fig_heatmap(const panel *P, int k, const char *fam, mmt_diag *d)
     for (size_t c = 0; c < cols; c++)
         cl[c] = sp->models[mi[c]].name;
     hw_desc(P, hd, sizeof hd);
-    snprintf(title, sizeof title, "%s: share of %s in MatMul-free projections (%s%s%s, %s)",
-             k ? "f_memory" : "f_compute", k ? "SRAM accesses" : "cycles",
-             P->S->hw[P->h].cfg.run_name, fam ? ", " : "", fam ? fam : "", hd);
-    mmt_svg_heatmap hm = {title,
+    snprintf(title, sizeof title, "Share of %s in the MatMul-free projections%s%s%s, %s",
+             k ? "SRAM accesses" : "cycles", fam ? ", " : "", fam ? family_words(fam) : "",
+             fam ? " models" : "", hd);
+    mmt_fig_heatmap hm = {title,
                           "model",
-                          "sequence length l",
+                          "sequence length l (tokens)",
                           k ? "f_memory (share of SRAM accesses)" : "f_compute (share of cycles)",
                           ns,
                           cols,
                           rl,
                           cl,
-                          v};
+                          v,
+                          "seq",
+                          "model",
+                          k ? "f_memory" : "f_compute"};
     char sl[MMT__SAFE_CAP];
-    snprintf(path, sizeof path, "%s/figures/heatmap_%s_%s%s%s.svg", sp->outdir,
+    snprintf(path, sizeof path, "%s/figures/heatmap_%s_%s%s%s", sp->outdir,
              k ? "f_memory" : "f_compute", mmt__st_safe(P->label, sl), fam ? "_" : "",
              fam ? fam : "");
     if (r == 0)
-        r = mmt_svg_heatmap_write(path, &hm, d);
+        r = mmt__st_fig_heatmap(P->S, path, &hm, d);
     free(rl);
     free(rbuf);
     free(v);
@@ -124,10 +149,11 @@ static double amdahl_curve(double f, double *ys, double ymax)
 
 /* An Amdahl chart: the n curves ser on the axes every Amdahl figure of the paper shares (s from
  * 1 to ST_SMAX, S from 0 to ymax rounded up to a multiple of 5). */
-static int write_amdahl(const char *path, const char *title, const mmt_svg_series *ser, size_t n,
-                        double ymax, const char *note, mmt_diag *d)
+static int write_amdahl(const st *S, const char *path, const char *title,
+                        const mmt_fig_series *ser, size_t n, double ymax, const char *note,
+                        mmt_diag *d)
 {
-    mmt_svg_plot p = {title,
+    mmt_fig_plot p = {title,
                       "speed-up s of the improved part (x)",
                       "overall speed-up S(s) (x)",
                       1,
@@ -137,8 +163,10 @@ static int write_amdahl(const char *path, const char *title, const mmt_svg_serie
                       ser,
                       n,
                       note,
-                      0};
-    return mmt_svg_plot_write(path, &p, d);
+                      0,
+                      "s",
+                      "S"};
+    return mmt__st_fig_plot(S, path, &p, d);
 }
 
 /* Amdahl curves of model m: per length, dashed = projections improved (f), solid = attention
@@ -149,7 +177,7 @@ static int fig_amdahl_model(const panel *P, size_t m, mmt_diag *d)
     const mmt_study_fit *F = fit_of(P, m);
     size_t ns = sp->nseqs, nl = ns + (F ? ST_NEXTRAP : 0), n = 0;
     double xs[ST_SMAX], ymax = 1;
-    mmt_svg_series *ser = calloc(2 * nl, sizeof *ser);
+    mmt_fig_series *ser = calloc(2 * nl, sizeof *ser);
     double(*ys)[ST_SMAX] = calloc(2 * nl, sizeof *ys);
     char(*labels)[64] = calloc(2 * nl, sizeof *labels);
     if (!ser || !ys || !labels) {
@@ -164,22 +192,23 @@ static int fig_amdahl_model(const panel *P, size_t m, mmt_diag *d)
         double f = sim ? frac(P, m, q)->f_compute : mmt_study_fit_eval(F, l);
         for (int way = 0; way < 2; way++, n++) {
             ymax = amdahl_curve(way ? 1 - f : f, ys[n], ymax);
-            snprintf(labels[n], sizeof labels[n], "l=%.0f%s %s (f=%.3f)", l, sim ? "" : " fit",
-                     way ? "attention" : "projections", way ? 1 - f : f);
-            ser[n] = (mmt_svg_series){labels[n], xs, ys[n], ST_SMAX, !way, (int)q,
-                                      (int)(q % 5) + 1}; /* length: colour and marker */
+            snprintf(labels[n], sizeof labels[n], "l = %.0f%s, %s improved (%s = %.3f)", l,
+                     sim ? "" : " (fit)", way ? "attention" : "projections", way ? "1 - f" : "f",
+                     way ? 1 - f : f);
+            int line, mk; /* the length: the marker; the part improved: dashed or solid */
+            mmt_fig_series_style(q, &line, &mk);
+            ser[n] = (mmt_fig_series){labels[n], xs, ys[n], ST_SMAX, !way, mk, 0};
         }
     }
     char path[4400], title[800], hd[200];
     hw_desc(P, hd, sizeof hd);
-    snprintf(title, sizeof title, "Amdahl speed-up, %s on %s (%s)", sp->models[m].name,
-             P->S->hw[P->h].cfg.run_name, hd);
+    snprintf(title, sizeof title, "Amdahl speed-up of %s, %s", sp->models[m].name, hd);
     char sl[MMT__SAFE_CAP], sm[MMT__SAFE_CAP];
-    snprintf(path, sizeof path, "%s/figures/amdahl_%s_%s.svg", sp->outdir,
-             mmt__st_safe(P->label, sl), mmt__st_safe(sp->models[m].name, sm));
-    int r = write_amdahl(path, title, ser, n, ymax,
-                         "dashed: MatMul-free projections improved (f); solid: attention "
-                         "heads improved (1-f); 'fit': f extrapolated by 1/(1+a+b*l)",
+    snprintf(path, sizeof path, "%s/figures/amdahl_%s_%s", sp->outdir, mmt__st_safe(P->label, sl),
+             mmt__st_safe(sp->models[m].name, sm));
+    int r = write_amdahl(P->S, path, title, ser, n, ymax,
+                         "dashed: MatMul-free projections improved (share f); solid: attention "
+                         "heads improved (1 - f); (fit): f extrapolated by 1/(1 + a + b l)",
                          d);
     free(ser), free(ys), free(labels);
     return r;
@@ -189,10 +218,10 @@ static int fig_amdahl_model(const panel *P, size_t m, mmt_diag *d)
 static int fig_amdahl_family(const panel *P, const char *fam, size_t q, mmt_diag *d)
 {
     const mmt_study_spec *sp = P->S->sp;
-    static double xs[ST_SMAX];
-    mmt_svg_series ser[2 * 32];
+    double xs[ST_SMAX]; /* (not static: the figure threads run this at once) */
+    mmt_fig_series ser[2 * 32];
     double ys[2 * 32][ST_SMAX], ymax = 1;
-    char labels[2 * 32][160];
+    char labels[2 * 32][200];
     size_t n = 0, c = 0;
     for (int s = 0; s < ST_SMAX; s++)
         xs[s] = s + 1;
@@ -202,11 +231,12 @@ static int fig_amdahl_family(const panel *P, const char *fam, size_t q, mmt_diag
         double f = frac(P, m, q)->f_compute;
         for (int way = 0; way < 2; way++, n++) {
             ymax = amdahl_curve(way ? 1 - f : f, ys[n], ymax);
-            snprintf(labels[n], sizeof labels[n], "%s %s (f=%.3f)", sp->models[m].name,
-                     way ? "attention" : "projections", way ? 1 - f : f);
-            /* the model: colour and marker shape; the way: dashed or solid */
-            ser[n] = (mmt_svg_series){labels[n], xs, ys[n], ST_SMAX, !way, (int)c,
-                                      (int)(c % 5) + 1};
+            snprintf(labels[n], sizeof labels[n], "%s, %s improved (%s = %.3f)",
+                     sp->models[m].name, way ? "attention" : "projections", way ? "1 - f" : "f",
+                     way ? 1 - f : f);
+            int line, mk; /* the model: the marker; the part improved: dashed or solid */
+            mmt_fig_series_style(c, &line, &mk);
+            ser[n] = (mmt_fig_series){labels[n], xs, ys[n], ST_SMAX, !way, mk, 0};
         }
         c++;
     }
@@ -214,18 +244,14 @@ static int fig_amdahl_family(const panel *P, const char *fam, size_t q, mmt_diag
         return 0;
     char path[4400], title[800], hd[200];
     hw_desc(P, hd, sizeof hd);
-    char FAM[32];
-    snprintf(FAM, sizeof FAM, "%s", fam);
-    for (char *s = FAM; *s; s++)
-        *s = (char)(*s >= 'a' && *s <= 'z' ? *s - 32 : *s);
-    snprintf(title, sizeof title, "Amdahl speed-up of the %s models at l = %" PRId64 " on %s (%s)",
-             FAM, sp->seqs[q], P->S->hw[P->h].cfg.run_name, hd);
+    snprintf(title, sizeof title, "Amdahl speed-up of the %s models at l = %" PRId64 ", %s",
+             family_words(fam), sp->seqs[q], hd);
     char sl[MMT__SAFE_CAP];
-    snprintf(path, sizeof path, "%s/figures/amdahl_%s_%s_l%" PRId64 ".svg", sp->outdir,
+    snprintf(path, sizeof path, "%s/figures/amdahl_%s_%s_l%" PRId64, sp->outdir,
              mmt__st_safe(P->label, sl), fam, sp->seqs[q]);
-    return write_amdahl(path, title, ser, n, ymax,
-                        "colour and marker: model; dashed: MatMul-free projections improved (f); "
-                        "solid: attention heads improved (1-f)",
+    return write_amdahl(P->S, path, title, ser, n, ymax,
+                        "marker: model; dashed: MatMul-free projections improved (share f); "
+                        "solid: attention heads improved (1 - f)",
                         d);
 }
 
@@ -240,12 +266,12 @@ static int fig_fits(const panel *P, mmt_diag *d)
     double cx[100];
     double *fx = calloc(ns, sizeof *fx), *fy = calloc(nm * ns + 1, sizeof *fy);
     double *cy = calloc(nm * 100 + 1, sizeof *cy);
-    mmt_svg_series *ser = calloc(2 * nm, sizeof *ser);
-    const mmt_svg_series **sp_of = calloc(nm, sizeof *sp_of);
+    mmt_fig_series *ser = calloc(2 * nm, sizeof *ser);
+    const mmt_fig_series **sp_of = calloc(nm, sizeof *sp_of);
     size_t *nser = calloc(nm, sizeof *nser);
     char(*titles)[96] = calloc(nm, sizeof *titles);
-    const char **tp = calloc(nm, sizeof *tp);
-    int r = !fx || !fy || !cy || !ser || !sp_of || !nser || !titles || !tp
+    const char **tp = calloc(nm, sizeof *tp), **keys = calloc(nm, sizeof *keys);
+    int r = !fx || !fy || !cy || !ser || !sp_of || !nser || !titles || !tp || !keys
                 ? mmt__diag(d, MMT_ENOMEM, "", 0, "out of memory")
                 : 0;
     for (int i = 0; r == 0 && i < 100; i++)
@@ -256,26 +282,26 @@ static int fig_fits(const panel *P, mmt_diag *d)
         const mmt_study_fit *F = fit_of(P, m);
         for (size_t q = 0; q < ns; q++)
             fy[m * ns + q] = frac(P, m, q)->f_compute;
-        ser[2 * m] = (mmt_svg_series){"simulated", fx, fy + m * ns, ns, -1, 10, 1};
+        ser[2 * m] = (mmt_fig_series){"simulated", fx, fy + m * ns, ns, -1, 1, 0};
         nser[m] = 1;
         if (F) {
             for (int i = 0; i < 100; i++)
                 cy[m * 100 + i] = mmt_study_fit_eval(F, cx[i]);
-            ser[2 * m + 1] = (mmt_svg_series){"fit 1/(1+a+b*l)", cx, cy + m * 100, 100, 1, 10, 0};
+            ser[2 * m + 1] =
+                (mmt_fig_series){"fit 1/(1 + a + b l)", cx, cy + m * 100, 100, 1, 0, 0};
             nser[m] = 2;
         }
-        snprintf(titles[m], sizeof titles[m], F ? "%s (R2 %.4f)" : "%s (no fit)",
+        snprintf(titles[m], sizeof titles[m], F ? "%s (R² %.4f)" : "%s (no fit)",
                  sp->models[m].name, F ? F->r2 : 0.0);
-        tp[m] = titles[m], sp_of[m] = ser + 2 * m;
+        tp[m] = titles[m], keys[m] = sp->models[m].name, sp_of[m] = ser + 2 * m;
     }
     char path[4400], title[800], hd[200];
     hw_desc(P, hd, sizeof hd);
-    snprintf(title, sizeof title, "f_compute against l with the fit, per model, on %s (%s)",
-             P->S->hw[P->h].cfg.run_name, hd);
-    mmt_svg_grid g = {title,
+    snprintf(title, sizeof title, "f_compute against l with the fit, per model, %s", hd);
+    mmt_fig_grid g = {title,
                       "sequence length l (tokens, log scale)",
-                      "f_compute (fraction of cycles in MatMul-free part)",
-                      "fit: f(l) = 1/(1+a+b*l), extrapolated to l = 32768",
+                      "f_compute (share of cycles)",
+                      "fit: f(l) = 1/(1 + a + b l), extrapolated to l = 32768",
                       lmin,
                       lmax,
                       0,
@@ -285,13 +311,17 @@ static int fig_fits(const panel *P, mmt_diag *d)
                       nm <= 4 ? nm : nm <= 9 ? 3 : 4,
                       tp,
                       sp_of,
-                      nser};
+                      nser,
+                      "seq",
+                      "f_compute",
+                      keys};
     char sl[MMT__SAFE_CAP];
-    snprintf(path, sizeof path, "%s/figures/fits_f_compute_%s.svg", sp->outdir,
+    snprintf(path, sizeof path, "%s/figures/fits_f_compute_%s", sp->outdir,
              mmt__st_safe(P->label, sl));
     if (r == 0)
-        r = mmt_svg_grid_write(path, &g, d);
+        r = mmt__st_fig_grid(P->S, path, &g, d);
     free(fx), free(fy), free(cy), free(ser), free(sp_of), free(nser), free(titles), free(tp);
+    free(keys);
     return r;
 }
 
@@ -302,8 +332,8 @@ static int fig_dataflows(const st *S, size_t base, size_t p, size_t b, size_t f,
     const mmt_study_spec *sp = S->sp;
     size_t ns = sp->nseqs, nm = sp->nmodels, nd = sp->ndataflows < 3 ? sp->ndataflows : 3;
     double *x = calloc(ns, sizeof *x), *y = calloc(nm * 3 * ns + 1, sizeof *y);
-    mmt_svg_series *ser = calloc(nm * 3, sizeof *ser);
-    const mmt_svg_series **sp_of = calloc(nm, sizeof *sp_of);
+    mmt_fig_series *ser = calloc(nm * 3, sizeof *ser);
+    const mmt_fig_series **sp_of = calloc(nm, sizeof *sp_of);
     size_t *nser = calloc(nm, sizeof *nser);
     const char **tp = calloc(nm, sizeof *tp);
     char labels[3][8];
@@ -323,22 +353,25 @@ static int fig_dataflows(const st *S, size_t base, size_t p, size_t b, size_t f,
             double *yk = y + (m * 3 + k) * ns;
             for (size_t q = 0; q < ns; q++)
                 yk[q] = frac(&P, m, q)->f_compute;
-            ser[m * 3 + k] = (mmt_svg_series){labels[k], x, yk, ns, (int)k, 10, (int)k + 1};
+            int line, mk;
+            mmt_fig_series_style(k, &line, &mk);
+            ser[m * 3 + k] = (mmt_fig_series){labels[k], x, yk, ns, line, mk, 0};
         }
         sp_of[m] = ser + m * 3, nser[m] = nd, tp[m] = sp->models[m].name;
     }
-    char path[4400], title[800], lab[400];
+    char path[4400], title[800], lab[400], words[400];
     panel P0 = {S, base * sp->ndataflows, p, b, f, ""};
     mmt__st_group_label(S, P0.h, wl_of(&P0, 0, 0), lab, sizeof lab);
     const char *group = lab + strlen(S->hw[P0.h].cfg.run_name); /* "_decode_b1_plain" */
-    snprintf(title, sizeof title,
-             "f_compute by dataflow on %s (%" PRId64 "x%" PRId64 "%s%s), per model",
+    mmt__st_group_words(S, P0.h, wl_of(&P0, 0, 0), words, sizeof words);
+    const char *rest = strstr(words, "), "); /* after "name (HxW DF)": the phase and batch */
+    snprintf(title, sizeof title, "f_compute by dataflow, %s (%" PRId64 "x%" PRId64 ")%s, per model",
              sp->hw[base].run_name, sp->hw[base].array_h, sp->hw[base].array_w,
-             *group ? ", " : "", *group ? group + 1 : "");
-    mmt_svg_grid g = {title,
+             rest ? rest + 1 : "");
+    mmt_fig_grid g = {title,
                       "sequence length l (tokens, log scale)",
-                      "f_compute (fraction of cycles in MatMul-free part)",
-                      "one line per dataflow: IS, OS, WS",
+                      "f_compute (share of cycles)",
+                      "one line per dataflow",
                       x[0],
                       ns > 1 && x[ns - 1] > x[0] ? x[ns - 1] : 2 * x[0],
                       0,
@@ -348,12 +381,15 @@ static int fig_dataflows(const st *S, size_t base, size_t p, size_t b, size_t f,
                       nm <= 4 ? nm : nm <= 9 ? 3 : 4,
                       tp,
                       sp_of,
-                      nser};
+                      nser,
+                      "seq",
+                      "f_compute",
+                      NULL};
     char sl[MMT__SAFE_CAP];
-    snprintf(path, sizeof path, "%s/figures/dataflows_%s%s.svg", sp->outdir,
+    snprintf(path, sizeof path, "%s/figures/dataflows_%s%s", sp->outdir,
              mmt__st_safe(sp->hw[base].run_name, sl), group);
     if (r == 0)
-        r = mmt_svg_grid_write(path, &g, d);
+        r = mmt__st_fig_grid(S, path, &g, d);
     free(x), free(y), free(ser), free(sp_of), free(nser), free(tp);
     return r;
 }
@@ -388,5 +424,145 @@ int mmt__st_figures(const st *S, mmt_diag *d)
             for (size_t b = 0; b < sp->nbatches; b++)
                 for (size_t f = 0; r == 0 && f < sp->nffns; f++)
                     r = fig_dataflows(S, base, p, b, f, d);
+    return r;
+}
+
+/* ---------------------------------------------------------------- the figure stage */
+
+/* The stage, shared by its threads: the count, the progress and the first error. */
+typedef struct stage {
+    const st *S;
+    size_t total;
+    atomic_size_t done;
+    atomic_int failed;
+    atomic_flag errlock;
+    mmt_diag err;
+    int code; /* the first error's MMT_E* code */
+    mmt__wbatch *batch; /* the run's write batch: every thread writes into it */
+    long nthreads;
+} stage;
+
+/* One thread's share: the figures whose index in enumeration order is t modulo T. */
+typedef struct share {
+    stage *G;
+    int counting;
+    size_t t, next; /* next: the index of the next figure met */
+    int r;
+    mmt_diag d;
+} share;
+
+/* The share of the calling thread (NULL outside the stage: every figure is drawn). */
+static _Thread_local share *cur;
+
+/* 1 if the calling thread draws the figure met now (counting: none, only counted). */
+static int mine(void)
+{
+    share *c = cur;
+    if (!c)
+        return 1;
+    if (c->counting)
+        return c->G->total++, 0;
+    return c->next++ % (size_t)c->G->nthreads == c->t;
+}
+
+/* After a figure drawn with result r: progress (on the caller's thread) or the first error;
+ * non-zero once any thread failed, to stop the others. */
+static int drawn(const st *S, int r, mmt_diag *d)
+{
+    share *c = cur;
+    if (!c)
+        return r;
+    stage *G = c->G;
+    if (r != 0) {
+        if (!atomic_exchange(&G->failed, 1)) {
+            while (atomic_flag_test_and_set(&G->errlock)) {
+            }
+            G->err = *d, G->code = r;
+            atomic_flag_clear(&G->errlock);
+        }
+        return r;
+    }
+    size_t n = atomic_fetch_add(&G->done, 1) + 1;
+    if (c->t == 0 && S->sp->figure_progress)
+        S->sp->figure_progress(S->sp->figure_progress_ud, n, G->total);
+    return atomic_load(&G->failed) ? MMT_EINVAL : 0;
+}
+
+int mmt__st_fig_heatmap(const st *S, const char *stem, const mmt_fig_heatmap *h, mmt_diag *d)
+{
+    return mine() ? drawn(S, mmt_fig_heatmap_write(stem, h, &S->sp->figures, d), d) : 0;
+}
+
+int mmt__st_fig_plot(const st *S, const char *stem, const mmt_fig_plot *p, mmt_diag *d)
+{
+    return mine() ? drawn(S, mmt_fig_plot_write(stem, p, &S->sp->figures, d), d) : 0;
+}
+
+int mmt__st_fig_grid(const st *S, const char *stem, const mmt_fig_grid *g, mmt_diag *d)
+{
+    return mine() ? drawn(S, mmt_fig_grid_write(stem, g, &S->sp->figures, d), d) : 0;
+}
+
+/* Enumerates every figure in the calling thread's share. */
+static int all_figures(share *c)
+{
+    cur = c;
+    int r = mmt__st_figures(c->G->S, &c->d);
+    if (r == 0)
+        r = mmt__st_figures_weights(c->G->S, &c->d);
+    cur = NULL;
+    mmt__fig_scratch_free();
+    return r;
+}
+
+/* A helper thread of the stage: its share, written into the run's batch. */
+static void *helper(void *arg)
+{
+    share *c = arg;
+    mmt__wbatch_join(c->G->batch);
+    c->r = all_figures(c);
+    mmt__wbatch_join(NULL);
+    return NULL;
+}
+
+int mmt__st_figure_stage(st *S, mmt_diag *d)
+{
+    stage G = {.S = S, .nthreads = 1, .batch = mmt__wbatch_current()};
+    atomic_init(&G.done, 0);
+    atomic_init(&G.failed, 0);
+    atomic_flag_clear(&G.errlock);
+    share c0 = {.G = &G, .counting = 1};
+    int r = all_figures(&c0);
+    if (r != 0)
+        return *d = c0.d, r;
+    /* threads: as many as --jobs, each with about two figures at least */
+    long T = S->sp->jobs > 1 ? S->sp->jobs : 1;
+    T = (size_t)T > G.total / 2 ? (long)(G.total / 2) : T;
+    T = T < 1 ? 1 : T > 64 ? 64 : T;
+    share *c = calloc((size_t)T, sizeof *c);
+    pthread_t *th = calloc((size_t)T, sizeof *th);
+    if (!c || !th) {
+        free(c), free(th);
+        return mmt__diag(d, MMT_ENOMEM, "", 0, "out of memory");
+    }
+    long started = 1;
+    G.nthreads = T;
+    void *fonts = mmt__fig_fonts_hold();
+    for (long t = 0; t < T; t++)
+        c[t] = (share){.G = &G, .t = (size_t)t};
+    for (; started < T; started++) /* a helper that cannot start: its share goes undrawn */
+        if (pthread_create(&th[started], NULL, helper, &c[started]) != 0)
+            break;
+    if (started < T) {
+        atomic_store(&G.failed, 1); /* stops the started ones early */
+        G.code = mmt__diag(&G.err, MMT_ENOMEM, "", 0, "cannot start a thread for the figures");
+    }
+    r = all_figures(&c[0]);
+    for (long t = 1; t < started; t++)
+        pthread_join(th[t], NULL);
+    mmt__fig_fonts_release(fonts);
+    if (atomic_load(&G.failed))
+        *d = G.err, r = G.code ? G.code : MMT_EINVAL;
+    free(c), free(th);
     return r;
 }

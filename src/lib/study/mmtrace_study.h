@@ -1,9 +1,10 @@
 /*
  * mmtrace_study.h - the 1-bit LLM study as a module of its own (libmmtrace-study, which needs
- * GSL; the SCALE-Sim core in mmtrace.h does not): the fractions of a lowered block, Amdahl's
- * law, the fit of f(l), the SVG figures, and the engine that runs a whole study over the cross
- * product of hardware, dataflow, model, phase, batch, FFN and sequence length with a
- * persistent layer cache and shards.
+ * GSL and cairo and links libmmtrace; the SCALE-Sim core in mmtrace.h needs neither): the
+ * fractions of a lowered block, Amdahl's law, the fit of f(l), the figures (SVG, PNG, PDF and
+ * a CSV each), and the engine that runs a whole study over the cross product of hardware,
+ * dataflow, model, phase, batch, FFN and sequence length with a persistent layer cache and
+ * shards. Programs build with `pkg-config --cflags --libs mmtrace-study`.
  *
  * Ownership: the caller owns every array a spec points to; the engine owns nothing it returns.
  */
@@ -47,52 +48,90 @@ typedef struct mmt_study_fit {
 int mmt_study_fit_run(const double *l, const double *f, size_t n, mmt_study_fit *out);
 double mmt_study_fit_eval(const mmt_study_fit *fit, double l);
 
-/* ---------------------------------------------------------------- figures (SVG) */
+/* ---------------------------------------------------------------- figures (cairo) */
 
-/* A heat map: rows x cols values in [0, 1] (row-major; NaN drawn grey), labelled. */
-typedef struct mmt_svg_heatmap {
+/* How figures are written (figure.c): one drawing, replayed onto a cairo surface per format
+ * asked for (formats: an OR of MMT_FIG_*; 0 means SVG alone), always with beside it a CSV of
+ * exactly the numbers drawn (STEM.csv). Sizes are print sizes: MMT_FIG_PAGE 7 in wide (two
+ * columns of a paper), MMT_FIG_COLUMN 3.3 in (one column); text is 7 pt or more at that size;
+ * PNGs are 150 dpi (page) or 300 dpi (column). no_titles leaves the title out (a paper's
+ * caption says it); the note under it stays. */
+#define MMT_FIG_SVG 1u
+#define MMT_FIG_PNG 2u
+#define MMT_FIG_PDF 4u
+typedef enum mmt_fig_size { MMT_FIG_PAGE = 0, MMT_FIG_COLUMN = 1 } mmt_fig_size;
+typedef struct mmt_fig_style {
+    unsigned formats;
+    mmt_fig_size size;
+    int no_titles;
+} mmt_fig_style;
+
+/* A heat map: rows x cols values in [0, 1] (row-major; NaN drawn grey), labelled. The keys
+ * name the CSV's columns (row_key, col_key, value_key). */
+typedef struct mmt_fig_heatmap {
     const char *title, *xlabel, *ylabel, *value_label;
     size_t rows, cols;
     const char *const *row_labels, *const *col_labels;
     const double *values;
-} mmt_svg_heatmap;
-int mmt_svg_heatmap_write(const char *path, const mmt_svg_heatmap *h, mmt_diag *diag);
+    const char *row_key, *col_key, *value_key;
+} mmt_fig_heatmap;
 
-/* One curve of a line plot. Series meant to be told apart in print differ by line style or
- * marker shape, not by colour alone. */
-typedef struct mmt_svg_series {
+/* One curve of a line plot. Series are told apart in greyscale by their line style and marker
+ * shape together (mmt_fig_series_style gives distinct pairs); colour only adds to that. */
+typedef struct mmt_fig_series {
     const char *label;
     const double *x, *y;
     size_t n;
-    int dashed;  /* 0 solid, 1 dashed, 2 dotted, 3 dash-dot, -1 no line (markers only) */
-    int color;   /* index into a fixed palette (10: black) */
-    int markers; /* 0 none; at every point 1 a dot, 2 a square, 3 a triangle, 4 a diamond,
-                  * 5 an open circle */
-} mmt_svg_series;
-/* A line plot (y linear; x linear or, with logx, base 2), legend on the right. */
-typedef struct mmt_svg_plot {
+    int line;   /* 0 solid, 1 dashed, 2 dotted, 3 dash-dot, 4 long dash, -1 no line */
+    int marker; /* 0 none, 1..MMT_FIG_NMARKERS a shape (mmt_fig_series_style) */
+    int ref;    /* 1: a reference line (a diagonal, a bound), drawn thin and grey; it does
+                 * not count when the renderer asks whether the data vary; 2: the same, left
+                 * out of the legend (one of a family whose first entry names them all) */
+} mmt_fig_series;
+#define MMT_FIG_NMARKERS 16
+#define MMT_FIG_NLINES 5
+/* The line style and marker of series i of n told apart: markers 1..16 in turn, lines
+ * cycling, so that every i below 80 has a pair of its own. */
+void mmt_fig_series_style(size_t i, int *line, int *marker);
+
+/* A line plot (y linear; x linear or, with logx, base 2), legend under it. The keys name the
+ * CSV's columns (series, x_key, y_key). A plot whose data all have one value (within 0.5%)
+ * is drawn as a note saying so (the CSV is still written). */
+typedef struct mmt_fig_plot {
     const char *title, *xlabel, *ylabel;
     double xmin, xmax, ymin, ymax;
-    const mmt_svg_series *series;
+    const mmt_fig_series *series;
     size_t nseries;
     const char *note; /* optional text under the title */
     int logx;         /* 1: log2 x axis (xmin > 0) */
-} mmt_svg_plot;
-int mmt_svg_plot_write(const char *path, const mmt_svg_plot *p, mmt_diag *diag);
+    const char *x_key, *y_key;
+} mmt_fig_plot;
 
 /* Small multiples: npanels line plots on shared axes (the limits and logx of a plot) in a grid
- * of ncols columns, tick labels on the outer panels only; one legend, for the series of panel
- * 0, inside the figure (in a spare cell of the grid, else in the first panel's corner). */
-typedef struct mmt_svg_grid {
+ * of ncols columns (at most 3 at column size), tick labels on the outer panels only; one
+ * legend, for the series of panel 0, under the grid. CSV columns: panel, series, x_key, y_key. */
+typedef struct mmt_fig_grid {
     const char *title, *xlabel, *ylabel, *note;
     double xmin, xmax, ymin, ymax;
     int logx;
     size_t npanels, ncols;
     const char *const *panel_titles;
-    const mmt_svg_series *const *series; /* series[i]: the nseries[i] curves of panel i */
+    const mmt_fig_series *const *series; /* series[i]: the nseries[i] curves of panel i */
     const size_t *nseries;
-} mmt_svg_grid;
-int mmt_svg_grid_write(const char *path, const mmt_svg_grid *g, mmt_diag *diag);
+    const char *x_key, *y_key;
+    const char *const *panel_keys; /* the CSV's panel column (NULL: the panel titles) */
+} mmt_fig_grid;
+
+/* Each writes STEM.svg, .png, .pdf as style->formats asks (NULL style: SVG at page size) and
+ * STEM.csv, each under a temporary name renamed into place (mmt__write_file_atomic: inside
+ * the study's write batch). Errors: MMT_ENOMEM, a file's system error, MMT_EINVAL when cairo
+ * fails (diag says which). */
+int mmt_fig_heatmap_write(const char *stem, const mmt_fig_heatmap *h, const mmt_fig_style *style,
+                          mmt_diag *diag);
+int mmt_fig_plot_write(const char *stem, const mmt_fig_plot *p, const mmt_fig_style *style,
+                       mmt_diag *diag);
+int mmt_fig_grid_write(const char *stem, const mmt_fig_grid *g, const mmt_fig_style *style,
+                       mmt_diag *diag);
 
 /* ---------------------------------------------------------------- the engine */
 
@@ -146,6 +185,11 @@ typedef struct mmt_study_spec {
      * done (0..1; the layers differ in size by orders of magnitude and run largest first, so
      * the count of layers misleads an ETA). */
     void (*progress_work)(void *ud, size_t done, size_t total, double work);
+    /* The figures' formats, size and titles (all 0: SVG at page size, with titles), and the
+     * figure stage's progress: figures drawn / total, on the caller's thread (NULL: none). */
+    mmt_fig_style figures;
+    mmt_pool_tick_fn figure_progress;
+    void *figure_progress_ud;
 } mmt_study_spec;
 
 /* The axes of a study from option values (args.c), for programs: an opaque handle that owns

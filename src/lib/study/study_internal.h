@@ -127,6 +127,18 @@ int mmt__st_figures_weights(const st *S, mmt_diag *d);
 
 /* Writes every figure into outdir/figures. */
 int mmt__st_figures(const st *S, mmt_diag *d);
+/* The figure stage: counts the figures of mmt__st_figures and mmt__st_figures_weights, then
+ * draws them on spec->jobs threads (each enumerates them all and draws every T-th, into the
+ * calling thread's write batch), ticking spec->figure_progress on the calling thread. */
+int mmt__st_figure_stage(st *S, mmt_diag *d);
+/* One figure met by the stage: drawn (mmt_fig_*_write with the spec's style) when it is the
+ * calling thread's, else only counted or skipped. */
+int mmt__st_fig_heatmap(const st *S, const char *stem, const mmt_fig_heatmap *h, mmt_diag *d);
+int mmt__st_fig_plot(const st *S, const char *stem, const mmt_fig_plot *p, mmt_diag *d);
+int mmt__st_fig_grid(const st *S, const char *stem, const mmt_fig_grid *g, mmt_diag *d);
+/* The group (hw point, phase, batch, ffn) of workload w in words for titles: "cloud (256x256
+ * OS), decode, batch 1" (and ", gated FFN" when the FFN is an axis). */
+void mmt__st_group_words(const st *S, size_t h, size_t w, char *buf, size_t cap);
 /* Label of the group (hw point, phase, batch, ffn) of workload w: the hw label plus the axes
  * that are not the paper's default. */
 void mmt__st_group_label(const st *S, size_t h, size_t w, char *buf, size_t cap);
