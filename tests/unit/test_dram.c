@@ -408,6 +408,16 @@ static void test_skip_equals_plain(void **state)
             for (uint64_t k = 0; k < 3; k++)
                 run_both(edit(variants[v][0], variants[v][1]), 1000 + v * 16 + (uint64_t)kind * 4 + k,
                          kind);
+    /* refreshes that end at once (tRFC, tRFCb of 1): a queue's bound must drop when a refresh's
+     * PRECHARGE or REFRESH changes its bank, not wait for the timing it had before */
+    const char *fast = edit_in(edit("tRFC = 280", "tRFC = 1"), "tREFI = 1000", "tREFI = 150");
+    const char *fastb = edit_in(fast, "cmd_queue_size = 4",
+                                "cmd_queue_size = 4\nrefresh_policy = BANK_LEVEL_STAGGERED\ntRFCb = 1");
+    for (int kind = 0; kind < 6; kind++)
+        for (uint64_t k = 0; k < 3; k++) {
+            run_both(fast, 2000 + (uint64_t)kind * 4 + k, kind);
+            run_both(fastb, 3000 + (uint64_t)kind * 4 + k, kind);
+        }
     /* HBM's second command with 2-entry command queues over 8 channels */
     const char *hbm = edit_in(edit("protocol = DDR4", "protocol = HBM"), "cmd_queue_size = 4",
                               "cmd_queue_size = 2\ntrans_queue_size = 32");
