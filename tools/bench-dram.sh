@@ -57,12 +57,12 @@ echo "DRAM benchmark: $ini, 1M requests, median of $runs runs, $(nproc) cores," 
 printf '%-8s %10s %12s %10s %8s %s\n' stream cycles dramsim3_s mmtrace_s ratio stats
 for s in $streams; do
     case $s in
-    seq) awk -v kind=seq -v n=1000000 -v step=64 -v size=17179869184 -f tools/dram-stream.awk \
-        </dev/null >"$tmp/trace"; cycles=5000000 ;;
+    seq) awk -v kind=seq -v n=1000000 -v step=64 -v size=17179869184 \
+        -f tools/dram-hex.awk -f tools/dram-stream.awk </dev/null >"$tmp/trace"; cycles=5000000 ;;
     random) awk -v kind=random -v n=1000000 -v gap=40 -v step=64 -v size=17179869184 \
-        -f tools/dram-stream.awk </dev/null >"$tmp/trace"; cycles=41000000 ;;
-    burst) awk -v kind=burst -v n=1000000 -v step=64 -v size=17179869184 -f tools/dram-stream.awk \
-        </dev/null >"$tmp/trace"; cycles=23500000 ;;
+        -f tools/dram-hex.awk -f tools/dram-stream.awk </dev/null >"$tmp/trace"; cycles=41000000 ;;
+    burst) awk -v kind=burst -v n=1000000 -v step=64 -v size=17179869184 \
+        -f tools/dram-hex.awk -f tools/dram-stream.awk </dev/null >"$tmp/trace"; cycles=23500000 ;;
     *) echo "bench-dram: unknown stream $s (seq, random, burst)" >&2; exit 2 ;;
     esac
     dt=$(timed "$tmp/ds" "$ds" "$ini" -c "$cycles" -t "$tmp/trace" -o "$tmp/ds")

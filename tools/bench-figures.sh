@@ -21,6 +21,7 @@ while [ $# -gt 0 ]; do
     esac
 done
 srcdir=$(cd "$(dirname "$0")/.." && pwd)
+. "$srcdir/tools/lib.sh" # median, secs, real_program
 W=${1:-$(mktemp -d "${TMPDIR:-/tmp}/mmt-bench-figures.XXXXXX")}
 mkdir -p "$W"
 
@@ -35,23 +36,11 @@ if ! command -v rsvg-convert >/dev/null 2>&1; then
 fi
 
 # The binary behind a libtool wrapper (and its library directory), else the program itself.
-R=${MMTRACE_REPLAY:-$srcdir/build/mmtrace-replay}
-d=$(dirname "$R") b=$(basename "$R")
-if [ -x "$d/.libs/$b" ] && head -c 2 "$R" | grep -q '#!'; then
-    export LD_LIBRARY_PATH="$d/.libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-    R=$d/.libs/$b
-fi
+real_program "${MMTRACE_REPLAY:-$srcdir/build/mmtrace-replay}"
+R=$real_prog
+[ "$real_libs" = - ] || export LD_LIBRARY_PATH="$real_libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 cores=$(nproc 2>/dev/null || echo 2)
 
-# median of the numbers on stdin
-median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-# seconds taken by the command
-secs() {
-    s=$(date +%s.%N)
-    "$@" >"$W/last.out" 2>"$W/last.err"
-    e=$(date +%s.%N)
-    echo "$s $e" | awk '{ printf "%.3f\n", $2 - $1 }'
-}
 # rsvg-convert over every SVG in $1, $cores at once, 150 dpi (the page preset's PNGs)
 rsvg_all() {
     find "$1" -name '*.svg' | sed 's/\.svg$//' |

@@ -27,36 +27,20 @@ while [ $# -gt 0 ]; do
     esac
 done
 srcdir=$(cd "$(dirname "$0")/.." && pwd)
+. "$srcdir/tools/lib.sh" # median, secs, real_program
 W=${1:-$(mktemp -d "${TMPDIR:-/tmp}/mmt-bench-study.XXXXXX")}
 mkdir -p "$W"
 
 # The binary behind a libtool wrapper (and its library directory), else the program itself.
-real() {
-    d=$(dirname "$1") b=$(basename "$1")
-    if [ -x "$d/.libs/$b" ] && head -c 2 "$1" | grep -q '#!'; then
-        echo "$d/.libs $d/.libs/$b"
-    else
-        echo "- $1"
-    fi
-}
-set -- $(real "${MMTRACE_REPLAY:-$srcdir/build/mmtrace-replay}")
-LIBS=$1 R=$2
+real_program "${MMTRACE_REPLAY:-$srcdir/build/mmtrace-replay}"
+LIBS=$real_libs R=$real_prog
 [ "$LIBS" = - ] || export LD_LIBRARY_PATH="$LIBS${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 if [ -n "$against" ]; then
-    set -- $(real "$against")
-    ALIBS=$1 A=$2
+    real_program "$against"
+    ALIBS=$real_libs A=$real_prog
 fi
 export MMTRACE_REPLAY="$R" # what --plan=parallel runs
 
-# median of the numbers on stdin
-median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-# seconds taken by the command
-secs() {
-    s=$(date +%s.%N)
-    "$@" >"$W/last.out" 2>"$W/last.err"
-    e=$(date +%s.%N)
-    echo "$s $e" | awk '{ printf "%.3f\n", $2 - $1 }'
-}
 # the other program, with its own libraries
 other() {
     if [ "$ALIBS" = - ]; then "$A" "$@"; else LD_LIBRARY_PATH=$ALIBS "$A" "$@"; fi

@@ -110,7 +110,7 @@ synth() {
     bw=$(ini_get "$ini" bus_width) bl=$(ini_get "$ini" BL)
     ch=$(ini_get "$ini" channels) mb=$(ini_get "$ini" channel_size)
     awk -v kind="$kind" -v n="$n" -v step=$((bw / 8 * bl)) -v size=$((ch * mb * 1048576)) \
-        "$@" -f tools/dram-stream.awk </dev/null >"$tmp/trace"
+        "$@" -f tools/dram-hex.awk -f tools/dram-stream.awk </dev/null >"$tmp/trace"
     record "$name" "$ini" "300 2000 10000 50000"
 }
 
@@ -158,14 +158,19 @@ done
 gen=$bld/mmtrace-gen rep=$bld/mmtrace-replay
 "$gen" -c "$out/run/dram_run.cfg" -t "$out/run/dram_run.csv" -p "$tmp/run" -i gemm >/dev/null
 "$rep" -c "$out/run/dram_run.cfg" -t "$out/run/dram_run.csv" -p "$tmp/run" -i gemm >/dev/null
-runtrace() {
-    name=$1 ini=$2 layer=$3
-    bw=$(ini_get "$ini" bus_width) bl=$(ini_get "$ini" BL) tck=$(ini_get "$ini" tCK)
-    l=$tmp/run/dram_run/layer$layer
+# layer_trace INI LAYER: the run's layer LAYER turned into requests for INI's memory by
+# dram-run-trace.awk (widths 8, 1.58 and 16 bits, a 700 MHz accelerator clock) in $tmp/trace.
+layer_trace() {
+    bw=$(ini_get "$1" bus_width) bl=$(ini_get "$1" BL) tck=$(ini_get "$1" tCK)
+    l=$tmp/run/dram_run/layer$2
     for x in IFMAP FILTER OFMAP; do gzip -dc "$l/${x}_DRAM_TRACE.csv.gz" >"$tmp/$x"; done
     awk -v w0=8000 -v w1=1580 -v w2=16000 -v off0=0 -v off1=10000000 -v off2=20000000 \
-        -v line=$((bw / 8 * bl)) -v mhz=700 -v tck="$tck" -f tools/dram-run-trace.awk \
-        "$tmp/IFMAP" "$tmp/FILTER" "$tmp/OFMAP" >"$tmp/trace"
+        -v line=$((bw / 8 * bl)) -v mhz=700 -v tck="$tck" -f tools/dram-hex.awk \
+        -f tools/dram-run-trace.awk "$tmp/IFMAP" "$tmp/FILTER" "$tmp/OFMAP" >"$tmp/trace"
+}
+runtrace() {
+    name=$1 ini=$2 layer=$3
+    layer_trace "$ini" "$layer"
     last=$(tail -n 1 "$tmp/trace" | awk '{print $3}')
     record "$name" "$ini" "$((last / 2 + 1)) $((last + 20000)) $((last + 60000))"
 }
@@ -202,12 +207,7 @@ dsrun() {
 }
 timing() {
     name=$1 ini=$2 layer=$3
-    bw=$(ini_get "$ini" bus_width) bl=$(ini_get "$ini" BL) tck=$(ini_get "$ini" tCK)
-    l=$tmp/run/dram_run/layer$layer
-    for x in IFMAP FILTER OFMAP; do gzip -dc "$l/${x}_DRAM_TRACE.csv.gz" >"$tmp/$x"; done
-    awk -v w0=8000 -v w1=1580 -v w2=16000 -v off0=0 -v off1=10000000 -v off2=20000000 \
-        -v line=$((bw / 8 * bl)) -v mhz=700 -v tck="$tck" -f tools/dram-run-trace.awk \
-        "$tmp/IFMAP" "$tmp/FILTER" "$tmp/OFMAP" >"$tmp/trace"
+    layer_trace "$ini" "$layer"
     total=$(wc -l <"$tmp/trace")
     echo "0x0 READ 999999999999" >>"$tmp/trace"
     lo=0 hi=$(( $(tail -n 2 "$tmp/trace" | head -n 1 | awk '{print $3}') + 100000 ))

@@ -5,7 +5,7 @@
 # golden test of the timing report use it, so the two implementations check each other.
 #
 #   awk -v w0=MILLIBITS -v w1=.. -v w2=.. -v off0=OFFSET -v off1=.. -v off2=.. \
-#       -v line=BYTES -v mhz=MHZ -v tck=NS -f dram-run-trace.awk IFMAP FILTER OFMAP
+#       -v line=BYTES -v mhz=MHZ -v tck=NS -f dram-hex.awk -f dram-run-trace.awk IFMAP FILTER OFMAP
 #
 # w0..w2: the operand widths from [precision] in thousandths of a bit (8 bits: 8000);
 # off0..off2: IfmapOffset, FilterOffset, OfmapOffset; line: the memory's request size in
@@ -15,18 +15,6 @@
 # floor(p / q) for integers 0 <= p < 2^53, q > 0, without a rounded division.
 function fdiv(p, q) {
     return (p - p % q) / q
-}
-
-function hex(v,    s, d) {
-    if (v == 0)
-        return "0x0"
-    s = ""
-    while (v > 0) {
-        d = v % 16
-        s = substr("0123456789abcdef", d + 1, 1) s
-        v = (v - d) / 16
-    }
-    return "0x" s
 }
 
 BEGIN {

@@ -2,9 +2,10 @@
 # (`0xADDR READ|WRITE CYCLE`, one request a line) for the DRAM golden corpus and the DRAM
 # benchmark. Deterministic: the same variables give the same bytes with any POSIX awk (mawk,
 # gawk, busybox), because it uses its own exact random generator (Park-Miller, products below
-# 2^53) and its own hex printer, never awk's rand() or %x.
+# 2^53) and its own hex printer (dram-hex.awk), never awk's rand() or %x.
 #
-#   awk -v kind=KIND -v n=N -v size=BYTES -v step=BYTES [-v seed=S] -f dram-stream.awk </dev/null
+#   awk -v kind=KIND -v n=N -v size=BYTES -v step=BYTES [-v seed=S] \
+#       -f dram-hex.awk -f dram-stream.awk </dev/null
 #
 # KIND: random    n requests at random step-aligned addresses below size, one every `gap`
 #                 cycles (default 2), a write one time in three;
@@ -29,18 +30,6 @@ function rnd() {
 function rndint(m,    r) {
     r = rnd() * 2147483648 + rnd()
     return r % m
-}
-
-function hex(v,    s, d) {
-    if (v == 0)
-        return "0x0"
-    s = ""
-    while (v > 0) {
-        d = v % 16
-        s = substr("0123456789abcdef", d + 1, 1) s
-        v = (v - d) / 16
-    }
-    return "0x" s
 }
 
 function emit(addr, w, cyc) {

@@ -69,6 +69,19 @@ static void test_characterise(void **state)
     assert_non_null(strstr(d.file, "no/such.ini"));
 }
 
+/* The GEMM layer shape (M, N, K) under c by the closed form into a and by the per-request
+ * simulation into b: |a's cycles / b's - 1|. */
+static double closed_vs_exact(const mmt_config *c, const int64_t shape[3], mmt_layer_result *a,
+                              mmt_layer_result *b)
+{
+    mmt_layer l = unit_gemm(shape[0], shape[1], shape[2]);
+    mmt_geom g;
+    assert_int_equal(mmt_geom_init(&g, &l, c, NULL), 0);
+    assert_int_equal(mmt__stream_run(c, &g, 0, a), 0);
+    assert_int_equal(mmt__stream_run_exact(c, &g, b), 0);
+    return fabs((double)a->total_cycles / (double)b->total_cycles - 1);
+}
+
 /* The closed form against the per-request reference. */
 static void test_differential(void **state)
 {
@@ -85,13 +98,8 @@ static void test_differential(void **state)
                     if ((m + (int)s + df) % 2) /* half the combinations: the test stays fast */
                         continue;
                     mmt_config c = dcfg(mems[m], mhz[m], R, (mmt_dataflow)df);
-                    mmt_layer l = unit_gemm(shapes[s][0], shapes[s][1], shapes[s][2]);
-                    mmt_geom g;
                     mmt_layer_result a, b;
-                    assert_int_equal(mmt_geom_init(&g, &l, &c, NULL), 0);
-                    assert_int_equal(mmt__stream_run(&c, &g, 0, &a), 0);
-                    assert_int_equal(mmt__stream_run_exact(&c, &g, &b), 0);
-                    double e = fabs((double)a.total_cycles / (double)b.total_cycles - 1);
+                    double e = closed_vs_exact(&c, shapes[s], &a, &b);
                     for (int op = 0; op < 3; op++) /* the same transfers */
                         assert_int_equal(a.dram_count[op], b.dram_count[op]);
                     if (e > MAXERR)
@@ -124,13 +132,8 @@ static void test_presets(void **state)
             snprintf(path, sizeof path, "%s/topologies/hw/%s.cfg", src ? src : ".", hw[h]);
             mmt_config c;
             assert_int_equal(mmt_config_read(path, &c, NULL, NULL, NULL), 0);
-            mmt_layer l = unit_gemm(shapes[s][0], shapes[s][1], shapes[s][2]);
-            mmt_geom g;
             mmt_layer_result a, b;
-            assert_int_equal(mmt_geom_init(&g, &l, &c, NULL), 0);
-            assert_int_equal(mmt__stream_run(&c, &g, 0, &a), 0);
-            assert_int_equal(mmt__stream_run_exact(&c, &g, &b), 0);
-            double e = fabs((double)a.total_cycles / (double)b.total_cycles - 1);
+            double e = closed_vs_exact(&c, shapes[s], &a, &b);
             fprintf(stderr, "%s %" PRId64 "x%" PRId64 "x%" PRId64 ": %.2f%%\n", hw[h], shapes[s][0],
                     shapes[s][1], shapes[s][2], 100 * e);
             assert_true(e <= (s < 2 ? 0.01 : 0.08));

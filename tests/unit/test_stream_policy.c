@@ -252,6 +252,8 @@ static void test_memory_parse(void **state)
     parse_expect("[memory]\nPolicy = stream\n", 0, NULL, 0);
     parse_expect("[memory]\nPolicy = fast\n", MMT_ERANGE, "Policy 'fast'", 17);
     parse_expect("[memory]\nPolicy = stream\nSpeed = 3\n", MMT_EPARSE, "unknown key 'speed'", 18);
+    parse_expect("[memory]\nSpeed = 3\n", MMT_EPARSE,
+                 "unknown key 'speed' in section [memory] (expected Policy, Dram or ClockMHz)", 17);
     parse_expect("[memory]\nPolicy = stream\nClockMHz = -5\n", MMT_ERANGE, "ClockMHz", 18);
     parse_expect("[memory]\nPolicy = stream\nClockMHz = 7e\n", MMT_ERANGE, "ClockMHz", 18);
     parse_expect("[memory]\nPolicy = stream\nClockMHz = nan\n", MMT_ERANGE, "ClockMHz", 18);

@@ -23,42 +23,38 @@ def py311_sum():
     return sys.version_info < (3, 12)
 
 
-def _publish(gz, final, pid):
-    """Decompresses the library's gzip trace gz into final (SCALE-Sim writes plain text):
-    under the library's temporary name first (flushed when mmtrace.scalesim.fsync), then
-    renamed; gz is removed."""
-    d, base = os.path.split(final)
+def _staged(path, mode, fill, pid):
+    """Writes path by fill(f) on a file opened with mode under the library's temporary name
+    (.mmtrace-tmp.PID.NAME), flushed when mmtrace.scalesim.fsync, then renamed into place; the
+    temporary file never outlives a failure."""
+    d, base = os.path.split(path)
     tmp = os.path.join(d, ".mmtrace-tmp.%d.%s" % (pid, base))
     try:
-        with gzip.open(gz, "rb") as src, open(tmp, "wb") as dst:
-            shutil.copyfileobj(src, dst, 1 << 20)
-            dst.flush()
-            from . import fsync
-            if fsync:
-                os.fsync(dst.fileno())
-        os.replace(tmp, final)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        os.unlink(gz)
-
-
-def write_text(path, text):
-    """Writes text to path under the library's temporary name, then renames it into place
-    (flushed first when mmtrace.scalesim.fsync)."""
-    from . import fsync
-    d, base = os.path.split(path)
-    tmp = os.path.join(d, ".mmtrace-tmp.%d.%s" % (os.getpid(), base))
-    try:
-        with open(tmp, "w") as f:
-            f.write(text)
+        with open(tmp, mode) as f:
+            fill(f)
             f.flush()
+            from . import fsync
             if fsync:
                 os.fsync(f.fileno())
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def _publish(gz, final, pid):
+    """Decompresses the library's gzip trace gz into final (SCALE-Sim writes plain text),
+    staged; gz is removed."""
+    try:
+        with gzip.open(gz, "rb") as src:
+            _staged(final, "wb", lambda dst: shutil.copyfileobj(src, dst, 1 << 20), pid)
+    finally:
+        os.unlink(gz)
+
+
+def write_text(path, text):
+    """Writes text to path, staged."""
+    _staged(path, "w", lambda f: f.write(text), os.getpid())
 
 
 def run_layers(cfg, layers, topo, run_dir, save_trace, v3, jobs=None):

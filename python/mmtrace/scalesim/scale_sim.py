@@ -7,6 +7,14 @@ from .simulator import simulator as sim
 from .topology_utils import topologies
 
 
+def _not_found(what, path):
+    """SCALE-Sim v2: a missing cfg or topology prints this and calls exit()."""
+    print("ERROR: scalesim.scale.py: " + what + " file not found")
+    print("Input file:" + path)
+    print("Exiting")
+    raise SystemExit
+
+
 class scalesim:
     """SCALE-Sim v2's top-level class, on libmmtrace.
 
@@ -42,17 +50,10 @@ class scalesim:
         """Reads the cfg, then the topology (the cfg's TopologyCsvLoc when none is given)."""
         if not topology_filename == "":
             if not os.path.exists(topology_filename):
-                # SCALE-Sim v2: prints this and calls exit()
-                print("ERROR: scalesim.scale.py: Topology file not found")
-                print("Input file:" + topology_filename)
-                print("Exiting")
-                raise SystemExit
+                _not_found("Topology", topology_filename)
             self.topology_file = topology_filename
         if not os.path.exists(config_filename):
-            print("ERROR: scalesim.scale.py: Config file not found")
-            print("Input file:" + config_filename)
-            print("Exiting")
-            raise SystemExit
+            _not_found("Config", config_filename)
         self.config_file = config_filename
         self.config.read_conf_file(self.config_file)
         if self.config.v3:

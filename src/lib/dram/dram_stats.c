@@ -197,7 +197,8 @@ static char *obj_text(obj *o)
 {
     char *r = NULL;
     if (!o->bad) {
-        qsort(o->e, o->n, sizeof *o->e, kv_cmp);
+        if (o->n > 1) /* qsort(NULL, 0, ...) is undefined, and an empty object has no array */
+            qsort(o->e, o->n, sizeof *o->e, kv_cmp);
         mmt__buf b = {0};
         if (!o->n)
             mmt__buf_printf(&b, "null");

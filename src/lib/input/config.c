@@ -616,6 +616,22 @@ static int check_width(ini *p, const mmt_config *cfg, mmt_operand op, const char
     return 0;
 }
 
+/* An mmtrace section's keys (lower case, as the reader stores them) are exactly keys[0..2]:
+ * the first entry of section sect with another key is an error naming the expected ones. */
+static int check_keys(const ini *p, const char *sect, const char *const keys[3],
+                      const char *expected, mmt_diag *d)
+{
+    for (size_t k = 0; k < p->n; k++) {
+        const entry *x = &p->e[k];
+        if (x->section && !strcmp(x->section, sect) && strcmp(x->key, keys[0]) &&
+            strcmp(x->key, keys[1]) && strcmp(x->key, keys[2]))
+            return mmt__diag(d, MMT_EPARSE, p->file, x->line,
+                             "unknown key '%s' in section [%s] (expected %s)", x->key, sect,
+                             expected);
+    }
+    return 0;
+}
+
 /* Reads the optional [precision] section (operand widths; an mmtrace extension that SCALE-Sim
  * ignores). An unknown key there is an error, so that a misspelt width is not silently 8. */
 static int get_precision(ini *p, mmt_config *cfg, mmt_diag *d)
@@ -627,18 +643,12 @@ static int get_precision(ini *p, mmt_config *cfg, mmt_diag *d)
         i++;
     if (i == p->nsect)
         return 0;
-    for (size_t k = 0; k < p->n; k++) {
-        const entry *x = &p->e[k];
-        if (x->section && !strcmp(x->section, "precision") && strcmp(x->key, keys[0]) &&
-            strcmp(x->key, keys[1]) && strcmp(x->key, keys[2]))
-            return mmt__diag(d, MMT_EPARSE, p->file, x->line,
-                             "unknown key '%s' in section [precision] (expected IfmapBits, "
-                             "FilterBits or OfmapBits)",
-                             x->key);
-    }
+    int r = check_keys(p, "precision", keys, "IfmapBits, FilterBits or OfmapBits", d);
+    if (r)
+        return r;
     cfg->has_precision = 1;
     for (int op = 0; op < 3; op++) {
-        int r = get_bits(p, keys[op], pretty_keys[op], &cfg->bits_milli[op], d);
+        r = get_bits(p, keys[op], pretty_keys[op], &cfg->bits_milli[op], d);
         if (r == 0)
             r = check_width(p, cfg, (mmt_operand)op, keys[op], pretty_keys[op], d);
         if (r)
@@ -708,18 +718,11 @@ static int get_memory(ini *p, mmt_config *cfg, mmt_diag *d)
     static const char *const keys[3] = {"policy", "dram", "clockmhz"};
     if (!src_has_section(p, "memory"))
         return 0;
-    for (size_t k = 0; k < p->n; k++) {
-        const entry *x = &p->e[k];
-        if (x->section && !strcmp(x->section, "memory") && strcmp(x->key, keys[0]) &&
-            strcmp(x->key, keys[1]) && strcmp(x->key, keys[2]))
-            return mmt__diag(d, MMT_EPARSE, p->file, x->line,
-                             "unknown key '%s' in section [memory] (expected Policy, Dram or "
-                             "ClockMHz)",
-                             x->key);
-    }
+    int r = check_keys(p, "memory", keys, "Policy, Dram or ClockMHz", d);
+    if (r)
+        return r;
     char buf[1024];
     long line = 0;
-    int r;
     cfg->has_memory = 1;
     if (get(p, "memory", "policy")) {
         if ((r = get_str(p, "memory", "policy", buf, sizeof buf, &line, d)))

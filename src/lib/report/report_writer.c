@@ -227,6 +227,24 @@ static int write_streamed(const char *path, int k, const mmt_layer_result *res, 
     return mmt__write_atomic(path, fill_report, &st, diag);
 }
 
+/* The three reports into dir, each by writer (write_streamed, or write_unsynced below). */
+typedef int report_fn(const char *path, int k, const mmt_layer_result *res, size_t n, int v3,
+                      mmt_diag *diag);
+static int write_reports(const char *dir, const mmt_layer_result *res, size_t n, mmt_scalesim v,
+                         report_fn *writer, mmt_diag *diag)
+{
+    for (int k = 0; k < 3; k++) {
+        char path[4096];
+        if (snprintf(path, sizeof path, "%s/%s", dir,
+                     mmt_output_name((mmt_output)(MMT_OUT_COMPUTE_REPORT + k))) >= (int)sizeof path)
+            return mmt__diag(diag, MMT_EINVAL, dir, 0, "path too long");
+        int r = writer(path, k, res, n, v == MMT_SCALESIM_V3, diag);
+        if (r)
+            return r;
+    }
+    return 0;
+}
+
 int mmt_report_write(const char *dir, const mmt_layer_result *res, size_t n, mmt_diag *diag)
 {
     return mmt_report_write_version(dir, res, n, MMT_SCALESIM_V2, diag);
@@ -235,16 +253,7 @@ int mmt_report_write(const char *dir, const mmt_layer_result *res, size_t n, mmt
 int mmt_report_write_version(const char *dir, const mmt_layer_result *res, size_t n,
                              mmt_scalesim v, mmt_diag *diag)
 {
-    for (int k = 0; k < 3; k++) {
-        char path[4096];
-        if (snprintf(path, sizeof path, "%s/%s", dir,
-                     mmt_output_name((mmt_output)(MMT_OUT_COMPUTE_REPORT + k))) >= (int)sizeof path)
-            return mmt__diag(diag, MMT_EINVAL, dir, 0, "path too long");
-        int r = write_streamed(path, k, res, n, v == MMT_SCALESIM_V3, diag);
-        if (r)
-            return r;
-    }
-    return 0;
+    return write_reports(dir, res, n, v, write_streamed, diag);
 }
 
 int mmt_report_console_version(char *buf, size_t cap, const mmt_layer_result *res,
@@ -485,14 +494,5 @@ int mmt_report_write_flags(const char *dir, const mmt_layer_result *res, size_t 
         return mmt__diag(diag, MMT_EINVAL, dir, 0, "unknown flags %#x", flags);
     if (!(flags & MMT_WRITE_NOSYNC))
         return mmt_report_write_version(dir, res, n, v, diag);
-    for (int k = 0; k < 3; k++) {
-        char path[4096];
-        if (snprintf(path, sizeof path, "%s/%s", dir,
-                     mmt_output_name((mmt_output)(MMT_OUT_COMPUTE_REPORT + k))) >= (int)sizeof path)
-            return mmt__diag(diag, MMT_EINVAL, dir, 0, "path too long");
-        int r = write_unsynced(path, k, res, n, v == MMT_SCALESIM_V3, diag);
-        if (r)
-            return r;
-    }
-    return 0;
+    return write_reports(dir, res, n, v, write_unsynced, diag);
 }
