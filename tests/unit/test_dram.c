@@ -335,9 +335,13 @@ static void run_both(const char *text, uint64_t seed, int kind)
         uint64_t gap = kind == 0   ? (x >> 60)
                        : kind == 1 ? 0
                        : kind == 3 ? (x >> 63) * 2
+                       : kind == 4 ? (x >> 63)
+                       : kind == 5 ? (x >> 58)
                                    : (r % 32 ? 0 : (x >> 52));
         cyc += gap;
         addr = kind == 1 ? addr + 64 : (x >> 20) & (((uint64_t)1 << 34) - 64);
+        if (kind == 4) /* a 4 MB window at saturation: deep queues, hits and conflicts mixed */
+            addr = (x >> 20) & (((uint64_t)1 << 22) - 64);
         if (kind == 2 && r % 4)
             addr = (x >> 40) << 6; /* a few hot lines: merges and write-buffer hits */
         int w = (x >> 33) % 3 == 0;
@@ -397,12 +401,29 @@ static void test_skip_equals_plain(void **state)
     for (size_t v = 0; v < sizeof variants / sizeof *variants; v++)
         for (int kind = 0; kind < 4; kind++)
             run_both(edit(variants[v][0], variants[v][1]), 17 + v * 4 + (uint64_t)kind, kind);
+    /* random streams that keep command queues deep (4) or busy most of the time (5), for the
+     * skipping of command queues (dram_engine.c, qwake), with new seeds each */
+    for (size_t v = 0; v < sizeof variants / sizeof *variants; v++)
+        for (int kind = 4; kind < 6; kind++)
+            for (uint64_t k = 0; k < 3; k++)
+                run_both(edit(variants[v][0], variants[v][1]), 1000 + v * 16 + (uint64_t)kind * 4 + k,
+                         kind);
+    /* refreshes that end at once (tRFC, tRFCb of 1): a queue's bound must drop when a refresh's
+     * PRECHARGE or REFRESH changes its bank, not wait for the timing it had before */
+    const char *fast = edit_in(edit("tRFC = 280", "tRFC = 1"), "tREFI = 1000", "tREFI = 150");
+    const char *fastb = edit_in(fast, "cmd_queue_size = 4",
+                                "cmd_queue_size = 4\nrefresh_policy = BANK_LEVEL_STAGGERED\ntRFCb = 1");
+    for (int kind = 0; kind < 6; kind++)
+        for (uint64_t k = 0; k < 3; k++) {
+            run_both(fast, 2000 + (uint64_t)kind * 4 + k, kind);
+            run_both(fastb, 3000 + (uint64_t)kind * 4 + k, kind);
+        }
     /* HBM's second command with 2-entry command queues over 8 channels */
     const char *hbm = edit_in(edit("protocol = DDR4", "protocol = HBM"), "cmd_queue_size = 4",
                               "cmd_queue_size = 2\ntrans_queue_size = 32");
     hbm = edit_in(hbm, "channels = 2", "channels = 8");
     hbm = edit_in(hbm, "address_mapping = rochrababgco", "address_mapping = rorabgbachco");
-    for (int kind = 0; kind < 4; kind++)
+    for (int kind = 0; kind < 6; kind++)
         run_both(hbm, 99 + (uint64_t)kind, kind);
 }
 

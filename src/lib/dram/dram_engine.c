@@ -73,26 +73,11 @@ static void win_push(dwin *w, uint64_t clk, int span)
     w->n++;
 }
 
-/* The first cycle at which the windows allow an ACTIVATE in rank (0: now). */
-static uint64_t act_window_free(const mmt_dram *d, const dchan *ch, int rank)
-{
-    uint64_t t = 0;
-    const dwin *w = &ch->faw[rank];
-    if (w->n >= 4)
-        t = win_front(w);
-    if (mmt__dram_is_gddr(&d->c)) {
-        w = &ch->aw32[rank];
-        if (w->n >= 32 && win_front(w) > t)
-            t = win_front(w);
-    }
-    return t;
-}
-
 /* ---------------------------------------------------------------- readiness */
 
 /* BankState::GetReadyCommand: the command the bank needs first for a command of this type
  * (and row); -1 where DRAMsim3 aborts (a command its state table does not expect). */
-static int bank_needs(const dbank *b, int type, int row)
+static inline int bank_needs(const dbank *b, int type, int row)
 {
     switch (b->state) {
     case BANK_CLOSED:
@@ -125,32 +110,36 @@ static uint64_t tready(const mmt_dram *d, const dchan *ch, int rank, int bg, con
     return r > t ? r : t;
 }
 
-/* The command a bank needs for cmd and from when; -1 where DRAMsim3 aborts. */
-static int bank_ready_type(const mmt_dram *d, const dchan *ch, const dbank *b, const dcmd *cmd,
-                           int *need, uint64_t *from)
-{
-    *need = bank_needs(b, cmd->type, cmd->row);
-    if (*need < 0)
-        return -1;
-    *from = tready(d, ch, cmd->rank, cmd->bg, b, *need);
-    return 0;
-}
-
 /* ChannelState::GetReadyCommand for a bank command at clk: *out is the command to issue now,
- * or type NOCMD. *from (if not NULL) gets the cycle from which it would be ready. */
+ * or type NOCMD. *from (if not NULL) gets the cycle from which it would be ready. The hot path
+ * of the engine: tready and the activation windows (ChannelState::ActivationWindowOk: the
+ * oldest of the last 4 ACTIVATEs + tFAW, of the last 32 + t32AW on GDDR) written out, with the
+ * bank group's index computed once. */
 static int ready_bank_cmd(mmt_dram *d, dchan *ch, const dcmd *cmd, uint64_t clk, dcmd *out,
                           uint64_t *from)
 {
-    const dbank *b = bank_at(d, ch, cmd->rank, cmd->bg, cmd->bank);
-    int need;
-    uint64_t t;
+    int gi = cmd->rank * d->c.bankgroups + cmd->bg;
+    const dbank *b = &ch->banks[gi * d->c.banks_per_group + cmd->bank];
     out->type = NOCMD;
-    if (bank_ready_type(d, ch, b, cmd, &need, &t))
+    int need = bank_needs(b, cmd->type, cmd->row);
+    if (need < 0)
         return die(d, "DRAMsim3 aborts here: a bank in self-refresh was asked for a refresh");
+    uint64_t t = b->t[need];
+    uint64_t g = ch->bgt[gi * MMT__NCMD + need];
+    uint64_t r = ch->rkt[cmd->rank * MMT__NCMD + need];
+    if (g > t)
+        t = g;
+    if (r > t)
+        t = r;
     if (need == MMT__ACT) {
-        uint64_t w = act_window_free(d, ch, cmd->rank);
-        if (w > t)
-            t = w;
+        const dwin *w = &ch->faw[cmd->rank];
+        if (w->n >= 4 && win_front(w) > t)
+            t = win_front(w);
+        if (d->gddr) {
+            w = &ch->aw32[cmd->rank];
+            if (w->n >= 32 && win_front(w) > t)
+                t = win_front(w);
+        }
     }
     if (from)
         *from = t;
@@ -334,14 +323,28 @@ static void erase_rw(mmt_dram *d, dchan *ch, const dcmd *c)
              * is not issued: HBM's second command) */
             ch->sched_dirty = 1;
             ch->cmd_wake = 0;
+            ch->qwake[qi] = 0;
             if (ch->cqn[qi] == d->c.cmd_queue_size)
                 cq_full(ch, qi, 0);
             if (--ch->cqn[qi] == 0) {
                 ch->nonempty--;
                 mask_set(ch, qi, 0);
+                ch->qwake[qi] = UINT64_MAX; /* an empty queue finds nothing */
             }
             return;
         }
+}
+
+/* The skipping of command queues (qwake): a queue whose GetFirstReadyInQueue found nothing
+ * at cycle C can find nothing before the earliest cycle at which one of its commands meets its
+ * timing, as long as its contents and its banks' states stay: the timing of a bank, its group
+ * and its rank and the activation windows only ever grow later, and a command that meets its
+ * timing but is held back (ArbitratePrecharge, HasRWDependency) stays held until the queue or
+ * its bank changes. So a queue is looked at again only when that cycle has come, a command is
+ * appended (its own cycle), removed, or a command issued to one of its banks (q_dirty). */
+static void q_dirty(dchan *ch, int qi)
+{
+    ch->qwake[qi] = ch->cqn[qi] ? 0 : UINT64_MAX;
 }
 
 /* CommandQueue::GetCommandToIssue: round robin over the queues from the one after the last
@@ -361,10 +364,18 @@ static int get_cmd_to_issue(mmt_dram *d, dchan *ch, dcmd *out)
         for (int qi = next_nonempty(ch, lo, hi); qi < hi; qi = next_nonempty(ch, qi + 1, hi)) {
             if (ch->in_ref && ch->refidx[qi])
                 continue;
-            int r = first_ready(d, ch, qi, out, &wake);
+            if (ch->clk < ch->qwake[qi] && !d->plain) { /* nothing there yet */
+                wake = min64(wake, ch->qwake[qi]);
+                continue;
+            }
+            uint64_t qw = UINT64_MAX;
+            int r = first_ready(d, ch, qi, out, &qw);
             if (r)
                 return r;
-            if (out->type != NOCMD) {
+            wake = min64(wake, qw);
+            if (out->type == NOCMD)
+                ch->qwake[qi] = qw;
+            else {
                 ch->qidx = qi;
                 if (is_rw(out->type))
                     erase_rw(d, ch, out);
@@ -622,19 +633,62 @@ static void update_timing(mmt_dram *d, dchan *ch, const dcmd *c, uint64_t clk)
             win_push(&ch->aw32[c->rank], clk, cf->t32AW);
     }
     apply(bank_at(d, ch, c->rank, c->bg, c->bank)->t, &T[MMT__SAME_BANK], clk);
-    if (T[MMT__OTHER_BANKS_BG].n)
+    if (!T[MMT__OTHER_BANKS_BG].n) {
+    } else if (d->fold_bg[c->type] && !d->plain) {
+        apply(&ch->bgt[(c->rank * cf->bankgroups + c->bg) * MMT__NCMD], &T[MMT__OTHER_BANKS_BG],
+              clk);
+    } else {
         for (int k = 0; k < cf->banks_per_group; k++)
             if (k != c->bank)
                 apply(bank_at(d, ch, c->rank, c->bg, k)->t, &T[MMT__OTHER_BANKS_BG], clk);
-    if (T[MMT__OTHER_BG_RANK].n)
+    }
+    if (!T[MMT__OTHER_BG_RANK].n) {
+    } else if (d->fold_rank[c->type] && !d->plain) {
+        apply(&ch->rkt[c->rank * MMT__NCMD], &T[MMT__OTHER_BG_RANK], clk);
+    } else {
         for (int j = 0; j < cf->bankgroups; j++)
             if (j != c->bg)
                 apply(&ch->bgt[(c->rank * cf->bankgroups + j) * MMT__NCMD], &T[MMT__OTHER_BG_RANK],
                       clk);
+    }
     if (T[MMT__OTHER_RANKS].n)
         for (int r = 0; r < cf->ranks; r++)
             if (r != c->rank)
                 apply(&ch->rkt[r * MMT__NCMD], &T[MMT__OTHER_RANKS], clk);
+}
+
+/* Does list a hold, for every constraint of list b, one on the same command at least as late?
+ * Only non-negative delays count: a negative one may wrap (apply). */
+static int dominates(const mmt__tlist *a, const mmt__tlist *b)
+{
+    for (int i = 0; i < b->n; i++) {
+        int ok = 0;
+        for (int j = 0; j < a->n && !ok; j++)
+            ok = a->c[j].type == b->c[i].type && a->c[j].delay >= b->c[i].delay &&
+                 b->c[i].delay >= 0;
+        if (!ok)
+            return 0;
+    }
+    return 1;
+}
+
+/* Which constraint lists update_timing may keep once for a bank group or a rank instead of
+ * once per bank or per group: tready takes the maximum of the bank's, its group's and its
+ * rank's times, so a list applied to the whole group (rank) gives the same readiness when the
+ * banks it should not cover (the issuing bank; the issuing bank's group) already get a list
+ * that is at least as strict. With DRAMsim3's tables this holds for DDR4's reads, writes and
+ * activates (same-bank tCCD_L/tRRD_L bound the others' tCCD_S/tRRD_S). */
+static void fold_timing(mmt_dram *d)
+{
+    const mmt_dram_config *c = &d->c;
+    for (int t = 0; t < MMT__NCMD; t++) {
+        const mmt__tlist *T = c->timing[t];
+        d->fold_bg[t] = (uint8_t)dominates(&T[MMT__SAME_BANK], &T[MMT__OTHER_BANKS_BG]);
+        d->fold_rank[t] =
+            (uint8_t)(dominates(&T[MMT__SAME_BANK], &T[MMT__OTHER_BG_RANK]) &&
+                      (c->banks_per_group == 1 ||
+                       dominates(&T[MMT__OTHER_BANKS_BG], &T[MMT__OTHER_BG_RANK])));
+    }
 }
 
 /* The power bookkeeping of one tick for k ticks: counts cycles per rank state. */
@@ -695,6 +749,15 @@ static int issue(mmt_dram *d, dchan *ch, const dcmd *c)
         if (r)
             return r;
         mmt__u64map_del(&ch->pend_wr, c->hex);
+    }
+    if (is_rank_cmd(c->type)) { /* every bank of the rank changes state */
+        if (d->c.per_rank_queues)
+            q_dirty(ch, c->rank);
+        else
+            for (int i = 0; i < d->c.banks; i++)
+                q_dirty(ch, c->rank * d->c.banks + i);
+    } else {
+        q_dirty(ch, queue_index(d, c->rank, c->bg, c->bank));
     }
     account(d, ch, ch->clk); /* the cycles before this one had the states before */
     update_stats(d, ch, c);  /* before the state: row hits count the state before */
@@ -811,12 +874,14 @@ static int schedule(mmt_dram *d, dchan *ch)
             mask_set(ch, qi, 1);
         }
         /* an appended command cannot unblock an earlier one: only it may be ready sooner */
-        if (ch->cmd_wake) {
+        if (ch->cmd_wake || ch->qwake[qi]) {
             dcmd out;
             uint64_t from;
             if (ready_bank_cmd(d, ch, &cmd, 0, &out, &from))
                 return -1;
-            ch->cmd_wake = min64(ch->cmd_wake, from > ch->clk + 1 ? from : ch->clk + 1);
+            ch->qwake[qi] = min64(ch->qwake[qi], from);
+            if (ch->cmd_wake)
+                ch->cmd_wake = min64(ch->cmd_wake, from > ch->clk + 1 ? from : ch->clk + 1);
         }
         ch->rank_q_empty[cmd.rank] = 0;
         memmove(&q[i], &q[i + 1], (size_t)(*n - i - 1) * sizeof *q);
@@ -1119,7 +1184,7 @@ static void chan_free(dchan *ch)
     mmt__u64map_free(&ch->h_read), mmt__u64map_free(&ch->h_write), mmt__u64map_free(&ch->h_inter);
     mmt__u64map_free(&ch->pend_wr), mmt__u64map_free(&ch->pend_rd);
     free(ch->rq), free(ch->wq), free(ch->uq), free(ch->nodes), free(ch->heap);
-    free(ch->cq), free(ch->cqn), free(ch->qmask), free(ch->tq_cnt[0]), free(ch->tq_cnt[1]),
+    free(ch->cq), free(ch->cqn), free(ch->qwake), free(ch->qmask), free(ch->tq_cnt[0]), free(ch->tq_cnt[1]),
         free(ch->tq_cnt[2]), free(ch->refidx), free(ch->rank_q_empty);
     free(ch->banks), free(ch->bgt), free(ch->rkt), free(ch->open_in_rank), free(ch->sref),
         free(ch->rank_idle);
@@ -1140,6 +1205,7 @@ static int chan_init(const mmt_dram_config *c, dchan *ch, int id)
     ch->uq = mmt__mallocn(T, sizeof(dtrans));
     ch->cq = mmt__mallocn((int64_t)ch->nq * c->cmd_queue_size, sizeof(dcmd));
     ch->cqn = calloc((size_t)ch->nq, sizeof(int));
+    ch->qwake = calloc((size_t)ch->nq, sizeof(uint64_t));
     ch->qmask = calloc((size_t)ch->nq / 64 + 1, sizeof(uint64_t));
     for (int k = 0; k < 3; k++)
         ch->tq_cnt[k] = calloc((size_t)ch->nq, sizeof(int));
@@ -1154,11 +1220,13 @@ static int chan_init(const mmt_dram_config *c, dchan *ch, int id)
     ch->faw = calloc((size_t)R, sizeof(dwin));
     ch->aw32 = calloc((size_t)R, sizeof(dwin));
     if (!ch->idle_cycles || !ch->active_cycles || !ch->sref_cycles || !ch->rq || !ch->wq ||
-        !ch->uq || !ch->cq || !ch->cqn || !ch->qmask || !ch->tq_cnt[0] || !ch->tq_cnt[1] ||
+        !ch->uq || !ch->cq || !ch->cqn || !ch->qwake || !ch->qmask || !ch->tq_cnt[0] || !ch->tq_cnt[1] ||
         !ch->tq_cnt[2] || !ch->refidx || !ch->rank_q_empty || !ch->banks || !ch->bgt || !ch->rkt ||
         !ch->open_in_rank || !ch->sref || !ch->rank_idle || !ch->faw || !ch->aw32)
         return MMT_ENOMEM;
     memset(ch->rank_q_empty, 1, (size_t)R);
+    for (int i = 0; i < ch->nq; i++)
+        ch->qwake[i] = UINT64_MAX; /* empty */
     for (int i = 0; i < R * B; i++)
         ch->banks[i].state = BANK_CLOSED, ch->banks[i].row = -1;
     if (c->refresh_policy == MMT__REF_RANK_SIMUL)
@@ -1185,6 +1253,8 @@ int mmt_dram_new(const mmt_dram_config *c, mmt_dram_done_fn done, void *ud, mmt_
         return MMT_ENOMEM;
     d->c = *c;
     d->done = done, d->ud = ud;
+    d->gddr = mmt__dram_is_gddr(c);
+    fold_timing(d);
     d->ch = calloc((size_t)c->channels, sizeof *d->ch);
     if (!d->ch) {
         free(d);

@@ -106,6 +106,7 @@ typedef struct dchan {
     /* skipping: the next cycle whose tick may do more than count; no queued command can issue
      * before cmd_wake; schedule() can move nothing unless sched_dirty; the next refresh */
     uint64_t wake, cmd_wake, next_ref;
+    uint64_t *qwake; /* per command queue: GetFirstReadyInQueue finds nothing before (q_dirty) */
     int sched_dirty;
 } dchan;
 
@@ -118,6 +119,11 @@ struct mmt_dram {
     uint64_t pending;
     int dead;
     int plain; /* tick every cycle, look at everything (mmt__dram_set_plain) */
+    /* per issued command type: its other-banks-of-the-group constraints may be kept once for
+     * the whole group (bgt), its other-groups-of-the-rank ones once for the rank (rkt), as the
+     * constraints on the banks they would wrongly cover are at least as strict (fold_timing) */
+    uint8_t fold_bg[MMT__NCMD], fold_rank[MMT__NCMD];
+    int gddr; /* mmt__dram_is_gddr: the 32-activate window too */
     char err[256];
 };
 
