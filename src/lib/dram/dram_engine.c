@@ -468,9 +468,13 @@ static dret ret_pop(dchan *ch)
     return top;
 }
 
-static int hist_add(mmt__u64map *h, int v)
+static int hist_add(dhist *h, int v)
 {
-    uint64_t *p = mmt__u64map_put(h, (uint64_t)(int64_t)v);
+    if (v >= 0 && v < MMT__HIST_DENSE) {
+        h->dense[v]++;
+        return 0;
+    }
+    uint64_t *p = mmt__u64map_put(&h->more, (uint64_t)(int64_t)v);
     if (!p)
         return MMT_ENOMEM;
     ++*p;
@@ -1181,7 +1185,8 @@ const char *mmt_dram_error(const mmt_dram *d)
 static void chan_free(dchan *ch)
 {
     free(ch->idle_cycles), free(ch->active_cycles), free(ch->sref_cycles);
-    mmt__u64map_free(&ch->h_read), mmt__u64map_free(&ch->h_write), mmt__u64map_free(&ch->h_inter);
+    mmt__u64map_free(&ch->h_read.more), mmt__u64map_free(&ch->h_write.more),
+        mmt__u64map_free(&ch->h_inter.more);
     mmt__u64map_free(&ch->pend_wr), mmt__u64map_free(&ch->pend_rd);
     free(ch->rq), free(ch->wq), free(ch->uq), free(ch->nodes), free(ch->heap);
     free(ch->cq), free(ch->cqn), free(ch->qwake), free(ch->qmask), free(ch->tq_cnt[0]), free(ch->tq_cnt[1]),
