@@ -104,7 +104,8 @@ typedef struct dchan {
     uint64_t acct;
     dhist h_read, h_write, h_inter;
     /* transaction queues */
-    dtrans *rq, *wq, *uq;
+    dtrans *rq, *wq, *uq; /* each within its buffer of 2 x trans_queue_size entries */
+    dtrans *rq0, *wq0, *uq0; /* the buffers */
     int nrq, nwq, nuq;
     mmt__u64map pend_wr; /* addr -> added cycle */
     mmt__u64map pend_rd; /* addr -> (head << 32 | tail) node indices */
