@@ -384,6 +384,42 @@ static void run_both(const char *text, uint64_t seed, int kind)
     mmt_dram_config_free(c);
 }
 
+/* The stats JSON of a trace's replay for 200 cycles into a new ddr4 memory. */
+static char *trace_json(const char *name, const char *text)
+{
+    mmt_dram_config *c;
+    mmt_dram *m;
+    mmt_diag d;
+    assert_int_equal(parse(ddr4, &c, &d), 0);
+    assert_int_equal(mmt_dram_new(c, NULL, NULL, &m), 0);
+    assert_int_equal(mmt_dram_trace_run(m, write_file(name, text), 200, &d), 0);
+    char *j;
+    size_t n;
+    assert_int_equal(mmt_dram_stats_json(m, &j, &n), 0);
+    mmt_dram_free(m);
+    mmt_dram_config_free(c);
+    return j;
+}
+
+/* dram_trace.c's fast path (`0xADDR READ|WRITE CYCLE`) against parse_line, which reads the
+ * other spellings of the same requests (long digit strings, the other type words) */
+static void test_trace_fast_path(void **state)
+{
+    (void)state;
+    char *a = trace_json("fast.trace", "0x40 READ 0\n0x80 WRITE 2\n0xc0 WRITE 3\n"
+                                       "  0X100\tREAD 5 \n140 WRITE 7\n0x180 READ 8\n"
+                                       "0x1c0 READ 9\n0xffffffffffffffc0 READ 9\n");
+    char *b = trace_json("slow.trace", "0x00000000000000040 read 0\n"
+                                       "0x80\tP_MEM_WR  0000000000000000002\n0xc0 BOFF 3\n"
+                                       "0x100 P_FETCH 00000000000000000005\n"
+                                       "0x0000000000000000140 write 7\n0x180 P_MEM_RD 8\n"
+                                       "0x1c0 READ 000000000000000000009\n"
+                                       "0x0ffffffffffffffc0 P_MEM_RD 9\n");
+    assert_string_equal(a, b);
+    free(a);
+    free(b);
+}
+
 static void test_skip_equals_plain(void **state)
 {
     (void)state;
@@ -435,12 +471,16 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_config_ok),        cmocka_unit_test(test_config_quirks),
         cmocka_unit_test(test_config_malformed), cmocka_unit_test(test_json_double),
-        cmocka_unit_test(test_trace_malformed),  cmocka_unit_test(test_skip_equals_plain),
+        cmocka_unit_test(test_trace_malformed),  cmocka_unit_test(test_trace_fast_path),
+        cmocka_unit_test(test_skip_equals_plain),
     };
     int r = cmocka_run_group_tests(tests, NULL, NULL);
     char p[512];
-    snprintf(p, sizeof p, "%s/t.trace", dir);
-    unlink(p);
+    static const char *const made[] = {"t.trace", "fast.trace", "slow.trace"};
+    for (size_t i = 0; i < sizeof made / sizeof *made; i++) {
+        snprintf(p, sizeof p, "%s/%s", dir, made[i]);
+        unlink(p);
+    }
     if (rmdir(dir) != 0)
         r = 1;
     return r;

@@ -468,9 +468,24 @@ static dret ret_pop(dchan *ch)
     return top;
 }
 
-static int hist_add(mmt__u64map *h, int v)
+/* Appends *t to the transaction queue *q (of *n entries, not full) in buffer b, moving the
+ * queue to the buffer's start first when it reaches the buffer's end. */
+static void tq_append(const mmt_dram *d, dtrans **q, dtrans *b, int *n, const dtrans *t)
 {
-    uint64_t *p = mmt__u64map_put(h, (uint64_t)(int64_t)v);
+    if (*q - b + *n == 2 * (ptrdiff_t)d->c.trans_queue_size) {
+        memmove(b, *q, (size_t)*n * sizeof *b);
+        *q = b;
+    }
+    (*q)[(*n)++] = *t;
+}
+
+static int hist_add(dhist *h, int v)
+{
+    if (v >= 0 && v < MMT__HIST_DENSE) {
+        h->dense[v]++;
+        return 0;
+    }
+    uint64_t *p = mmt__u64map_put(&h->more, (uint64_t)(int64_t)v);
     if (!p)
         return MMT_ENOMEM;
     ++*p;
@@ -839,14 +854,15 @@ static int schedule(mmt_dram *d, dchan *ch)
         if (ch->nwq >= c->trans_queue_size || (ch->nwq > 8 && !ch->nonempty))
             ch->write_draining = ch->nwq;
     }
-    dtrans *q;
+    dtrans *q, **qp;
     int *n, k;
     if (c->unified_queue)
-        q = ch->uq, n = &ch->nuq, k = TQ_UNIFIED;
+        qp = &ch->uq, n = &ch->nuq, k = TQ_UNIFIED;
     else if (ch->write_draining > 0)
-        q = ch->wq, n = &ch->nwq, k = TQ_WRITE;
+        qp = &ch->wq, n = &ch->nwq, k = TQ_WRITE;
     else
-        q = ch->rq, n = &ch->nrq, k = TQ_READ;
+        qp = &ch->rq, n = &ch->nrq, k = TQ_READ;
+    q = *qp;
     if (!ch->tq_ready[k] && !d->plain) { /* every entry's command queue is full: none moves */
         ch->sched_dirty = ch->write_draining != wd0;
         return 0;
@@ -884,7 +900,14 @@ static int schedule(mmt_dram *d, dchan *ch)
                 ch->cmd_wake = min64(ch->cmd_wake, from > ch->clk + 1 ? from : ch->clk + 1);
         }
         ch->rank_q_empty[cmd.rank] = 0;
-        memmove(&q[i], &q[i + 1], (size_t)(*n - i - 1) * sizeof *q);
+        /* erased in order: the entries before it move up one (the queue then starts one
+         * later in its buffer), or those after it down one, whichever are fewer */
+        if (i < *n - 1 - i) {
+            memmove(&q[1], &q[0], (size_t)i * sizeof *q);
+            ++*qp;
+        } else {
+            memmove(&q[i], &q[i + 1], (size_t)(*n - i - 1) * sizeof *q);
+        }
         (*n)--;
         return 1;
     }
@@ -1052,9 +1075,9 @@ int mmt_dram_add(mmt_dram *d, uint64_t addr, int is_write)
                 return MMT_ENOMEM;
             *v = t.added;
             if (d->c.unified_queue)
-                ch->uq[ch->nuq++] = t, tq_join(d, ch, TQ_UNIFIED, t.qi);
+                tq_append(d, &ch->uq, ch->uq0, &ch->nuq, &t), tq_join(d, ch, TQ_UNIFIED, t.qi);
             else
-                ch->wq[ch->nwq++] = t, tq_join(d, ch, TQ_WRITE, t.qi);
+                tq_append(d, &ch->wq, ch->wq0, &ch->nwq, &t), tq_join(d, ch, TQ_WRITE, t.qi);
         }
         /* DRAMsim3: writes are posted: done on the next cycle */
         return ret_push(ch, addr, 1, t.added, ch->clk + 1, ch->clk);
@@ -1067,9 +1090,9 @@ int mmt_dram_add(mmt_dram *d, uint64_t addr, int is_write)
         return r;
     if (first) { /* DRAMsim3: a read of an address already being read joins it */
         if (d->c.unified_queue)
-            ch->uq[ch->nuq++] = t, tq_join(d, ch, TQ_UNIFIED, t.qi);
+            tq_append(d, &ch->uq, ch->uq0, &ch->nuq, &t), tq_join(d, ch, TQ_UNIFIED, t.qi);
         else
-            ch->rq[ch->nrq++] = t, tq_join(d, ch, TQ_READ, t.qi);
+            tq_append(d, &ch->rq, ch->rq0, &ch->nrq, &t), tq_join(d, ch, TQ_READ, t.qi);
     }
     return 0;
 }
@@ -1181,9 +1204,10 @@ const char *mmt_dram_error(const mmt_dram *d)
 static void chan_free(dchan *ch)
 {
     free(ch->idle_cycles), free(ch->active_cycles), free(ch->sref_cycles);
-    mmt__u64map_free(&ch->h_read), mmt__u64map_free(&ch->h_write), mmt__u64map_free(&ch->h_inter);
+    mmt__u64map_free(&ch->h_read.more), mmt__u64map_free(&ch->h_write.more),
+        mmt__u64map_free(&ch->h_inter.more);
     mmt__u64map_free(&ch->pend_wr), mmt__u64map_free(&ch->pend_rd);
-    free(ch->rq), free(ch->wq), free(ch->uq), free(ch->nodes), free(ch->heap);
+    free(ch->rq0), free(ch->wq0), free(ch->uq0), free(ch->nodes), free(ch->heap);
     free(ch->cq), free(ch->cqn), free(ch->qwake), free(ch->qmask), free(ch->tq_cnt[0]), free(ch->tq_cnt[1]),
         free(ch->tq_cnt[2]), free(ch->refidx), free(ch->rank_q_empty);
     free(ch->banks), free(ch->bgt), free(ch->rkt), free(ch->open_in_rank), free(ch->sref),
@@ -1200,9 +1224,9 @@ static int chan_init(const mmt_dram_config *c, dchan *ch, int id)
     ch->idle_cycles = calloc((size_t)R, sizeof(uint64_t));
     ch->active_cycles = calloc((size_t)R, sizeof(uint64_t));
     ch->sref_cycles = calloc((size_t)R, sizeof(uint64_t));
-    ch->rq = mmt__mallocn(T, sizeof(dtrans));
-    ch->wq = mmt__mallocn(T, sizeof(dtrans));
-    ch->uq = mmt__mallocn(T, sizeof(dtrans));
+    ch->rq = ch->rq0 = mmt__mallocn(2 * (int64_t)T, sizeof(dtrans));
+    ch->wq = ch->wq0 = mmt__mallocn(2 * (int64_t)T, sizeof(dtrans));
+    ch->uq = ch->uq0 = mmt__mallocn(2 * (int64_t)T, sizeof(dtrans));
     ch->cq = mmt__mallocn((int64_t)ch->nq * c->cmd_queue_size, sizeof(dcmd));
     ch->cqn = calloc((size_t)ch->nq, sizeof(int));
     ch->qwake = calloc((size_t)ch->nq, sizeof(uint64_t));

@@ -68,6 +68,33 @@ typedef struct drnode {
     uint32_t next;
 } drnode;
 
+/* A latency histogram, value (as int64) -> count: counts of the common values 0 to
+ * MMT__HIST_DENSE - 1 in an array (a value is present when its count is not 0), the others in
+ * a map. */
+#define MMT__HIST_DENSE 1024
+typedef struct dhist {
+    uint64_t dense[MMT__HIST_DENSE];
+    mmt__u64map more;
+} dhist;
+
+/* Steps *it (0 first) to the histogram's next value: 1 with *key and *count, 0 at the end. */
+static inline int mmt__hist_next(const dhist *h, size_t *it, uint64_t *key, uint64_t *count)
+{
+    for (; *it < MMT__HIST_DENSE; ++*it)
+        if (h->dense[*it]) {
+            *key = *it, *count = h->dense[*it];
+            ++*it;
+            return 1;
+        }
+    for (size_t i; (i = *it - MMT__HIST_DENSE) < h->more.cap; ++*it)
+        if (h->more.used[i]) {
+            *key = h->more.keys[i], *count = h->more.vals[i];
+            ++*it;
+            return 1;
+        }
+    return 0;
+}
+
 typedef struct dchan {
     int id;
     uint64_t clk;
@@ -75,9 +102,10 @@ typedef struct dchan {
     uint64_t cnt[ST_N];
     uint64_t *idle_cycles, *active_cycles, *sref_cycles; /* per rank, up to cycle acct */
     uint64_t acct;
-    mmt__u64map h_read, h_write, h_inter; /* value (as int64) -> count */
+    dhist h_read, h_write, h_inter;
     /* transaction queues */
-    dtrans *rq, *wq, *uq;
+    dtrans *rq, *wq, *uq; /* each within its buffer of 2 x trans_queue_size entries */
+    dtrans *rq0, *wq0, *uq0; /* the buffers */
     int nrq, nwq, nuq;
     mmt__u64map pend_wr; /* addr -> added cycle */
     mmt__u64map pend_rd; /* addr -> (head << 32 | tail) node indices */

@@ -1,6 +1,6 @@
 /*
  * dram_map.h - a small open-addressing hash map from 64-bit keys to 64-bit values for the DRAM
- * model (pending requests by address, latency histograms); linear probing, deletion by
+ * model (pending requests by address, rare latency values); linear probing, deletion by
  * backward shift, so lookups never meet tombstones. Not installed.
  */
 #ifndef MMT_DRAM_MAP_H

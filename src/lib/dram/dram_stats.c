@@ -15,16 +15,15 @@ typedef struct derived {
 } derived;
 
 /* SimpleStats::GetHistoAvg: the integer sum over the integer count. */
-static double histo_avg(const mmt__u64map *h, uint64_t *max)
+static double histo_avg(const dhist *h, uint64_t *max)
 {
-    uint64_t sum = 0, n = 0;
-    for (size_t i = 0; i < h->cap; i++)
-        if (h->used[i]) {
-            sum += h->keys[i] * h->vals[i]; /* DRAMsim3: int x uint64_t, in uint64_t */
-            n += h->vals[i];
-            if (max && (int64_t)h->keys[i] > (int64_t)*max)
-                *max = h->keys[i];
-        }
+    uint64_t sum = 0, n = 0, k, v;
+    for (size_t it = 0; mmt__hist_next(h, &it, &k, &v);) {
+        sum += k * v; /* DRAMsim3: int x uint64_t, in uint64_t */
+        n += v;
+        if (max && (int64_t)k > (int64_t)*max)
+            *max = k;
+    }
     return n == 0 ? 0.0 : (double)sum / (double)n;
 }
 
@@ -109,13 +108,13 @@ static void fill(const mmt_dram *d, const dchan *ch, mmt_dram_stats *s, uint64_t
     s->background_energy += v.background;
     s->average_bandwidth += v.bw;
     s->average_power += v.power;
-    for (size_t i = 0; i < ch->h_read.cap; i++)
-        if (ch->h_read.used[i]) {
-            *lat_sum += ch->h_read.keys[i] * ch->h_read.vals[i];
-            *lat_n += ch->h_read.vals[i];
-            if (ch->h_read.keys[i] > s->max_read_latency)
-                s->max_read_latency = ch->h_read.keys[i];
-        }
+    uint64_t k, cnt;
+    for (size_t it = 0; mmt__hist_next(&ch->h_read, &it, &k, &cnt);) {
+        *lat_sum += k * cnt;
+        *lat_n += cnt;
+        if (k > s->max_read_latency)
+            s->max_read_latency = k;
+    }
 }
 
 static int stats(const mmt_dram *d, int from, int to, mmt_dram_stats *out)
@@ -235,18 +234,16 @@ static char *vec_d(const double *v, int n)
 }
 
 /* A histogram: its values as {"value":count,...} and DRAMsim3's bins name[lo-hi]. */
-static void histo(obj *o, const char *name, const mmt__u64map *h, int lo, int hi, int nbins)
+static void histo(obj *o, const char *name, const dhist *h, int lo, int hi, int nbins)
 {
     int width = (hi - lo) / nbins;
-    uint64_t bins[64] = {0};
+    uint64_t bins[64] = {0}, key, cnt;
     obj full = {0};
-    for (size_t i = 0; i < h->cap; i++) {
-        if (!h->used[i])
-            continue;
-        int v = (int)(int64_t)h->keys[i];
+    for (size_t it = 0; mmt__hist_next(h, &it, &key, &cnt);) {
+        int v = (int)(int64_t)key;
         int b = v < lo ? 0 : v > hi ? nbins + 1 : (v - lo) / width + 1;
-        bins[b] += h->vals[i];
-        put(&full, mmt__xfmt("%d", v), mmt__xfmt("%" PRIu64, h->vals[i]));
+        bins[b] += cnt;
+        put(&full, mmt__xfmt("%d", v), mmt__xfmt("%" PRIu64, cnt));
     }
     put(o, strdup(name), obj_text(&full));
     put(o, mmt__xfmt("%s[-%d]", name, lo), mmt__xfmt("%" PRIu64, bins[0]));
